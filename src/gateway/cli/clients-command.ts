@@ -1,0 +1,96 @@
+import { UserError } from '../errors.ts';
+import type { Settings } from '../settings.ts';
+import { parseClientKind, type ClientKind, type ClientRecord } from '../store/clients.ts';
+import { normalizeProjectName } from '../store/projects.ts';
+import { gatewayPort, openServices } from './cli-context.ts';
+import { connectionSnippet } from './client-snippets.ts';
+import type { Output } from './output.ts';
+
+export interface ClientsFlags {
+  kind?: string | undefined;
+  project?: string | undefined;
+  json: boolean;
+}
+
+/** Guesses the kind from a name like "Claude Code" when --kind is not given. */
+function kindFromName(name: string): ClientKind {
+  const lower = name.toLowerCase();
+  if (lower.includes('desktop')) return 'claude-desktop';
+  if (lower.includes('claude code') || lower.includes('claude-code')) return 'claude-code';
+  if (lower.includes('cursor')) return 'cursor';
+  if (lower.includes('vs code') || lower.includes('vscode')) return 'vscode';
+  return 'other';
+}
+
+const describe = (client: ClientRecord) => ({
+  id: client.id,
+  name: client.name,
+  kind: client.kind,
+  pinnedProject: client.pinnedProject,
+  createdAt: new Date(client.createdAt).toISOString(),
+  lastSeenAt: client.lastSeenAt ? new Date(client.lastSeenAt).toISOString() : null,
+});
+
+export function clientsCommand(settings: Settings, out: Output, action: string | undefined, name: string | undefined, flags: ClientsFlags): void {
+  const services = openServices(settings);
+  const mcpUrl = `http://127.0.0.1:${gatewayPort(settings)}/mcp`;
+  const needName = () => {
+    if (!name) throw new UserError('MISSING_ARGUMENT', `clients ${action} needs a client name.`, `Run: dementia clients ${action} "Claude Code"`);
+    return name;
+  };
+  try {
+    switch (action) {
+      case 'add': {
+        const clientName = needName();
+        const kind = flags.kind ? parseClientKind(flags.kind) : kindFromName(clientName);
+        const project = flags.project ? normalizeProjectName(flags.project) : null;
+        const { client, token } = services.db.transaction(() => {
+          if (project) services.projects.create(project);
+          return services.clients.add(clientName, kind, project);
+        })();
+        const connect = connectionSnippet(kind, client.name, token, mcpUrl);
+        if (flags.json) {
+          out.json({ ...describe(client), token, mcpUrl, connect });
+          return;
+        }
+        out.line(`Registered ${out.bold(client.name)} (${kind})${project ? `, pinned to project ${project}` : ''}.`);
+        out.line(`Token (shown once; keep it secret): ${token}`);
+        out.line();
+        out.line(connect.instructions);
+        out.line(connect.snippet);
+        return;
+      }
+      case 'list':
+      case undefined: {
+        const clients = services.clients.list();
+        if (flags.json) {
+          out.json(clients.map(describe));
+          return;
+        }
+        if (clients.length === 0) out.line('No clients yet. Add one with: dementia clients add "Claude Code"');
+        for (const client of clients) {
+          out.line(`${out.bold(client.name)} ${out.dim(`${client.kind}, id ${client.id}`)}${client.pinnedProject ? `, pinned to ${client.pinnedProject}` : ''}`);
+        }
+        return;
+      }
+      case 'remove': {
+        const client = services.clients.find(needName());
+        services.clients.remove(client.id);
+        if (flags.json) out.json({ removed: client.id });
+        else out.line(`Removed ${client.name}; its token no longer works.`);
+        return;
+      }
+      case 'rotate-token': {
+        const client = services.clients.find(needName());
+        const token = services.clients.rotateToken(client.id);
+        if (flags.json) out.json({ ...describe(client), token, mcpUrl });
+        else out.line(`New token for ${client.name} (the old one stopped working): ${token}`);
+        return;
+      }
+      default:
+        throw new UserError('UNKNOWN_COMMAND', `Unknown clients action "${action}".`, 'Use: clients add | list | remove | rotate-token.');
+    }
+  } finally {
+    services.db.close();
+  }
+}

@@ -1,0 +1,91 @@
+import { parseArgs } from 'node:util';
+import { isUserError } from '../errors.ts';
+import { resolveSettings } from '../settings.ts';
+import { APP_VERSION } from '../version.ts';
+import { clientsCommand } from './clients-command.ts';
+import { connectCommand } from './connect-command.ts';
+import { createOutput, type Output } from './output.ts';
+import { serveCommand } from './serve-command.ts';
+import { statusCommand } from './status-command.ts';
+
+const HELP = `dementia ${APP_VERSION}: project memory for every Claude client on this machine
+
+Usage:
+  dementia serve [--port N] [--data-dir DIR] [--idle-minutes M]   run the gateway headless
+  dementia status [--json]                                        gateway, clients, status page link
+  dementia clients add NAME [--kind KIND] [--project P] [--json]  register a client, print its token
+  dementia clients list [--json]
+  dementia clients remove NAME
+  dementia clients rotate-token NAME [--json]
+  dementia connect --client NAME | --token T                      stdio bridge (Claude Desktop)
+
+Kinds: claude-desktop, claude-code, cursor, vscode, other.
+Every command reads DEMENTIA_PORT, DEMENTIA_DATA_DIR, DEMENTIA_IDLE_MINUTES, DEMENTIA_PG_URL, DEMENTIA_API_KEY.`;
+
+export async function main(argv: string[], out: Output = createOutput()): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'idle-minutes': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      kind: { type: 'string' },
+      project: { type: 'string' },
+      client: { type: 'string' },
+      token: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', default: false },
+    },
+  });
+  const settings = resolveSettings({ port: values.port, dataDir: values['data-dir'], idleMinutes: values['idle-minutes'] });
+  const [command, action, name] = positionals;
+  if (values.version) {
+    out.line(APP_VERSION);
+    return 0;
+  }
+  switch (values.help ? 'help' : command) {
+    case 'serve':
+      await serveCommand(settings, out);
+      return 0;
+    case 'status':
+      await statusCommand(settings, out, values.json);
+      return 0;
+    case 'clients':
+      clientsCommand(settings, out, action, name, { kind: values.kind, project: values.project, json: values.json });
+      return 0;
+    case 'connect':
+      await connectCommand(settings, out, values.client, values.token);
+      return 0;
+    case 'help':
+    case undefined:
+      out.line(HELP);
+      return 0;
+    default:
+      out.error(`Unknown command "${command}".\n\n${HELP}`);
+      return 2;
+  }
+}
+
+/** Runs the CLI as a program: user errors print "problem. Fix: ..." and exit 2, nothing else. */
+export async function run(argv: string[]): Promise<void> {
+  const out = createOutput();
+  try {
+    process.exitCode = await main(argv, out);
+  } catch (error) {
+    if (isUserError(error)) {
+      out.error(`Error: ${error.describe()}`);
+      process.exitCode = 2;
+    } else if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      out.error(`Error: ${(error as Error).message}. Run \`dementia --help\` for usage.`);
+      process.exitCode = 2;
+    } else {
+      out.error(`Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+if (import.meta.main) await run(process.argv.slice(2));

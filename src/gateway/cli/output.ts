@@ -1,0 +1,28 @@
+/** CLI output: JSON for scripts, readable text for people, colour only on a terminal. */
+export interface Output {
+  json(value: unknown): void;
+  line(text?: string): void;
+  error(text: string): void;
+  bold(text: string): string;
+  dim(text: string): string;
+  green(text: string): string;
+  red(text: string): string;
+}
+
+export function createOutput(
+  stdout: NodeJS.WriteStream = process.stdout,
+  stderr: NodeJS.WriteStream = process.stderr,
+  env: NodeJS.ProcessEnv = process.env,
+): Output {
+  const colour = Boolean(stdout.isTTY) && !env.NO_COLOR;
+  const paint = (code: number) => (text: string) => (colour ? `\u001b[${code}m${text}\u001b[0m` : text);
+  return {
+    json: (value) => stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    line: (text = '') => stdout.write(`${text}\n`),
+    error: (text) => stderr.write(`${text}\n`),
+    bold: paint(1),
+    dim: paint(2),
+    green: paint(32),
+    red: paint(31),
+  };
+}

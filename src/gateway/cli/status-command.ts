@@ -1,0 +1,60 @@
+import { AdminCodes } from '../store/admin-codes.ts';
+import { statusSnapshot, type StatusSnapshot } from '../status-snapshot.ts';
+import type { Settings } from '../settings.ts';
+import { APP_VERSION } from '../version.ts';
+import { gatewayPort, localSecret, openServices, runningGateway } from './cli-context.ts';
+import type { Output } from './output.ts';
+
+/** Live state from the running gateway (with connection counts), else straight from the store. */
+async function readSnapshot(settings: Settings, running: boolean, port: number): Promise<StatusSnapshot | undefined> {
+  if (!running) return undefined;
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/api/status`, {
+      headers: { authorization: `Bearer ${localSecret(settings)}` },
+      signal: AbortSignal.timeout(2_000),
+    });
+    return response.ok ? ((await response.json()) as StatusSnapshot) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function statusCommand(settings: Settings, out: Output, json: boolean): Promise<void> {
+  const runtime = runningGateway(settings);
+  const port = gatewayPort(settings);
+  const services = openServices(settings);
+  try {
+    const snapshot = (await readSnapshot(settings, runtime !== undefined, port)) ?? statusSnapshot(services);
+    const code = new AdminCodes(services.db, services.clock).issue();
+    const status = {
+      running: runtime !== undefined,
+      pid: runtime?.pid ?? null,
+      version: APP_VERSION,
+      mcpUrl: `http://127.0.0.1:${port}/mcp`,
+      statusUrl: `http://127.0.0.1:${port}/auth?code=${code}`,
+      dataDir: settings.dataDir,
+      sync: { configured: Boolean(settings.pgUrl && settings.apiKey) },
+      ...snapshot,
+    };
+    if (json) {
+      out.json(status);
+      return;
+    }
+    out.line(`${out.bold('Dementia Companion')} ${APP_VERSION}: ${status.running ? out.green(`running (pid ${status.pid})`) : out.red('not running')}`);
+    out.line(`MCP endpoint: ${status.mcpUrl}`);
+    out.line(`Status page:  ${status.statusUrl} ${out.dim('(one-time link)')}`);
+    out.line(`Data folder:  ${status.dataDir}`);
+    out.line();
+    if (snapshot.clients.length === 0) out.line('No clients yet. Add one with: dementia clients add "Claude Code" --kind claude-code');
+    for (const client of snapshot.clients) {
+      const sessions = client.sessions.map((s) => `${s.project} (${s.callCount} calls, handover in ${Math.round(s.minutesUntilHandover)} min)`);
+      const active = client.instances.find((i) => i.activeProject)?.activeProject;
+      out.line(
+        `${out.bold(client.name)} ${out.dim(client.kind)}: project ${client.pinnedProject ? `${client.pinnedProject} (pinned)` : (active ?? 'none')}` +
+          `${client.connections > 0 ? `, ${client.connections} connections` : ''}${sessions.length > 0 ? `; open: ${sessions.join(', ')}` : ''}`,
+      );
+    }
+  } finally {
+    services.db.close();
+  }
+}

@@ -1,0 +1,162 @@
+import { EventEmitter } from 'node:events';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { systemClock, type Clock } from './clock.ts';
+import { UserError } from './errors.ts';
+import { AdminApi } from './http/admin-api.ts';
+import { createRequestHandler } from './http/http-server.ts';
+import { McpEndpoint } from './http/mcp-endpoint.ts';
+import { StaticFiles } from './http/static-files.ts';
+import { readOrCreateLocalSecret } from './local-secret.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.ts';
+import { createServices, type Services } from './services.ts';
+import { IdleSweeper } from './sessions/idle-sweeper.ts';
+import type { Settings } from './settings.ts';
+import { openDatabase, DATABASE_FILE } from './store/database.ts';
+import { allTools } from './tools/index.ts';
+import { ToolDispatcher } from './tools/dispatcher.ts';
+import { APP_VERSION } from './version.ts';
+
+export interface GatewayOptions {
+  settings: Settings;
+  clock?: Clock;
+  logger?: Logger;
+  /** Write gateway.json for the CLI (off in tests that run several gateways on one folder). */
+  writeRuntimeFile?: boolean;
+}
+
+/** Events for live views (tray, status window): 'change' after anything they show changed. */
+export type GatewayEvents = { change: [reason: string] };
+
+/**
+ * The composition root: one local store, the tools, the MCP endpoint, the admin API and the idle
+ * sweeper, served on 127.0.0.1. Plain Node; the desktop shell and the CLI both start it this way.
+ */
+export class Gateway {
+  readonly services: Services;
+  readonly endpoint: McpEndpoint;
+  readonly sweeper: IdleSweeper;
+  readonly events = new EventEmitter<GatewayEvents>();
+  readonly settings: Settings;
+  readonly localSecret: string;
+  private readonly http: HttpServer;
+  private readonly logger: Logger;
+  private readonly writeRuntimeFile: boolean;
+  private boundPort = 0;
+
+  private constructor(options: GatewayOptions) {
+    this.settings = options.settings;
+    this.logger = options.logger ?? createLogger();
+    this.writeRuntimeFile = options.writeRuntimeFile ?? true;
+    const clock = options.clock ?? systemClock;
+    const db = openDatabase(join(this.settings.dataDir, DATABASE_FILE), clock);
+    this.services = createServices(db, clock, this.settings.idleMinutes);
+    this.localSecret = readOrCreateLocalSecret(this.settings.dataDir);
+    const changed = (reason: string) => this.events.emit('change', reason);
+    const dispatcher = new ToolDispatcher(this.services, allTools, {
+      onCall: (tool) => changed(`tool:${tool}`),
+      onInternalError: (error, tool) =>
+        this.logger.error('tool failed', { tool, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+    });
+    this.endpoint = new McpEndpoint({ dispatcher, clock, logger: this.logger, onConnectionsChanged: () => changed('connections') });
+    this.sweeper = new IdleSweeper(
+      this.services.workSessions,
+      (handovers) => {
+        this.logger.info('idle sessions finalized', { count: handovers.length });
+        changed('handovers');
+      },
+      (error) => this.logger.error('idle sweep failed', { error: String(error) }),
+    );
+    const admin = new AdminApi(this.services, this.localSecret, () => this.connectionCounts());
+    this.http = createServer(
+      createRequestHandler({
+        port: () => this.boundPort,
+        services: this.services,
+        endpoint: this.endpoint,
+        admin,
+        staticFiles: new StaticFiles(),
+        localSecret: this.localSecret,
+        logger: this.logger,
+      }),
+    );
+    this.http.keepAliveTimeout = 65_000;
+  }
+
+  static async start(options: GatewayOptions): Promise<Gateway> {
+    const gateway = new Gateway(options);
+    try {
+      await gateway.listen();
+    } catch (error) {
+      gateway.services.db.close();
+      throw error;
+    }
+    // Sessions that went idle while the app was not running are finalized now, with their real end time.
+    gateway.sweeper.start();
+    gateway.endpoint.startReaper();
+    if (gateway.writeRuntimeFile) {
+      writeRuntimeInfo(gateway.settings.dataDir, {
+        pid: process.pid,
+        port: gateway.port,
+        mcpUrl: gateway.mcpUrl,
+        startedAt: new Date().toISOString(),
+        version: APP_VERSION,
+      });
+    }
+    return gateway;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.boundPort}`;
+  }
+
+  get mcpUrl(): string {
+    return `${this.baseUrl}/mcp`;
+  }
+
+  connectionCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const connection of this.endpoint.list()) {
+      counts.set(connection.caller.client.id, (counts.get(connection.caller.client.id) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  async stop(): Promise<void> {
+    this.sweeper.stop();
+    await this.endpoint.closeAll();
+    await new Promise<void>((resolve) => {
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
+    });
+    if (this.writeRuntimeFile) removeRuntimeInfo(this.settings.dataDir, process.pid);
+    this.services.db.close();
+  }
+
+  private listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EADDRINUSE') {
+          reject(
+            new UserError(
+              'PORT_IN_USE',
+              `Port ${this.settings.port} on 127.0.0.1 is already in use (another Dementia Companion, or another program).`,
+              'Stop the other program, or choose another port with --port N or the DEMENTIA_PORT setting.',
+            ),
+          );
+        } else reject(error);
+      };
+      this.http.once('error', onError);
+      this.http.listen(this.settings.port, this.settings.host, () => {
+        this.http.off('error', onError);
+        this.boundPort = (this.http.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+}

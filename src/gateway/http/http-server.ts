@@ -1,0 +1,113 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../logger.ts';
+import { matchesSecret } from '../local-secret.ts';
+import type { Services } from '../services.ts';
+import type { ClientRecord } from '../store/clients.ts';
+import type { Caller } from '../tools/tool.ts';
+import { APP_VERSION } from '../version.ts';
+import type { AdminApi } from './admin-api.ts';
+import { bearerToken, headerValue, HttpError, isLocalHost, isLocalOrigin, readBody, sendJson, sendJsonRpcError } from './http-utils.ts';
+import type { McpEndpoint } from './mcp-endpoint.ts';
+import type { StaticFiles } from './static-files.ts';
+
+/** Request headers a client's config may set. */
+export const INSTANCE_HEADER = 'x-dementia-instance';
+export const PROJECT_HEADER = 'x-dementia-project';
+/** With the local secret as bearer: the stdio bridge acting for a registered client. */
+export const CLIENT_HEADER = 'x-dementia-client';
+
+const MAX_INSTANCE_KEY = 256;
+
+export interface HttpDeps {
+  port: () => number;
+  services: Services;
+  endpoint: McpEndpoint;
+  admin: AdminApi;
+  staticFiles: StaticFiles;
+  localSecret: string;
+  logger: Logger;
+}
+
+const UNAUTHORIZED =
+  'Unauthorized: missing or invalid client token. Send the header "Authorization: Bearer <token>"; ' +
+  '`dementia clients add NAME` registers a client and prints its token.';
+
+/** Routes every request after the local-only checks (invariant 8). */
+export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(deps, req, res).catch((error: unknown) => {
+      deps.logger.error('request failed', { path: req.url?.split('?')[0], error: error instanceof Error ? error.message : String(error) });
+      if (!res.headersSent) sendJson(res, 500, { error: 'Internal error; see the gateway log.' });
+      else res.end();
+    });
+  };
+}
+
+async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (!isLocalHost(req.headers.host, deps.port()) || !isLocalOrigin(headerValue(req, 'origin'))) {
+    sendJson(res, 403, { error: 'Forbidden' });
+    return;
+  }
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  if (url.pathname === '/mcp') return handleMcp(deps, req, res);
+  if (url.pathname.startsWith('/.well-known/')) {
+    // No OAuth metadata: clients that see it drop their configured Authorization header.
+    sendJson(res, 404, { error: 'Not found' });
+    return;
+  }
+  if (url.pathname === '/healthz') {
+    sendJson(res, 200, { ok: true, app: 'dementia-companion', version: APP_VERSION, pid: process.pid });
+    return;
+  }
+  if (url.pathname === '/auth' && req.method === 'GET') return deps.admin.exchange(url, res);
+  if (url.pathname.startsWith('/api/')) return deps.admin.handle(req, res, url);
+  if (req.method === 'GET' && deps.staticFiles.serve(url.pathname, res)) return;
+  sendJson(res, 404, { error: `Not found: ${url.pathname}` });
+}
+
+function authenticate(deps: HttpDeps, req: IncomingMessage): ClientRecord | undefined {
+  const token = bearerToken(req);
+  if (!token) return undefined;
+  const bridgeClient = headerValue(req, CLIENT_HEADER);
+  if (bridgeClient !== undefined) {
+    if (!matchesSecret(token, deps.localSecret)) return undefined;
+    return deps.services.clients.byId(bridgeClient) ?? deps.services.clients.byName(bridgeClient);
+  }
+  return deps.services.clients.authenticate(token);
+}
+
+async function handleMcp(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const client = authenticate(deps, req);
+  if (!client) {
+    req.resume();
+    sendJsonRpcError(res, 401, -32001, UNAUTHORIZED, { 'www-authenticate': 'Bearer realm="dementia-companion"' });
+    return;
+  }
+  if (req.method !== 'POST' && req.method !== 'GET' && req.method !== 'DELETE') {
+    sendJsonRpcError(res, 405, -32000, `Method ${req.method} is not allowed on /mcp; use POST, GET or DELETE.`, { allow: 'POST, GET, DELETE' });
+    return;
+  }
+  let body: unknown;
+  if (req.method === 'POST') {
+    let raw: Buffer;
+    try {
+      raw = await readBody(req);
+    } catch (error) {
+      if (error instanceof HttpError) {
+        sendJsonRpcError(res, error.status, -32600, `${error.message} Split large contents into several contexts.`);
+        return;
+      }
+      throw error;
+    }
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch (error) {
+      sendJsonRpcError(res, 400, -32700, `Parse error: the request body is not valid JSON (${(error as Error).message}). Send a JSON-RPC 2.0 message.`);
+      return;
+    }
+  }
+  const instanceKey = (headerValue(req, INSTANCE_HEADER) ?? '').trim().slice(0, MAX_INSTANCE_KEY);
+  const pinnedProject = headerValue(req, PROJECT_HEADER)?.trim() || undefined;
+  const caller: Caller = { client, instanceKey, pinnedProject };
+  await deps.endpoint.handle(req, res, caller, body);
+}

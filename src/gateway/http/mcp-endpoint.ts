@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol/node';
+import {
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+  LATEST_PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  WebStandardStreamableHTTPServerTransport,
+  type AuthInfo,
+  type McpHttpHandler,
+  type Server,
+} from '@modelcontextprotocol/server';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { ToolDispatcher } from '../tools/dispatcher.ts';
+import type { Caller } from '../tools/tool.ts';
+import { MAX_BODY_BYTES } from './http-utils.ts';
+import { createMcpServer } from './mcp-server-factory.ts';
+
+/** One MCP transport session of a client (Mcp-Session-Id). Disposable: identity lives in the token. */
+export interface Connection {
+  id: string;
+  caller: Caller;
+  transport: WebStandardStreamableHTTPServerTransport;
+  server: Server;
+  createdAt: number;
+  lastRequestAt: number;
+  /** True when the session id was unknown (gateway restart) and re-attached for a valid token. */
+  reattached: boolean;
+}
+
+/** Connections idle this long (by their last request, not by open streams) are closed. */
+export const CONNECTION_IDLE_MS = 15 * 60_000;
+
+const DEFAULT_LEGACY_VERSION = '2025-03-26';
+
+const jsonRpcError = (status: number, code: number, message: string): Response =>
+  new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  });
+
+function callerOf(authInfo: AuthInfo | undefined): Caller {
+  const caller = authInfo?.extra?.caller as Caller | undefined;
+  if (!caller) throw new Error('MCP request reached the SDK without an authenticated caller');
+  return caller;
+}
+
+/** Clients that list text/event-stream first get SSE responses; everyone else gets plain JSON. */
+function prefersSse(request: Request): boolean {
+  const accept = request.headers.get('accept') ?? '';
+  return accept.trim().toLowerCase().startsWith('text/event-stream');
+}
+
+const isInitialize = (body: unknown): boolean =>
+  Array.isArray(body) ? body.some((message) => isInitializeRequest(message)) : isInitializeRequest(body);
+
+/**
+ * The MCP endpoint. 2025-era traffic (2025-03-26, 2025-06-18, 2025-11-25) is served by sessionful
+ * transports keyed by Mcp-Session-Id; a session id the gateway does not know (it restarted, or the
+ * connection was reaped) is re-attached for the same client instead of stranding the client on 404.
+ * 2026-07-28 traffic is session-less and served per request. Either way the caller comes from the
+ * token, never from the session id.
+ */
+export class McpEndpoint {
+  private readonly connections = new Map<string, Connection>();
+  private readonly reattaching = new Map<string, Promise<Connection>>();
+  private readonly modern: McpHttpHandler;
+  private readonly nodeHandler: NodeMcpRequestHandler;
+  private readonly dispatcher: ToolDispatcher;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly onConnectionsChanged: () => void;
+  private reaper: NodeJS.Timeout | undefined;
+
+  constructor(deps: { dispatcher: ToolDispatcher; clock: Clock; logger: Logger; onConnectionsChanged?: () => void }) {
+    this.dispatcher = deps.dispatcher;
+    this.clock = deps.clock;
+    this.logger = deps.logger;
+    this.onConnectionsChanged = deps.onConnectionsChanged ?? (() => {});
+    this.modern = createMcpHandler((ctx) => createMcpServer(this.dispatcher, callerOf(ctx.authInfo)), {
+      legacy: 'reject',
+      onerror: (error) => this.logger.warn('MCP request rejected', { error: error.message }),
+    });
+    this.nodeHandler = toNodeHandler(
+      { fetch: (request, options) => this.route(request, options?.parsedBody, options?.authInfo) },
+      { maxRequestBodySize: MAX_BODY_BYTES, onerror: (error) => this.logger.error('MCP adapter error', { error: error.message }) },
+    );
+  }
+
+  /** Serves one authenticated HTTP request; `body` is the already parsed JSON body of a POST. */
+  async handle(req: IncomingMessage, res: ServerResponse, caller: Caller, body: unknown): Promise<void> {
+    // The token itself never travels further than authentication.
+    (req as IncomingMessage & { auth?: AuthInfo }).auth = { token: '[redacted]', clientId: caller.client.id, scopes: [], extra: { caller } };
+    await this.nodeHandler(req, res, body);
+  }
+
+  list(): Connection[] {
+    return [...this.connections.values()];
+  }
+
+  /** Closes connections idle for at least `idleMs`; returns how many. */
+  async reapIdle(idleMs: number = CONNECTION_IDLE_MS): Promise<number> {
+    const cutoff = this.clock.now() - idleMs;
+    const idle = this.list().filter((connection) => connection.lastRequestAt <= cutoff);
+    await Promise.all(idle.map((connection) => this.close(connection)));
+    return idle.length;
+  }
+
+  startReaper(): void {
+    this.reaper = setInterval(() => void this.reapIdle().catch((error) => this.logger.error('reaper failed', { error: String(error) })), 60_000);
+    this.reaper.unref();
+  }
+
+  async closeAll(): Promise<void> {
+    if (this.reaper) clearInterval(this.reaper);
+    await Promise.all(this.list().map((connection) => this.close(connection)));
+  }
+
+  private async close(connection: Connection): Promise<void> {
+    this.connections.delete(connection.id);
+    await connection.transport.close().catch(() => {});
+    this.onConnectionsChanged();
+  }
+
+  private async route(request: Request, body: unknown, authInfo: AuthInfo | undefined): Promise<Response> {
+    const caller = callerOf(authInfo);
+    const options = { parsedBody: body, authInfo };
+    if (!(await isLegacyRequest(request, body))) return this.modern.fetch(request, options);
+
+    const sessionId = request.headers.get('mcp-session-id');
+    if (isInitialize(body)) {
+      const connection = await this.open(caller, undefined, prefersSse(request));
+      return connection.transport.handleRequest(request, options);
+    }
+    if (!sessionId) {
+      return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required. Send initialize first, then its session id on every request.');
+    }
+    let connection = this.connections.get(sessionId);
+    if (connection && connection.caller.client.id !== caller.client.id) {
+      // Another client's session: answer as if it did not exist, leaking nothing.
+      return jsonRpcError(404, -32001, 'Session not found');
+    }
+    if (!connection) {
+      if (request.method === 'DELETE') return new Response(null, { status: 200 });
+      connection = await this.reattach(caller, sessionId, request);
+    }
+    connection.lastRequestAt = this.clock.now();
+    return connection.transport.handleRequest(request, options);
+  }
+
+  private async open(caller: Caller, sessionId: string | undefined, sse: boolean): Promise<Connection> {
+    const now = this.clock.now();
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => sessionId ?? randomUUID(),
+      enableJsonResponse: !sse,
+      onsessioninitialized: (id) => {
+        connection.id = id;
+        this.connections.set(id, connection);
+        this.onConnectionsChanged();
+      },
+      onsessionclosed: (id) => {
+        this.connections.delete(id);
+        this.onConnectionsChanged();
+      },
+    });
+    const server = createMcpServer(this.dispatcher, caller);
+    const connection: Connection = { id: '', caller, transport, server, createdAt: now, lastRequestAt: now, reattached: sessionId !== undefined };
+    await server.connect(transport);
+    return connection;
+  }
+
+  /** Serves an unknown session id of a valid client: replays a handshake under that id (public API only). */
+  private reattach(caller: Caller, sessionId: string, request: Request): Promise<Connection> {
+    const pending = this.reattaching.get(sessionId);
+    if (pending) return pending;
+    const headerVersion = request.headers.get('mcp-protocol-version') ?? DEFAULT_LEGACY_VERSION;
+    const version = SUPPORTED_PROTOCOL_VERSIONS.includes(headerVersion) ? headerVersion : LATEST_PROTOCOL_VERSION;
+    const work = (async () => {
+      const connection = await this.open(caller, sessionId, prefersSse(request));
+      const post = (body: unknown, headers: Record<string, string> = {}) =>
+        new Request('http://127.0.0.1/mcp', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+          body: JSON.stringify(body),
+        });
+      const init = await connection.transport.handleRequest(
+        post({
+          jsonrpc: '2.0',
+          id: 0,
+          method: 'initialize',
+          params: { protocolVersion: version, capabilities: {}, clientInfo: { name: caller.client.name, version: 'reattached' } },
+        }),
+      );
+      await init.text();
+      await connection.transport.handleRequest(
+        post({ jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-session-id': sessionId, 'mcp-protocol-version': version }),
+      );
+      this.logger.info('re-attached MCP session', { client: caller.client.name, session: sessionId.slice(0, 8) });
+      return connection;
+    })();
+    this.reattaching.set(sessionId, work);
+    return work.finally(() => this.reattaching.delete(sessionId));
+  }
+}

@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { stripTypeScriptTypes } from 'node:module';
+import type { ServerResponse } from 'node:http';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const RENDERER_DIR = fileURLToPath(new URL('../../renderer/', import.meta.url));
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+/** The status page may load only its own scripts and styles and talk only to this gateway. */
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/**
+ * Serves the status page (src/renderer). Its scripts are TypeScript in the source tree; they are
+ * served as JavaScript by stripping the types once, so the same page works in Electron and a browser.
+ */
+export class StaticFiles {
+  private readonly cache = new Map<string, { body: Buffer; type: string }>();
+  private readonly files: ReadonlySet<string>;
+
+  constructor(files: readonly string[] = ['index.html', 'app.js', 'styles.css', 'icon.svg']) {
+    this.files = new Set(files);
+  }
+
+  serve(pathname: string, res: ServerResponse): boolean {
+    const name = pathname === '/' ? 'index.html' : pathname.slice(1);
+    if (!this.files.has(name)) return false;
+    const file = this.load(name);
+    res.writeHead(200, {
+      'content-type': file.type,
+      'content-length': String(file.body.length),
+      'content-security-policy': CSP,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-cache',
+    });
+    res.end(file.body);
+    return true;
+  }
+
+  private load(name: string): { body: Buffer; type: string } {
+    const cached = this.cache.get(name);
+    if (cached) return cached;
+    let body: Buffer;
+    if (name.endsWith('.js')) {
+      // A build leaves compiled .js beside the sources; a checkout runs from the .ts.
+      try {
+        body = readFileSync(join(RENDERER_DIR, name));
+      } catch {
+        const source = readFileSync(join(RENDERER_DIR, name.replace(/\.js$/, '.ts')), 'utf8');
+        body = Buffer.from(stripTypeScriptTypes(source, { mode: 'strip' }));
+      }
+    } else {
+      body = readFileSync(join(RENDERER_DIR, name));
+    }
+    const file = { body, type: TYPES[extname(name)] ?? 'application/octet-stream' };
+    this.cache.set(name, file);
+    return file;
+  }
+}

@@ -1,0 +1,46 @@
+import type { Clock } from './clock.ts';
+import type { Db } from './store/database.ts';
+import { ActivityLog } from './store/activity.ts';
+import { ClientStore } from './store/clients.ts';
+import { ContextStore } from './store/contexts.ts';
+import { HandoverStore } from './store/handovers.ts';
+import { NoteStore } from './store/notes.ts';
+import { ProjectStore } from './store/projects.ts';
+import { ContextSearch } from './store/search.ts';
+import { WorkSessionStore } from './store/work-sessions.ts';
+import { WorkSessionService } from './sessions/work-session-service.ts';
+
+/** The stores and services over one database: what tools, the admin API and the CLI work with. */
+export interface Services {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly projects: ProjectStore;
+  readonly contexts: ContextStore;
+  readonly search: ContextSearch;
+  readonly clients: ClientStore;
+  readonly sessions: WorkSessionStore;
+  readonly handovers: HandoverStore;
+  readonly notes: NoteStore;
+  readonly activity: ActivityLog;
+  readonly workSessions: WorkSessionService;
+}
+
+export function createServices(db: Db, clock: Clock, idleMinutes: number): Services {
+  const sessions = new WorkSessionStore(db);
+  const handovers = new HandoverStore(db);
+  const notes = new NoteStore(db, clock);
+  const activity = new ActivityLog(db);
+  return {
+    db,
+    clock,
+    projects: new ProjectStore(db, clock),
+    contexts: new ContextStore(db, clock),
+    search: new ContextSearch(db),
+    clients: new ClientStore(db, clock),
+    sessions,
+    handovers,
+    notes,
+    activity,
+    workSessions: new WorkSessionService({ db, clock, sessions, handovers, notes, activity, idleMinutes }),
+  };
+}

@@ -1,0 +1,82 @@
+import type { Services } from './services.ts';
+
+/** The live connection count per client, known only to a running gateway. */
+export type ConnectionCounts = ReadonlyMap<string, number>;
+
+export interface ClientStatus {
+  id: string;
+  name: string;
+  kind: string;
+  pinnedProject: string | null;
+  lastSeenAt: string | null;
+  connections: number;
+  instances: { instanceKey: string; activeProject: string | null }[];
+  sessions: {
+    id: string;
+    project: string;
+    instanceKey: string;
+    startedAt: string;
+    lastActivityAt: string;
+    callCount: number;
+    lastTool: string | null;
+    minutesUntilHandover: number;
+  }[];
+}
+
+export interface StatusSnapshot {
+  now: string;
+  idleMinutes: number;
+  clients: ClientStatus[];
+  projects: { name: string; contextCount: number; lastChangeAt: string | null }[];
+  handovers: { id: string; project: string; client: string; endedAt: string; endReason: string; summary: string }[];
+  activity: { at: string; client: string | null; project: string | null; tool: string; ok: boolean; summary: string }[];
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** Everything the status window, the tray and `dementia status` show, read in one place. */
+export function statusSnapshot(services: Services, connections: ConnectionCounts = new Map()): StatusSnapshot {
+  const open = services.sessions.allOpen();
+  return {
+    now: new Date(services.clock.now()).toISOString(),
+    idleMinutes: services.workSessions.idleMs / 60_000,
+    clients: services.clients.list().map((client) => ({
+      id: client.id,
+      name: client.name,
+      kind: client.kind,
+      pinnedProject: client.pinnedProject,
+      lastSeenAt: iso(client.lastSeenAt),
+      connections: connections.get(client.id) ?? 0,
+      instances: services.clients.instances(client.id).map(({ instanceKey, activeProject }) => ({ instanceKey, activeProject })),
+      sessions: open
+        .filter((session) => session.clientId === client.id)
+        .map((session) => ({
+          id: session.id,
+          project: session.project,
+          instanceKey: session.instanceKey,
+          startedAt: iso(session.startedAt)!,
+          lastActivityAt: iso(session.lastActivityAt)!,
+          callCount: session.callCount,
+          lastTool: session.lastTool,
+          minutesUntilHandover: Math.round(services.workSessions.minutesUntilHandover(session) * 10) / 10,
+        })),
+    })),
+    projects: services.projects.list().map((p) => ({ name: p.name, contextCount: p.contextCount, lastChangeAt: iso(p.lastChangeAt) })),
+    handovers: services.handovers.recent(10).map((h) => ({
+      id: h.id,
+      project: h.project,
+      client: h.clientName,
+      endedAt: iso(h.endedAt)!,
+      endReason: h.endReason,
+      summary: h.summary,
+    })),
+    activity: services.activity.recent(30).map((a) => ({
+      at: iso(a.at)!,
+      client: a.clientName,
+      project: a.project,
+      tool: a.tool,
+      ok: a.ok,
+      summary: a.summary,
+    })),
+  };
+}

@@ -1,0 +1,321 @@
+import type { Clock } from '../clock.ts';
+import { UserError } from '../errors.ts';
+import { newId, sha256Hex } from '../secrets.ts';
+import type { Db } from './database.ts';
+
+export const PRIORITIES = ['always_check', 'important', 'reference'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export interface ContextVersion {
+  id: string;
+  project: string;
+  label: string;
+  version: number;
+  content: string;
+  priority: Priority;
+  tags: string[];
+  contentHash: string;
+  createdAt: number;
+  clientId: string | null;
+  sessionId: string | null;
+}
+
+export interface ArchivedVersion extends ContextVersion {
+  archivedAt: number;
+}
+
+/** Who is writing: recorded on every version for handovers and the activity feed. */
+export interface Actor {
+  clientId: string;
+  sessionId: string;
+}
+
+export interface LockResult {
+  context: ContextVersion;
+  /** False when the content, priority and tags equal the latest version, which is returned as is. */
+  created: boolean;
+  previousVersion: number | null;
+}
+
+export type VersionSelector = number | 'latest';
+
+interface Row {
+  seq: number;
+  id: string;
+  project_name: string;
+  label: string;
+  version: number;
+  content: string;
+  priority: Priority;
+  tags: string;
+  content_hash: string;
+  created_at: number;
+  client_id: string | null;
+  session_id: string | null;
+  is_latest: number;
+}
+
+const COLUMNS = 'seq, id, project_name, label, version, content, priority, tags, content_hash, created_at, client_id, session_id, is_latest';
+
+function toVersion(row: Row): ContextVersion {
+  return {
+    id: row.id,
+    project: row.project_name,
+    label: row.label,
+    version: row.version,
+    content: row.content,
+    priority: row.priority,
+    tags: JSON.parse(row.tags) as string[],
+    contentHash: row.content_hash,
+    createdAt: row.created_at,
+    clientId: row.client_id,
+    sessionId: row.session_id,
+  };
+}
+
+/**
+ * Versioned, immutable contexts. Every version is a row; exactly one live row per label is
+ * marked latest, and only that row is in the full-text index.
+ */
+export class ContextStore {
+  private readonly clock: Clock;
+  private readonly stmts;
+
+  constructor(db: Db, clock: Clock) {
+    this.clock = clock;
+    this.stmts = {
+      latest: db.prepare(`SELECT ${COLUMNS} FROM contexts WHERE project_name = ? AND label = ? AND is_latest = 1`),
+      byVersion: db.prepare(`SELECT ${COLUMNS} FROM contexts WHERE project_name = ? AND label = ? AND version = ?`),
+      versions: db.prepare(`SELECT ${COLUMNS} FROM contexts WHERE project_name = ? AND label = ? ORDER BY version DESC`),
+      maxVersion: db
+        .prepare(
+          `SELECT max(v) FROM (
+             SELECT max(version) AS v FROM contexts WHERE project_name = ? AND label = ?
+             UNION ALL SELECT max(version) FROM archived_contexts WHERE project_name = ? AND label = ?)`,
+        )
+        .pluck(),
+      insert: db.prepare(
+        `INSERT INTO contexts (id, project_name, label, version, content, priority, tags, content_hash, is_latest, created_at, client_id, session_id)
+         VALUES (@id, @project, @label, @version, @content, @priority, @tags, @contentHash, 1, @createdAt, @clientId, @sessionId)`,
+      ),
+      unmarkLatest: db.prepare('UPDATE contexts SET is_latest = 0 WHERE seq = ?'),
+      markLatest: db.prepare('UPDATE contexts SET is_latest = 1 WHERE seq = ?'),
+      ftsInsert: db.prepare('INSERT INTO contexts_fts (rowid, label, content, tags) VALUES (?, ?, ?, ?)'),
+      ftsDelete: db.prepare(
+        `INSERT INTO contexts_fts (contexts_fts, rowid, label, content, tags) VALUES ('delete', ?, ?, ?, ?)`,
+      ),
+      deleteRow: db.prepare('DELETE FROM contexts WHERE seq = ?'),
+      archive: db.prepare(
+        `INSERT INTO archived_contexts (id, project_name, label, version, content, priority, tags, content_hash, created_at,
+           client_id, session_id, archived_at, archived_by_client, archived_in_session)
+         VALUES (@id, @project_name, @label, @version, @content, @priority, @tags, @content_hash, @created_at,
+           @client_id, @session_id, @archivedAt, @archivedBy, @archivedIn)`,
+      ),
+      archivedVersions: db.prepare(
+        `SELECT * FROM archived_contexts WHERE project_name = ? AND label = ? ORDER BY version DESC`,
+      ),
+      deleteArchived: db.prepare('DELETE FROM archived_contexts WHERE id = ?'),
+      restoreRow: db.prepare(
+        `INSERT INTO contexts (id, project_name, label, version, content, priority, tags, content_hash, is_latest, created_at, client_id, session_id)
+         VALUES (@id, @project_name, @label, @version, @content, @priority, @tags, @content_hash, 0, @created_at, @client_id, @session_id)`,
+      ),
+      latestOfProject: db.prepare(
+        `SELECT ${COLUMNS} FROM contexts WHERE project_name = ? AND is_latest = 1 ORDER BY label`,
+      ),
+      labelsLike: db
+        .prepare(`SELECT label FROM contexts WHERE project_name = ? AND is_latest = 1 AND label LIKE ? ESCAPE '\\' LIMIT 5`)
+        .pluck(),
+      versionCounts: db.prepare(
+        'SELECT label, count(*) AS versions FROM contexts WHERE project_name = ? GROUP BY label',
+      ),
+    };
+  }
+
+  /** Locks a new version of `label`; call inside a transaction. */
+  lock(
+    project: string,
+    label: string,
+    content: string,
+    priority: Priority,
+    tags: string[],
+    actor: Actor,
+  ): LockResult {
+    const current = this.stmts.latest.get(project, label) as Row | undefined;
+    const tagsJson = JSON.stringify(tags);
+    const contentHash = sha256Hex(content);
+    if (current && current.content_hash === contentHash && current.priority === priority && current.tags === tagsJson) {
+      return { context: toVersion(current), created: false, previousVersion: current.version };
+    }
+    const highest = (this.stmts.maxVersion.get(project, label, project, label) as number | null) ?? 0;
+    if (current) {
+      this.stmts.unmarkLatest.run(current.seq);
+      this.stmts.ftsDelete.run(current.seq, current.label, current.content, current.tags);
+    }
+    const version = {
+      id: newId(),
+      project,
+      label,
+      version: highest + 1,
+      content,
+      priority,
+      tags: tagsJson,
+      contentHash,
+      createdAt: this.clock.now(),
+      clientId: actor.clientId,
+      sessionId: actor.sessionId,
+    };
+    const seq = Number(this.stmts.insert.run(version).lastInsertRowid);
+    this.stmts.ftsInsert.run(seq, label, content, tagsJson);
+    return {
+      context: { ...version, tags, contentHash },
+      created: true,
+      previousVersion: current ? current.version : null,
+    };
+  }
+
+  get(project: string, label: string, selector: VersionSelector = 'latest'): ContextVersion | undefined {
+    const row =
+      selector === 'latest'
+        ? (this.stmts.latest.get(project, label) as Row | undefined)
+        : (this.stmts.byVersion.get(project, label, selector) as Row | undefined);
+    return row ? toVersion(row) : undefined;
+  }
+
+  /** Like get, but a missing label or version is a UserError that says what exists. */
+  require(project: string, label: string, selector: VersionSelector = 'latest'): ContextVersion {
+    const found = this.get(project, label, selector);
+    if (found) return found;
+    const versions = this.versions(project, label).map((v) => v.version);
+    if (versions.length > 0) {
+      throw new UserError(
+        'VERSION_NOT_FOUND',
+        `Context "${label}" in project "${project}" has no version ${String(selector)}.`,
+        `Use one of the live versions ${versions.join(', ')} or "latest".`,
+      );
+    }
+    throw this.missingLabel(project, label);
+  }
+
+  versions(project: string, label: string): ContextVersion[] {
+    return (this.stmts.versions.all(project, label) as Row[]).map(toVersion);
+  }
+
+  latestOfProject(project: string): ContextVersion[] {
+    return (this.stmts.latestOfProject.all(project) as Row[]).map(toVersion);
+  }
+
+  versionCounts(project: string): Map<string, number> {
+    const rows = this.stmts.versionCounts.all(project) as { label: string; versions: number }[];
+    return new Map(rows.map((row) => [row.label, row.versions]));
+  }
+
+  archivedVersions(project: string, label: string): ArchivedVersion[] {
+    const rows = this.stmts.archivedVersions.all(project, label) as (Row & { archived_at: number })[];
+    return rows.map((row) => ({ ...toVersion(row), archivedAt: row.archived_at }));
+  }
+
+  /**
+   * Moves versions to the archive (restorable). Versions with priority always_check need force,
+   * because they are rules the model promised to check. Call inside a transaction.
+   */
+  archive(
+    project: string,
+    label: string,
+    selector: VersionSelector | 'all',
+    force: boolean,
+    actor: Actor,
+  ): ContextVersion[] {
+    const targets =
+      selector === 'all' ? this.versions(project, label) : [this.require(project, label, selector)];
+    if (targets.length === 0) throw this.missingLabel(project, label);
+    const guarded = targets.filter((target) => target.priority === 'always_check');
+    if (guarded.length > 0 && !force) {
+      throw new UserError(
+        'FORCE_REQUIRED',
+        `Context "${label}" version ${guarded.map((v) => v.version).join(', ')} has priority always_check; nothing was archived.`,
+        'Pass force: true if the rule really no longer applies.',
+      );
+    }
+    const now = this.clock.now();
+    for (const target of targets) {
+      const row = this.stmts.byVersion.get(project, label, target.version) as Row;
+      if (row.is_latest === 1) this.stmts.ftsDelete.run(row.seq, row.label, row.content, row.tags);
+      this.stmts.deleteRow.run(row.seq);
+      this.stmts.archive.run({
+        ...row,
+        archivedAt: now,
+        archivedBy: actor.clientId,
+        archivedIn: actor.sessionId,
+      });
+    }
+    this.refreshLatest(project, label);
+    return targets;
+  }
+
+  /** Brings archived versions back under their own version numbers. Call inside a transaction. */
+  restore(project: string, label: string, version: VersionSelector | 'all'): ArchivedVersion[] {
+    const archived = this.archivedVersions(project, label);
+    if (archived.length === 0) {
+      throw new UserError(
+        'NOTHING_TO_RESTORE',
+        `Context "${label}" in project "${project}" has no archived versions.`,
+        'Check the label with explore_context_tree.',
+      );
+    }
+    const targets =
+      version === 'all' ? archived : version === 'latest' ? archived.slice(0, 1) : archived.filter((a) => a.version === version);
+    if (targets.length === 0) {
+      throw new UserError(
+        'VERSION_NOT_FOUND',
+        `Context "${label}" has no archived version ${String(version)}.`,
+        `Archived versions: ${archived.map((a) => a.version).join(', ')}.`,
+      );
+    }
+    for (const target of targets) {
+      this.stmts.restoreRow.run({
+        id: target.id,
+        project_name: project,
+        label,
+        version: target.version,
+        content: target.content,
+        priority: target.priority,
+        tags: JSON.stringify(target.tags),
+        content_hash: target.contentHash,
+        created_at: target.createdAt,
+        client_id: target.clientId,
+        session_id: target.sessionId,
+      });
+      this.stmts.deleteArchived.run(target.id);
+    }
+    this.refreshLatest(project, label);
+    return targets;
+  }
+
+  /** Re-establishes "highest live version is latest and indexed" for one label. */
+  private refreshLatest(project: string, label: string): void {
+    const rows = this.stmts.versions.all(project, label) as Row[];
+    const [highest, ...older] = rows;
+    for (const row of older) {
+      if (row.is_latest === 1) {
+        this.stmts.unmarkLatest.run(row.seq);
+        this.stmts.ftsDelete.run(row.seq, row.label, row.content, row.tags);
+      }
+    }
+    if (highest && highest.is_latest === 0) {
+      this.stmts.markLatest.run(highest.seq);
+      this.stmts.ftsInsert.run(highest.seq, highest.label, highest.content, highest.tags);
+    }
+  }
+
+  private missingLabel(project: string, label: string): UserError {
+    const pattern = `%${label.slice(0, 40).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const similar = this.stmts.labelsLike.all(project, pattern) as string[];
+    return new UserError(
+      'CONTEXT_NOT_FOUND',
+      `No context labelled "${label}" in project "${project}".`,
+      similar.length > 0
+        ? `Did you mean ${similar.map((s) => `"${s}"`).join(', ')}? search_contexts finds contexts by their text.`
+        : 'Find labels with search_contexts or explore_context_tree.',
+    );
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Versioned schema migrations of the local SQLite store. Append only: a released migration is never
+ * edited, a new one is added. Each runs in its own transaction and is recorded in schema_migrations.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'memory, clients and work sessions',
+    sql: `
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+      CREATE TABLE projects (
+        id TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL PRIMARY KEY,
+        description TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+
+      -- Immutable context versions. seq is the stable rowid the full-text index points at.
+      CREATE TABLE contexts (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        project_name TEXT NOT NULL,
+        label TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        content TEXT NOT NULL,
+        priority TEXT NOT NULL CHECK (priority IN ('always_check', 'important', 'reference')),
+        tags TEXT NOT NULL DEFAULT '[]',
+        content_hash TEXT NOT NULL,
+        is_latest INTEGER NOT NULL DEFAULT 1,
+        created_at INTEGER NOT NULL,
+        client_id TEXT,
+        session_id TEXT,
+        UNIQUE (project_name, label, version)
+      );
+      CREATE INDEX contexts_latest ON contexts (project_name, is_latest, label);
+      CREATE INDEX contexts_recent ON contexts (project_name, created_at);
+
+      -- Indexes only the latest live version of each label (maintained by the context store).
+      CREATE VIRTUAL TABLE contexts_fts USING fts5 (
+        label, content, tags,
+        content = 'contexts', content_rowid = 'seq',
+        tokenize = 'porter unicode61 remove_diacritics 2'
+      );
+      CREATE VIRTUAL TABLE contexts_fts_vocab USING fts5vocab (contexts_fts, 'row');
+
+      -- Unlocked versions: kept whole so they can be restored, and as tombstones for sync.
+      CREATE TABLE archived_contexts (
+        id TEXT NOT NULL PRIMARY KEY,
+        project_name TEXT NOT NULL,
+        label TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        content TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        client_id TEXT,
+        session_id TEXT,
+        archived_at INTEGER NOT NULL,
+        archived_by_client TEXT,
+        archived_in_session TEXT,
+        UNIQUE (project_name, label, version)
+      );
+
+      CREATE TABLE clients (
+        id TEXT NOT NULL PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        pinned_project TEXT,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER,
+        removed_at INTEGER
+      );
+      CREATE UNIQUE INDEX clients_live_name ON clients (name COLLATE NOCASE) WHERE removed_at IS NULL;
+
+      -- The active project of each running instance of a client (one Claude Code window, say).
+      CREATE TABLE client_instances (
+        client_id TEXT NOT NULL,
+        instance_key TEXT NOT NULL,
+        active_project TEXT,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (client_id, instance_key)
+      );
+
+      CREATE TABLE work_sessions (
+        id TEXT NOT NULL PRIMARY KEY,
+        client_id TEXT NOT NULL,
+        client_name TEXT NOT NULL,
+        instance_key TEXT NOT NULL,
+        project_name TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        last_activity_at INTEGER NOT NULL,
+        call_count INTEGER NOT NULL DEFAULT 0,
+        last_tool TEXT,
+        ended_at INTEGER,
+        end_reason TEXT,
+        handover_announced INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE UNIQUE INDEX work_sessions_one_open
+        ON work_sessions (client_id, instance_key, project_name) WHERE ended_at IS NULL;
+      CREATE INDEX work_sessions_open_by_activity ON work_sessions (last_activity_at) WHERE ended_at IS NULL;
+      CREATE INDEX work_sessions_project ON work_sessions (project_name, started_at);
+
+      CREATE TABLE handovers (
+        id TEXT NOT NULL PRIMARY KEY,
+        project_name TEXT NOT NULL,
+        session_id TEXT NOT NULL UNIQUE,
+        client_id TEXT NOT NULL,
+        client_name TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER NOT NULL,
+        end_reason TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        content TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX handovers_latest ON handovers (project_name, ended_at);
+
+      CREATE TABLE notes (
+        id TEXT NOT NULL PRIMARY KEY,
+        project_name TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('decision', 'todo', 'progress', 'note')),
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX notes_session ON notes (session_id);
+      CREATE INDEX notes_project ON notes (project_name, created_at);
+
+      -- What each tool call did: the raw material of handovers and the status window's activity feed.
+      CREATE TABLE activity (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        client_id TEXT NOT NULL,
+        project_name TEXT,
+        session_id TEXT,
+        tool TEXT NOT NULL,
+        ok INTEGER NOT NULL,
+        summary TEXT NOT NULL,
+        detail TEXT
+      );
+      CREATE INDEX activity_session ON activity (session_id) WHERE session_id IS NOT NULL;
+      CREATE INDEX activity_at ON activity (at);
+
+      -- One-time codes that sign the status page in to the admin API.
+      CREATE TABLE admin_codes (code_hash TEXT NOT NULL PRIMARY KEY, expires_at INTEGER NOT NULL);
+    `,
+  },
+];

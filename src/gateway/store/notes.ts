@@ -1,0 +1,48 @@
+import type { Clock } from '../clock.ts';
+import { newId } from '../secrets.ts';
+import type { Db } from './database.ts';
+
+export const NOTE_KINDS = ['decision', 'todo', 'progress', 'note'] as const;
+export type NoteKind = (typeof NOTE_KINDS)[number];
+
+export interface Note {
+  id: string;
+  project: string;
+  sessionId: string;
+  kind: NoteKind;
+  text: string;
+  createdAt: number;
+}
+
+const SELECT = 'SELECT id, project_name AS project, session_id AS sessionId, kind, text, created_at AS createdAt FROM notes';
+
+/** Decisions, todos and progress notes the model records during a work session. */
+export class NoteStore {
+  private readonly clock: Clock;
+  private readonly stmts;
+
+  constructor(db: Db, clock: Clock) {
+    this.clock = clock;
+    this.stmts = {
+      insert: db.prepare(
+        'INSERT INTO notes (id, project_name, session_id, kind, text, created_at) VALUES (@id, @project, @sessionId, @kind, @text, @createdAt)',
+      ),
+      forSession: db.prepare(`${SELECT} WHERE session_id = ? ORDER BY created_at`),
+      recentOfProject: db.prepare(`${SELECT} WHERE project_name = ? ORDER BY created_at DESC LIMIT ?`),
+    };
+  }
+
+  add(project: string, sessionId: string, kind: NoteKind, text: string): Note {
+    const note: Note = { id: newId(), project, sessionId, kind, text, createdAt: this.clock.now() };
+    this.stmts.insert.run(note);
+    return note;
+  }
+
+  forSession(sessionId: string): Note[] {
+    return this.stmts.forSession.all(sessionId) as Note[];
+  }
+
+  recent(project: string, limit: number): Note[] {
+    return this.stmts.recentOfProject.all(project, limit) as Note[];
+  }
+}

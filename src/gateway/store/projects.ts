@@ -1,0 +1,106 @@
+import type { Clock } from '../clock.ts';
+import { UserError } from '../errors.ts';
+import { newId } from '../secrets.ts';
+import type { Db } from './database.ts';
+
+export interface ProjectSummary {
+  name: string;
+  description: string;
+  createdAt: number;
+  contextCount: number;
+  lastChangeAt: number | null;
+}
+
+const MAX_PROJECT_NAME = 64;
+
+/**
+ * Project names are compared in one normal form, so "LinkedIn" and "linkedin " are one project
+ * (on every machine: sync merges projects by this name).
+ */
+export function normalizeProjectName(input: string): string {
+  const name = input.normalize('NFKC').trim().toLowerCase().replace(/\s+/g, '-');
+  if (name === '') {
+    throw new UserError('INVALID_PROJECT_NAME', 'The project name is empty.', 'Pass a name such as "linkedin".');
+  }
+  if (name.length > MAX_PROJECT_NAME) {
+    throw new UserError(
+      'INVALID_PROJECT_NAME',
+      `The project name is ${name.length} characters long; the limit is ${MAX_PROJECT_NAME}.`,
+      'Use a shorter name.',
+    );
+  }
+  if (!/^[\p{L}\p{N}][\p{L}\p{N}._-]*$/u.test(name)) {
+    throw new UserError(
+      'INVALID_PROJECT_NAME',
+      `The project name "${input}" has characters other than letters, digits, ".", "_" and "-".`,
+      'Use a name such as "linkedin" or "client-portal".',
+    );
+  }
+  return name;
+}
+
+export class ProjectStore {
+  private readonly db: Db;
+  private readonly clock: Clock;
+  private readonly existsStmt;
+  private readonly listStmt;
+
+  constructor(db: Db, clock: Clock) {
+    this.db = db;
+    this.clock = clock;
+    this.existsStmt = db.prepare('SELECT 1 FROM projects WHERE name = ?').pluck();
+    this.listStmt = db.prepare(`
+      SELECT p.name, p.description, p.created_at AS createdAt,
+        (SELECT count(*) FROM contexts c WHERE c.project_name = p.name AND c.is_latest = 1) AS contextCount,
+        (SELECT max(created_at) FROM contexts c WHERE c.project_name = p.name) AS lastChangeAt
+      FROM projects p ORDER BY p.name`);
+  }
+
+  exists(name: string): boolean {
+    return this.existsStmt.get(name) !== undefined;
+  }
+
+  names(): string[] {
+    return this.db.prepare('SELECT name FROM projects ORDER BY name').pluck().all() as string[];
+  }
+
+  list(): ProjectSummary[] {
+    return this.listStmt.all() as ProjectSummary[];
+  }
+
+  get(name: string): ProjectSummary | undefined {
+    return this.list().find((project) => project.name === name);
+  }
+
+  /** Creates the project; returns false when it already existed. */
+  create(name: string, description = ''): boolean {
+    const now = this.clock.now();
+    const result = this.db
+      .prepare(
+        'INSERT INTO projects (id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING',
+      )
+      .run(newId(), name, description, now, now);
+    return result.changes === 1;
+  }
+
+  /** Deletes the project and every row that belongs to it, in one transaction. */
+  delete(name: string): Record<string, number> {
+    const tables = ['contexts', 'archived_contexts', 'notes', 'handovers', 'work_sessions'] as const;
+    return this.db.transaction(() => {
+      const removed: Record<string, number> = {};
+      this.db
+        .prepare(
+          `INSERT INTO contexts_fts (contexts_fts, rowid, label, content, tags)
+           SELECT 'delete', seq, label, content, tags FROM contexts WHERE project_name = ? AND is_latest = 1`,
+        )
+        .run(name);
+      for (const table of tables) {
+        removed[table] = this.db.prepare(`DELETE FROM ${table} WHERE project_name = ?`).run(name).changes;
+      }
+      this.db.prepare('UPDATE client_instances SET active_project = NULL WHERE active_project = ?').run(name);
+      this.db.prepare('UPDATE clients SET pinned_project = NULL WHERE pinned_project = ?').run(name);
+      this.db.prepare('DELETE FROM projects WHERE name = ?').run(name);
+      return removed;
+    })();
+  }
+}

@@ -1,0 +1,208 @@
+import { ProtocolError, ProtocolErrorCode, type CallToolResult, type Tool } from '@modelcontextprotocol/server';
+import { isUserError, UserError } from '../errors.ts';
+import type { Services } from '../services.ts';
+import { resolveProject, type ResolvedProject } from '../sessions/project-resolver.ts';
+import type { Handover } from '../store/handovers.ts';
+import type { WorkSession } from '../store/work-sessions.ts';
+import { jsonSchemaOf, parseArgs, type Shape, type StringSpec } from './args.ts';
+import type { Caller, ToolDefinition, ToolOutput } from './tool.ts';
+
+/** The optional `project` argument every memory tool takes. */
+export const PROJECT_ARG: StringSpec = {
+  type: 'string',
+  description:
+    'Project to act on, e.g. "linkedin". Omit it to use the project selected for this client ' +
+    '(select_project_for_session) or pinned in its config. Passing it also makes it this client\'s active project.',
+  maxLength: 64,
+};
+
+export interface DispatcherEvents {
+  /** Called after every tool call that changed or read state, for live status updates. */
+  onCall?: (tool: string, caller: Caller, ok: boolean) => void;
+  onInternalError?: (error: unknown, tool: string) => void;
+}
+
+const shortId = (id: string): string => id.slice(0, 8);
+
+/** Validates, resolves the project, runs the tool in one transaction and shapes the MCP result. */
+export class ToolDispatcher {
+  private readonly tools = new Map<string, { definition: ToolDefinition; shape: Shape; listing: Tool }>();
+  private readonly services: Services;
+  private readonly events: DispatcherEvents;
+
+  constructor(services: Services, definitions: readonly ToolDefinition[], events: DispatcherEvents = {}) {
+    this.services = services;
+    this.events = events;
+    for (const definition of definitions) {
+      const takesProject = definition.project !== 'none' && definition.projectArg === undefined;
+      const shape: Shape = takesProject ? { ...definition.args, project: PROJECT_ARG } : definition.args;
+      const listing: Tool = {
+        name: definition.name,
+        title: definition.title,
+        description: definition.description,
+        inputSchema: jsonSchemaOf(shape) as Tool['inputSchema'],
+        annotations: {
+          title: definition.title,
+          readOnlyHint: definition.readOnly,
+          destructiveHint: definition.destructive ?? false,
+          idempotentHint: definition.readOnly,
+          openWorldHint: false,
+        },
+      };
+      this.tools.set(definition.name, { definition, shape, listing });
+    }
+  }
+
+  list(): Tool[] {
+    return [...this.tools.values()].map((tool) => tool.listing);
+  }
+
+  names(): string[] {
+    return [...this.tools.keys()];
+  }
+
+  call(name: string, rawArgs: unknown, caller: Caller): CallToolResult {
+    const tool = this.tools.get(name);
+    if (!tool) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool "${String(name).slice(0, 80)}". Available tools: ${this.names().join(', ')}.`);
+    }
+    const { definition, shape } = tool;
+    const { services } = this;
+    let resolved: ResolvedProject | null = null;
+    let sessionId: string | null = null;
+    try {
+      const args = parseArgs(name, shape, rawArgs);
+      const explicit = definition.project === 'none' ? undefined : (args[definition.projectArg ?? 'project'] as string | undefined);
+      resolved = resolveProject(services, caller, explicit);
+      if (!resolved && definition.project === 'required') return this.selectionRequired(name, caller);
+      const project = resolved;
+      const result = services.db.transaction(() => {
+        let session: WorkSession | null = null;
+        let started = false;
+        if (project) {
+          const touch = services.workSessions.touch(caller.client, caller.instanceKey, project.name, name);
+          session = touch.session;
+          started = touch.started;
+          sessionId = session.id;
+          if (project.source === 'argument') {
+            services.clients.setActiveProject(caller.client.id, caller.instanceKey, project.name);
+          }
+        }
+        const output = definition.run({ args, caller, project: project?.name ?? null, session, services });
+        services.activity.record({
+          at: services.clock.now(),
+          clientId: caller.client.id,
+          project: project?.name ?? null,
+          sessionId: session?.id ?? null,
+          tool: name,
+          ok: true,
+          summary: output.summary,
+          effects: output.effects,
+        });
+        services.clients.markSeen(caller.client);
+        const waiting = session && name !== 'get_last_handover' ? this.handoverToAnnounce(session) : undefined;
+        if (session && !session.handoverAnnounced) services.sessions.markHandoverAnnounced(session.id);
+        return this.success(output, project, session, started, waiting);
+      }).immediate();
+      this.events.onCall?.(name, caller, true);
+      return result;
+    } catch (error) {
+      const userError = isUserError(error)
+        ? error
+        : new UserError('INTERNAL_ERROR', `${name} failed inside the gateway; nothing was changed.`, 'Try again; if it keeps failing, see the gateway log.');
+      if (!isUserError(error)) this.events.onInternalError?.(error, name);
+      this.recordFailure(name, caller, resolved?.name ?? null, sessionId, userError);
+      return this.failure(userError, resolved, sessionId);
+    }
+  }
+
+  /** A handover by another session on this project that this session has not been told about. */
+  private handoverToAnnounce(session: WorkSession): Handover | undefined {
+    if (session.handoverAnnounced) return undefined;
+    const latest = this.services.handovers.latest(session.project);
+    return latest && latest.sessionId !== session.id ? latest : undefined;
+  }
+
+  private success(
+    output: ToolOutput,
+    project: ResolvedProject | null,
+    session: WorkSession | null,
+    started: boolean,
+    waiting: Handover | undefined,
+  ): CallToolResult {
+    const header = project
+      ? `Project "${project.name}" · work session ${shortId(session!.id)}${started ? ' (new)' : ''}`
+      : 'No project selected for this client.';
+    const notice = waiting
+      ? `\n\nA handover is waiting for this project: ${waiting.clientName} ended a session at ${new Date(waiting.endedAt).toISOString()}. Call get_last_handover to read what was done and what is left.`
+      : '';
+    return {
+      content: [{ type: 'text', text: `${header}\n\n${output.text}${notice}` }],
+      structuredContent: {
+        ok: true,
+        project: project?.name ?? null,
+        projectSource: project?.source ?? null,
+        workSession: session ? { id: session.id, started, startedAt: new Date(session.startedAt).toISOString() } : null,
+        ...(waiting ? { handoverWaiting: { id: waiting.id, clientName: waiting.clientName, endedAt: new Date(waiting.endedAt).toISOString() } } : {}),
+        ...output.data,
+      },
+    };
+  }
+
+  private failure(error: UserError, project: ResolvedProject | null, sessionId: string | null): CallToolResult {
+    return {
+      isError: true,
+      content: [{ type: 'text', text: `Error ${error.code}: ${error.describe()}` }],
+      structuredContent: {
+        ok: false,
+        error: { code: error.code, message: error.message, fix: error.fix ?? null, ...(error.details ?? {}) },
+        project: project?.name ?? null,
+        workSession: sessionId ? { id: sessionId } : null,
+      },
+    };
+  }
+
+  /** Invariant 1: no project means a clear, normal tool result listing the projects, never a guess. */
+  private selectionRequired(tool: string, caller: Caller): CallToolResult {
+    const projects = this.services.projects.list();
+    const listing = projects.length > 0 ? projects.map((p) => `- ${p.name} (${p.contextCount} contexts)`).join('\n') : '(no projects yet)';
+    this.recordFailure(tool, caller, null, null, new UserError('PROJECT_SELECTION_REQUIRED', 'no project selected'));
+    return {
+      isError: true,
+      content: [
+        {
+          type: 'text',
+          text:
+            `PROJECT_SELECTION_REQUIRED: ${tool} works on one project and this client has none selected. Nothing was done.\n\n` +
+            `Projects:\n${listing}\n\n` +
+            `Fix: call select_project_for_session(project_name="...") once, or pass project="..." to this call. ` +
+            `create_project(name="...") makes a new project.`,
+        },
+      ],
+      structuredContent: {
+        ok: false,
+        error: { code: 'PROJECT_SELECTION_REQUIRED', message: `${tool} needs a project and none is selected.` },
+        projects: projects.map((p) => ({ name: p.name, contextCount: p.contextCount })),
+        project: null,
+        workSession: null,
+      },
+    };
+  }
+
+  private recordFailure(tool: string, caller: Caller, project: string | null, sessionId: string | null, error: UserError): void {
+    try {
+      this.services.activity.record({
+        at: this.services.clock.now(),
+        clientId: caller.client.id,
+        project,
+        sessionId,
+        tool,
+        ok: false,
+        summary: `${error.code}: ${error.message}`.slice(0, 300),
+      });
+      this.events.onCall?.(tool, caller, false);
+    } catch (logError) {
+      this.events.onInternalError?.(logError, tool);
+    }
+  }
+}

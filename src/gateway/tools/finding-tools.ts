@@ -1,0 +1,188 @@
+import { PRIORITIES, type ContextVersion, type Priority } from '../store/contexts.ts';
+import { searchTerms } from '../store/search.ts';
+import { TAGS } from './context-tools.ts';
+import { contextHeading, iso, minutesAgo, preview } from './format.ts';
+import { defineTool } from './tool.ts';
+
+const PRIORITY_FILTER = {
+  type: 'list',
+  description: 'Only these priorities (array or comma-separated): always_check, important, reference.',
+  maxItems: 3,
+  maxItemLength: 20,
+  enum: PRIORITIES,
+  lowercase: true,
+} as const;
+
+export const searchContexts = defineTool({
+  name: 'search_contexts',
+  title: 'Search contexts',
+  description:
+    'Ranked full-text search over the latest version of every context in the project (topics weigh most, then tags, ' +
+    'then text). Case-insensitive, stems English words, ignores stopwords; all words must match, or any if none match ' +
+    'all. Filter by priority and tags. Returns topics with snippets: recall_context reads one in full.',
+  args: {
+    query: { type: 'string', description: 'Words to look for, e.g. "rate limit retries".', required: true, minLength: 1, maxLength: 500 },
+    priority: PRIORITY_FILTER,
+    tags: { ...TAGS, description: 'Only contexts with any of these tags.' },
+    limit: { type: 'integer', description: 'Most results to return (1-50, default 10).', minimum: 1, maximum: 50 },
+  },
+  project: 'required',
+  readOnly: true,
+  run({ args, project, services }) {
+    const outcome = services.search.search(
+      project!,
+      args.query,
+      { priorities: args.priority as Priority[] | undefined, tags: args.tags },
+      args.limit ?? 10,
+    );
+    const lines = outcome.hits.map(
+      (hit, i) => `${i + 1}. ${contextHeading(hit)} — ${hit.snippet}`,
+    );
+    const how = outcome.matched === 'any' ? ' (no context has all the words; these have some)' : '';
+    return {
+      text:
+        outcome.hits.length === 0
+          ? `No context in "${project}" matches "${args.query}"${outcome.terms.length > 0 ? ` (searched for: ${outcome.terms.join(', ')})` : ''}. Try other words or explore_context_tree.`
+          : `${outcome.hits.length} results for "${args.query}"${how}:\n${lines.join('\n')}`,
+      data: {
+        query: args.query,
+        terms: outcome.terms,
+        matched: outcome.matched,
+        results: outcome.hits.map((hit) => ({ ...hit, createdAt: iso(hit.createdAt) })),
+      },
+      summary: `searched "${args.query.slice(0, 60)}" (${outcome.hits.length} results)`,
+      effects: { searched: [args.query] },
+    };
+  },
+});
+
+/** Groups labels by their first path segment ("deploy/rules" -> "deploy"). */
+function groupOf(label: string): string {
+  const match = /^(.+?)[/:.]/.exec(label);
+  return match ? match[1]! : '(top level)';
+}
+
+export const exploreContextTree = defineTool({
+  name: 'explore_context_tree',
+  title: 'Explore contexts',
+  description:
+    'Lists every live context of the project as a tree grouped by topic prefix ("deploy/rules" is under "deploy"), ' +
+    'with versions, priority and tags. Use it to see what memory exists before searching or recalling.',
+  args: {
+    prefix: { type: 'string', description: 'Only topics starting with this text.', maxLength: 200 },
+    priority: PRIORITY_FILTER,
+  },
+  project: 'required',
+  readOnly: true,
+  run({ args, project, services }) {
+    const counts = services.contexts.versionCounts(project!);
+    const priorities = args.priority as Priority[] | undefined;
+    const contexts = services.contexts
+      .latestOfProject(project!)
+      .filter((c) => (!args.prefix || c.label.startsWith(args.prefix)) && (!priorities?.length || priorities.includes(c.priority)));
+    const groups = new Map<string, ContextVersion[]>();
+    for (const context of contexts) {
+      const group = groupOf(context.label);
+      groups.set(group, [...(groups.get(group) ?? []), context]);
+    }
+    const lines: string[] = [];
+    for (const [group, members] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      lines.push(`${group}/ (${members.length})`);
+      for (const c of members) lines.push(`  ${contextHeading(c)}, ${counts.get(c.label) ?? 1} versions`);
+    }
+    return {
+      text: contexts.length === 0 ? `No contexts in "${project}"${args.prefix ? ` starting with "${args.prefix}"` : ''} yet.` : `${contexts.length} contexts in "${project}":\n${lines.join('\n')}`,
+      data: {
+        groups: [...groups.entries()].map(([name, members]) => ({
+          name,
+          contexts: members.map((c) => ({ label: c.label, version: c.version, versions: counts.get(c.label) ?? 1, priority: c.priority, tags: c.tags })),
+        })),
+        total: contexts.length,
+      },
+      summary: `explored ${contexts.length} contexts`,
+    };
+  },
+});
+
+export const contextDashboard = defineTool({
+  name: 'context_dashboard',
+  title: 'Context dashboard',
+  description:
+    'An overview of the project memory: counts by priority, the always_check rules, most used tags, the latest changes, ' +
+    'recent decisions and todos, and the last handover.',
+  args: {},
+  project: 'required',
+  readOnly: true,
+  run({ project, services }) {
+    const now = services.clock.now();
+    const latest = services.contexts.latestOfProject(project!);
+    const rules = latest.filter((c) => c.priority === 'always_check');
+    const tagCounts = new Map<string, number>();
+    for (const c of latest) for (const tag of c.tags) tagCounts.set(tag, (tagCounts.get(tag) ?? 0) + 1);
+    const topTags = [...tagCounts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10);
+    const recent = [...latest].sort((a, b) => b.createdAt - a.createdAt).slice(0, 8);
+    const notes = services.notes.recent(project!, 10);
+    const handover = services.handovers.latest(project!);
+    const count = (p: Priority) => latest.filter((c) => c.priority === p).length;
+    const text = [
+      `Project "${project}": ${latest.length} contexts — ${count('always_check')} always_check, ${count('important')} important, ${count('reference')} reference.`,
+      `Always check (${rules.length}): ${rules.length === 0 ? 'none' : rules.map((r) => r.label).join(', ')}`,
+      `Top tags: ${topTags.length === 0 ? 'none' : topTags.map(([t, n]) => `${t} (${n})`).join(', ')}`,
+      `Latest changes:\n${recent.map((c) => `- ${contextHeading(c)}, ${minutesAgo(now, c.createdAt)}`).join('\n') || '- none'}`,
+      `Recent notes:\n${notes.map((n) => `- ${n.kind}: ${preview(n.text, 120)}`).join('\n') || '- none'}`,
+      `Last handover: ${handover ? `${handover.clientName}, ${iso(handover.endedAt)}` : 'none yet'}`,
+    ].join('\n');
+    return {
+      text,
+      data: {
+        counts: { total: latest.length, always_check: count('always_check'), important: count('important'), reference: count('reference') },
+        alwaysCheck: rules.map((r) => r.label),
+        topTags: topTags.map(([tag, n]) => ({ tag, count: n })),
+        recent: recent.map((c) => ({ label: c.label, version: c.version, createdAt: iso(c.createdAt) })),
+        notes: notes.map((n) => ({ kind: n.kind, text: n.text, createdAt: iso(n.createdAt) })),
+        lastHandover: handover ? { id: handover.id, client: handover.clientName, endedAt: iso(handover.endedAt) } : null,
+      },
+      summary: 'viewed the dashboard',
+    };
+  },
+});
+
+export const checkContexts = defineTool({
+  name: 'check_contexts',
+  title: 'Check rules',
+  description:
+    'Before an action (a deploy, a migration, a refactor, sending a message), shows which always_check rules apply to it: ' +
+    'rules that share words with the action first, then the other rules, so none is missed.',
+  args: {
+    action: { type: 'string', description: 'The planned action in a sentence, e.g. "deploy the API to production".', required: true, minLength: 1, maxLength: 2_000 },
+  },
+  project: 'required',
+  readOnly: true,
+  run({ args, project, services }) {
+    const rules = services.contexts.latestOfProject(project!).filter((c) => c.priority === 'always_check');
+    const relevant = new Set(
+      services.search.search(project!, args.action, { priorities: ['always_check'] }, 50).hits.map((h) => h.label),
+    );
+    const terms = searchTerms(args.action);
+    const matching = rules.filter((r) => relevant.has(r.label));
+    const others = rules.filter((r) => !relevant.has(r.label));
+    const text =
+      rules.length === 0
+        ? `Project "${project}" has no always_check rules. Nothing to check for: ${args.action}`
+        : [
+            `${matching.length} of ${rules.length} always_check rules mention this action (${terms.join(', ')}):`,
+            ...matching.map((r) => `## ${contextHeading(r)}\n${r.content}`),
+            others.length > 0 ? `\nOther always_check rules (read them if they might apply):\n${others.map((r) => `- ${r.label}: ${preview(r.content, 160)}`).join('\n')}` : '',
+          ].join('\n');
+    return {
+      text: text.trim(),
+      data: {
+        action: args.action,
+        applicable: matching.map((r) => ({ label: r.label, version: r.version, content: r.content })),
+        otherRules: others.map((r) => ({ label: r.label, version: r.version })),
+      },
+      summary: `checked rules for "${args.action.slice(0, 60)}" (${matching.length} apply)`,
+      effects: { recalled: matching.map((r) => ({ label: r.label, version: r.version })) },
+    };
+  },
+});

@@ -1,0 +1,40 @@
+import type { ContextVersion } from '../store/contexts.ts';
+
+/** Shared text shapes of tool results, so every tool presents the same things the same way. */
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function minutesAgo(now: number, then: number): string {
+  const minutes = Math.round((now - then) / 60_000);
+  if (minutes < 1) return 'just now';
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `${hours} h ago` : `${Math.round(hours / 24)} days ago`;
+}
+
+export const PREVIEW_CHARS = 400;
+
+export function preview(content: string, chars = PREVIEW_CHARS): string {
+  return content.length <= chars ? content : `${content.slice(0, chars)}… (${content.length - chars} more characters)`;
+}
+
+/** The heading line of a context version: label, version, priority, tags. */
+export function contextHeading(context: Pick<ContextVersion, 'label' | 'version' | 'priority' | 'tags'>): string {
+  const tags = context.tags.length > 0 ? ` [${context.tags.join(', ')}]` : '';
+  return `${context.label} v${context.version} (${context.priority})${tags}`;
+}
+
+/** Structured form of a context for structuredContent, optionally without its body. */
+export function contextData(context: ContextVersion, withContent: boolean): Record<string, unknown> {
+  return {
+    id: context.id,
+    label: context.label,
+    version: context.version,
+    priority: context.priority,
+    tags: context.tags,
+    contentHash: context.contentHash,
+    createdAt: iso(context.createdAt),
+    length: context.content.length,
+    ...(withContent ? { content: context.content } : {}),
+  };
+}

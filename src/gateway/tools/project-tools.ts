@@ -1,0 +1,169 @@
+import { UserError } from '../errors.ts';
+import { requireExistingProject } from '../sessions/project-resolver.ts';
+import { normalizeProjectName } from '../store/projects.ts';
+import { iso, minutesAgo } from './format.ts';
+import { defineTool } from './tool.ts';
+
+const PROJECT_NAME = {
+  type: 'string',
+  description: 'Project name, e.g. "linkedin". Case and surrounding spaces are ignored.',
+  required: true,
+  minLength: 1,
+  maxLength: 64,
+} as const;
+
+export const listProjects = defineTool({
+  name: 'list_projects',
+  title: 'List projects',
+  description:
+    'Lists the memory projects with their context counts and shows which one is active for this client. ' +
+    'Always allowed, also before a project is selected.',
+  args: {},
+  project: 'optional',
+  readOnly: true,
+  run({ project, services }) {
+    const projects = services.projects.list();
+    const now = services.clock.now();
+    const lines = projects.map(
+      (p) =>
+        `${p.name === project ? '* ' : '- '}${p.name}: ${p.contextCount} contexts` +
+        `${p.lastChangeAt ? `, last change ${minutesAgo(now, p.lastChangeAt)}` : ''}${p.description ? ` — ${p.description}` : ''}`,
+    );
+    return {
+      text:
+        projects.length === 0
+          ? 'There are no projects yet. Create one with create_project(name="...").'
+          : `${projects.length} projects${project ? ` (* = active for this client)` : ''}:\n${lines.join('\n')}` +
+            (project ? '' : '\n\nSelect one with select_project_for_session(project_name="...").'),
+      data: {
+        projects: projects.map((p) => ({
+          name: p.name,
+          description: p.description,
+          contextCount: p.contextCount,
+          lastChangeAt: p.lastChangeAt ? iso(p.lastChangeAt) : null,
+          active: p.name === project,
+        })),
+      },
+      summary: `listed ${projects.length} projects`,
+    };
+  },
+});
+
+export const createProject = defineTool({
+  name: 'create_project',
+  title: 'Create project',
+  description:
+    'Creates a memory project (a separate space of contexts, sessions and handovers). Does not select it: ' +
+    'call select_project_for_session next, or pass project="..." to memory tools.',
+  args: {
+    name: PROJECT_NAME,
+    description: { type: 'string', description: 'One line about what the project is.', maxLength: 500 },
+  },
+  project: 'none',
+  readOnly: false,
+  run({ args, services }) {
+    const name = normalizeProjectName(args.name);
+    const created = services.projects.create(name, args.description ?? '');
+    return {
+      text: created
+        ? `Created project "${name}". Select it with select_project_for_session(project_name="${name}").`
+        : `Project "${name}" already exists; nothing changed. Select it with select_project_for_session(project_name="${name}").`,
+      data: { name, created },
+      summary: created ? `created project ${name}` : `project ${name} already existed`,
+    };
+  },
+});
+
+export const selectProject = defineTool({
+  name: 'select_project_for_session',
+  title: 'Select project',
+  description:
+    'Selects the project this client works on. It stays selected for this client across reconnects and ' +
+    'gateway restarts until changed; other clients keep their own. Call once at the start of work.',
+  args: { project_name: PROJECT_NAME },
+  project: 'required',
+  projectArg: 'project_name',
+  readOnly: false,
+  run({ project, caller, services }) {
+    const name = project!;
+    const info = services.projects.get(name)!;
+    const pinned = caller.pinnedProject ?? caller.client.pinnedProject;
+    const pinNote =
+      pinned && normalizeProjectName(pinned) !== name
+        ? `\n\nNote: this client is pinned to "${pinned}" in its configuration, so calls without a project argument still go to "${pinned}".`
+        : '';
+    const handover = services.handovers.latest(name);
+    return {
+      text:
+        `Selected project "${name}" for ${caller.client.name} (${info.contextCount} contexts).` +
+        (handover ? ` The last handover is from ${handover.clientName}, ${iso(handover.endedAt)}: call get_last_handover to read it.` : '') +
+        pinNote,
+      data: { selected: name, contextCount: info.contextCount, pinnedProject: pinned ?? null },
+      summary: `selected project ${name}`,
+    };
+  },
+});
+
+export const getProjectInfo = defineTool({
+  name: 'get_project_info',
+  title: 'Project info',
+  description: 'Shows a project: context counts by priority, open work sessions of all clients, the last handover.',
+  args: {},
+  project: 'required',
+  readOnly: true,
+  run({ project, services }) {
+    const name = project!;
+    const latest = services.contexts.latestOfProject(name);
+    const byPriority = { always_check: 0, important: 0, reference: 0 };
+    for (const context of latest) byPriority[context.priority]++;
+    const open = services.sessions.openOnProject(name);
+    const handover = services.handovers.latest(name);
+    const now = services.clock.now();
+    return {
+      text: [
+        `Project "${name}": ${latest.length} contexts (${byPriority.always_check} always_check, ${byPriority.important} important, ${byPriority.reference} reference).`,
+        `Open work sessions: ${open.length === 0 ? 'none' : open.map((s) => `${s.clientName} (last call ${minutesAgo(now, s.lastActivityAt)})`).join(', ')}.`,
+        `Handovers: ${services.handovers.count(name)}${handover ? `, the last from ${handover.clientName} at ${iso(handover.endedAt)}` : ''}.`,
+      ].join('\n'),
+      data: {
+        name,
+        contextCount: latest.length,
+        byPriority,
+        openSessions: open.map((s) => ({ id: s.id, client: s.clientName, lastActivityAt: iso(s.lastActivityAt) })),
+        lastHandover: handover ? { id: handover.id, client: handover.clientName, endedAt: iso(handover.endedAt) } : null,
+      },
+      summary: `project info ${name}`,
+    };
+  },
+});
+
+export const deleteProject = defineTool({
+  name: 'delete_project',
+  title: 'Delete project',
+  description:
+    'Permanently deletes a project with all its contexts, archived versions, sessions, handovers and notes. ' +
+    'Only when the user explicitly asks. `confirm` must repeat the project name exactly.',
+  args: {
+    project_name: PROJECT_NAME,
+    confirm: { type: 'string', description: 'The project name again, to confirm the deletion.', required: true, maxLength: 64 },
+  },
+  project: 'none',
+  readOnly: false,
+  destructive: true,
+  run({ args, services }) {
+    const name = requireExistingProject(services, args.project_name);
+    if (normalizeProjectName(args.confirm) !== name) {
+      throw new UserError(
+        'CONFIRMATION_REQUIRED',
+        `Deleting project "${name}" needs confirm="${name}"; nothing was deleted.`,
+        'Ask the user to confirm, then call again with confirm set to the project name.',
+      );
+    }
+    const removed = services.projects.delete(name);
+    return {
+      text: `Deleted project "${name}": ${removed.contexts} context versions, ${removed.archived_contexts} archived versions, ${removed.handovers} handovers, ${removed.notes} notes.`,
+      data: { deleted: name, removed },
+      summary: `deleted project ${name}`,
+    };
+  },
+});
