@@ -1,0 +1,138 @@
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { UserError } from '../errors.ts';
+import type { ClientKind } from '../store/clients.ts';
+import { normalizeProjectName } from '../store/projects.ts';
+import { backupFile, fileMode, resolveTarget, writeFileAtomic } from './atomic-write.ts';
+import { resolveBridgeLauncher, type BridgeLauncher } from './bridge-command.ts';
+import { configPath } from './config-paths.ts';
+import { setServerEntry } from './jsonc-edit.ts';
+import { unifiedDiff } from './line-diff.ts';
+import { claudeMcpAddCommand, desktopEntry, SERVER_NAME, typedHttpEntry, urlEntry, type EntryInput } from './server-entries.ts';
+
+export type { ClientKind } from '../store/clients.ts';
+export { resolveBridgeLauncher, currentRuntime, type BridgeLauncher, type RuntimeFacts } from './bridge-command.ts';
+export { SERVER_NAME } from './server-entries.ts';
+
+/** What connecting one client means: the file edit (previewable as a diff), a command, or both. */
+export interface ConfigPlan {
+  kind: ClientKind;
+  /** The config file to edit, or null where the client is configured by a command (or by hand). */
+  path: string | null;
+  /** The file as it is now (null: it does not exist, or no file is involved). */
+  before: string | null;
+  /** The file as it will be written (null: no file is involved). */
+  after: string | null;
+  /** Unified diff of before → after; '' when the file already says the same. */
+  diff: string;
+  /** A command the user runs instead of (or besides) the file edit, e.g. `claude mcp add ...`. */
+  command: string | null;
+  /** The config fragment to paste by hand: our server entry only. */
+  snippet: string;
+  /** What to do, in a sentence or two. */
+  instructions: string;
+  /** Mode to write the file with: 0600 when it holds a token. */
+  fileMode: number | null;
+  /** True when the file holds a client token (show it with care). */
+  holdsToken: boolean;
+}
+
+export interface PlanInput {
+  kind: ClientKind;
+  clientName: string;
+  token: string;
+  mcpUrl: string;
+  /** Pins this project in the client's config (header, or the bridge's --project). */
+  project?: string | undefined;
+  /** A repository: Claude Code, Cursor and VS Code get that repository's config file. */
+  repoDir?: string | undefined;
+  homeDir?: string | undefined;
+  platform?: NodeJS.Platform | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+  /** How Claude Desktop launches the bridge; defaults to this runtime (resolveBridgeLauncher). */
+  bridge?: BridgeLauncher | undefined;
+  /** A non-default data folder the bridge must use (passed as DEMENTIA_DATA_DIR). */
+  dataDir?: string | undefined;
+  /** Reads the current file; injectable for tests. */
+  readFile?: ((path: string) => string | null) | undefined;
+}
+
+const readIfExists = (path: string): string | null => (existsSync(path) ? readFileSync(path, 'utf8') : null);
+
+const fragment = (group: string, entry: unknown): string => JSON.stringify({ [group]: { [SERVER_NAME]: entry } }, null, 2);
+
+/** Plans the config change for one client; reads the current file but writes nothing. */
+export function planClientConfig(input: PlanInput): ConfigPlan {
+  const platform = input.platform ?? process.platform;
+  const entryInput: EntryInput = {
+    clientName: input.clientName,
+    token: input.token,
+    mcpUrl: input.mcpUrl,
+    project: input.project ? normalizeProjectName(input.project) : undefined,
+    dataDir: input.dataDir,
+  };
+  const path = configPath(input.kind, { platform, homeDir: input.homeDir ?? homedir(), env: input.env ?? process.env, repoDir: input.repoDir });
+  const pinNote = entryInput.project ? ` It pins project "${entryInput.project}".` : '';
+  let group = 'mcpServers';
+  let entry: unknown;
+  let command: string | null = null;
+  let instructions: string;
+  let holdsToken = true;
+  switch (input.kind) {
+    case 'claude-desktop':
+      entry = desktopEntry(entryInput, input.bridge ?? resolveBridgeLauncher());
+      holdsToken = false;
+      instructions = `Claude Desktop starts the Dementia stdio bridge from ${path}; quit and reopen Claude Desktop once after writing.${pinNote}`;
+      break;
+    case 'claude-code':
+      entry = typedHttpEntry(entryInput);
+      command = claudeMcpAddCommand(entryInput, platform);
+      instructions = path
+        ? `Writes ${path}: Claude Code in this repository connects over HTTP.${pinNote} The file holds a token: keep it out of git (add .mcp.json to .gitignore).`
+        : `Run the command once${entryInput.project ? ' inside the repository (local scope)' : ' (user scope: every repository)'}.${pinNote} For a per-repository project, use --repo DIR --project P (writes .mcp.json).`;
+      break;
+    case 'cursor':
+      entry = urlEntry(entryInput);
+      instructions = `Writes ${path}; Cursor picks it up on its own (or reload the window).${pinNote}`;
+      break;
+    case 'vscode':
+      group = 'servers';
+      entry = typedHttpEntry(entryInput);
+      instructions = `Writes ${path}; VS Code shows "dementia" under MCP servers (start it there once).${pinNote}`;
+      break;
+    case 'other':
+      entry = urlEntry(entryInput);
+      instructions = `Point any Streamable HTTP MCP client at ${input.mcpUrl} with the header "Authorization: Bearer <token>".${pinNote}`;
+      break;
+  }
+  const snippet = fragment(group, entry);
+  if (path === null) {
+    return { kind: input.kind, path, before: null, after: null, diff: '', command, snippet, instructions, fileMode: null, holdsToken };
+  }
+  const before = (input.readFile ?? readIfExists)(path);
+  const after = setServerEntry(path, before, group, SERVER_NAME, entry);
+  const mode = holdsToken ? 0o600 : (fileMode(path) ?? 0o644);
+  return { kind: input.kind, path, before, after, diff: unifiedDiff(path, before, after), command, snippet, instructions, fileMode: mode, holdsToken };
+}
+
+/**
+ * Writes a plan: refuses if the file changed since it was planned (so the diff shown is the diff
+ * applied), keeps a time-stamped backup of the old file, writes atomically with the plan's mode.
+ */
+export function applyClientConfig(plan: ConfigPlan, options: { now?: Date } = {}): { path: string; backupPath: string | null } {
+  if (plan.path === null || plan.after === null) {
+    throw new UserError('NOTHING_TO_WRITE', `A ${plan.kind} client is not configured by a file.`, plan.command ? `Run: ${plan.command}` : 'Paste the snippet into the client.');
+  }
+  const current = readIfExists(plan.path);
+  if (current !== plan.before) {
+    throw new UserError('CONFIG_CHANGED', `${plan.path} changed since the preview; nothing was written.`, 'Preview again, then write.');
+  }
+  if (current === plan.after) {
+    // Already configured: no rewrite, no backup; only make sure a token file is private.
+    if (plan.holdsToken) chmodSync(resolveTarget(plan.path), 0o600);
+    return { path: plan.path, backupPath: null };
+  }
+  const backupPath = current === null ? null : backupFile(plan.path, options.now ?? new Date());
+  writeFileAtomic(plan.path, plan.after, plan.fileMode ?? 0o600);
+  return { path: plan.path, backupPath };
+}
