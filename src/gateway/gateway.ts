@@ -19,6 +19,8 @@ import { allTools } from './tools/index.ts';
 import { ToolDispatcher } from './tools/dispatcher.ts';
 import { APP_VERSION } from './version.ts';
 
+const ACTIVITY_RETENTION_MS = 30 * 24 * 60 * 60_000;
+
 export interface GatewayOptions {
   settings: Settings;
   clock?: Clock;
@@ -45,6 +47,7 @@ export class Gateway {
   private readonly logger: Logger;
   private readonly writeRuntimeFile: boolean;
   private boundPort = 0;
+  private pruneTimer: NodeJS.Timeout | undefined;
 
   private constructor(options: GatewayOptions) {
     this.settings = options.settings;
@@ -94,6 +97,7 @@ export class Gateway {
     }
     // Sessions that went idle while the app was not running are finalized now, with their real end time.
     gateway.sweeper.start();
+    gateway.startActivityPruning();
     gateway.endpoint.startReaper();
     if (gateway.writeRuntimeFile) {
       writeRuntimeInfo(gateway.settings.dataDir, {
@@ -129,6 +133,7 @@ export class Gateway {
 
   async stop(): Promise<void> {
     this.sweeper.stop();
+    clearInterval(this.pruneTimer);
     await this.endpoint.closeAll();
     await new Promise<void>((resolve) => {
       this.http.close(() => resolve());
@@ -136,6 +141,14 @@ export class Gateway {
     });
     if (this.writeRuntimeFile) removeRuntimeInfo(this.settings.dataDir, process.pid);
     this.services.db.close();
+  }
+
+  /** The activity log feeds handovers and the live feed; a month of it is plenty. */
+  private startActivityPruning(): void {
+    const prune = () => this.services.activity.prune(this.services.clock.now() - ACTIVITY_RETENTION_MS);
+    prune();
+    this.pruneTimer = setInterval(prune, 6 * 60 * 60_000);
+    this.pruneTimer.unref();
   }
 
   private listen(): Promise<void> {

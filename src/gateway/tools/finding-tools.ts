@@ -56,11 +56,15 @@ export const searchContexts = defineTool({
   },
 });
 
-/** Groups labels by their first path segment ("deploy/rules" -> "deploy"). */
+const NO_PREFIX = '';
+
+/** Groups labels by their first path segment ("deploy/rules" -> "deploy"); others share one group. */
 function groupOf(label: string): string {
   const match = /^(.+?)[/:.]/.exec(label);
-  return match ? match[1]! : '(top level)';
+  return match ? match[1]! : NO_PREFIX;
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export const exploreContextTree = defineTool({
   name: 'explore_context_tree',
@@ -86,15 +90,17 @@ export const exploreContextTree = defineTool({
       groups.set(group, [...(groups.get(group) ?? []), context]);
     }
     const lines: string[] = [];
-    for (const [group, members] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-      lines.push(`${group}/ (${members.length})`);
-      for (const c of members) lines.push(`  ${contextHeading(c)}, ${counts.get(c.label) ?? 1} versions`);
+    // Named groups first, alphabetically; topics without a prefix last.
+    const ordered = [...groups.entries()].sort(([a], [b]) => (a === NO_PREFIX ? 1 : b === NO_PREFIX ? -1 : a.localeCompare(b)));
+    for (const [group, members] of ordered) {
+      lines.push(`${group === NO_PREFIX ? 'Other topics' : `${group}/`} (${members.length})`);
+      for (const c of members) lines.push(`  ${contextHeading(c)}, ${plural(counts.get(c.label) ?? 1, 'version')}`);
     }
     return {
       text: contexts.length === 0 ? `No contexts in "${project}"${args.prefix ? ` starting with "${args.prefix}"` : ''} yet.` : `${contexts.length} contexts in "${project}":\n${lines.join('\n')}`,
       data: {
         groups: [...groups.entries()].map(([name, members]) => ({
-          name,
+          name: name === NO_PREFIX ? null : name,
           contexts: members.map((c) => ({ label: c.label, version: c.version, versions: counts.get(c.label) ?? 1, priority: c.priority, tags: c.tags })),
         })),
         total: contexts.length,
