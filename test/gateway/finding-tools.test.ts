@@ -50,7 +50,7 @@ describe('finding tools', () => {
   it('shows the tree grouped by prefix with versions', async () => {
     await c.call('lock_context', { topic: 'team', content: 'Alice owns payments, Bob owns search, Carol owns deploys.' });
     const tree = await c.call('explore_context_tree');
-    assert.match(textOf(tree), /api\/ \(2\)\n  api\/payments v1 \(important\) \[api, payments\], 1 version\n[\s\S]*rules\/ \(2\)[\s\S]*Other topics \(1\)\n  team v2 \(reference\), 2 versions/);
+    assert.match(textOf(tree), /api\/ \(2\)\n {2}api\/payments v1 \(important\) \[api, payments\], 1 version\n[\s\S]*rules\/ \(2\)[\s\S]*Other topics \(1\)\n {2}team v2 \(reference\), 2 versions/);
     const rulesOnly = await c.call('explore_context_tree', { priority: 'always_check' });
     assert.equal(rulesOnly.structuredContent?.total, 2);
   });
