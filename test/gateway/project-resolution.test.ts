@@ -114,6 +114,12 @@ describe('project resolution', () => {
       assert.match(session.id, /^[0-9a-f-]{36}$/, tool);
       assert.match(textOf(result), new RegExp(`^Project "alpha" · work session ${session.id.slice(0, 8)}`), tool);
     }
+    // A failed call on a project is still work on it: the error names the same session.
+    const before = await c.call('session_status');
+    const failed = await c.call('recall_context', { topic: 'no such topic' });
+    assert.equal(failed.isError, true);
+    assert.equal(failed.structuredContent?.project, 'alpha');
+    assert.equal((failed.structuredContent?.workSession as { id: string }).id, (before.structuredContent?.workSession as { id: string }).id);
     await c.close();
   });
 });

@@ -69,7 +69,6 @@ export class ToolDispatcher {
     const { definition, shape } = tool;
     const { services } = this;
     let resolved: ResolvedProject | null = null;
-    let sessionId: string | null = null;
     try {
       const args = parseArgs(name, shape, rawArgs);
       const explicit = definition.project === 'none' ? undefined : (args[definition.projectArg ?? 'project'] as string | undefined);
@@ -83,7 +82,6 @@ export class ToolDispatcher {
           const touch = services.workSessions.touch(caller.client, caller.instanceKey, project.name, name);
           session = touch.session;
           started = touch.started;
-          sessionId = session.id;
           if (project.source === 'argument') {
             services.clients.setActiveProject(caller.client.id, caller.instanceKey, project.name);
           }
@@ -111,7 +109,7 @@ export class ToolDispatcher {
         ? error
         : new UserError('INTERNAL_ERROR', `${name} failed inside the gateway; nothing was changed.`, 'Try again; if it keeps failing, see the gateway log.');
       if (!isUserError(error)) this.events.onInternalError?.(error, name);
-      this.recordFailure(name, caller, resolved?.name ?? null, sessionId, userError);
+      const sessionId = this.recordFailure(name, caller, resolved?.name ?? null, userError);
       return this.failure(userError, resolved, sessionId);
     }
   }
@@ -166,7 +164,7 @@ export class ToolDispatcher {
   private selectionRequired(tool: string, caller: Caller): CallToolResult {
     const projects = this.services.projects.list();
     const listing = projects.length > 0 ? projects.map((p) => `- ${p.name} (${p.contextCount} contexts)`).join('\n') : '(no projects yet)';
-    this.recordFailure(tool, caller, null, null, new UserError('PROJECT_SELECTION_REQUIRED', 'no project selected'));
+    this.recordFailure(tool, caller, null, new UserError('PROJECT_SELECTION_REQUIRED', 'no project selected'));
     return {
       isError: true,
       content: [
@@ -189,20 +187,33 @@ export class ToolDispatcher {
     };
   }
 
-  private recordFailure(tool: string, caller: Caller, project: string | null, sessionId: string | null, error: UserError): void {
+  /**
+   * Logs a failed call. The call's own transaction was rolled back (nothing half-written), but a
+   * failed call on a project is still work on it: it touches the work session, so the result can
+   * name the session too. Returns that session's id.
+   */
+  private recordFailure(tool: string, caller: Caller, project: string | null, error: UserError): string | null {
+    const { services } = this;
     try {
-      this.services.activity.record({
-        at: this.services.clock.now(),
-        clientId: caller.client.id,
-        project,
-        sessionId,
-        tool,
-        ok: false,
-        summary: `${error.code}: ${error.message}`.slice(0, 300),
-      });
+      const sessionId = services.db.transaction(() => {
+        const session = project ? services.workSessions.touch(caller.client, caller.instanceKey, project, tool).session : null;
+        services.activity.record({
+          at: services.clock.now(),
+          clientId: caller.client.id,
+          project,
+          sessionId: session?.id ?? null,
+          tool,
+          ok: false,
+          summary: `${error.code}: ${error.message}`.slice(0, 300),
+        });
+        return session?.id ?? null;
+      }).immediate();
       this.events.onCall?.(tool, caller, false);
+      return sessionId;
     } catch (logError) {
       this.events.onInternalError?.(logError, tool);
+      return null;
     }
   }
+
 }
