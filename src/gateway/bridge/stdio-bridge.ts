@@ -1,83 +1,212 @@
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
-import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { closeGatewaySockets, isUnreachable, sendToGateway, type GatewayReply } from './gateway-post.ts';
+import { messagesFromSse } from './sse.ts';
 
 export interface BridgeOptions {
-  mcpUrl: string;
-  /** Authorization and identity headers sent with every request. */
+  /** Asked again after every failed connection: a restarted gateway may listen on another port. */
+  mcpUrl: () => string;
+  /** Authorization and identity headers sent with every request (token, client, instance key, project pin). */
   headers: Record<string, string>;
-  /** How long to keep retrying while the gateway is down or restarting. */
+  /** How long one message keeps being retried while the gateway is down or restarting. */
   retryForMs: number;
+  input?: Readable;
+  output?: Writable;
   log: (line: string) => void;
+  /** Injected in tests; real time otherwise. */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
-const isRequest = (message: JSONRPCMessage): message is JSONRPCMessage & { id: string | number; method: string } =>
-  'method' in message && 'id' in message;
-
-/** Connection failures worth waiting out: the gateway is restarting or not started yet. */
-function isUnreachable(error: unknown): boolean {
-  const text = `${String(error)} ${String((error as { cause?: unknown })?.cause ?? '')}`;
-  return /ECONNREFUSED|ECONNRESET|fetch failed|socket hang up|EPIPE|UND_ERR/i.test(text);
+type Id = string | number;
+interface Message {
+  jsonrpc: '2.0';
+  id?: Id | null;
+  method?: string;
+  params?: Record<string, unknown>;
+  result?: Record<string, unknown>;
+  error?: unknown;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Answers to a request the gateway could not take; a tool call gets a readable tool result instead. */
+function failureFor(message: Message, text: string): Message {
+  if (message.method === 'tools/call') return { jsonrpc: '2.0', id: message.id!, result: { isError: true, content: [{ type: 'text', text }] } };
+  return { jsonrpc: '2.0', id: message.id!, error: { code: -32000, message: text } };
+}
+
+const isRequest = (message: Message): boolean => message.method !== undefined && message.id !== undefined && message.id !== null;
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Speaks MCP on stdin/stdout (for clients that launch servers as commands, like Claude Desktop) and
  * forwards every message to the gateway over Streamable HTTP. While the gateway is down it waits and
- * retries instead of exiting, so the client never has to be restarted.
+ * retries instead of exiting, so the client never has to be restarted; after a gateway restart it
+ * keeps its session id, which the gateway re-attaches to the same client, instance and project.
  */
-export async function runStdioBridge(options: BridgeOptions): Promise<void> {
-  const stdio = new StdioServerTransport();
-  const http = new StreamableHTTPClientTransport(new URL(options.mcpUrl), { requestInit: { headers: options.headers } });
-  const initializeIds = new Set<string | number>();
+export class StdioBridge {
+  private readonly options: BridgeOptions;
+  private readonly output: Writable;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private sessionId: string | undefined;
+  private protocolVersion: string | undefined;
+  /** The client's own initialize, replayed if the gateway ever forgets the session (404). */
+  private initialize: Message | undefined;
+  private reinitializing: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
 
-  http.onmessage = (message) => {
-    // The negotiated version must accompany later HTTP requests (MCP-Protocol-Version header).
-    if ('id' in message && initializeIds.has(message.id as string | number) && 'result' in message) {
-      initializeIds.delete(message.id as string | number);
-      const version = (message.result as { protocolVersion?: string }).protocolVersion;
-      if (version) http.setProtocolVersion(version);
+  constructor(options: BridgeOptions) {
+    this.options = options;
+    this.output = options.output ?? process.stdout;
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  /** Runs until stdin closes; then ends the gateway session politely. */
+  async run(): Promise<void> {
+    const lines = createInterface({ input: this.options.input ?? process.stdin, crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (line.trim() === '') continue;
+      const work = this.receive(line).catch((error: unknown) => this.options.log(`bridge error: ${String(error)}`));
+      this.inFlight.add(work);
+      void work.finally(() => this.inFlight.delete(work));
     }
-    void stdio.send(message);
-  };
-  http.onerror = (error) => options.log(`gateway stream error: ${error.message}`);
+    await Promise.all(this.inFlight);
+    await this.endSession();
+    closeGatewaySockets();
+  }
 
-  const forward = async (message: JSONRPCMessage): Promise<void> => {
-    if (isRequest(message) && message.method === 'initialize') initializeIds.add(message.id);
-    const deadline = Date.now() + options.retryForMs;
+  /** One line from the client: a message or a batch. */
+  async receive(line: string): Promise<void> {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      this.write({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: the bridge received a line that is not JSON.' } });
+      return;
+    }
+    const messages = (Array.isArray(parsed) ? parsed : [parsed]) as Message[];
+    if (messages.some((m) => m.method === 'initialize')) {
+      this.initialize = messages.find((m) => m.method === 'initialize');
+      this.sessionId = undefined;
+    } else if (this.reinitializing) {
+      await this.reinitializing;
+    }
+    await this.forward(parsed, messages);
+  }
+
+  private async forward(payload: unknown, messages: Message[], reinitialized = false): Promise<void> {
+    const body = JSON.stringify(payload);
+    const deadline = this.now() + this.options.retryForMs;
+    let lastProblem = '';
     for (let attempt = 0; ; attempt++) {
+      let reply: GatewayReply | undefined;
       try {
-        await http.send(message);
-        return;
+        reply = await sendToGateway(this.options.mcpUrl(), 'POST', this.requestHeaders(), body);
       } catch (error) {
-        if (!isUnreachable(error) || Date.now() >= deadline) {
-          if (isRequest(message)) await stdio.send(giveUp(message, error, options.mcpUrl));
-          options.log(`could not forward ${isRequest(message) ? message.method : 'message'}: ${String(error)}`);
-          return;
-        }
-        if (attempt === 0) options.log(`gateway unreachable at ${options.mcpUrl}; retrying`);
-        await sleep(Math.min(2_000, 100 * 2 ** attempt));
+        if (!isUnreachable(error)) throw error;
+        lastProblem = `${(error as NodeJS.ErrnoException).code ?? String(error)}`;
+        if (attempt === 0) this.options.log(`gateway unreachable at ${this.options.mcpUrl()} (${lastProblem}); waiting for it`);
       }
+      if (reply) {
+        if (reply.status === 404 && this.sessionId && this.initialize && !reinitialized) {
+          await this.reinitialize();
+          return this.forward(payload, messages, true);
+        }
+        const wait = reply.status === 429 || reply.status === 503 ? this.retryAfterMs(reply) : undefined;
+        if (wait === undefined) return this.deliver(reply, messages);
+        lastProblem = `HTTP ${reply.status}`;
+        if (this.now() + wait > deadline) return this.giveUp(messages, `the gateway is busy (${lastProblem})`);
+        await this.sleep(wait);
+        continue;
+      }
+      if (this.now() >= deadline) {
+        return this.giveUp(messages, `Dementia Companion is not reachable at ${this.options.mcpUrl()} (${lastProblem}) after ${Math.round(this.options.retryForMs / 1000)} s`);
+      }
+      // A dead pooled socket fails at once: retry that at once; a refused connection backs off.
+      await this.sleep(attempt === 0 && lastProblem === 'ECONNRESET' ? 0 : Math.min(1_000, 50 * 2 ** attempt));
     }
-  };
+  }
 
-  stdio.onmessage = (message) => void forward(message);
-  await new Promise<void>((resolve) => {
-    stdio.onclose = () => resolve();
-    void stdio.start();
-    void http.start();
-  });
-  await http.close().catch(() => {});
+  private requestHeaders(): Record<string, string> {
+    return {
+      ...this.options.headers,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...(this.sessionId ? { 'mcp-session-id': this.sessionId } : {}),
+      ...(this.protocolVersion ? { 'mcp-protocol-version': this.protocolVersion } : {}),
+    };
+  }
+
+  private retryAfterMs(reply: GatewayReply): number {
+    const seconds = Number(reply.headers['retry-after']);
+    return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 500;
+  }
+
+  /** Hands the gateway's answer to the client; HTTP-level refusals become JSON-RPC answers with the request's id. */
+  private deliver(reply: GatewayReply, messages: Message[]): void {
+    const sessionHeader = reply.headers['mcp-session-id'];
+    if (typeof sessionHeader === 'string') this.sessionId = sessionHeader;
+    if (reply.status === 202 || reply.status === 204 || reply.body === '') {
+      if (reply.status >= 400) this.giveUp(messages, `the gateway answered HTTP ${reply.status}`);
+      return;
+    }
+    const type = String(reply.headers['content-type'] ?? '');
+    let answers: Message[];
+    try {
+      answers = (type.includes('text/event-stream') ? messagesFromSse(reply.body) : [JSON.parse(reply.body)].flat()) as Message[];
+    } catch {
+      this.giveUp(messages, `the gateway answered HTTP ${reply.status} with an unreadable body`);
+      return;
+    }
+    if (reply.status >= 400) {
+      // Errors before the SDK carry id null; give them the id of the request they answer.
+      const detail = answers.map((a) => (a.error as { message?: string } | undefined)?.message).find(Boolean) ?? `HTTP ${reply.status}`;
+      this.giveUp(messages, reply.status === 401 ? `${detail} (the bridge's client name or token was refused)` : detail);
+      return;
+    }
+    for (const answer of answers) {
+      const version = answer.result?.protocolVersion;
+      if (typeof version === 'string' && this.initialize && answer.id === this.initialize.id) this.protocolVersion = version;
+      this.write(answer);
+    }
+  }
+
+  private giveUp(messages: Message[], reason: string): void {
+    const text = `${reason}. Start the Dementia Companion app (or \`dementia serve\`) and call the tool again; this client does not need a restart.`;
+    this.options.log(reason);
+    for (const message of messages.filter(isRequest)) this.write(failureFor(message, text));
+  }
+
+  /** The gateway forgot this session and would not re-attach it: open a new one the client never sees. */
+  private reinitialize(): Promise<void> {
+    this.reinitializing ??= (async () => {
+      this.sessionId = undefined;
+      const init = this.initialize!;
+      const reply = await sendToGateway(this.options.mcpUrl(), 'POST', this.requestHeaders(), JSON.stringify({ ...init, id: `bridge-reinit-${this.now()}` }));
+      const session = reply.headers['mcp-session-id'];
+      if (typeof session === 'string') this.sessionId = session;
+      await sendToGateway(this.options.mcpUrl(), 'POST', this.requestHeaders(), JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+      this.options.log('gateway session was re-initialized');
+    })().finally(() => {
+      this.reinitializing = undefined;
+    });
+    return this.reinitializing;
+  }
+
+  private async endSession(): Promise<void> {
+    if (!this.sessionId) return;
+    await Promise.race([
+      sendToGateway(this.options.mcpUrl(), 'DELETE', this.requestHeaders()).catch(() => undefined),
+      this.sleep(500),
+    ]);
+  }
+
+  private write(message: Message): void {
+    this.output.write(`${JSON.stringify(message)}\n`);
+  }
 }
 
-/** The answer when the gateway stays unreachable: for tool calls a readable tool error, else a JSON-RPC error. */
-function giveUp(message: { id: string | number; method: string }, error: unknown, mcpUrl: string): JSONRPCMessage {
-  const text =
-    `Dementia Companion is not reachable at ${mcpUrl} (${String(error).slice(0, 200)}). ` +
-    'Start the app (or `dementia serve`) and call the tool again; this client does not need a restart.';
-  if (message.method === 'tools/call') {
-    return { jsonrpc: '2.0', id: message.id, result: { isError: true, content: [{ type: 'text', text }] } };
-  }
-  return { jsonrpc: '2.0', id: message.id, error: { code: -32000, message: text } };
+export function runStdioBridge(options: BridgeOptions): Promise<void> {
+  return new StdioBridge(options).run();
 }

@@ -2,8 +2,8 @@ import { UserError } from '../errors.ts';
 import type { Settings } from '../settings.ts';
 import { parseClientKind, type ClientKind, type ClientRecord } from '../store/clients.ts';
 import { normalizeProjectName } from '../store/projects.ts';
-import { gatewayPort, openServices } from './cli-context.ts';
-import { connectionSnippet } from './client-snippets.ts';
+import { planClientConfig } from '../client-config/index.ts';
+import { gatewayPort, mcpUrlOf, openServices } from './cli-context.ts';
 import type { Output } from './output.ts';
 
 export interface ClientsFlags {
@@ -33,7 +33,7 @@ const describe = (client: ClientRecord) => ({
 
 export function clientsCommand(settings: Settings, out: Output, action: string | undefined, name: string | undefined, flags: ClientsFlags): void {
   const services = openServices(settings);
-  const mcpUrl = `http://127.0.0.1:${gatewayPort(settings)}/mcp`;
+  const mcpUrl = mcpUrlOf(gatewayPort(settings));
   const needName = () => {
     if (!name) throw new UserError('MISSING_ARGUMENT', `clients ${action} needs a client name.`, `Run: dementia clients ${action} "Claude Code"`);
     return name;
@@ -48,7 +48,9 @@ export function clientsCommand(settings: Settings, out: Output, action: string |
           if (project) services.projects.create(project);
           return services.clients.add(clientName, kind, project);
         })();
-        const connect = connectionSnippet(kind, client.name, token, mcpUrl);
+        // How to connect it, without touching any file (`dementia config KIND` previews and writes those).
+        const plan = planClientConfig({ kind, clientName: client.name, token, mcpUrl, project: project ?? undefined, readFile: () => null });
+        const connect = { instructions: plan.instructions, snippet: plan.command ?? plan.snippet, command: plan.command, config: plan.snippet };
         if (flags.json) {
           out.json({ ...describe(client), token, mcpUrl, connect });
           return;
@@ -56,7 +58,7 @@ export function clientsCommand(settings: Settings, out: Output, action: string |
         out.line(`Registered ${out.bold(client.name)} (${kind})${project ? `, pinned to project ${project}` : ''}.`);
         out.line(`Token (shown once; keep it secret): ${token}`);
         out.line();
-        out.line(connect.instructions);
+        out.line(plan.command ? 'Connect it with:' : `Add this to ${plan.path ?? 'the client\'s config'} (or run: dementia config ${kind} --client ${JSON.stringify(client.name)} --write):`);
         out.line(connect.snippet);
         return;
       }

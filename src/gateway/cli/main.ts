@@ -2,11 +2,10 @@ import { parseArgs } from 'node:util';
 import { isUserError } from '../errors.ts';
 import { resolveSettings } from '../settings.ts';
 import { APP_VERSION } from '../version.ts';
-import { clientsCommand } from './clients-command.ts';
-import { connectCommand } from './connect-command.ts';
 import { createOutput, type Output } from './output.ts';
-import { serveCommand } from './serve-command.ts';
-import { statusCommand } from './status-command.ts';
+
+// Commands are imported when used: `connect` (the stdio bridge a client launches) must not pay
+// for loading the gateway, the store and SQLite.
 
 const HELP = `dementia ${APP_VERSION}: project memory for every Claude client on this machine
 
@@ -15,9 +14,13 @@ Usage:
   dementia status [--json]                                        gateway, clients, status page link
   dementia clients add NAME [--kind KIND] [--project P] [--json]  register a client, print its token
   dementia clients list [--json]
-  dementia clients remove NAME
+  dementia clients remove NAME [--json]
   dementia clients rotate-token NAME [--json]
-  dementia connect --client NAME | --token T                      stdio bridge (Claude Desktop)
+  dementia config KIND [--client NAME] [--project P] [--repo DIR] [--diff] [--write] [--json]
+                                                                  preview (default) or write a client's config
+  dementia handover show [--project P] [--json]                   the last handover (default: the repository's pinned project)
+  dementia hooks install claude-code [--repo DIR] [--write]       SessionStart hook printing the waiting handover
+  dementia connect --client NAME | --token T [--project P]        stdio bridge (Claude Desktop)
 
 Kinds: claude-desktop, claude-code, cursor, vscode, other.
 Every command reads DEMENTIA_PORT, DEMENTIA_DATA_DIR, DEMENTIA_IDLE_MINUTES, DEMENTIA_PG_URL, DEMENTIA_API_KEY.`;
@@ -36,6 +39,10 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       project: { type: 'string' },
       client: { type: 'string' },
       token: { type: 'string' },
+      repo: { type: 'string' },
+      write: { type: 'boolean', default: false },
+      diff: { type: 'boolean', default: false },
+      hook: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -48,16 +55,38 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
   }
   switch (values.help ? 'help' : command) {
     case 'serve':
-      await serveCommand(settings, out);
+      await (await import('./serve-command.ts')).serveCommand(settings, out);
       return 0;
     case 'status':
-      await statusCommand(settings, out, values.json);
+      await (await import('./status-command.ts')).statusCommand(settings, out, values.json);
       return 0;
     case 'clients':
-      clientsCommand(settings, out, action, name, { kind: values.kind, project: values.project, json: values.json });
+      (await import('./clients-command.ts')).clientsCommand(settings, out, action, name, { kind: values.kind, project: values.project, json: values.json });
+      return 0;
+    case 'config':
+      (await import('./config-command.ts')).configCommand(settings, out, action, {
+        client: values.client,
+        token: values.token,
+        project: values.project,
+        repo: values.repo,
+        write: values.write,
+        diff: values.diff,
+        json: values.json,
+      });
+      return 0;
+    case 'handover':
+      try {
+        (await import('./handover-command.ts')).handoverCommand(settings, out, action, { project: values.project, json: values.json, hook: values.hook, cwd: process.cwd() });
+      } catch (error) {
+        // A SessionStart hook must never get in the way of a new conversation.
+        if (!values.hook) throw error;
+      }
+      return 0;
+    case 'hooks':
+      (await import('./hooks-command.ts')).hooksCommand(settings, out, action, name, { repo: values.repo, write: values.write, json: values.json });
       return 0;
     case 'connect':
-      await connectCommand(settings, out, values.client, values.token);
+      await (await import('./connect-command.ts')).connectCommand(settings, out, { client: values.client, token: values.token, project: values.project });
       return 0;
     case 'help':
     case undefined:

@@ -65,13 +65,23 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
   sendJson(res, 404, { error: `Not found: ${url.pathname}` });
 }
 
+/** The bridge percent-encodes names and paths (header values must be Latin-1); plain values pass through. */
+function decodeHeader(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
 function authenticate(deps: HttpDeps, req: IncomingMessage): ClientRecord | undefined {
   const token = bearerToken(req);
   if (!token) return undefined;
   const bridgeClient = headerValue(req, CLIENT_HEADER);
   if (bridgeClient !== undefined) {
     if (!matchesSecret(token, deps.localSecret)) return undefined;
-    return deps.services.clients.byId(bridgeClient) ?? deps.services.clients.byName(bridgeClient);
+    const name = decodeHeader(bridgeClient);
+    return deps.services.clients.byId(name) ?? deps.services.clients.byName(name);
   }
   return deps.services.clients.authenticate(token);
 }
@@ -106,7 +116,7 @@ async function handleMcp(deps: HttpDeps, req: IncomingMessage, res: ServerRespon
       return;
     }
   }
-  const instanceKey = (headerValue(req, INSTANCE_HEADER) ?? '').trim().slice(0, MAX_INSTANCE_KEY);
+  const instanceKey = decodeHeader(headerValue(req, INSTANCE_HEADER) ?? '').trim().slice(0, MAX_INSTANCE_KEY);
   const pinnedProject = headerValue(req, PROJECT_HEADER)?.trim() || undefined;
   const caller: Caller = { client, instanceKey, pinnedProject };
   await deps.endpoint.handle(req, res, caller, body);
