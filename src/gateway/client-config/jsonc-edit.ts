@@ -47,7 +47,17 @@ function insertProperty(text: string, object: Node, key: string, value: unknown,
   if (last) {
     const indent = indentAt(text, last.offset);
     const end = last.offset + last.length;
-    return `${text.slice(0, end)},${style.eol}${indent}${JSON.stringify(key)}: ${render(value, style, indent)}${text.slice(end)}`;
+    const property = `${JSON.stringify(key)}: ${render(value, style, indent)}`;
+    const lineEnd = text.indexOf('\n', end);
+    const restOfLine = lineEnd === -1 ? '' : text.slice(end, lineEnd).replace(/\r$/, '');
+    const tail = /^(\s*)(,?)(\s*(?:\/\/.*)?)$/.exec(restOfLine);
+    if (lineEnd !== -1 && tail) {
+      // The last property ends its line (maybe with a trailing comma or a comment): our
+      // property goes on the next line, and that line stays as it was, comment included.
+      const comma = tail[2] === ',' ? '' : ',';
+      return `${text.slice(0, end)}${comma}${text.slice(end, lineEnd + 1)}${indent}${property}${style.eol}${text.slice(lineEnd + 1)}`;
+    }
+    return `${text.slice(0, end)},${style.eol}${indent}${property}${text.slice(end)}`;
   }
   const indent = objectIndent + style.unit;
   const open = object.offset + 1;
