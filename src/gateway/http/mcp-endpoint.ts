@@ -17,6 +17,7 @@ import type { Logger } from '../logger.ts';
 import type { ToolDispatcher } from '../tools/dispatcher.ts';
 import type { Caller } from '../tools/tool.ts';
 import { MAX_BODY_BYTES } from './http-utils.ts';
+import { InitializeLimiter, type LimiterOptions } from './initialize-limiter.ts';
 import { createMcpServer } from './mcp-server-factory.ts';
 
 /** One MCP transport session of a client (Mcp-Session-Id). Disposable: identity lives in the token. */
@@ -36,10 +37,10 @@ export const CONNECTION_IDLE_MS = 15 * 60_000;
 
 const DEFAULT_LEGACY_VERSION = '2025-03-26';
 
-const jsonRpcError = (status: number, code: number, message: string): Response =>
+const jsonRpcError = (status: number, code: number, message: string, headers: Record<string, string> = {}): Response =>
   new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }), {
     status,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
   });
 
 function callerOf(authInfo: AuthInfo | undefined): Caller {
@@ -73,13 +74,26 @@ export class McpEndpoint {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly onConnectionsChanged: () => void;
+  private readonly limiter: InitializeLimiter;
+  private readonly idleMs: number;
   private reaper: NodeJS.Timeout | undefined;
 
-  constructor(deps: { dispatcher: ToolDispatcher; clock: Clock; logger: Logger; onConnectionsChanged?: () => void }) {
+  constructor(deps: {
+    dispatcher: ToolDispatcher;
+    clock: Clock;
+    logger: Logger;
+    onConnectionsChanged?: () => void;
+    /** Per-client limit on new sessions (reconnect storms). */
+    initializeLimit?: LimiterOptions;
+    /** Connections without a request for this long are closed. */
+    connectionIdleMs?: number;
+  }) {
     this.dispatcher = deps.dispatcher;
     this.clock = deps.clock;
     this.logger = deps.logger;
     this.onConnectionsChanged = deps.onConnectionsChanged ?? (() => {});
+    this.limiter = new InitializeLimiter(deps.clock, deps.initializeLimit);
+    this.idleMs = deps.connectionIdleMs ?? CONNECTION_IDLE_MS;
     this.modern = createMcpHandler((ctx) => createMcpServer(this.dispatcher, callerOf(ctx.authInfo)), {
       legacy: 'reject',
       onerror: (error) => this.logger.warn('MCP request rejected', { error: error.message }),
@@ -101,8 +115,17 @@ export class McpEndpoint {
     return [...this.connections.values()];
   }
 
-  /** Closes connections idle for at least `idleMs`; returns how many. */
-  async reapIdle(idleMs: number = CONNECTION_IDLE_MS): Promise<number> {
+  /** What the endpoint holds in memory; tests check it returns to its idle size. */
+  stats(): { connections: number; reattaching: number; limiterBuckets: number } {
+    return { connections: this.connections.size, reattaching: this.reattaching.size, limiterBuckets: this.limiter.size };
+  }
+
+  /**
+   * Closes connections idle for at least `idleMs`, measured by their last request (clients that
+   * never send DELETE, or hold a GET stream open forever, still get reaped); returns how many.
+   */
+  async reapIdle(idleMs: number = this.idleMs): Promise<number> {
+    this.limiter.prune();
     const cutoff = this.clock.now() - idleMs;
     const idle = this.list().filter((connection) => connection.lastRequestAt <= cutoff);
     await Promise.all(idle.map((connection) => this.close(connection)));
@@ -132,6 +155,17 @@ export class McpEndpoint {
 
     const sessionId = request.headers.get('mcp-session-id');
     if (isInitialize(body)) {
+      const retryAfter = this.limiter.take(caller.client.id);
+      if (retryAfter > 0) {
+        this.logger.warn('initialize rate-limited', { client: caller.client.name });
+        return jsonRpcError(
+          429,
+          -32000,
+          `Too many new MCP sessions from client "${caller.client.name}" in a short time. ` +
+            `Keep using the Mcp-Session-Id you already have (it stays valid, even across gateway restarts), or retry in ${retryAfter} s.`,
+          { 'retry-after': String(retryAfter) },
+        );
+      }
       const connection = await this.open(caller, undefined, prefersSse(request));
       return connection.transport.handleRequest(request, options);
     }
