@@ -1,30 +1,94 @@
+import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isUserError } from '../errors.ts';
 import { matchesSecret } from '../local-secret.ts';
 import { newToken, sha256Hex } from '../secrets.ts';
 import type { Services } from '../services.ts';
+import { defaultDataDir, type Settings } from '../settings.ts';
 import { AdminCodes } from '../store/admin-codes.ts';
-import { statusSnapshot, type ConnectionCounts } from '../status-snapshot.ts';
-import { bearerToken, sendJson } from './http-utils.ts';
+import type { ConnectionCounts } from '../status-snapshot.ts';
+import { ClientControl } from './admin/client-control.ts';
+import { ConnectFlow } from './admin/connect-flow.ts';
+import { csrfProblem } from './admin/csrf.ts';
+import { StatusStream } from './admin/event-stream.ts';
+import { optionalString, readJsonObject, requiredString } from './admin/json-body.ts';
+import { headlessSettingsHost, type SettingsHost, type SettingsPatch } from './admin/settings-host.ts';
+import { adminStatus, type AdminStatus } from './admin/status-view.ts';
+import type { SyncControl } from './admin/sync-control.ts';
+import { bearerToken, HttpError, sendJson } from './http-utils.ts';
 
 const COOKIE = 'dc_admin';
 
+/** What the admin API needs from the running gateway (the Gateway class satisfies it). */
+export interface AdminHost {
+  readonly services: Services;
+  readonly settings: Settings;
+  readonly localSecret: string;
+  readonly events: EventEmitter<{ change: [reason: string] }>;
+  readonly port: number;
+  readonly mcpUrl: string;
+  readonly sync?: SyncControl | undefined;
+  connectionCounts(): ConnectionCounts;
+}
+
+type Route = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void> | void;
+
 /**
  * The admin API behind the status page. It never accepts a client token: a browser signs in with a
- * one-time code (from `dementia status`) that becomes an HttpOnly, SameSite=Strict cookie; local
- * processes (CLI, desktop shell) use the local secret as a bearer token.
+ * one-time code (from `dementia status`, or issued by the desktop shell for its window) that
+ * becomes an HttpOnly, SameSite=Strict cookie; local processes (CLI, desktop shell) use the local
+ * secret as a bearer token. Writes must be JSON from this gateway's own origin (see csrf.ts).
  */
 export class AdminApi {
-  private readonly services: Services;
-  private readonly localSecret: string;
+  readonly control: ClientControl;
+  private readonly host: AdminHost;
   private readonly codes: AdminCodes;
-  private readonly connectionCounts: () => ConnectionCounts;
   private readonly browserSessions = new Set<string>();
+  private readonly stream: StatusStream;
+  private readonly connect: ConnectFlow;
+  private readonly routes: { method: string; pattern: RegExp; route: Route }[];
+  private settingsHost: SettingsHost;
+  private desktop = false;
 
-  constructor(services: Services, localSecret: string, connectionCounts: () => ConnectionCounts) {
-    this.services = services;
-    this.localSecret = localSecret;
-    this.codes = new AdminCodes(services.db, services.clock);
-    this.connectionCounts = connectionCounts;
+  constructor(host: AdminHost) {
+    this.host = host;
+    const notify = (reason: string) => host.events.emit('change', reason);
+    this.codes = new AdminCodes(host.services.db, host.services.clock);
+    this.control = new ClientControl(host.services, notify);
+    this.stream = new StatusStream(host.events, () => this.status());
+    this.connect = new ConnectFlow(host.services, () => host.mcpUrl, notify, {
+      dataDir: host.settings.dataDir === defaultDataDir() ? undefined : host.settings.dataDir,
+    });
+    this.settingsHost = headlessSettingsHost(host.settings, () => host.port);
+    this.routes = [
+      { method: 'GET', pattern: /^\/api\/status$/, route: (_req, res) => sendJson(res, 200, this.status()) },
+      { method: 'GET', pattern: /^\/api\/events$/, route: (req, res) => this.stream.open(req, res) },
+      { method: 'POST', pattern: /^\/api\/clients\/([^/]+)\/project$/, route: (req, res, [id]) => this.setProject(req, res, id!) },
+      { method: 'POST', pattern: /^\/api\/clients\/([^/]+)\/end-session$/, route: (_req, res, [id]) => this.endSession(res, id!) },
+      { method: 'POST', pattern: /^\/api\/sync\/(now|pause|resume)$/, route: (_req, res, [action]) => this.syncAction(res, action!) },
+      { method: 'POST', pattern: /^\/api\/connect\/plan$/, route: (req, res) => this.connectPlan(req, res) },
+      { method: 'POST', pattern: /^\/api\/connect\/apply$/, route: (req, res) => this.connectApply(req, res) },
+      { method: 'POST', pattern: /^\/api\/connect\/cancel$/, route: (req, res) => this.connectCancel(req, res) },
+      { method: 'GET', pattern: /^\/api\/settings$/, route: (_req, res) => sendJson(res, 200, this.settingsHost.read()) },
+      { method: 'POST', pattern: /^\/api\/settings$/, route: (req, res) => this.saveSettings(req, res) },
+      { method: 'POST', pattern: /^\/api\/app\/restart$/, route: (_req, res) => this.restart(res) },
+    ];
+  }
+
+  /** The desktop shell owns the settings (stored with safeStorage) and can restart the app. */
+  attachDesktop(settingsHost: SettingsHost): void {
+    this.settingsHost = settingsHost;
+    this.desktop = true;
+    this.host.events.emit('change', 'desktop');
+  }
+
+  /** A one-time sign-in code, for `dementia status` and the desktop shell's window. */
+  issueCode(): string {
+    return this.codes.issue();
+  }
+
+  status(): AdminStatus {
+    return adminStatus(this.host, this.desktop);
   }
 
   /** GET /auth?code=...: trades a one-time code for a browser session and opens the page. */
@@ -46,20 +110,126 @@ export class AdminApi {
   }
 
   isAuthorized(req: IncomingMessage): boolean {
-    if (matchesSecret(bearerToken(req), this.localSecret)) return true;
+    return this.viaSecret(req) || this.viaCookie(req);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const viaSecret = this.viaSecret(req);
+    if (!viaSecret && !this.viaCookie(req)) {
+      sendJson(res, 401, { error: 'Not signed in. Open the link printed by `dementia status` (statusUrl).' });
+      return;
+    }
+    const match = this.match(req.method ?? 'GET', url.pathname);
+    if (!match) {
+      sendJson(res, 404, { error: `No admin endpoint ${req.method} ${url.pathname}.` });
+      return;
+    }
+    if (req.method !== 'GET') {
+      const problem = csrfProblem(req, this.host.port, !viaSecret);
+      if (problem) {
+        req.resume();
+        sendJson(res, 403, { error: problem });
+        return;
+      }
+    }
+    try {
+      await match.route(req, res, match.params);
+    } catch (error) {
+      if (error instanceof HttpError) sendJson(res, error.status, { error: error.message });
+      else if (isUserError(error)) sendJson(res, 400, { error: error.describe(), code: error.code });
+      else throw error;
+    }
+  }
+
+  private match(method: string, pathname: string): { route: Route; params: string[] } | undefined {
+    for (const { method: wanted, pattern, route } of this.routes) {
+      const found = pattern.exec(pathname);
+      if (found && wanted === method) return { route, params: found.slice(1).map(decodeURIComponent) };
+    }
+    return undefined;
+  }
+
+  private viaSecret(req: IncomingMessage): boolean {
+    return matchesSecret(bearerToken(req), this.host.localSecret);
+  }
+
+  private viaCookie(req: IncomingMessage): boolean {
     const cookie = (req.headers.cookie ?? '').split(';').map((part) => part.trim()).find((part) => part.startsWith(`${COOKIE}=`));
     return cookie !== undefined && this.browserSessions.has(sha256Hex(cookie.slice(COOKIE.length + 1)));
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    if (!this.isAuthorized(req)) {
-      sendJson(res, 401, { error: 'Not signed in. Open the link printed by `dementia status` (statusUrl).' });
-      return;
+  private async setProject(req: IncomingMessage, res: ServerResponse, clientId: string): Promise<void> {
+    const body = await readJsonObject(req);
+    if (body.project !== null && typeof body.project !== 'string') throw new HttpError(400, '"project" must be a project name or null.');
+    const result = this.control.setProject(clientId, body.project);
+    sendJson(res, 200, { client: result.client.id, project: result.project, instances: result.instances });
+  }
+
+  private endSession(res: ServerResponse, clientId: string): void {
+    const handovers = this.control.endSessions(clientId);
+    sendJson(res, 200, { ended: handovers.length, handovers: handovers.map((h) => ({ id: h.id, project: h.project, summary: h.summary })) });
+  }
+
+  private async syncAction(res: ServerResponse, action: string): Promise<void> {
+    const sync = this.host.sync;
+    if (!sync) throw new HttpError(409, 'Sync is not configured: set the hosted Postgres URL and API key in Settings.');
+    if (action === 'now') await sync.syncNow();
+    else if (action === 'pause') await sync.pause();
+    else await sync.resume();
+    this.host.events.emit('change', `sync:${action}`);
+    sendJson(res, 200, this.status().sync);
+  }
+
+  private async connectPlan(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readJsonObject(req);
+    const plan = this.connect.plan({
+      kind: requiredString(body, 'kind'),
+      name: optionalString(body, 'name'),
+      project: optionalString(body, 'project'),
+      repoDir: optionalString(body, 'repoDir'),
+      planId: optionalString(body, 'planId'),
+    });
+    sendJson(res, 200, plan);
+  }
+
+  private async connectApply(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readJsonObject(req);
+    sendJson(res, 200, this.connect.apply(requiredString(body, 'planId')));
+  }
+
+  private async connectCancel(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readJsonObject(req);
+    sendJson(res, 200, this.connect.cancel(requiredString(body, 'planId')));
+  }
+
+  private async saveSettings(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readJsonObject(req);
+    const patch: SettingsPatch = {};
+    if (body.port !== undefined) {
+      if (typeof body.port !== 'number' || !Number.isInteger(body.port) || body.port < 1024 || body.port > 65535) {
+        throw new HttpError(400, 'The port must be a whole number from 1024 to 65535.');
+      }
+      patch.port = body.port;
     }
-    if (req.method === 'GET' && url.pathname === '/api/status') {
-      sendJson(res, 200, statusSnapshot(this.services, this.connectionCounts()));
-      return;
+    if (body.startAtLogin !== undefined) {
+      if (typeof body.startAtLogin !== 'boolean') throw new HttpError(400, '"startAtLogin" must be true or false.');
+      patch.startAtLogin = body.startAtLogin;
     }
-    sendJson(res, 404, { error: `No admin endpoint ${req.method} ${url.pathname}.` });
+    for (const key of ['pgUrl', 'apiKey'] as const) {
+      if (body[key] === undefined) continue;
+      if (body[key] !== null && typeof body[key] !== 'string') throw new HttpError(400, `"${key}" must be a string or null.`);
+      patch[key] = body[key] === null || (body[key] as string).trim() === '' ? null : (body[key] as string).trim();
+    }
+    if (patch.pgUrl && !/^postgres(ql)?:\/\//.test(patch.pgUrl)) throw new HttpError(400, 'The Postgres URL must start with postgres:// or postgresql://.');
+    const view = await this.settingsHost.save(patch);
+    this.host.events.emit('change', 'settings');
+    sendJson(res, 200, view);
+  }
+
+  private restart(res: ServerResponse): void {
+    if (!this.settingsHost.restart) throw new HttpError(409, 'Only the desktop app can restart itself; restart `dementia serve` by hand.');
+    sendJson(res, 202, { restarting: true });
+    // After the response is out: the restart stops this server.
+    setImmediate(() => this.settingsHost.restart!());
   }
 }
