@@ -30,4 +30,9 @@ export default tseslint.config(
     files: ['src/main/electron-adapter.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
+  {
+    // The window's sandboxed preload runs in the renderer, must be CommonJS and can only reach contextBridge via require.
+    files: ['src/main/preload.cts'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

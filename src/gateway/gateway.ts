@@ -43,6 +43,8 @@ export class Gateway {
   readonly events = new EventEmitter<GatewayEvents>();
   readonly settings: Settings;
   readonly localSecret: string;
+  /** The admin API; the desktop shell attaches its settings to it and issues window sign-in codes. */
+  readonly admin: AdminApi;
   private readonly http: HttpServer;
   private readonly logger: Logger;
   private readonly writeRuntimeFile: boolean;
@@ -72,13 +74,13 @@ export class Gateway {
       },
       (error) => this.logger.error('idle sweep failed', { error: String(error) }),
     );
-    const admin = new AdminApi(this.services, this.localSecret, () => this.connectionCounts());
+    this.admin = new AdminApi(this);
     this.http = createServer(
       createRequestHandler({
         port: () => this.boundPort,
         services: this.services,
         endpoint: this.endpoint,
-        admin,
+        admin: this.admin,
         staticFiles: new StaticFiles(),
         localSecret: this.localSecret,
         logger: this.logger,

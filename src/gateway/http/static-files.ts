@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { stripTypeScriptTypes } from 'node:module';
 import type { ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
@@ -14,6 +14,12 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
+/** Every file of the status page, with TypeScript sources listed under the .js name they are served as. */
+function rendererFiles(dir: string = RENDERER_DIR): string[] {
+  const names = readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((name) => name.split('\\').join('/'));
+  return [...new Set(names.filter((name) => extname(name) in TYPES || name.endsWith('.ts')).map((name) => name.replace(/\.ts$/, '.js')))];
+}
+
 /** The status page may load only its own scripts and styles and talk only to this gateway. */
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
@@ -25,7 +31,7 @@ export class StaticFiles {
   private readonly cache = new Map<string, { body: Buffer; type: string }>();
   private readonly files: ReadonlySet<string>;
 
-  constructor(files: readonly string[] = ['index.html', 'app.js', 'styles.css', 'icon.svg']) {
+  constructor(files: readonly string[] = rendererFiles()) {
     this.files = new Set(files);
   }
 
