@@ -55,6 +55,30 @@ function prefersSse(request: Request): boolean {
   return accept.trim().toLowerCase().startsWith('text/event-stream');
 }
 
+const STREAM_OPENED = new TextEncoder().encode(': stream open\n\n');
+
+/**
+ * The SDK's GET stream sends nothing until its first keep-alive (15 s), and the node adapter sends
+ * no headers before the first body chunk: a client waiting for the stream would wait 15 s. An SSE
+ * comment (ignored by every client) sends the headers at once.
+ */
+function openStreamAtOnce(response: Response): Response {
+  if (!response.body || !(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) return response;
+  const source = response.body;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  const body = new ReadableStream<Uint8Array>({
+    start: (controller) => controller.enqueue(STREAM_OPENED),
+    pull: async (controller) => {
+      reader ??= source.getReader();
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => (reader ? reader.cancel(reason) : source.cancel(reason)),
+  });
+  return new Response(body, { status: response.status, headers: response.headers });
+}
+
 const isInitialize = (body: unknown): boolean =>
   Array.isArray(body) ? body.some((message) => isInitializeRequest(message)) : isInitializeRequest(body);
 
@@ -182,7 +206,8 @@ export class McpEndpoint {
       connection = await this.reattach(caller, sessionId, request);
     }
     connection.lastRequestAt = this.clock.now();
-    return connection.transport.handleRequest(request, options);
+    const response = await connection.transport.handleRequest(request, options);
+    return request.method === 'GET' ? openStreamAtOnce(response) : response;
   }
 
   private async open(caller: Caller, sessionId: string | undefined, sse: boolean): Promise<Connection> {
