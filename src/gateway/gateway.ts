@@ -15,6 +15,8 @@ import { createServices, type Services } from './services.ts';
 import { IdleSweeper } from './sessions/idle-sweeper.ts';
 import type { Settings } from './settings.ts';
 import { openDatabase, DATABASE_FILE } from './store/database.ts';
+import { resolveSyncConfig } from './sync/sync-config.ts';
+import { SyncWorker, type SyncTuning } from './sync/sync-worker.ts';
 import { allTools } from './tools/index.ts';
 import { ToolDispatcher } from './tools/dispatcher.ts';
 import { APP_VERSION } from './version.ts';
@@ -27,6 +29,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Write gateway.json for the CLI (off in tests that run several gateways on one folder). */
   writeRuntimeFile?: boolean;
+  /** Sync timings (tests and benchmarks shorten them). */
+  syncTuning?: Partial<SyncTuning>;
 }
 
 /** Events for live views (tray, status window): 'change' after anything they show changed. */
@@ -45,6 +49,8 @@ export class Gateway {
   readonly localSecret: string;
   /** The admin API; the desktop shell attaches its settings to it and issues window sign-in codes. */
   readonly admin: AdminApi;
+  /** Postgres sync; undefined when none is configured (a normal state). */
+  readonly sync: SyncWorker | undefined;
   private readonly http: HttpServer;
   private readonly logger: Logger;
   private readonly writeRuntimeFile: boolean;
@@ -56,10 +62,19 @@ export class Gateway {
     this.logger = options.logger ?? createLogger();
     this.writeRuntimeFile = options.writeRuntimeFile ?? true;
     const clock = options.clock ?? systemClock;
+    // A malformed sync setting stops start-up with a UserError before anything is opened.
+    const syncConfig = resolveSyncConfig(this.settings);
     const db = openDatabase(join(this.settings.dataDir, DATABASE_FILE), clock);
     this.services = createServices(db, clock, this.settings.idleMinutes);
     this.localSecret = readOrCreateLocalSecret(this.settings.dataDir);
     const changed = (reason: string) => this.events.emit('change', reason);
+    this.sync = syncConfig
+      ? new SyncWorker({ services: this.services, config: syncConfig, clock, logger: this.logger, onChange: () => changed('sync'), tuning: options.syncTuning })
+      : undefined;
+    if (this.sync) {
+      const sync = this.sync;
+      this.services.syncStatus.attach(() => sync.status());
+    }
     const dispatcher = new ToolDispatcher(this.services, allTools, {
       onCall: (tool) => changed(`tool:${tool}`),
       onInternalError: (error, tool) =>
@@ -101,6 +116,7 @@ export class Gateway {
     gateway.sweeper.start();
     gateway.startActivityPruning();
     gateway.endpoint.startReaper();
+    gateway.sync?.start();
     if (gateway.writeRuntimeFile) {
       writeRuntimeInfo(gateway.settings.dataDir, {
         pid: process.pid,
@@ -141,6 +157,7 @@ export class Gateway {
       this.http.close(() => resolve());
       this.http.closeAllConnections();
     });
+    await this.sync?.stop();
     if (this.writeRuntimeFile) removeRuntimeInfo(this.settings.dataDir, process.pid);
     this.services.db.close();
   }

@@ -9,6 +9,8 @@ import { ProjectStore } from './store/projects.ts';
 import { ContextSearch } from './store/search.ts';
 import { WorkSessionStore } from './store/work-sessions.ts';
 import { WorkSessionService } from './sessions/work-session-service.ts';
+import { Outbox } from './sync/outbox.ts';
+import { SyncStatusBoard } from './sync/sync-status.ts';
 
 /** The stores and services over one database: what tools, the admin API and the CLI work with. */
 export interface Services {
@@ -23,18 +25,22 @@ export interface Services {
   readonly notes: NoteStore;
   readonly activity: ActivityLog;
   readonly workSessions: WorkSessionService;
+  /** Local changes waiting for Postgres; every store write path appends to it. */
+  readonly outbox: Outbox;
+  readonly syncStatus: SyncStatusBoard;
 }
 
 export function createServices(db: Db, clock: Clock, idleMinutes: number): Services {
-  const sessions = new WorkSessionStore(db);
-  const handovers = new HandoverStore(db);
-  const notes = new NoteStore(db, clock);
+  const outbox = new Outbox(db, clock);
+  const sessions = new WorkSessionStore(db, outbox);
+  const handovers = new HandoverStore(db, outbox);
+  const notes = new NoteStore(db, clock, outbox);
   const activity = new ActivityLog(db);
   return {
     db,
     clock,
-    projects: new ProjectStore(db, clock),
-    contexts: new ContextStore(db, clock),
+    projects: new ProjectStore(db, clock, outbox),
+    contexts: new ContextStore(db, clock, outbox),
     search: new ContextSearch(db),
     clients: new ClientStore(db, clock),
     sessions,
@@ -42,5 +48,7 @@ export function createServices(db: Db, clock: Clock, idleMinutes: number): Servi
     notes,
     activity,
     workSessions: new WorkSessionService({ db, clock, sessions, handovers, notes, activity, idleMinutes }),
+    outbox,
+    syncStatus: new SyncStatusBoard(db, outbox),
   };
 }

@@ -13,6 +13,8 @@ export interface Settings {
   readonly idleMinutes: number;
   readonly pgUrl: string | undefined;
   readonly apiKey: string | undefined;
+  /** CA certificate file for the Postgres TLS connection (also `sslrootcert` in the URL or `pgCaFile` in config.json). */
+  readonly pgCaFile?: string | undefined;
 }
 
 export const DEFAULT_PORT = 47821;
@@ -49,6 +51,7 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
     idleMinutes: idleText === undefined || idleText === '' ? DEFAULT_IDLE_MINUTES : parseIdleMinutes(idleText),
     pgUrl: env.DEMENTIA_PG_URL || undefined,
     apiKey: env.DEMENTIA_API_KEY || undefined,
+    pgCaFile: env.DEMENTIA_PG_CA_FILE || undefined,
   };
 }
 

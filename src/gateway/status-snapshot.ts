@@ -1,4 +1,5 @@
 import type { Services } from './services.ts';
+import type { SyncStatus } from './sync/sync-status.ts';
 
 /** The live connection count per client, known only to a running gateway. */
 export type ConnectionCounts = ReadonlyMap<string, number>;
@@ -30,6 +31,8 @@ export interface StatusSnapshot {
   projects: { name: string; contextCount: number; lastChangeAt: string | null }[];
   handovers: { id: string; project: string; client: string; endedAt: string; endReason: string; summary: string }[];
   activity: { at: string; client: string | null; project: string | null; tool: string; ok: boolean; summary: string }[];
+  /** Postgres sync: state, pending changes, last push and pull, last error, conflicts. */
+  sync: SyncStatus;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -78,5 +81,6 @@ export function statusSnapshot(services: Services, connections: ConnectionCounts
       ok: a.ok,
       summary: a.summary,
     })),
+    sync: services.syncStatus.current(),
   };
 }

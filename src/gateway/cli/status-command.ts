@@ -1,6 +1,7 @@
 import { AdminCodes } from '../store/admin-codes.ts';
 import { statusSnapshot, type StatusSnapshot } from '../status-snapshot.ts';
 import type { Settings } from '../settings.ts';
+import { cliSyncStatus, syncLine } from '../sync/sync-cli.ts';
 import { APP_VERSION } from '../version.ts';
 import { gatewayPort, localSecret, openServices, runningGateway } from './cli-context.ts';
 import type { Output } from './output.ts';
@@ -33,8 +34,9 @@ export async function statusCommand(settings: Settings, out: Output, json: boole
       mcpUrl: `http://127.0.0.1:${port}/mcp`,
       statusUrl: `http://127.0.0.1:${port}/auth?code=${code}`,
       dataDir: settings.dataDir,
-      sync: { configured: Boolean(settings.pgUrl && settings.apiKey) },
       ...snapshot,
+      // The admin API reports the worker's own status as syncDetail; the store's snapshot as sync.
+      sync: cliSyncStatus(settings, services, (snapshot as { syncDetail?: unknown }).syncDetail ?? snapshot.sync, runtime !== undefined),
     };
     if (json) {
       out.json(status);
@@ -44,6 +46,7 @@ export async function statusCommand(settings: Settings, out: Output, json: boole
     out.line(`MCP endpoint: ${status.mcpUrl}`);
     out.line(`Status page:  ${status.statusUrl} ${out.dim('(one-time link)')}`);
     out.line(`Data folder:  ${status.dataDir}`);
+    out.line(`Sync:         ${syncLine(status.sync, status.running)}`);
     out.line();
     if (snapshot.clients.length === 0) out.line('No clients yet. Add one with: dementia clients add "Claude Code" --kind claude-code');
     for (const client of snapshot.clients) {

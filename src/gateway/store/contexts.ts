@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts';
 import { UserError } from '../errors.ts';
 import { newId, sha256Hex } from '../secrets.ts';
+import type { Outbox } from '../sync/outbox.ts';
 import type { Db } from './database.ts';
 
 export const PRIORITIES = ['always_check', 'important', 'reference'] as const;
@@ -79,10 +80,12 @@ function toVersion(row: Row): ContextVersion {
  */
 export class ContextStore {
   private readonly clock: Clock;
+  private readonly outbox: Outbox | undefined;
   private readonly stmts;
 
-  constructor(db: Db, clock: Clock) {
+  constructor(db: Db, clock: Clock, outbox?: Outbox) {
     this.clock = clock;
+    this.outbox = outbox;
     this.stmts = {
       latest: db.prepare(`SELECT ${COLUMNS} FROM contexts WHERE project_name = ? AND label = ? AND is_latest = 1`),
       byVersion: db.prepare(`SELECT ${COLUMNS} FROM contexts WHERE project_name = ? AND label = ? AND version = ?`),
@@ -166,6 +169,7 @@ export class ContextStore {
     };
     const seq = Number(this.stmts.insert.run(version).lastInsertRowid);
     this.stmts.ftsInsert.run(seq, label, content, tagsJson);
+    this.outbox?.record('context', 'upsert', version.id);
     return {
       context: { ...version, tags, contentHash },
       created: true,
@@ -247,6 +251,7 @@ export class ContextStore {
         archivedBy: actor.clientId,
         archivedIn: actor.sessionId,
       });
+      this.outbox?.record('context', 'archive', row.id);
     }
     this.refreshLatest(project, label);
     return targets;
@@ -286,13 +291,14 @@ export class ContextStore {
         session_id: target.sessionId,
       });
       this.stmts.deleteArchived.run(target.id);
+      this.outbox?.record('context', 'restore', target.id);
     }
     this.refreshLatest(project, label);
     return targets;
   }
 
-  /** Re-establishes "highest live version is latest and indexed" for one label. */
-  private refreshLatest(project: string, label: string): void {
+  /** Re-establishes "highest live version is latest and indexed" for one label (sync calls it after applying pulled rows). */
+  refreshLatest(project: string, label: string): void {
     const rows = this.stmts.versions.all(project, label) as Row[];
     const [highest, ...older] = rows;
     for (const row of older) {

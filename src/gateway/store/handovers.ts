@@ -1,3 +1,4 @@
+import type { Outbox } from '../sync/outbox.ts';
 import type { Db } from './database.ts';
 
 export interface Handover {
@@ -41,9 +42,13 @@ type Row = Omit<Handover, 'content'> & { content: string };
 const toHandover = (row: Row): Handover => ({ ...row, content: JSON.parse(row.content) as HandoverContent });
 
 export class HandoverStore {
+  private readonly db: Db;
+  private readonly outbox: Outbox | undefined;
   private readonly stmts;
 
-  constructor(db: Db) {
+  constructor(db: Db, outbox?: Outbox) {
+    this.db = db;
+    this.outbox = outbox;
     this.stmts = {
       insert: db.prepare(
         `INSERT INTO handovers (id, project_name, session_id, client_id, client_name, started_at, ended_at, end_reason, summary, content, created_at)
@@ -58,7 +63,10 @@ export class HandoverStore {
   }
 
   insert(handover: Handover): void {
-    this.stmts.insert.run({ ...handover, content: JSON.stringify(handover.content) });
+    this.db.transaction(() => {
+      this.stmts.insert.run({ ...handover, content: JSON.stringify(handover.content) });
+      this.outbox?.record('handover', 'upsert', handover.id);
+    })();
   }
 
   latest(project: string): Handover | undefined {

@@ -155,4 +155,51 @@ export const migrations: readonly Migration[] = [
       CREATE TABLE admin_codes (code_hash TEXT NOT NULL PRIMARY KEY, expires_at INTEGER NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'postgres sync: outbox, state, conflicts',
+    sql: `
+      -- Local changes not yet pushed, appended in the transaction of the change (references, not copies).
+      CREATE TABLE sync_outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        entity TEXT NOT NULL,
+        op TEXT NOT NULL,
+        row_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX sync_outbox_row ON sync_outbox (row_id, entity);
+
+      -- Machine id, sync target, pull cursor, last push and pull times.
+      CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+      -- Versions two machines created apart: both kept, one moved to the next version.
+      CREATE TABLE sync_conflicts (
+        id TEXT NOT NULL PRIMARY KEY,
+        project_name TEXT NOT NULL,
+        label TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        kept_context_id TEXT,
+        moved_context_id TEXT NOT NULL,
+        moved_to_version INTEGER NOT NULL,
+        detail TEXT NOT NULL,
+        detected_at INTEGER NOT NULL,
+        origin TEXT NOT NULL
+      );
+      CREATE INDEX sync_conflicts_recent ON sync_conflicts (detected_at);
+
+      -- Work sessions pulled from other machines carry their machine id; NULL means this machine.
+      ALTER TABLE work_sessions ADD COLUMN origin TEXT;
+
+      -- Rows written before this migration go out with the first push.
+      INSERT INTO sync_outbox (entity, op, row_id, created_at) SELECT 'project', 'upsert', name, created_at FROM projects ORDER BY created_at;
+      INSERT INTO sync_outbox (entity, op, row_id, created_at)
+        SELECT 'context', 'upsert', id, created_at FROM (
+          SELECT id, created_at, version FROM contexts UNION ALL SELECT id, created_at, version FROM archived_contexts)
+        ORDER BY created_at, version;
+      INSERT INTO sync_outbox (entity, op, row_id, created_at) SELECT 'context', 'archive', id, archived_at FROM archived_contexts ORDER BY archived_at;
+      INSERT INTO sync_outbox (entity, op, row_id, created_at) SELECT 'work_session', 'upsert', id, started_at FROM work_sessions ORDER BY started_at;
+      INSERT INTO sync_outbox (entity, op, row_id, created_at) SELECT 'handover', 'upsert', id, created_at FROM handovers ORDER BY created_at;
+      INSERT INTO sync_outbox (entity, op, row_id, created_at) SELECT 'note', 'upsert', id, created_at FROM notes ORDER BY created_at;
+    `,
+  },
 ];

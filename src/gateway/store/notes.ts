@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.ts';
 import { newId } from '../secrets.ts';
+import type { Outbox } from '../sync/outbox.ts';
 import type { Db } from './database.ts';
 
 export const NOTE_KINDS = ['decision', 'todo', 'progress', 'note'] as const;
@@ -18,11 +19,15 @@ const SELECT = 'SELECT id, project_name AS project, session_id AS sessionId, kin
 
 /** Decisions, todos and progress notes the model records during a work session. */
 export class NoteStore {
+  private readonly db: Db;
   private readonly clock: Clock;
+  private readonly outbox: Outbox | undefined;
   private readonly stmts;
 
-  constructor(db: Db, clock: Clock) {
+  constructor(db: Db, clock: Clock, outbox?: Outbox) {
+    this.db = db;
     this.clock = clock;
+    this.outbox = outbox;
     this.stmts = {
       insert: db.prepare(
         'INSERT INTO notes (id, project_name, session_id, kind, text, created_at) VALUES (@id, @project, @sessionId, @kind, @text, @createdAt)',
@@ -34,7 +39,10 @@ export class NoteStore {
 
   add(project: string, sessionId: string, kind: NoteKind, text: string): Note {
     const note: Note = { id: newId(), project, sessionId, kind, text, createdAt: this.clock.now() };
-    this.stmts.insert.run(note);
+    this.db.transaction(() => {
+      this.stmts.insert.run(note);
+      this.outbox?.record('note', 'upsert', note.id);
+    })();
     return note;
   }
 

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts';
 import { UserError } from '../errors.ts';
 import { newId } from '../secrets.ts';
+import type { Outbox } from '../sync/outbox.ts';
 import type { Db } from './database.ts';
 
 export interface ProjectSummary {
@@ -42,12 +43,14 @@ export function normalizeProjectName(input: string): string {
 export class ProjectStore {
   private readonly db: Db;
   private readonly clock: Clock;
+  private readonly outbox: Outbox | undefined;
   private readonly existsStmt;
   private readonly listStmt;
 
-  constructor(db: Db, clock: Clock) {
+  constructor(db: Db, clock: Clock, outbox?: Outbox) {
     this.db = db;
     this.clock = clock;
+    this.outbox = outbox;
     this.existsStmt = db.prepare('SELECT 1 FROM projects WHERE name = ?').pluck();
     this.listStmt = db.prepare(`
       SELECT p.name, p.description, p.created_at AS createdAt,
@@ -75,12 +78,15 @@ export class ProjectStore {
   /** Creates the project; returns false when it already existed. */
   create(name: string, description = ''): boolean {
     const now = this.clock.now();
-    const result = this.db
-      .prepare(
-        'INSERT INTO projects (id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING',
-      )
-      .run(newId(), name, description, now, now);
-    return result.changes === 1;
+    return this.db.transaction(() => {
+      const result = this.db
+        .prepare(
+          'INSERT INTO projects (id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING',
+        )
+        .run(newId(), name, description, now, now);
+      if (result.changes === 1) this.outbox?.record('project', 'upsert', name);
+      return result.changes === 1;
+    })();
   }
 
   /** Deletes the project and every row that belongs to it, in one transaction. */
@@ -100,6 +106,7 @@ export class ProjectStore {
       this.db.prepare('UPDATE client_instances SET active_project = NULL WHERE active_project = ?').run(name);
       this.db.prepare('UPDATE clients SET pinned_project = NULL WHERE pinned_project = ?').run(name);
       this.db.prepare('DELETE FROM projects WHERE name = ?').run(name);
+      this.outbox?.record('project', 'delete', name);
       return removed;
     })();
   }

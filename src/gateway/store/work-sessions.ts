@@ -1,3 +1,4 @@
+import type { Outbox } from '../sync/outbox.ts';
 import type { Db } from './database.ts';
 
 export interface WorkSession {
@@ -25,9 +26,14 @@ const toSession = (row: Row): WorkSession => ({ ...row, handoverAnnounced: row.h
 
 /** Rows of work sessions: the logical period of work of one client instance on one project. */
 export class WorkSessionStore {
+  private readonly db: Db;
+  private readonly outbox: Outbox | undefined;
   private readonly stmts;
 
-  constructor(db: Db) {
+  constructor(db: Db, outbox?: Outbox) {
+    this.db = db;
+    this.outbox = outbox;
+    // Sessions pulled from other machines (origin set) are shown, never swept or continued here.
     this.stmts = {
       open: db.prepare(`${SELECT} WHERE client_id = ? AND instance_key = ? AND project_name = ? AND ended_at IS NULL`),
       byId: db.prepare(`${SELECT} WHERE id = ?`),
@@ -39,9 +45,9 @@ export class WorkSessionStore {
         'UPDATE work_sessions SET last_activity_at = ?, call_count = call_count + 1, last_tool = ? WHERE id = ?',
       ),
       end: db.prepare('UPDATE work_sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL'),
-      idle: db.prepare(`${SELECT} WHERE ended_at IS NULL AND last_activity_at <= ? ORDER BY last_activity_at`),
-      allOpen: db.prepare(`${SELECT} WHERE ended_at IS NULL ORDER BY last_activity_at DESC`),
-      openOnProject: db.prepare(`${SELECT} WHERE ended_at IS NULL AND project_name = ? ORDER BY last_activity_at DESC`),
+      idle: db.prepare(`${SELECT} WHERE ended_at IS NULL AND origin IS NULL AND last_activity_at <= ? ORDER BY last_activity_at`),
+      allOpen: db.prepare(`${SELECT} WHERE ended_at IS NULL AND origin IS NULL ORDER BY last_activity_at DESC`),
+      openOnProject: db.prepare(`${SELECT} WHERE ended_at IS NULL AND origin IS NULL AND project_name = ? ORDER BY last_activity_at DESC`),
       announced: db.prepare('UPDATE work_sessions SET handover_announced = 1 WHERE id = ?'),
     };
   }
@@ -57,7 +63,10 @@ export class WorkSessionStore {
   }
 
   insert(session: Pick<WorkSession, 'id' | 'clientId' | 'clientName' | 'instanceKey' | 'project' | 'startedAt' | 'lastActivityAt'>): void {
-    this.stmts.insert.run(session);
+    this.db.transaction(() => {
+      this.stmts.insert.run(session);
+      this.outbox?.record('work_session', 'upsert', session.id);
+    })();
   }
 
   touch(id: string, at: number, tool: string): void {
@@ -66,7 +75,11 @@ export class WorkSessionStore {
 
   /** Marks the session ended; false if it already was (so it is finalized exactly once). */
   end(id: string, endedAt: number, reason: string): boolean {
-    return this.stmts.end.run(endedAt, reason, id).changes === 1;
+    return this.db.transaction(() => {
+      const ended = this.stmts.end.run(endedAt, reason, id).changes === 1;
+      if (ended) this.outbox?.record('work_session', 'upsert', id);
+      return ended;
+    })();
   }
 
   /** Open sessions whose last call was at or before `cutoff`. */

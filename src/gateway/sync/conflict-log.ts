@@ -1,0 +1,53 @@
+import type { Db } from '../store/database.ts';
+import type { SyncConflictView } from './sync-status.ts';
+
+/** A version two machines created apart: both kept, the later one moved to the next version. */
+export interface SyncConflict {
+  id: string;
+  project: string;
+  label: string;
+  /** The version number both machines created. */
+  version: number;
+  keptContextId: string | null;
+  movedContextId: string;
+  movedToVersion: number;
+  detail: string;
+  detectedAt: number;
+  /** The machine that detected it (the server on push, or a machine on pull). */
+  origin: string;
+}
+
+/** Conflicts seen by this machine or pulled from others, for the status views. */
+export class ConflictLog {
+  private readonly insertStmt;
+  private readonly recentStmt;
+
+  constructor(db: Db) {
+    this.insertStmt = db.prepare(
+      `INSERT OR IGNORE INTO sync_conflicts (id, project_name, label, version, kept_context_id, moved_context_id, moved_to_version, detail, detected_at, origin)
+       VALUES (@id, @project, @label, @version, @keptContextId, @movedContextId, @movedToVersion, @detail, @detectedAt, @origin)`,
+    );
+    this.recentStmt = db.prepare(
+      'SELECT id, project_name AS project, label, detail, detected_at AS at FROM sync_conflicts ORDER BY detected_at DESC, id LIMIT ?',
+    );
+  }
+
+  /** Stores a conflict once (by id); returns false when it was already known. */
+  add(conflict: SyncConflict): boolean {
+    return this.insertStmt.run(conflict).changes === 1;
+  }
+
+  recent(limit: number): SyncConflictView[] {
+    return (this.recentStmt.all(limit) as (Omit<SyncConflictView, 'at'> & { at: number })[]).map((row) => ({
+      ...row,
+      at: new Date(row.at).toISOString(),
+    }));
+  }
+}
+
+export function describeConflict(label: string, version: number, movedToVersion: number, sameText: boolean): string {
+  return (
+    `Two machines created version ${version} of "${label}" while apart. Both texts are kept: the one that reached ` +
+    `the server first stays v${version}, the other is now v${movedToVersion}${sameText ? ' (the texts are identical)' : ''}.`
+  );
+}

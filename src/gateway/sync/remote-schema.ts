@@ -1,0 +1,199 @@
+import type { ClientBase } from 'pg';
+import { sha256Hex } from '../secrets.ts';
+
+/**
+ * The tenant schema in Postgres: versioned migrations recorded in `<schema>.schema_migrations`.
+ * Append only, additive only: a migration never drops or rewrites user data, and nothing here
+ * names any schema but the tenant's own. docs/postgres-schema.md describes the result.
+ */
+export interface RemoteMigration {
+  version: number;
+  name: string;
+  sql(schema: string): string;
+}
+
+export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/** A 60-bit advisory lock key derived from the schema, so tenants never wait for each other. */
+export function lockKey(schema: string, purpose: 'changes' | 'migrate'): string {
+  return BigInt(`0x${sha256Hex(`${schema}:${purpose}`).slice(0, 15)}`).toString();
+}
+
+/** Every synced table; each has `origin` (the writing machine) and `seq` (the server's change order). */
+export const SYNCED_TABLES = ['projects', 'contexts', 'archived_contexts', 'work_sessions', 'handovers', 'notes', 'conflicts'] as const;
+
+export const REMOTE_MIGRATIONS: readonly RemoteMigration[] = [
+  {
+    version: 1,
+    name: 'memory tables, change sequence, notify',
+    sql: (schema) => {
+      const s = quoteIdent(schema);
+      const seq = `seq bigint NOT NULL DEFAULT nextval('${s}.change_seq')`;
+      const triggers = SYNCED_TABLES.map(
+        (table) => `
+        CREATE INDEX ${table}_seq ON ${s}.${table} (seq);
+        CREATE TRIGGER serialize_changes BEFORE INSERT OR UPDATE OR DELETE ON ${s}.${table}
+          FOR EACH STATEMENT EXECUTE FUNCTION ${s}.serialize_changes();
+        CREATE TRIGGER stamp_change BEFORE INSERT OR UPDATE ON ${s}.${table}
+          FOR EACH ROW EXECUTE FUNCTION ${s}.stamp_change();
+        CREATE TRIGGER announce_change AFTER INSERT OR UPDATE OR DELETE ON ${s}.${table}
+          FOR EACH STATEMENT EXECUTE FUNCTION ${s}.announce_change();`,
+      ).join('\n');
+      return `
+        -- One sequence orders every change of the tenant; pull cursors are positions in it.
+        CREATE SEQUENCE ${s}.change_seq;
+
+        -- Writers take this lock before their first change and hold it to commit, so changes become
+        -- visible in seq order and a cursor never skips a row committed late.
+        CREATE FUNCTION ${s}.serialize_changes() RETURNS trigger LANGUAGE plpgsql AS $fn$
+        BEGIN PERFORM pg_advisory_xact_lock(${lockKey(schema, 'changes')}); RETURN NULL; END $fn$;
+
+        CREATE FUNCTION ${s}.stamp_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+        BEGIN NEW.seq := nextval('${s}.change_seq'); RETURN NEW; END $fn$;
+
+        -- Wakes listening machines; the payload is the writer's machine id (set_config('dementia.origin')).
+        CREATE FUNCTION ${s}.announce_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+        BEGIN PERFORM pg_notify('${schema}', coalesce(current_setting('dementia.origin', true), '')); RETURN NULL; END $fn$;
+
+        CREATE TABLE ${s}.projects (
+          name text PRIMARY KEY,
+          id uuid NOT NULL,
+          description text NOT NULL DEFAULT '',
+          created_at timestamptz NOT NULL,
+          updated_at timestamptz NOT NULL,
+          deleted_at timestamptz,
+          origin uuid NOT NULL,
+          ${seq}
+        );
+
+        CREATE TABLE ${s}.contexts (
+          id uuid PRIMARY KEY,
+          project_name text NOT NULL,
+          label text NOT NULL,
+          version integer NOT NULL CHECK (version >= 1),
+          content text NOT NULL,
+          priority text NOT NULL CHECK (priority IN ('always_check', 'important', 'reference')),
+          tags text[] NOT NULL DEFAULT '{}',
+          content_hash text NOT NULL,
+          created_at timestamptz NOT NULL,
+          client_id uuid,
+          session_id uuid,
+          origin uuid NOT NULL,
+          origin_version integer NOT NULL,
+          ${seq},
+          CONSTRAINT contexts_project_label_version UNIQUE (project_name, label, version)
+        );
+
+        CREATE TABLE ${s}.archived_contexts (
+          context_id uuid PRIMARY KEY,
+          project_name text NOT NULL,
+          label text NOT NULL,
+          version integer NOT NULL,
+          archived_at timestamptz NOT NULL,
+          archived_by_client uuid,
+          archived_in_session uuid,
+          restored_at timestamptz,
+          origin uuid NOT NULL,
+          ${seq}
+        );
+
+        CREATE TABLE ${s}.work_sessions (
+          id uuid PRIMARY KEY,
+          project_name text NOT NULL,
+          client_id uuid NOT NULL,
+          client_name text NOT NULL,
+          instance_key text NOT NULL,
+          started_at timestamptz NOT NULL,
+          last_activity_at timestamptz NOT NULL,
+          call_count integer NOT NULL,
+          last_tool text,
+          ended_at timestamptz,
+          end_reason text,
+          origin uuid NOT NULL,
+          ${seq}
+        );
+
+        CREATE TABLE ${s}.handovers (
+          id uuid PRIMARY KEY,
+          project_name text NOT NULL,
+          session_id uuid NOT NULL UNIQUE,
+          client_id uuid NOT NULL,
+          client_name text NOT NULL,
+          started_at timestamptz NOT NULL,
+          ended_at timestamptz NOT NULL,
+          end_reason text NOT NULL,
+          summary text NOT NULL,
+          content jsonb NOT NULL,
+          created_at timestamptz NOT NULL,
+          origin uuid NOT NULL,
+          ${seq}
+        );
+        CREATE INDEX handovers_latest ON ${s}.handovers (project_name, ended_at DESC);
+
+        CREATE TABLE ${s}.notes (
+          id uuid PRIMARY KEY,
+          project_name text NOT NULL,
+          session_id uuid NOT NULL,
+          kind text NOT NULL CHECK (kind IN ('decision', 'todo', 'progress', 'note')),
+          text text NOT NULL,
+          created_at timestamptz NOT NULL,
+          origin uuid NOT NULL,
+          ${seq}
+        );
+
+        CREATE TABLE ${s}.conflicts (
+          id uuid PRIMARY KEY,
+          project_name text NOT NULL,
+          label text NOT NULL,
+          version integer NOT NULL,
+          kept_context_id uuid,
+          moved_context_id uuid NOT NULL,
+          moved_to_version integer NOT NULL,
+          detail text NOT NULL,
+          detected_at timestamptz NOT NULL,
+          origin uuid NOT NULL,
+          ${seq}
+        );
+
+        ${triggers}
+
+        -- For readers such as the hosted server: live versions, and the latest live version per label.
+        CREATE VIEW ${s}.live_contexts AS
+          SELECT c.* FROM ${s}.contexts c
+          WHERE NOT EXISTS (SELECT 1 FROM ${s}.archived_contexts a WHERE a.context_id = c.id AND a.restored_at IS NULL)
+            AND NOT EXISTS (SELECT 1 FROM ${s}.projects p WHERE p.name = c.project_name AND p.deleted_at IS NOT NULL);
+        CREATE VIEW ${s}.latest_contexts AS
+          SELECT DISTINCT ON (project_name, label) * FROM ${s}.live_contexts ORDER BY project_name, label, version DESC;
+      `;
+    },
+  },
+];
+
+/**
+ * Creates the tenant schema and brings it up to date, under an advisory lock so that two machines
+ * starting together do not race. Touches no other schema.
+ */
+export async function ensureRemoteSchema(client: ClientBase, schema: string): Promise<void> {
+  const s = quoteIdent(schema);
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey(schema, 'migrate')]);
+    const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    if (exists.rowCount === 0) await client.query(`CREATE SCHEMA ${s}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    const applied = new Set(
+      (await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`)).rows.map((row) => row.version),
+    );
+    for (const migration of REMOTE_MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      await client.query(migration.sql(schema));
+      await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}

