@@ -4,6 +4,7 @@ import { errorMessage, isUserError } from '../gateway/errors.ts';
 import { Gateway } from '../gateway/gateway.ts';
 import type { AdminHost } from '../gateway/http/admin-api.ts';
 import { createLogger, type Logger } from '../gateway/logger.ts';
+import type { Settings } from '../gateway/settings.ts';
 import { DesktopSettingsHost } from './desktop-settings-host.ts';
 import { DesktopSettingsStore } from './desktop-settings-store.ts';
 import type { ElectronFacade, TrayHandle } from './electron-facade.ts';
@@ -91,19 +92,26 @@ export class DesktopApp {
     if (electron.platform === 'darwin') electron.hideDock();
 
     let store: DesktopSettingsStore | undefined;
-    const settings = desktopGatewaySettings(this.env, (dataDir) => (store = new DesktopSettingsStore(dataDir, electron.secrets)).load());
+    let settings = desktopGatewaySettings(this.env, (dataDir) => (store = new DesktopSettingsStore(dataDir, electron.secrets)).load());
     try {
-      this.gatewayInstance = await Gateway.start({
-        settings,
-        clock: this.options.clock,
-        logger: this.logger,
-        writeRuntimeFile: this.options.writeRuntimeFile,
-      });
+      this.gatewayInstance = await this.startGateway(settings);
     } catch (error) {
-      electron.showError('Dementia Companion could not start', isUserError(error) ? error.describe() : errorMessage(error));
-      this.stopped = Promise.resolve();
-      electron.quit();
-      return false;
+      // Saved sync settings the engine refuses must not lock the user out of the window that fixes them.
+      const withoutSaved = desktopGatewaySettings(this.env, () => ({ port: store!.load().port, pgUrl: null, apiKey: null }));
+      const savedSync = isUserError(error) && (withoutSaved.pgUrl !== settings.pgUrl || withoutSaved.apiKey !== settings.apiKey);
+      if (savedSync) {
+        electron.showError('Sync is off', `The saved sync settings were not used: ${error.describe()} Change them in Settings.`);
+        settings = withoutSaved;
+      }
+      try {
+        if (!savedSync) throw error;
+        this.gatewayInstance = await this.startGateway(settings);
+      } catch (final) {
+        electron.showError('Dementia Companion could not start', isUserError(final) ? final.describe() : errorMessage(final));
+        this.stopped = Promise.resolve();
+        electron.quit();
+        return false;
+      }
     }
     const gateway = this.gatewayInstance;
     this.startAtLogin = startAtLoginFor(electron, this.env);
@@ -132,6 +140,10 @@ export class DesktopApp {
     // First run: nothing is connected yet, so show how to connect (not when started at login).
     if (gateway.services.clients.list().length === 0 && !electron.argv.includes(HIDDEN_FLAG)) await this.openStatus('connect');
     return true;
+  }
+
+  private startGateway(settings: Settings): Promise<Gateway> {
+    return Gateway.start({ settings, clock: this.options.clock, logger: this.logger, writeRuntimeFile: this.options.writeRuntimeFile });
   }
 
   /** Rebuilds the tray menu from the gateway's current status. */

@@ -1,5 +1,6 @@
 import { pgServerOf, type SettingsHost, type SettingsPatch, type SettingsView } from '../gateway/http/admin/settings-host.ts';
 import { DEFAULT_PORT, type Settings } from '../gateway/settings.ts';
+import { resolveSyncConfig } from '../gateway/sync/sync-config.ts';
 import type { DesktopSettingsStore } from './desktop-settings-store.ts';
 import type { StartAtLogin } from './start-at-login.ts';
 
@@ -56,6 +57,15 @@ export class DesktopSettingsHost implements SettingsHost {
 
   async save(patch: SettingsPatch): Promise<SettingsView> {
     if (patch.startAtLogin !== undefined) this.startAtLogin.setEnabled(patch.startAtLogin);
+    if (patch.pgUrl !== undefined || patch.apiKey !== undefined) {
+      // Refuse what the sync engine would refuse at the next start, while the user is still here.
+      const stored = this.store.load();
+      resolveSyncConfig({
+        ...this.running,
+        pgUrl: (patch.pgUrl === undefined ? stored.pgUrl : patch.pgUrl) ?? undefined,
+        apiKey: (patch.apiKey === undefined ? stored.apiKey : patch.apiKey) ?? undefined,
+      });
+    }
     if (patch.port !== undefined || patch.pgUrl !== undefined || patch.apiKey !== undefined) {
       this.store.save({ port: patch.port, pgUrl: patch.pgUrl, apiKey: patch.apiKey });
     }

@@ -1,0 +1,97 @@
+import type { SettingsView } from '../../gateway/http/admin/settings-host.ts';
+import { getJson, postJson } from '../api.js';
+import { h } from '../dom.js';
+import { icon } from '../icons.js';
+import { viewHeader, type View, type ViewContext } from '../view-context.js';
+
+function row(label: string, hint: string | null, control: HTMLElement): HTMLElement {
+  return h('div', { class: 'setting' }, h('div', { class: 'setting-text' }, h('span', { class: 'setting-label', text: label }), hint ? h('span', { class: 'muted small', text: hint }) : null), h('div', { class: 'setting-control' }, control));
+}
+
+function restartBanner(ctx: ViewContext, settings: SettingsView): HTMLElement | null {
+  if (!settings.restartRequired) return null;
+  return h(
+    'div',
+    { class: 'banner banner-info' },
+    icon('alert'),
+    h('span', { class: 'grow', text: 'Saved. The new port and sync settings apply after a restart.' }),
+    ctx.status.desktop ? h('button', { class: 'btn btn-primary', attrs: { type: 'button' }, on: { click: () => void ctx.run(() => postJson('/api/app/restart'), 'Restarting…') } }, 'Restart now') : null,
+  );
+}
+
+function form(ctx: ViewContext, settings: SettingsView, reload: (next?: SettingsView) => void): Node[] {
+  const disabled = !settings.editable;
+  const port = h('input', { class: 'input input-narrow', attrs: { type: 'number', name: 'port', min: '1024', max: '65535', value: String(settings.port), disabled } });
+  const pgUrl = h('input', {
+    class: 'input',
+    attrs: { type: 'password', name: 'pgUrl', autocomplete: 'off', placeholder: settings.pgServer ? `Saved: ${settings.pgServer}` : 'postgres://user:password@host:5432/db', disabled },
+  });
+  const apiKey = h('input', { class: 'input', attrs: { type: 'password', name: 'apiKey', autocomplete: 'off', placeholder: settings.apiKeySet ? 'Saved (hidden)' : 'Your Dementia API key', disabled } });
+  const login = h('input', {
+    class: 'switch',
+    attrs: { type: 'checkbox', name: 'startAtLogin', role: 'switch', checked: settings.startAtLogin === true, disabled: disabled || settings.startAtLogin === null },
+    on: {
+      change: () =>
+        void ctx
+          .run(() => postJson<SettingsView>('/api/settings', { startAtLogin: login.checked }).then(reload), login.checked ? 'Starts at login' : 'Won’t start at login')
+          .then((ok) => {
+            if (!ok) login.checked = !login.checked;
+          }),
+    },
+  });
+  const save = async () => {
+    const patch: Record<string, unknown> = {};
+    if (Number(port.value) !== settings.port) patch.port = Number(port.value);
+    if (pgUrl.value.trim()) patch.pgUrl = pgUrl.value.trim();
+    if (apiKey.value.trim()) patch.apiKey = apiKey.value.trim();
+    if (Object.keys(patch).length === 0) return;
+    await ctx.run(() => postJson<SettingsView>('/api/settings', patch).then(reload), 'Settings saved');
+  };
+  const clearSync = () => void ctx.run(() => postJson<SettingsView>('/api/settings', { pgUrl: null, apiKey: null }).then(reload), 'Sync settings removed');
+  return [
+    settings.note ? h('div', { class: 'banner banner-neutral' }, icon('alert'), h('span', { text: settings.note })) : null,
+    restartBanner(ctx, settings),
+    h(
+      'div',
+      { class: 'card settings-group' },
+      h('h3', { class: 'card-title', text: 'General' }),
+      row('Start at login', 'Opens in the tray when you log in.', login),
+      row('Port', `The gateway listens on 127.0.0.1:${settings.runningPort}. Clients use this port in their config.`, port),
+      row('Data folder', null, h('code', { class: 'path', text: settings.dataDir })),
+      row('Handover after', 'A work session with no call for this long becomes a handover.', h('span', { text: `${settings.idleMinutes} min` })),
+    ),
+    h(
+      'div',
+      { class: 'card settings-group' },
+      h('h3', { class: 'card-title', text: 'Hosted sync' }),
+      h('p', { class: 'muted small', text: settings.secureStorage ? 'Stored encrypted by your operating system’s keychain; never shown again.' : 'Stored only where the operating system can encrypt it.' }),
+      row('Postgres URL', settings.pgServer ? `Saved: ${settings.pgServer}` : 'Not set', pgUrl),
+      row('API key', settings.apiKeySet ? 'Saved' : 'Not set', apiKey),
+      h(
+        'div',
+        { class: 'form-actions' },
+        settings.pgServer || settings.apiKeySet ? h('button', { class: 'btn btn-quiet', attrs: { type: 'button', disabled }, on: { click: clearSync } }, 'Remove sync settings') : null,
+        h('button', { class: 'btn btn-primary', attrs: { type: 'button', disabled }, data: { action: 'save-settings' }, on: { click: () => void save() } }, 'Save'),
+      ),
+    ),
+  ].filter((node): node is HTMLElement => node !== null);
+}
+
+export const settingsView: View = {
+  id: 'settings',
+  title: 'Settings',
+  icon: 'settings',
+  keepOnUpdate: true,
+  render(ctx) {
+    const body = h('div', { class: 'stack' }, h('div', { class: 'card skeleton' }));
+    const reload = (next?: SettingsView) => {
+      const load = next ? Promise.resolve(next) : getJson<SettingsView>('/api/settings');
+      void load.then(
+        (settings) => body.replaceChildren(...form(ctx, settings, reload)),
+        (error: Error) => body.replaceChildren(h('div', { class: 'banner banner-bad' }, icon('alert'), h('span', { text: error.message }))),
+      );
+    };
+    reload();
+    return h('section', { class: 'view' }, viewHeader('Settings', 'How the gateway runs on this machine.'), body);
+  },
+};
