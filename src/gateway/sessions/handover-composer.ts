@@ -60,6 +60,7 @@ const isoMinute = (ms: number): string => new Date(ms).toISOString().slice(0, 16
 const END_REASONS: Record<string, string> = {
   idle: 'ended after the idle timeout',
   ended: 'ended by the model (end_session)',
+  ended_by_user: 'ended by the user in the desktop app',
   project_deleted: 'ended because the project was deleted',
 };
 
