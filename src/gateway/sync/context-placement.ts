@@ -95,9 +95,11 @@ export class ContextPlacement {
 
     const others = local.filter((row) => !targetIds.has(row.id));
     const inTheWay = others.filter((row) => holderOf.has(row.version));
+    // Unpushed rows after a row in the way, or after one of ours that moved, follow it up.
+    const starts = [...inTheWay.map((row) => row.version), ...moving.map((t) => byId.get(t.id)!.version)];
     let displaced: { row: LocalRow; collidedWith: string | null; pending: boolean }[] = [];
-    if (inTheWay.length > 0) {
-      const lowest = Math.min(...inTheWay.map((row) => row.version));
+    if (starts.length > 0) {
+      const lowest = Math.min(...starts);
       displaced = others
         .map((row) => ({ row, collidedWith: holderOf.get(row.version) ?? null, pending: this.isPending(row.id) }))
         .filter(({ row, collidedWith, pending }) => collidedWith !== null || (pending && row.version > lowest))

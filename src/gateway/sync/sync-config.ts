@@ -42,10 +42,11 @@ export function tenantSchema(apiKey: string): string {
   return `dementia_${sha256Hex(apiKey).slice(0, 16)}`;
 }
 
-/** The URL with any password replaced by ***, safe to show. Unparseable text is not shown at all. */
+/** The URL with any password replaced by ***, safe to show. Anything but a Postgres URL is not shown at all. */
 export function maskUrl(text: string): string {
   try {
     const url = new URL(text);
+    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') return `(a ${url.protocol.slice(0, 20)} URL)`;
     if (url.password) url.password = '***';
     return url.toString();
   } catch {
@@ -88,7 +89,7 @@ function optionalString(value: unknown, name: string): string | undefined {
 
 function validateApiKey(apiKey: string, source: string): void {
   // Keys are opaque to this app; these checks catch paste accidents (quotes, spaces, a cut-off key).
-  if (apiKey.length < 16 || apiKey.length > 512 || !/^[\x21-\x7e]+$/.test(apiKey)) {
+  if (apiKey.length < 16 || apiKey.length > 512 || !/^[\x21-\x7e]+$/.test(apiKey) || /["'`]/.test(apiKey)) {
     throw new UserError(
       'INVALID_SETTING',
       `${source} is not a valid API key (it must be 16 to 512 printable characters without spaces or quotes; got ${apiKey.length} characters).`,
@@ -147,7 +148,7 @@ export function resolveSyncConfig(settings: Settings): SyncConfig | undefined {
   }
   const displayUrl = maskUrl(pgUrl);
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new UserError('INVALID_SETTING', `${urlSource} (${displayUrl}) is not a Postgres URL.`, URL_HELP);
+    throw new UserError('INVALID_SETTING', `${urlSource} is a ${url.protocol.slice(0, 20)} URL, not a Postgres URL.`, URL_HELP);
   }
   const host = decodeURIComponent(url.hostname);
   if (host === '') throw new UserError('INVALID_SETTING', `${urlSource} (${displayUrl}) names no host.`, URL_HELP);
