@@ -11,7 +11,8 @@ const require = createRequire(import.meta.url);
 
 interface BuilderConfig {
   directories: { buildResources: string };
-  files: string[];
+  /** getConfig normalizes `files` to [{ filter: [...] }]. */
+  files: ({ filter: string[] } | string)[];
   asarUnpack: string[];
   extraResources: { from: string; to: string }[];
   mac: { target: string; icon: string; extendInfo: Record<string, unknown> };
@@ -61,7 +62,10 @@ describe('electron-builder.yml', () => {
       config.win.icon,
       config.linux.icon,
       ...config.extraResources.map((resource) => resource.from),
-      ...config.files.filter((pattern) => !pattern.startsWith('!')).map((pattern) => pattern.replace(/\/\*\*.*$/, '')),
+      ...config.files
+        .flatMap((entry) => (typeof entry === 'string' ? [entry] : entry.filter))
+        .filter((pattern) => !pattern.startsWith('!'))
+        .map((pattern) => pattern.replace(/\/\*\*.*$/, '')),
       ...config.asarUnpack.map((pattern) => pattern.replace(/\/\*\*.*$/, '')),
       pkg.main,
       'dist/package.json',
