@@ -1,0 +1,45 @@
+/**
+ * Runs every benchmark, each in its own process (no shared heap or JIT state), then prints one
+ * summary table and writes bench/results/summary-*.json. Figures only: nothing is asserted.
+ *
+ *   npm run bench                                    full sizes (100k contexts, 3 runs each)
+ *   BENCH_CONTEXTS=20000 BENCH_RUNS=1 npm run bench  a quick pass
+ *
+ * Other knobs: BENCH_SEARCHES, BENCH_LOCKS, BENCH_HTTP_CALLS, BENCH_CONCURRENCY, BENCH_ONLY=name,...
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { envInt, passes, printTable, RESULTS_DIR, writeResults, type Figure } from './lib/report.ts';
+import { ensureTemplate } from './lib/template.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const BENCHMARKS = ['search-contexts', 'lock-context', 'gateway-http'];
+
+const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
+const selected = BENCHMARKS.filter((name) => !only || only.includes(name));
+const loadBefore = loadavg()[0]!;
+
+// Seed once up front (cached across runs) so no benchmark's timing includes it.
+if (selected.some((name) => name !== 'gateway-http')) ensureTemplate(envInt('BENCH_CONTEXTS', 100_000));
+
+const summary: (Figure & { benchmark: string })[] = [];
+for (const name of selected) {
+  console.log(`\n=== ${name} ===`);
+  const run = spawnSync(process.execPath, [join(HERE, `${name}.ts`)], { stdio: 'inherit', env: process.env });
+  if (run.status !== 0) {
+    console.error(`${name} failed (exit ${run.status ?? run.signal})`);
+    process.exitCode = 1;
+    continue;
+  }
+  const result = JSON.parse(readFileSync(join(RESULTS_DIR, `${name}-latest.json`), 'utf8')) as { figures: Figure[] };
+  summary.push(...result.figures.map((figure) => ({ ...figure, benchmark: name })));
+}
+
+const targeted = summary.filter((figure) => figure.target);
+printTable(`Summary (load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after, on ${process.env.BENCH_CONTEXTS ?? '100000'} contexts)`, targeted);
+const missed = targeted.filter((figure) => passes(figure) === false);
+console.log(missed.length === 0 ? '\nEvery target met.' : `\n${missed.length} target(s) missed: ${missed.map((f) => f.figure).join('; ')}`);
+console.log(`results: ${writeResults('summary', { figures: summary })}`);
