@@ -250,6 +250,40 @@ describe('tray rebuilt on every change; its clicks change what MCP clients see',
   });
 });
 
+describe('sync in the tray', () => {
+  it('offline with pending changes shows in the sync line; "Pause sync" pauses the engine and shows it', { timeout: 20_000 }, async () => {
+    const electron = new FakeElectron();
+    const dataDir = tempDir('dementia-desktop-');
+    const env = { DEMENTIA_DATA_DIR: dataDir, DEMENTIA_PORT: '0', DEMENTIA_PG_URL: 'postgres://app:pw@127.0.0.1:1/memory?sslmode=disable', DEMENTIA_API_KEY: 'dk_test_0123456789abcdef' };
+    const app = new DesktopApp({ electron, env, logger: silentLogger, writeRuntimeFile: false });
+    await app.start();
+    try {
+      const { token } = app.gateway.services.clients.add('Claude Code', 'claude-code', null);
+      const mcp = await connectClient(new URL(app.gateway.mcpUrl), token);
+      await mcp.call('create_project', { name: 'notes' });
+      await mcp.call('lock_context', { topic: 'todo', content: 'Buy milk', project: 'notes' });
+      await mcp.close();
+      const tray = electron.trays[0]!;
+      const syncLabel = () => (tray.find('sync') as { label: string }).label;
+      // The engine's first attempt fails at once (nothing listens on port 1); its change event rebuilds the tray.
+      for (let i = 0; i < 100 && !/^Offline, \d+ changes waiting$/.test(syncLabel()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.match(syncLabel(), /^Offline, \d+ changes waiting$/);
+      tray.click('pause-sync');
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(app.gateway.sync!.status().state, 'paused');
+      assert.match(syncLabel(), /^Sync paused, \d+ changes waiting$/);
+      const pause = tray.find('pause-sync');
+      assert.equal(pause?.type === 'checkbox' && pause.checked, true);
+      tray.click('pause-sync');
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.notEqual(app.gateway.sync!.status().state, 'paused');
+    } finally {
+      await app.quit();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('settings across restarts', () => {
   it('saved sync settings the engine refuses do not stop the app: it starts without sync and says so', async () => {
     const dataDir = tempDir('dementia-desktop-');

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { startTestGateway, textOf } from '../helpers/gateway-harness.ts';
+import { Gateway } from '../../src/gateway/gateway.ts';
+import { silentLogger } from '../../src/gateway/logger.ts';
+import { resolveSettings } from '../../src/gateway/settings.ts';
+import { tempDir, textOf } from '../helpers/gateway-harness.ts';
 import { chromiumMissing, launchChromium, openStatusPage, pageErrors } from './helpers/browser.ts';
 import { seededGateway, type SeededGateway } from './helpers/seed.ts';
 
@@ -110,7 +113,7 @@ describe('status window in a real Chromium', { skip: chromiumMissing() }, () => 
 describe('connect a client and empty states in Chromium', { skip: chromiumMissing() }, () => {
   let browser: Browser;
   let home: string;
-  let test: Awaited<ReturnType<typeof startTestGateway>>;
+  let test: { gateway: Gateway; stop(): Promise<void> };
   const savedHome = process.env.HOME;
 
   before(async () => {
@@ -119,12 +122,17 @@ describe('connect a client and empty states in Chromium', { skip: chromiumMissin
     mkdirSync(home, { recursive: true });
     process.env.HOME = home;
     mkdirSync(ARTIFACTS, { recursive: true });
-    [browser, test] = await Promise.all([launchChromium(), startTestGateway()]);
+    // Sync configured against a Postgres that is not there: the "offline, changes waiting" state.
+    const dataDir = tempDir();
+    const settings = { ...resolveSettings({}, {}), port: 0, dataDir, pgUrl: 'postgres://app:pw@127.0.0.1:1/memory?sslmode=disable', apiKey: 'dk_test_0123456789abcdef' };
+    const gateway = await Gateway.start({ settings, logger: silentLogger, writeRuntimeFile: false });
+    test = { gateway, stop: async () => (await gateway.stop(), rmSync(dataDir, { recursive: true, force: true })) };
+    browser = await launchChromium();
   });
   after(async () => {
     process.env.HOME = savedHome;
     await browser?.close();
-    await test?.stop({ remove: true });
+    await test?.stop();
     rmSync(home, { recursive: true, force: true });
   });
 
@@ -159,7 +167,18 @@ describe('connect a client and empty states in Chromium', { skip: chromiumMissin
     await cursor.call('list_projects');
     await page.locator('#connect-state.is-connected', { hasText: 'Cursor is connected' }).waitFor({ timeout: LIVE_MS });
     await page.screenshot({ path: join(ARTIFACTS, 'connect-connected-light@1x.png') });
+    await cursor.call('create_project', { name: 'notes' });
+    await cursor.call('lock_context', { topic: 'todo', content: 'Buy milk', project: 'notes' });
     await cursor.close();
+
+    // Sync: offline with changes waiting, shown live; "Pause" pauses the engine.
+    await page.click('a[data-view="sync"]');
+    await page.locator('.sync-hero h2', { hasText: 'Offline' }).waitFor({ timeout: 5_000 });
+    await page.locator('#sync-line', { hasText: /Offline · \d+ waiting/ }).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'sync-offline-light@1x.png') });
+    await page.locator('.sync-actions button', { hasText: 'Pause' }).click();
+    await page.locator('.sync-hero h2', { hasText: 'Paused' }).waitFor({ timeout: LIVE_MS });
+    assert.equal(test.gateway.admin.status().sync.paused, true);
     assert.deepEqual(pageErrors(page), []);
     await context.close();
   });
