@@ -12,7 +12,6 @@ export interface SyncControl {
 /** What the tray and the status window show about sync, read tolerantly from the engine's status. */
 export interface SyncSummary {
   configured: boolean;
-  /** 'synced' | 'syncing' | 'offline' | 'error' | 'paused' | 'not-configured' */
   state: 'synced' | 'syncing' | 'offline' | 'error' | 'paused' | 'not-configured';
   paused: boolean;
   pending: number;
@@ -40,7 +39,8 @@ const count = (value: unknown): number => (typeof value === 'number' ? value : A
 
 /**
  * Normalizes the engine's SyncStatus (state not_configured | online | offline | error | paused,
- * pending, lastPushAt, lastPullAt, lastError, conflicts[]); `undefined`/`null` means sync is not configured. */
+ * pending, lastPushAt, lastPullAt, lastError, conflicts[]); undefined or null: not configured.
+ */
 export function summarizeSync(raw: unknown): SyncSummary {
   if (raw === undefined || raw === null || typeof raw !== 'object') return NOT_CONFIGURED;
   const status = raw as Record<string, unknown>;
