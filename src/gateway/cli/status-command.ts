@@ -52,12 +52,23 @@ export async function statusCommand(settings: Settings, out: Output, json: boole
     for (const client of snapshot.clients) {
       const sessions = client.sessions.map((s) => `${s.project} (${s.callCount} calls, handover in ${Math.round(s.minutesUntilHandover)} min)`);
       const active = client.instances.find((i) => i.activeProject)?.activeProject;
+      const lastCall = [client.lastSeenAt, ...client.sessions.map((s) => s.lastActivityAt)].filter((at) => at !== null).map((at) => Date.parse(at)).sort().pop();
+      const idle = lastCall === undefined ? 'never called' : `idle ${idleText(Date.parse(snapshot.now) - lastCall)}`;
       out.line(
-        `${out.bold(client.name)} ${out.dim(client.kind)}: project ${client.pinnedProject ? `${client.pinnedProject} (pinned)` : (active ?? 'none')}` +
+        `${out.bold(client.name)} ${out.dim(client.kind)}: project ${client.pinnedProject ? `${client.pinnedProject} (pinned)` : (active ?? 'none')}, ${idle}` +
           `${client.connections > 0 ? `, ${client.connections} connections` : ''}${sessions.length > 0 ? `; open: ${sessions.join(', ')}` : ''}`,
       );
     }
   } finally {
     services.db.close();
   }
+}
+
+/** "< 1 min", "12 min", "3 h 5 min", "2 days". */
+function idleText(ms: number): string {
+  const minutes = Math.max(0, Math.floor(ms / 60_000));
+  if (minutes < 1) return '< 1 min';
+  if (minutes < 60) return `${minutes} min`;
+  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  return `${Math.floor(minutes / 1440)} days`;
 }
