@@ -23,7 +23,7 @@ export async function main(): Promise<Figure[]> {
     { figure: 'connections after (idle size)', value: result.connectionsAfter, unit: '', target: { op: '<=', value: result.connectionsIdle } },
   ];
   printTable(`${clients} clients x ${calls} calls on 4 projects`, figures);
-  console.log(`results: ${writeResults('clients-load', { clients, calls, ...result, errors: result.errors.slice(0, 20), figures })}`);
+  console.log(`results: ${writeResults('clients-load', { clients, callsPerClient: calls, ...result, errors: result.errors.slice(0, 20), figures })}`);
   return figures;
 }
 

@@ -78,7 +78,7 @@ export async function main(): Promise<Figure[]> {
       {
         name: 'server-memory (stdio)',
         client: await stdioClient(process.execPath, [SERVER_MEMORY], { MEMORY_FILE_PATH: join(memoryDir, 'memory.jsonl') }),
-        store: (i, topic, content) => ['create_entities', { entities: [{ name: topic, entityType: 'memory', observations: [content] }] }],
+        store: (_i, topic, content) => ['create_entities', { entities: [{ name: topic, entityType: 'memory', observations: [content] }] }],
         search: (query) => ['search_nodes', { query }],
       },
     ];
