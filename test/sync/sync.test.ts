@@ -37,7 +37,7 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ti
   return Date.now() - started;
 }
 
-describe('sync: two machines on one tenant (invariant 5: handovers cross machines)', () => {
+describe('sync: two machines on one tenant (invariant 5: handovers cross machines)', { timeout: 60_000 }, () => {
   it('projects, contexts, work sessions, notes and handovers made on A appear on B, searchable at once', async () => {
     const database = await pg.createDatabase();
     const apiKey = newKey();
@@ -175,7 +175,7 @@ describe('sync: two machines on one tenant (invariant 5: handovers cross machine
   });
 });
 
-describe('sync: nothing acknowledged is lost (invariant 6)', () => {
+describe('sync: nothing acknowledged is lost (invariant 6)', { timeout: 60_000 }, () => {
   it('Postgres stopped mid-push and restarted: no loss, no duplicate, the outbox drains', async () => {
     const database = await pg.createDatabase();
     const apiKey = newKey();
@@ -218,6 +218,39 @@ describe('sync: nothing acknowledged is lost (invariant 6)', () => {
       assert.deepEqual(stats, { n: total + 1, ids: total + 1, versions: total + 1 });
       const [maxVersion] = await remote<{ v: number }>(database, apiKey, `SELECT max(version)::int AS v FROM $schema.contexts WHERE label = 'label-7'`);
       assert.equal(maxVersion!.v, 3, 'versions were pushed as written, not renumbered by the replay');
+    } finally {
+      await a.stop({ remove: true });
+    }
+  });
+
+  it('replaying pushes whose acknowledgement was lost changes nothing (idempotent by row UUID)', async () => {
+    const database = await pg.createDatabase();
+    const apiKey = newKey();
+    const a = await startMachine({ pgUrl: pg.url(database), apiKey });
+    try {
+      await a.ok('create_project', { name: 'alpha' });
+      for (let i = 0; i < 5; i++) await a.ok('lock_context', { project: 'alpha', topic: 'notes', content: `version ${i + 1}` });
+      await a.ok('unlock_context', { project: 'alpha', topic: 'notes', version: 2 });
+      await a.ok('end_session', { project: 'alpha', summary: 'five versions' });
+      // Enough rows for the COPY path too, whose replay must fall back to the row-by-UUID path.
+      const { services } = a.gateway;
+      services.db.transaction(() => {
+        for (let i = 0; i < 250; i++) services.contexts.lock('alpha', `bulk-${i}`, `bulk text ${i}`, 'reference', [], { clientId: crypto.randomUUID(), sessionId: crypto.randomUUID() });
+      })();
+      await a.sync.syncNow();
+      const snapshot = async () =>
+        remote(database, apiKey, `SELECT 'c' AS t, id::text, version, seq FROM $schema.contexts UNION ALL SELECT 'a', context_id::text, version, seq FROM $schema.archived_contexts
+          UNION ALL SELECT 'h', id::text, 0, seq FROM $schema.handovers UNION ALL SELECT 's', id::text, call_count, seq FROM $schema.work_sessions ORDER BY 1, 2`);
+      const before = await snapshot();
+      // As if every push had reached Postgres but none of the acknowledgements had reached SQLite.
+      a.gateway.services.outbox.reseed();
+      assert.ok(a.sync.status().pending > 5);
+      await a.sync.syncNow();
+      assertOnline(a);
+      assert.equal(a.sync.status().pending, 0);
+      assert.deepEqual(await snapshot(), before, 'no row added, changed or renumbered');
+      assert.deepEqual(a.sync.status().conflicts, []);
+      assert.deepEqual(a.gateway.services.contexts.versions('alpha', 'notes').map((v) => v.version), [5, 4, 3, 1]);
     } finally {
       await a.stop({ remove: true });
     }
@@ -320,7 +353,7 @@ async function serve(env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess
   return child;
 }
 
-describe('sync: concurrent offline edits keep both texts (invariant 6)', () => {
+describe('sync: concurrent offline edits keep both texts (invariant 6)', { timeout: 30_000 }, () => {
   it('the same label edited on A and B while apart: both texts survive on both, the conflict is visible on both', async () => {
     const database = await pg.createDatabase();
     const apiKey = newKey();
@@ -362,7 +395,7 @@ describe('sync: concurrent offline edits keep both texts (invariant 6)', () => {
   });
 });
 
-describe('sync: tenant isolation (invariant 7)', () => {
+describe('sync: tenant isolation (invariant 7)', { timeout: 30_000 }, () => {
   it('a second API key\'s schema is never read or written', async () => {
     const database = await pg.createDatabase();
     const keyOne = newKey();
@@ -420,7 +453,7 @@ describe('sync: tenant isolation (invariant 7)', () => {
   });
 });
 
-describe('sync: the Postgres side is usable by the hosted server', () => {
+describe('sync: the Postgres side is usable by the hosted server', { timeout: 30_000 }, () => {
   it('docs/postgres-schema.md documents every table and column of the tenant schema', async () => {
     const database = await pg.createDatabase();
     const apiKey = newKey();

@@ -82,11 +82,11 @@ export class Outbox {
     return this.pendingOp.get(rowId, entity, JSON.stringify(ops)) !== undefined;
   }
 
-  /** The oldest entries, in order. */
-  peek(limit: number): OutboxEntry[] {
+  /** The oldest entries after `afterSeq`, in order. */
+  peek(limit: number, afterSeq = 0): OutboxEntry[] {
     return this.db
-      .prepare('SELECT seq, entity, op, row_id AS rowId FROM sync_outbox ORDER BY seq LIMIT ?')
-      .all(limit) as OutboxEntry[];
+      .prepare('SELECT seq, entity, op, row_id AS rowId FROM sync_outbox WHERE seq > ? ORDER BY seq LIMIT ?')
+      .all(afterSeq, limit) as OutboxEntry[];
   }
 
   /** Drops entries up to and including `lastSeq`, once Postgres has committed them. */

@@ -92,6 +92,8 @@ export interface PushBatch {
   handovers: HandoverRow[];
   notes: NoteRow[];
   conflicts: ConflictRow[];
+  /** The contexts as a binary COPY stream, when prepared ahead (see encodeContexts in push.ts). */
+  encodedContexts?: Buffer;
 }
 
 export interface BatchLimits {
@@ -100,8 +102,8 @@ export interface BatchLimits {
   maxBytes: number;
 }
 
-const CONTEXT_COLUMNS = `id, project_name AS project, label, version, content, priority, tags, content_hash AS contentHash,
-  created_at AS createdAt, client_id AS clientId, session_id AS sessionId`;
+const CONTEXT_COLUMNS = `c.id, c.project_name AS project, c.label, c.version, c.content, c.priority, c.tags, c.content_hash AS contentHash,
+  c.created_at AS createdAt, c.client_id AS clientId, c.session_id AS sessionId`;
 
 const idsJson = (ids: Iterable<string>): string => JSON.stringify([...ids]);
 
@@ -109,20 +111,14 @@ const idsJson = (ids: Iterable<string>): string => JSON.stringify([...ids]);
  * Reads the next batch from the outbox. Entries are references, so each row is pushed in its state
  * now; a row deleted since (its project was deleted) is simply skipped.
  */
-export function readPushBatch(db: Db, outbox: Outbox, limits: BatchLimits): PushBatch | undefined {
-  let entries = outbox.peek(limits.maxEntries);
+export function readPushBatch(db: Db, outbox: Outbox, limits: BatchLimits, afterSeq = 0): PushBatch | undefined {
+  let entries = outbox.peek(limits.maxEntries, afterSeq);
   if (entries.length === 0) return undefined;
-  entries = cutAtByteLimit(db, entries, limits.maxBytes);
+  const read = readContexts(db, entries, limits.maxBytes);
+  entries = read.entries;
+  const contexts = read.rows;
   const ids = (entity: OutboxEntry['entity'], op: OutboxEntry['op']) =>
     new Set(entries.filter((e) => e.entity === entity && e.op === op).map((e) => e.rowId));
-
-  const contextIds = ids('context', 'upsert');
-  const contexts = contextIds.size === 0 ? [] : (db
-    .prepare(
-      `SELECT ${CONTEXT_COLUMNS} FROM contexts WHERE id IN (SELECT value FROM json_each(@ids))
-       UNION ALL SELECT ${CONTEXT_COLUMNS} FROM archived_contexts WHERE id IN (SELECT value FROM json_each(@ids))`,
-    )
-    .all({ ids: idsJson(contextIds) }) as ContextRow[]);
 
   // Archive and restore push the row's state now, decided by the last of those ops in this batch.
   const lastTombstoneOp = new Map<string, 'archive' | 'restore'>();
@@ -194,24 +190,30 @@ export function readPushBatch(db: Db, outbox: Outbox, limits: BatchLimits): Push
   };
 }
 
-/** Keeps entries while the context text they name stays under `maxBytes` (always at least one). */
-function cutAtByteLimit(db: Db, entries: OutboxEntry[], maxBytes: number): OutboxEntry[] {
-  const contextIds = entries.filter((e) => e.entity === 'context' && e.op === 'upsert').map((e) => e.rowId);
-  if (contextIds.length === 0) return entries;
-  const sizes = new Map(
-    (db
-      .prepare(
-        `SELECT id, length(CAST(content AS BLOB)) AS bytes FROM contexts WHERE id IN (SELECT value FROM json_each(@ids))
-         UNION ALL SELECT id, length(CAST(content AS BLOB)) FROM archived_contexts WHERE id IN (SELECT value FROM json_each(@ids))`,
-      )
-      .all({ ids: JSON.stringify(contextIds) }) as { id: string; bytes: number }[]).map((row) => [row.id, row.bytes]),
-  );
-  let total = 0;
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i]!;
-    if (entry.entity !== 'context' || entry.op !== 'upsert') continue;
-    total += sizes.get(entry.rowId) ?? 0;
-    if (total > maxBytes && i > 0) return entries.slice(0, i);
+/**
+ * The contexts the entries name, in entry order, stopping once their text passes `maxBytes` (always
+ * at least one); the entries are cut at the same place.
+ */
+function readContexts(db: Db, entries: OutboxEntry[], maxBytes: number): { entries: OutboxEntry[]; rows: ContextRow[] } {
+  const wanted = entries.filter((e) => e.entity === 'context' && e.op === 'upsert');
+  if (wanted.length === 0) return { entries, rows: [] };
+  const json = JSON.stringify(wanted.map((e) => e.rowId));
+  // json_each yields the ids in entry order and each row is found through the id index, so iterating
+  // reads no further than the byte limit. Archived versions (rare here) are read in full.
+  const live = db.prepare(`SELECT j.key AS position, ${CONTEXT_COLUMNS} FROM json_each(?) j JOIN contexts c ON c.id = j.value`);
+  const archived = db.prepare(`SELECT j.key AS position, ${CONTEXT_COLUMNS} FROM json_each(?) j JOIN archived_contexts c ON c.id = j.value`);
+  const rows: (ContextRow & { position: number })[] = archived.all(json) as (ContextRow & { position: number })[];
+  let bytes = rows.reduce((sum, row) => sum + row.content.length, 0);
+  let cut = wanted.length;
+  for (const row of live.iterate(json) as IterableIterator<ContextRow & { position: number }>) {
+    bytes += row.content.length;
+    if (bytes > maxBytes && rows.length > 0) {
+      cut = row.position;
+      break;
+    }
+    rows.push(row);
   }
-  return entries;
+  if (cut === wanted.length) return { entries, rows };
+  const lastSeq = wanted[cut]!.seq - 1;
+  return { entries: entries.filter((e) => e.seq <= lastSeq), rows: rows.filter((row) => row.position < cut) };
 }

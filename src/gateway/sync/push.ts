@@ -1,5 +1,7 @@
 import type { ClientBase } from 'pg';
 import { newId } from '../secrets.ts';
+import { binaryFloat8Array, binaryInt4Array, binaryTextArray, binaryUuidArray } from './pg-binary.ts';
+import { binaryCopyData, copyFrom, type CopyField } from './pg-copy.ts';
 import { describeConflict, type SyncConflict } from './conflict-log.ts';
 import type { ContextRow, PushBatch } from './push-batch.ts';
 import { lockKey, quoteIdent } from './remote-schema.ts';
@@ -24,7 +26,15 @@ const ms = (column: string): string => `to_timestamp(${column} / 1000.0)`;
  * version) another machine already holds keep their text under the next free version, and the
  * conflict is recorded in the tenant schema for every machine to see.
  */
-export async function pushBatch(client: ClientBase, schema: string, origin: string, batch: PushBatch, now: number): Promise<PushResult> {
+export async function pushBatch(
+  client: ClientBase,
+  schema: string,
+  origin: string,
+  batch: PushBatch,
+  now: number,
+  /** Local work to do while the server inserts the contexts (reading the next batch). */
+  whileServerWorks: () => void = () => {},
+): Promise<PushResult> {
   const s = quoteIdent(schema);
   const q = (text: string, values: unknown[] = []) => client.query(text, values);
   await q('BEGIN');
@@ -54,7 +64,11 @@ export async function pushBatch(client: ClientBase, schema: string, origin: stri
       );
     }
     const result: PushResult = { renumbered: [], conflicts: [] };
-    if (batch.contexts.length > 0) await pushContexts(q, s, origin, batch.contexts, now, result);
+    if (batch.contexts.length > 0) {
+      await pushContexts(client, q, s, origin, batch, now, result, once(whileServerWorks));
+    } else {
+      whileServerWorks();
+    }
     if (batch.archives.length > 0) {
       const a = batch.archives;
       await q(
@@ -180,51 +194,143 @@ const CONTEXT_UNNEST = `unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5
 
 const CONTEXT_INSERT_COLUMNS = `id, project_name, label, version, origin_version, content, priority, tags, content_hash, created_at, client_id, session_id, origin`;
 
-const NOT_DELETED = (s: string) => `NOT EXISTS (SELECT 1 FROM ${s}.projects p WHERE p.name = r.project_name AND p.deleted_at IS NOT NULL)`;
+function once(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (!done) {
+      done = true;
+      fn();
+    }
+  };
+}
 
-async function pushContexts(q: Query, s: string, origin: string, rows: ContextRow[], now: number, result: PushResult): Promise<void> {
+/** Resolves once the client's socket has handed every queued byte to the OS, so the server has the statement. */
+async function sent(client: ClientBase): Promise<void> {
+  const stream = (client as unknown as { connection?: { stream?: { writableLength?: number } } }).connection?.stream;
+  for (let i = 0; i < 10_000 && (stream?.writableLength ?? 0) > 0; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Below this many contexts a push uses INSERT, above it COPY. */
+const COPY_FROM_ROWS = 100;
+
+const COPY_COLUMNS = 'id, project_name, label, version, origin_version, content, priority, tags, content_hash, created_at, client_id, session_id, origin';
+
+const copyRow = (r: ContextRow, origin: string): CopyField[] => [
+  { type: 'uuid', value: r.id },
+  { type: 'text', value: r.project },
+  { type: 'text', value: r.label },
+  { type: 'int4', value: r.version },
+  { type: 'int4', value: r.version },
+  { type: 'text', value: r.content },
+  { type: 'text', value: r.priority },
+  { type: 'text[]', value: JSON.parse(r.tags) as string[] },
+  { type: 'text', value: r.contentHash },
+  { type: 'timestamptz', ms: r.createdAt },
+  { type: 'uuid', value: r.clientId },
+  { type: 'uuid', value: r.sessionId },
+  { type: 'uuid', value: origin },
+];
+
+/** Encodes a batch's contexts for COPY ahead of time, so it can happen while the server is busy. */
+export function encodeContexts(batch: PushBatch, origin: string): void {
+  if (batch.contexts.length > 0) batch.encodedContexts = binaryCopyData(batch.contexts.map((r) => copyRow(r, origin)));
+}
+
+/**
+ * Contexts go in with COPY when none of them is on the server yet and no version is taken (every
+ * first push and almost every later one): the fastest way into Postgres. A unique violation means a
+ * replay or a conflict; the COPY is rolled back to its savepoint and the rows go the careful way.
+ */
+async function pushContexts(
+  client: ClientBase,
+  q: Query,
+  s: string,
+  origin: string,
+  batch: PushBatch,
+  now: number,
+  result: PushResult,
+  whileServerWorks: () => void,
+): Promise<void> {
+  const all = batch.contexts;
+  if (all.length < COPY_FROM_ROWS) {
+    // A few rows: one INSERT statement costs fewer round trips than the COPY protocol.
+    whileServerWorks();
+    return pushContextsCarefully(q, s, origin, all, now, result);
+  }
+  // Rows of a project deleted on the server are dropped: the delete was the later word.
+  const names = [...new Set(all.map((r) => r.project))];
+  const deleted = new Set(
+    (await q(`SELECT name FROM ${s}.projects WHERE deleted_at IS NOT NULL AND name = ANY($1::text[])`, [names])).rows.map((row) => row.name as string),
+  );
+  const rows = deleted.size > 0 ? all.filter((r) => !deleted.has(r.project)) : all;
+  if (rows.length === 0) return whileServerWorks();
+  await q('SAVEPOINT contexts_copy');
+  const data = rows === all && batch.encodedContexts ? batch.encodedContexts : binaryCopyData(rows.map((r) => copyRow(r, origin)));
+  const copy = copyFrom(client, `COPY ${s}.contexts (${COPY_COLUMNS}) FROM STDIN (FORMAT binary)`, data);
+  const overlap = copy.dataSent.then(() => sent(client)).then(whileServerWorks);
+  try {
+    await Promise.all([copy.done, overlap]);
+    await q('RELEASE SAVEPOINT contexts_copy');
+    return;
+  } catch (error) {
+    await overlap;
+    if ((error as { code?: string }).code !== '23505') throw error;
+    await q('ROLLBACK TO SAVEPOINT contexts_copy');
+  }
+  await pushContextsCarefully(q, s, origin, rows, now, result);
+}
+
+async function pushContextsCarefully(q: Query, s: string, origin: string, rows: ContextRow[], now: number, result: PushResult): Promise<void> {
   const params: unknown[] = [
-    rows.map((r) => r.id),
-    rows.map((r) => r.project),
-    rows.map((r) => r.label),
-    rows.map((r) => r.version),
-    rows.map((r) => r.content),
-    rows.map((r) => r.priority),
-    rows.map((r) => pgArrayLiteral(JSON.parse(r.tags) as string[])),
-    rows.map((r) => r.contentHash),
-    rows.map((r) => r.createdAt),
-    rows.map((r) => r.clientId),
-    rows.map((r) => r.sessionId),
+    binaryUuidArray(rows.map((r) => r.id)),
+    binaryTextArray(rows.map((r) => r.project)),
+    binaryTextArray(rows.map((r) => r.label)),
+    binaryInt4Array(rows.map((r) => r.version)),
+    binaryTextArray(rows.map((r) => r.content)),
+    binaryTextArray(rows.map((r) => r.priority)),
+    binaryTextArray(rows.map((r) => (r.tags === '[]' ? '{}' : pgArrayLiteral(JSON.parse(r.tags) as string[])))),
+    binaryTextArray(rows.map((r) => r.contentHash)),
+    binaryFloat8Array(rows.map((r) => r.createdAt)),
+    binaryUuidArray(rows.map((r) => r.clientId)),
+    binaryUuidArray(rows.map((r) => r.sessionId)),
+    origin,
   ];
-  // Labels where another row already holds one of our (project, label, version): their new rows
-  // move above the server's highest version, in their own order.
-  const contested = await q(
-    `SELECT DISTINCT r.project_name, r.label FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[]) AS r(id, project_name, label, version)
-     JOIN ${s}.contexts c ON c.project_name = r.project_name AND c.label = r.label AND c.version = r.version AND c.id <> r.id`,
-    params.slice(0, 4),
+  // One statement for the common case: labels where another row already holds one of our
+  // (project, label, version) are "contested" and left out; every other new row goes in at its
+  // own number. It reports the contested labels and the rows that were already there.
+  const statement = q(
+    `WITH r AS (SELECT * FROM ${CONTEXT_UNNEST}),
+     contested AS (
+       SELECT DISTINCT r.project_name, r.label FROM r
+       JOIN ${s}.contexts c ON c.project_name = r.project_name AND c.label = r.label AND c.version = r.version AND c.id <> r.id),
+     deleted AS (SELECT name FROM ${s}.projects WHERE deleted_at IS NOT NULL),
+     inserted AS (
+       INSERT INTO ${s}.contexts (${CONTEXT_INSERT_COLUMNS})
+       SELECT r.id, r.project_name, r.label, r.version, r.version, r.content, r.priority, r.tags::text[], r.content_hash,
+         ${ms('r.created')}, r.client_id, r.session_id, $12
+       FROM r
+       WHERE r.project_name NOT IN (SELECT name FROM deleted)
+         AND NOT EXISTS (SELECT 1 FROM contested x WHERE x.project_name = r.project_name AND x.label = r.label)
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id)
+     SELECT 'contested' AS kind, project_name, label, NULL::uuid AS id FROM contested
+     UNION ALL SELECT 'skipped', NULL, NULL, r.id FROM r WHERE r.id NOT IN (SELECT id FROM inserted)`,
+    params,
   );
-  const contestedProjects = contested.rows.map((row) => row.project_name as string);
-  const contestedLabels = contested.rows.map((row) => row.label as string);
-  const isContested = `EXISTS (SELECT 1 FROM unnest($13::text[], $14::text[]) AS x(project_name, label) WHERE x.project_name = r.project_name AND x.label = r.label)`;
-  const all = [...params, origin, contestedProjects, contestedLabels];
+  const first = await statement;
+  const contested = first.rows.filter((row) => row.kind === 'contested');
+  const skipped = new Set(first.rows.filter((row) => row.kind === 'skipped').map((row) => row.id as string));
+  if (skipped.size === 0) return;
 
-  await q(
-    `INSERT INTO ${s}.contexts (${CONTEXT_INSERT_COLUMNS})
-     SELECT r.id, r.project_name, r.label, r.version, r.version, r.content, r.priority, r.tags::text[], r.content_hash,
-       ${ms('r.created')}, r.client_id, r.session_id, $12
-     FROM ${CONTEXT_UNNEST}
-     WHERE NOT ${isContested} AND ${NOT_DELETED(s)}
-     ON CONFLICT (id) DO NOTHING`,
-    all,
-  );
-
-  if (contested.rows.length > 0) {
+  if (contested.length > 0) {
+    // New rows of contested labels go above the server's highest version, in their own order.
     const moved = await q(
       `WITH fresh AS (
          SELECT r.*, row_number() OVER (PARTITION BY r.project_name, r.label ORDER BY r.version) AS rank,
            (SELECT coalesce(max(c.version), 0) FROM ${s}.contexts c WHERE c.project_name = r.project_name AND c.label = r.label) AS base
          FROM ${CONTEXT_UNNEST}
-         WHERE ${isContested} AND ${NOT_DELETED(s)} AND NOT EXISTS (SELECT 1 FROM ${s}.contexts c WHERE c.id = r.id)
+         WHERE r.id = ANY($13::uuid[]) AND NOT EXISTS (SELECT 1 FROM ${s}.contexts c WHERE c.id = r.id)
+           AND NOT EXISTS (SELECT 1 FROM ${s}.projects p WHERE p.name = r.project_name AND p.deleted_at IS NOT NULL)
        ), inserted AS (
          INSERT INTO ${s}.contexts (${CONTEXT_INSERT_COLUMNS})
          SELECT id, project_name, label, base + rank, version, content, priority, tags::text[], content_hash, ${ms('created')},
@@ -235,7 +341,7 @@ async function pushContexts(q: Query, s: string, origin: string, rows: ContextRo
        SELECT i.id AS moved_id, i.project_name, i.label, i.origin_version, i.version AS moved_to, k.id AS kept_id,
          k.content_hash = i.content_hash AS same_text
        FROM inserted i JOIN ${s}.contexts k ON k.project_name = i.project_name AND k.label = i.label AND k.version = i.origin_version`,
-      all,
+      [...params, [...skipped]],
     );
     const conflicts: SyncConflict[] = moved.rows.map((row) => ({
       id: newId(),
@@ -271,14 +377,13 @@ async function pushContexts(q: Query, s: string, origin: string, rows: ContextRo
     result.conflicts.push(...conflicts);
   }
 
-  // The server's number for each of our rows, where it differs from ours (moved now or in an
-  // earlier push whose answer was lost to a crash).
-  const renumbered = await q(
-    `SELECT c.id, c.project_name, c.label, c.version FROM unnest($1::uuid[], $2::int[]) AS r(id, version)
-     JOIN ${s}.contexts c ON c.id = r.id WHERE c.version <> r.version`,
-    [params[0], params[3]],
-  );
-  result.renumbered.push(
-    ...renumbered.rows.map((row) => ({ id: row.id as string, project: row.project_name as string, label: row.label as string, version: row.version as number })),
-  );
+  // The server's number for each of our rows that did not go in as they were: moved just now, or in
+  // an earlier push whose answer was lost to a crash.
+  const pushedVersion = new Map(rows.map((r) => [r.id, r.version]));
+  const renumbered = await q(`SELECT id, project_name, label, version FROM ${s}.contexts WHERE id = ANY($1::uuid[])`, [[...skipped]]);
+  for (const row of renumbered.rows) {
+    if (row.version !== pushedVersion.get(row.id as string)) {
+      result.renumbered.push({ id: row.id as string, project: row.project_name as string, label: row.label as string, version: row.version as number });
+    }
+  }
 }

@@ -34,7 +34,7 @@ export const REMOTE_MIGRATIONS: readonly RemoteMigration[] = [
         CREATE INDEX ${table}_seq ON ${s}.${table} (seq);
         CREATE TRIGGER serialize_changes BEFORE INSERT OR UPDATE OR DELETE ON ${s}.${table}
           FOR EACH STATEMENT EXECUTE FUNCTION ${s}.serialize_changes();
-        CREATE TRIGGER stamp_change BEFORE INSERT OR UPDATE ON ${s}.${table}
+        CREATE TRIGGER stamp_change BEFORE UPDATE ON ${s}.${table}
           FOR EACH ROW EXECUTE FUNCTION ${s}.stamp_change();
         CREATE TRIGGER announce_change AFTER INSERT OR UPDATE OR DELETE ON ${s}.${table}
           FOR EACH STATEMENT EXECUTE FUNCTION ${s}.announce_change();`,
@@ -48,6 +48,8 @@ export const REMOTE_MIGRATIONS: readonly RemoteMigration[] = [
         CREATE FUNCTION ${s}.serialize_changes() RETURNS trigger LANGUAGE plpgsql AS $fn$
         BEGIN PERFORM pg_advisory_xact_lock(${lockKey(schema, 'changes')}); RETURN NULL; END $fn$;
 
+        -- New rows take seq from the column default (a row trigger on insert would rule out COPY's
+        -- batched inserts); updated rows get a new one here.
         CREATE FUNCTION ${s}.stamp_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
         BEGIN NEW.seq := nextval('${s}.change_seq'); RETURN NEW; END $fn$;
 
@@ -83,6 +85,9 @@ export const REMOTE_MIGRATIONS: readonly RemoteMigration[] = [
           ${seq},
           CONSTRAINT contexts_project_label_version UNIQUE (project_name, label, version)
         );
+        -- Long texts are stored out of line without pglz compression: pushes of many contexts are
+        -- CPU-bound on the server, and compressing cost more than a third of it.
+        ALTER TABLE ${s}.contexts ALTER COLUMN content SET STORAGE EXTERNAL;
 
         CREATE TABLE ${s}.archived_contexts (
           context_id uuid PRIMARY KEY,

@@ -7,8 +7,8 @@ import { ConflictLog } from './conflict-log.ts';
 import { LocalApply } from './local-apply.ts';
 import { createPool, pgClientConfig, type ConnectionLimits } from './pg-connection.ts';
 import { pullChanges } from './pull.ts';
-import { readPushBatch } from './push-batch.ts';
-import { pushBatch } from './push.ts';
+import { readPushBatch, type PushBatch } from './push-batch.ts';
+import { encodeContexts, pushBatch, type PushResult } from './push.ts';
 import { ensureRemoteSchema, quoteIdent } from './remote-schema.ts';
 import { targetId, type SyncConfig } from './sync-config.ts';
 import { classifyFailure, describeFailure } from './sync-errors.ts';
@@ -30,17 +30,20 @@ export interface SyncTuning extends ConnectionLimits {
   fallbackPollMs: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /** LISTEN for other machines' changes (off only to measure the polling fallback). */
+  listen: boolean;
 }
 
 export const DEFAULT_TUNING: SyncTuning = {
   batchEntries: 5_000,
   batchBytes: 8 * 1024 * 1024,
   pullLimit: 5_000,
-  pushDelayMs: 50,
+  pushDelayMs: 150,
   pollMs: 30_000,
   fallbackPollMs: 1_000,
   backoffBaseMs: 500,
   backoffMaxMs: 60_000,
+  listen: true,
   poolMax: 2,
   statementTimeoutMs: 15_000,
   connectTimeoutMs: 5_000,
@@ -84,6 +87,9 @@ export class SyncWorker {
   private running: Promise<void> | undefined;
   private again = false;
   private schemaReady = false;
+  /** A pull is owed: another machine announced a change, or a retry or sync-now asked for one. */
+  private pullDue = true;
+  private lastPulled = 0;
   private paused = false;
   private stopped = false;
   private state: Exclude<SyncStateName, 'paused' | 'not_configured'> = 'offline';
@@ -133,6 +139,7 @@ export class SyncWorker {
   /** Runs a full push and pull now (even while paused) and resolves when it is done; failures show in status(). */
   async syncNow(): Promise<void> {
     if (this.stopped) return;
+    this.pullDue = true;
     if (this.running) {
       this.again = true;
       await this.running;
@@ -152,6 +159,7 @@ export class SyncWorker {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
+    this.pullDue = true;
     this.backoff.reset();
     this.onChange();
     this.kick();
@@ -208,9 +216,10 @@ export class SyncWorker {
       this.backoff.reset();
       if (changed) this.onChange();
       await this.ensureListener();
-      this.schedule(this.listener ? this.tuning.pollMs : this.tuning.fallbackPollMs);
+      this.schedule(Math.max(0, this.pollInterval() - (performance.now() - this.lastPulled)));
     } catch (error) {
       if (error instanceof Stopped || this.stopped) return;
+      this.pullDue = true;
       const kind = classifyFailure(error);
       const message = describeFailure(error, this.config.secrets);
       if (kind !== this.state || message !== this.lastError) this.logger.warn(`sync ${kind}`, { error: message });
@@ -235,8 +244,14 @@ export class SyncWorker {
         this.adoptTarget();
         this.schemaReady = true;
       }
+      // Local changes alone need a push only; a pull is for news from elsewhere (NOTIFY) or the poll.
+      const pull = this.pullDue || performance.now() - this.lastPulled >= this.pollInterval();
+      this.pullDue = false;
       await this.pushAll(client);
-      await this.pullAll(client);
+      if (pull) {
+        await this.pullAll(client);
+        this.lastPulled = performance.now();
+      }
     } catch (error) {
       broken = error instanceof Error ? error : new Error(String(error));
       throw error;
@@ -246,21 +261,62 @@ export class SyncWorker {
     }
   }
 
+  /**
+   * Pushes the whole outbox, batch after batch. While the server inserts one batch, this process
+   * acknowledges the previous one and reads and encodes the next (they run on different cores).
+   */
   private async pushAll(client: pg.PoolClient): Promise<void> {
     const { db, outbox } = this.services;
-    for (;;) {
-      const batch = readPushBatch(db, outbox, { maxEntries: this.tuning.batchEntries, maxBytes: this.tuning.batchBytes });
-      if (!batch) return;
-      const result = await pushBatch(client, this.config.schema, this.machineId, batch, this.clock.now());
-      this.checkRunning();
-      db.transaction(() => {
-        this.apply.applyPushResult(result);
-        outbox.acknowledge(batch.lastSeq);
-        this.meta.set('last_push_at', String(this.clock.now()));
-      }).immediate();
-      if (result.conflicts.length > 0) this.logger.info('sync conflicts recorded', { count: result.conflicts.length });
-      this.onChange();
+    const limits = { maxEntries: this.tuning.batchEntries, maxBytes: this.tuning.batchBytes };
+    const read = (afterSeq = 0) => {
+      const batch = readPushBatch(db, outbox, limits, afterSeq);
+      if (batch) encodeContexts(batch, this.machineId);
+      return batch;
+    };
+    let unacknowledged: (() => void) | undefined;
+    const acknowledgePrevious = () => {
+      const acknowledge = unacknowledged;
+      unacknowledged = undefined;
+      acknowledge?.();
+    };
+    let batch = read();
+    try {
+      while (batch) {
+        const current = batch;
+        let next: PushBatch | undefined;
+        const result = await pushBatch(client, this.config.schema, this.machineId, current, this.clock.now(), () => {
+          acknowledgePrevious();
+          next = read(current.lastSeq);
+        });
+        acknowledgePrevious();
+        const acknowledge = () => this.acknowledge(current, result);
+        if (result.renumbered.length > 0) {
+          // Moved versions change rows the next batch already read: settle them, then read it again.
+          acknowledge();
+          batch = read();
+        } else {
+          unacknowledged = acknowledge;
+          batch = next;
+        }
+      }
+    } finally {
+      // The previous batch is committed in Postgres even when this one failed.
+      acknowledgePrevious();
     }
+  }
+
+  /** After Postgres committed a batch: the server's version numbers locally, and the outbox moves on. */
+  private acknowledge(batch: PushBatch, result: PushResult): void {
+    this.checkRunning();
+    this.services.db
+      .transaction(() => {
+        this.apply.applyPushResult(result);
+        this.services.outbox.acknowledge(batch.lastSeq);
+        this.meta.set('last_push_at', String(this.clock.now()));
+      })
+      .immediate();
+    if (result.conflicts.length > 0) this.logger.info('sync conflicts recorded', { count: result.conflicts.length });
+    this.onChange();
   }
 
   private async pullAll(client: pg.PoolClient): Promise<void> {
@@ -299,7 +355,7 @@ export class SyncWorker {
   }
 
   private async ensureListener(): Promise<void> {
-    if (this.listener || this.stopped) return;
+    if (this.listener || this.stopped || !this.tuning.listen) return;
     const client = new pg.Client(pgClientConfig(this.config, this.tuning));
     const drop = () => {
       if (this.listener !== client) return;
@@ -311,7 +367,9 @@ export class SyncWorker {
     client.on('error', drop);
     client.on('end', drop);
     client.on('notification', (message) => {
-      if (message.payload !== this.machineId) this.schedule(0);
+      if (message.payload === this.machineId) return;
+      this.pullDue = true;
+      this.schedule(0);
     });
     try {
       await client.connect();
@@ -328,6 +386,10 @@ export class SyncWorker {
     const client = this.listener;
     this.listener = undefined;
     if (client) await client.end().catch(() => undefined);
+  }
+
+  private pollInterval(): number {
+    return this.listener ? this.tuning.pollMs : this.tuning.fallbackPollMs;
   }
 
   /** Runs a cycle after `delayMs`, unless one is already due sooner. */
