@@ -26,6 +26,7 @@ export function pgClientConfig(config: SyncConfig, limits: ConnectionLimits): pg
     query_timeout: limits.statementTimeoutMs + 5_000,
     connectionTimeoutMillis: limits.connectTimeoutMs,
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   };
 }
 

@@ -82,6 +82,7 @@ export class SyncWorker {
   private readonly apply: LocalApply;
   private readonly pool: pg.Pool;
   private listener: pg.Client | undefined;
+  private listenerCheckedAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private running: Promise<void> | undefined;
@@ -355,7 +356,21 @@ export class SyncWorker {
   }
 
   private async ensureListener(): Promise<void> {
-    if (this.listener || this.stopped || !this.tuning.listen) return;
+    if (this.stopped || !this.tuning.listen) return;
+    if (this.listener) {
+      // A connection dropped silently (NAT timeout, sleeping laptop) delivers nothing and reports
+      // nothing: it is checked once per poll period and replaced when it does not answer.
+      if (performance.now() - this.listenerCheckedAt < this.tuning.pollMs) return;
+      const listener = this.listener;
+      this.listenerCheckedAt = performance.now();
+      try {
+        await listener.query('SELECT 1');
+        return;
+      } catch {
+        if (this.listener === listener) this.listener = undefined;
+        listener.end().catch(() => undefined);
+      }
+    }
     const client = new pg.Client(pgClientConfig(this.config, this.tuning));
     const drop = () => {
       if (this.listener !== client) return;
@@ -376,6 +391,7 @@ export class SyncWorker {
       await client.query(`LISTEN ${quoteIdent(this.config.schema)}`);
       if (this.stopped) throw new Stopped();
       this.listener = client;
+      this.listenerCheckedAt = performance.now();
     } catch (error) {
       client.end().catch(() => undefined);
       if (!(error instanceof Stopped)) this.logger.warn('sync listen failed; polling instead', { error: describeFailure(error, this.config.secrets) });
