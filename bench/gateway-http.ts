@@ -91,7 +91,11 @@ export async function main(): Promise<Figure[]> {
       { name: 'recall_context', tool: 'recall_context', args: { topic: 'bench/recall' }, client: gatewayClient },
     ];
     console.log(`gateway over HTTP: ${calls} sequential calls and ${calls * 2} calls with ${concurrency} in flight, per target, x ${runs} rounds`);
-    for (const target of targets) await sequential(target, 300); // warm-up
+    // Warm-up (JIT of client and servers, statement caches): both call patterns, every target.
+    for (const target of targets) {
+      await sequential(target, 1_000);
+      await inFlight(target, 2_000, concurrency);
+    }
     const rounds: Record<string, { seq: Summary; perSecond: number }>[] = [];
     for (let round = 0; round < runs; round++) {
       const row: Record<string, { seq: Summary; perSecond: number }> = {};

@@ -8,7 +8,7 @@
  * Other knobs: BENCH_SEARCHES, BENCH_LOCKS, BENCH_HTTP_CALLS, BENCH_CONCURRENCY, BENCH_ONLY=name,...
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { envInt, passes, printTable, RESULTS_DIR, writeResults, type Figure } fr
 import { ensureTemplate } from './lib/template.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+// Files in bench/ run by default; each writes results/<name>-latest.json with its `figures`.
 const BENCHMARKS = ['search-contexts', 'lock-context', 'gateway-http'];
 
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
@@ -34,8 +35,10 @@ for (const name of selected) {
     process.exitCode = 1;
     continue;
   }
-  const result = JSON.parse(readFileSync(join(RESULTS_DIR, `${name}-latest.json`), 'utf8')) as { figures: Figure[] };
-  summary.push(...result.figures.map((figure) => ({ ...figure, benchmark: name })));
+  const latest = join(RESULTS_DIR, `${name}-latest.json`);
+  if (!existsSync(latest)) continue;
+  const result = JSON.parse(readFileSync(latest, 'utf8')) as { figures?: Figure[] };
+  summary.push(...(result.figures ?? []).map((figure) => ({ ...figure, benchmark: name })));
 }
 
 const targeted = summary.filter((figure) => figure.target);

@@ -33,8 +33,9 @@ export function resolveProject(services: Services, caller: Caller, explicit: str
   const pinned = caller.pinnedProject ?? caller.client.pinnedProject;
   if (pinned) {
     const name = normalizeProjectName(pinned);
-    // A pin comes from the user's own config: the project it names is created on first use.
-    services.projects.create(name);
+    // A pin comes from the user's own config: the project it names is created on first use
+    // (checked first: creating is a write, and this runs on every call of a pinned client).
+    if (!services.projects.exists(name)) services.projects.create(name);
     return { name, source: 'pinned' };
   }
   const active = services.clients.activeProject(caller.client.id, caller.instanceKey);
