@@ -72,10 +72,10 @@ function ftsQuery(terms: string[], join: 'AND' | 'OR', prefixLast: boolean): str
 }
 
 /**
- * Any of the tags' words in the tags column: added to the match, the index finds the few contexts
- * carrying a rare tag among many matches (the exact tag comparison stays with the rows). Not used
- * for common tags: it adds a phrase to the ranking, and its cost. Undefined when a tag has no
- * letters or digits, so no tokens to match.
+ * Any of the tags' words in the tags column. Added to the match when a tag is too rare among the
+ * newest candidates, it lets the index find the few contexts carrying it (the exact comparison
+ * stays with the rows); not from the start, since it adds a phrase to the ranking and its cost.
+ * Undefined when a tag has no letters or digits, so no tokens to match.
  */
 function tagWords(tags: readonly string[] | undefined): string | undefined {
   if (!tags || tags.length === 0 || !tags.every((tag) => /[\p{L}\p{N}]/u.test(tag))) return undefined;
@@ -125,13 +125,13 @@ export class ContextSearch {
   constructor(db: Db) {
     this.db = db;
     tuneIndexMerging(db);
-    // Scores only: the index alone, no row lookups (they miss the cache on a large store).
+    // Scores from the index alone: a row lookup costs about a microsecond, so they come after.
     this.best = db.prepare(
       `SELECT rowid AS seq, score FROM (
          SELECT rowid, ${SCORE} AS score FROM contexts_fts
          WHERE contexts_fts MATCH @match ORDER BY rowid DESC LIMIT @candidates)
        ORDER BY score, rowid DESC LIMIT @top`,
-    );
+    ).raw();
     this.row = db.prepare(
       `SELECT project_name AS project, label, version, priority, tags, created_at AS createdAt, content
        FROM contexts WHERE seq = ?`,
@@ -166,12 +166,12 @@ export class ContextSearch {
       (priorities.length === 0 || priorities.includes(row.priority)) &&
       (tags.length === 0 || (JSON.parse(row.tags) as unknown[]).some((tag) => tags.includes(tag as string)));
 
-    // The best-scored candidates, checked one by one (row lookups miss the cache on a large store,
-    // so as few as possible): usually the first few are this project's and pass the filters.
+    // The best-scored candidates, checked one by one (as few row lookups as possible): usually the
+    // first few are this project's and pass the filters.
     const hits: SearchHit[] = [];
     let checked = 0;
     for (const top of filtered ? [CANDIDATES] : [limit * 3, CANDIDATES]) {
-      const best = this.best.raw().all({ match, candidates: CANDIDATES, top }) as [number, number][];
+      const best = this.best.all({ match, candidates: CANDIDATES, top }) as [number, number][];
       for (; checked < best.length; checked++) {
         const [seq, score] = best[checked]!;
         const row = this.row.get(seq) as ContextRow | undefined;
