@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli, spawnServe } from '../helpers/cli-process.ts';
 import { connectClient, tempDir } from '../helpers/gateway-harness.ts';
@@ -53,6 +54,10 @@ describe('headless interface', () => {
     const page = await fetch(new URL('/', served.url));
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+
+    for (const file of ['dementia.sqlite', 'local-secret', 'gateway.json']) {
+      assert.equal(statSync(join(dataDir, file)).mode & 0o777, 0o600, `${file} is readable by the user only`);
+    }
 
     await c.close();
     served.child.kill('SIGTERM');
