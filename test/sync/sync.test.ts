@@ -279,6 +279,22 @@ describe('sync: nothing acknowledged is lost (invariant 6)', { timeout: 60_000 }
       await waitFor('the outbox to drain by itself', () => a.sync.status().pending === 0 && a.sync.status().state === 'online');
       const [row] = await remote<{ n: number }>(database, apiKey, `SELECT count(*)::int AS n FROM $schema.contexts WHERE label LIKE 'offline-%'`);
       assert.equal(row!.n, 20);
+
+      // Outages come and go: the connections never pile up.
+      const sockets = () => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPSocketWrap').length;
+      const baseline = sockets();
+      for (let outage = 0; outage < 5; outage++) {
+        await link.down();
+        await a.ok('lock_context', { project: 'alpha', topic: 'flapping', content: `outage ${outage}` });
+        await a.sync.syncNow();
+        await link.up();
+        await a.sync.syncNow();
+        assertOnline(a);
+      }
+      const connections = a.sync.connections();
+      assert.ok(connections.pooled <= 2 && connections.waiting === 0, JSON.stringify(connections));
+      assert.ok(sockets() <= baseline + 2, `sockets: ${baseline} before, ${sockets()} after`);
+      assert.equal(a.sync.status().pending, 0);
     } finally {
       await a.stop({ remove: true });
       await link.down();

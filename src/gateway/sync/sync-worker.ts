@@ -20,7 +20,7 @@ export interface SyncTuning extends ConnectionLimits {
   batchEntries: number;
   /** Context text per push transaction. */
   batchBytes: number;
-  /** Changes per pull. */
+  /** Changes per pull; each is applied in one SQLite transaction, short enough not to hold tool calls up. */
   pullLimit: number;
   /** Wait after a local change, so a burst of tool calls becomes one push. */
   pushDelayMs: number;
@@ -37,7 +37,7 @@ export interface SyncTuning extends ConnectionLimits {
 export const DEFAULT_TUNING: SyncTuning = {
   batchEntries: 5_000,
   batchBytes: 8 * 1024 * 1024,
-  pullLimit: 5_000,
+  pullLimit: 1_000,
   pushDelayMs: 150,
   pollMs: 30_000,
   fallbackPollMs: 1_000,
@@ -135,6 +135,11 @@ export class SyncWorker {
       conflicts: this.conflicts.recent(50),
     };
     return this.lastStatus;
+  }
+
+  /** Open connections, for diagnostics and leak tests: never more than the pool size plus LISTEN. */
+  connections(): { pooled: number; idle: number; waiting: number; listening: boolean } {
+    return { pooled: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount, listening: this.listener !== undefined };
   }
 
   /** Runs a full push and pull now (even while paused) and resolves when it is done; failures show in status(). */
