@@ -326,11 +326,10 @@ describe('sync: nothing acknowledged is lost (invariant 6)', { timeout: 60_000 }
       const client = await connectClient(new URL(`http://127.0.0.1:${port}/mcp`), token);
       const result = await client.call('lock_context', { topic: 'survivor', content: 'acknowledged before the kill' });
       assert.equal(result.isError, undefined, textOf(result));
-      first.kill('SIGKILL');
-      await new Promise((resolve) => first.once('exit', resolve));
+      await stopChild(first, 'SIGKILL');
       await client.close().catch(() => undefined);
     } finally {
-      first.kill('SIGKILL');
+      await stopChild(first, 'SIGKILL');
     }
 
     await link.up();
@@ -343,12 +342,19 @@ describe('sync: nothing acknowledged is lost (invariant 6)', { timeout: 60_000 }
       const [row] = await remote<{ content: string; project_name: string }>(database, apiKey, `SELECT content, project_name FROM $schema.contexts WHERE label = 'survivor'`);
       assert.deepEqual(row, { content: 'acknowledged before the kill', project_name: 'alpha' });
     } finally {
-      second.kill('SIGTERM');
-      await new Promise((resolve) => second.once('exit', resolve));
+      await stopChild(second, 'SIGTERM');
       await link.down();
     }
   });
 });
+
+/** Signals a child and waits for it to exit (at once if it already has). */
+async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  await exited;
+}
 
 /** Runs `dementia serve` as a real process and resolves once it listens. */
 async function serve(env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
