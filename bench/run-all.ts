@@ -4,6 +4,8 @@
  *
  *   npm run bench                                    full sizes (100k contexts, 3 runs each)
  *   BENCH_CONTEXTS=20000 BENCH_RUNS=1 npm run bench  a quick pass
+ *   BENCH_ONLY=search-contexts,gateway-http npm run bench   some of them
+ * clients-vs-server-memory runs @modelcontextprotocol/server-memory, which takes minutes at 10k.
  *
  * Other knobs: BENCH_SEARCHES, BENCH_LOCKS, BENCH_HTTP_CALLS, BENCH_CONCURRENCY, BENCH_ONLY=name,...
  */
@@ -17,14 +19,28 @@ import { ensureTemplate } from './lib/template.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 // Files in bench/ run by default; each writes results/<name>-latest.json with its `figures`.
-const BENCHMARKS = ['search-contexts', 'lock-context', 'gateway-http'];
+// Gateway core first, then clients (bridge, load, vs server-memory), then sync (its own embedded Postgres).
+const BENCHMARKS = [
+  'search-contexts',
+  'lock-context',
+  'gateway-http',
+  'clients-bridge-latency',
+  'clients-cold-start',
+  'clients-load',
+  'clients-vs-server-memory',
+  'sync-initial-push',
+  'sync-visibility',
+  'sync-tool-latency',
+];
+/** Benchmarks that need the seeded 100k-context store. */
+const NEEDS_TEMPLATE = new Set(['search-contexts', 'lock-context', 'sync-initial-push']);
 
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
 const selected = BENCHMARKS.filter((name) => !only || only.includes(name));
 const loadBefore = loadavg()[0]!;
 
 // Seed once up front (cached across runs) so no benchmark's timing includes it.
-if (selected.some((name) => name !== 'gateway-http')) ensureTemplate(envInt('BENCH_CONTEXTS', 100_000));
+if (selected.some((name) => NEEDS_TEMPLATE.has(name))) ensureTemplate(envInt('BENCH_CONTEXTS', 100_000));
 
 const summary: (Figure & { benchmark: string })[] = [];
 for (const name of selected) {
