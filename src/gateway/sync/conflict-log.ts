@@ -1,21 +1,9 @@
 import type { Db } from '../store/database.ts';
 import type { SyncConflictView } from './sync-status.ts';
+import type { ConflictRow, FromOrigin } from './sync-rows.ts';
 
-/** A version two machines created apart: both kept, the later one moved to the next version. */
-export interface SyncConflict {
-  id: string;
-  project: string;
-  label: string;
-  /** The version number both machines created. */
-  version: number;
-  keptContextId: string | null;
-  movedContextId: string;
-  movedToVersion: number;
-  detail: string;
-  detectedAt: number;
-  /** The machine that detected it (the server on push, or a machine on pull). */
-  origin: string;
-}
+/** A conflict as this machine records it. */
+export type SyncConflict = ConflictRow & FromOrigin;
 
 /** Conflicts seen by this machine or pulled from others, for the status views. */
 export class ConflictLog {

@@ -1,5 +1,11 @@
 import type { ClientBase } from 'pg';
 import { quoteIdent, SYNCED_TABLES } from './remote-schema.ts';
+import type { ConflictRow, FromOrigin, HandoverRow, NoteRow, SessionRow } from './sync-rows.ts';
+
+export type PulledSession = SessionRow & FromOrigin;
+export type PulledHandover = HandoverRow;
+export type PulledNote = NoteRow;
+export type PulledConflict = ConflictRow & FromOrigin;
 
 export interface PulledProject {
   name: string;
@@ -37,56 +43,9 @@ export interface PulledTombstone {
   restored: boolean;
 }
 
-export interface PulledSession {
-  id: string;
-  project: string;
-  clientId: string;
-  clientName: string;
-  instanceKey: string;
-  startedAt: number;
-  lastActivityAt: number;
-  callCount: number;
-  lastTool: string | null;
-  endedAt: number | null;
-  endReason: string | null;
-  origin: string;
-}
 
-export interface PulledHandover {
-  id: string;
-  project: string;
-  sessionId: string;
-  clientId: string;
-  clientName: string;
-  startedAt: number;
-  endedAt: number;
-  endReason: string;
-  summary: string;
-  content: string;
-  createdAt: number;
-}
 
-export interface PulledNote {
-  id: string;
-  project: string;
-  sessionId: string;
-  kind: string;
-  text: string;
-  createdAt: number;
-}
 
-export interface PulledConflict {
-  id: string;
-  project: string;
-  label: string;
-  version: number;
-  keptContextId: string | null;
-  movedContextId: string;
-  movedToVersion: number;
-  detail: string;
-  detectedAt: number;
-  origin: string;
-}
 
 /** Changes after one cursor up to the next, in one consistent snapshot. */
 export interface PulledChanges {

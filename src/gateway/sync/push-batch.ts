@@ -1,5 +1,6 @@
 import type { Db } from '../store/database.ts';
 import type { Outbox, OutboxEntry } from './outbox.ts';
+import type { ConflictRow, HandoverRow, NoteRow, SessionRow, TombstoneRow } from './sync-rows.ts';
 
 export interface ProjectRow {
   name: string;
@@ -23,61 +24,10 @@ export interface ContextRow {
   sessionId: string | null;
 }
 
-export interface TombstoneRow {
-  id: string;
-  archivedAt: number;
-  archivedBy: string | null;
-  archivedIn: string | null;
-}
 
-export interface SessionRow {
-  id: string;
-  project: string;
-  clientId: string;
-  clientName: string;
-  instanceKey: string;
-  startedAt: number;
-  lastActivityAt: number;
-  callCount: number;
-  lastTool: string | null;
-  endedAt: number | null;
-  endReason: string | null;
-}
 
-export interface HandoverRow {
-  id: string;
-  project: string;
-  sessionId: string;
-  clientId: string;
-  clientName: string;
-  startedAt: number;
-  endedAt: number;
-  endReason: string;
-  summary: string;
-  content: string;
-  createdAt: number;
-}
 
-export interface NoteRow {
-  id: string;
-  project: string;
-  sessionId: string;
-  kind: string;
-  text: string;
-  createdAt: number;
-}
 
-export interface ConflictRow {
-  id: string;
-  project: string;
-  label: string;
-  version: number;
-  keptContextId: string | null;
-  movedContextId: string;
-  movedToVersion: number;
-  detail: string;
-  detectedAt: number;
-}
 
 /** One push: the current state of every row the outbox entries up to `lastSeq` name. */
 export interface PushBatch {

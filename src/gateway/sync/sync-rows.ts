@@ -1,0 +1,40 @@
+import type { Handover } from '../store/handovers.ts';
+import type { Note } from '../store/notes.ts';
+import type { WorkSession } from '../store/work-sessions.ts';
+
+/** The shapes of synced rows as they travel between SQLite and Postgres, shared by push and pull. */
+
+export type SessionRow = Omit<WorkSession, 'handoverAnnounced'>;
+
+/** A handover with its structured content still as JSON text. */
+export type HandoverRow = Omit<Handover, 'content'> & { content: string };
+
+/** A note whose kind is checked when it is applied, not when it is read off the wire. */
+export type NoteRow = Omit<Note, 'kind'> & { kind: string };
+
+export interface TombstoneRow {
+  id: string;
+  archivedAt: number;
+  archivedBy: string | null;
+  archivedIn: string | null;
+}
+
+/** A version two machines created apart: both kept, the later one moved to the next version. */
+export interface ConflictRow {
+  id: string;
+  project: string;
+  label: string;
+  /** The version number both machines created. */
+  version: number;
+  keptContextId: string | null;
+  movedContextId: string;
+  movedToVersion: number;
+  detail: string;
+  detectedAt: number;
+}
+
+/** Rows written by a machine carry it, so a machine can skip its own changes when pulling. */
+export interface FromOrigin {
+  /** The machine that wrote the row (for conflicts: the server on push, or a machine on pull). */
+  origin: string;
+}
