@@ -7,8 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { httpClient } from './clients-setup.ts';
 import { envInt, median, printTable, summarize, writeResults, type Figure, type Summary } from './lib/report.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -30,21 +30,8 @@ async function startServer(kind: 'echo' | 'gateway'): Promise<{ child: ChildProc
   return { child, url, token };
 }
 
-async function connect(url: string, token: string): Promise<Client> {
-  const transport = new StreamableHTTPClientTransport(new URL(url), {
-    requestInit: { headers: token ? { Authorization: `Bearer ${token}` } : {} },
-    // The client hands one long-lived AbortSignal to every fetch and undici keeps a listener on it per
-    // request until GC: thousands of them (and their warnings) would distort the client's timings.
-    // The benchmark never aborts, so requests go without it.
-    fetch: (input, init) => {
-      const { signal: _signal, ...rest } = init ?? {};
-      return fetch(input, rest);
-    },
-  });
-  const client = new Client({ name: 'dementia-bench', version: '1.0.0' });
-  await client.connect(transport);
-  return client;
-}
+/** The SDK client over HTTP, with the token when the server wants one. */
+const connect = (url: string, token: string): Promise<Client> => httpClient(new URL(url), token ? { Authorization: `Bearer ${token}` } : {});
 
 async function callOnce(target: Target): Promise<void> {
   const result = await target.client.callTool({ name: target.tool, arguments: target.args });
