@@ -118,9 +118,12 @@ export class ContextStore {
         `SELECT * FROM archived_contexts WHERE project_name = ? AND label = ? ORDER BY version DESC`,
       ),
       deleteArchived: db.prepare('DELETE FROM archived_contexts WHERE id = ?'),
-      restoreRow: db.prepare(
+      liveById: db.prepare(`SELECT ${COLUMNS} FROM contexts WHERE id = ?`),
+      // An archived row goes back under its own version; refreshLatest decides whether it is latest.
+      restoreById: db.prepare(
         `INSERT INTO contexts (id, project_name, label, version, content, priority, tags, content_hash, is_latest, created_at, client_id, session_id)
-         VALUES (@id, @project_name, @label, @version, @content, @priority, @tags, @content_hash, 0, @created_at, @client_id, @session_id)`,
+         SELECT id, project_name, label, version, content, priority, tags, content_hash, 0, created_at, client_id, session_id
+         FROM archived_contexts WHERE id = ?`,
       ),
       latestOfProject: db.prepare(
         `SELECT ${COLUMNS} FROM contexts WHERE project_name = ? AND is_latest = 1 ORDER BY label`,
@@ -242,16 +245,8 @@ export class ContextStore {
     }
     const now = this.clock.now();
     for (const target of targets) {
-      const row = this.stmts.byVersion.get(project, label, target.version) as Row;
-      if (row.is_latest === 1) this.stmts.ftsDelete.run(row.seq, row.label, row.content, row.tags);
-      this.stmts.deleteRow.run(row.seq);
-      this.stmts.archive.run({
-        ...row,
-        archivedAt: now,
-        archivedBy: actor.clientId,
-        archivedIn: actor.sessionId,
-      });
-      this.outbox?.record('context', 'archive', row.id);
+      this.moveToArchive(target.id, now, actor.clientId, actor.sessionId);
+      this.outbox?.record('context', 'archive', target.id);
     }
     this.refreshLatest(project, label);
     return targets;
@@ -277,24 +272,31 @@ export class ContextStore {
       );
     }
     for (const target of targets) {
-      this.stmts.restoreRow.run({
-        id: target.id,
-        project_name: project,
-        label,
-        version: target.version,
-        content: target.content,
-        priority: target.priority,
-        tags: JSON.stringify(target.tags),
-        content_hash: target.contentHash,
-        created_at: target.createdAt,
-        client_id: target.clientId,
-        session_id: target.sessionId,
-      });
-      this.stmts.deleteArchived.run(target.id);
+      this.moveToLive(target.id);
       this.outbox?.record('context', 'restore', target.id);
     }
     this.refreshLatest(project, label);
     return targets;
+  }
+
+  /**
+   * Moves one live version into the archive, leaving the index to refreshLatest. Shared by unlock
+   * and by sync applying another machine's tombstone. False when no live version has this id.
+   */
+  moveToArchive(id: string, archivedAt: number, archivedBy: string | null, archivedIn: string | null): boolean {
+    const row = this.stmts.liveById.get(id) as Row | undefined;
+    if (!row) return false;
+    if (row.is_latest === 1) this.stmts.ftsDelete.run(row.seq, row.label, row.content, row.tags);
+    this.stmts.deleteRow.run(row.seq);
+    this.stmts.archive.run({ ...row, archivedAt, archivedBy, archivedIn });
+    return true;
+  }
+
+  /** Moves one archived version back to live under its version number; false when none has this id. */
+  moveToLive(id: string): boolean {
+    if (this.stmts.restoreById.run(id).changes === 0) return false;
+    this.stmts.deleteArchived.run(id);
+    return true;
   }
 
   /** Re-establishes "highest live version is latest and indexed" for one label (sync calls it after applying pulled rows). */

@@ -24,21 +24,6 @@ export class LocalApply {
     this.placement = new ContextPlacement(db, services.contexts, services.outbox);
     this.conflicts = new ConflictLog(db);
     this.stmts = {
-      liveRow: db.prepare('SELECT * FROM contexts WHERE id = ?'),
-      archivedRow: db.prepare('SELECT * FROM archived_contexts WHERE id = ?'),
-      ftsDelete: db.prepare(`INSERT INTO contexts_fts (contexts_fts, rowid, label, content, tags) VALUES ('delete', ?, ?, ?, ?)`),
-      deleteLive: db.prepare('DELETE FROM contexts WHERE seq = ?'),
-      deleteArchived: db.prepare('DELETE FROM archived_contexts WHERE id = ?'),
-      toArchive: db.prepare(
-        `INSERT INTO archived_contexts (id, project_name, label, version, content, priority, tags, content_hash, created_at,
-           client_id, session_id, archived_at, archived_by_client, archived_in_session)
-         VALUES (@id, @project_name, @label, @version, @content, @priority, @tags, @content_hash, @created_at,
-           @client_id, @session_id, @archivedAt, @archivedBy, @archivedIn)`,
-      ),
-      toLive: db.prepare(
-        `INSERT INTO contexts (id, project_name, label, version, content, priority, tags, content_hash, is_latest, created_at, client_id, session_id)
-         VALUES (@id, @project_name, @label, @version, @content, @priority, @tags, @content_hash, 0, @created_at, @client_id, @session_id)`,
-      ),
       upsertSession: db.prepare(
         `INSERT INTO work_sessions (id, client_id, client_name, instance_key, project_name, started_at, last_activity_at, call_count,
            last_tool, ended_at, end_reason, handover_announced, origin)
@@ -143,21 +128,13 @@ export class LocalApply {
 
   private applyTombstone(tombstone: PulledTombstone): void {
     if (this.services.outbox.hasPending('context', tombstone.id, ['archive', 'restore'])) return;
-    type Row = Record<string, unknown> & { seq: number; label: string; content: string; tags: string; is_latest: number };
-    if (!tombstone.restored) {
-      const row = this.stmts.liveRow.get(tombstone.id) as Row | undefined;
-      if (!row) return;
-      if (row.is_latest === 1) this.stmts.ftsDelete.run(row.seq, row.label, row.content, row.tags);
-      this.stmts.deleteLive.run(row.seq);
-      this.stmts.toArchive.run({ ...row, archivedAt: tombstone.archivedAt, archivedBy: tombstone.archivedBy, archivedIn: tombstone.archivedIn });
-    } else {
-      const row = this.stmts.archivedRow.get(tombstone.id) as Row | undefined;
-      if (!row) return;
-      this.stmts.toLive.run(row);
-      this.stmts.deleteArchived.run(tombstone.id);
-    }
-    this.services.contexts.refreshLatest(tombstone.project, tombstone.label);
+    const { contexts } = this.services;
+    const moved = tombstone.restored
+      ? contexts.moveToLive(tombstone.id)
+      : contexts.moveToArchive(tombstone.id, tombstone.archivedAt, tombstone.archivedBy, tombstone.archivedIn);
+    if (moved) contexts.refreshLatest(tombstone.project, tombstone.label);
   }
+
 }
 
 function toNewVersion(row: PulledContext): PlacementTarget['insert'] {
