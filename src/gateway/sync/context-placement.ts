@@ -1,6 +1,7 @@
 import type { ContextStore } from '../store/contexts.ts';
 import type { Db } from '../store/database.ts';
 import type { Outbox } from './outbox.ts';
+import type { ContextRow } from './sync-rows.ts';
 
 /** A row to put at a version: an existing local row (by id) or a new one from Postgres. */
 export interface PlacementTarget {
@@ -9,20 +10,10 @@ export interface PlacementTarget {
   insert?: NewLocalVersion;
 }
 
-export interface NewLocalVersion {
-  id: string;
-  project: string;
-  label: string;
-  content: string;
-  priority: string;
-  /** JSON array text, as the local table stores it. */
-  tags: string;
-  contentHash: string;
-  createdAt: number;
-  clientId: string | null;
-  sessionId: string | null;
+/** A version pulled from Postgres, placed at the version the placement decides. */
+export type NewLocalVersion = Omit<ContextRow, 'version'> & {
   archived: { at: number; by: string | null; in: string | null } | null;
-}
+};
 
 /** A local row that had to make room: it keeps its text under a higher version. */
 export interface Displaced {

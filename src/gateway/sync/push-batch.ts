@@ -1,6 +1,6 @@
 import type { Db } from '../store/database.ts';
 import type { Outbox, OutboxEntry } from './outbox.ts';
-import type { ConflictRow, HandoverRow, NoteRow, SessionRow, TombstoneRow } from './sync-rows.ts';
+import type { ConflictRow, ContextRow, HandoverRow, NoteRow, SessionRow, TombstoneRow } from './sync-rows.ts';
 
 export interface ProjectRow {
   name: string;
@@ -9,25 +9,6 @@ export interface ProjectRow {
   createdAt: number;
   updatedAt: number;
 }
-
-export interface ContextRow {
-  id: string;
-  project: string;
-  label: string;
-  version: number;
-  content: string;
-  priority: string;
-  tags: string;
-  contentHash: string;
-  createdAt: number;
-  clientId: string | null;
-  sessionId: string | null;
-}
-
-
-
-
-
 
 /** One push: the current state of every row the outbox entries up to `lastSeq` name. */
 export interface PushBatch {

@@ -3,7 +3,8 @@ import { newId } from '../secrets.ts';
 import { binaryFloat8Array, binaryInt4Array, binaryTextArray, binaryUuidArray } from './pg-binary.ts';
 import { binaryCopyData, copyFrom, type CopyField } from './pg-copy.ts';
 import { describeConflict, type SyncConflict } from './conflict-log.ts';
-import type { ContextRow, PushBatch } from './push-batch.ts';
+import type { PushBatch } from './push-batch.ts';
+import type { ContextRow } from './sync-rows.ts';
 import { lockKey, quoteIdent } from './remote-schema.ts';
 
 export interface PushResult {
