@@ -1,6 +1,6 @@
 import type { ClientBase } from 'pg';
 import { quoteIdent, SYNCED_TABLES } from './remote-schema.ts';
-import type { ConflictRow, FromOrigin, HandoverRow, NoteRow, SessionRow } from './sync-rows.ts';
+import type { ConflictRow, ContextRow, FromOrigin, HandoverRow, NoteRow, SessionRow } from './sync-rows.ts';
 
 export type PulledSession = SessionRow & FromOrigin;
 export type PulledHandover = HandoverRow;
@@ -14,24 +14,15 @@ export interface PulledProject {
   deleted: boolean;
 }
 
-export interface PulledContext {
-  id: string;
-  project: string;
-  label: string;
-  version: number;
-  content: string;
-  priority: string;
-  tags: string[];
-  contentHash: string;
-  createdAt: number;
-  clientId: string | null;
-  sessionId: string | null;
-  origin: string;
-  /** Set when the version is archived on the server (a tombstone without restore). */
-  archivedAt: number | null;
-  archivedBy: string | null;
-  archivedIn: string | null;
-}
+/** A context version from Postgres: tags as an array, plus its archive state there. */
+export type PulledContext = Omit<ContextRow, 'tags'> &
+  FromOrigin & {
+    tags: string[];
+    /** Set when the version is archived on the server (a tombstone without restore). */
+    archivedAt: number | null;
+    archivedBy: string | null;
+    archivedIn: string | null;
+  };
 
 export interface PulledTombstone {
   id: string;
