@@ -46,17 +46,20 @@ export class ProjectStore {
   private readonly outbox: Outbox | undefined;
   private readonly existsStmt;
   private readonly listStmt;
+  private readonly getStmt;
 
   constructor(db: Db, clock: Clock, outbox?: Outbox) {
     this.db = db;
     this.clock = clock;
     this.outbox = outbox;
     this.existsStmt = db.prepare('SELECT 1 FROM projects WHERE name = ?').pluck();
-    this.listStmt = db.prepare(`
+    const summaries = `
       SELECT p.name, p.description, p.created_at AS createdAt,
         (SELECT count(*) FROM contexts c WHERE c.project_name = p.name AND c.is_latest = 1) AS contextCount,
         (SELECT max(created_at) FROM contexts c WHERE c.project_name = p.name) AS lastChangeAt
-      FROM projects p ORDER BY p.name`);
+      FROM projects p`;
+    this.listStmt = db.prepare(`${summaries} ORDER BY p.name`);
+    this.getStmt = db.prepare(`${summaries} WHERE p.name = ?`);
   }
 
   exists(name: string): boolean {
@@ -72,7 +75,7 @@ export class ProjectStore {
   }
 
   get(name: string): ProjectSummary | undefined {
-    return this.list().find((project) => project.name === name);
+    return this.getStmt.get(name) as ProjectSummary | undefined;
   }
 
   /** Creates the project; returns false when it already existed. */
