@@ -18,8 +18,3 @@ export function digestsEqual(a: string, b: string): boolean {
   const right = Buffer.from(b, 'hex');
   return left.length === right.length && timingSafeEqual(left, right);
 }
-
-/** Shows the first characters of a secret so that humans can tell tokens apart without seeing them. */
-export function redact(secret: string): string {
-  return secret.length <= 10 ? '***' : `${secret.slice(0, 8)}…`;
-}
