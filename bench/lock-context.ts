@@ -14,8 +14,8 @@ export interface LockRun {
   seconds: number;
 }
 
-function runLocks(templateDir: string, contexts: number, locks: number, run: number): LockRun {
-  const stack = openCopy(templateDir);
+async function runLocks(templateDir: string, contexts: number, locks: number, run: number): Promise<LockRun> {
+  const stack = await openCopy(templateDir);
   try {
     const labels = stack.services.db
       .prepare('SELECT label FROM contexts WHERE project_name = ? AND is_latest = 1 ORDER BY seq')
@@ -29,12 +29,12 @@ function runLocks(templateDir: string, contexts: number, locks: number, run: num
       return { content: next.content, topic, priority: next.priority, tags: next.tags };
     });
     // Warm-up outside the measurement: statement caches and the pages of the indexes.
-    for (let i = 0; i < 200; i++) stack.call('lock_context', { ...calls[i % calls.length]!, topic: `warmup/${run}-${i}` });
+    for (let i = 0; i < 200; i++) await stack.call('lock_context', { ...calls[i % calls.length]!, topic: `warmup/${run}-${i}` });
     const samples = new Array<number>(locks);
     const started = performance.now();
     for (let i = 0; i < locks; i++) {
       const t0 = performance.now();
-      stack.call('lock_context', calls[i]!);
+      await stack.call('lock_context', calls[i]!);
       samples[i] = performance.now() - t0;
     }
     const seconds = (performance.now() - started) / 1000;
@@ -48,7 +48,7 @@ export async function main(): Promise<Figure[]> {
   const contexts = envInt('BENCH_CONTEXTS', 100_000);
   const locks = envInt('BENCH_LOCKS', 5_000);
   const runs = envInt('BENCH_RUNS', 3);
-  const { dir } = ensureTemplate(contexts);
+  const { dir } = await ensureTemplate(contexts);
   console.log(`lock_context: ${contexts} contexts already in the project, ${locks} locks x ${runs} runs`);
   const { results, median } = await medianRun(runs, (run) => runLocks(dir, contexts, locks, run), (r) => r.perSecond);
   for (const [i, r] of results.entries()) {

@@ -40,7 +40,7 @@ const selected = BENCHMARKS.filter((name) => !only || only.includes(name));
 const loadBefore = loadavg()[0]!;
 
 // Seed once up front (cached across runs) so no benchmark's timing includes it.
-if (selected.some((name) => NEEDS_TEMPLATE.has(name))) ensureTemplate(envInt('BENCH_CONTEXTS', 100_000));
+if (selected.some((name) => NEEDS_TEMPLATE.has(name))) await ensureTemplate(envInt('BENCH_CONTEXTS', 100_000));
 
 const summary: (Figure & { benchmark: string })[] = [];
 for (const name of selected) {

@@ -61,16 +61,16 @@ export interface SearchRun {
   byKind: Record<string, Summary & { avgResults: number }>;
 }
 
-export function runSearch(stack: Stack, queries: Query[], iterations: number, seed = 7): SearchRun {
+export async function runSearch(stack: Stack, queries: Query[], iterations: number, seed = 7): Promise<SearchRun> {
   // Warm-up: every query once (statement caches, page cache).
-  for (const query of queries) stack.call('search_contexts', query.args);
+  for (const query of queries) await stack.call('search_contexts', query.args);
   const random = prng(seed);
   const samples: number[] = [];
   const byKind = new Map<string, { samples: number[]; results: number }>();
   for (let i = 0; i < iterations; i++) {
     const query = queries[Math.floor(random() * queries.length)]!;
     const started = performance.now();
-    const result = stack.call('search_contexts', query.args);
+    const result = await stack.call('search_contexts', query.args);
     const elapsed = performance.now() - started;
     samples.push(elapsed);
     const entry = byKind.get(query.kind) ?? { samples: [], results: 0 };
@@ -90,9 +90,9 @@ export async function main(): Promise<Figure[]> {
   const contexts = envInt('BENCH_CONTEXTS', 100_000);
   const iterations = envInt('BENCH_SEARCHES', 3_000);
   const runs = envInt('BENCH_RUNS', 3);
-  const { dir, stats } = ensureTemplate(contexts);
+  const { dir, stats } = await ensureTemplate(contexts);
   const queries = buildQueries(stats);
-  const stack = openCopy(dir);
+  const stack = await openCopy(dir);
   console.log(`search_contexts: ${contexts} contexts, ${queries.length} queries, ${iterations} searches x ${runs} runs`);
   const { results, median } = await medianRun(runs, (run) => runSearch(stack, queries, iterations, 7 + run), (r) => r.all.p99);
   stack.close({ remove: true });

@@ -44,7 +44,7 @@ async function pullOnce(pgUrl: string, apiKey: string): Promise<{ rows: number; 
 }
 
 async function pushOnce(templateDir: string, pgUrl: string, run: number): Promise<PushRun & { apiKey: string }> {
-  const stack = openCopy(templateDir);
+  const stack = await openCopy(templateDir);
   const { services } = stack;
   try {
     const rows = services.db.prepare("SELECT count(*) FROM sync_outbox WHERE entity = 'context'").pluck().get() as number;
@@ -77,7 +77,7 @@ async function pushOnce(templateDir: string, pgUrl: string, run: number): Promis
 export async function main(): Promise<Figure[]> {
   const contexts = envInt('BENCH_CONTEXTS', 100_000);
   const runs = envInt('BENCH_RUNS', 3);
-  const { dir } = ensureTemplate(contexts);
+  const { dir } = await ensureTemplate(contexts);
   const server = await benchPostgres();
   try {
     const database = await server.createDatabase('bench_push');

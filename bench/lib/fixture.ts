@@ -18,23 +18,23 @@ export interface Stack {
   services: Services;
   dispatcher: ToolDispatcher;
   caller: Caller;
-  call(tool: string, args: Record<string, unknown>): CallToolResult;
+  call(tool: string, args: Record<string, unknown>): Promise<CallToolResult>;
   close(options?: { remove?: boolean }): void;
 }
 
-export function openStack(dir = mkdtempSync(join(tmpdir(), 'dementia-bench-'))): Stack {
+export async function openStack(dir = mkdtempSync(join(tmpdir(), 'dementia-bench-'))): Promise<Stack> {
   const db = openDatabase(join(dir, DATABASE_FILE), systemClock);
   const services = createServices(db, systemClock, 120);
-  const dispatcher = new ToolDispatcher(services, allTools);
+  const dispatcher = new ToolDispatcher({ memoryOf: () => services.memory, workSessions: services.workSessions, tools: allTools });
   const client = services.clients.byName('bench') ?? services.clients.add('bench', 'other', null).client;
   const caller: Caller = { client, instanceKey: '' };
-  const call = (tool: string, args: Record<string, unknown>): CallToolResult => {
-    const result = dispatcher.call(tool, args, caller);
+  const call = async (tool: string, args: Record<string, unknown>): Promise<CallToolResult> => {
+    const result = await dispatcher.call(tool, args, caller);
     if (result.isError) throw new Error(`${tool} failed: ${JSON.stringify(result.content).slice(0, 400)}`);
     return result;
   };
-  if (!services.projects.exists(PROJECT)) call('create_project', { name: PROJECT });
-  call('select_project_for_session', { project_name: PROJECT });
+  if (!services.projects.exists(PROJECT)) await call('create_project', { name: PROJECT });
+  await call('select_project_for_session', { project_name: PROJECT });
   return {
     dir,
     services,
@@ -52,12 +52,12 @@ export function openStack(dir = mkdtempSync(join(tmpdir(), 'dementia-bench-'))):
  * Fills the project with `count` contexts through the real batch_lock_contexts tool (100 per call,
  * each call its own transaction). Returns the corpus so queries can be chosen by real frequencies.
  */
-export function seed(stack: Stack, count: number, corpus: Corpus = createCorpus()): Corpus {
+export async function seed(stack: Stack, count: number, corpus: Corpus = createCorpus()): Promise<Corpus> {
   const started = performance.now();
   while (corpus.generated < count) {
     const batch = [];
     while (batch.length < 100 && corpus.generated < count) batch.push(corpus.next());
-    stack.call('batch_lock_contexts', { contexts: batch });
+    await stack.call('batch_lock_contexts', { contexts: batch });
     if (corpus.generated % 20_000 === 0) {
       process.stderr.write(`  seeded ${corpus.generated} contexts (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
     }

@@ -29,15 +29,15 @@ function templateKey(count: number): string {
  * A seeded database of `count` contexts, built once through the real tools and cached in the temp
  * folder (seeding 100k contexts takes a while). Benchmarks work on copies of it.
  */
-export function ensureTemplate(count: number): { dir: string; stats: CorpusStats } {
+export async function ensureTemplate(count: number): Promise<{ dir: string; stats: CorpusStats }> {
   const dir = join(tmpdir(), `dementia-bench-template-${templateKey(count)}`);
   const statsFile = join(dir, 'corpus.json');
   if (!existsSync(statsFile)) {
     process.stderr.write(`Seeding ${count} contexts through batch_lock_contexts (cached in ${dir})...\n`);
     const building = mkdtempSync(join(tmpdir(), 'dementia-bench-building-'));
-    const stack = openStack(building);
+    const stack = await openStack(building);
     const started = performance.now();
-    const corpus = seed(stack, count);
+    const corpus = await seed(stack, count);
     const seedSeconds = (performance.now() - started) / 1000;
     stack.services.db.pragma('wal_checkpoint(TRUNCATE)');
     stack.close();
@@ -57,7 +57,7 @@ export function ensureTemplate(count: number): { dir: string; stats: CorpusStats
 }
 
 /** A private copy of the template database, opened as the real in-process stack. */
-export function openCopy(templateDir: string): Stack {
+export function openCopy(templateDir: string): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'dementia-bench-'));
   mkdirSync(dir, { recursive: true });
   copyFileSync(join(templateDir, DATABASE_FILE), join(dir, DATABASE_FILE));

@@ -75,20 +75,27 @@ export class Gateway {
       const sync = this.sync;
       this.services.syncStatus.attach(() => sync.status());
     }
-    const dispatcher = new ToolDispatcher(this.services, allTools, {
-      onCall: (tool) => changed(`tool:${tool}`),
-      onInternalError: (error, tool) =>
-        this.logger.error('tool failed', { tool, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+    const services = this.services;
+    const dispatcher = new ToolDispatcher({
+      memoryOf: () => services.memory,
+      workSessions: services.workSessions,
+      tools: allTools,
+      events: {
+        onCall: (tool) => changed(`tool:${tool}`),
+        onInternalError: (error, tool) =>
+          this.logger.error('tool failed', { tool, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+      },
     });
     this.endpoint = new McpEndpoint({ dispatcher, clock, logger: this.logger, onConnectionsChanged: () => changed('connections') });
-    this.sweeper = new IdleSweeper(
-      this.services.workSessions,
-      (handovers) => {
+    this.sweeper = new IdleSweeper({
+      sweep: () => services.workSessions.sweep(services.memory),
+      idleMs: services.workSessions.idleMs,
+      onHandovers: (handovers) => {
         this.logger.info('idle sessions finalized', { count: handovers.length });
         changed('handovers');
       },
-      (error) => this.logger.error('idle sweep failed', { error: String(error) }),
-    );
+      onError: (error) => this.logger.error('idle sweep failed', { error: String(error) }),
+    });
     this.admin = new AdminApi(this);
     this.http = createServer(
       createRequestHandler({
@@ -113,7 +120,7 @@ export class Gateway {
       throw error;
     }
     // Sessions that went idle while the app was not running are finalized now, with their real end time.
-    gateway.sweeper.start();
+    await gateway.sweeper.start();
     gateway.startActivityPruning();
     gateway.endpoint.startReaper();
     gateway.sync?.start();

@@ -8,6 +8,7 @@ import { NoteStore } from './store/notes.ts';
 import { ProjectStore } from './store/projects.ts';
 import { ContextSearch } from './store/search.ts';
 import { WorkSessionStore } from './store/work-sessions.ts';
+import { SqliteMemory } from './memory/sqlite-memory.ts';
 import { WorkSessionService } from './sessions/work-session-service.ts';
 import { Outbox } from './sync/outbox.ts';
 import { SyncStatusBoard } from './sync/sync-status.ts';
@@ -25,6 +26,8 @@ export interface Services {
   readonly notes: NoteStore;
   readonly activity: ActivityLog;
   readonly workSessions: WorkSessionService;
+  /** These stores as the tool layer's Memory (what tools, work sessions and project resolution use). */
+  readonly memory: SqliteMemory;
   /** Local changes waiting for Postgres; every store write path appends to it. */
   readonly outbox: Outbox;
   readonly syncStatus: SyncStatusBoard;
@@ -36,7 +39,7 @@ export function createServices(db: Db, clock: Clock, idleMinutes: number): Servi
   const handovers = new HandoverStore(db, outbox);
   const notes = new NoteStore(db, clock, outbox);
   const activity = new ActivityLog(db);
-  return {
+  const stores = {
     db,
     clock,
     projects: new ProjectStore(db, clock, outbox),
@@ -47,7 +50,11 @@ export function createServices(db: Db, clock: Clock, idleMinutes: number): Servi
     handovers,
     notes,
     activity,
-    workSessions: new WorkSessionService({ db, clock, sessions, handovers, notes, activity, idleMinutes }),
+  };
+  return {
+    ...stores,
+    workSessions: new WorkSessionService(idleMinutes),
+    memory: new SqliteMemory(stores),
     outbox,
     syncStatus: new SyncStatusBoard(db, outbox),
   };

@@ -40,8 +40,9 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 /** Everything the status window, the tray and `dementia status` show, read in one place. */
 export function statusSnapshot(services: Services, connections: ConnectionCounts = new Map()): StatusSnapshot {
   const open = services.sessions.allOpen();
+  const now = services.clock.now();
   return {
-    now: new Date(services.clock.now()).toISOString(),
+    now: new Date(now).toISOString(),
     idleMinutes: services.workSessions.idleMs / 60_000,
     clients: services.clients.list().map((client) => ({
       id: client.id,
@@ -61,7 +62,7 @@ export function statusSnapshot(services: Services, connections: ConnectionCounts
           lastActivityAt: iso(session.lastActivityAt)!,
           callCount: session.callCount,
           lastTool: session.lastTool,
-          minutesUntilHandover: Math.round(services.workSessions.minutesUntilHandover(session) * 10) / 10,
+          minutesUntilHandover: Math.round(services.workSessions.minutesUntilHandover(session, now) * 10) / 10,
         })),
     })),
     projects: services.projects.list().map((p) => ({ name: p.name, contextCount: p.contextCount, lastChangeAt: iso(p.lastChangeAt) })),

@@ -151,7 +151,7 @@ export class DesktopApp {
     if (!this.tray || !this.gatewayInstance || this.quitting) return;
     const state = trayStateFrom(this.gatewayInstance.admin.status(), { startAtLogin: this.startAtLogin?.isEnabled() ?? false });
     this.lastMenu = buildTrayMenu(state);
-    this.tray.setMenu(this.lastMenu, (action) => void this.dispatch(action));
+    this.tray.setMenu(this.lastMenu, (action) => this.dispatch(action));
     this.tray.setToolTip(trayTooltip(state));
   }
 
@@ -164,10 +164,10 @@ export class DesktopApp {
           this.electron.writeClipboard(gateway.mcpUrl);
           return;
         case 'set-project':
-          gateway.admin.control.setProject(action.clientId, action.project);
+          await gateway.admin.control.setProject(action.clientId, action.project);
           return;
         case 'end-session':
-          gateway.admin.control.endSessions(action.clientId);
+          await gateway.admin.control.endSessions(action.clientId);
           return;
         case 'open-status':
           await this.openStatus(action.view);

@@ -8,7 +8,7 @@ import { HIDDEN_FLAG } from './start-at-login.ts';
 import type { TrayAction, TrayMenuItem } from './tray-menu.ts';
 import { isAllowedNavigation, isExternalLink } from './window-policy.ts';
 
-function toElectronMenu(items: readonly TrayMenuItem[], dispatch: (action: TrayAction) => void): MenuItemConstructorOptions[] {
+function toElectronMenu(items: readonly TrayMenuItem[], dispatch: (action: TrayAction) => Promise<void>): MenuItemConstructorOptions[] {
   return items.map((item): MenuItemConstructorOptions => {
     if (item.type === 'separator') return { type: 'separator' };
     if (item.type === 'submenu') return { id: item.id, label: item.label, submenu: toElectronMenu(item.submenu, dispatch) };
@@ -19,7 +19,7 @@ function toElectronMenu(items: readonly TrayMenuItem[], dispatch: (action: TrayA
       label: item.label,
       enabled: item.enabled,
       ...(item.checked === undefined ? {} : { checked: item.checked }),
-      ...(action ? { click: () => dispatch(action) } : {}),
+      ...(action ? { click: () => void dispatch(action) } : {}),
     };
   });
 }

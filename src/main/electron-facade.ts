@@ -46,7 +46,8 @@ export interface ElectronFacade {
 
 export interface TrayHandle {
   /** Replaces the context menu; clicks on items with an action call `dispatch`. */
-  setMenu(items: readonly TrayMenuItem[], dispatch: (action: TrayAction) => void): void;
+  /** `dispatch` runs what an item does; it settles when the change is made (tests wait for it). */
+  setMenu(items: readonly TrayMenuItem[], dispatch: (action: TrayAction) => Promise<void>): void;
   setToolTip(text: string): void;
   destroy(): void;
 }

@@ -36,13 +36,13 @@ describe('idle work sessions become handovers', () => {
     const lastCallAt = gw.clock.now();
 
     gw.clock.advanceMinutes(119);
-    assert.deepEqual(gw.gateway.sweeper.runOnce(), []);
+    assert.deepEqual(await gw.gateway.sweeper.runOnce(), []);
     assert.equal(handoverRows(gw).length, 0);
 
     gw.clock.advanceMinutes(1);
-    const written = gw.gateway.sweeper.runOnce();
+    const written = await gw.gateway.sweeper.runOnce();
     assert.equal(written.length, 1);
-    assert.equal(gw.gateway.sweeper.runOnce().length, 0, 'a second sweep writes nothing');
+    assert.equal((await gw.gateway.sweeper.runOnce()).length, 0, 'a second sweep writes nothing');
     const rows = handoverRows(gw);
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.sessionId, sessionId);
@@ -107,7 +107,7 @@ describe('idle work sessions become handovers', () => {
     const second = await c.call('recall_context', { topic: 'late' });
     assert.notEqual(sessionIdOf(second), sessionIdOf(first));
     assert.equal(handoverRows(gw).filter((h) => h.sessionId === sessionIdOf(first)).length, 1);
-    const swept = gw.gateway.sweeper.runOnce().map((h) => h.sessionId);
+    const swept = (await gw.gateway.sweeper.runOnce()).map((h) => h.sessionId);
     assert.ok(!swept.includes(sessionIdOf(first)) && !swept.includes(sessionIdOf(second)));
     assert.equal(handoverRows(gw).filter((h) => h.sessionId === sessionIdOf(first)).length, 1);
     await c.close();

@@ -162,7 +162,7 @@ describe('tray rebuilt on every change; its clicks change what MCP clients see',
     const plain = await connectClient(new URL(ctx.app.gateway.mcpUrl), token);
     try {
       await window.call('select_project_for_session', { project_name: 'linkedin' });
-      tray.click(`client:${clientId}:project:home-lab`);
+      await tray.click(`client:${clientId}:project:home-lab`);
       for (const client of [plain, window]) {
         const status = await client.call('session_status');
         assert.match(textOf(status), /Work session [\w-]+ on "home-lab"/);
@@ -170,7 +170,7 @@ describe('tray rebuilt on every change; its clicks change what MCP clients see',
       }
       const radio = tray.find(`client:${clientId}:project:home-lab`);
       assert.equal(radio?.type === 'radio' && radio.checked, true, 'the tray shows the new project');
-      tray.click(`client:${clientId}:project:none`);
+      await tray.click(`client:${clientId}:project:none`);
       const none = await plain.call('lock_context', { topic: 'x', content: 'y' });
       assert.match(textOf(none), /PROJECT_SELECTION_REQUIRED/);
     } finally {
@@ -185,7 +185,7 @@ describe('tray rebuilt on every change; its clicks change what MCP clients see',
     try {
       const first = await mcp.call('lock_context', { topic: 'schedule', content: 'Tuesdays', project: 'linkedin' });
       const firstSession = (first.structuredContent?.workSession as { id: string }).id;
-      tray.click(`client:${clientId}:end-session`);
+      await tray.click(`client:${clientId}:end-session`);
       assert.match(tray.find(`client:${clientId}`)!.type === 'submenu' ? (tray.find(`client:${clientId}`) as { label: string }).label : '', /handover written/);
       const end = tray.find(`client:${clientId}:end-session`);
       assert.equal(end?.type === 'normal' && end.enabled, false, 'nothing left to end');
@@ -199,21 +199,21 @@ describe('tray rebuilt on every change; its clicks change what MCP clients see',
 
   it('copy address, open status, connect a client, start at login (Linux autostart file)', async () => {
     const tray = ctx.electron.trays[0]!;
-    tray.click('address');
+    await tray.click('address');
     assert.deepEqual(ctx.electron.clipboard, [ctx.app.gateway.mcpUrl]);
-    tray.click('connect');
+    await tray.click('connect');
     await new Promise((resolve) => setImmediate(resolve));
     assert.match(ctx.electron.windows[0]!.urls[0]!, /#connect$/);
-    tray.click('open-status');
+    await tray.click('open-status');
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(ctx.electron.windows.length, 1);
     const file = autostartPath({ HOME: ctx.home });
     assert.equal(existsSync(file), false);
-    tray.click('start-at-login');
+    await tray.click('start-at-login');
     assert.match(readFileSync(file, 'utf8'), /^Exec=\/app\/dementia-companion \/app --hidden$/m);
     const item = tray.find('start-at-login');
     assert.equal(item?.type === 'checkbox' && item.checked, true);
-    tray.click('start-at-login');
+    await tray.click('start-at-login');
     assert.equal(existsSync(file), false);
     const pause = tray.find('pause-sync');
     assert.equal(pause?.type === 'checkbox' && pause.enabled, false, 'no sync configured: nothing to pause');
@@ -268,13 +268,13 @@ describe('sync in the tray', () => {
       // The engine's first attempt fails at once (nothing listens on port 1); its change event rebuilds the tray.
       for (let i = 0; i < 100 && !/^Offline, \d+ changes waiting$/.test(syncLabel()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
       assert.match(syncLabel(), /^Offline, \d+ changes waiting$/);
-      tray.click('pause-sync');
+      await tray.click('pause-sync');
       await new Promise((resolve) => setImmediate(resolve));
       assert.equal(app.gateway.sync!.status().state, 'paused');
       assert.match(syncLabel(), /^Sync paused, \d+ changes waiting$/);
       const pause = tray.find('pause-sync');
       assert.equal(pause?.type === 'checkbox' && pause.checked, true);
-      tray.click('pause-sync');
+      await tray.click('pause-sync');
       await new Promise((resolve) => setImmediate(resolve));
       assert.notEqual(app.gateway.sync!.status().state, 'paused');
     } finally {

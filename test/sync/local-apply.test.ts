@@ -109,7 +109,7 @@ describe('applying pulled changes locally (invariant 6: concurrent edits keep bo
     assert.equal(services.contexts.get('alpha', 'doc')?.id, v2.id);
   });
 
-  it('pulled work sessions are visible but never swept into handovers here', () => {
+  it('pulled work sessions are visible but never swept into handovers here', async () => {
     const { services, apply, clock } = machine();
     const session = {
       id: crypto.randomUUID(),
@@ -129,7 +129,7 @@ describe('applying pulled changes locally (invariant 6: concurrent edits keep bo
     assert.equal(services.sessions.byId(session.id)?.clientName, 'Claude Code on the laptop');
     assert.ok(services.projects.exists('alpha'), 'the project a pulled row needs is created');
     clock.advanceMinutes(600);
-    assert.deepEqual(services.workSessions.sweep(), []);
+    assert.deepEqual(await services.workSessions.sweep(services.memory), []);
     assert.equal(services.outbox.peek(10).length, 0, 'nothing pulled is echoed');
   });
 

@@ -70,7 +70,7 @@ describe('sync: two machines on one tenant (invariant 5: handovers cross machine
       assert.equal(onB?.clientName, 'Claude Code');
       assert.notEqual(onB?.endedAt, null);
       b.clock.advanceMinutes(600);
-      assert.equal(b.gateway.sweeper.runOnce().some((h) => h.sessionId === aSession), false);
+      assert.equal((await b.gateway.sweeper.runOnce()).some((h) => h.sessionId === aSession), false);
 
       // And back: B's work reaches A.
       await b.ok('lock_context', { project: 'linkedin', topic: 'api_design', content: 'Cursor pagination, 50 items per page' });

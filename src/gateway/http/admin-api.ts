@@ -161,12 +161,12 @@ export class AdminApi {
   private async setProject(req: IncomingMessage, res: ServerResponse, clientId: string): Promise<void> {
     const body = await readJsonObject(req);
     if (body.project !== null && typeof body.project !== 'string') throw new HttpError(400, '"project" must be a project name or null.');
-    const result = this.control.setProject(clientId, body.project);
+    const result = await this.control.setProject(clientId, body.project);
     sendJson(res, 200, { client: result.client.id, project: result.project, instances: result.instances });
   }
 
-  private endSession(res: ServerResponse, clientId: string): void {
-    const handovers = this.control.endSessions(clientId);
+  private async endSession(res: ServerResponse, clientId: string): Promise<void> {
+    const handovers = await this.control.endSessions(clientId);
     sendJson(res, 200, { ended: handovers.length, handovers: handovers.map((h) => ({ id: h.id, project: h.project, summary: h.summary })) });
   }
 

@@ -1,5 +1,4 @@
 import type { Handover } from '../store/handovers.ts';
-import type { WorkSessionService } from './work-session-service.ts';
 
 /**
  * Runs the idle sweep on a timer so handovers are written without waiting for the client to come
@@ -8,28 +7,42 @@ import type { WorkSessionService } from './work-session-service.ts';
  */
 export class IdleSweeper {
   private timer: NodeJS.Timeout | undefined;
-  private readonly service: WorkSessionService;
+  private running: Promise<Handover[]> | undefined;
+  private readonly sweep: () => Promise<Handover[]>;
+  private readonly idleMs: number;
   private readonly onHandovers: (handovers: Handover[]) => void;
   private readonly onError: (error: unknown) => void;
 
-  constructor(service: WorkSessionService, onHandovers: (handovers: Handover[]) => void, onError: (error: unknown) => void) {
-    this.service = service;
-    this.onHandovers = onHandovers;
-    this.onError = onError;
+  constructor(deps: {
+    /** Finalizes what is idle in every store this gateway serves. */
+    sweep: () => Promise<Handover[]>;
+    idleMs: number;
+    onHandovers: (handovers: Handover[]) => void;
+    onError: (error: unknown) => void;
+  }) {
+    this.sweep = deps.sweep;
+    this.idleMs = deps.idleMs;
+    this.onHandovers = deps.onHandovers;
+    this.onError = deps.onError;
   }
 
-  runOnce(): Handover[] {
-    const handovers = this.service.sweep();
-    if (handovers.length > 0) this.onHandovers(handovers);
-    return handovers;
+  /** One sweep; a sweep already under way is joined rather than run twice at once. */
+  runOnce(): Promise<Handover[]> {
+    this.running ??= this.sweep()
+      .then((handovers) => {
+        if (handovers.length > 0) this.onHandovers(handovers);
+        return handovers;
+      })
+      .finally(() => (this.running = undefined));
+    return this.running;
   }
 
   /** Sweeps now (sessions that went idle while the app was not running) and then periodically. */
-  start(): void {
-    this.safeRun();
+  async start(): Promise<void> {
+    await this.safeRun();
     // A tenth of the idle time, between 1 s and 30 s: prompt without busy-looping.
-    const period = Math.min(30_000, Math.max(1_000, this.service.idleMs / 10));
-    this.timer = setInterval(() => this.safeRun(), period);
+    const period = Math.min(30_000, Math.max(1_000, this.idleMs / 10));
+    this.timer = setInterval(() => void this.safeRun(), period);
     this.timer.unref();
   }
 
@@ -38,9 +51,9 @@ export class IdleSweeper {
     this.timer = undefined;
   }
 
-  private safeRun(): void {
+  private async safeRun(): Promise<void> {
     try {
-      this.runOnce();
+      await this.runOnce();
     } catch (error) {
       this.onError(error);
     }

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.ts';
-import type { Services } from '../services.ts';
+import type { Memory } from '../memory/memory.ts';
 import { normalizeProjectName } from '../store/projects.ts';
 import type { Caller } from '../tools/tool.ts';
 
@@ -11,10 +11,10 @@ export interface ResolvedProject {
 }
 
 /** A project name that must exist; the error lists the projects and how to create one. */
-export function requireExistingProject(services: Services, input: string): string {
+export async function requireExistingProject(memory: Memory, input: string): Promise<string> {
   const name = normalizeProjectName(input);
-  if (services.projects.exists(name)) return name;
-  const names = services.projects.names();
+  if (await memory.projects.exists(name)) return name;
+  const names = await memory.projects.names();
   throw new UserError(
     'UNKNOWN_PROJECT',
     `Project "${name}" does not exist.`,
@@ -28,17 +28,17 @@ export function requireExistingProject(services: Services, input: string): strin
  * (its config); else the client instance's active project. Never another client's project, never
  * the last project of the API key, never a guess. Returns null when there is none.
  */
-export function resolveProject(services: Services, caller: Caller, explicit: string | undefined): ResolvedProject | null {
-  if (explicit !== undefined) return { name: requireExistingProject(services, explicit), source: 'argument' };
+export async function resolveProject(memory: Memory, caller: Caller, explicit: string | undefined): Promise<ResolvedProject | null> {
+  if (explicit !== undefined) return { name: await requireExistingProject(memory, explicit), source: 'argument' };
   const pinned = caller.pinnedProject ?? caller.client.pinnedProject;
   if (pinned) {
     const name = normalizeProjectName(pinned);
     // A pin comes from the user's own config: the project it names is created on first use
     // (checked first: creating is a write, and this runs on every call of a pinned client).
-    if (!services.projects.exists(name)) services.projects.create(name);
+    if (!(await memory.projects.exists(name))) await memory.projects.create(name);
     return { name, source: 'pinned' };
   }
-  const active = services.clients.activeProject(caller.client.id, caller.instanceKey);
-  if (active && services.projects.exists(active)) return { name: active, source: 'active' };
+  const active = await memory.clientState.activeProject(caller.client.id, caller.instanceKey);
+  if (active && (await memory.projects.exists(active))) return { name: active, source: 'active' };
   return null;
 }

@@ -43,11 +43,11 @@ const PREVIEW_ONLY = {
 
 type Call = ToolCall<Record<string, unknown>>;
 
-function lockOne(call: Call, label: string, content: string, priority: Priority, tags: string[]) {
+async function lockOne(call: Call, label: string, content: string, priority: Priority, tags: string[]) {
   if (content.trim() === '') {
     throw new UserError('INVALID_ARGUMENTS', `\`content\` of "${label}" is only white space.`, 'Pass the text to remember.');
   }
-  return call.services.contexts.lock(call.project!, label, content, priority, tags, {
+  return call.memory.contexts.lock(call.project!, label, content, priority, tags, {
     clientId: call.caller.client.id,
     sessionId: call.session!.id,
   });
@@ -63,10 +63,10 @@ export const lockContext = defineTool({
   args: { content: CONTENT, topic: TOPIC, priority: PRIORITY, tags: TAGS },
   project: 'required',
   readOnly: false,
-  run(call) {
+  async run(call) {
     const { args } = call;
     const priority = (args.priority ?? 'reference') as Priority;
-    const result = lockOne(call as Call, args.topic, args.content, priority, args.tags ?? []);
+    const result = await lockOne(call as Call, args.topic, args.content, priority, args.tags ?? []);
     const heading = contextHeading(result.context);
     return {
       text: result.created
@@ -94,18 +94,18 @@ export const updateContext = defineTool({
   },
   project: 'required',
   readOnly: false,
-  run(call) {
-    const { args, services, project } = call;
+  async run(call) {
+    const { args, memory, project } = call;
     if (args.content !== undefined && args.append !== undefined) {
       throw new UserError('INVALID_ARGUMENTS', 'update_context: pass either `content` or `append`, not both.', 'Drop one of them.');
     }
-    const latest = services.contexts.require(project!, args.topic);
+    const latest = await memory.contexts.require(project!, args.topic);
     const content = args.content ?? (args.append !== undefined ? `${latest.content}\n${args.append}` : latest.content);
     if (Buffer.byteLength(content, 'utf8') > MAX_CONTENT_BYTES) {
       throw new UserError('INVALID_ARGUMENTS', 'update_context: the updated content would exceed 1 MB.', 'Lock the addition under a new topic.');
     }
     const priority = (args.priority ?? latest.priority) as Priority;
-    const result = lockOne(call as Call, latest.label, content, priority, args.tags ?? latest.tags);
+    const result = await lockOne(call as Call, latest.label, content, priority, args.tags ?? latest.tags);
     return {
       text: result.created
         ? `Updated ${latest.label}: v${latest.version} -> ${contextHeading(result.context)}.`
@@ -139,10 +139,10 @@ export const recallContext = defineTool({
   },
   project: 'required',
   readOnly: true,
-  run({ args, project, services }) {
+  async run({ args, project, memory }) {
     const selector = (args.version ?? 'latest') as number | 'latest';
-    const context = services.contexts.require(project!, args.topic, selector);
-    const versions = services.contexts.versions(project!, args.topic).map((v) => v.version);
+    const context = await memory.contexts.require(project!, args.topic, selector);
+    const versions = (await memory.contexts.versions(project!, args.topic)).map((v) => v.version);
     return {
       text: recallText(context, args.preview_only ?? false, versions),
       data: { context: contextData(context, !args.preview_only), versions, preview: args.preview_only ? preview(context.content) : undefined },
@@ -166,13 +166,13 @@ export const unlockContext = defineTool({
   project: 'required',
   readOnly: false,
   destructive: true,
-  run({ args, project, session, caller, services }) {
+  async run({ args, project, session, caller, memory }) {
     const selector = (args.version ?? 'all') as number | 'latest' | 'all';
-    const archived = services.contexts.archive(project!, args.topic, selector, args.force ?? false, {
+    const archived = await memory.contexts.archive(project!, args.topic, selector, args.force ?? false, {
       clientId: caller.client.id,
       sessionId: session!.id,
     });
-    const latest = services.contexts.get(project!, args.topic);
+    const latest = await memory.contexts.get(project!, args.topic);
     return {
       text:
         `Archived ${args.topic} version ${archived.map((a) => a.version).join(', ')}. ` +
@@ -195,9 +195,9 @@ export const restoreContext = defineTool({
   },
   project: 'required',
   readOnly: false,
-  run({ args, project, services }) {
-    const restored = services.contexts.restore(project!, args.topic, (args.version ?? 'latest') as number | 'latest' | 'all');
-    const latest = services.contexts.get(project!, args.topic);
+  async run({ args, project, memory }) {
+    const restored = await memory.contexts.restore(project!, args.topic, (args.version ?? 'latest') as number | 'latest' | 'all');
+    const latest = await memory.contexts.get(project!, args.topic);
     return {
       text: `Restored ${args.topic} version ${restored.map((r) => r.version).join(', ')}; the latest is v${latest?.version}.`,
       data: { restored: restored.map((r) => r.version), latestVersion: latest?.version ?? null },
@@ -224,17 +224,18 @@ export const batchLockContexts = defineTool({
   },
   project: 'required',
   readOnly: false,
-  run(call) {
-    const results = call.args.contexts.map((item, index) => {
+  async run(call) {
+    const results = [];
+    for (const [index, item] of call.args.contexts.entries()) {
       try {
-        return lockOne(call as Call, item.topic, item.content, (item.priority ?? 'reference') as Priority, item.tags ?? []);
+        results.push(await lockOne(call as Call, item.topic, item.content, (item.priority ?? 'reference') as Priority, item.tags ?? []));
       } catch (error) {
         if (error instanceof UserError) {
           throw new UserError(error.code, `contexts[${index}] ("${item.topic}"): ${error.message} Nothing in the batch was saved.`, error.fix);
         }
         throw error;
       }
-    });
+    }
     const created = results.filter((r) => r.created);
     return {
       text: `Locked ${created.length} of ${results.length} contexts (the rest were unchanged):\n${results
@@ -257,14 +258,14 @@ export const batchRecallContexts = defineTool({
   },
   project: 'required',
   readOnly: true,
-  run({ args, project, services }) {
+  async run({ args, project, memory }) {
     if (args.topics.length === 0) {
       throw new UserError('INVALID_ARGUMENTS', 'batch_recall_contexts: `topics` is empty.', 'Pass at least one topic.');
     }
     const found: ContextVersion[] = [];
     const missing: string[] = [];
     for (const topic of args.topics) {
-      const context = services.contexts.get(project!, topic);
+      const context = await memory.contexts.get(project!, topic);
       if (context) found.push(context);
       else missing.push(topic);
     }

@@ -1,7 +1,8 @@
 import { ProtocolError, ProtocolErrorCode, type CallToolResult, type Tool } from '@modelcontextprotocol/server';
 import { isUserError, UserError } from '../errors.ts';
-import type { Services } from '../services.ts';
+import type { Memory } from '../memory/memory.ts';
 import { resolveProject, type ResolvedProject } from '../sessions/project-resolver.ts';
+import type { WorkSessionService } from '../sessions/work-session-service.ts';
 import type { Handover } from '../store/handovers.ts';
 import type { WorkSession } from '../store/work-sessions.ts';
 import { jsonSchemaOf, parseArgs, type Shape, type StringSpec } from './args.ts';
@@ -27,12 +28,21 @@ const shortId = (id: string): string => id.slice(0, 8);
 /** Validates, resolves the project, runs the tool in one transaction and shapes the MCP result. */
 export class ToolDispatcher {
   private readonly tools = new Map<string, { definition: ToolDefinition; shape: Shape; listing: Tool }>();
-  private readonly services: Services;
+  private readonly memoryOf: (caller: Caller) => Memory;
+  private readonly workSessions: WorkSessionService;
   private readonly events: DispatcherEvents;
 
-  constructor(services: Services, definitions: readonly ToolDefinition[], events: DispatcherEvents = {}) {
-    this.services = services;
-    this.events = events;
+  constructor(deps: {
+    /** The memory a caller works in: the local store, or its tenant's schema when hosted. */
+    memoryOf: (caller: Caller) => Memory;
+    workSessions: WorkSessionService;
+    tools: readonly ToolDefinition[];
+    events?: DispatcherEvents;
+  }) {
+    this.memoryOf = deps.memoryOf;
+    this.workSessions = deps.workSessions;
+    this.events = deps.events ?? {};
+    const definitions = deps.tools;
     for (const definition of definitions) {
       const takesProject = definition.project !== 'none' && definition.projectArg === undefined;
       const shape: Shape = takesProject ? { ...definition.args, project: PROJECT_ARG } : definition.args;
@@ -61,34 +71,34 @@ export class ToolDispatcher {
     return [...this.tools.keys()];
   }
 
-  call(name: string, rawArgs: unknown, caller: Caller): CallToolResult {
+  async call(name: string, rawArgs: unknown, caller: Caller): Promise<CallToolResult> {
     const tool = this.tools.get(name);
     if (!tool) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool "${String(name).slice(0, 80)}". Available tools: ${this.names().join(', ')}.`);
     }
     const { definition, shape } = tool;
-    const { services } = this;
+    const memory = this.memoryOf(caller);
     let resolved: ResolvedProject | null = null;
     try {
       const args = parseArgs(name, shape, rawArgs);
       const explicit = definition.project === 'none' ? undefined : (args[definition.projectArg ?? 'project'] as string | undefined);
-      resolved = resolveProject(services, caller, explicit);
-      if (!resolved && definition.project === 'required') return this.selectionRequired(name, caller);
-      const project = resolved;
-      const result = services.db.transaction(() => {
+      const result = await memory.transaction(async (tx) => {
+        resolved = await resolveProject(tx, caller, explicit);
+        if (!resolved && definition.project === 'required') return undefined;
+        const project = resolved;
         let session: WorkSession | null = null;
         let started = false;
         if (project) {
-          const touch = services.workSessions.touch(caller.client, caller.instanceKey, project.name, name);
+          const touch = await this.workSessions.touch(tx, caller.client, caller.instanceKey, project.name, name);
           session = touch.session;
           started = touch.started;
           if (project.source === 'argument') {
-            services.clients.setActiveProject(caller.client.id, caller.instanceKey, project.name);
+            await tx.clientState.setActiveProject(caller.client.id, caller.instanceKey, project.name);
           }
         }
-        const output = definition.run({ args, caller, project: project?.name ?? null, session, services });
-        services.activity.record({
-          at: services.clock.now(),
+        const output = await definition.run({ args, caller, project: project?.name ?? null, session, memory: tx, workSessions: this.workSessions });
+        await tx.activity.record({
+          at: tx.clock.now(),
           clientId: caller.client.id,
           project: project?.name ?? null,
           sessionId: session?.id ?? null,
@@ -97,11 +107,12 @@ export class ToolDispatcher {
           summary: output.summary,
           effects: output.effects,
         });
-        services.clients.markSeen(caller.client);
-        const waiting = session && name !== 'get_last_handover' ? this.handoverToAnnounce(session) : undefined;
-        if (session && !session.handoverAnnounced) services.sessions.markHandoverAnnounced(session.id);
+        await tx.clientState.markSeen(caller.client);
+        const waiting = session && name !== 'get_last_handover' ? await this.handoverToAnnounce(tx, session) : undefined;
+        if (session && !session.handoverAnnounced) await tx.sessions.markHandoverAnnounced(session.id);
         return this.success(output, project, session, started, waiting);
-      }).immediate();
+      });
+      if (!result) return await this.selectionRequired(memory, name, caller);
       this.events.onCall?.(name, caller, true);
       return result;
     } catch (error) {
@@ -109,15 +120,16 @@ export class ToolDispatcher {
         ? error
         : new UserError('INTERNAL_ERROR', `${name} failed inside the gateway; nothing was changed.`, 'Try again; if it keeps failing, see the gateway log.');
       if (!isUserError(error)) this.events.onInternalError?.(error, name);
-      const sessionId = this.recordFailure(name, caller, resolved?.name ?? null, userError);
-      return this.failure(userError, resolved, sessionId);
+      const project = resolved as ResolvedProject | null;
+      const sessionId = await this.recordFailure(memory, name, caller, project?.name ?? null, userError);
+      return this.failure(userError, project, sessionId);
     }
   }
 
   /** A handover by another session on this project that this session has not been told about. */
-  private handoverToAnnounce(session: WorkSession): Handover | undefined {
+  private async handoverToAnnounce(memory: Memory, session: WorkSession): Promise<Handover | undefined> {
     if (session.handoverAnnounced) return undefined;
-    const latest = this.services.handovers.latest(session.project);
+    const latest = await memory.handovers.latest(session.project);
     return latest && latest.sessionId !== session.id ? latest : undefined;
   }
 
@@ -161,10 +173,10 @@ export class ToolDispatcher {
   }
 
   /** Invariant 1: no project means a clear, normal tool result listing the projects, never a guess. */
-  private selectionRequired(tool: string, caller: Caller): CallToolResult {
-    const projects = this.services.projects.list();
+  private async selectionRequired(memory: Memory, tool: string, caller: Caller): Promise<CallToolResult> {
+    const projects = await memory.projects.list();
     const listing = projects.length > 0 ? projects.map((p) => `- ${p.name} (${p.contextCount} contexts)`).join('\n') : '(no projects yet)';
-    this.recordFailure(tool, caller, null, new UserError('PROJECT_SELECTION_REQUIRED', 'no project selected'));
+    await this.recordFailure(memory, tool, caller, null, new UserError('PROJECT_SELECTION_REQUIRED', 'no project selected'));
     return {
       isError: true,
       content: [
@@ -192,13 +204,12 @@ export class ToolDispatcher {
    * failed call on a project is still work on it: it touches the work session, so the result can
    * name the session too. Returns that session's id.
    */
-  private recordFailure(tool: string, caller: Caller, project: string | null, error: UserError): string | null {
-    const { services } = this;
+  private async recordFailure(memory: Memory, tool: string, caller: Caller, project: string | null, error: UserError): Promise<string | null> {
     try {
-      const sessionId = services.db.transaction(() => {
-        const session = project ? services.workSessions.touch(caller.client, caller.instanceKey, project, tool).session : null;
-        services.activity.record({
-          at: services.clock.now(),
+      const sessionId = await memory.transaction(async (tx) => {
+        const session = project ? (await this.workSessions.touch(tx, caller.client, caller.instanceKey, project, tool)).session : null;
+        await tx.activity.record({
+          at: tx.clock.now(),
           clientId: caller.client.id,
           project,
           sessionId: session?.id ?? null,
@@ -207,7 +218,7 @@ export class ToolDispatcher {
           summary: `${error.code}: ${error.message}`.slice(0, 300),
         });
         return session?.id ?? null;
-      }).immediate();
+      });
       this.events.onCall?.(tool, caller, false);
       return sessionId;
     } catch (logError) {
@@ -215,5 +226,4 @@ export class ToolDispatcher {
       return null;
     }
   }
-
 }

@@ -28,8 +28,8 @@ export const searchContexts = defineTool({
   },
   project: 'required',
   readOnly: true,
-  run({ args, project, services }) {
-    const outcome = services.search.search(
+  async run({ args, project, memory }) {
+    const outcome = await memory.search.search(
       project!,
       args.query,
       { priorities: args.priority as Priority[] | undefined, tags: args.tags },
@@ -78,11 +78,10 @@ export const exploreContextTree = defineTool({
   },
   project: 'required',
   readOnly: true,
-  run({ args, project, services }) {
-    const counts = services.contexts.versionCounts(project!);
+  async run({ args, project, memory }) {
+    const counts = await memory.contexts.versionCounts(project!);
     const priorities = args.priority as Priority[] | undefined;
-    const contexts = services.contexts
-      .latestOfProject(project!)
+    const contexts = (await memory.contexts.latestOfProject(project!))
       .filter((c) => (!args.prefix || c.label.startsWith(args.prefix)) && (!priorities?.length || priorities.includes(c.priority)));
     const groups = new Map<string, ContextVersion[]>();
     for (const context of contexts) {
@@ -119,16 +118,16 @@ export const contextDashboard = defineTool({
   args: {},
   project: 'required',
   readOnly: true,
-  run({ project, services }) {
-    const now = services.clock.now();
-    const latest = services.contexts.latestOfProject(project!);
+  async run({ project, memory }) {
+    const now = memory.clock.now();
+    const latest = await memory.contexts.latestOfProject(project!);
     const rules = latest.filter((c) => c.priority === 'always_check');
     const tagCounts = new Map<string, number>();
     for (const c of latest) for (const tag of c.tags) tagCounts.set(tag, (tagCounts.get(tag) ?? 0) + 1);
     const topTags = [...tagCounts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10);
     const recent = [...latest].sort((a, b) => b.createdAt - a.createdAt).slice(0, 8);
-    const notes = services.notes.recent(project!, 10);
-    const handover = services.handovers.latest(project!);
+    const notes = await memory.notes.recent(project!, 10);
+    const handover = await memory.handovers.latest(project!);
     const count = (p: Priority) => latest.filter((c) => c.priority === p).length;
     const text = [
       `Project "${project}": ${latest.length} contexts — ${count('always_check')} always_check, ${count('important')} important, ${count('reference')} reference.`,
@@ -164,10 +163,10 @@ export const checkContexts = defineTool({
   },
   project: 'required',
   readOnly: true,
-  run({ args, project, services }) {
-    const rules = services.contexts.latestOfProject(project!).filter((c) => c.priority === 'always_check');
+  async run({ args, project, memory }) {
+    const rules = (await memory.contexts.latestOfProject(project!)).filter((c) => c.priority === 'always_check');
     const relevant = new Set(
-      services.search.search(project!, args.action, { priorities: ['always_check'] }, 50).hits.map((h) => h.label),
+      (await memory.search.search(project!, args.action, { priorities: ['always_check'] }, 50)).hits.map((h) => h.label),
     );
     const terms = searchTerms(args.action);
     const matching = rules.filter((r) => relevant.has(r.label));

@@ -21,9 +21,9 @@ export const listProjects = defineTool({
   args: {},
   project: 'optional',
   readOnly: true,
-  run({ project, services }) {
-    const projects = services.projects.list();
-    const now = services.clock.now();
+  async run({ project, memory }) {
+    const projects = await memory.projects.list();
+    const now = memory.clock.now();
     const lines = projects.map(
       (p) =>
         `${p.name === project ? '* ' : '- '}${p.name}: ${p.contextCount} contexts` +
@@ -61,9 +61,9 @@ export const createProject = defineTool({
   },
   project: 'none',
   readOnly: false,
-  run({ args, services }) {
+  async run({ args, memory }) {
     const name = normalizeProjectName(args.name);
-    const created = services.projects.create(name, args.description ?? '');
+    const created = await memory.projects.create(name, args.description ?? '');
     return {
       text: created
         ? `Created project "${name}". Select it with select_project_for_session(project_name="${name}").`
@@ -84,15 +84,15 @@ export const selectProject = defineTool({
   project: 'required',
   projectArg: 'project_name',
   readOnly: false,
-  run({ project, caller, services }) {
+  async run({ project, caller, memory }) {
     const name = project!;
-    const info = services.projects.get(name)!;
+    const info = (await memory.projects.get(name))!;
     const pinned = caller.pinnedProject ?? caller.client.pinnedProject;
     const pinNote =
       pinned && normalizeProjectName(pinned) !== name
         ? `\n\nNote: this client is pinned to "${pinned}" in its configuration, so calls without a project argument still go to "${pinned}".`
         : '';
-    const handover = services.handovers.latest(name);
+    const handover = await memory.handovers.latest(name);
     return {
       text:
         `Selected project "${name}" for ${caller.client.name} (${info.contextCount} contexts).` +
@@ -111,19 +111,20 @@ export const getProjectInfo = defineTool({
   args: {},
   project: 'required',
   readOnly: true,
-  run({ project, services }) {
+  async run({ project, memory }) {
     const name = project!;
-    const latest = services.contexts.latestOfProject(name);
+    const latest = await memory.contexts.latestOfProject(name);
     const byPriority = { always_check: 0, important: 0, reference: 0 };
     for (const context of latest) byPriority[context.priority]++;
-    const open = services.sessions.openOnProject(name);
-    const handover = services.handovers.latest(name);
-    const now = services.clock.now();
+    const open = await memory.sessions.openOnProject(name);
+    const handover = await memory.handovers.latest(name);
+    const handoverCount = await memory.handovers.count(name);
+    const now = memory.clock.now();
     return {
       text: [
         `Project "${name}": ${latest.length} contexts (${byPriority.always_check} always_check, ${byPriority.important} important, ${byPriority.reference} reference).`,
         `Open work sessions: ${open.length === 0 ? 'none' : open.map((s) => `${s.clientName} (last call ${minutesAgo(now, s.lastActivityAt)})`).join(', ')}.`,
-        `Handovers: ${services.handovers.count(name)}${handover ? `, the last from ${handover.clientName} at ${iso(handover.endedAt)}` : ''}.`,
+        `Handovers: ${handoverCount}${handover ? `, the last from ${handover.clientName} at ${iso(handover.endedAt)}` : ''}.`,
       ].join('\n'),
       data: {
         name,
@@ -150,8 +151,8 @@ export const deleteProject = defineTool({
   project: 'none',
   readOnly: false,
   destructive: true,
-  run({ args, services }) {
-    const name = requireExistingProject(services, args.project_name);
+  async run({ args, memory }) {
+    const name = await requireExistingProject(memory, args.project_name);
     if (normalizeProjectName(args.confirm) !== name) {
       throw new UserError(
         'CONFIRMATION_REQUIRED',
@@ -159,7 +160,7 @@ export const deleteProject = defineTool({
         'Ask the user to confirm, then call again with confirm set to the project name.',
       );
     }
-    const removed = services.projects.delete(name);
+    const removed = await memory.projects.delete(name);
     return {
       text: `Deleted project "${name}": ${removed.contexts} context versions, ${removed.archived_contexts} archived versions, ${removed.handovers} handovers, ${removed.notes} notes.`,
       data: { deleted: name, removed },

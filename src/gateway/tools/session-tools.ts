@@ -12,10 +12,10 @@ export const sessionStatus = defineTool({
   args: {},
   project: 'optional',
   readOnly: true,
-  run({ caller, project, session, services }) {
-    const now = services.clock.now();
+  async run({ caller, project, session, memory, workSessions }) {
+    const now = memory.clock.now();
     if (!project || !session) {
-      const names = services.projects.names();
+      const names = await memory.projects.names();
       return {
         text:
           `Client: ${caller.client.name} (${caller.client.kind}). No project is selected.\n` +
@@ -24,14 +24,14 @@ export const sessionStatus = defineTool({
         summary: 'session status (no project)',
       };
     }
-    const others = services.sessions.openOnProject(project).filter((s) => s.id !== session.id);
-    const untilHandover = Math.round(services.workSessions.minutesUntilHandover(session));
-    const handover = services.handovers.latest(project);
+    const others = (await memory.sessions.openOnProject(project)).filter((s) => s.id !== session.id);
+    const untilHandover = Math.round(workSessions.minutesUntilHandover(session, now));
+    const handover = await memory.handovers.latest(project);
     return {
       text: [
         `Client: ${caller.client.name} (${caller.client.kind}${caller.instanceKey ? `, instance ${caller.instanceKey}` : ''}).`,
         `Work session ${session.id} on "${project}": started ${minutesAgo(now, session.startedAt)}, ${session.callCount} tool calls; ` +
-          `it becomes a handover after ${formatDuration(Math.round(services.workSessions.idleMs / 60_000))} without a call (${untilHandover} min from now).`,
+          `it becomes a handover after ${formatDuration(Math.round(workSessions.idleMs / 60_000))} without a call (${untilHandover} min from now).`,
         `Other clients on this project: ${others.length === 0 ? 'none' : others.map((s) => `${s.clientName} (last call ${minutesAgo(now, s.lastActivityAt)})`).join(', ')}.`,
         `Last handover: ${handover ? `${handover.clientName}, ${iso(handover.endedAt)}` : 'none yet'}.`,
       ].join('\n'),
@@ -65,8 +65,8 @@ export const endSession = defineTool({
   },
   project: 'required',
   readOnly: false,
-  run({ args, session, services }) {
-    const handover = services.workSessions.finalize(session!, services.clock.now(), 'ended', {
+  async run({ args, session, memory, workSessions }) {
+    const handover = await workSessions.finalize(memory, session!, memory.clock.now(), 'ended', {
       summary: args.summary,
       nextSteps: args.next_steps,
       openQuestions: args.open_questions,
@@ -88,8 +88,8 @@ export const getLastHandover = defineTool({
   args: {},
   project: 'required',
   readOnly: true,
-  run({ project, services }) {
-    const handover = services.handovers.latest(project!);
+  async run({ project, memory }) {
+    const handover = await memory.handovers.latest(project!);
     if (!handover) {
       return {
         text: `No handover yet for project "${project}". One is written when a work session ends (end_session or the idle timeout).`,
@@ -127,8 +127,8 @@ export const addNote = defineTool({
   },
   project: 'required',
   readOnly: false,
-  run({ args, project, session, services }) {
-    services.notes.add(project!, session!.id, args.kind as (typeof NOTE_KINDS)[number], args.text);
+  async run({ args, project, session, memory }) {
+    await memory.notes.add(project!, session!.id, args.kind as (typeof NOTE_KINDS)[number], args.text);
     return {
       text: `Recorded ${args.kind}: ${args.text.length > 200 ? `${args.text.slice(0, 200)}…` : args.text}`,
       data: { kind: args.kind },

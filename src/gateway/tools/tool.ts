@@ -1,4 +1,5 @@
-import type { Services } from '../services.ts';
+import type { Awaitable, Memory } from '../memory/memory.ts';
+import type { WorkSessionService } from '../sessions/work-session-service.ts';
 import type { ActivityEffects } from '../store/activity.ts';
 import type { ClientRecord } from '../store/clients.ts';
 import type { WorkSession } from '../store/work-sessions.ts';
@@ -24,7 +25,9 @@ export interface ToolCall<A> {
   caller: Caller;
   project: string | null;
   session: WorkSession | null;
-  services: Services;
+  /** The caller's memory, inside the call's transaction. */
+  memory: Memory;
+  workSessions: WorkSessionService;
 }
 
 export interface ToolOutput {
@@ -47,7 +50,7 @@ export interface ToolDefinition<S extends Shape = Shape> {
   projectArg?: keyof S & string;
   readOnly: boolean;
   destructive?: boolean;
-  run(call: ToolCall<ArgsOf<S>>): ToolOutput;
+  run(call: ToolCall<ArgsOf<S>>): Awaitable<ToolOutput>;
 }
 
 /** Keeps the argument types of `run` tied to the declared shape. */

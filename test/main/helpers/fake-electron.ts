@@ -7,7 +7,7 @@ export class FakeTray implements TrayHandle {
   readonly iconPath: string;
   tooltip: string;
   menu: readonly TrayMenuItem[] = [];
-  dispatch: ((action: TrayAction) => void) | undefined;
+  dispatch: ((action: TrayAction) => Promise<void>) | undefined;
   menuBuilds = 0;
   destroyed = false;
 
@@ -15,7 +15,7 @@ export class FakeTray implements TrayHandle {
     this.iconPath = iconPath;
     this.tooltip = tooltip;
   }
-  setMenu(items: readonly TrayMenuItem[], dispatch: (action: TrayAction) => void): void {
+  setMenu(items: readonly TrayMenuItem[], dispatch: (action: TrayAction) => Promise<void>): void {
     this.menu = items;
     this.dispatch = dispatch;
     this.menuBuilds++;
@@ -41,11 +41,11 @@ export class FakeTray implements TrayHandle {
     return walk(this.menu);
   }
   /** Clicks an item the way the Electron adapter does: its action goes to the dispatcher. */
-  click(id: string): void {
+  click(id: string): Promise<void> {
     const item = this.find(id);
     if (!item || item.type === 'separator' || item.type === 'submenu' || !item.action) throw new Error(`no clickable tray item ${id}`);
     if (!item.enabled) throw new Error(`tray item ${id} is disabled`);
-    this.dispatch!(item.action);
+    return this.dispatch!(item.action);
   }
 }
 

@@ -26,10 +26,10 @@ export class ClientControl {
    * Unlike the tool it opens no work session: a click is not work, and an empty session would only
    * turn into an empty handover. `null` clears the selection ("No project").
    */
-  setProject(clientIdOrName: string, project: string | null): { client: ClientRecord; project: string | null; instances: string[] } {
+  async setProject(clientIdOrName: string, project: string | null): Promise<{ client: ClientRecord; project: string | null; instances: string[] }> {
     const { services } = this;
     const client = services.clients.find(clientIdOrName);
-    const name = project === null ? null : requireExistingProject(services, project);
+    const name = project === null ? null : await requireExistingProject(services.memory, project);
     const instances = [...new Set([DEFAULT_INSTANCE, ...services.clients.instances(client.id).map((i) => i.instanceKey)])];
     services.db.transaction(() => {
       for (const instance of instances) services.clients.setActiveProject(client.id, instance, name);
@@ -48,12 +48,13 @@ export class ClientControl {
   }
 
   /** Ends every open work session of the client now and writes their handovers (like end_session). */
-  endSessions(clientIdOrName: string): Handover[] {
+  async endSessions(clientIdOrName: string): Promise<Handover[]> {
     const { services } = this;
     const client = services.clients.find(clientIdOrName);
     const open = services.sessions.allOpen().filter((session) => session.clientId === client.id);
     const now = services.clock.now();
-    const handovers = open.map((session) => services.workSessions.finalize(session, now, ENDED_BY_USER, {}));
+    const handovers: Handover[] = [];
+    for (const session of open) handovers.push(await services.workSessions.finalize(services.memory, session, now, ENDED_BY_USER, {}));
     if (handovers.length > 0) this.notify('handovers');
     return handovers;
   }

@@ -1,0 +1,109 @@
+import type { Clock } from '../clock.ts';
+import type { ActivityEntry, NewActivity } from '../store/activity.ts';
+import type { ClientRecord } from '../store/clients.ts';
+import type { Actor, ArchivedVersion, ContextVersion, LockResult, Priority, VersionSelector } from '../store/contexts.ts';
+import type { Handover } from '../store/handovers.ts';
+import type { Note, NoteKind } from '../store/notes.ts';
+import type { ProjectSummary } from '../store/projects.ts';
+import type { SearchFilters, SearchOutcome } from '../store/search.ts';
+import type { WorkSession } from '../store/work-sessions.ts';
+
+/**
+ * A value or a promise of it. The SQLite stores answer synchronously and the Postgres ones with
+ * promises; the tool layer awaits every answer, so one tool layer serves both.
+ */
+export type Awaitable<T> = T | Promise<T>;
+
+export interface ProjectRepository {
+  exists(name: string): Awaitable<boolean>;
+  names(): Awaitable<string[]>;
+  list(): Awaitable<ProjectSummary[]>;
+  get(name: string): Awaitable<ProjectSummary | undefined>;
+  /** Creates the project; false when it already existed. */
+  create(name: string, description?: string): Awaitable<boolean>;
+  /** Deletes the project and every row that belongs to it; counts per table. */
+  delete(name: string): Awaitable<Record<string, number>>;
+}
+
+export interface ContextRepository {
+  lock(project: string, label: string, content: string, priority: Priority, tags: string[], actor: Actor): Awaitable<LockResult>;
+  get(project: string, label: string, selector?: VersionSelector): Awaitable<ContextVersion | undefined>;
+  /** Like get, but a missing label or version is a UserError that says what exists. */
+  require(project: string, label: string, selector?: VersionSelector): Awaitable<ContextVersion>;
+  /** Live versions of a label, newest first. */
+  versions(project: string, label: string): Awaitable<ContextVersion[]>;
+  /** The latest live version of every label of the project, by label. */
+  latestOfProject(project: string): Awaitable<ContextVersion[]>;
+  /** Live versions per label. */
+  versionCounts(project: string): Awaitable<Map<string, number>>;
+  archivedVersions(project: string, label: string): Awaitable<ArchivedVersion[]>;
+  archive(project: string, label: string, selector: VersionSelector | 'all', force: boolean, actor: Actor): Awaitable<ContextVersion[]>;
+  restore(project: string, label: string, version: VersionSelector | 'all'): Awaitable<ArchivedVersion[]>;
+}
+
+export interface SearchRepository {
+  search(project: string, query: string, filters: SearchFilters, limit: number): Awaitable<SearchOutcome>;
+}
+
+/** The per-instance project selection of clients (invariant 1's "active project"). */
+export interface ClientStateRepository {
+  activeProject(clientId: string, instanceKey: string): Awaitable<string | null>;
+  setActiveProject(clientId: string, instanceKey: string, project: string | null): Awaitable<void>;
+  markSeen(client: ClientRecord): Awaitable<void>;
+}
+
+export type NewWorkSession = Pick<WorkSession, 'id' | 'clientId' | 'clientName' | 'instanceKey' | 'project' | 'startedAt' | 'lastActivityAt'>;
+
+export interface WorkSessionRepository {
+  findOpen(clientId: string, instanceKey: string, project: string): Awaitable<WorkSession | undefined>;
+  byId(id: string): Awaitable<WorkSession | undefined>;
+  insert(session: NewWorkSession): Awaitable<void>;
+  touch(id: string, at: number, tool: string): Awaitable<void>;
+  /** Marks the session ended; false if it already was (so it is finalized exactly once). */
+  end(id: string, endedAt: number, reason: string): Awaitable<boolean>;
+  /** Open sessions this gateway owns whose last call was at or before `cutoff`. */
+  idleSince(cutoff: number): Awaitable<WorkSession[]>;
+  /** Open sessions on the project, most recently active first. */
+  openOnProject(project: string): Awaitable<WorkSession[]>;
+  markHandoverAnnounced(id: string): Awaitable<void>;
+}
+
+export interface HandoverRepository {
+  insert(handover: Handover): Awaitable<void>;
+  latest(project: string): Awaitable<Handover | undefined>;
+  bySession(sessionId: string): Awaitable<Handover | undefined>;
+  count(project: string): Awaitable<number>;
+}
+
+export interface NoteRepository {
+  add(project: string, sessionId: string, kind: NoteKind, text: string): Awaitable<Note>;
+  forSession(sessionId: string): Awaitable<Note[]>;
+  recent(project: string, limit: number): Awaitable<Note[]>;
+}
+
+export interface ActivityRepository {
+  record(entry: NewActivity): Awaitable<void>;
+  forSession(sessionId: string): Awaitable<ActivityEntry[]>;
+}
+
+/**
+ * One tenant's memory as the tool layer sees it: the local SQLite store, or a tenant schema in
+ * Postgres (hosted mode). Tools, project resolution and work sessions are written against this
+ * alone, so both modes run the same code.
+ */
+export interface Memory {
+  readonly clock: Clock;
+  readonly projects: ProjectRepository;
+  readonly contexts: ContextRepository;
+  readonly search: SearchRepository;
+  readonly clientState: ClientStateRepository;
+  readonly sessions: WorkSessionRepository;
+  readonly handovers: HandoverRepository;
+  readonly notes: NoteRepository;
+  readonly activity: ActivityRepository;
+  /**
+   * Runs `work` in one transaction and passes it the memory bound to that transaction: all of it
+   * commits, or (when `work` throws) none of it. Inside a transaction it joins the open one.
+   */
+  transaction<T>(work: (memory: Memory) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,77 @@
+import type { Clock } from '../clock.ts';
+import type { ActivityLog } from '../store/activity.ts';
+import type { ClientStore } from '../store/clients.ts';
+import type { ContextStore } from '../store/contexts.ts';
+import type { Db } from '../store/database.ts';
+import type { HandoverStore } from '../store/handovers.ts';
+import type { NoteStore } from '../store/notes.ts';
+import type { ProjectStore } from '../store/projects.ts';
+import type { ContextSearch } from '../store/search.ts';
+import type { WorkSessionStore } from '../store/work-sessions.ts';
+import type { Memory } from './memory.ts';
+
+export interface SqliteStores {
+  db: Db;
+  clock: Clock;
+  projects: ProjectStore;
+  contexts: ContextStore;
+  search: ContextSearch;
+  clients: ClientStore;
+  sessions: WorkSessionStore;
+  handovers: HandoverStore;
+  notes: NoteStore;
+  activity: ActivityLog;
+}
+
+/**
+ * The local store as Memory: the SQLite stores answer synchronously, so a transaction's work runs
+ * to its end without yielding to other requests (its awaits only settle values that are already
+ * there), and one connection serves every call without interleaving.
+ */
+export class SqliteMemory implements Memory {
+  readonly clock: Clock;
+  readonly projects: ProjectStore;
+  readonly contexts: ContextStore;
+  readonly search: ContextSearch;
+  readonly clientState: ClientStore;
+  readonly sessions: WorkSessionStore;
+  readonly handovers: HandoverStore;
+  readonly notes: NoteStore;
+  readonly activity: ActivityLog;
+  private readonly db: Db;
+  private readonly begin;
+  private readonly commit;
+  private readonly rollback;
+
+  constructor(stores: SqliteStores) {
+    this.db = stores.db;
+    this.clock = stores.clock;
+    this.projects = stores.projects;
+    this.contexts = stores.contexts;
+    this.search = stores.search;
+    this.clientState = stores.clients;
+    this.sessions = stores.sessions;
+    this.handovers = stores.handovers;
+    this.notes = stores.notes;
+    this.activity = stores.activity;
+    // IMMEDIATE takes the write lock at once: other processes on the file (the CLI) wait their turn
+    // (busy_timeout) instead of failing at the first write.
+    this.begin = this.db.prepare('BEGIN IMMEDIATE');
+    this.commit = this.db.prepare('COMMIT');
+    this.rollback = this.db.prepare('ROLLBACK');
+  }
+
+  async transaction<T>(work: (memory: Memory) => Promise<T>): Promise<T> {
+    if (this.db.inTransaction) return work(this);
+    this.begin.run();
+    let result: T;
+    try {
+      result = await work(this);
+    } catch (error) {
+      if (this.db.inTransaction) this.rollback.run();
+      throw error;
+    }
+    this.commit.run();
+    return result;
+  }
+}
