@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
-import { tlsOptions, type SyncConfig } from './sync-config.ts';
+import { tlsOptions, type PgTarget } from './sync-config.ts';
 import { describeFailure } from './sync-errors.ts';
 
 export interface ConnectionLimits {
@@ -11,7 +11,7 @@ export interface ConnectionLimits {
   connectTimeoutMs: number;
 }
 
-export function pgClientConfig(config: SyncConfig, limits: ConnectionLimits): pg.ClientConfig {
+export function pgClientConfig(config: PgTarget, limits: ConnectionLimits): pg.ClientConfig {
   return {
     host: config.host,
     port: config.port,
@@ -34,7 +34,7 @@ export function pgClientConfig(config: SyncConfig, limits: ConnectionLimits): pg
  * A small pool for pushes and pulls. Errors of idle connections (server restarts, network loss) are
  * logged instead of crashing the process; the next cycle simply connects again.
  */
-export function createPool(config: SyncConfig, limits: ConnectionLimits, logger: Logger): pg.Pool {
+export function createPool(config: PgTarget, limits: ConnectionLimits, logger: Logger): pg.Pool {
   const pool = new pg.Pool({ ...pgClientConfig(config, limits), max: limits.poolMax, idleTimeoutMillis: 30_000 });
   const onError = (error: Error) => logger.warn('sync connection lost', { error: describeFailure(error, config.secrets) });
   pool.on('error', onError);

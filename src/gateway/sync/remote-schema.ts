@@ -6,10 +6,9 @@ import { sha256Hex } from '../secrets.ts';
  * Append only, additive only: a migration never drops or rewrites user data, and nothing here
  * names any schema but the tenant's own. docs/postgres-schema.md describes the result.
  */
-export interface RemoteMigration {
-  version: number;
-  name: string;
-  sql(schema: string): string;
+export interface RemoteMigration extends SchemaMigration {
+  /** Applied by the hosted server only (see ensureRemoteSchema). */
+  hostedOnly?: boolean;
 }
 
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
@@ -19,8 +18,23 @@ export function lockKey(schema: string, purpose: 'changes' | 'migrate'): string 
   return BigInt(`0x${sha256Hex(`${schema}:${purpose}`).slice(0, 15)}`).toString();
 }
 
+/** The tables of migration 1 (frozen: a released migration never changes). */
+const FIRST_TABLES = ['projects', 'contexts', 'archived_contexts', 'work_sessions', 'handovers', 'notes', 'conflicts'] as const;
+
 /** Every synced table; each has `origin` (the writing machine) and `seq` (the server's change order). */
-export const SYNCED_TABLES = ['projects', 'contexts', 'archived_contexts', 'work_sessions', 'handovers', 'notes', 'conflicts'] as const;
+export const SYNCED_TABLES = [...FIRST_TABLES, 'clients'] as const;
+
+/** The statements that give a synced table its change order and notifications (see migration 1). */
+function changeTriggers(s: string, table: string): string {
+  return `
+    CREATE INDEX ${table}_seq ON ${s}.${table} (seq);
+    CREATE TRIGGER serialize_changes BEFORE INSERT OR UPDATE OR DELETE ON ${s}.${table}
+      FOR EACH STATEMENT EXECUTE FUNCTION ${s}.serialize_changes();
+    CREATE TRIGGER stamp_change BEFORE UPDATE ON ${s}.${table}
+      FOR EACH ROW EXECUTE FUNCTION ${s}.stamp_change();
+    CREATE TRIGGER announce_change AFTER INSERT OR UPDATE OR DELETE ON ${s}.${table}
+      FOR EACH STATEMENT EXECUTE FUNCTION ${s}.announce_change();`;
+}
 
 export const REMOTE_MIGRATIONS: readonly RemoteMigration[] = [
   {
@@ -29,16 +43,7 @@ export const REMOTE_MIGRATIONS: readonly RemoteMigration[] = [
     sql: (schema) => {
       const s = quoteIdent(schema);
       const seq = `seq bigint NOT NULL DEFAULT nextval('${s}.change_seq')`;
-      const triggers = SYNCED_TABLES.map(
-        (table) => `
-        CREATE INDEX ${table}_seq ON ${s}.${table} (seq);
-        CREATE TRIGGER serialize_changes BEFORE INSERT OR UPDATE OR DELETE ON ${s}.${table}
-          FOR EACH STATEMENT EXECUTE FUNCTION ${s}.serialize_changes();
-        CREATE TRIGGER stamp_change BEFORE UPDATE ON ${s}.${table}
-          FOR EACH ROW EXECUTE FUNCTION ${s}.stamp_change();
-        CREATE TRIGGER announce_change AFTER INSERT OR UPDATE OR DELETE ON ${s}.${table}
-          FOR EACH STATEMENT EXECUTE FUNCTION ${s}.announce_change();`,
-      ).join('\n');
+      const triggers = FIRST_TABLES.map((table) => changeTriggers(s, table)).join('\n');
       return `
         -- One sequence orders every change of the tenant; pull cursors are positions in it.
         CREATE SEQUENCE ${s}.change_seq;
@@ -172,13 +177,105 @@ export const REMOTE_MIGRATIONS: readonly RemoteMigration[] = [
       `;
     },
   },
+  {
+    version: 2,
+    name: 'remote clients of the hosted server',
+    sql: (schema) => {
+      const s = quoteIdent(schema);
+      return `
+        -- Clients signed in to the hosted server (claude.ai, a remote Claude Desktop): one row per
+        -- client, its own identity and project. Desktops pull them to show next to their local clients.
+        CREATE TABLE ${s}.clients (
+          id uuid PRIMARY KEY,
+          name text NOT NULL,
+          kind text NOT NULL,
+          -- What identifies the client software across its OAuth re-registrations: its client ID
+          -- metadata document URL, or its name and redirect URIs.
+          client_key text NOT NULL,
+          created_at timestamptz NOT NULL,
+          last_seen_at timestamptz,
+          revoked_at timestamptz,
+          origin uuid NOT NULL,
+          seq bigint NOT NULL DEFAULT nextval('${s}.change_seq')
+        );
+        CREATE INDEX clients_key ON ${s}.clients (client_key) WHERE revoked_at IS NULL;
+        ${changeTriggers(s, 'clients')}
+      `;
+    },
+  },
+  {
+    version: 3,
+    name: 'hosted server state and full-text index',
+    hostedOnly: true,
+    sql: (schema) => {
+      const s = quoteIdent(schema);
+      return `
+        -- The hosted server's working state. Not synced (no seq, no notify): it changes on every call
+        -- and only hosted processes read it, so it takes no tenant-wide lock.
+
+        -- The active project of each client instance (invariant 1).
+        CREATE TABLE ${s}.client_instances (
+          client_id uuid NOT NULL,
+          instance_key text NOT NULL,
+          active_project text,
+          updated_at timestamptz NOT NULL,
+          PRIMARY KEY (client_id, instance_key)
+        );
+
+        -- Live state of the hosted server's open work sessions: exact on every call. work_sessions
+        -- gets it at the end and at most once a minute before (so desktops see the session as active).
+        CREATE TABLE ${s}.session_state (
+          session_id uuid PRIMARY KEY,
+          last_activity_at timestamptz NOT NULL,
+          call_count integer NOT NULL,
+          last_tool text,
+          handover_announced boolean NOT NULL DEFAULT false,
+          published_at timestamptz NOT NULL
+        );
+        CREATE INDEX work_sessions_open ON ${s}.work_sessions (origin, client_id, instance_key, project_name) WHERE ended_at IS NULL;
+
+        -- The calls of the hosted server: what handovers are written from, and the activity feed.
+        CREATE TABLE ${s}.activity (
+          id bigserial PRIMARY KEY,
+          at timestamptz NOT NULL,
+          client_id uuid NOT NULL,
+          project_name text,
+          session_id uuid,
+          tool text NOT NULL,
+          ok boolean NOT NULL,
+          summary text NOT NULL,
+          detail jsonb
+        );
+        CREATE INDEX activity_session ON ${s}.activity (session_id) WHERE session_id IS NOT NULL;
+        CREATE INDEX activity_at ON ${s}.activity (at);
+
+        -- Full-text search over contexts: label weighs most, then tags, then text (as the desktop's
+        -- index). Declared immutable: it only calls immutable functions for a fixed configuration.
+        CREATE FUNCTION ${s}.context_document(label text, tags text[], content text) RETURNS tsvector
+          LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+          SELECT setweight(to_tsvector('english', label), 'A')
+            || setweight(to_tsvector('english', array_to_string(tags, ' ')), 'B')
+            || setweight(to_tsvector('english', content), 'C') $fn$;
+        CREATE INDEX contexts_search ON ${s}.contexts USING gin (${s}.context_document(label, tags, content));
+        CREATE INDEX contexts_project_created ON ${s}.contexts (project_name, created_at);
+      `;
+    },
+  },
 ];
 
+/** A versioned migration of one schema; `schema` is the (unquoted) name it applies to. */
+export interface SchemaMigration {
+  version: number;
+  name: string;
+  sql(schema: string): string;
+}
+
 /**
- * Creates the tenant schema and brings it up to date, under an advisory lock so that two machines
- * starting together do not race. Touches no other schema.
+ * Creates `schema` if needed and applies the migrations it has not recorded in its
+ * `schema_migrations`, in one transaction under an advisory lock, so that several machines or
+ * processes starting together do not race. Touches no other schema.
  */
-export async function ensureRemoteSchema(client: ClientBase, schema: string): Promise<void> {
+export async function ensureSchema(client: ClientBase, schema: string, migrations: readonly SchemaMigration[]): Promise<void> {
   const s = quoteIdent(schema);
   await client.query('BEGIN');
   try {
@@ -191,7 +288,7 @@ export async function ensureRemoteSchema(client: ClientBase, schema: string): Pr
     const applied = new Set(
       (await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`)).rows.map((row) => row.version),
     );
-    for (const migration of REMOTE_MIGRATIONS) {
+    for (const migration of migrations) {
       if (applied.has(migration.version)) continue;
       await client.query(migration.sql(schema));
       await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
@@ -201,4 +298,13 @@ export async function ensureRemoteSchema(client: ClientBase, schema: string): Pr
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Creates the tenant schema and brings it up to date. The hosted server also applies the
+ * migrations only it needs (its own state tables, the full-text index), which a desktop that only
+ * syncs never pays for.
+ */
+export function ensureRemoteSchema(client: ClientBase, schema: string, options: { hosted?: boolean } = {}): Promise<void> {
+  return ensureSchema(client, schema, REMOTE_MIGRATIONS.filter((migration) => options.hosted === true || migration.hostedOnly !== true));
 }

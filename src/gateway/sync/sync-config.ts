@@ -10,8 +10,8 @@ export const SYNC_CONFIG_FILE = 'config.json';
 
 export type SslMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';
 
-/** A validated sync target: where Postgres is, which tenant schema, how to reach it safely. */
-export interface SyncConfig {
+/** A validated Postgres server: where it is and how to reach it safely. */
+export interface PgTarget {
   host: string;
   port: number;
   database: string;
@@ -20,12 +20,16 @@ export interface SyncConfig {
   sslMode: SslMode;
   /** PEM text of the CA that signs the server certificate; undefined means the system CAs. */
   ca: string | undefined;
-  /** `dementia_<first 16 hex chars of sha256(api key)>`: the only schema this app touches. */
-  schema: string;
   /** The connection string with its password masked, for messages. */
   displayUrl: string;
   /** Secrets that must never appear in a message or log line. */
   secrets: string[];
+}
+
+/** A validated sync target: the server and the tenant schema of the API key. */
+export interface SyncConfig extends PgTarget {
+  /** `dementia_<first 16 hex chars of sha256(api key)>`: the only schema this app touches. */
+  schema: string;
 }
 
 interface ConfigFile {
@@ -140,26 +144,35 @@ export function resolveSyncConfig(settings: Settings): SyncConfig | undefined {
     throw new UserError('INVALID_SETTING', `${urlSource} is set but no API key is.`, `Set DEMENTIA_API_KEY (or apiKey in ${SYNC_CONFIG_FILE}) too, or remove the URL to run without sync.`);
   }
   validateApiKey(apiKey, keySource);
+  const target = parsePgTarget(pgUrl, urlSource, caFile, settings.dataDir);
+  return { ...target, schema: tenantSchema(apiKey), secrets: [apiKey, ...target.secrets] };
+}
+
+/**
+ * A Postgres URL, validated: a malformed one is a UserError that names `source` and never shows the
+ * password. `caFile` (relative to `baseDir`) applies unless the URL names `sslrootcert`.
+ */
+export function parsePgTarget(pgUrl: string, source: string, caFile: string | undefined, baseDir: string): PgTarget {
   let url: URL;
   try {
     url = new URL(pgUrl);
   } catch {
-    throw new UserError('INVALID_SETTING', `${urlSource} is not a valid URL.`, URL_HELP);
+    throw new UserError('INVALID_SETTING', `${source} is not a valid URL.`, URL_HELP);
   }
   const displayUrl = maskUrl(pgUrl);
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new UserError('INVALID_SETTING', `${urlSource} is a ${url.protocol.slice(0, 20)} URL, not a Postgres URL.`, URL_HELP);
+    throw new UserError('INVALID_SETTING', `${source} is a ${url.protocol.slice(0, 20)} URL, not a Postgres URL.`, URL_HELP);
   }
   const host = decodeURIComponent(url.hostname);
-  if (host === '') throw new UserError('INVALID_SETTING', `${urlSource} (${displayUrl}) names no host.`, URL_HELP);
+  if (host === '') throw new UserError('INVALID_SETTING', `${source} (${displayUrl}) names no host.`, URL_HELP);
   const port = url.port === '' ? 5432 : Number(url.port);
   const user = decodeURIComponent(url.username);
-  if (user === '') throw new UserError('INVALID_SETTING', `${urlSource} (${displayUrl}) names no user.`, URL_HELP);
+  if (user === '') throw new UserError('INVALID_SETTING', `${source} (${displayUrl}) names no user.`, URL_HELP);
   const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || user;
   const password = url.password === '' ? undefined : decodeURIComponent(url.password);
-  const sslMode = parseSslMode(url.searchParams.get('sslmode'), host, urlSource);
+  const sslMode = parseSslMode(url.searchParams.get('sslmode'), host, source);
   const rootCert = url.searchParams.get('sslrootcert') ?? caFile;
-  const ca = rootCert ? readCa(rootCert, url.searchParams.has('sslrootcert') ? `sslrootcert in ${urlSource}` : 'pgCaFile', settings.dataDir) : undefined;
+  const ca = rootCert ? readCa(rootCert, url.searchParams.has('sslrootcert') ? `sslrootcert in ${source}` : 'pgCaFile', baseDir) : undefined;
   return {
     host,
     port,
@@ -168,14 +181,13 @@ export function resolveSyncConfig(settings: Settings): SyncConfig | undefined {
     password,
     sslMode,
     ca,
-    schema: tenantSchema(apiKey),
     displayUrl,
-    secrets: [apiKey, ...(password ? [password, url.password] : [])],
+    secrets: password ? [password, url.password] : [],
   };
 }
 
 /** node-postgres TLS options for an sslmode, as libpq interprets it. */
-export function tlsOptions(config: SyncConfig): false | ConnectionOptions {
+export function tlsOptions(config: PgTarget): false | ConnectionOptions {
   switch (config.sslMode) {
     case 'disable':
       return false;

@@ -1,0 +1,42 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type pg from 'pg';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { RemoteClient, RemoteClientDirectory } from './remote-clients.ts';
+import type { TenantDirectory } from './tenant-directory.ts';
+
+/** Who an authenticated hosted MCP request comes from: a signed-in client of one tenant. */
+export interface HostedCaller {
+  tenant: string;
+  client: RemoteClient;
+}
+
+/** The answer to an MCP request without a valid token (401 with the OAuth challenge, or 503). */
+export interface AuthRefusal {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export interface HostedAuthDeps {
+  /** The process's one bounded pool; OAuth state lives in the control schema. */
+  pool: pg.Pool;
+  /** The public origin; the issuer, and `<publicUrl>/mcp` is the protected resource. */
+  publicUrl: URL;
+  tenants: TenantDirectory;
+  clients: RemoteClientDirectory;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * How the hosted server signs clients in (OAuth 2.1 as the MCP authorization spec asks) and
+ * recognizes them on every MCP request. Local mode has none of this: it never advertises OAuth.
+ */
+export interface HostedAuth {
+  /** Serves the OAuth endpoints, discovery documents and sign-in page; false when `url` is none of them. */
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
+  /** The caller of an MCP request from its bearer token, or the refusal to send. */
+  authenticate(req: IncomingMessage): Promise<HostedCaller | AuthRefusal>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,63 @@
+import { UserError } from '../errors.ts';
+import { DEFAULT_IDLE_MINUTES, resolveSettings, type SettingFlags } from '../settings.ts';
+import { parsePgTarget, type PgTarget } from '../sync/sync-config.ts';
+
+/** How `dementia serve --hosted` (and the hosted admin commands) reach Postgres and the world. */
+export interface HostedSettings {
+  /** The address to listen on: 127.0.0.1 behind a proxy on the same machine, 0.0.0.0 in a container. */
+  readonly host: string;
+  readonly port: number;
+  /** The public URL clients use (the HTTPS proxy's); the MCP endpoint is `<publicUrl>/mcp`. */
+  readonly publicUrl: URL;
+  readonly pg: PgTarget;
+  /** Postgres connections one process holds at most, however many tenants it serves. */
+  readonly maxConnections: number;
+  readonly idleMinutes: number;
+}
+
+export const DEFAULT_MAX_CONNECTIONS = 10;
+
+const PG_HELP = 'Set DEMENTIA_PG_URL to the Postgres that holds the tenants, e.g. postgres://USER:PASSWORD@HOST:5432/DATABASE?sslmode=verify-full.';
+
+/** Hosted settings from flags and the environment; a missing or malformed one is a UserError naming it. */
+export function resolveHostedSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = process.env): HostedSettings {
+  const base = resolveSettings(flags, env);
+  if (!env.DEMENTIA_PG_URL) throw new UserError('INVALID_SETTING', 'Hosted mode needs DEMENTIA_PG_URL: Postgres is its only store.', PG_HELP);
+  const pg = parsePgTarget(env.DEMENTIA_PG_URL, 'DEMENTIA_PG_URL', env.DEMENTIA_PG_CA_FILE || undefined, process.cwd());
+  const host = env.DEMENTIA_HOST || '127.0.0.1';
+  const publicUrl = parsePublicUrl(env.DEMENTIA_PUBLIC_URL, host, base.port);
+  return {
+    host,
+    port: base.port,
+    publicUrl,
+    pg,
+    maxConnections: parseMaxConnections(env.DEMENTIA_PG_MAX_CONNECTIONS),
+    idleMinutes: base.idleMinutes ?? DEFAULT_IDLE_MINUTES,
+  };
+}
+
+function parsePublicUrl(text: string | undefined, host: string, port: number): URL {
+  if (!text) return new URL(`http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UserError('INVALID_SETTING', `DEMENTIA_PUBLIC_URL "${text}" is not a URL.`, 'Set it to the HTTPS address of your proxy, e.g. https://memory.example.com.');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new UserError('INVALID_SETTING', `DEMENTIA_PUBLIC_URL "${text}" is not an http(s) URL.`, 'Set it to the HTTPS address of your proxy, e.g. https://memory.example.com.');
+  }
+  if (url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+    throw new UserError('INVALID_SETTING', `DEMENTIA_PUBLIC_URL "${text}" has a path, query or fragment.`, 'Use the origin only, e.g. https://memory.example.com (the MCP endpoint is /mcp under it).');
+  }
+  return new URL(url.origin);
+}
+
+function parseMaxConnections(text: string | undefined): number {
+  if (text === undefined || text === '') return DEFAULT_MAX_CONNECTIONS;
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || value < 2 || value > 1000) {
+    throw new UserError('INVALID_SETTING', `DEMENTIA_PG_MAX_CONNECTIONS "${text}" is not a whole number from 2 to 1000.`, `Leave it unset for ${DEFAULT_MAX_CONNECTIONS}, or set a number your Postgres allows.`);
+  }
+  return value;
+}

@@ -1,0 +1,62 @@
+import type pg from 'pg';
+import { UserError } from '../errors.ts';
+import { classifyFailure } from '../sync/sync-errors.ts';
+
+/**
+ * The origin of every row the hosted server writes (`origin` columns, NOTIFY payloads): one id for
+ * all hosted processes, so any of them may finish what another started (a session's handover).
+ */
+export const HOSTED_ORIGIN = 'd0e74712-6b86-4a0b-986e-09137bcd8c8c';
+
+/** What a caller sees when Postgres, the hosted server's only store, cannot be reached. */
+export function storeUnreachable(): UserError {
+  return new UserError(
+    'STORE_UNREACHABLE',
+    'The memory store (Postgres) cannot be reached right now; nothing was saved.',
+    'Try again in a moment; the server reconnects by itself when the store is back.',
+  );
+}
+
+/** Connection trouble (refused, reset, timed out, server restarting) rather than an answer. */
+export const isUnreachable = (error: unknown): boolean => !(error instanceof UserError) && classifyFailure(error) === 'offline';
+
+/**
+ * Runs `work` in one Postgres transaction on a pooled connection, as the hosted server: its writes
+ * carry HOSTED_ORIGIN. A connection that failed is discarded instead of going back to the pool;
+ * connection trouble becomes STORE_UNREACHABLE (nothing was committed).
+ */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw isUnreachable(error) ? storeUnreachable() : error;
+  }
+  let broken: Error | undefined;
+  let committing = false;
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT set_config('dementia.origin', $1, true)`, [HOSTED_ORIGIN]);
+    const result = await work(client);
+    committing = true;
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError as Error));
+    if (isUnreachable(error)) {
+      broken ??= error as Error;
+      if (committing) {
+        // The server may have committed before the connection broke: say so rather than guess.
+        throw new UserError(
+          'STORE_UNREACHABLE',
+          'The connection to the memory store (Postgres) broke while saving; the change may or may not have been saved.',
+          'Check with a read (e.g. recall_context) before repeating the call.',
+        );
+      }
+      throw storeUnreachable();
+    }
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}

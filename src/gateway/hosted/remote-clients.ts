@@ -1,0 +1,128 @@
+import type pg from 'pg';
+import { UserError } from '../errors.ts';
+import { newId } from '../secrets.ts';
+import type { ClientKind, ClientRecord } from '../store/clients.ts';
+import { lockKey, quoteIdent } from '../sync/remote-schema.ts';
+import { HOSTED_ORIGIN, inTransaction } from './pg-transaction.ts';
+
+/** A client of the hosted server, as the operator and the desktop app see it. */
+export interface RemoteClient extends ClientRecord {
+  tenant: string;
+  /** What identifies the client software across re-registrations (see signIn). */
+  clientKey: string;
+}
+
+export interface SignInRequest {
+  /** The client software's identity: its client ID metadata document URL, or its name and redirect URIs. */
+  clientKey: string;
+  /** The name it registered with ("claude.ai", "Claude Desktop"). */
+  name: string;
+  kind: ClientKind;
+  /** The user asked for a new client instead of continuing the one this software had. */
+  asNewClient: boolean;
+}
+
+interface Row {
+  id: string;
+  name: string;
+  kind: ClientKind;
+  client_key: string;
+  created_at: Date;
+  last_seen_at: Date | null;
+}
+
+const COLUMNS = 'id, name, kind, client_key, created_at, last_seen_at';
+const MAX_NAME = 100;
+
+const toClient = (tenant: string, row: Row): RemoteClient => ({
+  tenant,
+  id: row.id,
+  name: row.name,
+  kind: row.kind,
+  clientKey: row.client_key,
+  pinnedProject: null,
+  createdAt: row.created_at.getTime(),
+  lastSeenAt: row.last_seen_at?.getTime() ?? null,
+});
+
+/**
+ * The clients of each tenant on the hosted server (`<tenant>.clients`, synced to desktops): every
+ * signed-in client has its own identity, active project and work sessions, like a local client.
+ */
+export class RemoteClientDirectory {
+  private readonly pool: pg.Pool;
+
+  constructor(pool: pg.Pool) {
+    this.pool = pool;
+  }
+
+  /**
+   * The client a sign-in continues: the same client software (same key) of the same tenant keeps its
+   * identity, project and work session across re-authorizations (Claude registers a new OAuth client
+   * on every fresh connection flow), unless the user asked for a new client.
+   */
+  signIn(tenant: string, request: SignInRequest): Promise<RemoteClient> {
+    const table = `${quoteIdent(tenant)}.clients`;
+    return inTransaction(this.pool, async (client) => {
+      // The tenant's change lock (which the insert would take anyway) first: two processes signing
+      // the same client in at once must agree on one row.
+      await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey(tenant, 'changes')]);
+      if (!request.asNewClient) {
+        const existing = await client.query<Row>(
+          `SELECT ${COLUMNS} FROM ${table} WHERE client_key = $1 AND revoked_at IS NULL ORDER BY created_at DESC LIMIT 1`,
+          [request.clientKey],
+        );
+        if (existing.rows[0]) return toClient(tenant, existing.rows[0]);
+      }
+      const name = await this.uniqueName(client, table, request.name);
+      const inserted = await client.query<Row>(
+        `INSERT INTO ${table} (id, name, kind, client_key, created_at, origin) VALUES ($1, $2, $3, $4, now(), $5) RETURNING ${COLUMNS}`,
+        [newId(), name, request.kind, request.clientKey, HOSTED_ORIGIN],
+      );
+      return toClient(tenant, inserted.rows[0]!);
+    });
+  }
+
+  /** An active (not revoked) client of the tenant, or undefined. */
+  async find(tenant: string, id: string): Promise<RemoteClient | undefined> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    const result = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM ${quoteIdent(tenant)}.clients WHERE id = $1 AND revoked_at IS NULL`, [id]);
+    return result.rows[0] ? toClient(tenant, result.rows[0]) : undefined;
+  }
+
+  async list(tenant: string): Promise<RemoteClient[]> {
+    const result = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM ${quoteIdent(tenant)}.clients WHERE revoked_at IS NULL ORDER BY created_at`);
+    return result.rows.map((row) => toClient(tenant, row));
+  }
+
+  /** Revokes a client by id or name: its tokens are refused from the next request on. */
+  async revoke(tenant: string, idOrName: string): Promise<RemoteClient> {
+    const table = `${quoteIdent(tenant)}.clients`;
+    const revoked = await inTransaction(this.pool, async (client) => {
+      const byId = /^[0-9a-f-]{36}$/i.test(idOrName) ? 'id = $1::uuid OR ' : '';
+      const result = await client.query<Row>(
+        `UPDATE ${table} SET revoked_at = now() WHERE (${byId}lower(name) = lower($1)) AND revoked_at IS NULL RETURNING ${COLUMNS}`,
+        [idOrName],
+      );
+      if (result.rows.length > 1) throw new UserError('AMBIGUOUS_CLIENT', `Several clients are named "${idOrName}".`, 'Pass the client id instead.');
+      return result.rows[0];
+    });
+    if (revoked) return toClient(tenant, revoked);
+    const names = (await this.list(tenant)).map((c) => `"${c.name}" (${c.id})`);
+    throw new UserError(
+      'CLIENT_NOT_FOUND',
+      `Tenant ${tenant} has no client "${idOrName}".`,
+      names.length > 0 ? `Its clients: ${names.join(', ')}.` : 'It has no signed-in clients.',
+    );
+  }
+
+  /** "claude.ai", then "claude.ai (2)", ...: two clients of one tenant are told apart in every list. */
+  private async uniqueName(client: pg.PoolClient, table: string, wanted: string): Promise<string> {
+    const base = wanted.trim().slice(0, MAX_NAME - 5) || 'MCP client';
+    const taken = new Set(
+      (await client.query<{ name: string }>(`SELECT lower(name) AS name FROM ${table} WHERE revoked_at IS NULL`)).rows.map((row) => row.name),
+    );
+    if (!taken.has(base.toLowerCase())) return base;
+    for (let n = 2; ; n++) if (!taken.has(`${base} (${n})`.toLowerCase())) return `${base} (${n})`;
+  }
+}
