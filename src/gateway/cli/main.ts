@@ -22,6 +22,12 @@ Usage:
   dementia hooks install claude-code [--repo DIR] [--write]       SessionStart hook printing the waiting handover
   dementia connect --client NAME | --token T [--project P]        stdio bridge (Claude Desktop)
 
+Hosted mode (with DEMENTIA_PG_URL; see README "Hosted mode"):
+  dementia tenants add [--label L] [--key-from-stdin] [--json]    register an API key (printed once)
+  dementia tenants list [--json] | tenants remove SCHEMA
+  dementia clients list --hosted [--tenant SCHEMA] [--json]       signed-in clients (grants)
+  dementia clients remove NAME|ID --hosted [--tenant SCHEMA]      revoke one at once
+
 Kinds: claude-desktop, claude-code, cursor, vscode, other.
 Every command reads DEMENTIA_PORT, DEMENTIA_DATA_DIR, DEMENTIA_IDLE_MINUTES, DEMENTIA_PG_URL, DEMENTIA_API_KEY.`;
 
@@ -43,11 +49,16 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       write: { type: 'boolean', default: false },
       diff: { type: 'boolean', default: false },
       hook: { type: 'boolean', default: false },
+      hosted: { type: 'boolean', default: false },
+      tenant: { type: 'string' },
+      label: { type: 'string' },
+      'key-from-stdin': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
   });
-  const settings = resolveSettings({ port: values.port, dataDir: values['data-dir'], idleMinutes: values['idle-minutes'] });
+  const settingFlags = { port: values.port, dataDir: values['data-dir'], idleMinutes: values['idle-minutes'] };
+  const settings = resolveSettings(settingFlags);
   const [command, action, name] = positionals;
   if (values.version) {
     out.line(APP_VERSION);
@@ -61,6 +72,10 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       await (await import('./status-command.ts')).statusCommand(settings, out, values.json);
       return 0;
     case 'clients':
+      if (values.hosted) {
+        await (await import('./hosted-commands.ts')).hostedClientsCommand(settingFlags, out, action, name, { tenant: values.tenant, json: values.json });
+        return 0;
+      }
       (await import('./clients-command.ts')).clientsCommand(settings, out, action, name, { kind: values.kind, project: values.project, json: values.json });
       return 0;
     case 'config':
@@ -87,6 +102,13 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       return 0;
     case 'connect':
       await (await import('./connect-command.ts')).connectCommand(settings, out, { client: values.client, token: values.token, project: values.project });
+      return 0;
+    case 'tenants':
+      await (await import('./hosted-commands.ts')).tenantsCommand(settingFlags, out, action, name, {
+        label: values.label,
+        keyFromStdin: values['key-from-stdin'],
+        json: values.json,
+      });
       return 0;
     case 'help':
     case undefined:

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.ts';
-import { DEFAULT_IDLE_MINUTES, resolveSettings, type SettingFlags } from '../settings.ts';
+import { resolveSettings, type SettingFlags } from '../settings.ts';
 import { parsePgTarget, type PgTarget } from '../sync/sync-config.ts';
 
 /** How `dementia serve --hosted` (and the hosted admin commands) reach Postgres and the world. */
@@ -7,8 +7,11 @@ export interface HostedSettings {
   /** The address to listen on: 127.0.0.1 behind a proxy on the same machine, 0.0.0.0 in a container. */
   readonly host: string;
   readonly port: number;
-  /** The public URL clients use (the HTTPS proxy's); the MCP endpoint is `<publicUrl>/mcp`. */
-  readonly publicUrl: URL;
+  /**
+   * The public origin clients use (the HTTPS proxy's); the MCP endpoint is `<publicUrl>/mcp`.
+   * Unset: `http://<host>:<port>` of the listening socket (a local trial).
+   */
+  readonly publicUrl: URL | undefined;
   readonly pg: PgTarget;
   /** Postgres connections one process holds at most, however many tenants it serves. */
   readonly maxConnections: number;
@@ -25,19 +28,19 @@ export function resolveHostedSettings(flags: SettingFlags = {}, env: NodeJS.Proc
   if (!env.DEMENTIA_PG_URL) throw new UserError('INVALID_SETTING', 'Hosted mode needs DEMENTIA_PG_URL: Postgres is its only store.', PG_HELP);
   const pg = parsePgTarget(env.DEMENTIA_PG_URL, 'DEMENTIA_PG_URL', env.DEMENTIA_PG_CA_FILE || undefined, process.cwd());
   const host = env.DEMENTIA_HOST || '127.0.0.1';
-  const publicUrl = parsePublicUrl(env.DEMENTIA_PUBLIC_URL, host, base.port);
+  const publicUrl = parsePublicUrl(env.DEMENTIA_PUBLIC_URL);
   return {
     host,
     port: base.port,
     publicUrl,
     pg,
     maxConnections: parseMaxConnections(env.DEMENTIA_PG_MAX_CONNECTIONS),
-    idleMinutes: base.idleMinutes ?? DEFAULT_IDLE_MINUTES,
+    idleMinutes: base.idleMinutes,
   };
 }
 
-function parsePublicUrl(text: string | undefined, host: string, port: number): URL {
-  if (!text) return new URL(`http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`);
+function parsePublicUrl(text: string | undefined): URL | undefined {
+  if (!text) return undefined;
   let url: URL;
   try {
     url = new URL(text);

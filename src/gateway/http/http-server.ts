@@ -6,7 +6,8 @@ import type { ClientRecord } from '../store/clients.ts';
 import type { Caller } from '../tools/tool.ts';
 import { APP_VERSION } from '../version.ts';
 import type { AdminApi } from './admin-api.ts';
-import { bearerToken, headerValue, HttpError, isLocalHost, isLocalOrigin, readBody, sendJson, sendJsonRpcError } from './http-utils.ts';
+import { bearerToken, headerValue, isLocalHost, isLocalOrigin, sendJson, sendJsonRpcError } from './http-utils.ts';
+import { readMcpRequest } from './mcp-request.ts';
 import type { McpEndpoint } from './mcp-endpoint.ts';
 import type { StaticFiles } from './static-files.ts';
 
@@ -93,31 +94,10 @@ async function handleMcp(deps: HttpDeps, req: IncomingMessage, res: ServerRespon
     sendJsonRpcError(res, 401, -32001, UNAUTHORIZED, { 'www-authenticate': 'Bearer realm="dementia-companion"' });
     return;
   }
-  if (req.method !== 'POST' && req.method !== 'GET' && req.method !== 'DELETE') {
-    sendJsonRpcError(res, 405, -32000, `Method ${req.method} is not allowed on /mcp; use POST, GET or DELETE.`, { allow: 'POST, GET, DELETE' });
-    return;
-  }
-  let body: unknown;
-  if (req.method === 'POST') {
-    let raw: Buffer;
-    try {
-      raw = await readBody(req);
-    } catch (error) {
-      if (error instanceof HttpError) {
-        sendJsonRpcError(res, error.status, -32600, `${error.message} Split large contents into several contexts.`);
-        return;
-      }
-      throw error;
-    }
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch (error) {
-      sendJsonRpcError(res, 400, -32700, `Parse error: the request body is not valid JSON (${(error as Error).message}). Send a JSON-RPC 2.0 message.`);
-      return;
-    }
-  }
+  const request = await readMcpRequest(req, res);
+  if (!request) return;
   const instanceKey = decodeHeader(headerValue(req, INSTANCE_HEADER) ?? '').trim().slice(0, MAX_INSTANCE_KEY);
   const pinnedProject = headerValue(req, PROJECT_HEADER)?.trim() || undefined;
   const caller: Caller = { client, instanceKey, pinnedProject };
-  await deps.endpoint.handle(req, res, caller, body);
+  await deps.endpoint.handle(req, res, caller, request.body);
 }

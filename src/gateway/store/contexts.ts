@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
-import { UserError } from '../errors.ts';
 import { newId, sha256Hex } from '../secrets.ts';
 import type { Outbox } from '../sync/outbox.ts';
+import { assertArchivable, contextNotFound, restoreTargets, sameAsLatest, similarLabelPattern, versionNotFound } from './context-rules.ts';
 import type { Db } from './database.ts';
 
 export const PRIORITIES = ['always_check', 'important', 'reference'] as const;
@@ -149,8 +149,9 @@ export class ContextStore {
     const current = this.stmts.latest.get(project, label) as Row | undefined;
     const tagsJson = JSON.stringify(tags);
     const contentHash = sha256Hex(content);
-    if (current && current.content_hash === contentHash && current.priority === priority && current.tags === tagsJson) {
-      return { context: toVersion(current), created: false, previousVersion: current.version };
+    const latest = current ? toVersion(current) : undefined;
+    if (latest && sameAsLatest(latest, contentHash, priority, tags)) {
+      return { context: latest, created: false, previousVersion: latest.version };
     }
     const highest = (this.stmts.maxVersion.get(project, label, project, label) as number | null) ?? 0;
     if (current) {
@@ -193,13 +194,7 @@ export class ContextStore {
     const found = this.get(project, label, selector);
     if (found) return found;
     const versions = this.versions(project, label).map((v) => v.version);
-    if (versions.length > 0) {
-      throw new UserError(
-        'VERSION_NOT_FOUND',
-        `Context "${label}" in project "${project}" has no version ${String(selector)}.`,
-        `Use one of the live versions ${versions.join(', ')} or "latest".`,
-      );
-    }
+    if (versions.length > 0) throw versionNotFound(project, label, selector, versions);
     throw this.missingLabel(project, label);
   }
 
@@ -235,14 +230,7 @@ export class ContextStore {
     const targets =
       selector === 'all' ? this.versions(project, label) : [this.require(project, label, selector)];
     if (targets.length === 0) throw this.missingLabel(project, label);
-    const guarded = targets.filter((target) => target.priority === 'always_check');
-    if (guarded.length > 0 && !force) {
-      throw new UserError(
-        'FORCE_REQUIRED',
-        `Context "${label}" version ${guarded.map((v) => v.version).join(', ')} has priority always_check; nothing was archived.`,
-        'Pass force: true if the rule really no longer applies.',
-      );
-    }
+    assertArchivable(label, targets, force);
     const now = this.clock.now();
     for (const target of targets) {
       this.moveToArchive(target.id, now, actor.clientId, actor.sessionId);
@@ -254,23 +242,7 @@ export class ContextStore {
 
   /** Brings archived versions back under their own version numbers. Call inside a transaction. */
   restore(project: string, label: string, version: VersionSelector | 'all'): ArchivedVersion[] {
-    const archived = this.archivedVersions(project, label);
-    if (archived.length === 0) {
-      throw new UserError(
-        'NOTHING_TO_RESTORE',
-        `Context "${label}" in project "${project}" has no archived versions.`,
-        'Check the label with explore_context_tree.',
-      );
-    }
-    const targets =
-      version === 'all' ? archived : version === 'latest' ? archived.slice(0, 1) : archived.filter((a) => a.version === version);
-    if (targets.length === 0) {
-      throw new UserError(
-        'VERSION_NOT_FOUND',
-        `Context "${label}" has no archived version ${String(version)}.`,
-        `Archived versions: ${archived.map((a) => a.version).join(', ')}.`,
-      );
-    }
+    const targets = restoreTargets(project, label, this.archivedVersions(project, label), version);
     for (const target of targets) {
       this.moveToLive(target.id);
       this.outbox?.record('context', 'restore', target.id);
@@ -315,15 +287,7 @@ export class ContextStore {
     }
   }
 
-  private missingLabel(project: string, label: string): UserError {
-    const pattern = `%${label.slice(0, 40).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const similar = this.stmts.labelsLike.all(project, pattern) as string[];
-    return new UserError(
-      'CONTEXT_NOT_FOUND',
-      `No context labelled "${label}" in project "${project}".`,
-      similar.length > 0
-        ? `Did you mean ${similar.map((s) => `"${s}"`).join(', ')}? search_contexts finds contexts by their text.`
-        : 'Find labels with search_contexts or explore_context_tree.',
-    );
+  private missingLabel(project: string, label: string) {
+    return contextNotFound(project, label, this.stmts.labelsLike.all(project, similarLabelPattern(label)) as string[]);
   }
 }

@@ -250,12 +250,16 @@ export const REMOTE_MIGRATIONS: readonly RemoteMigration[] = [
         CREATE INDEX activity_at ON ${s}.activity (at);
 
         -- Full-text search over contexts: label weighs most, then tags, then text (as the desktop's
-        -- index). Declared immutable: it only calls immutable functions for a fixed configuration.
+        -- index). Words are runs of letters and digits, as the desktop's tokenizer sees them
+        -- ("api/auth" is "api" and "auth", not a file path). Declared immutable: it only calls
+        -- immutable functions for a fixed configuration.
+        CREATE FUNCTION ${s}.search_words(text text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+          SELECT to_tsvector('english', regexp_replace(text, '[^[:alnum:]]+', ' ', 'g')) $fn$;
         CREATE FUNCTION ${s}.context_document(label text, tags text[], content text) RETURNS tsvector
           LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
-          SELECT setweight(to_tsvector('english', label), 'A')
-            || setweight(to_tsvector('english', array_to_string(tags, ' ')), 'B')
-            || setweight(to_tsvector('english', content), 'C') $fn$;
+          SELECT setweight(${s}.search_words(label), 'A')
+            || setweight(${s}.search_words(array_to_string(tags, ' ')), 'B')
+            || setweight(${s}.search_words(content), 'C') $fn$;
         CREATE INDEX contexts_search ON ${s}.contexts USING gin (${s}.context_document(label, tags, content));
         CREATE INDEX contexts_project_created ON ${s}.contexts (project_name, created_at);
       `;

@@ -18,6 +18,8 @@ export interface Caller {
   instanceKey: string;
   /** A project pinned by the client's own config (request header), overriding the stored pin. */
   pinnedProject?: string | undefined;
+  /** The tenant (schema) of a hosted caller; undefined locally, where there is one store. */
+  tenant?: string | undefined;
 }
 
 export interface ToolCall<A> {

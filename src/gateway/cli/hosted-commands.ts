@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { UserError } from '../errors.ts';
+import { resolveHostedSettings } from '../hosted/hosted-settings.ts';
+import { RemoteClientDirectory, type RemoteClient } from '../hosted/remote-clients.ts';
+import { TenantDirectory } from '../hosted/tenant-directory.ts';
+import { createLogger } from '../logger.ts';
+import type { SettingFlags } from '../settings.ts';
+import { createPool } from '../sync/pg-connection.ts';
+import type { Output } from './output.ts';
+
+/** What an operator's command needs: the directories over a small pool of its own, closed after. */
+async function withDirectories<T>(flags: SettingFlags, work: (tenants: TenantDirectory, clients: RemoteClientDirectory) => Promise<T>): Promise<T> {
+  const settings = resolveHostedSettings(flags);
+  const pool = createPool(settings.pg, { poolMax: 2, statementTimeoutMs: 15_000, connectTimeoutMs: 5_000 }, createLogger());
+  try {
+    const tenants = new TenantDirectory(pool);
+    await tenants.prepare();
+    return await work(tenants, new RemoteClientDirectory(pool));
+  } finally {
+    await pool.end();
+  }
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export interface TenantsFlags {
+  label?: string | undefined;
+  /** Register the key a desktop already syncs with (read from standard input) instead of making one. */
+  keyFromStdin: boolean;
+  json: boolean;
+}
+
+/** `dementia tenants add | list | remove SCHEMA`: the API keys a hosted server serves. */
+export async function tenantsCommand(settingFlags: SettingFlags, out: Output, action: string | undefined, schema: string | undefined, flags: TenantsFlags): Promise<void> {
+  await withDirectories(settingFlags, async (tenants, clients) => {
+    switch (action) {
+      case 'add': {
+        const apiKey = flags.keyFromStdin ? readFileSync(0, 'utf8').trim() : undefined;
+        if (flags.keyFromStdin && !apiKey) throw new UserError('MISSING_ARGUMENT', 'No API key on standard input.', 'Pipe the key in: echo "$KEY" | dementia tenants add --key-from-stdin');
+        const { apiKey: key, tenant } = await tenants.add({ label: flags.label, ...(apiKey ? { apiKey } : {}) });
+        if (flags.json) {
+          out.json({ apiKey: key, schema: tenant.schema, label: tenant.label, createdAt: iso(tenant.createdAt) });
+          return;
+        }
+        out.line(`Registered tenant ${out.bold(tenant.schema)}${tenant.label ? ` (${tenant.label})` : ''}.`);
+        if (!apiKey) out.line(`API key (shown once; give it to the user, keep it secret): ${key}`);
+        out.line('The user signs in with it on the hosted sign-in page, and the desktop app syncs with it (DEMENTIA_API_KEY).');
+        return;
+      }
+      case 'list': {
+        const list = await tenants.list();
+        const rows = await Promise.all(list.map(async (tenant) => ({ ...tenant, clients: (await clients.list(tenant.schema)).length })));
+        if (flags.json) {
+          out.json(rows.map((row) => ({ schema: row.schema, label: row.label, createdAt: iso(row.createdAt), clients: row.clients })));
+          return;
+        }
+        if (rows.length === 0) out.line('No tenants yet. Register one with: dementia tenants add');
+        for (const row of rows) out.line(`${row.schema}  ${row.label || '-'}  ${row.clients} client${row.clients === 1 ? '' : 's'}  since ${iso(row.createdAt)}`);
+        return;
+      }
+      case 'remove': {
+        if (!schema) throw new UserError('MISSING_ARGUMENT', 'tenants remove needs the tenant schema.', 'Run: dementia tenants list, then dementia tenants remove dementia_<16 hex>');
+        const removed = await tenants.remove(schema);
+        if (flags.json) out.json({ removed: removed.schema });
+        else out.line(`Tenant ${removed.schema} is no longer served; its tokens are refused. Its data stays in schema ${removed.schema}.`);
+        return;
+      }
+      default:
+        throw new UserError('UNKNOWN_COMMAND', `Unknown tenants action "${action ?? ''}".`, 'Use: dementia tenants add | list | remove SCHEMA');
+    }
+  });
+}
+
+const describeRemote = (client: RemoteClient) => ({
+  tenant: client.tenant,
+  id: client.id,
+  name: client.name,
+  kind: client.kind,
+  createdAt: iso(client.createdAt),
+  lastSeenAt: iso(client.lastSeenAt),
+});
+
+/** `dementia clients list | remove NAME --hosted [--tenant SCHEMA]`: the signed-in clients (grants) of the hosted server. */
+export async function hostedClientsCommand(
+  settingFlags: SettingFlags,
+  out: Output,
+  action: string | undefined,
+  name: string | undefined,
+  flags: { tenant?: string | undefined; json: boolean },
+): Promise<void> {
+  await withDirectories(settingFlags, async (tenants, clients) => {
+    const schemas = flags.tenant ? [flags.tenant] : (await tenants.list()).map((tenant) => tenant.schema);
+    if (flags.tenant && !(await tenants.bySchema(flags.tenant))) {
+      throw new UserError('UNKNOWN_TENANT', `No tenant with schema "${flags.tenant}" is registered.`, 'See dementia tenants list.');
+    }
+    switch (action) {
+      case 'list': {
+        const all = (await Promise.all(schemas.map((schema) => clients.list(schema)))).flat();
+        if (flags.json) {
+          out.json(all.map(describeRemote));
+          return;
+        }
+        if (all.length === 0) out.line('No signed-in clients.');
+        for (const client of all) out.line(`${client.tenant}  ${out.bold(client.name)} (${client.id})  last seen ${iso(client.lastSeenAt) ?? 'never'}`);
+        return;
+      }
+      case 'remove': {
+        if (!name) throw new UserError('MISSING_ARGUMENT', 'clients remove --hosted needs a client name or id.', 'See dementia clients list --hosted.');
+        const matches = (await Promise.all(schemas.map((schema) => clients.list(schema)))).flat().filter((c) => c.id === name || c.name.toLowerCase() === name.toLowerCase());
+        if (matches.length > 1 && new Set(matches.map((c) => c.tenant)).size > 1) {
+          throw new UserError('AMBIGUOUS_CLIENT', `Clients named "${name}" exist in several tenants.`, 'Add --tenant SCHEMA, or pass the client id.');
+        }
+        const tenant = matches[0]?.tenant ?? schemas[0];
+        if (!tenant) throw new UserError('CLIENT_NOT_FOUND', `No signed-in client "${name}".`, 'See dementia clients list --hosted.');
+        const revoked = await clients.revoke(tenant, name);
+        if (flags.json) out.json({ removed: describeRemote(revoked) });
+        else out.line(`Revoked ${out.bold(revoked.name)} of ${revoked.tenant}: its tokens are refused from now on.`);
+        return;
+      }
+      default:
+        throw new UserError('UNKNOWN_COMMAND', `Unknown hosted clients action "${action ?? ''}".`, 'Use: dementia clients list --hosted | dementia clients remove NAME --hosted');
+    }
+  });
+}

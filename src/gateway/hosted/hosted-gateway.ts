@@ -1,0 +1,193 @@
+import { EventEmitter } from 'node:events';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type pg from 'pg';
+import { systemClock, type Clock } from '../clock.ts';
+import { UserError } from '../errors.ts';
+import { McpEndpoint } from '../http/mcp-endpoint.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { IdleSweeper } from '../sessions/idle-sweeper.ts';
+import { WorkSessionService } from '../sessions/work-session-service.ts';
+import { createPool } from '../sync/pg-connection.ts';
+import { allTools } from '../tools/index.ts';
+import { ToolDispatcher } from '../tools/dispatcher.ts';
+import type { HostedAuth, HostedAuthDeps } from './hosted-auth.ts';
+import { createHostedRequestHandler } from './hosted-http.ts';
+import type { HostedSettings } from './hosted-settings.ts';
+import { PgTenantMemory } from './pg-memory/pg-memory.ts';
+import { RemoteClientDirectory } from './remote-clients.ts';
+import { TenantDirectory } from './tenant-directory.ts';
+import { TenantMaintenance } from './tenant-maintenance.ts';
+
+export interface HostedGatewayOptions {
+  settings: HostedSettings;
+  /** How clients sign in (OAuth); injected so the composition stays in one place for both. */
+  createAuth: (deps: HostedAuthDeps) => Promise<HostedAuth>;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export type HostedGatewayEvents = { change: [reason: string] };
+
+/** Statement cap: a hosted call holds a pooled connection, and nobody waits for a stuck one for long. */
+const STATEMENT_TIMEOUT_MS = 15_000;
+
+/**
+ * The composition root of hosted mode (`dementia serve --hosted`): the same tool layer, MCP
+ * endpoint and work-session rules as the desktop gateway, over each tenant's Postgres schema (the
+ * only store), behind OAuth. Stateless apart from caches and open MCP transports, so several
+ * processes can serve the same tenants behind a load balancer.
+ */
+export class HostedGateway {
+  readonly settings: HostedSettings;
+  readonly events = new EventEmitter<HostedGatewayEvents>();
+  readonly tenants: TenantDirectory;
+  readonly clients: RemoteClientDirectory;
+  readonly endpoint: McpEndpoint;
+  readonly sweeper: IdleSweeper;
+  readonly workSessions: WorkSessionService;
+  readonly pool: pg.Pool;
+  private readonly memories = new Map<string, PgTenantMemory>();
+  private readonly maintenance: TenantMaintenance;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private auth: HostedAuth | undefined;
+  private http: HttpServer | undefined;
+  private boundPort = 0;
+
+  private constructor(options: HostedGatewayOptions) {
+    this.settings = options.settings;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? createLogger();
+    // The one pool of the process: every tenant, OAuth and the sweeper share its connections.
+    this.pool = createPool(this.settings.pg, { poolMax: this.settings.maxConnections, statementTimeoutMs: STATEMENT_TIMEOUT_MS, connectTimeoutMs: 5_000 }, this.logger);
+    this.tenants = new TenantDirectory(this.pool);
+    this.clients = new RemoteClientDirectory(this.pool);
+    this.workSessions = new WorkSessionService(this.settings.idleMinutes);
+    const changed = (reason: string) => this.events.emit('change', reason);
+    const dispatcher = new ToolDispatcher({
+      memoryOf: (caller) => this.memoryOf(caller.tenant),
+      workSessions: this.workSessions,
+      tools: allTools,
+      events: {
+        onCall: (tool) => changed(`tool:${tool}`),
+        onInternalError: (error, tool) =>
+          this.logger.error('tool failed', { tool, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+      },
+    });
+    this.endpoint = new McpEndpoint({ dispatcher, clock: this.clock, logger: this.logger });
+    this.maintenance = new TenantMaintenance(this.pool, this.clock);
+    this.sweeper = new IdleSweeper({
+      sweep: () => this.sweepAllTenants(),
+      idleMs: this.workSessions.idleMs,
+      onHandovers: (handovers) => {
+        this.logger.info('idle sessions finalized', { count: handovers.length });
+        changed('handovers');
+      },
+      onError: (error) => this.logger.error('idle sweep failed', { error: String(error) }),
+    });
+  }
+
+  static async start(options: HostedGatewayOptions): Promise<HostedGateway> {
+    const gateway = new HostedGateway(options);
+    try {
+      await gateway.tenants.prepare();
+      // Listening first: without DEMENTIA_PUBLIC_URL the public URL is the socket's (port 0 in tests).
+      await gateway.listen();
+      gateway.auth = await options.createAuth({
+        pool: gateway.pool,
+        publicUrl: gateway.publicUrl,
+        tenants: gateway.tenants,
+        clients: gateway.clients,
+        clock: gateway.clock,
+        logger: gateway.logger,
+      });
+    } catch (error) {
+      await gateway.stop().catch(() => undefined);
+      throw error;
+    }
+    await gateway.sweeper.start();
+    gateway.endpoint.startReaper();
+    return gateway;
+  }
+
+  /** The public origin: DEMENTIA_PUBLIC_URL, else the listening socket's address. */
+  get publicUrl(): URL {
+    if (this.settings.publicUrl) return this.settings.publicUrl;
+    const host = this.settings.host === '0.0.0.0' || this.settings.host === '::' ? '127.0.0.1' : this.settings.host;
+    return new URL(`http://${host.includes(':') ? `[${host}]` : host}:${this.boundPort}`);
+  }
+
+  /** The MCP URL clients are given: the public origin's /mcp. */
+  get mcpUrl(): string {
+    return new URL('/mcp', this.publicUrl).toString();
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** The memory of a tenant; a hosted caller always has one. */
+  memoryOf(tenant: string | undefined): PgTenantMemory {
+    if (!tenant) throw new Error('a hosted call reached the tool layer without a tenant');
+    let memory = this.memories.get(tenant);
+    if (!memory) {
+      memory = new PgTenantMemory(this.pool, tenant, this.clock);
+      this.memories.set(tenant, memory);
+    }
+    return memory;
+  }
+
+  /**
+   * Every tenant's idle sessions become handovers, without waiting for a client call; several
+   * processes may sweep at once (a session ends once: see WorkSessionService.finalize).
+   */
+  private async sweepAllTenants() {
+    const handovers = [];
+    for (const tenant of await this.tenants.list()) {
+      try {
+        handovers.push(...(await this.workSessions.sweep(this.memoryOf(tenant.schema))));
+        await this.maintenance.tidy(tenant.schema);
+      } catch (error) {
+        this.logger.error('sweep of a tenant failed', { tenant: tenant.schema, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return handovers;
+  }
+
+  async stop(): Promise<void> {
+    this.sweeper.stop();
+    await this.endpoint.closeAll();
+    const http = this.http;
+    if (http) {
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+    }
+    await this.auth?.close();
+    this.auth = undefined;
+    await this.pool.end();
+  }
+
+  private listen(): Promise<void> {
+    const http = createServer(createHostedRequestHandler({ endpoint: this.endpoint, auth: () => this.auth, logger: this.logger }));
+    http.keepAliveTimeout = 65_000;
+    this.http = http;
+    return new Promise((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => {
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new UserError('PORT_IN_USE', `Port ${this.settings.port} on ${this.settings.host} is already in use.`, 'Stop the other program, or choose another port with --port N or DEMENTIA_PORT.')
+            : error,
+        );
+      };
+      http.once('error', onError);
+      http.listen(this.settings.port, this.settings.host, () => {
+        http.off('error', onError);
+        this.boundPort = (http.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+}

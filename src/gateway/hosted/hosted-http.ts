@@ -1,0 +1,73 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { headerValue, sendJson } from '../http/http-utils.ts';
+import type { McpEndpoint } from '../http/mcp-endpoint.ts';
+import { readMcpRequest } from '../http/mcp-request.ts';
+import type { Logger } from '../logger.ts';
+import type { Caller } from '../tools/tool.ts';
+import { APP_VERSION } from '../version.ts';
+import type { HostedAuth } from './hosted-auth.ts';
+
+/** Request header a hosted client may send to tell its windows or repositories apart (as locally). */
+const INSTANCE_HEADER = 'x-dementia-instance';
+const MAX_INSTANCE_KEY = 256;
+
+export interface HostedHttpDeps {
+  endpoint: McpEndpoint;
+  /** Undefined while the process is still starting. */
+  auth: () => HostedAuth | undefined;
+  logger: Logger;
+}
+
+/**
+ * Routes a hosted server's requests: /mcp behind OAuth, the OAuth endpoints and sign-in page, a
+ * health check. Unlike local mode there is no Host/Origin allow-list (the server is public; a
+ * token is the only key) and no admin API or status page.
+ */
+export function createHostedRequestHandler(deps: HostedHttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(deps, req, res).catch((error: unknown) => {
+      deps.logger.error('request failed', { path: req.url?.split('?')[0], error: error instanceof Error ? error.message : String(error) });
+      if (!res.headersSent) sendJson(res, 500, { error: 'Internal error; see the server log.' });
+      else res.end();
+    });
+  };
+}
+
+async function handle(deps: HostedHttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://hosted.invalid');
+  if (url.pathname === '/healthz') {
+    sendJson(res, 200, { ok: true, app: 'dementia-companion', mode: 'hosted', version: APP_VERSION });
+    return;
+  }
+  const auth = deps.auth();
+  if (!auth) {
+    req.resume();
+    sendJson(res, 503, { error: 'The server is starting; try again in a moment.' }, { 'retry-after': '1' });
+    return;
+  }
+  if (url.pathname === '/mcp') return handleMcp(deps, auth, req, res);
+  if (await auth.handle(req, res, url)) return;
+  sendJson(res, 404, { error: `Not found: ${url.pathname}` });
+}
+
+async function handleMcp(deps: HostedHttpDeps, auth: HostedAuth, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const authenticated = await auth.authenticate(req);
+  if ('status' in authenticated) {
+    req.resume();
+    sendJson(res, authenticated.status, authenticated.body, authenticated.headers);
+    return;
+  }
+  const request = await readMcpRequest(req, res);
+  if (!request) return;
+  const instanceKey = decodeURIComponentSafe(headerValue(req, INSTANCE_HEADER) ?? '').trim().slice(0, MAX_INSTANCE_KEY);
+  const caller: Caller = { client: authenticated.client, instanceKey, tenant: authenticated.tenant };
+  await deps.endpoint.handle(req, res, caller, request.body);
+}
+
+function decodeURIComponentSafe(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

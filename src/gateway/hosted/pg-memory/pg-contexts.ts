@@ -1,0 +1,163 @@
+import type { Clock } from '../../clock.ts';
+import type { ContextRepository } from '../../memory/memory.ts';
+import { newId, sha256Hex } from '../../secrets.ts';
+import { assertArchivable, contextNotFound, restoreTargets, sameAsLatest, similarLabelPattern, versionNotFound } from '../../store/context-rules.ts';
+import type { Actor, ArchivedVersion, ContextVersion, LockResult, Priority, VersionSelector } from '../../store/contexts.ts';
+import { HOSTED_ORIGIN } from '../pg-transaction.ts';
+import { at, ms, type PgTx } from './pg-tx.ts';
+
+export interface ContextRow {
+  id: string;
+  project_name: string;
+  label: string;
+  version: number;
+  content: string;
+  priority: Priority;
+  tags: string[];
+  content_hash: string;
+  created_at: Date;
+  client_id: string | null;
+  session_id: string | null;
+}
+
+export const CONTEXT_COLUMNS = 'id, project_name, label, version, content, priority, tags, content_hash, created_at, client_id, session_id';
+
+export const toVersion = (row: ContextRow): ContextVersion => ({
+  id: row.id,
+  project: row.project_name,
+  label: row.label,
+  version: row.version,
+  content: row.content,
+  priority: row.priority,
+  tags: row.tags,
+  contentHash: row.content_hash,
+  createdAt: ms(row.created_at),
+  clientId: row.client_id,
+  sessionId: row.session_id,
+});
+
+/**
+ * Contexts of a tenant schema: every version is a row that never changes; a version is archived
+ * while `archived_contexts` holds its tombstone without `restored_at` (docs/postgres-schema.md).
+ */
+export class PgContexts implements ContextRepository {
+  private readonly tx: PgTx;
+  private readonly clock: Clock;
+
+  constructor(tx: PgTx, clock: Clock) {
+    this.tx = tx;
+    this.clock = clock;
+  }
+
+  async lock(project: string, label: string, content: string, priority: Priority, tags: string[], actor: Actor): Promise<LockResult> {
+    // Under the change lock from the first read: the version number must be the label's next one.
+    await this.tx.lockChanges();
+    const latest = await this.get(project, label);
+    const contentHash = sha256Hex(content);
+    if (latest && sameAsLatest(latest, contentHash, priority, tags)) return { context: latest, created: false, previousVersion: latest.version };
+    const { s } = this.tx;
+    const highest = await this.tx.row<{ v: number | null }>(`SELECT max(version) AS v FROM ${s}.contexts WHERE project_name = $1 AND label = $2`, [project, label]);
+    const version = (highest?.v ?? 0) + 1;
+    const context: ContextVersion = {
+      id: newId(),
+      project,
+      label,
+      version,
+      content,
+      priority,
+      tags,
+      contentHash,
+      createdAt: this.clock.now(),
+      clientId: actor.clientId,
+      sessionId: actor.sessionId,
+    };
+    await this.tx.rows(
+      `INSERT INTO ${s}.contexts (id, project_name, label, version, content, priority, tags, content_hash, created_at, client_id, session_id, origin, origin_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $4)`,
+      [context.id, project, label, version, content, priority, tags, contentHash, at(context.createdAt), actor.clientId, actor.sessionId, HOSTED_ORIGIN],
+    );
+    return { context, created: true, previousVersion: latest?.version ?? null };
+  }
+
+  async get(project: string, label: string, selector: VersionSelector = 'latest'): Promise<ContextVersion | undefined> {
+    const { s } = this.tx;
+    const row =
+      selector === 'latest'
+        ? await this.tx.row<ContextRow>(`SELECT ${CONTEXT_COLUMNS} FROM ${s}.live_contexts WHERE project_name = $1 AND label = $2 ORDER BY version DESC LIMIT 1`, [project, label])
+        : await this.tx.row<ContextRow>(`SELECT ${CONTEXT_COLUMNS} FROM ${s}.live_contexts WHERE project_name = $1 AND label = $2 AND version = $3`, [project, label, selector]);
+    return row ? toVersion(row) : undefined;
+  }
+
+  async require(project: string, label: string, selector: VersionSelector = 'latest'): Promise<ContextVersion> {
+    const found = await this.get(project, label, selector);
+    if (found) return found;
+    const versions = (await this.versions(project, label)).map((v) => v.version);
+    if (versions.length > 0) throw versionNotFound(project, label, selector, versions);
+    const similar = await this.tx.rows<{ label: string }>(
+      `SELECT DISTINCT label FROM ${this.tx.s}.live_contexts WHERE project_name = $1 AND label LIKE $2 ESCAPE '\\' ORDER BY label LIMIT 5`,
+      [project, similarLabelPattern(label)],
+    );
+    throw contextNotFound(project, label, similar.map((r) => r.label));
+  }
+
+  async versions(project: string, label: string): Promise<ContextVersion[]> {
+    const rows = await this.tx.rows<ContextRow>(
+      `SELECT ${CONTEXT_COLUMNS} FROM ${this.tx.s}.live_contexts WHERE project_name = $1 AND label = $2 ORDER BY version DESC`,
+      [project, label],
+    );
+    return rows.map(toVersion);
+  }
+
+  async latestOfProject(project: string): Promise<ContextVersion[]> {
+    const rows = await this.tx.rows<ContextRow>(
+      `SELECT DISTINCT ON (label) ${CONTEXT_COLUMNS} FROM ${this.tx.s}.live_contexts WHERE project_name = $1 ORDER BY label, version DESC`,
+      [project],
+    );
+    return rows.map(toVersion);
+  }
+
+  async versionCounts(project: string): Promise<Map<string, number>> {
+    const rows = await this.tx.rows<{ label: string; versions: number }>(
+      `SELECT label, count(*)::int AS versions FROM ${this.tx.s}.live_contexts WHERE project_name = $1 GROUP BY label`,
+      [project],
+    );
+    return new Map(rows.map((row) => [row.label, row.versions]));
+  }
+
+  async archivedVersions(project: string, label: string): Promise<ArchivedVersion[]> {
+    const { s } = this.tx;
+    const rows = await this.tx.rows<ContextRow & { archived_at: Date }>(
+      `SELECT ${CONTEXT_COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')}, a.archived_at
+       FROM ${s}.contexts c JOIN ${s}.archived_contexts a ON a.context_id = c.id AND a.restored_at IS NULL
+       WHERE c.project_name = $1 AND c.label = $2 ORDER BY c.version DESC`,
+      [project, label],
+    );
+    return rows.map((row) => ({ ...toVersion(row), archivedAt: ms(row.archived_at) }));
+  }
+
+  async archive(project: string, label: string, selector: VersionSelector | 'all', force: boolean, actor: Actor): Promise<ContextVersion[]> {
+    await this.tx.lockChanges();
+    const targets = selector === 'all' ? await this.versions(project, label) : [await this.require(project, label, selector)];
+    if (targets.length === 0) await this.require(project, label); // throws: says what exists
+    assertArchivable(label, targets, force);
+    await this.tx.rows(
+      `INSERT INTO ${this.tx.s}.archived_contexts (context_id, project_name, label, version, archived_at, archived_by_client, archived_in_session, origin)
+       SELECT id, project_name, label, version, $2, $3, $4, $5 FROM ${this.tx.s}.contexts WHERE id = ANY($1::uuid[])
+       ON CONFLICT (context_id) DO UPDATE SET archived_at = excluded.archived_at, archived_by_client = excluded.archived_by_client,
+         archived_in_session = excluded.archived_in_session, restored_at = NULL, origin = excluded.origin`,
+      [targets.map((t) => t.id), at(this.clock.now()), actor.clientId, actor.sessionId, HOSTED_ORIGIN],
+    );
+    return targets;
+  }
+
+  async restore(project: string, label: string, version: VersionSelector | 'all'): Promise<ArchivedVersion[]> {
+    await this.tx.lockChanges();
+    const targets = restoreTargets(project, label, await this.archivedVersions(project, label), version);
+    await this.tx.rows(`UPDATE ${this.tx.s}.archived_contexts SET restored_at = $2, origin = $3 WHERE context_id = ANY($1::uuid[])`, [
+      targets.map((t) => t.id),
+      at(this.clock.now()),
+      HOSTED_ORIGIN,
+    ]);
+    return targets;
+  }
+}

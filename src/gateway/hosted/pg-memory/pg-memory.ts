@@ -1,0 +1,93 @@
+import type pg from 'pg';
+import type { Clock } from '../../clock.ts';
+import type {
+  ActivityRepository,
+  ClientStateRepository,
+  ContextRepository,
+  HandoverRepository,
+  Memory,
+  NoteRepository,
+  ProjectRepository,
+  SearchRepository,
+  WorkSessionRepository,
+} from '../../memory/memory.ts';
+import { inTransaction } from '../pg-transaction.ts';
+import { PgContexts } from './pg-contexts.ts';
+import { PgProjects } from './pg-projects.ts';
+import { PgActivity, PgClientState, PgHandovers, PgNotes } from './pg-records.ts';
+import { PgSearch } from './pg-search.ts';
+import { PgSessions } from './pg-sessions.ts';
+import { PgTx } from './pg-tx.ts';
+
+/** The repositories of one open transaction on a tenant schema. */
+class PgTransactionMemory implements Memory {
+  readonly clock: Clock;
+  readonly projects: PgProjects;
+  readonly contexts: PgContexts;
+  readonly search: PgSearch;
+  readonly clientState: PgClientState;
+  readonly sessions: PgSessions;
+  readonly handovers: PgHandovers;
+  readonly notes: PgNotes;
+  readonly activity: PgActivity;
+
+  constructor(tx: PgTx, clock: Clock) {
+    this.clock = clock;
+    this.projects = new PgProjects(tx, clock);
+    this.contexts = new PgContexts(tx, clock);
+    this.search = new PgSearch(tx);
+    this.clientState = new PgClientState(tx, clock);
+    this.sessions = new PgSessions(tx, clock);
+    this.handovers = new PgHandovers(tx);
+    this.notes = new PgNotes(tx, clock);
+    this.activity = new PgActivity(tx);
+  }
+
+  /** Already in one: joins it. */
+  transaction<T>(work: (memory: Memory) => Promise<T>): Promise<T> {
+    return work(this);
+  }
+}
+
+type Repositories = Omit<Memory, 'clock' | 'transaction'>;
+
+/**
+ * A repository whose every method runs in a transaction of its own: what the memory offers outside
+ * a transaction (the sweeper's queries, for instance). Tool calls use `transaction` instead.
+ */
+function eachCallInTransaction<K extends keyof Repositories>(memory: Memory, name: K): Repositories[K] {
+  return new Proxy({} as Repositories[K], {
+    get: (_target, method: string) =>
+      (...args: unknown[]) =>
+        memory.transaction((tx) => (tx[name] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args)),
+  });
+}
+
+/**
+ * One tenant's memory on the hosted server: its schema in Postgres, the only store (an acknowledged
+ * write is committed there). Connections come from the process's one bounded pool, one per open
+ * transaction.
+ */
+export class PgTenantMemory implements Memory {
+  readonly clock: Clock;
+  readonly schema: string;
+  readonly projects: ProjectRepository = eachCallInTransaction(this, 'projects');
+  readonly contexts: ContextRepository = eachCallInTransaction(this, 'contexts');
+  readonly search: SearchRepository = eachCallInTransaction(this, 'search');
+  readonly clientState: ClientStateRepository = eachCallInTransaction(this, 'clientState');
+  readonly sessions: WorkSessionRepository = eachCallInTransaction(this, 'sessions');
+  readonly handovers: HandoverRepository = eachCallInTransaction(this, 'handovers');
+  readonly notes: NoteRepository = eachCallInTransaction(this, 'notes');
+  readonly activity: ActivityRepository = eachCallInTransaction(this, 'activity');
+  private readonly pool: pg.Pool;
+
+  constructor(pool: pg.Pool, schema: string, clock: Clock) {
+    this.pool = pool;
+    this.schema = schema;
+    this.clock = clock;
+  }
+
+  transaction<T>(work: (memory: Memory) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, (client) => work(new PgTransactionMemory(new PgTx(client, this.schema), this.clock)));
+  }
+}

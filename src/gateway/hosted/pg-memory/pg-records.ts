@@ -1,0 +1,230 @@
+import type { Clock } from '../../clock.ts';
+import type { ActivityRepository, ClientStateRepository, HandoverRepository, NoteRepository } from '../../memory/memory.ts';
+import { newId } from '../../secrets.ts';
+import type { ActivityEffects, ActivityEntry, NewActivity } from '../../store/activity.ts';
+import type { ClientRecord } from '../../store/clients.ts';
+import type { Handover, HandoverContent } from '../../store/handovers.ts';
+import type { Note, NoteKind } from '../../store/notes.ts';
+import { HOSTED_ORIGIN } from '../pg-transaction.ts';
+import { at, ms, type PgTx } from './pg-tx.ts';
+
+/** Writing last-seen on every call would be a synced write per call; once a minute is enough (as locally). */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+interface HandoverRow {
+  id: string;
+  project_name: string;
+  session_id: string;
+  client_id: string;
+  client_name: string;
+  started_at: Date;
+  ended_at: Date;
+  end_reason: string;
+  summary: string;
+  content: HandoverContent;
+  created_at: Date;
+}
+
+const HANDOVER_COLUMNS = 'id, project_name, session_id, client_id, client_name, started_at, ended_at, end_reason, summary, content, created_at';
+
+const toHandover = (row: HandoverRow): Handover => ({
+  id: row.id,
+  project: row.project_name,
+  sessionId: row.session_id,
+  clientId: row.client_id,
+  clientName: row.client_name,
+  startedAt: ms(row.started_at),
+  endedAt: ms(row.ended_at),
+  endReason: row.end_reason,
+  summary: row.summary,
+  content: row.content,
+  createdAt: ms(row.created_at),
+});
+
+/** Handovers: the one with the latest end of a project is what the next session reads, whoever wrote it. */
+export class PgHandovers implements HandoverRepository {
+  private readonly tx: PgTx;
+
+  constructor(tx: PgTx) {
+    this.tx = tx;
+  }
+
+  async insert(handover: Handover): Promise<void> {
+    await this.tx.lockChanges();
+    await this.tx.rows(
+      `INSERT INTO ${this.tx.s}.handovers (${HANDOVER_COLUMNS}, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        handover.id,
+        handover.project,
+        handover.sessionId,
+        handover.clientId,
+        handover.clientName,
+        at(handover.startedAt),
+        at(handover.endedAt),
+        handover.endReason,
+        handover.summary,
+        JSON.stringify(handover.content),
+        at(handover.createdAt),
+        HOSTED_ORIGIN,
+      ],
+    );
+  }
+
+  async latest(project: string): Promise<Handover | undefined> {
+    const row = await this.tx.row<HandoverRow>(
+      `SELECT ${HANDOVER_COLUMNS} FROM ${this.tx.s}.handovers WHERE project_name = $1 ORDER BY ended_at DESC, created_at DESC LIMIT 1`,
+      [project],
+    );
+    return row ? toHandover(row) : undefined;
+  }
+
+  async bySession(sessionId: string): Promise<Handover | undefined> {
+    const row = await this.tx.row<HandoverRow>(`SELECT ${HANDOVER_COLUMNS} FROM ${this.tx.s}.handovers WHERE session_id = $1`, [sessionId]);
+    return row ? toHandover(row) : undefined;
+  }
+
+  async count(project: string): Promise<number> {
+    return (await this.tx.row<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.tx.s}.handovers WHERE project_name = $1`, [project]))?.n ?? 0;
+  }
+}
+
+interface NoteRow {
+  id: string;
+  project_name: string;
+  session_id: string;
+  kind: NoteKind;
+  text: string;
+  created_at: Date;
+}
+
+const toNote = (row: NoteRow): Note => ({
+  id: row.id,
+  project: row.project_name,
+  sessionId: row.session_id,
+  kind: row.kind,
+  text: row.text,
+  createdAt: ms(row.created_at),
+});
+
+export class PgNotes implements NoteRepository {
+  private readonly tx: PgTx;
+  private readonly clock: Clock;
+
+  constructor(tx: PgTx, clock: Clock) {
+    this.tx = tx;
+    this.clock = clock;
+  }
+
+  async add(project: string, sessionId: string, kind: NoteKind, text: string): Promise<Note> {
+    await this.tx.lockChanges();
+    const note: Note = { id: newId(), project, sessionId, kind, text, createdAt: this.clock.now() };
+    await this.tx.rows(
+      `INSERT INTO ${this.tx.s}.notes (id, project_name, session_id, kind, text, created_at, origin) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [note.id, project, sessionId, kind, text, at(note.createdAt), HOSTED_ORIGIN],
+    );
+    return note;
+  }
+
+  async forSession(sessionId: string): Promise<Note[]> {
+    const rows = await this.tx.rows<NoteRow>(
+      `SELECT id, project_name, session_id, kind, text, created_at FROM ${this.tx.s}.notes WHERE session_id = $1 ORDER BY created_at`,
+      [sessionId],
+    );
+    return rows.map(toNote);
+  }
+
+  async recent(project: string, limit: number): Promise<Note[]> {
+    const rows = await this.tx.rows<NoteRow>(
+      `SELECT id, project_name, session_id, kind, text, created_at FROM ${this.tx.s}.notes WHERE project_name = $1 ORDER BY created_at DESC LIMIT $2`,
+      [project, limit],
+    );
+    return rows.map(toNote);
+  }
+}
+
+interface ActivityRow {
+  id: string;
+  at: Date;
+  client_id: string;
+  client_name: string | null;
+  project_name: string | null;
+  session_id: string | null;
+  tool: string;
+  ok: boolean;
+  summary: string;
+  detail: ActivityEffects | null;
+}
+
+/** The hosted server's call log (hosted-only table): what its handovers are written from. */
+export class PgActivity implements ActivityRepository {
+  private readonly tx: PgTx;
+
+  constructor(tx: PgTx) {
+    this.tx = tx;
+  }
+
+  async record(entry: NewActivity): Promise<void> {
+    const detail = entry.effects && Object.keys(entry.effects).length > 0 ? JSON.stringify(entry.effects) : null;
+    await this.tx.rows(
+      `INSERT INTO ${this.tx.s}.activity (at, client_id, project_name, session_id, tool, ok, summary, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [at(entry.at), entry.clientId, entry.project, entry.sessionId, entry.tool, entry.ok, entry.summary, detail],
+    );
+  }
+
+  async forSession(sessionId: string): Promise<ActivityEntry[]> {
+    const { s } = this.tx;
+    const rows = await this.tx.rows<ActivityRow>(
+      `SELECT a.id, a.at, a.client_id, c.name AS client_name, a.project_name, a.session_id, a.tool, a.ok, a.summary, a.detail
+       FROM ${s}.activity a LEFT JOIN ${s}.clients c ON c.id = a.client_id WHERE a.session_id = $1 ORDER BY a.id`,
+      [sessionId],
+    );
+    return rows.map((row) => ({
+      id: Number(row.id),
+      at: ms(row.at),
+      clientId: row.client_id,
+      clientName: row.client_name,
+      project: row.project_name,
+      sessionId: row.session_id,
+      tool: row.tool,
+      ok: row.ok,
+      summary: row.summary,
+      effects: row.detail ?? {},
+    }));
+  }
+}
+
+/** The active project of each remote client instance, and when a client was last seen. */
+export class PgClientState implements ClientStateRepository {
+  private readonly tx: PgTx;
+  private readonly clock: Clock;
+
+  constructor(tx: PgTx, clock: Clock) {
+    this.tx = tx;
+    this.clock = clock;
+  }
+
+  async activeProject(clientId: string, instanceKey: string): Promise<string | null> {
+    await this.tx.lockInstance(clientId, instanceKey);
+    const row = await this.tx.row<{ active_project: string | null }>(
+      `SELECT active_project FROM ${this.tx.s}.client_instances WHERE client_id = $1 AND instance_key = $2`,
+      [clientId, instanceKey],
+    );
+    return row?.active_project ?? null;
+  }
+
+  async setActiveProject(clientId: string, instanceKey: string, project: string | null): Promise<void> {
+    await this.tx.lockInstance(clientId, instanceKey);
+    await this.tx.rows(
+      `INSERT INTO ${this.tx.s}.client_instances (client_id, instance_key, active_project, updated_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (client_id, instance_key) DO UPDATE SET active_project = excluded.active_project, updated_at = excluded.updated_at`,
+      [clientId, instanceKey, project, at(this.clock.now())],
+    );
+  }
+
+  async markSeen(client: ClientRecord): Promise<void> {
+    const now = this.clock.now();
+    if (client.lastSeenAt !== null && now - client.lastSeenAt < LAST_SEEN_RESOLUTION_MS) return;
+    await this.tx.lockChanges();
+    await this.tx.rows(`UPDATE ${this.tx.s}.clients SET last_seen_at = $2 WHERE id = $1`, [client.id, at(now)]);
+  }
+}

@@ -1,0 +1,142 @@
+import type { Clock } from '../../clock.ts';
+import type { NewWorkSession, WorkSessionRepository } from '../../memory/memory.ts';
+import type { WorkSession } from '../../store/work-sessions.ts';
+import { HOSTED_ORIGIN } from '../pg-transaction.ts';
+import { at, ms, msOrNull, type PgTx } from './pg-tx.ts';
+
+/** How stale `work_sessions.last_activity_at` may get while a hosted session is open (desktops show it). */
+export const PUBLISH_INTERVAL_MS = 60_000;
+
+interface Row {
+  id: string;
+  client_id: string;
+  client_name: string;
+  instance_key: string;
+  project_name: string;
+  started_at: Date;
+  last_activity_at: Date;
+  call_count: number;
+  last_tool: string | null;
+  ended_at: Date | null;
+  end_reason: string | null;
+  handover_announced: boolean;
+}
+
+const toSession = (row: Row): WorkSession => ({
+  id: row.id,
+  clientId: row.client_id,
+  clientName: row.client_name,
+  instanceKey: row.instance_key,
+  project: row.project_name,
+  startedAt: ms(row.started_at),
+  lastActivityAt: ms(row.last_activity_at),
+  callCount: row.call_count,
+  lastTool: row.last_tool,
+  endedAt: msOrNull(row.ended_at),
+  endReason: row.end_reason,
+  handoverAnnounced: row.handover_announced,
+});
+
+/**
+ * Work sessions of the hosted server: the synced `work_sessions` row (written at the start, at the
+ * end, and at most once a minute between), plus `session_state` with what changes on every call.
+ * Only sessions with the hosted origin are continued or swept here; desktops finalize their own.
+ */
+export class PgSessions implements WorkSessionRepository {
+  private readonly tx: PgTx;
+  private readonly clock: Clock;
+
+  constructor(tx: PgTx, clock: Clock) {
+    this.tx = tx;
+    this.clock = clock;
+  }
+
+  private select(where: string, order = ''): string {
+    const { s } = this.tx;
+    return `SELECT ws.id, ws.client_id, ws.client_name, ws.instance_key, ws.project_name, ws.started_at,
+        coalesce(st.last_activity_at, ws.last_activity_at) AS last_activity_at, coalesce(st.call_count, ws.call_count) AS call_count,
+        coalesce(st.last_tool, ws.last_tool) AS last_tool, ws.ended_at, ws.end_reason, coalesce(st.handover_announced, false) AS handover_announced
+      FROM ${s}.work_sessions ws LEFT JOIN ${s}.session_state st ON st.session_id = ws.id WHERE ${where} ${order}`;
+  }
+
+  async findOpen(clientId: string, instanceKey: string, project: string): Promise<WorkSession | undefined> {
+    await this.tx.lockInstance(clientId, instanceKey);
+    const row = await this.tx.row<Row>(
+      this.select('ws.origin = $1 AND ws.client_id = $2 AND ws.instance_key = $3 AND ws.project_name = $4 AND ws.ended_at IS NULL'),
+      [HOSTED_ORIGIN, clientId, instanceKey, project],
+    );
+    return row ? toSession(row) : undefined;
+  }
+
+  async byId(id: string): Promise<WorkSession | undefined> {
+    const row = await this.tx.row<Row>(this.select('ws.id = $1'), [id]);
+    return row ? toSession(row) : undefined;
+  }
+
+  async insert(session: NewWorkSession): Promise<void> {
+    await this.tx.lockInstance(session.clientId, session.instanceKey);
+    await this.tx.lockChanges();
+    const { s } = this.tx;
+    await this.tx.rows(
+      `INSERT INTO ${s}.work_sessions (id, project_name, client_id, client_name, instance_key, started_at, last_activity_at, call_count, origin)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8)`,
+      [session.id, session.project, session.clientId, session.clientName, session.instanceKey, at(session.startedAt), at(session.lastActivityAt), HOSTED_ORIGIN],
+    );
+    await this.tx.rows(
+      `INSERT INTO ${s}.session_state (session_id, last_activity_at, call_count, published_at) VALUES ($1, $2, 0, $3)`,
+      [session.id, at(session.lastActivityAt), at(this.clock.now())],
+    );
+  }
+
+  /** Every call: the live state; the synced row when it is over a minute behind. */
+  async touch(id: string, atMs: number, tool: string): Promise<void> {
+    const { s } = this.tx;
+    const state = await this.tx.row<{ published_at: Date }>(
+      `UPDATE ${s}.session_state SET last_activity_at = $2, call_count = call_count + 1, last_tool = $3 WHERE session_id = $1 RETURNING published_at`,
+      [id, at(atMs), tool],
+    );
+    if (!state || atMs - ms(state.published_at) < PUBLISH_INTERVAL_MS) return;
+    await this.tx.lockChanges();
+    await this.tx.rows(
+      `UPDATE ${s}.work_sessions ws SET last_activity_at = st.last_activity_at, call_count = st.call_count, last_tool = st.last_tool
+       FROM ${s}.session_state st WHERE ws.id = $1 AND st.session_id = ws.id AND ws.ended_at IS NULL`,
+      [id],
+    );
+    await this.tx.rows(`UPDATE ${s}.session_state SET published_at = $2 WHERE session_id = $1`, [id, at(atMs)]);
+  }
+
+  /** Ends the session once, with its exact counts; false when it had already ended. */
+  async end(id: string, endedAt: number, reason: string): Promise<boolean> {
+    const { s } = this.tx;
+    const owner = await this.tx.row<{ client_id: string; instance_key: string }>(`SELECT client_id, instance_key FROM ${s}.work_sessions WHERE id = $1`, [id]);
+    if (!owner) return false;
+    await this.tx.lockInstance(owner.client_id, owner.instance_key);
+    await this.tx.lockChanges();
+    const ended = await this.tx.count(
+      `UPDATE ${s}.work_sessions ws SET ended_at = $2, end_reason = $3,
+         last_activity_at = coalesce(st.last_activity_at, ws.last_activity_at), call_count = coalesce(st.call_count, ws.call_count),
+         last_tool = coalesce(st.last_tool, ws.last_tool)
+       FROM (SELECT $1::uuid AS id) AS target LEFT JOIN ${s}.session_state st ON st.session_id = target.id
+       WHERE ws.id = target.id AND ws.ended_at IS NULL`,
+      [id, at(endedAt), reason],
+    );
+    return ended === 1;
+  }
+
+  async idleSince(cutoff: number): Promise<WorkSession[]> {
+    const rows = await this.tx.rows<Row>(
+      this.select('ws.origin = $1 AND ws.ended_at IS NULL AND coalesce(st.last_activity_at, ws.last_activity_at) <= $2', 'ORDER BY 7'),
+      [HOSTED_ORIGIN, at(cutoff)],
+    );
+    return rows.map(toSession);
+  }
+
+  async openOnProject(project: string): Promise<WorkSession[]> {
+    const rows = await this.tx.rows<Row>(this.select('ws.origin = $1 AND ws.project_name = $2 AND ws.ended_at IS NULL', 'ORDER BY 7 DESC'), [HOSTED_ORIGIN, project]);
+    return rows.map(toSession);
+  }
+
+  async markHandoverAnnounced(id: string): Promise<void> {
+    await this.tx.rows(`UPDATE ${this.tx.s}.session_state SET handover_announced = true WHERE session_id = $1 AND NOT handover_announced`, [id]);
+  }
+}

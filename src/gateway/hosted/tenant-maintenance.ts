@@ -1,0 +1,38 @@
+import type pg from 'pg';
+import type { Clock } from '../clock.ts';
+import { quoteIdent } from '../sync/remote-schema.ts';
+
+/** A month of call log is plenty for handovers and the feed, as on the desktop. */
+const ACTIVITY_RETENTION_MS = 30 * 24 * 60 * 60_000;
+/** Tidying a tenant more often than this would only cost queries. */
+const TIDY_INTERVAL_MS = 6 * 60 * 60_000;
+
+/**
+ * Keeps the hosted-only tables of each tenant from growing with time: the call log of ended
+ * sessions after a month, the live state of sessions that ended. Any process may do it.
+ */
+export class TenantMaintenance {
+  private readonly pool: pg.Pool;
+  private readonly clock: Clock;
+  private readonly lastTidied = new Map<string, number>();
+
+  constructor(pool: pg.Pool, clock: Clock) {
+    this.pool = pool;
+    this.clock = clock;
+  }
+
+  async tidy(schema: string): Promise<void> {
+    const now = this.clock.now();
+    if (now - (this.lastTidied.get(schema) ?? -Infinity) < TIDY_INTERVAL_MS) return;
+    this.lastTidied.set(schema, now);
+    const s = quoteIdent(schema);
+    await this.pool.query(
+      `DELETE FROM ${s}.activity a WHERE a.at < $1
+         AND (a.session_id IS NULL OR NOT EXISTS (SELECT 1 FROM ${s}.work_sessions ws WHERE ws.id = a.session_id AND ws.ended_at IS NULL))`,
+      [new Date(now - ACTIVITY_RETENTION_MS)],
+    );
+    await this.pool.query(
+      `DELETE FROM ${s}.session_state st WHERE NOT EXISTS (SELECT 1 FROM ${s}.work_sessions ws WHERE ws.id = st.session_id AND ws.ended_at IS NULL)`,
+    );
+  }
+}
