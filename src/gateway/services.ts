@@ -6,6 +6,7 @@ import { ContextStore } from './store/contexts.ts';
 import { HandoverStore } from './store/handovers.ts';
 import { NoteStore } from './store/notes.ts';
 import { ProjectStore } from './store/projects.ts';
+import { RemoteClientStore } from './store/remote-clients.ts';
 import { ContextSearch } from './store/search.ts';
 import { WorkSessionStore } from './store/work-sessions.ts';
 import { SqliteMemory } from './memory/sqlite-memory.ts';
@@ -28,6 +29,8 @@ export interface Services {
   readonly workSessions: WorkSessionService;
   /** These stores as the tool layer's Memory (what tools, work sessions and project resolution use). */
   readonly memory: SqliteMemory;
+  /** The tenant's hosted clients, pulled by sync. */
+  readonly remoteClients: RemoteClientStore;
   /** Local changes waiting for Postgres; every store write path appends to it. */
   readonly outbox: Outbox;
   readonly syncStatus: SyncStatusBoard;
@@ -55,6 +58,7 @@ export function createServices(db: Db, clock: Clock, idleMinutes: number): Servi
     ...stores,
     workSessions: new WorkSessionService(idleMinutes),
     memory: new SqliteMemory(stores),
+    remoteClients: new RemoteClientStore(db),
     outbox,
     syncStatus: new SyncStatusBoard(db, outbox),
   };

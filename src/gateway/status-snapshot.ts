@@ -24,10 +24,21 @@ export interface ClientStatus {
   }[];
 }
 
+/** A client of the hosted server (claude.ai, a remote Desktop), known through sync. */
+export interface RemoteClientStatus {
+  id: string;
+  name: string;
+  kind: string;
+  lastSeenAt: string | null;
+  sessions: { id: string; project: string; startedAt: string; lastActivityAt: string; callCount: number }[];
+}
+
 export interface StatusSnapshot {
   now: string;
   idleMinutes: number;
   clients: ClientStatus[];
+  /** The tenant's clients on the hosted server with their open work sessions (empty without sync). */
+  remoteClients: RemoteClientStatus[];
   projects: { name: string; contextCount: number; lastChangeAt: string | null }[];
   handovers: { id: string; project: string; client: string; endedAt: string; endReason: string; summary: string }[];
   activity: { at: string; client: string | null; project: string | null; tool: string; ok: boolean; summary: string }[];
@@ -65,6 +76,7 @@ export function statusSnapshot(services: Services, connections: ConnectionCounts
           minutesUntilHandover: Math.round(services.workSessions.minutesUntilHandover(session, now) * 10) / 10,
         })),
     })),
+    remoteClients: remoteClientsOf(services),
     projects: services.projects.list().map((p) => ({ name: p.name, contextCount: p.contextCount, lastChangeAt: iso(p.lastChangeAt) })),
     handovers: services.handovers.recent(10).map((h) => ({
       id: h.id,
@@ -84,4 +96,23 @@ export function statusSnapshot(services: Services, connections: ConnectionCounts
     })),
     sync: services.syncStatus.current(),
   };
+}
+
+function remoteClientsOf(services: Services): RemoteClientStatus[] {
+  const open = services.sessions.openElsewhere();
+  return services.remoteClients.active().map((client) => ({
+    id: client.id,
+    name: client.name,
+    kind: client.kind,
+    lastSeenAt: iso(client.lastSeenAt),
+    sessions: open
+      .filter((session) => session.clientId === client.id)
+      .map((session) => ({
+        id: session.id,
+        project: session.project,
+        startedAt: iso(session.startedAt)!,
+        lastActivityAt: iso(session.lastActivityAt)!,
+        callCount: session.callCount,
+      })),
+  }));
 }

@@ -1,4 +1,5 @@
-import { formatMinutes } from '../gateway/http/admin/client-activity.ts';
+import { ACTIVE_MINUTES, formatMinutes } from '../gateway/http/admin/client-activity.ts';
+import type { RemoteClientStatus } from '../gateway/status-snapshot.ts';
 import type { SyncSummary } from '../gateway/http/admin/sync-control.ts';
 import type { TrayClient, TrayState } from './tray-state.ts';
 
@@ -55,6 +56,18 @@ export function clientLine(client: TrayClient): string {
   return `${client.name} — ${project} · ${client.activityLabel}`;
 }
 
+/**
+ * "claude.ai · innkeeper · active": one line per open work session of a hosted client, or one saying
+ * it has none. The hosted server owns these clients; the desktop only shows them.
+ */
+export function remoteClientLines(client: RemoteClientStatus, now: string): string[] {
+  if (client.sessions.length === 0) return [`${client.name} · no open session`];
+  return client.sessions.map((session) => {
+    const idle = Math.max(0, Math.floor((Date.parse(now) - Date.parse(session.lastActivityAt)) / 60_000));
+    return `${client.name} · ${session.project} · ${idle < ACTIVE_MINUTES ? 'active' : `idle ${formatMinutes(idle)}`}`;
+  });
+}
+
 function clientSubmenu(client: TrayClient, projects: readonly string[]): TrayMenuItem[] {
   const items: TrayMenuItem[] = [];
   if (client.pinned) items.push(info(`client:${client.id}:pinned`, `Pinned to ${client.project} in its config`));
@@ -99,6 +112,12 @@ export function buildTrayMenu(state: TrayState): TrayMenuItem[] {
   } else {
     for (const client of state.clients) {
       menu.push({ type: 'submenu', id: `client:${client.id}`, label: clientLine(client), submenu: clientSubmenu(client, state.projects) });
+    }
+  }
+  if (state.remoteClients.length > 0) {
+    menu.push(SEPARATOR, info('remote-heading', 'On the hosted server'));
+    for (const client of state.remoteClients) {
+      remoteClientLines(client, state.now).forEach((line, index) => menu.push(info(`remote:${client.id}:${index}`, line)));
     }
   }
   menu.push(SEPARATOR);

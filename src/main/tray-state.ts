@@ -1,6 +1,7 @@
 import type { ClientActivity } from '../gateway/http/admin/client-activity.ts';
 import type { AdminStatus } from '../gateway/http/admin/status-view.ts';
 import type { SyncSummary } from '../gateway/http/admin/sync-control.ts';
+import type { RemoteClientStatus } from '../gateway/status-snapshot.ts';
 
 /** Everything the tray menu shows; built from the same status the status window renders. */
 export interface TrayState {
@@ -10,6 +11,8 @@ export interface TrayState {
   now: string;
   sync: SyncSummary;
   clients: TrayClient[];
+  /** The tenant's clients on the hosted server (claude.ai, ...), known through sync. */
+  remoteClients: RemoteClientStatus[];
   projects: string[];
   startAtLogin: boolean;
 }
@@ -43,6 +46,7 @@ export function trayStateFrom(status: AdminStatus, options: { startAtLogin: bool
       activity: client.activity,
       activityLabel: client.activityLabel,
     })),
+    remoteClients: status.remoteClients,
     projects: status.projects.map((project) => project.name),
     startAtLogin: options.startAtLogin,
   };

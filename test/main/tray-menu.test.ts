@@ -25,6 +25,7 @@ const state = (overrides: Partial<TrayState> = {}): TrayState => ({
   now: NOW,
   sync: NO_SYNC,
   clients: [],
+  remoteClients: [],
   projects: ['client-portal', 'linkedin'],
   startAtLogin: false,
   ...overrides,
@@ -41,6 +42,37 @@ function render(items: readonly TrayMenuItem[], indent = ''): string[] {
 }
 
 describe('tray menu as data', () => {
+  it('clients of the hosted server are listed after the local ones, one line per open work session', () => {
+    const menu = render(
+      buildTrayMenu(
+        state({
+          clients: [client({ id: 'c1', name: 'Claude Code', project: 'linkedin', activityLabel: 'active', openSessions: 1, activity: { kind: 'active', minutesUntilHandover: 119 } })],
+          remoteClients: [
+            {
+              id: 'r1',
+              name: 'claude.ai',
+              kind: 'other',
+              lastSeenAt: NOW,
+              sessions: [
+                { id: 's1', project: 'innkeeper', startedAt: '2026-01-05T09:00:00.000Z', lastActivityAt: '2026-01-05T09:59:30.000Z', callCount: 4 },
+                { id: 's2', project: 'linkedin', startedAt: '2026-01-05T09:00:00.000Z', lastActivityAt: '2026-01-05T09:20:00.000Z', callCount: 9 },
+              ],
+            },
+            { id: 'r2', name: 'Claude Desktop (remote)', kind: 'other', lastSeenAt: null, sessions: [] },
+          ],
+        }),
+      ),
+    );
+    const start = menu.indexOf('[On the hosted server]');
+    assert.ok(start > menu.indexOf('Claude Code — linkedin · active >'), menu.join('\n'));
+    assert.deepEqual(menu.slice(start, start + 4), [
+      '[On the hosted server]',
+      '[claude.ai · innkeeper · active]',
+      '[claude.ai · linkedin · idle 40 min]',
+      '[Claude Desktop (remote) · no open session]',
+    ]);
+  });
+
   it('no clients', () => {
     assert.deepEqual(render(buildTrayMenu(state())), [
       'Gateway 127.0.0.1:47821 (copy MCP URL)',

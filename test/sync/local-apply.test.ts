@@ -21,7 +21,7 @@ function machine(): { services: Services; apply: LocalApply; clock: ManualClock 
 }
 
 function changes(parts: Partial<PulledChanges>): PulledChanges {
-  return { cursor: '1', more: false, changes: 1, projects: [], contexts: [], tombstones: [], sessions: [], handovers: [], notes: [], conflicts: [], ...parts };
+  return { cursor: '1', more: false, changes: 1, projects: [], contexts: [], tombstones: [], sessions: [], handovers: [], notes: [], conflicts: [], remoteClients: [], ...parts };
 }
 
 function remoteContext(project: string, label: string, version: number, content: string, origin = OTHER_MACHINE): PulledContext {

@@ -8,6 +8,8 @@ import { createServices } from '../../src/gateway/services.ts';
 import { DATABASE_FILE, openDatabase } from '../../src/gateway/store/database.ts';
 import { tenantSchema } from '../../src/gateway/sync/sync-config.ts';
 import { SYNCED_TABLES } from '../../src/gateway/sync/remote-schema.ts';
+import { TenantDirectory } from '../../src/gateway/hosted/tenant-directory.ts';
+import { Pool as PgPool } from 'pg';
 import { connectClient, tempDir, textOf } from '../helpers/gateway-harness.ts';
 import { disposeSharedPostgres, FlakyLink, freePort, sharedPostgres, type SharedPostgres } from '../helpers/postgres.ts';
 import { assertOnline, settle, startMachine, type Machine } from './sync-harness.ts';
@@ -486,15 +488,25 @@ describe('sync: the Postgres side is usable by the hosted server', { timeout: 30
     } finally {
       await a.stop({ remove: true });
     }
+    // A schema the hosted server serves has its own tables too: register a second key there.
+    const hostedKey = newKey();
+    const pool = new PgPool({ connectionString: pg.url(database), max: 1 });
+    try {
+      const tenants = new TenantDirectory(pool);
+      await tenants.prepare();
+      await tenants.add({ apiKey: hostedKey });
+    } finally {
+      await pool.end();
+    }
     const doc = readFileSync(new URL('../../docs/postgres-schema.md', import.meta.url), 'utf8');
     const columns = await pg.query<{ table_name: string; column_name: string }>(
       database,
-      `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = $1 ORDER BY table_name, ordinal_position`,
-      [tenantSchema(apiKey)],
+      `SELECT DISTINCT table_name, column_name, ordinal_position FROM information_schema.columns WHERE table_schema IN ($1, $2) ORDER BY table_name, ordinal_position`,
+      [tenantSchema(apiKey), tenantSchema(hostedKey)],
     );
     const tables = new Set(columns.map((c) => c.table_name));
     for (const table of tables) assert.ok(doc.includes(`### \`${table}\``), `docs/postgres-schema.md has a section for ${table}`);
-    for (const table of [...SYNCED_TABLES, 'schema_migrations', 'live_contexts', 'latest_contexts']) assert.ok(tables.has(table), `${table} exists`);
+    for (const table of [...SYNCED_TABLES, 'schema_migrations', 'live_contexts', 'latest_contexts', 'client_instances', 'session_state', 'activity']) assert.ok(tables.has(table), `${table} exists`);
     for (const { table_name: table, column_name: column } of columns.filter((c) => !c.table_name.endsWith('_contexts') || c.table_name === 'archived_contexts')) {
       const section = doc.split(/^### /m).find((part) => part.startsWith(`\`${table}\``));
       assert.ok(section, `docs/postgres-schema.md has a section for ${table}`);

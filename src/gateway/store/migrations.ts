@@ -202,4 +202,20 @@ export const migrations: readonly Migration[] = [
       INSERT INTO sync_outbox (entity, op, row_id, created_at) SELECT 'note', 'upsert', id, created_at FROM notes ORDER BY created_at;
     `,
   },
+  {
+    version: 3,
+    name: 'remote clients of the hosted server',
+    sql: `
+      -- The tenant's clients on the hosted server (claude.ai, remote Desktops), pulled to be shown
+      -- next to the local ones. Read-only here: the hosted server owns them.
+      CREATE TABLE remote_clients (
+        id TEXT NOT NULL PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER,
+        revoked_at INTEGER
+      );
+    `,
+  },
 ];

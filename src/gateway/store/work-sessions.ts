@@ -47,6 +47,7 @@ export class WorkSessionStore {
       end: db.prepare('UPDATE work_sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL'),
       idle: db.prepare(`${SELECT} WHERE ended_at IS NULL AND origin IS NULL AND last_activity_at <= ? ORDER BY last_activity_at`),
       allOpen: db.prepare(`${SELECT} WHERE ended_at IS NULL AND origin IS NULL ORDER BY last_activity_at DESC`),
+      openElsewhere: db.prepare(`${SELECT} WHERE ended_at IS NULL AND origin IS NOT NULL ORDER BY last_activity_at DESC`),
       openOnProject: db.prepare(`${SELECT} WHERE ended_at IS NULL AND origin IS NULL AND project_name = ? ORDER BY last_activity_at DESC`),
       announced: db.prepare('UPDATE work_sessions SET handover_announced = 1 WHERE id = ?'),
     };
@@ -89,6 +90,11 @@ export class WorkSessionStore {
 
   allOpen(): WorkSession[] {
     return (this.stmts.allOpen.all() as Row[]).map(toSession);
+  }
+
+  /** Open sessions pulled from elsewhere (other machines, the hosted server), most recently active first. */
+  openElsewhere(): WorkSession[] {
+    return (this.stmts.openElsewhere.all() as Row[]).map(toSession);
   }
 
   openOnProject(project: string): WorkSession[] {

@@ -75,6 +75,7 @@ export class LocalApply {
       if (this.ensureProject(note.project)) this.stmts.insertNote.run(note);
     }
     for (const conflict of changes.conflicts) this.conflicts.add(conflict);
+    for (const client of changes.remoteClients) this.services.remoteClients.upsert(client);
     return found;
   }
 

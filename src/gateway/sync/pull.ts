@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import { quoteIdent, SYNCED_TABLES } from './remote-schema.ts';
+import type { RemoteClientRow } from '../store/remote-clients.ts';
 import type { ConflictRow, ContextRow, FromOrigin, HandoverRow, NoteRow, SessionRow } from './sync-rows.ts';
 
 export type PulledSession = SessionRow & FromOrigin;
@@ -38,6 +39,9 @@ export interface PulledTombstone {
 
 
 
+/** A client of the hosted server (the tenant's `clients` table). */
+export type PulledRemoteClient = RemoteClientRow;
+
 /** Changes after one cursor up to the next, in one consistent snapshot. */
 export interface PulledChanges {
   /** The cursor after this batch (a position in the server's change sequence). */
@@ -52,6 +56,7 @@ export interface PulledChanges {
   handovers: PulledHandover[];
   notes: PulledNote[];
   conflicts: PulledConflict[];
+  remoteClients: PulledRemoteClient[];
 }
 
 const ms = (column: string): string => `round(extract(epoch FROM ${column}) * 1000)::float8`;
@@ -73,7 +78,7 @@ export async function pullChanges(client: ClientBase, schema: string, origin: st
     );
     if (!bounds || bounds.upper === null) {
       await client.query('COMMIT');
-      return { cursor, more: false, changes: 0, projects: [], contexts: [], tombstones: [], sessions: [], handovers: [], notes: [], conflicts: [] };
+      return { cursor, more: false, changes: 0, projects: [], contexts: [], tombstones: [], sessions: [], handovers: [], notes: [], conflicts: [], remoteClients: [] };
     }
     const range = `seq > $1::bigint AND seq <= $2::bigint`;
     const args = [cursor, bounds.upper, origin];
@@ -121,8 +126,14 @@ export async function pullChanges(client: ClientBase, schema: string, origin: st
        FROM ${s}.conflicts WHERE ${range} ORDER BY seq`,
       args.slice(0, 2),
     );
+    const remoteClients = await q<PulledRemoteClient>(
+      `SELECT id, name, kind, ${ms('created_at')} AS "createdAt", ${ms('last_seen_at')} AS "lastSeenAt", ${ms('revoked_at')} AS "revokedAt"
+       FROM ${s}.clients WHERE ${range} ORDER BY seq`,
+      args.slice(0, 2),
+    );
     await client.query('COMMIT');
     return {
+      remoteClients,
       cursor: bounds.upper,
       more: bounds.n >= limit,
       changes: bounds.n,

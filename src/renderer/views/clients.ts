@@ -4,6 +4,7 @@ import { ago, clockTime, duration, kindLabel, plural } from '../format.js';
 import { icon, kindIcon } from '../icons.js';
 import { viewHeader, type View, type ViewContext } from '../view-context.js';
 import { emptyState } from './empty-state.js';
+import { remoteClientsSection } from './remote-clients.js';
 
 type Client = ViewContext['status']['clients'][number];
 type Session = Client['sessions'][number];
@@ -152,6 +153,7 @@ export const clientsView: View = {
           'Connect Claude Desktop, Claude Code, Cursor or VS Code, and they share one memory — each on its own project.',
           connect,
         ),
+        remoteClientsSection(ctx),
       );
     }
     return h(
@@ -159,6 +161,7 @@ export const clientsView: View = {
       { class: 'view' },
       viewHeader('Clients', 'Each client keeps its own project; a change applies to its next tool call.', connect),
       h('div', { class: 'stack' }, clients.map((client) => clientCard(ctx, client))),
+      remoteClientsSection(ctx),
     );
   },
 };
