@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { ManualClock } from '../../src/gateway/clock.ts';
 import { adminStatus } from '../../src/gateway/http/admin/status-view.ts';
-import { PgTenantMemory } from '../../src/gateway/hosted/pg-memory/pg-memory.ts';
-import { RemoteClientDirectory } from '../../src/gateway/hosted/remote-clients.ts';
-import { TenantDirectory } from '../../src/gateway/hosted/tenant-directory.ts';
-import { WorkSessionService } from '../../src/gateway/sessions/work-session-service.ts';
-import { ToolDispatcher } from '../../src/gateway/tools/dispatcher.ts';
-import { allTools } from '../../src/gateway/tools/index.ts';
-import type { Caller } from '../../src/gateway/tools/tool.ts';
 import { buildTrayMenu, type TrayMenuItem } from '../../src/main/tray-menu.ts';
 import { trayStateFrom } from '../../src/main/tray-state.ts';
 import { disposeSharedPostgres, sharedPostgres, type SharedPostgres } from '../helpers/postgres.ts';
 import { settle, startMachine, type Machine } from '../sync/sync-harness.ts';
-import { transcriptOf } from './tool-stacks.ts';
+import { hostedSide } from './hosted-side.ts';
 
 let server: SharedPostgres;
 let keys = 0;
@@ -24,30 +16,6 @@ before(async () => {
   server = await sharedPostgres();
 });
 after(() => disposeSharedPostgres());
-
-/** The hosted side of one tenant, in-process: the real tool layer over its Postgres schema. */
-async function hostedSide(url: string, apiKey: string, clock: ManualClock) {
-  const pool = new pg.Pool({ connectionString: url, max: 3 });
-  const tenants = new TenantDirectory(pool);
-  await tenants.prepare();
-  const { tenant } = await tenants.add({ apiKey, label: 'desktop and hosted' });
-  const caller: Caller = {
-    client: await new RemoteClientDirectory(pool).signIn(tenant.schema, { clientKey: 'https://claude.ai/oauth/mcp-oauth-client-metadata', name: 'claude.ai', kind: 'other', asNewClient: false }),
-    instanceKey: '',
-    tenant: tenant.schema,
-  };
-  const memory = new PgTenantMemory(pool, tenant.schema, clock);
-  const dispatcher = new ToolDispatcher({ memoryOf: () => memory, workSessions: new WorkSessionService(120), tools: allTools });
-  return {
-    caller,
-    async ok(tool: string, args: Record<string, unknown> = {}) {
-      const result = await dispatcher.call(tool, args, caller);
-      if (result.isError) throw new Error(`hosted ${tool} failed: ${transcriptOf(result)}`);
-      return transcriptOf(result);
-    },
-    close: () => pool.end(),
-  };
-}
 
 const labels = (items: readonly TrayMenuItem[]): string[] => items.flatMap((item) => (item.type === 'separator' ? [] : item.type === 'submenu' ? [item.label, ...labels(item.submenu)] : [item.label]));
 

@@ -19,7 +19,8 @@ function sessionLine(ctx: ViewContext, client: RemoteClient, session: RemoteClie
       'div',
       { class: 'session-main' },
       h('span', { class: 'chip', text: session.project }),
-      h('span', { class: 'muted', text: `${client.name} · ${session.project} · ${state} · since ${clockTime(session.startedAt, now)} · ${plural(session.callCount, 'call')}` }),
+      // No call count: the hosted server publishes it at most once a minute, so it lags.
+      h('span', { class: 'muted', text: `${client.name} · ${session.project} · ${state} · since ${clockTime(session.startedAt, now)}` }),
     ),
   );
 }
