@@ -35,8 +35,8 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
   let broken: Error | undefined;
   let committing = false;
   try {
-    await client.query('BEGIN');
-    await client.query(`SELECT set_config('dementia.origin', $1, true)`, [HOSTED_ORIGIN]);
+    // One round trip: the origin is a constant, so the statement needs no parameters.
+    await client.query(`BEGIN; SELECT set_config('dementia.origin', '${HOSTED_ORIGIN}', true)`);
     const result = await work(client);
     committing = true;
     await client.query('COMMIT');
