@@ -27,13 +27,20 @@ export type RunResult<T> =
  */
 export class CallRunner {
   readonly memoryOf: (caller: Caller) => Memory;
-  private readonly workSessions: WorkSessionService;
+  readonly workSessions: WorkSessionService;
   private readonly events: CallEvents;
 
   constructor(deps: { memoryOf: (caller: Caller) => Memory; workSessions: WorkSessionService; events?: CallEvents | undefined }) {
     this.memoryOf = deps.memoryOf;
     this.workSessions = deps.workSessions;
     this.events = deps.events ?? {};
+  }
+
+  /** Records a request that failed before it could run (a bad URI, a bad argument); returns the error to answer with. */
+  async fail(caller: Caller, operation: string, error: unknown): Promise<UserError> {
+    const userError = toUserError(error, operation, this.events);
+    await recordFailure(this.memoryOf(caller), this.workSessions, this.events, caller, operation, null, userError);
+    return userError;
   }
 
   async run<T>(
