@@ -9,19 +9,21 @@ import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchem
 import { RESUME_BUDGET_CHARS } from '../../src/gateway/prompts/resume-text.ts';
 import { connectClient, startTestGateway, textOf, type ConnectedClient, type TestGateway } from '../helpers/gateway-harness.ts';
 
-/** Collects notifications of one kind and lets the test wait for the next ones. */
-function collect(client: ConnectedClient['client'], schema: typeof ResourceListChangedNotificationSchema | typeof ResourceUpdatedNotificationSchema) {
-  const seen: { params?: Record<string, unknown> }[] = [];
+/** The resource notifications a client receives, in order ("list_changed", "updated <uri>"). */
+function notificationLog(client: ConnectedClient['client']) {
+  const entries: string[] = [];
   let wake: (() => void) | undefined;
-  client.setNotificationHandler(schema as typeof ResourceListChangedNotificationSchema, (notification) => {
-    seen.push(notification as { params?: Record<string, unknown> });
+  const push = (entry: string) => {
+    entries.push(entry);
     wake?.();
-  });
+  };
+  client.setNotificationHandler(ResourceListChangedNotificationSchema, () => push('list_changed'));
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => push(`updated ${notification.params.uri}`));
   return {
-    seen,
-    /** Resolves once `count` notifications have arrived in all. */
-    async until(count: number): Promise<void> {
-      while (seen.length < count) await new Promise<void>((resolve) => (wake = resolve));
+    entries,
+    /** Resolves once `entry` has arrived `times` times in all. */
+    async until(entry: string, times = 1): Promise<void> {
+      while (entries.filter((e) => e === entry).length < times) await new Promise<void>((resolve) => (wake = resolve));
     },
   };
 }
@@ -254,42 +256,40 @@ describe('prompts and resources over HTTP', () => {
     await c.close();
   });
 
-  it('notifies list_changed after a lock or unlock on the listed project, and resources/updated on a subscribed one', async () => {
+  it('notifies list_changed after a lock or unlock on the listed project, and resources/updated on a subscribed one', { timeout: 30_000 }, async () => {
     const watcher = gw.addClient('watcher');
     const w = await connectClient(gw.url, watcher.token);
     await w.call('select_project_for_session', { project_name: 'webshop' });
-    const listChanged = collect(w.client, ResourceListChangedNotificationSchema);
-    const updated = collect(w.client, ResourceUpdatedNotificationSchema);
+    const log = notificationLog(w.client);
     await w.client.listResources();
     await w.client.subscribeResource({ uri: 'dementia://projects/billing/contexts/tax/rates' });
 
+    // The GET stream keeps order, so a resources/updated works as a marker: whatever a change before
+    // it (wrongly) announced would be in the log ahead of it.
     const other = await connectClient(gw.url, gw.addClient('other writer').token);
-    // A change on an unrelated project first: if it were (wrongly) announced, it would arrive first.
     await gw.gateway.services.projects.create('unrelated');
     await other.call('lock_context', { project: 'unrelated', topic: 'x', content: 'not watched' });
-    await other.call('lock_context', { project: 'webshop', topic: 'checkout', content: 'Stripe', priority: 'important' });
-    await listChanged.until(1);
-    assert.equal(listChanged.seen.length, 1);
-    await other.call('unlock_context', { project: 'webshop', topic: 'checkout' });
-    await listChanged.until(2);
-    assert.equal(updated.seen.length, 0);
-
-    // Subscribed to a billing context: its update names the URI as subscribed, and billing's list changed too.
     await other.call('lock_context', { project: 'billing', topic: 'tax/rates', content: '19%' });
-    await updated.until(1);
-    assert.deepEqual(updated.seen[0]!.params, { uri: 'dementia://projects/billing/contexts/tax/rates' });
-    await listChanged.until(3);
-    await w.client.unsubscribeResource({ uri: 'dementia://projects/billing/contexts/tax%2Frates' });
+    await log.until('updated dementia://projects/billing/contexts/tax/rates');
+    await log.until('list_changed');
+    assert.deepEqual(log.entries, ['updated dementia://projects/billing/contexts/tax/rates', 'list_changed'], 'subscribed: the URI as subscribed, and the list');
 
+    await other.call('lock_context', { project: 'webshop', topic: 'checkout', content: 'Stripe', priority: 'important' });
+    await log.until('list_changed', 2);
+    await other.call('unlock_context', { project: 'webshop', topic: 'checkout' });
+    await log.until('list_changed', 3);
+
+    await w.client.unsubscribeResource({ uri: 'dementia://projects/billing/contexts/tax%2Frates' });
+    await w.client.subscribeResource({ uri: 'dementia://projects/billing/contexts/marker' });
     // Its own client moving to another project changes what resources/list returns.
     await w.call('select_project_for_session', { project_name: 'billing' });
-    await listChanged.until(4);
-    // Reads change nothing: no notification; the next one is the lock after it.
+    await log.until('list_changed', 4);
+    // A read announces nothing; the unsubscribed URI gets no update, only billing's list changes.
     await other.call('recall_context', { project: 'billing', topic: 'tax/rates' });
     await other.call('lock_context', { project: 'billing', topic: 'tax/rates', content: '19%, 7% reduced' });
-    await listChanged.until(5);
-    assert.equal(listChanged.seen.length, 5);
-    assert.equal(updated.seen.length, 1, 'unsubscribed: no more updates');
+    await other.call('lock_context', { project: 'billing', topic: 'marker', content: 'marker' });
+    await log.until('updated dementia://projects/billing/contexts/marker');
+    assert.deepEqual(log.entries.slice(5, 7), ['list_changed', 'updated dementia://projects/billing/contexts/marker']);
     // Ending the session (DELETE) stops its watching; so does reaping idle connections.
     const watching = gw.gateway.endpoint.watcherCount();
     await w.transport.terminateSession();
@@ -352,7 +352,7 @@ describe('prompts and resources over HTTP', () => {
     await modern.close();
   });
 
-  it('serves prompts, resources and list_changed to a session-less 2026-07-28 client, per caller', async () => {
+  it('serves prompts, resources and list_changed to a session-less 2026-07-28 client, per caller', { timeout: 30_000 }, async () => {
     const { token } = gw.addClient('modern watcher', { project: 'webshop' });
     const modern = new ModernClient({ name: 'modern', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
     await modern.connect(new ModernTransport(gw.url, { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
@@ -364,18 +364,21 @@ describe('prompts and resources over HTTP', () => {
     const read = await modern.readResource({ uri: 'dementia://projects/billing/contexts/tax%2Frates' });
     assert.match(resourceText(read), /7% reduced/);
 
-    const changes: string[] = [];
+    const entries: string[] = [];
     let wake: (() => void) | undefined;
-    modern.setNotificationHandler('notifications/resources/list_changed', () => {
-      changes.push('list_changed');
+    const push = (entry: string) => {
+      entries.push(entry);
       wake?.();
-    });
-    const subscription = await modern.listen({ resourcesListChanged: true });
+    };
+    modern.setNotificationHandler('notifications/resources/list_changed', () => push('list_changed'));
+    modern.setNotificationHandler('notifications/resources/updated', (notification) => push(`updated ${notification.params.uri}`));
+    const marker = 'dementia://projects/webshop/contexts/modern';
+    const subscription = await modern.listen({ resourcesListChanged: true, resourceSubscriptions: [marker] });
     const other = await connectClient(gw.url, gw.addClient('modern other').token);
     await other.call('lock_context', { project: 'billing', topic: 'not-watched', content: 'billing is not this client\'s project' });
     await other.call('lock_context', { project: 'webshop', topic: 'modern', content: 'seen by the listen stream' });
-    while (changes.length < 1) await new Promise<void>((resolve) => (wake = resolve));
-    assert.deepEqual(changes, ['list_changed']);
+    while (entries.length < 2) await new Promise<void>((resolve) => (wake = resolve));
+    assert.deepEqual(entries, [`updated ${marker}`, 'list_changed'], 'nothing for billing; the marker, then its project\'s list');
     await subscription.close();
     await other.close();
     await modern.close();

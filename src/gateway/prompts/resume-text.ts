@@ -47,12 +47,13 @@ const CLOSING =
   'Read a context in full with recall_context(topic="..."), find others with search_contexts(query="..."). Lock decisions and rules with ' +
   'lock_context, record todos with add_note(kind="todo"). When the work is done, call end_session with a summary and next steps.';
 
-/** Cuts text to at most `limit` characters at a line end where there is one, marking the cut. */
+/** Cuts text to at most `limit` characters, at a line end (else a word end) in its second half, marking the cut. */
 function cut(text: string, limit: number, marker: string): string {
   if (text.length <= limit) return text;
   const room = Math.max(0, limit - marker.length - 1);
   const lineEnd = text.lastIndexOf('\n', room);
-  const end = lineEnd > room / 2 ? lineEnd : room;
+  const wordEnd = text.lastIndexOf(' ', room);
+  const end = lineEnd > room / 2 ? lineEnd : wordEnd > room / 2 ? wordEnd : room;
   return `${text.slice(0, end).trimEnd()}\n${marker}`;
 }
 
@@ -78,11 +79,14 @@ function section(heading: string, lines: string[]): string[] {
   return lines.length > 0 ? [`${heading}\n${lines.join('\n')}`] : [];
 }
 
+/** Sections are joined by a blank line: the length of the joined text. */
+const joinedLength = (sections: string[]): number => sections.reduce((sum, s) => sum + s.length, 0) + 2 * Math.max(0, sections.length - 1);
+
 /**
  * The `resume` message, within `budget` characters. The order of claims on the budget: the opening
  * and closing lines; the handover up to 40%; the always_check rules, each whole or not at all
- * (never half a rule); the open todos; the important contexts in brief; then what is left goes back
- * to the handover. Whatever is left out is named, with the call that reads it.
+ * (never half a rule); the open todos; the important contexts in brief; then all that is left goes
+ * back to the handover. Whatever is left out is named, with the call that reads it.
  */
 export function composeResume(material: ResumeMaterial, budget = RESUME_BUDGET_CHARS): ResumeText {
   const { project } = material;
@@ -94,28 +98,25 @@ export function composeResume(material: ResumeMaterial, budget = RESUME_BUDGET_C
     : `## Last handover\nNone yet: no work session on "${project}" has ended so far.`;
   const noRules =
     material.rules.length === 0 ? 'None: this project has no always_check rules.' : 'None fit in this message: see "Not shown here".';
+  const ruleHeading = '## Rules to check before acting (always_check, in full)';
+  const todoHeading = '## Open todos';
+  const briefHeading = '## Important contexts, in brief';
 
-  // Sections are joined by a blank line (2 characters); a section's lines by one newline each.
-  const handoverFloor = Math.min(handoverFull.length, Math.floor(budget * HANDOVER_SHARE));
-  let room = budget - opening.length - (2 + CLOSING.length) - LEFT_OUT_RESERVE - (2 + handoverFloor);
+  // Phase 1: rules, todos and briefs fill what the opening, closing, the handover's share and the
+  // "not shown" reserve leave. A section costs its heading, a newline per line, and the blank line before it.
+  let room = budget - joinedLength([opening, CLOSING]) - LEFT_OUT_RESERVE - 2 - Math.min(handoverFull.length, Math.floor(budget * HANDOVER_SHARE));
+  room -= 2 + ruleHeading.length + 1 + noRules.length; // the rules section with no rule in it
+  const rules = fill(material.rules, (r) => `### ${contextHeading(r)}\n${r.content}`, room + 1 + noRules.length);
+  if (rules.taken.length > 0) room = rules.room;
   const take = <T>(heading: string, items: T[], render: (item: T) => string) => {
     const result = fill(items, render, room - (2 + heading.length));
     if (result.taken.length > 0) room = result.room;
     return result;
   };
-  const ruleHeading = '## Rules to check before acting (always_check, in full)';
-  room -= 2 + ruleHeading.length + 1 + noRules.length; // what the section costs when no rule fits
-  const rules = fill(material.rules, (r) => `### ${contextHeading(r)}\n${r.content}`, room + 1 + noRules.length);
-  if (rules.taken.length > 0) room = rules.room;
-  const todoHeading = '## Open todos';
   const todos = take(todoHeading, material.todos, (n) => `- ${preview(n.text.replace(/\s+/g, ' '), TODO_CHARS)} (${iso(n.createdAt).slice(0, 10)})`);
-  const briefHeading = '## Important contexts, in brief';
   const briefs = take(briefHeading, material.important, (c) => `- ${contextHeading(c)}: ${preview(c.content.replace(/\s+/g, ' '), BRIEF_CHARS)}`);
 
-  const handoverRoom = handoverFloor + Math.max(0, room);
-  const handoverText = cut(handoverFull, handoverRoom, '[… the handover goes on: see "Not shown here"]');
   const leftOut: string[] = [];
-  if (handoverText !== handoverFull) leftOut.push('- The rest of the handover: get_last_handover reads it whole.');
   if (rules.left.length > 0) {
     leftOut.push(
       `- ${rules.left.length} always_check rules: ${names(rules.left.map((r) => r.label))}. ` +
@@ -127,19 +128,24 @@ export function composeResume(material: ResumeMaterial, budget = RESUME_BUDGET_C
   if (material.referenceCount > 0) {
     leftOut.push(`- ${material.referenceCount} reference contexts: search_contexts(query="...") or explore_context_tree finds them.`);
   }
-
-  const text = [
-    opening,
-    handoverText,
+  const notShown = (lines: string[]) => (lines.length > 0 ? [cut(`## Not shown here\n${lines.join('\n')}`, LEFT_OUT_RESERVE - 2, '- …')] : []);
+  const body = [
     `${ruleHeading}\n${rules.taken.length > 0 ? rules.taken.map((t) => t.text).join('\n') : noRules}`,
     ...section(todoHeading, todos.taken.map((t) => t.text)),
     ...section(briefHeading, briefs.taken.map((t) => t.text)),
-    ...(leftOut.length > 0 ? [cut(`## Not shown here\n${leftOut.join('\n')}`, LEFT_OUT_RESERVE - 2, '- …')] : []),
-    CLOSING,
-  ].join('\n\n');
+  ];
+
+  // Phase 2: the handover gets everything the other sections did not use.
+  const assemble = (handover: string, lines: string[]) => [opening, handover, ...body, ...notShown(lines), CLOSING];
+  let sections = assemble(handoverFull, leftOut);
+  if (joinedLength(sections) > budget) {
+    const lines = ['- The rest of the handover: get_last_handover reads it whole.', ...leftOut];
+    const room = budget - joinedLength(assemble('', lines));
+    sections = assemble(cut(handoverFull, room, '[… the handover goes on: see "Not shown here"]'), lines);
+  }
   return {
-    // The arithmetic above keeps within the budget; this cut only guards against a mistake in it.
-    text: cut(text, budget, '[… cut at the size budget]'),
+    // The arithmetic keeps within the budget; this cut only guards against a mistake in it.
+    text: cut(sections.join('\n\n'), budget, '[… cut at the size budget]'),
     shown: [...rules.taken.map((t) => t.item), ...briefs.taken.map((t) => t.item)],
     handoverShown: material.handover !== undefined,
   };
