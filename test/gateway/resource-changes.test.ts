@@ -43,9 +43,9 @@ describe('resource change routing', () => {
   after(() => services.db.close());
   services.projects.create('shop');
   services.projects.create('blog');
-  const caller = (name: string, instanceKey = ''): Caller => ({ client: services.clients.add(name, 'other', null).client, instanceKey });
   // Tenants by client name prefix: "a:..." and "b:..." (hosted mode knows it from the OAuth grant).
-  const changes = new ResourceChanges({ memoryOf: () => services.memory, tenantOf: (c) => c.client.name.split(':')[0]! });
+  const caller = (name: string, instanceKey = ''): Caller => ({ client: services.clients.add(name, 'other', null).client, instanceKey, tenant: name.split(':')[0] });
+  const changes = new ResourceChanges({ memoryOf: () => services.memory });
   const lock = (who: Caller, project: string, label: string) =>
     changes.callCompleted({ caller: who, operation: 'lock_context', project, selected: false, effects: { locked: [{ label, version: 1, priority: 'reference' }] } });
 

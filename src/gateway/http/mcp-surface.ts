@@ -24,8 +24,6 @@ export interface McpSurface {
 export function createMcpSurface(deps: {
   /** The memory a caller works in: the local store, or its tenant's schema when hosted. */
   memoryOf: (caller: Caller) => Memory;
-  /** Which tenant a caller belongs to (one locally); only a tenant's own connections hear of its changes. */
-  tenantOf?: (caller: Caller) => string;
   workSessions: WorkSessionService;
   tools: readonly ToolDefinition[];
   events?: CallEvents;
@@ -33,7 +31,6 @@ export function createMcpSurface(deps: {
   const events = deps.events ?? {};
   const changes = new ResourceChanges({
     memoryOf: deps.memoryOf,
-    tenantOf: deps.tenantOf,
     onError: (error) => events.onInternalError?.(error, 'resource notifications'),
   });
   const withChanges: CallEvents = {

@@ -27,12 +27,10 @@ export interface ResourceWatcher {
 export class ResourceChanges {
   private readonly watchers = new Set<ResourceWatcher>();
   private readonly memoryOf: (caller: Caller) => Memory;
-  private readonly tenantOf: (caller: Caller) => string;
   private readonly onError: (error: unknown) => void;
 
-  constructor(deps: { memoryOf: (caller: Caller) => Memory; tenantOf?: (caller: Caller) => string; onError?: (error: unknown) => void }) {
+  constructor(deps: { memoryOf: (caller: Caller) => Memory; onError?: (error: unknown) => void }) {
     this.memoryOf = deps.memoryOf;
-    this.tenantOf = deps.tenantOf ?? (() => 'local');
     this.onError = deps.onError ?? (() => {});
   }
 
@@ -48,7 +46,7 @@ export class ResourceChanges {
 
   /** A committed call: its selection change and the resources it changed. Resolves when everyone was told. */
   callCompleted(outcome: CallOutcome): Promise<void> {
-    const tenant = this.tenantOf(outcome.caller);
+    const { tenant } = outcome.caller;
     if (outcome.selected) {
       const { client, instanceKey } = outcome.caller;
       for (const watcher of this.ofTenant(tenant)) {
@@ -63,12 +61,12 @@ export class ResourceChanges {
     return uris.size > 0 ? this.projectChanged(tenant, project, [...uris]) : Promise.resolve();
   }
 
-  /** Handovers written by the idle sweeper (no call to report them). */
-  async handoversWritten(handovers: Handover[], tenant = 'local'): Promise<void> {
+  /** Handovers written by the idle sweeper (no call to report them), in `tenant` (undefined: local). */
+  async handoversWritten(handovers: Handover[], tenant?: string): Promise<void> {
     for (const project of new Set(handovers.map((h) => h.project))) await this.projectChanged(tenant, project, [handoverUri(project)]);
   }
 
-  private async projectChanged(tenant: string, project: string, uris: string[]): Promise<void> {
+  private async projectChanged(tenant: string | undefined, project: string, uris: string[]): Promise<void> {
     await Promise.all(
       this.ofTenant(tenant).map(async (watcher) => {
         for (const uri of uris) if (watcher.subscribed(uri)) this.safely(() => watcher.updated(uri));
@@ -88,8 +86,9 @@ export class ResourceChanges {
     return (await this.memoryOf(caller).clientState.activeProject(caller.client.id, caller.instanceKey)) === project;
   }
 
-  private ofTenant(tenant: string): ResourceWatcher[] {
-    return [...this.watchers].filter((watcher) => this.tenantOf(watcher.caller) === tenant);
+  /** Watchers of the tenant (Caller.tenant: a hosted schema; undefined for the one local store). */
+  private ofTenant(tenant: string | undefined): ResourceWatcher[] {
+    return [...this.watchers].filter((watcher) => watcher.caller.tenant === tenant);
   }
 
   private safely(notify: () => void): void {
