@@ -1,5 +1,5 @@
 import type { ListResourcesResult, ReadResourceResult, Resource, ResourceTemplateType } from '@modelcontextprotocol/server';
-import { isUserError, UserError } from '../errors.ts';
+import { UserError } from '../errors.ts';
 import type { Memory } from '../memory/memory.ts';
 import type { CallRunner } from '../sessions/call-runner.ts';
 import { resolveProject, requireExistingProject } from '../sessions/project-resolver.ts';
@@ -125,7 +125,7 @@ export class ResourceService {
       const next = start + PAGE_SIZE < listed.resources.length ? String(start + PAGE_SIZE) : undefined;
       return { result: { resources: page, ...(next ? { nextCursor: next } : {}) }, project: listed.project };
     } catch (error) {
-      throw protocolErrorOf(isUserError(error) ? error : new UserError('INTERNAL_ERROR', 'Listing resources failed inside the gateway.', 'See the gateway log.'));
+      throw protocolErrorOf(this.runner.userError(error, 'resources/list'));
     }
   }
 
@@ -184,7 +184,7 @@ export class ResourceService {
       if (address.kind !== 'projects') await requireExistingProject(this.runner.memoryOf(caller), address.project);
       return address;
     } catch (error) {
-      throw protocolErrorOf(isUserError(error) ? error : new UserError('INTERNAL_ERROR', 'Subscribing failed inside the gateway.', 'See the gateway log.'), uri);
+      throw protocolErrorOf(this.runner.userError(error, 'resources/subscribe'), uri);
     }
   }
 

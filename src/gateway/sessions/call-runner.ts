@@ -36,6 +36,11 @@ export class CallRunner {
     this.events = deps.events ?? {};
   }
 
+  /** The error as the client sees it; an unexpected one is reported (logged) and becomes INTERNAL_ERROR. */
+  userError(error: unknown, operation: string): UserError {
+    return toUserError(error, operation, this.events);
+  }
+
   /** Records a request that failed before it could run (a bad URI, a bad argument); returns the error to answer with. */
   async fail(caller: Caller, operation: string, error: unknown): Promise<UserError> {
     const userError = toUserError(error, operation, this.events);
