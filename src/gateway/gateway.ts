@@ -7,6 +7,7 @@ import { UserError } from './errors.ts';
 import { AdminApi } from './http/admin-api.ts';
 import { createRequestHandler } from './http/http-server.ts';
 import { McpEndpoint } from './http/mcp-endpoint.ts';
+import { createMcpSurface } from './http/mcp-surface.ts';
 import { StaticFiles } from './http/static-files.ts';
 import { readOrCreateLocalSecret } from './local-secret.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -18,7 +19,6 @@ import { openDatabase, DATABASE_FILE } from './store/database.ts';
 import { resolveSyncConfig } from './sync/sync-config.ts';
 import { SyncWorker, type SyncTuning } from './sync/sync-worker.ts';
 import { allTools } from './tools/index.ts';
-import { ToolDispatcher } from './tools/dispatcher.ts';
 import { APP_VERSION } from './version.ts';
 
 const ACTIVITY_RETENTION_MS = 30 * 24 * 60 * 60_000;
@@ -76,7 +76,7 @@ export class Gateway {
       this.services.syncStatus.attach(() => sync.status());
     }
     const services = this.services;
-    const dispatcher = new ToolDispatcher({
+    const surface = createMcpSurface({
       memoryOf: () => services.memory,
       workSessions: services.workSessions,
       tools: allTools,
@@ -86,12 +86,13 @@ export class Gateway {
           this.logger.error('tool failed', { tool, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
       },
     });
-    this.endpoint = new McpEndpoint({ dispatcher, clock, logger: this.logger, onConnectionsChanged: () => changed('connections') });
+    this.endpoint = new McpEndpoint({ surface, clock, logger: this.logger, onConnectionsChanged: () => changed('connections') });
     this.sweeper = new IdleSweeper({
       sweep: () => services.workSessions.sweep(services.memory),
       idleMs: services.workSessions.idleMs,
       onHandovers: (handovers) => {
         this.logger.info('idle sessions finalized', { count: handovers.length });
+        void surface.changes.handoversWritten(handovers);
         changed('handovers');
       },
       onError: (error) => this.logger.error('idle sweep failed', { error: String(error) }),

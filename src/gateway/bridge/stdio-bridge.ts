@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { closeGatewaySockets, isUnreachable, sendToGateway, type GatewayReply } from './gateway-post.ts';
+import { NotificationStream } from './notification-stream.ts';
 import { messagesFromSse } from './sse.ts';
 
 export interface BridgeOptions {
@@ -13,6 +14,8 @@ export interface BridgeOptions {
   input?: Readable;
   output?: Writable;
   log: (line: string) => void;
+  /** Holds the session's GET stream open and relays what the gateway sends unasked (list_changed, ...). */
+  relayNotifications?: boolean;
   /** Injected in tests; real time otherwise. */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -54,12 +57,21 @@ export class StdioBridge {
   private initialize: Message | undefined;
   private reinitializing: Promise<void> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly notifications: NotificationStream | undefined;
 
   constructor(options: BridgeOptions) {
     this.options = options;
     this.output = options.output ?? process.stdout;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? defaultSleep;
+    this.notifications = options.relayNotifications
+      ? new NotificationStream({
+          mcpUrl: options.mcpUrl,
+          sessionHeaders: () => (this.sessionId ? this.requestHeaders() : undefined),
+          deliver: (message) => this.write(message as Message),
+          log: options.log,
+        })
+      : undefined;
   }
 
   /** Runs until stdin closes; then ends the gateway session politely. */
@@ -72,6 +84,7 @@ export class StdioBridge {
       void work.finally(() => this.inFlight.delete(work));
     }
     await Promise.all(this.inFlight);
+    await this.notifications?.stop();
     await this.endSession();
     closeGatewaySockets();
   }
@@ -93,6 +106,8 @@ export class StdioBridge {
       await this.reinitializing;
     }
     await this.forward(parsed, messages);
+    // The session is ready once the client said so: from now on the gateway may speak unasked.
+    if (this.sessionId && messages.some((m) => m.method === 'notifications/initialized')) this.notifications?.open();
   }
 
   private async forward(payload: unknown, messages: Message[], reinitialized = false): Promise<void> {
@@ -188,6 +203,7 @@ export class StdioBridge {
       if (typeof session === 'string') this.sessionId = session;
       await sendToGateway(this.options.mcpUrl(), 'POST', this.requestHeaders(), JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
       this.options.log('gateway session was re-initialized');
+      this.notifications?.open();
     })().finally(() => {
       this.reinitializing = undefined;
     });

@@ -44,5 +44,6 @@ export async function connectCommand(settings: Settings, out: Output, flags: Con
     headers: bridgeHeaders(settings, flags, process.cwd()),
     retryForMs: Number.isFinite(retrySeconds) && retrySeconds > 0 ? retrySeconds * 1000 : BRIDGE_RETRY_MS,
     log: (line) => out.error(`[dementia bridge] ${line}`),
+    relayNotifications: true,
   });
 }

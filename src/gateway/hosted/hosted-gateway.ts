@@ -5,12 +5,12 @@ import type pg from 'pg';
 import { systemClock, type Clock } from '../clock.ts';
 import { UserError } from '../errors.ts';
 import { McpEndpoint } from '../http/mcp-endpoint.ts';
+import { createMcpSurface, type McpSurface } from '../http/mcp-surface.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { IdleSweeper } from '../sessions/idle-sweeper.ts';
 import { WorkSessionService } from '../sessions/work-session-service.ts';
 import { createPool } from '../sync/pg-connection.ts';
 import { allTools } from '../tools/index.ts';
-import { ToolDispatcher } from '../tools/dispatcher.ts';
 import type { HostedAuth, HostedAuthDeps } from './hosted-auth.ts';
 import { createHostedRequestHandler } from './hosted-http.ts';
 import type { HostedSettings } from './hosted-settings.ts';
@@ -44,6 +44,7 @@ export class HostedGateway {
   readonly tenants: TenantDirectory;
   readonly clients: RemoteClientDirectory;
   readonly endpoint: McpEndpoint;
+  private readonly surface: McpSurface;
   readonly sweeper: IdleSweeper;
   readonly workSessions: WorkSessionService;
   readonly pool: pg.Pool;
@@ -65,7 +66,7 @@ export class HostedGateway {
     this.clients = new RemoteClientDirectory(this.pool);
     this.workSessions = new WorkSessionService(this.settings.idleMinutes);
     const changed = (reason: string) => this.events.emit('change', reason);
-    const dispatcher = new ToolDispatcher({
+    const surface = createMcpSurface({
       memoryOf: (caller) => this.memoryOf(caller.tenant),
       workSessions: this.workSessions,
       tools: allTools,
@@ -75,7 +76,8 @@ export class HostedGateway {
           this.logger.error('tool failed', { tool, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
       },
     });
-    this.endpoint = new McpEndpoint({ dispatcher, clock: this.clock, logger: this.logger });
+    this.surface = surface;
+    this.endpoint = new McpEndpoint({ surface, clock: this.clock, logger: this.logger });
     this.maintenance = new TenantMaintenance(this.pool, this.clock);
     this.sweeper = new IdleSweeper({
       sweep: () => this.sweepAllTenants(),
@@ -146,7 +148,9 @@ export class HostedGateway {
     const handovers = [];
     for (const tenant of await this.tenants.list()) {
       try {
-        handovers.push(...(await this.workSessions.sweep(this.memoryOf(tenant.schema))));
+        const written = await this.workSessions.sweep(this.memoryOf(tenant.schema));
+        handovers.push(...written);
+        void this.surface.changes.handoversWritten(written, tenant.schema);
         await this.maintenance.tidy(tenant.schema);
       } catch (error) {
         this.logger.error('sweep of a tenant failed', { tenant: tenant.schema, error: error instanceof Error ? error.message : String(error) });

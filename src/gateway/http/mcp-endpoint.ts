@@ -14,11 +14,12 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
-import type { ToolDispatcher } from '../tools/dispatcher.ts';
 import type { Caller } from '../tools/tool.ts';
+import { CallerEventBus } from './caller-event-bus.ts';
 import { MAX_BODY_BYTES } from './http-utils.ts';
 import { InitializeLimiter, type LimiterOptions } from './initialize-limiter.ts';
 import { createMcpServer } from './mcp-server-factory.ts';
+import type { McpSurface } from './mcp-surface.ts';
 
 /** One MCP transport session of a client (Mcp-Session-Id). Disposable: identity lives in the token. */
 export interface Connection {
@@ -94,7 +95,8 @@ export class McpEndpoint {
   private readonly reattaching = new Map<string, Promise<Connection>>();
   private readonly modern: McpHttpHandler;
   private readonly nodeHandler: NodeMcpRequestHandler;
-  private readonly dispatcher: ToolDispatcher;
+  private readonly surface: McpSurface;
+  private readonly bus: CallerEventBus;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly onConnectionsChanged: () => void;
@@ -103,7 +105,8 @@ export class McpEndpoint {
   private reaper: NodeJS.Timeout | undefined;
 
   constructor(deps: {
-    dispatcher: ToolDispatcher;
+    /** Tools, prompts and resources, and the change notifications of resources. */
+    surface: McpSurface;
     clock: Clock;
     logger: Logger;
     onConnectionsChanged?: () => void;
@@ -112,14 +115,16 @@ export class McpEndpoint {
     /** Connections without a request for this long are closed. */
     connectionIdleMs?: number;
   }) {
-    this.dispatcher = deps.dispatcher;
+    this.surface = deps.surface;
+    this.bus = new CallerEventBus(deps.surface.changes);
     this.clock = deps.clock;
     this.logger = deps.logger;
     this.onConnectionsChanged = deps.onConnectionsChanged ?? (() => {});
     this.limiter = new InitializeLimiter(deps.clock, deps.initializeLimit);
     this.idleMs = deps.connectionIdleMs ?? CONNECTION_IDLE_MS;
-    this.modern = createMcpHandler((ctx) => createMcpServer(this.dispatcher, callerOf(ctx.authInfo)), {
+    this.modern = createMcpHandler((ctx) => createMcpServer(this.surface, callerOf(ctx.authInfo)), {
       legacy: 'reject',
+      bus: this.bus,
       onerror: (error) => this.logger.warn('MCP request rejected', { error: error.message }),
     });
     this.nodeHandler = toNodeHandler(
@@ -142,6 +147,11 @@ export class McpEndpoint {
   /** What the endpoint holds in memory; tests check it returns to its idle size. */
   stats(): { connections: number; reattaching: number; limiterBuckets: number } {
     return { connections: this.connections.size, reattaching: this.reattaching.size, limiterBuckets: this.limiter.size };
+  }
+
+  /** Connections and listen streams told about resource changes; back to 0 when they have all closed. */
+  watcherCount(): number {
+    return this.surface.changes.size;
   }
 
   /**
@@ -175,7 +185,7 @@ export class McpEndpoint {
   private async route(request: Request, body: unknown, authInfo: AuthInfo | undefined): Promise<Response> {
     const caller = callerOf(authInfo);
     const options = { parsedBody: body, authInfo };
-    if (!(await isLegacyRequest(request, body))) return this.modern.fetch(request, options);
+    if (!(await isLegacyRequest(request, body))) return this.bus.within(caller, () => this.modern.fetch(request, options));
 
     const sessionId = request.headers.get('mcp-session-id');
     if (isInitialize(body)) {
@@ -225,7 +235,7 @@ export class McpEndpoint {
         this.onConnectionsChanged();
       },
     });
-    const server = createMcpServer(this.dispatcher, caller);
+    const server = createMcpServer(this.surface, caller, { connection: true });
     const connection: Connection = { id: '', caller, transport, server, createdAt: now, lastRequestAt: now, reattached: sessionId !== undefined };
     await server.connect(transport);
     return connection;

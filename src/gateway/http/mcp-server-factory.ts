@@ -1,7 +1,9 @@
 import { Server } from '@modelcontextprotocol/server';
-import type { ToolDispatcher } from '../tools/dispatcher.ts';
+import { canonicalUri } from '../resources/resource-uri.ts';
 import type { Caller } from '../tools/tool.ts';
 import { APP_VERSION } from '../version.ts';
+import type { McpSurface } from './mcp-surface.ts';
+import { ConnectionResources } from './resource-watchers.ts';
 
 /** Told to every model at initialize: how to use this memory well. */
 export const SERVER_INSTRUCTIONS = [
@@ -13,13 +15,52 @@ export const SERVER_INSTRUCTIONS = [
   'When the work is done, call end_session with a summary and next steps so the next session can continue.',
 ].join(' ');
 
-/** One MCP server instance serving one caller (a connection, or one request of the session-less revision). */
-export function createMcpServer(dispatcher: ToolDispatcher, caller: Caller): Server {
+/** The same for every protocol revision: initialize (2025) and server/discover (2026-07-28) both show it. */
+export const SERVER_CAPABILITIES = {
+  tools: { listChanged: false },
+  prompts: { listChanged: false },
+  resources: { subscribe: true, listChanged: true },
+};
+
+/**
+ * One MCP server instance serving one caller: a sessionful connection (`connection` set: it keeps
+ * what the client listed and subscribed to, and hears of changes until it closes), or one request of
+ * the session-less revision.
+ */
+export function createMcpServer(surface: McpSurface, caller: Caller, options: { connection?: boolean } = {}): Server {
   const server = new Server(
     { name: 'dementia-companion', title: 'Dementia Companion', version: APP_VERSION },
-    { capabilities: { tools: { listChanged: false } }, instructions: SERVER_INSTRUCTIONS },
+    { capabilities: SERVER_CAPABILITIES, instructions: SERVER_INSTRUCTIONS },
   );
-  server.setRequestHandler('tools/list', () => ({ tools: dispatcher.list() }));
-  server.setRequestHandler('tools/call', (request) => dispatcher.call(request.params.name, request.params.arguments, caller));
+  const watch = options.connection ? new ConnectionResources(caller, server) : undefined;
+  if (watch) {
+    const stop = surface.changes.add(watch);
+    const previous = server.onclose;
+    server.onclose = () => {
+      stop();
+      previous?.();
+    };
+  }
+  server.setRequestHandler('tools/list', () => ({ tools: surface.tools.list() }));
+  server.setRequestHandler('tools/call', (request) => surface.tools.call(request.params.name, request.params.arguments, caller));
+  server.setRequestHandler('prompts/list', () => ({ prompts: surface.prompts.list() }));
+  server.setRequestHandler('prompts/get', (request) => surface.prompts.get(caller, request.params.name, request.params.arguments));
+  server.setRequestHandler('resources/templates/list', () => ({ resourceTemplates: surface.resources.templates() }));
+  server.setRequestHandler('resources/list', async (request) => {
+    const { result, project } = await surface.resources.list(caller, request.params?.cursor);
+    if (watch) watch.listed = project;
+    return result;
+  });
+  server.setRequestHandler('resources/read', (request) => surface.resources.read(caller, request.params.uri));
+  server.setRequestHandler('resources/subscribe', async (request) => {
+    const address = await surface.resources.checkSubscribable(caller, request.params.uri);
+    watch?.subscribe(canonicalUri(address), request.params.uri);
+    return {};
+  });
+  server.setRequestHandler('resources/unsubscribe', async (request) => {
+    // No existence check: a subscription to a project deleted since must still be removable.
+    watch?.unsubscribe(canonicalUri(surface.resources.address(request.params.uri)));
+    return {};
+  });
   return server;
 }

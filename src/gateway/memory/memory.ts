@@ -78,7 +78,8 @@ export interface HandoverRepository {
 export interface NoteRepository {
   add(project: string, sessionId: string, kind: NoteKind, text: string): Awaitable<Note>;
   forSession(sessionId: string): Awaitable<Note[]>;
-  recent(project: string, limit: number): Awaitable<Note[]>;
+  /** The project's latest notes, newest first; only those of `kind` when given. */
+  recent(project: string, limit: number, kind?: NoteKind): Awaitable<Note[]>;
 }
 
 export interface ActivityRepository {

@@ -7,6 +7,8 @@ export interface ActivityEffects {
   restored?: { label: string; version: number }[];
   recalled?: { label: string; version: number }[];
   searched?: string[];
+  /** The handover this call wrote (end_session). */
+  handover?: { id: string };
 }
 
 export interface ActivityEntry {

@@ -34,6 +34,7 @@ export class NoteStore {
       ),
       forSession: db.prepare(`${SELECT} WHERE session_id = ? ORDER BY created_at`),
       recentOfProject: db.prepare(`${SELECT} WHERE project_name = ? ORDER BY created_at DESC LIMIT ?`),
+      recentOfKind: db.prepare(`${SELECT} WHERE project_name = ? AND kind = ? ORDER BY created_at DESC LIMIT ?`),
     };
   }
 
@@ -50,7 +51,8 @@ export class NoteStore {
     return this.stmts.forSession.all(sessionId) as Note[];
   }
 
-  recent(project: string, limit: number): Note[] {
-    return this.stmts.recentOfProject.all(project, limit) as Note[];
+  recent(project: string, limit: number, kind?: NoteKind): Note[] {
+    const rows = kind === undefined ? this.stmts.recentOfProject.all(project, limit) : this.stmts.recentOfKind.all(project, kind, limit);
+    return rows as Note[];
   }
 }

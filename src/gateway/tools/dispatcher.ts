@@ -1,11 +1,13 @@
 import { ProtocolError, ProtocolErrorCode, type CallToolResult, type Tool } from '@modelcontextprotocol/server';
-import { isUserError, UserError } from '../errors.ts';
+import { UserError } from '../errors.ts';
 import type { Memory } from '../memory/memory.ts';
 import { resolveProject, type ResolvedProject } from '../sessions/project-resolver.ts';
+import { enterWorkSession, recordFailure, recordSuccess, toUserError, type CallEvents } from '../sessions/recorded-call.ts';
 import type { WorkSessionService } from '../sessions/work-session-service.ts';
 import type { Handover } from '../store/handovers.ts';
 import type { WorkSession } from '../store/work-sessions.ts';
 import { jsonSchemaOf, parseArgs, type Shape, type StringSpec } from './args.ts';
+import { projectListing } from './format.ts';
 import type { Caller, ToolDefinition, ToolOutput } from './tool.ts';
 
 /** The optional `project` argument every memory tool takes. */
@@ -17,11 +19,7 @@ export const PROJECT_ARG: StringSpec = {
   maxLength: 64,
 };
 
-export interface DispatcherEvents {
-  /** Called after every tool call that changed or read state, for live status updates. */
-  onCall?: (tool: string, caller: Caller, ok: boolean) => void;
-  onInternalError?: (error: unknown, tool: string) => void;
-}
+export type DispatcherEvents = CallEvents;
 
 const shortId = (id: string): string => id.slice(0, 8);
 
@@ -85,41 +83,20 @@ export class ToolDispatcher {
       const result = await memory.transaction(async (tx) => {
         resolved = await resolveProject(tx, caller, explicit);
         if (!resolved && definition.project === 'required') return undefined;
-        const project = resolved;
-        let session: WorkSession | null = null;
-        let started = false;
-        if (project) {
-          const touch = await this.workSessions.touch(tx, caller.client, caller.instanceKey, project.name, name);
-          session = touch.session;
-          started = touch.started;
-          if (project.source === 'argument') {
-            await tx.clientState.setActiveProject(caller.client.id, caller.instanceKey, project.name);
-          }
-        }
+        const scope = await enterWorkSession(tx, this.workSessions, caller, resolved, name, { select: true });
+        const { project, session, started } = scope;
         const output = await definition.run({ args, caller, project: project?.name ?? null, session, memory: tx, workSessions: this.workSessions });
-        await tx.activity.record({
-          at: tx.clock.now(),
-          clientId: caller.client.id,
-          project: project?.name ?? null,
-          sessionId: session?.id ?? null,
-          tool: name,
-          ok: true,
-          summary: output.summary,
-          effects: output.effects,
-        });
-        await tx.clientState.markSeen(caller.client);
+        await recordSuccess(tx, caller, scope, name, output);
         const waiting = session && name !== 'get_last_handover' ? await this.handoverToAnnounce(tx, session) : undefined;
         if (session && !session.handoverAnnounced) await tx.sessions.markHandoverAnnounced(session.id);
-        return this.success(output, project, session, started, waiting);
+        return { answer: this.success(output, project, session, started, waiting), outcome: { caller, operation: name, project: project?.name ?? null, selected: scope.selected, effects: output.effects ?? {} } };
       });
       if (!result) return await this.selectionRequired(memory, name, caller);
       this.events.onCall?.(name, caller, true);
-      return result;
+      this.events.onOutcome?.(result.outcome);
+      return result.answer;
     } catch (error) {
-      const userError = isUserError(error)
-        ? error
-        : new UserError('INTERNAL_ERROR', `${name} failed inside the gateway; nothing was changed.`, 'Try again; if it keeps failing, see the gateway log.');
-      if (!isUserError(error)) this.events.onInternalError?.(error, name);
+      const userError = toUserError(error, name, this.events);
       const project = resolved as ResolvedProject | null;
       const sessionId = await this.recordFailure(memory, name, caller, project?.name ?? null, userError);
       return this.failure(userError, project, sessionId);
@@ -175,7 +152,7 @@ export class ToolDispatcher {
   /** Invariant 1: no project means a clear, normal tool result listing the projects, never a guess. */
   private async selectionRequired(memory: Memory, tool: string, caller: Caller): Promise<CallToolResult> {
     const projects = await memory.projects.list();
-    const listing = projects.length > 0 ? projects.map((p) => `- ${p.name} (${p.contextCount} contexts)`).join('\n') : '(no projects yet)';
+    const listing = projectListing(projects);
     await this.recordFailure(memory, tool, caller, null, new UserError('PROJECT_SELECTION_REQUIRED', 'no project selected'));
     return {
       isError: true,
@@ -199,31 +176,7 @@ export class ToolDispatcher {
     };
   }
 
-  /**
-   * Logs a failed call. The call's own transaction was rolled back (nothing half-written), but a
-   * failed call on a project is still work on it: it touches the work session, so the result can
-   * name the session too. Returns that session's id.
-   */
-  private async recordFailure(memory: Memory, tool: string, caller: Caller, project: string | null, error: UserError): Promise<string | null> {
-    try {
-      const sessionId = await memory.transaction(async (tx) => {
-        const session = project ? (await this.workSessions.touch(tx, caller.client, caller.instanceKey, project, tool)).session : null;
-        await tx.activity.record({
-          at: tx.clock.now(),
-          clientId: caller.client.id,
-          project,
-          sessionId: session?.id ?? null,
-          tool,
-          ok: false,
-          summary: `${error.code}: ${error.message}`.slice(0, 300),
-        });
-        return session?.id ?? null;
-      });
-      this.events.onCall?.(tool, caller, false);
-      return sessionId;
-    } catch (logError) {
-      this.events.onInternalError?.(logError, tool);
-      return null;
-    }
+  private recordFailure(memory: Memory, tool: string, caller: Caller, project: string | null, error: UserError): Promise<string | null> {
+    return recordFailure(memory, this.workSessions, this.events, caller, tool, project, error);
   }
 }

@@ -1,4 +1,5 @@
 import type { ContextVersion } from '../store/contexts.ts';
+import type { ProjectSummary } from '../store/projects.ts';
 
 /** Shared text shapes of tool results, so every tool presents the same things the same way. */
 
@@ -37,4 +38,9 @@ export function contextData(context: ContextVersion, withContent: boolean): Reco
     length: context.content.length,
     ...(withContent ? { content: context.content } : {}),
   };
+}
+
+/** The projects to choose from, one a line (what a caller without a project is shown). */
+export function projectListing(projects: Pick<ProjectSummary, 'name' | 'contextCount'>[]): string {
+  return projects.length > 0 ? projects.map((p) => `- ${p.name} (${p.contextCount} contexts)`).join('\n') : '(no projects yet)';
 }

@@ -75,6 +75,7 @@ export const endSession = defineTool({
       text: `Ended the work session and wrote its handover. The next call starts a new session.\n\n${handover.summary}`,
       data: { handover: { id: handover.id, endedAt: iso(handover.endedAt), summary: handover.summary } },
       summary: 'ended the session',
+      effects: { handover: { id: handover.id } },
     };
   },
 });

@@ -133,10 +133,11 @@ export class PgNotes implements NoteRepository {
     return rows.map(toNote);
   }
 
-  async recent(project: string, limit: number): Promise<Note[]> {
+  async recent(project: string, limit: number, kind?: NoteKind): Promise<Note[]> {
     const rows = await this.tx.rows<NoteRow>(
-      `SELECT id, project_name, session_id, kind, text, created_at FROM ${this.tx.s}.notes WHERE project_name = $1 ORDER BY created_at DESC LIMIT $2`,
-      [project, limit],
+      `SELECT id, project_name, session_id, kind, text, created_at FROM ${this.tx.s}.notes
+       WHERE project_name = $1 AND ($3::text IS NULL OR kind = $3) ORDER BY created_at DESC LIMIT $2`,
+      [project, limit, kind ?? null],
     );
     return rows.map(toNote);
   }

@@ -1,0 +1,50 @@
+import type { Memory } from '../memory/memory.ts';
+import { PromptService } from '../prompts/prompt-service.ts';
+import { ResourceChanges } from '../resources/resource-changes.ts';
+import { ResourceService } from '../resources/resource-service.ts';
+import { CallRunner } from '../sessions/call-runner.ts';
+import type { CallEvents } from '../sessions/recorded-call.ts';
+import type { WorkSessionService } from '../sessions/work-session-service.ts';
+import { ToolDispatcher } from '../tools/dispatcher.ts';
+import type { Caller, ToolDefinition } from '../tools/tool.ts';
+
+/** What the gateway serves over MCP: tools, prompts and resources, and who to tell when resources change. */
+export interface McpSurface {
+  tools: ToolDispatcher;
+  prompts: PromptService;
+  resources: ResourceService;
+  changes: ResourceChanges;
+}
+
+/**
+ * Builds the MCP surface over a caller's memory, the same way in local and hosted mode: tools,
+ * prompts and resources share the call recording (work sessions, activity), and every committed
+ * change reaches the open connections of the same tenant.
+ */
+export function createMcpSurface(deps: {
+  /** The memory a caller works in: the local store, or its tenant's schema when hosted. */
+  memoryOf: (caller: Caller) => Memory;
+  workSessions: WorkSessionService;
+  tools: readonly ToolDefinition[];
+  events?: CallEvents;
+}): McpSurface {
+  const events = deps.events ?? {};
+  const changes = new ResourceChanges({
+    memoryOf: deps.memoryOf,
+    onError: (error) => events.onInternalError?.(error, 'resource notifications'),
+  });
+  const withChanges: CallEvents = {
+    ...events,
+    onOutcome: (outcome) => {
+      events.onOutcome?.(outcome);
+      void changes.callCompleted(outcome);
+    },
+  };
+  const runner = new CallRunner({ memoryOf: deps.memoryOf, workSessions: deps.workSessions, events: withChanges });
+  return {
+    tools: new ToolDispatcher({ memoryOf: deps.memoryOf, workSessions: deps.workSessions, tools: deps.tools, events: withChanges }),
+    prompts: new PromptService({ runner }),
+    resources: new ResourceService(runner),
+    changes,
+  };
+}

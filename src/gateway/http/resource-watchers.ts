@@ -1,0 +1,76 @@
+import type { Server, ServerEvent } from '@modelcontextprotocol/server';
+import type { ResourceWatcher } from '../resources/resource-changes.ts';
+import { projectOfUri } from '../resources/resource-uri.ts';
+import type { Caller } from '../tools/tool.ts';
+
+/**
+ * A sessionful (2025) connection: remembers the project whose resources it last listed and the URIs
+ * it subscribed to, and notifies through its server (the client's GET stream carries them).
+ */
+export class ConnectionResources implements ResourceWatcher {
+  readonly caller: Caller;
+  private readonly server: Server;
+  /** The project of the last resources/list (null: none was selected). */
+  listed: string | null = null;
+  /** Canonical URI -> the URI as the client subscribed to it (updates name it the client's way). */
+  private readonly subscriptions = new Map<string, string>();
+
+  constructor(caller: Caller, server: Server) {
+    this.caller = caller;
+    this.server = server;
+  }
+
+  subscribe(canonical: string, asSent: string): void {
+    this.subscriptions.set(canonical, asSent);
+  }
+
+  unsubscribe(canonical: string): void {
+    this.subscriptions.delete(canonical);
+  }
+
+  watches(project: string): boolean {
+    return this.listed === project || [...this.subscriptions.keys()].some((uri) => projectOfUri(uri) === project);
+  }
+
+  subscribed(uri: string): boolean {
+    return this.subscriptions.has(uri);
+  }
+
+  listChanged(): void {
+    void this.server.sendResourceListChanged().catch(() => {});
+  }
+
+  updated(uri: string): void {
+    void this.server.sendResourceUpdated({ uri: this.subscriptions.get(uri) ?? uri }).catch(() => {});
+  }
+}
+
+/**
+ * A 2026-07-28 `subscriptions/listen` stream: the SDK applies the stream's own filter (which kinds,
+ * which URIs), so it is offered every change of its client's project and every URI update.
+ */
+export class ListenStreamResources implements ResourceWatcher {
+  readonly caller: Caller;
+  private readonly deliver: (event: ServerEvent) => void;
+
+  constructor(caller: Caller, deliver: (event: ServerEvent) => void) {
+    this.caller = caller;
+    this.deliver = deliver;
+  }
+
+  watches(): boolean {
+    return false;
+  }
+
+  subscribed(): boolean {
+    return true;
+  }
+
+  listChanged(): void {
+    this.deliver({ kind: 'resources_list_changed' });
+  }
+
+  updated(uri: string): void {
+    this.deliver({ kind: 'resource_updated', uri });
+  }
+}

@@ -1,0 +1,127 @@
+import { isUserError, UserError } from '../errors.ts';
+import type { Memory } from '../memory/memory.ts';
+import type { ActivityEffects } from '../store/activity.ts';
+import type { WorkSession } from '../store/work-sessions.ts';
+import type { Caller } from '../tools/tool.ts';
+import type { ResolvedProject } from './project-resolver.ts';
+import type { WorkSessionService } from './work-session-service.ts';
+
+/**
+ * What every recorded call does around its own work, whatever asked for it (a tool call, a prompt,
+ * a resource read): it touches the work session of (client, instance, project), and leaves an
+ * activity entry whose effects feed the handover. One place, so all of them count the same way.
+ */
+
+/** The work session a call runs in, opened inside the call's transaction. */
+export interface CallScope {
+  project: ResolvedProject | null;
+  session: WorkSession | null;
+  /** True when this call started the session. */
+  started: boolean;
+  /** True when this call moved the client instance's active project to `project`. */
+  selected: boolean;
+}
+
+/** What a call leaves in the activity log (and so in the handover). */
+export interface CallRecord {
+  summary: string;
+  effects?: ActivityEffects | undefined;
+}
+
+/** A successful call, reported after its transaction committed (live views, resource notifications). */
+export interface CallOutcome {
+  caller: Caller;
+  operation: string;
+  project: string | null;
+  selected: boolean;
+  effects: ActivityEffects;
+}
+
+/** Live reports about calls, for the status views, the log and resource notifications. */
+export interface CallEvents {
+  /** Called after every call that changed or read state, for live status updates. */
+  onCall?: (operation: string, caller: Caller, ok: boolean) => void;
+  onInternalError?: (error: unknown, operation: string) => void;
+  /** Called after every successful call, once its changes are committed. */
+  onOutcome?: (outcome: CallOutcome) => void;
+}
+
+/**
+ * Touches the work session of the resolved project. With `select`, a project named explicitly by
+ * the call becomes the client instance's active project (invariant 1's "last explicit project").
+ */
+export async function enterWorkSession(
+  tx: Memory,
+  workSessions: WorkSessionService,
+  caller: Caller,
+  project: ResolvedProject | null,
+  operation: string,
+  options: { select: boolean },
+): Promise<CallScope> {
+  if (!project) return { project, session: null, started: false, selected: false };
+  const { session, started } = await workSessions.touch(tx, caller.client, caller.instanceKey, project.name, operation);
+  let selected = false;
+  if (options.select && project.source === 'argument') {
+    selected = (await tx.clientState.activeProject(caller.client.id, caller.instanceKey)) !== project.name;
+    if (selected) await tx.clientState.setActiveProject(caller.client.id, caller.instanceKey, project.name);
+  }
+  return { project, session, started, selected };
+}
+
+/** Logs a successful call in its own transaction (`tx`) and marks the client as seen. */
+export async function recordSuccess(tx: Memory, caller: Caller, scope: CallScope, operation: string, record: CallRecord): Promise<void> {
+  await tx.activity.record({
+    at: tx.clock.now(),
+    clientId: caller.client.id,
+    project: scope.project?.name ?? null,
+    sessionId: scope.session?.id ?? null,
+    tool: operation,
+    ok: true,
+    summary: record.summary,
+    effects: record.effects,
+  });
+  await tx.clientState.markSeen(caller.client);
+}
+
+/**
+ * Logs a failed call. The call's own transaction was rolled back (nothing half-written), but a
+ * failed call on a project is still work on it: it touches the work session, so the answer can
+ * name the session too. Returns that session's id. Never throws: a failure to log is reported.
+ */
+export async function recordFailure(
+  memory: Memory,
+  workSessions: WorkSessionService,
+  events: CallEvents,
+  caller: Caller,
+  operation: string,
+  project: string | null,
+  error: UserError,
+): Promise<string | null> {
+  try {
+    const sessionId = await memory.transaction(async (tx) => {
+      const session = project ? (await workSessions.touch(tx, caller.client, caller.instanceKey, project, operation)).session : null;
+      await tx.activity.record({
+        at: tx.clock.now(),
+        clientId: caller.client.id,
+        project,
+        sessionId: session?.id ?? null,
+        tool: operation,
+        ok: false,
+        summary: `${error.code}: ${error.message}`.slice(0, 300),
+      });
+      return session?.id ?? null;
+    });
+    events.onCall?.(operation, caller, false);
+    return sessionId;
+  } catch (logError) {
+    events.onInternalError?.(logError, operation);
+    return null;
+  }
+}
+
+/** The error as the caller sees it: a UserError as it is, anything else as INTERNAL_ERROR (reported). */
+export function toUserError(error: unknown, operation: string, events: CallEvents): UserError {
+  if (isUserError(error)) return error;
+  events.onInternalError?.(error, operation);
+  return new UserError('INTERNAL_ERROR', `${operation} failed inside the gateway; nothing was changed.`, 'Try again; if it keeps failing, see the gateway log.');
+}
