@@ -3,6 +3,7 @@ import { UserError } from '../errors.ts';
 import { newId } from '../secrets.ts';
 import type { ClientKind, ClientRecord } from '../store/clients.ts';
 import { lockKey, quoteIdent } from '../sync/remote-schema.ts';
+import { CONTROL_SCHEMA } from './control-schema.ts';
 import { HOSTED_ORIGIN, inTransaction } from './pg-transaction.ts';
 
 /** A client of the hosted server, as the operator and the desktop app see it. */
@@ -87,6 +88,23 @@ export class RemoteClientDirectory {
   async find(tenant: string, id: string): Promise<RemoteClient | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
     const result = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM ${quoteIdent(tenant)}.clients WHERE id = $1 AND revoked_at IS NULL`, [id]);
+    return result.rows[0] ? toClient(tenant, result.rows[0]) : undefined;
+  }
+
+  /**
+   * An active client of a tenant that is still served, or undefined: the check behind every hosted
+   * request (one indexed query), so a revoked client or a removed tenant is refused at once.
+   */
+  async findServed(tenant: string, id: string): Promise<RemoteClient | undefined> {
+    if (!/^[0-9a-f-]{36}$/i.test(id) || !/^dementia_[0-9a-f]{16}$/.test(tenant)) return undefined;
+    const result = await this.pool
+      .query<Row>(
+        `SELECT ${COLUMNS} FROM ${quoteIdent(tenant)}.clients WHERE id = $1 AND revoked_at IS NULL
+           AND EXISTS (SELECT 1 FROM ${quoteIdent(CONTROL_SCHEMA)}.tenants WHERE schema = $2 AND removed_at IS NULL)`,
+        [id, tenant],
+      )
+      // A schema the operator dropped serves no one (undefined table or schema).
+      .catch((error: unknown) => (['42P01', '3F000'].includes((error as { code?: string }).code ?? '') ? { rows: [] as Row[] } : Promise.reject(error)));
     return result.rows[0] ? toClient(tenant, result.rows[0]) : undefined;
   }
 
