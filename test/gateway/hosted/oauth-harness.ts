@@ -20,6 +20,7 @@ import { createHostedAuth } from '../../../src/gateway/hosted/oauth/create-hoste
 import { RemoteClientDirectory } from '../../../src/gateway/hosted/remote-clients.ts';
 import { TenantDirectory } from '../../../src/gateway/hosted/tenant-directory.ts';
 import { freePort, type TestPostgres } from '../../helpers/postgres.ts';
+import { signInOverHttp } from './oauth-raw.ts';
 
 /**
  * A small hosted server for the OAuth tests (until `serve --hosted` exists): `HostedAuth.handle` for
@@ -27,6 +28,8 @@ import { freePort, type TestPostgres } from '../../helpers/postgres.ts';
  * `whoami` answers with the caller it was given.
  */
 export interface AuthServer {
+  /** Where this process listens (several processes may share one public URL). */
+  port: number;
   publicUrl: URL;
   mcpUrl: URL;
   auth: HostedAuth;
@@ -89,6 +92,7 @@ export async function startAuthServer(
   });
   await listen(http, port);
   return {
+    port,
     publicUrl,
     mcpUrl: new URL('/mcp', publicUrl),
     auth: hostedAuth,
@@ -273,14 +277,18 @@ export class TestOAuthClient implements OAuthClientProvider {
  */
 export async function connectWithOAuth(
   server: AuthServer,
-  browser: Browser,
+  user: Browser | 'http',
   client: TestOAuthClient,
   apiKey: string,
   options: { asNewClient?: boolean; screenshot?: string } = {},
 ): Promise<OAuthTokens> {
   const started = await auth(client, { serverUrl: server.mcpUrl });
   if (started !== 'REDIRECT') throw new Error(`expected a redirect to sign in, got ${started}`);
-  const answer = await signInInBrowser(browser, client.authorizationUrl!, client.redirectUri, apiKey, options);
+  // The browser where the page itself is under test; plain HTTP (the same form, posted) elsewhere.
+  const answer =
+    user === 'http'
+      ? await signInOverHttp(client.authorizationUrl!, client.redirectUri, apiKey, options)
+      : await signInInBrowser(user, client.authorizationUrl!, client.redirectUri, apiKey, options);
   if (!answer.code) throw new Error(`the sign-in returned no code: ${answer.url.href}`);
   const finished = await auth(client, { serverUrl: server.mcpUrl, authorizationCode: answer.code, iss: answer.iss ?? undefined });
   if (finished !== 'AUTHORIZED') throw new Error(`expected AUTHORIZED, got ${finished}`);

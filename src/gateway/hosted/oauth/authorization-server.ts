@@ -118,10 +118,24 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   };
   const provider = new Provider(options.publicUrl.origin, configuration);
   compareHashedClientSecrets(provider);
+  provider.use(askForTheMcpScope);
   // URLs are built from the request (oidc-provider's way); SignInRoute and handle() pin the request
   // to the public URL, whatever proxy sits in front (see pinToPublicUrl).
   provider.proxy = true;
   return provider;
+}
+
+/**
+ * An authorization request always asks for the MCP scope: it is all this server grants, and
+ * oidc-provider refuses to finish an authorization that grants no scope, which would turn away
+ * clients that ask for none (the MCP spec lets them).
+ */
+async function askForTheMcpScope(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
+  if (ctx.path === OAUTH_ROUTES.authorization && ctx.method === 'GET') {
+    const scope = typeof ctx.query.scope === 'string' ? ctx.query.scope : '';
+    if (!scope.split(' ').includes(MCP_SCOPE)) ctx.query = { ...ctx.query, scope: [scope, MCP_SCOPE].filter(Boolean).join(' ') };
+  }
+  await next();
 }
 
 const KNOWN_CLIENT_SCOPES = new Set(['offline_access']);
