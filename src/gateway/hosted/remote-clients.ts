@@ -117,10 +117,11 @@ export class RemoteClientDirectory {
   async revoke(tenant: string, idOrName: string): Promise<RemoteClient> {
     const table = `${quoteIdent(tenant)}.clients`;
     const revoked = await inTransaction(this.pool, async (client) => {
-      const byId = /^[0-9a-f-]{36}$/i.test(idOrName) ? 'id = $1::uuid OR ' : '';
+      // The id in its own parameter: one parameter cannot be both a uuid and text.
+      const byId = /^[0-9a-f-]{36}$/i.test(idOrName);
       const result = await client.query<Row>(
-        `UPDATE ${table} SET revoked_at = now() WHERE (${byId}lower(name) = lower($1)) AND revoked_at IS NULL RETURNING ${COLUMNS}`,
-        [idOrName],
+        `UPDATE ${table} SET revoked_at = now() WHERE (${byId ? 'id = $2::uuid OR ' : ''}lower(name) = lower($1)) AND revoked_at IS NULL RETURNING ${COLUMNS}`,
+        byId ? [idOrName, idOrName] : [idOrName],
       );
       if (result.rows.length > 1) throw new UserError('AMBIGUOUS_CLIENT', `Several clients are named "${idOrName}".`, 'Pass the client id instead.');
       return result.rows[0];

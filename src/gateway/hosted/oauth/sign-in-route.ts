@@ -59,7 +59,7 @@ export class SignInRoute {
     try {
       pending = await this.load(req, res, uid);
     } catch (error) {
-      this.failed(res, error);
+      this.failed(res, error, req.method);
       return;
     }
     if (req.method === 'GET') {
@@ -68,7 +68,7 @@ export class SignInRoute {
     }
     await this.submit(req, res, pending).catch((error: unknown) => {
       if (isStoreDown(error)) this.form(res, 503, pending, storeUnreachableText());
-      else this.failed(res, error);
+      else this.failed(res, error, req.method);
     });
   }
 
@@ -140,9 +140,10 @@ export class SignInRoute {
     res.end(body);
   }
 
-  private failed(res: ServerResponse, error: unknown): void {
+  private failed(res: ServerResponse, error: unknown, method: string | undefined): void {
     if (isStoreDown(error)) {
-      this.message(res, 503, storeUnreachableText(), 'Nothing was granted. Reload this page in a moment to try again.');
+      const retry = method === 'POST' ? 'Go back to the sign-in page and press Allow again in a moment.' : 'Reload this page in a moment.';
+      this.message(res, 503, storeUnreachableText(), `Nothing was granted. ${retry}`);
     } else if (error instanceof errors.SessionNotFound) {
       this.message(res, 400, 'This sign-in has expired, was already used, or was opened in another browser.', 'Start the connection again from your client.');
     } else if (error instanceof errors.InvalidClient) {
