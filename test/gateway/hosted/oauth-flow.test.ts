@@ -3,24 +3,14 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { auth } from '@modelcontextprotocol/client';
-import type { Browser } from 'playwright-core';
-import { chromiumMissing, launchChromium } from '../../renderer/helpers/browser.ts';
-import { disposeSharedPostgres, freePort, sharedPostgres, type SharedPostgres } from '../../helpers/postgres.ts';
-import { connectWithOAuth, mcpRequest, startAuthServer, TestOAuthClient, whoami, type AuthServer } from './oauth-harness.ts';
+import { chromiumMissing } from '../../renderer/helpers/browser.ts';
+import { freePort } from '../../helpers/postgres.ts';
+import { connectWithOAuth, mcpRequest, postgresAndBrowser, startAuthServer, TestOAuthClient, whoami, type AuthServer } from './oauth-harness.ts';
 import { pkce, register, signInByHand, tokenRequest } from './oauth-raw.ts';
 
-let pg: SharedPostgres;
-let browser: Browser;
+const shared = postgresAndBrowser();
 const TLS = new URL('../../fixtures/tls/', import.meta.url);
 
-before(async () => {
-  pg = await sharedPostgres();
-  if (!chromiumMissing()) browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await disposeSharedPostgres();
-});
 
 const CLAUDE_CALLBACK = 'https://claude.ai/api/mcp/auth_callback';
 
@@ -56,7 +46,7 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
       );
     });
     await new Promise<void>((resolve) => cimd.listen(cimdPort, '127.0.0.1', () => resolve()));
-    server = await startAuthServer(pg, await pg.createDatabase('oauth_flow'), { testCimdCa: readFileSync(new URL('ca.pem', TLS), 'utf8') });
+    server = await startAuthServer(shared.pg, await shared.pg.createDatabase('oauth_flow'), { testCimdCa: readFileSync(new URL('ca.pem', TLS), 'utf8') });
     const a = await server.tenants.add({ label: 'alice' });
     const b = await server.tenants.add({ label: 'bob' });
     alice = { apiKey: a.apiKey, tenant: a.tenant.schema };
@@ -98,7 +88,7 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
 
   it('DCR as claude.ai does it (client_secret_post): the page, the code, tool calls as a client of the tenant; refresh rotates and keeps the identity', async () => {
     const client = new TestOAuthClient({ name: 'claude.ai', redirectUri: CLAUDE_CALLBACK, authMethod: 'client_secret_post' });
-    const first = await connectWithOAuth(server, browser, client, alice.apiKey, { screenshot: 'test-artifacts/oauth-sign-in.png' });
+    const first = await connectWithOAuth(server, shared.browser, client, alice.apiKey, { screenshot: 'test-artifacts/oauth-sign-in.png' });
     const registered = client.clientInformation()!;
     assert.equal(client.registrations, 1);
     assert.ok('client_secret' in registered && registered.client_secret, 'a confidential client gets a secret once');
@@ -139,7 +129,7 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
 
   it('CIMD (what claude.ai prefers): the client_id is its metadata document URL, nothing is registered, and a new flow continues the same client', async () => {
     const client = new TestOAuthClient({ name: 'Claude Code', redirectUri: 'http://127.0.0.1:33418/callback', clientMetadataUrl: cimdUrl });
-    const tokens = await connectWithOAuth(server, browser, client, alice.apiKey);
+    const tokens = await connectWithOAuth(server, shared.browser, client, alice.apiKey);
     secrets.push(tokens.access_token, tokens.refresh_token!);
     assert.equal(client.clientInformation()!.client_id, cimdUrl);
     assert.equal(client.registrations, 0);
@@ -168,7 +158,7 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
     assert.deepEqual(await whoami(server, desktop), first, 'same name and redirect URIs: the same client, its project and work session');
 
     desktop.forgetEverything();
-    await connectWithOAuth(server, browser, desktop, alice.apiKey, { asNewClient: true });
+    await connectWithOAuth(server, shared.browser, desktop, alice.apiKey, { asNewClient: true });
     const second = await whoami(server, desktop);
     assert.notEqual(second.client, first.client);
     assert.equal(second.name, 'Claude Desktop (2)', 'two clients of one tenant are told apart by name');
@@ -192,8 +182,8 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
   it('several processes, one flow: the page on one, the form answered by another, the token from a third; every one accepts the token', async () => {
     const database = server.pool.options.connectionString!.split('/').pop()!;
     // Three processes behind one public URL (the first one's), as behind a load balancer.
-    const b = await startAuthServer(pg, database, { publicUrl: server.publicUrl });
-    const c = await startAuthServer(pg, database, { publicUrl: server.publicUrl });
+    const b = await startAuthServer(shared.pg, database, { publicUrl: server.publicUrl });
+    const c = await startAuthServer(shared.pg, database, { publicUrl: server.publicUrl });
     try {
       const direct = (s: AuthServer) => new URL(`http://127.0.0.1:${s.port}`);
       const registration = await register(server.publicUrl, { client_name: 'Cursor', redirect_uris: ['http://127.0.0.1:7777/cb'] });

@@ -19,8 +19,24 @@ import type { HostedAuth, HostedCaller } from '../../../src/gateway/hosted/hoste
 import { createHostedAuth } from '../../../src/gateway/hosted/oauth/create-hosted-auth.ts';
 import { RemoteClientDirectory } from '../../../src/gateway/hosted/remote-clients.ts';
 import { TenantDirectory } from '../../../src/gateway/hosted/tenant-directory.ts';
-import { freePort, type TestPostgres } from '../../helpers/postgres.ts';
+import { after, before } from 'node:test';
+import { chromiumMissing, launchChromium } from '../../renderer/helpers/browser.ts';
+import { disposeSharedPostgres, freePort, sharedPostgres, type SharedPostgres, type TestPostgres } from '../../helpers/postgres.ts';
 import { signInOverHttp } from './oauth-raw.ts';
+
+/** The test file's Postgres and Chromium (none where Chromium is missing), started once and stopped at its end. */
+export function postgresAndBrowser(): { readonly pg: SharedPostgres; readonly browser: Browser } {
+  const shared = {} as { pg: SharedPostgres; browser: Browser };
+  before(async () => {
+    shared.pg = await sharedPostgres();
+    if (!chromiumMissing()) shared.browser = await launchChromium();
+  });
+  after(async () => {
+    await shared.browser?.close();
+    await disposeSharedPostgres();
+  });
+  return shared;
+}
 
 /**
  * A small hosted server for the OAuth tests (until `serve --hosted` exists): `HostedAuth.handle` for

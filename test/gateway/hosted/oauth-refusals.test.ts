@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { chromiumMissing, launchChromium } from '../../renderer/helpers/browser.ts';
-import { disposeSharedPostgres, FlakyLink, sharedPostgres, type SharedPostgres } from '../../helpers/postgres.ts';
-import { interceptRedirect, mcpRequest, startAuthServer, type AuthServer } from './oauth-harness.ts';
+import { chromiumMissing } from '../../renderer/helpers/browser.ts';
+import { FlakyLink } from '../../helpers/postgres.ts';
+import { interceptRedirect, mcpRequest, postgresAndBrowser, startAuthServer, type AuthServer } from './oauth-harness.ts';
 import { authorizationUrl, CookieJar, locationOf, pkce, register, signInByHand, tokenRequest, visit, type Registration } from './oauth-raw.ts';
 
-let pg: SharedPostgres;
-let browser: Browser;
+const shared = postgresAndBrowser();
 
-before(async () => {
-  pg = await sharedPostgres();
-  if (!chromiumMissing()) browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await disposeSharedPostgres();
-});
 
 const REDIRECT = 'http://127.0.0.1:7000/cb';
 
@@ -45,10 +35,10 @@ describe('hosted OAuth refuses what the MCP authorization spec refuses', { skip:
   const refresh = (refreshToken: string) => tokenRequest(server.publicUrl, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: client.client_id });
 
   before(async () => {
-    database = await pg.createDatabase('oauth_refusals');
-    link = new FlakyLink(pg.port);
+    database = await shared.pg.createDatabase('oauth_refusals');
+    link = new FlakyLink(shared.pg.port);
     await link.up();
-    server = await startAuthServer(pg, database, { pgUrl: pg.url(database).replace(`:${pg.port}/`, `:${link.port}/`) });
+    server = await startAuthServer(shared.pg, database, { pgUrl: shared.pg.url(database).replace(`:${shared.pg.port}/`, `:${link.port}/`) });
     const added = await server.tenants.add({ label: 'alice' });
     alice = { apiKey: added.apiKey, tenant: added.tenant.schema };
     client = await register(server.publicUrl, { client_name: 'Cursor', redirect_uris: [REDIRECT] });
@@ -112,7 +102,7 @@ describe('hosted OAuth refuses what the MCP authorization spec refuses', { skip:
     const response = await visit(authorizationUrl(server.publicUrl, { clientId: client.client_id, redirectUri: REDIRECT, resource: 'https://elsewhere.example/mcp', ...pkceParams() }), new CookieJar());
     assert.equal(locationOf(response).searchParams.get('error'), 'invalid_target');
 
-    const other = await startAuthServer(pg, database);
+    const other = await startAuthServer(shared.pg, database);
     try {
       const otherClient = await register(other.publicUrl, { client_name: 'Cursor', redirect_uris: [REDIRECT] });
       const { verifier, challenge } = pkce();
@@ -186,7 +176,7 @@ describe('hosted OAuth refuses what the MCP authorization spec refuses', { skip:
     for (const colorScheme of ['light', 'dark'] as const) {
       const codesBefore = await count(`kind = 'AuthorizationCode'`);
       const clientsBefore = (await server.clients.list(alice.tenant)).length;
-      const context = await browser.newContext({ colorScheme, viewport: { width: 900, height: 820 } });
+      const context = await shared.browser.newContext({ colorScheme, viewport: { width: 900, height: 820 } });
       const page = await context.newPage();
       const url = authorizationUrl(server.publicUrl, { clientId: client.client_id, redirectUri: REDIRECT, ...pkceParams() });
       await page.goto(url.href);
@@ -235,7 +225,7 @@ describe('hosted OAuth refuses what the MCP authorization spec refuses', { skip:
     const recent = await signIn();
     const unseen = await signIn();
     assert.equal((await mcpRequest(server, recent.access_token)).status, 200);
-    const context = await browser.newContext({ viewport: { width: 900, height: 820 } });
+    const context = await shared.browser.newContext({ viewport: { width: 900, height: 820 } });
     const page = await context.newPage();
     await page.goto(authorizationUrl(server.publicUrl, { clientId: client.client_id, redirectUri: REDIRECT, ...pkceParams() }).href);
 
@@ -285,10 +275,10 @@ describe('hosted OAuth: sign-in attempts are rate-limited', { timeout: 120_000 }
   let client: Registration;
 
   before(async () => {
-    const database = await pg.createDatabase('oauth_limits');
-    plain = await startAuthServer(pg, database);
+    const database = await shared.pg.createDatabase('oauth_limits');
+    plain = await startAuthServer(shared.pg, database);
     // The same deployment behind one trusted reverse proxy.
-    proxied = await startAuthServer(pg, database, { publicUrl: plain.publicUrl, trustedProxies: 1 });
+    proxied = await startAuthServer(shared.pg, database, { publicUrl: plain.publicUrl, trustedProxies: 1 });
     apiKey = (await plain.tenants.add()).apiKey;
     client = await register(plain.publicUrl, { client_name: 'Cursor', redirect_uris: [REDIRECT] });
   });
