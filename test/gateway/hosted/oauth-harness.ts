@@ -292,7 +292,7 @@ export class TestOAuthClient implements OAuthClientProvider {
  * exchanges the code.
  */
 export async function connectWithOAuth(
-  server: AuthServer,
+  server: { mcpUrl: URL },
   user: Browser | 'http',
   client: TestOAuthClient,
   apiKey: string,
@@ -311,20 +311,25 @@ export async function connectWithOAuth(
   return client.tokens()!;
 }
 
-/** The caller the MCP endpoint saw, through the real SDK client with the client's OAuth tokens. */
-export async function whoami(server: AuthServer, client: TestOAuthClient): Promise<{ tenant: string; client: string; name: string }> {
+/** One tool call through the real SDK client with the client's OAuth tokens (a new connection each time). */
+export async function callTool(mcpUrl: URL, client: TestOAuthClient, name: string, args: Record<string, unknown> = {}): Promise<{ text: string; isError: boolean }> {
   const mcp = new Client({ name: 'oauth-test-client', version: '1.0.0' });
-  await mcp.connect(new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: client }));
+  await mcp.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: client }));
   try {
-    const result = await mcp.callTool({ name: 'whoami', arguments: {} });
-    return JSON.parse((result.content as { text: string }[])[0]!.text) as { tenant: string; client: string; name: string };
+    const result = await mcp.callTool({ name, arguments: args });
+    return { text: (result.content as { type: string; text?: string }[]).map((part) => part.text ?? '').join('\n'), isError: result.isError === true };
   } finally {
     await mcp.close();
   }
 }
 
+/** The caller the test server's MCP endpoint saw. */
+export async function whoami(server: AuthServer, client: TestOAuthClient): Promise<{ tenant: string; client: string; name: string }> {
+  return JSON.parse((await callTool(server.mcpUrl, client, 'whoami')).text) as { tenant: string; client: string; name: string };
+}
+
 /** A raw MCP request with a bearer token, for the refusals (status, challenge, body). */
-export async function mcpRequest(server: AuthServer, token: string | undefined): Promise<{ status: number; challenge: string | null; body: unknown }> {
+export async function mcpRequest(server: { mcpUrl: URL }, token: string | undefined): Promise<{ status: number; challenge: string | null; body: unknown }> {
   const response = await fetch(server.mcpUrl, {
     method: 'POST',
     headers: {
