@@ -157,6 +157,11 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
     assert.equal(desktop.registrations, 2);
     assert.deepEqual(await whoami(server, desktop), first, 'same name and redirect URIs: the same client, its project and work session');
 
+    // A native app on a loopback redirect takes a free port for each sign-in: still the same software.
+    const ports = [41001, 41002].map((port) => new TestOAuthClient({ name: 'Claude Code', redirectUri: `http://localhost:${port}/callback` }));
+    for (const code of ports) await connectWithOAuth(server, 'http', code, alice.apiKey);
+    assert.equal((await whoami(server, ports[0]!)).client, (await whoami(server, ports[1]!)).client, 'another loopback port, the same client');
+
     desktop.forgetEverything();
     await connectWithOAuth(server, shared.browser, desktop, alice.apiKey, { asNewClient: true });
     const second = await whoami(server, desktop);

@@ -20,7 +20,20 @@ export const displayName = (client: OAuthClientFacts): string => client.clientNa
 export function clientKeyOf(client: OAuthClientFacts): string {
   if (client.clientIdMetadataDocument === true) return client.clientId;
   // A JSON array: never equal to a metadata document URL.
-  return JSON.stringify([client.clientName?.trim() ?? '', ...[...(client.redirectUris ?? [])].sort()]);
+  return JSON.stringify([client.clientName?.trim() ?? '', ...[...new Set((client.redirectUris ?? []).map(withoutLoopbackPort))].sort()]);
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * A native app's loopback redirect URI without its port: the app listens on whatever port is free
+ * for each sign-in (RFC 8252 §7.3), so the port says nothing about which software it is.
+ */
+function withoutLoopbackPort(uri: string): string {
+  const url = URL.parse(uri);
+  if (!url || url.protocol !== 'http:' || !LOOPBACK.has(url.hostname) || url.port === '') return uri;
+  url.port = '';
+  return url.href;
 }
 
 /** The kind the desktop's lists show, guessed from the registered name. */
