@@ -6,7 +6,7 @@ import { auth } from '@modelcontextprotocol/client';
 import { chromiumMissing } from '../../renderer/helpers/browser.ts';
 import { freePort } from '../../helpers/postgres.ts';
 import { connectWithOAuth, mcpRequest, postgresAndBrowser, startAuthServer, TestOAuthClient, whoami, type AuthServer } from './oauth-harness.ts';
-import { pkce, register, signInByHand, tokenRequest } from './oauth-raw.ts';
+import { pkce, register, signInByHand, tokenRequest, type Registration } from './oauth-raw.ts';
 
 const shared = postgresAndBrowser();
 const TLS = new URL('../../fixtures/tls/', import.meta.url);
@@ -167,6 +167,18 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
     const second = await whoami(server, desktop);
     assert.notEqual(second.client, first.client);
     assert.equal(second.name, 'Claude Desktop (2)', 'two clients of one tenant are told apart by name');
+  });
+
+  it('an app redirect URI (Cursor registers cursor://...) makes a native client, which signs in like any other', async () => {
+    const redirectUri = 'cursor://anysphere.cursor-mcp/oauth/callback';
+    const registration = (await register(server.publicUrl, { client_name: 'Cursor', redirect_uris: [redirectUri] })) as Registration & { application_type?: string };
+    assert.equal(registration.application_type, 'native');
+    const { verifier, challenge } = pkce();
+    const answer = await signInByHand(server.publicUrl, { clientId: registration.client_id, redirectUri, challenge, method: 'S256' }, alice.apiKey);
+    assert.ok(answer.url.href.startsWith(`${redirectUri}?`) && answer.code, answer.url.href);
+    const exchanged = await tokenRequest(server.publicUrl, { grant_type: 'authorization_code', code: answer.code!, code_verifier: verifier, redirect_uri: redirectUri, client_id: registration.client_id });
+    assert.equal(exchanged.status, 200);
+    secrets.push(answer.code!, exchanged.body.access_token!, exchanged.body.refresh_token!);
   });
 
   it('tenant isolation: the sign-in with B\'s key makes a client of B only', async () => {

@@ -75,10 +75,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     // Registrations that name no grant types can refresh (RFC 7591 lets the server choose).
     clientDefaults: { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
     allowOmittingSingleRegisteredRedirectUri: false,
-    // Clients register the scopes they will ask for (the SDK: the resource's "mcp"; others their
-    // own names). A registration is not refused for them: only scopes this server knows are kept
-    // (oidc-provider would refuse the registration), and asking for others later grants nothing more.
-    extraClientMetadata: { properties: ['software_id'], validator: (_ctx, key, _value, metadata) => keepKnownScopes(key, metadata) },
+    // Registrations are taken as MCP clients send them (see acceptAsSent).
+    extraClientMetadata: { properties: ['software_id'], validator: (_ctx, key, _value, metadata) => acceptAsSent(key, metadata) },
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
@@ -140,12 +138,23 @@ async function askForTheMcpScope(ctx: KoaContextWithOIDC, next: () => Promise<vo
 
 const KNOWN_CLIENT_SCOPES = new Set(['offline_access']);
 
-/** Runs once per client (for the one extra property, RFC 7591's software_id) and trims `scope`. */
-function keepKnownScopes(key: string, metadata: { scope?: string | undefined }): void {
-  if (key !== 'software_id' || typeof metadata.scope !== 'string') return;
-  const known = metadata.scope.split(' ').filter((scope) => KNOWN_CLIENT_SCOPES.has(scope));
-  if (known.length > 0) metadata.scope = known.join(' ');
-  else delete metadata.scope;
+/**
+ * Runs once per client (for the one extra property, RFC 7591's software_id) before oidc-provider
+ * validates it, so that what MCP clients really send is not refused:
+ * - the scopes they will ask for (the SDK registers the resource's "mcp", others their own names):
+ *   only scopes this server knows are kept; asking for others later grants nothing more;
+ * - app redirect URIs (`cursor://...`) without `application_type`: such a client is a native app
+ *   (the default, "web", allows only http(s) redirect URIs).
+ */
+function acceptAsSent(key: string, metadata: { scope?: string | undefined; application_type?: string | undefined; redirect_uris?: readonly string[] | undefined }): void {
+  if (key !== 'software_id') return;
+  if (typeof metadata.scope === 'string') {
+    const known = metadata.scope.split(' ').filter((scope) => KNOWN_CLIENT_SCOPES.has(scope));
+    if (known.length > 0) metadata.scope = known.join(' ');
+    else delete metadata.scope;
+  }
+  const appUri = (metadata.redirect_uris ?? []).some((uri) => !/^https?:/i.test(uri));
+  if (appUri && metadata.application_type === 'web') metadata.application_type = 'native';
 }
 
 /**
