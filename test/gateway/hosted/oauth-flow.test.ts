@@ -181,6 +181,22 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
     secrets.push(answer.code!, exchanged.body.access_token!, exchanged.body.refresh_token!);
   });
 
+  it('scopes as clients ask for them (none, the resource\'s, unknown names, openid): always a token for the MCP endpoint', async () => {
+    const registration = await register(server.publicUrl, { client_name: 'Scopes', redirect_uris: ['http://127.0.0.1:7780/cb'], scope: 'mcp offline_access claudeai openid' });
+    for (const scope of [undefined, 'mcp', 'mcp offline_access', 'claudeai', 'openid profile email']) {
+      const { verifier, challenge } = pkce();
+      const answer = await signInByHand(server.publicUrl, { clientId: registration.client_id, redirectUri: 'http://127.0.0.1:7780/cb', challenge, method: 'S256', scope }, alice.apiKey);
+      assert.ok(answer.code, `${scope}: ${answer.url.href}`);
+      const exchanged = await tokenRequest(server.publicUrl, { grant_type: 'authorization_code', code: answer.code!, code_verifier: verifier, redirect_uri: 'http://127.0.0.1:7780/cb', client_id: registration.client_id });
+      assert.equal(exchanged.status, 200, `${scope}: ${JSON.stringify(exchanged.body)}`);
+      assert.equal(exchanged.body.scope?.split(' ').includes('mcp'), true, `${scope}: granted ${exchanged.body.scope}`);
+      assert.equal(exchanged.body.id_token, undefined, 'no OpenID Connect');
+      assert.ok(exchanged.body.refresh_token, `${scope}: refreshable`);
+      assert.equal((await mcpRequest(server, exchanged.body.access_token)).status, 200, String(scope));
+      secrets.push(answer.code!, exchanged.body.access_token!, exchanged.body.refresh_token!);
+    }
+  });
+
   it('tenant isolation: the sign-in with B\'s key makes a client of B only', async () => {
     const before = await clientRows(server, alice.tenant);
     const client = new TestOAuthClient({ name: 'claude.ai', redirectUri: CLAUDE_CALLBACK, authMethod: 'client_secret_post' });

@@ -116,7 +116,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   };
   const provider = new Provider(options.publicUrl.origin, configuration);
   compareHashedClientSecrets(provider);
-  provider.use(askForTheMcpScope);
+  provider.use(scopeAsGranted);
   // URLs are built from the request (oidc-provider's way); SignInRoute and handle() pin the request
   // to the public URL, whatever proxy sits in front (see pinToPublicUrl).
   provider.proxy = true;
@@ -124,14 +124,16 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
 }
 
 /**
- * An authorization request always asks for the MCP scope: it is all this server grants, and
- * oidc-provider refuses to finish an authorization that grants no scope, which would turn away
- * clients that ask for none (the MCP spec lets them).
+ * What an authorization request asks for, as this server grants it (RFC 6749 §3.3 lets it): always
+ * the MCP scope, the one thing there is to grant (oidc-provider refuses to finish an authorization
+ * that grants no scope, which would turn away clients that ask for none, as the MCP spec lets
+ * them); never `openid`, since this server does no OpenID Connect (some clients ask out of habit).
  */
-async function askForTheMcpScope(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
-  if (ctx.path === OAUTH_ROUTES.authorization && ctx.method === 'GET') {
-    const scope = typeof ctx.query.scope === 'string' ? ctx.query.scope : '';
-    if (!scope.split(' ').includes(MCP_SCOPE)) ctx.query = { ...ctx.query, scope: [scope, MCP_SCOPE].filter(Boolean).join(' ') };
+async function scopeAsGranted(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
+  // A repeated scope parameter is left for oidc-provider to refuse.
+  if (ctx.path === OAUTH_ROUTES.authorization && ctx.method === 'GET' && !Array.isArray(ctx.query.scope)) {
+    const asked = (ctx.query.scope ?? '').split(' ').filter((scope) => scope !== '' && scope !== 'openid');
+    ctx.query = { ...ctx.query, scope: [...new Set([...asked, MCP_SCOPE])].join(' ') };
   }
   await next();
 }
