@@ -27,6 +27,13 @@ export interface HostedAuthDeps {
   clients: RemoteClientDirectory;
   clock: Clock;
   logger: Logger;
+  /** Reverse proxies in front whose X-Forwarded-For is believed, for sign-in rate limits (default 0: none). */
+  trustedProxies?: number;
+  /**
+   * Test only: trust this CA (PEM) for client ID metadata documents, on loopback hosts too. Without
+   * it a document must be on a public HTTPS host with a publicly trusted certificate.
+   */
+  testCimdCa?: string;
 }
 
 /**

@@ -103,6 +103,7 @@ export class HostedGateway {
         clients: gateway.clients,
         clock: gateway.clock,
         logger: gateway.logger,
+        trustedProxies: gateway.settings.trustedProxies,
       });
     } catch (error) {
       await gateway.stop().catch(() => undefined);

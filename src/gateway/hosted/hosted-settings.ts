@@ -16,6 +16,8 @@ export interface HostedSettings {
   /** Postgres connections one process holds at most, however many tenants it serves. */
   readonly maxConnections: number;
   readonly idleMinutes: number;
+  /** Reverse proxies in front whose X-Forwarded-For is believed (sign-in rate limits per address); 0: none. */
+  readonly trustedProxies: number;
 }
 
 export const DEFAULT_MAX_CONNECTIONS = 10;
@@ -36,7 +38,21 @@ export function resolveHostedSettings(flags: SettingFlags = {}, env: NodeJS.Proc
     pg,
     maxConnections: parseMaxConnections(env.DEMENTIA_PG_MAX_CONNECTIONS),
     idleMinutes: base.idleMinutes,
+    trustedProxies: parseTrustedProxies(env.DEMENTIA_TRUST_PROXY),
   };
+}
+
+/** DEMENTIA_TRUST_PROXY: unset, 0 or false (X-Forwarded-For ignored), true (one proxy), or how many. */
+export function parseTrustedProxies(text: string | undefined): number {
+  const value = (text ?? '').trim().toLowerCase();
+  if (value === '' || value === 'false' || value === '0') return 0;
+  if (value === 'true') return 1;
+  if (/^\d+$/.test(value) && Number(value) <= 10) return Number(value);
+  throw new UserError(
+    'INVALID_SETTING',
+    `DEMENTIA_TRUST_PROXY "${text}" is not true, false or a number of proxies from 0 to 10.`,
+    'Set it to 1 (true) when one reverse proxy (nginx, Caddy, a load balancer) adds X-Forwarded-For; leave it unset when clients reach the server directly.',
+  );
 }
 
 function parsePublicUrl(text: string | undefined): URL | undefined {

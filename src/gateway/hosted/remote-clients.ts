@@ -3,6 +3,7 @@ import { UserError } from '../errors.ts';
 import { newId } from '../secrets.ts';
 import type { ClientKind, ClientRecord } from '../store/clients.ts';
 import { lockKey, quoteIdent } from '../sync/remote-schema.ts';
+import { CONTROL_SCHEMA } from './control-schema.ts';
 import { HOSTED_ORIGIN, inTransaction } from './pg-transaction.ts';
 
 /** A client of the hosted server, as the operator and the desktop app see it. */
@@ -90,6 +91,23 @@ export class RemoteClientDirectory {
     return result.rows[0] ? toClient(tenant, result.rows[0]) : undefined;
   }
 
+  /**
+   * An active client of a tenant that is still served, or undefined: the check behind every hosted
+   * request (one indexed query), so a revoked client or a removed tenant is refused at once.
+   */
+  async findServed(tenant: string, id: string): Promise<RemoteClient | undefined> {
+    if (!/^[0-9a-f-]{36}$/i.test(id) || !/^dementia_[0-9a-f]{16}$/.test(tenant)) return undefined;
+    const result = await this.pool
+      .query<Row>(
+        `SELECT ${COLUMNS} FROM ${quoteIdent(tenant)}.clients WHERE id = $1 AND revoked_at IS NULL
+           AND EXISTS (SELECT 1 FROM ${quoteIdent(CONTROL_SCHEMA)}.tenants WHERE schema = $2 AND removed_at IS NULL)`,
+        [id, tenant],
+      )
+      // A schema the operator dropped serves no one (undefined table or schema).
+      .catch((error: unknown) => (['42P01', '3F000'].includes((error as { code?: string }).code ?? '') ? { rows: [] as Row[] } : Promise.reject(error)));
+    return result.rows[0] ? toClient(tenant, result.rows[0]) : undefined;
+  }
+
   async list(tenant: string): Promise<RemoteClient[]> {
     const result = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM ${quoteIdent(tenant)}.clients WHERE revoked_at IS NULL ORDER BY created_at`);
     return result.rows.map((row) => toClient(tenant, row));
@@ -99,10 +117,11 @@ export class RemoteClientDirectory {
   async revoke(tenant: string, idOrName: string): Promise<RemoteClient> {
     const table = `${quoteIdent(tenant)}.clients`;
     const revoked = await inTransaction(this.pool, async (client) => {
-      const byId = /^[0-9a-f-]{36}$/i.test(idOrName) ? 'id = $1::uuid OR ' : '';
+      // The id in its own parameter: one parameter cannot be both a uuid and text.
+      const byId = /^[0-9a-f-]{36}$/i.test(idOrName);
       const result = await client.query<Row>(
-        `UPDATE ${table} SET revoked_at = now() WHERE (${byId}lower(name) = lower($1)) AND revoked_at IS NULL RETURNING ${COLUMNS}`,
-        [idOrName],
+        `UPDATE ${table} SET revoked_at = now() WHERE (${byId ? 'id = $2::uuid OR ' : ''}lower(name) = lower($1)) AND revoked_at IS NULL RETURNING ${COLUMNS}`,
+        byId ? [idOrName, idOrName] : [idOrName],
       );
       if (result.rows.length > 1) throw new UserError('AMBIGUOUS_CLIENT', `Several clients are named "${idOrName}".`, 'Pass the client id instead.');
       return result.rows[0];

@@ -1,0 +1,103 @@
+import type { IncomingMessage } from 'node:http';
+import type Provider from 'oidc-provider';
+import { bearerAuthChallengeResponse, OAuthError, OAuthErrorCode, verifyBearerToken, type AuthInfo } from '@modelcontextprotocol/server';
+import type { Clock } from '../../clock.ts';
+import { sha256Hex } from '../../secrets.ts';
+import type { AuthRefusal, HostedCaller } from '../hosted-auth.ts';
+import type { RemoteClientDirectory } from '../remote-clients.ts';
+import { parseAccountId } from './client-identity.ts';
+import { isStoreDown, storeUnreachableText } from './store-unavailable.ts';
+import type { VerifiedTokens } from './verified-tokens.ts';
+
+export interface BearerAuthDeps {
+  provider: Provider;
+  clients: RemoteClientDirectory;
+  resourceUrl: URL;
+  resourceMetadataUrl: string;
+  clock: Clock;
+  verified: VerifiedTokens;
+}
+
+/** The store could not say whether a token is good, and no recent answer is remembered. */
+class StoreDown extends Error {}
+
+/**
+ * Recognizes the caller of an MCP request from its bearer token, with the MCP SDK's resource-server
+ * checks (header shape, audience = the MCP endpoint, expiry) around our lookup: the token in the
+ * authorization server's store, then its client and tenant, which must still be served (a revoked
+ * client or a removed tenant is refused on its next request).
+ */
+export class BearerAuth {
+  private readonly deps: BearerAuthDeps;
+
+  constructor(deps: BearerAuthDeps) {
+    this.deps = deps;
+  }
+
+  async authenticate(req: IncomingMessage): Promise<HostedCaller | AuthRefusal> {
+    let caller: HostedCaller | undefined;
+    const verifier = {
+      verifyAccessToken: async (token: string): Promise<AuthInfo> => {
+        const verified = await this.verify(token);
+        caller = verified.caller;
+        return verified.info;
+      },
+    };
+    try {
+      await verifyBearerToken(req.headers.authorization, {
+        verifier,
+        expectedResource: this.deps.resourceUrl,
+        resourceMetadataUrl: this.deps.resourceMetadataUrl,
+      });
+      return caller!;
+    } catch (error) {
+      if (error instanceof StoreDown) {
+        return {
+          status: 503,
+          headers: { 'content-type': 'application/json', 'retry-after': '5' },
+          body: { error: 'temporarily_unavailable', error_description: storeUnreachableText() },
+        };
+      }
+      const response = bearerAuthChallengeResponse(error, { resourceMetadataUrl: this.deps.resourceMetadataUrl });
+      return { status: response.status, headers: Object.fromEntries(response.headers), body: await response.json() };
+    }
+  }
+
+  private async verify(token: string): Promise<{ info: AuthInfo; caller: HostedCaller }> {
+    const hash = sha256Hex(token);
+    const now = this.deps.clock.now();
+    try {
+      const access = await this.deps.provider.AccessToken.find(token);
+      if (!access) throw invalid('The access token is unknown, expired or revoked.');
+      const expiresAt = access.exp! * 1000;
+      if (expiresAt <= now) throw invalid('The access token has expired.');
+      const identity = parseAccountId(access.accountId);
+      if (!identity) throw invalid('The access token names no client of this server.');
+      const client = await this.deps.clients.findServed(identity.tenant, identity.clientId);
+      if (!client) {
+        this.deps.verified.forget(hash);
+        throw invalid('This client was revoked, or its tenant is no longer served. Sign in again.');
+      }
+      const verified = { caller: { tenant: identity.tenant, client }, expiresAt, verifiedAt: now, scopes: (access.scope ?? '').split(' ').filter(Boolean), clientId: access.clientId! };
+      this.deps.verified.remember(hash, verified);
+      return { caller: verified.caller, info: this.info(token, verified, audienceOf(access.aud)) };
+    } catch (error) {
+      if (!isStoreDown(error)) throw error;
+      const recent = this.deps.verified.recall(hash, now);
+      if (!recent) throw new StoreDown();
+      return { caller: recent.caller, info: this.info(token, recent, this.deps.resourceUrl) };
+    }
+  }
+
+  private info(token: string, verified: { clientId: string; scopes: string[]; expiresAt: number }, resource: URL | undefined): AuthInfo {
+    return { token, clientId: verified.clientId, scopes: verified.scopes, expiresAt: Math.floor(verified.expiresAt / 1000), ...(resource ? { resource } : {}) };
+  }
+}
+
+const invalid = (message: string) => new OAuthError(OAuthErrorCode.InvalidToken, message);
+
+/** The token's audience as a URL (one audience: oidc-provider issues a token for one resource). */
+function audienceOf(aud: unknown): URL | undefined {
+  const value = Array.isArray(aud) ? (aud.length === 1 ? aud[0] : undefined) : aud;
+  return typeof value === 'string' ? URL.parse(value) ?? undefined : undefined;
+}

@@ -1,0 +1,39 @@
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { JWK } from 'oidc-provider';
+import { quoteIdent } from '../../sync/remote-schema.ts';
+import { CONTROL_SCHEMA } from '../control-schema.ts';
+
+/** The keys every hosted process must share, or a flow started on one could not finish on another. */
+export interface ServerKeys {
+  /** Signs what the authorization server signs (ID tokens if a client asks for them). */
+  signing: { keys: JWK[] };
+  /** Sign the interaction and session cookies. */
+  cookies: string[];
+}
+
+const KEYS = `${quoteIdent(CONTROL_SCHEMA)}.oauth_keys`;
+
+const MAKERS: { [K in keyof ServerKeys]: () => ServerKeys[K] } = {
+  signing: () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    return { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), use: 'sig', alg: 'RS256' } as JWK] };
+  },
+  cookies: () => [randomBytes(32).toString('base64url')],
+};
+
+/** The keys in the control schema; the first process to start makes them (a concurrent one adopts them). */
+export async function loadServerKeys(pool: pg.Pool): Promise<ServerKeys> {
+  return {
+    signing: await loadOrMake(pool, 'signing'),
+    cookies: await loadOrMake(pool, 'cookies'),
+  };
+}
+
+async function loadOrMake<K extends keyof ServerKeys>(pool: pg.Pool, name: K): Promise<ServerKeys[K]> {
+  const read = async () => (await pool.query<{ value: ServerKeys[K] }>(`SELECT value FROM ${KEYS} WHERE name = $1`, [name])).rows[0]?.value;
+  const existing = await read();
+  if (existing) return existing;
+  await pool.query(`INSERT INTO ${KEYS} (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [name, JSON.stringify(MAKERS[name]())]);
+  return (await read())!;
+}

@@ -1,0 +1,53 @@
+import type { HostedCaller } from '../hosted-auth.ts';
+
+interface Verified {
+  caller: HostedCaller;
+  /** When the token itself expires (ms). */
+  expiresAt: number;
+  /** When the store last confirmed it (ms). */
+  verifiedAt: number;
+  scopes: string[];
+  clientId: string;
+}
+
+/**
+ * Tokens the store confirmed recently, by the hash of the token. Used only while Postgres cannot
+ * be reached: a client that was fine a moment ago gets to its tool call, which then fails with the
+ * clear STORE_UNREACHABLE error instead of an OAuth challenge that would send the user to sign in.
+ */
+export class VerifiedTokens {
+  private readonly entries = new Map<string, Verified>();
+  private readonly maxEntries: number;
+  private readonly maxAgeMs: number;
+
+  constructor(options: { maxEntries?: number; maxAgeMs?: number } = {}) {
+    this.maxEntries = options.maxEntries ?? 10_000;
+    this.maxAgeMs = options.maxAgeMs ?? 10 * 60_000;
+  }
+
+  remember(tokenHash: string, verified: Verified): void {
+    this.entries.delete(tokenHash);
+    this.entries.set(tokenHash, verified);
+    // Oldest first (Map keeps insertion order): the bound holds whatever the number of clients.
+    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  /** The caller of a token confirmed within the last maxAge and not expired since, or undefined. */
+  recall(tokenHash: string, now: number): Verified | undefined {
+    const entry = this.entries.get(tokenHash);
+    if (!entry) return undefined;
+    if (now - entry.verifiedAt > this.maxAgeMs || now >= entry.expiresAt) {
+      this.entries.delete(tokenHash);
+      return undefined;
+    }
+    return entry;
+  }
+
+  forget(tokenHash: string): void {
+    this.entries.delete(tokenHash);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
