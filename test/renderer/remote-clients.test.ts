@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { ManualClock } from '../../src/gateway/clock.ts';
 import { disposeSharedPostgres, sharedPostgres } from '../helpers/postgres.ts';
-import { hostedSide } from '../hosted/hosted-side.ts';
+import { hostedSide } from '../gateway/hosted/hosted-side.ts';
 import { settle, startMachine } from '../sync/sync-harness.ts';
 import { chromiumMissing, launchChromium, openStatusPage, pageErrors } from './helpers/browser.ts';
 

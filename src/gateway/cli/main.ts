@@ -23,6 +23,7 @@ Usage:
   dementia connect --client NAME | --token T [--project P]        stdio bridge (Claude Desktop)
 
 Hosted mode (with DEMENTIA_PG_URL; see README "Hosted mode"):
+  dementia serve --hosted [--port N] [--idle-minutes M]           serve every tenant (DEMENTIA_HOST, DEMENTIA_PUBLIC_URL)
   dementia tenants add [--label L] [--key-from-stdin] [--json]    register an API key (printed once)
   dementia tenants list [--json] | tenants remove SCHEMA
   dementia clients list --hosted [--tenant SCHEMA] [--json]       signed-in clients (grants)
@@ -66,7 +67,8 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
   }
   switch (values.help ? 'help' : command) {
     case 'serve':
-      await (await import('./serve-command.ts')).serveCommand(settings, out);
+      if (values.hosted) await (await import('./serve-command.ts')).serveHostedCommand(settingFlags, out);
+      else await (await import('./serve-command.ts')).serveCommand(settings, out);
       return 0;
     case 'status':
       await (await import('./status-command.ts')).statusCommand(settings, out, values.json);

@@ -1,5 +1,5 @@
 import { Gateway } from '../gateway.ts';
-import type { Settings } from '../settings.ts';
+import type { Settings, SettingFlags } from '../settings.ts';
 import type { Output } from './output.ts';
 
 /** Runs the gateway headless until SIGTERM or SIGINT. */
@@ -7,18 +7,38 @@ export async function serveCommand(settings: Settings, out: Output): Promise<voi
   const gateway = await Gateway.start({ settings });
   out.line(`Dementia Companion gateway listening on ${gateway.mcpUrl}`);
   out.error(`Data: ${settings.dataDir}. Idle handover after ${settings.idleMinutes} min. Status page: dementia status (statusUrl).`);
-  await new Promise<void>((resolve) => {
+  await untilStopped(out, () => gateway.stop());
+}
+
+/** `serve --hosted`: every registered tenant, over Postgres, behind OAuth (DESIGN 10). */
+export async function serveHostedCommand(flags: SettingFlags, out: Output): Promise<void> {
+  // Loaded only here: the desktop never loads the hosted store or the authorization server.
+  const { resolveHostedSettings } = await import('../hosted/hosted-settings.ts');
+  const { HostedGateway } = await import('../hosted/hosted-gateway.ts');
+  const { createHostedAuth } = await import('../hosted/oauth/create-hosted-auth.ts');
+  const settings = resolveHostedSettings(flags);
+  const gateway = await HostedGateway.start({ settings, createAuth: createHostedAuth });
+  out.line(`Dementia Companion hosted gateway listening on ${gateway.mcpUrl}`);
+  out.error(
+    `Listening on ${settings.host}:${gateway.port}; Postgres ${settings.pg.displayUrl} (at most ${settings.maxConnections} connections). ` +
+      'Register API keys with: dementia tenants add',
+  );
+  await untilStopped(out, () => gateway.stop());
+}
+
+function untilStopped(out: Output, stop: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
     let stopping = false;
-    const stop = (signal: string) => {
+    const onSignal = (signal: string) => {
       if (stopping) return;
       stopping = true;
       out.error(`Received ${signal}, stopping.`);
-      gateway.stop().then(resolve, (error: unknown) => {
+      stop().then(resolve, (error: unknown) => {
         out.error(`Error while stopping: ${String(error)}`);
         resolve();
       });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
   });
 }

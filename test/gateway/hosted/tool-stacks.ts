@@ -3,18 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import pg from 'pg';
-import { ManualClock } from '../../src/gateway/clock.ts';
-import { PgTenantMemory } from '../../src/gateway/hosted/pg-memory/pg-memory.ts';
-import { RemoteClientDirectory } from '../../src/gateway/hosted/remote-clients.ts';
-import { TenantDirectory } from '../../src/gateway/hosted/tenant-directory.ts';
-import type { Memory } from '../../src/gateway/memory/memory.ts';
-import { createServices } from '../../src/gateway/services.ts';
-import { WorkSessionService } from '../../src/gateway/sessions/work-session-service.ts';
-import type { Handover } from '../../src/gateway/store/handovers.ts';
-import { DATABASE_FILE, openDatabase } from '../../src/gateway/store/database.ts';
-import { ToolDispatcher } from '../../src/gateway/tools/dispatcher.ts';
-import { allTools } from '../../src/gateway/tools/index.ts';
-import type { Caller } from '../../src/gateway/tools/tool.ts';
+import { ManualClock } from '../../../src/gateway/clock.ts';
+import { PgTenantMemory } from '../../../src/gateway/hosted/pg-memory/pg-memory.ts';
+import { RemoteClientDirectory } from '../../../src/gateway/hosted/remote-clients.ts';
+import { TenantDirectory } from '../../../src/gateway/hosted/tenant-directory.ts';
+import type { Memory } from '../../../src/gateway/memory/memory.ts';
+import { createServices } from '../../../src/gateway/services.ts';
+import { WorkSessionService } from '../../../src/gateway/sessions/work-session-service.ts';
+import type { Handover } from '../../../src/gateway/store/handovers.ts';
+import { DATABASE_FILE, openDatabase } from '../../../src/gateway/store/database.ts';
+import { ToolDispatcher } from '../../../src/gateway/tools/dispatcher.ts';
+import { allTools } from '../../../src/gateway/tools/index.ts';
+import type { Caller } from '../../../src/gateway/tools/tool.ts';
 
 /** The real tool layer over one memory, called in-process as the MCP endpoint calls it. */
 export interface ToolStack {

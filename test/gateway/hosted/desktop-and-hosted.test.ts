@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ManualClock } from '../../src/gateway/clock.ts';
-import { adminStatus } from '../../src/gateway/http/admin/status-view.ts';
-import { buildTrayMenu, type TrayMenuItem } from '../../src/main/tray-menu.ts';
-import { trayStateFrom } from '../../src/main/tray-state.ts';
-import { disposeSharedPostgres, sharedPostgres, type SharedPostgres } from '../helpers/postgres.ts';
-import { settle, startMachine, type Machine } from '../sync/sync-harness.ts';
+import { ManualClock } from '../../../src/gateway/clock.ts';
+import { adminStatus } from '../../../src/gateway/http/admin/status-view.ts';
+import { buildTrayMenu, type TrayMenuItem } from '../../../src/main/tray-menu.ts';
+import { trayStateFrom } from '../../../src/main/tray-state.ts';
+import { disposeSharedPostgres, sharedPostgres, type SharedPostgres } from '../../helpers/postgres.ts';
+import { settle, startMachine, type Machine } from '../../sync/sync-harness.ts';
 import { hostedSide } from './hosted-side.ts';
 
 let server: SharedPostgres;

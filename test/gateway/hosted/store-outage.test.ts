@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { ManualClock } from '../../src/gateway/clock.ts';
-import { PgTenantMemory } from '../../src/gateway/hosted/pg-memory/pg-memory.ts';
-import { RemoteClientDirectory } from '../../src/gateway/hosted/remote-clients.ts';
-import { TenantDirectory } from '../../src/gateway/hosted/tenant-directory.ts';
-import { WorkSessionService } from '../../src/gateway/sessions/work-session-service.ts';
-import { ToolDispatcher } from '../../src/gateway/tools/dispatcher.ts';
-import { allTools } from '../../src/gateway/tools/index.ts';
-import { disposeSharedPostgres, FlakyLink, sharedPostgres } from '../helpers/postgres.ts';
+import { ManualClock } from '../../../src/gateway/clock.ts';
+import { PgTenantMemory } from '../../../src/gateway/hosted/pg-memory/pg-memory.ts';
+import { RemoteClientDirectory } from '../../../src/gateway/hosted/remote-clients.ts';
+import { TenantDirectory } from '../../../src/gateway/hosted/tenant-directory.ts';
+import { WorkSessionService } from '../../../src/gateway/sessions/work-session-service.ts';
+import { ToolDispatcher } from '../../../src/gateway/tools/dispatcher.ts';
+import { allTools } from '../../../src/gateway/tools/index.ts';
+import { disposeSharedPostgres, FlakyLink, sharedPostgres } from '../../helpers/postgres.ts';
 import { transcriptOf } from './tool-stacks.ts';
 
 after(() => disposeSharedPostgres());

@@ -3,10 +3,10 @@
 // SQLite file, and records the reads in its work session alike.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createMcpSurface } from '../../src/gateway/http/mcp-surface.ts';
-import { WorkSessionService } from '../../src/gateway/sessions/work-session-service.ts';
-import { allTools } from '../../src/gateway/tools/index.ts';
-import { disposeSharedPostgres, sharedPostgres } from '../helpers/postgres.ts';
+import { createMcpSurface } from '../../../src/gateway/http/mcp-surface.ts';
+import { WorkSessionService } from '../../../src/gateway/sessions/work-session-service.ts';
+import { allTools } from '../../../src/gateway/tools/index.ts';
+import { disposeSharedPostgres, sharedPostgres } from '../../helpers/postgres.ts';
 import { postgresStack, sqliteStack, transcriptOf, type ToolStack } from './tool-stacks.ts';
 
 /** What the model and the client see of prompts and resources on one stack, with ids made comparable. */

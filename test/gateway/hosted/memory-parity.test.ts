@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sharedPostgres, disposeSharedPostgres } from '../helpers/postgres.ts';
+import { sharedPostgres, disposeSharedPostgres } from '../../helpers/postgres.ts';
 import { postgresStack, sqliteStack, transcriptOf, type ToolStack } from './tool-stacks.ts';
 
 type Step = [tool: string, args?: Record<string, unknown>, as?: 'other'];
