@@ -109,7 +109,6 @@ function readContainer(container: SourceContainer, now: number, units: Map<strin
     let unit = units.get(key);
     if (!unit) {
       unit = { name, description: container.project === null ? `project "${name}" in ${container.where}` : container.where, versions: [], entries: [], skipped: [], warnings: [] };
-      for (const table of container.missingTables) unit.warnings.push(`${container.where} has no ${table} table (an older claude-dementia): nothing to import from it`);
       units.set(key, unit);
     }
     return unit;

@@ -98,7 +98,6 @@ async function readContainers(client: pg.Client, target: PgTarget): Promise<Sour
       archives: await read('context_archives'),
       entries: await read('memory_entries'),
       sessions,
-      missingTables: (['context_archives', 'memory_entries'] as const).filter((table) => !tablesOf.has(table)),
     });
   }
   return containers;

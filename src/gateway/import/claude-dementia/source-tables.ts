@@ -105,8 +105,6 @@ export interface SourceContainer {
   entries: RawRow<'memory_entries'>[];
   /** Session id → its project and start, from sessions and mcp_sessions. */
   sessions: Map<string, { project: string | null; startedAt: unknown }>;
-  /** Tables that were not there (an older server): reported, not an error. */
-  missingTables: TableName[];
 }
 
 export interface ClaudeDementiaSource {

@@ -82,7 +82,6 @@ function readFile(file: string, project?: string): SourceContainer {
       archives: read('context_archives'),
       entries: read('memory_entries'),
       sessions,
-      missingTables: (['context_archives', 'memory_entries'] as const).filter((table) => !columnsOf(table)),
     };
   } finally {
     db.close();
