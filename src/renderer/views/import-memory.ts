@@ -7,8 +7,8 @@ import { icon } from '../icons.js';
 import type { ViewContext } from '../view-context.js';
 
 const KINDS = [
-  { kind: 'claude-dementia', label: 'claude-dementia', from: 'postgres://user:password@host:5432/db, ~/.claude-dementia, or a .db file', project: 'Optional: the project of one .db file' },
-  { kind: 'server-memory', label: 'server-memory (knowledge graph)', from: '/path/to/memory.jsonl', project: 'The project its graph goes into' },
+  { kind: 'claude-dementia', label: 'claude-dementia', from: 'postgres://user:password@host:5432/db, ~/.claude-dementia, or a .db file', project: 'Optional' },
+  { kind: 'server-memory', label: 'server-memory (knowledge graph)', from: '/path/to/memory.jsonl', project: 'e.g. notes' },
 ];
 
 /** The form survives live updates, saving other settings and switching views. */
@@ -58,7 +58,7 @@ function details(report: ImportReport): HTMLElement | null {
   return h(
     'details',
     { class: 'import-details', attrs: { open: lines.length <= 6 } },
-    h('summary', { text: `${lines.length} note(s) on what is skipped and why` }),
+    h('summary', { text: `Notes (${lines.length}): what is skipped or changed, and why` }),
     h('ul', { class: 'handover-list' }, lines.map((line) => h('li', { text: line }))),
   );
 }
@@ -70,6 +70,9 @@ function reportBlock(report: ImportReport): HTMLElement {
     h('p', { class: 'import-summary', text: summaryLine(report) }),
     report.projects.length > 0
       ? h(
+          'div',
+          { class: 'import-table-wrap' },
+          h(
           'table',
           { class: 'table import-table' },
           h(
@@ -78,6 +81,7 @@ function reportBlock(report: ImportReport): HTMLElement {
             h('tr', {}, ['Project', 'Contexts', 'Versions', 'Archived', 'Handovers', 'Notes', 'Already here', 'Skipped'].map((title, i) => h('th', { class: i > 0 ? 'num' : undefined, text: title }))),
           ),
           h('tbody', {}, report.projects.map(projectRow)),
+          ),
         )
       : null,
     details(report),
