@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { runCli } from '../helpers/cli-process.ts';
 import { connectClient, startTestGateway, tempDir, textOf, type ToolResult } from '../helpers/gateway-harness.ts';
-import { createOldSqliteFile, HOUR, T0 } from './helpers/old-servers.ts';
+import Database from 'better-sqlite3';
+import { createOldSqliteFile, HOUR, OLD_SQLITE_DDL, T0 } from './helpers/old-servers.ts';
 import { dumpStore, storeRows } from './helpers/store-dump.ts';
 
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -98,5 +99,23 @@ describe('import claude-dementia from its local SQLite files', () => {
     assert.match(missing.stderr, /There is no file or folder .*nowhere\.db/);
     assert.equal(storeRows<{ n: number }>(dataDir, 'SELECT count(*) AS n FROM projects')[0]!.n, 0);
   });
-});
 
+  it('a large import shows a progress line on stderr; stdout holds only the report', async () => {
+    const file = join(tempDir('old-dementia-'), 'big.db');
+    const db = new Database(file);
+    db.exec(OLD_SQLITE_DDL);
+    const insert = db.prepare("INSERT INTO context_locks (session_id, label, version, content, content_hash, locked_at, metadata) VALUES ('s', ?, '1.0', ?, 'h', ?, '{}')");
+    db.transaction(() => {
+      for (let i = 0; i < 1200; i++) insert.run(`topic-${i}`, `Context number ${i}.`, T0 + i);
+    })();
+    db.close();
+    const dataDir = tempDir();
+    const result = await runCli(['import', 'claude-dementia', '--from', file, '--project', 'big', '--data-dir', dataDir, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stderr.trim().split('\n');
+    assert.ok(lines.length >= 2, result.stderr);
+    assert.ok(lines.every((line) => /^Importing: \d+ of 1200 rows \(\d+%\)$/.test(line)), result.stderr);
+    assert.equal(lines.at(-1), 'Importing: 1200 of 1200 rows (100%)');
+    assert.equal((JSON.parse(result.stdout) as { totals: { versions: number } }).totals.versions, 1200);
+  });
+});

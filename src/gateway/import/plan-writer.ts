@@ -33,7 +33,7 @@ export interface ImportReport {
 
 export interface WriteOptions {
   dryRun: boolean;
-  /** Rows per transaction: each batch holds the write lock only for a moment. */
+  /** Rows per transaction at most (and 20 ms of work at most): each batch holds the write lock only for a moment. */
   batchRows?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -45,6 +45,8 @@ interface Unit {
 }
 
 const DEFAULT_BATCH_ROWS = 250;
+/** Longest write transaction: what another writer may have to wait, at most, for one batch. */
+const BATCH_MS = 20;
 
 /** The client id imported rows carry: the old server, the same on every machine. */
 export function importClientId(kind: ImportKind): string {
@@ -79,23 +81,27 @@ export async function writePlan(plan: ImportPlan, services: Services, options: W
   const total = units.reduce((sum, unit) => sum + unit.rows, 0);
   const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
   let done = 0;
-  for (let start = 0; start < units.length; ) {
-    const batch: Unit[] = [];
-    let rows = 0;
-    while (start < units.length && (batch.length === 0 || rows + units[start]!.rows <= batchRows)) {
-      rows += units[start]!.rows;
-      batch.push(units[start]!);
-      start += 1;
-    }
-    if (options.dryRun) {
-      for (const unit of batch) unit.apply(false);
-    } else {
-      services.db.transaction(() => batch.forEach((unit) => unit.apply(true))).immediate();
-      // Between transactions: other callers of this process (tool calls, the status page) get a turn.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    done += rows;
+  let next = 0;
+  while (next < units.length) {
+    const started = performance.now();
+    const batch = () => {
+      let rows = 0;
+      // A transaction ends after batchRows rows or BATCH_MS, whichever comes first.
+      while (next < units.length && (rows === 0 || (rows + units[next]!.rows <= batchRows && performance.now() - started < BATCH_MS))) {
+        units[next]!.apply(!options.dryRun);
+        rows += units[next]!.rows;
+        next += 1;
+      }
+      return rows;
+    };
+    done += options.dryRun ? batch() : services.db.transaction(batch).immediate();
     options.onProgress?.(done, total);
+    if (!options.dryRun) {
+      // SQLite has no queue for its write lock: a writer in another process (the gateway beside a
+      // CLI import) only gets it in a gap, so each batch is followed by a pause as long as itself.
+      const pause = Math.min(BATCH_MS, performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
   return report(plan, options.dryRun, reports);
 }

@@ -24,22 +24,30 @@ export const voiceText = (version: string) => `Voice guide revision ${version}: 
 /** The real end of innkeeper's last session (finished_at); its row was written 30 minutes later. */
 export const INNKEEPER_FINISHED = '2025-07-01T17:30:00+00:00';
 
+/** One project's schema as the psycopg2 adapter created it (the tables the import reads). */
+export function oldPerProjectDdl(schema: string): string[] {
+  const s = `"${schema}"`;
+  return [
+    `CREATE SCHEMA ${s}`,
+    `CREATE TABLE ${s}.sessions (id TEXT PRIMARY KEY, started_at DOUBLE PRECISION, last_active DOUBLE PRECISION,
+      project_fingerprint TEXT, project_path TEXT, project_name TEXT, summary TEXT)`,
+    `CREATE TABLE ${s}.context_locks (id SERIAL PRIMARY KEY, session_id TEXT NOT NULL, label TEXT NOT NULL, version TEXT,
+      content TEXT, content_hash TEXT, metadata TEXT, tags TEXT, locked_at DOUBLE PRECISION, last_accessed DOUBLE PRECISION,
+      access_count INTEGER DEFAULT 0, preview TEXT, key_concepts TEXT, embedding BYTEA, embedding_model TEXT,
+      FOREIGN KEY (session_id) REFERENCES ${s}.sessions(id))`,
+    `CREATE TABLE ${s}.memory_entries (id SERIAL PRIMARY KEY, session_id TEXT, timestamp DOUBLE PRECISION, category TEXT,
+      content TEXT, metadata TEXT, FOREIGN KEY (session_id) REFERENCES ${s}.sessions(id))`,
+    `CREATE TABLE ${s}.context_archives (id SERIAL PRIMARY KEY, original_id INTEGER NOT NULL, session_id TEXT NOT NULL,
+      label TEXT NOT NULL, version TEXT NOT NULL, content TEXT NOT NULL, preview TEXT, key_concepts TEXT, metadata TEXT,
+      deleted_at DOUBLE PRECISION DEFAULT EXTRACT(EPOCH FROM CURRENT_TIMESTAMP), delete_reason TEXT,
+      FOREIGN KEY (session_id) REFERENCES ${s}.sessions(id))`,
+  ];
+}
+
 export async function createOldServerSchemas(pg: TestPostgres, database: string): Promise<void> {
   const q = (sql: string, values: unknown[] = []) => pg.query(database, sql, values);
 
-  await q(`CREATE SCHEMA linkedin`);
-  await q(`CREATE TABLE linkedin.sessions (id TEXT PRIMARY KEY, started_at DOUBLE PRECISION, last_active DOUBLE PRECISION,
-    project_fingerprint TEXT, project_path TEXT, project_name TEXT, summary TEXT)`);
-  await q(`CREATE TABLE linkedin.context_locks (id SERIAL PRIMARY KEY, session_id TEXT NOT NULL, label TEXT NOT NULL, version TEXT,
-    content TEXT, content_hash TEXT, metadata TEXT, tags TEXT, locked_at DOUBLE PRECISION, last_accessed DOUBLE PRECISION,
-    access_count INTEGER DEFAULT 0, preview TEXT, key_concepts TEXT, embedding BYTEA, embedding_model TEXT,
-    FOREIGN KEY (session_id) REFERENCES linkedin.sessions(id))`);
-  await q(`CREATE TABLE linkedin.memory_entries (id SERIAL PRIMARY KEY, session_id TEXT, timestamp DOUBLE PRECISION, category TEXT,
-    content TEXT, metadata TEXT, FOREIGN KEY (session_id) REFERENCES linkedin.sessions(id))`);
-  await q(`CREATE TABLE linkedin.context_archives (id SERIAL PRIMARY KEY, original_id INTEGER NOT NULL, session_id TEXT NOT NULL,
-    label TEXT NOT NULL, version TEXT NOT NULL, content TEXT NOT NULL, preview TEXT, key_concepts TEXT, metadata TEXT,
-    deleted_at DOUBLE PRECISION DEFAULT EXTRACT(EPOCH FROM CURRENT_TIMESTAMP), delete_reason TEXT,
-    FOREIGN KEY (session_id) REFERENCES linkedin.sessions(id))`);
+  for (const statement of oldPerProjectDdl('linkedin')) await q(statement);
   await q(`INSERT INTO linkedin.sessions (id, started_at, last_active, project_path, project_name) VALUES ('link_1a2b3c4d', $1, $2, '/Users/me/linkedin', 'linkedin')`, [T0, T0 + 6 * HOUR]);
   const lock = (label: string, version: string, content: string, metadata: unknown, lockedAt: number, tags: string | null = null) =>
     q(`INSERT INTO linkedin.context_locks (session_id, label, version, content, content_hash, metadata, tags, locked_at, preview, key_concepts)
@@ -141,14 +149,8 @@ export async function createBrokenSchema(pg: TestPostgres, database: string): Pr
     ('s1', $1, 'handover', '{"work_done": ["half a record"', NULL)`, [T0]);
 }
 
-/**
- * A local `.claude-memory.db` as claude_mcp_hybrid.py created it (SQLite): locked_at REAL from
- * time.time() or CURRENT_TIMESTAMP text, metadata JSON text, UNIQUE(session_id, label, version),
- * so a label locked again in a later session restarts at "1.0".
- */
-export function createOldSqliteFile(path: string, projectName: string): void {
-  const db = new Database(path);
-  db.exec(`
+/** The tables of a local `.claude-memory.db` as claude_mcp_hybrid.py created them. */
+export const OLD_SQLITE_DDL = `
     CREATE TABLE sessions (id TEXT PRIMARY KEY, started_at REAL NOT NULL, ended_at REAL, summary TEXT, last_active REAL,
       project_fingerprint TEXT, project_path TEXT, project_name TEXT);
     CREATE TABLE memory_entries (id INTEGER PRIMARY KEY AUTOINCREMENT, category TEXT NOT NULL, content TEXT NOT NULL, metadata TEXT,
@@ -161,7 +163,16 @@ export function createOldSqliteFile(path: string, projectName: string): void {
     CREATE TABLE context_archives (id INTEGER PRIMARY KEY AUTOINCREMENT, original_id INTEGER NOT NULL, session_id TEXT NOT NULL,
       label TEXT NOT NULL, version TEXT NOT NULL, content TEXT NOT NULL, preview TEXT, key_concepts TEXT, metadata TEXT,
       deleted_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, delete_reason TEXT);
-  `);
+`;
+
+/**
+ * A local `.claude-memory.db` as claude_mcp_hybrid.py created it (SQLite): locked_at REAL from
+ * time.time() or CURRENT_TIMESTAMP text, metadata JSON text, UNIQUE(session_id, label, version),
+ * so a label locked again in a later session restarts at "1.0".
+ */
+export function createOldSqliteFile(path: string, projectName: string): void {
+  const db = new Database(path);
+  db.exec(OLD_SQLITE_DDL);
   const session = db.prepare('INSERT INTO sessions (id, started_at, last_active, project_path, project_name) VALUES (?, ?, ?, ?, ?)');
   session.run('session_1754985844_77203', T0, T0 + HOUR, `/Users/me/${projectName}`, projectName);
   session.run('clau_57e9a16c', T0 + 24 * HOUR, T0 + 26 * HOUR, `/Users/me/${projectName}`, projectName);
