@@ -1,36 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { ImportReport, ProjectReport } from '../../src/gateway/import/plan-writer.ts';
 import { runCli } from '../helpers/cli-process.ts';
-import { connectClient, startTestGateway, tempDir, textOf, type ToolResult } from '../helpers/gateway-harness.ts';
+import { connectClient, startTestGateway, tempDir, textOf } from '../helpers/gateway-harness.ts';
 import { disposeSharedPostgres, freePort, sharedPostgres, type SharedPostgres } from '../helpers/postgres.ts';
 import { createBrokenSchema, createOldServerSchemas, HOUR, INNKEEPER_FINISHED, T0, VOICE_VERSIONS, voiceText } from './helpers/old-servers.ts';
 import { dumpStore, storeRows } from './helpers/store-dump.ts';
+import { structured } from './helpers/results.ts';
 
-interface ProjectReport {
-  name: string;
-  created: boolean;
-  contexts: number;
-  versions: number;
-  archived: number;
-  handovers: number;
-  notes: number;
-  unchanged: number;
-  skipped: { item: string; reason: string }[];
-  warnings: string[];
-}
-interface Report {
-  dryRun: boolean;
-  from: string;
-  projects: ProjectReport[];
-  skipped: { item: string; reason: string }[];
-  totals: Record<string, number>;
-}
+type Report = ImportReport;
 
 const counts = (p: ProjectReport) => ({ name: p.name, contexts: p.contexts, versions: p.versions, archived: p.archived, handovers: p.handovers, notes: p.notes });
-const data = (result: ToolResult) => {
-  assert.ok(!result.isError, textOf(result));
-  return result.structuredContent as Record<string, unknown>;
-};
 
 /** Every row of every table of the old server's database, to prove the import never writes to it. */
 async function sourceDump(pg: SharedPostgres, database: string): Promise<string> {
@@ -118,9 +98,9 @@ describe('import claude-dementia from its Postgres database', () => {
     });
 
     it('MCP clients see every project; versions "1.0" … "1.10" are 1 … 11 in numeric order, with their times', async () => {
-      const projects = (data(await mcp.call('list_projects')).projects as { name: string; contextCount: number }[]).map((p) => [p.name, p.contextCount]);
+      const projects = (structured(await mcp.call('list_projects')).projects as { name: string; contextCount: number }[]).map((p) => [p.name, p.contextCount]);
       assert.deepEqual(projects, [['client-portal', 1], ['home-lab', 1], ['innkeeper', 2], ['linkedin', 4]]);
-      const latest = data(await mcp.call('recall_context', { project: 'linkedin', topic: 'voice' })) as { context: { version: number; content: string; priority: string; tags: string[]; createdAt: string }; versions: number[] };
+      const latest = structured(await mcp.call('recall_context', { project: 'linkedin', topic: 'voice' })) as { context: { version: number; content: string; priority: string; tags: string[]; createdAt: string }; versions: number[] };
       assert.equal(latest.context.version, 11);
       assert.equal(latest.context.content, voiceText('1.10'));
       assert.deepEqual(latest.versions, [11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
@@ -128,45 +108,45 @@ describe('import claude-dementia from its Postgres database', () => {
       assert.deepEqual(latest.context.tags, ['writing', 'tone'], 'tags normalized like lock_context: trimmed, lower case');
       assert.equal(latest.context.createdAt, new Date((T0 + 10 * 600) * 1000).toISOString(), 'locked_at (epoch seconds) kept');
       for (const [i, version] of VOICE_VERSIONS.entries()) {
-        const old = data(await mcp.call('recall_context', { project: 'linkedin', topic: 'voice', version: i + 1 })) as { context: { content: string } };
+        const old = structured(await mcp.call('recall_context', { project: 'linkedin', topic: 'voice', version: i + 1 })) as { context: { content: string } };
         assert.equal(old.context.content, voiceText(version), `v${i + 1} is "${version}"`);
       }
-      const checkin = data(await mcp.call('recall_context', { project: 'innkeeper', topic: 'checkin-flow' })) as { context: { version: number; tags: string[]; priority: string; createdAt: string } };
+      const checkin = structured(await mcp.call('recall_context', { project: 'innkeeper', topic: 'checkin-flow' })) as { context: { version: number; tags: string[]; priority: string; createdAt: string } };
       assert.deepEqual(checkin.context, { ...checkin.context, version: 2, tags: ['ops', 'deploy'], priority: 'important', createdAt: '2025-07-01T16:40:00.000Z' }, 'TIMESTAMPTZ and TEXT[] columns');
-      const bio = data(await mcp.call('recall_context', { project: 'linkedin', topic: 'bio' })) as { context: { tags: string[]; priority: string } };
+      const bio = structured(await mcp.call('recall_context', { project: 'linkedin', topic: 'bio' })) as { context: { tags: string[]; priority: string } };
       assert.deepEqual([bio.context.tags, bio.context.priority], [['profile', 'about'], 'reference'], 'a comma-separated tags column, no metadata');
-      const hashtags = data(await mcp.call('recall_context', { project: 'linkedin', topic: 'hashtags' })) as { context: { priority: string } };
+      const hashtags = structured(await mcp.call('recall_context', { project: 'linkedin', topic: 'hashtags' })) as { context: { priority: string } };
       assert.equal(hashtags.context.priority, 'reference', 'the unknown priority "critical"');
-      const rules = data(await mcp.call('recall_context', { project: 'linkedin', topic: 'posting-rules' })) as { context: { priority: string } };
+      const rules = structured(await mcp.call('recall_context', { project: 'linkedin', topic: 'posting-rules' })) as { context: { priority: string } };
       assert.equal(rules.context.priority, 'always_check');
-      const auth = data(await mcp.call('recall_context', { project: 'client-portal', topic: 'auth' })) as { context: { tags: string[] } };
+      const auth = structured(await mcp.call('recall_context', { project: 'client-portal', topic: 'auth' })) as { context: { tags: string[] } };
       assert.deepEqual(auth.context.tags, ['security'], 'a schema per API key: project_name column, tags column over metadata');
-      const backups = data(await mcp.call('recall_context', { project: 'home-lab', topic: 'backups' })) as { context: { tags: string[] } };
+      const backups = structured(await mcp.call('recall_context', { project: 'home-lab', topic: 'backups' })) as { context: { tags: string[] } };
       assert.deepEqual(backups.context.tags, ['nas', 'ops'], 'no tags column value: the metadata tags');
     });
 
     it('search finds imported contexts; versions the old server unlocked are archived and restore_context brings them back', async () => {
-      const hits = data(await mcp.call('search_contexts', { project: 'innkeeper', query: 'QR code check in' })) as { results: { label: string; version: number }[] };
+      const hits = structured(await mcp.call('search_contexts', { project: 'innkeeper', query: 'QR code check in' })) as { results: { label: string; version: number }[] };
       assert.deepEqual(hits.results.map((hit) => [hit.label, hit.version]), [['checkin-flow', 2]]);
-      const rules = data(await mcp.call('check_contexts', { project: 'linkedin', action: 'post on Tuesday and tag people' }));
+      const rules = structured(await mcp.call('check_contexts', { project: 'linkedin', action: 'post on Tuesday and tag people' }));
       assert.match(JSON.stringify(rules), /posting-rules/);
 
       const missing = await mcp.call('recall_context', { project: 'linkedin', topic: 'old-schedule' });
       assert.equal(missing.isError, true, 'archived: not live until restored');
-      const restored = data(await mcp.call('restore_context', { project: 'linkedin', topic: 'old-schedule' }));
+      const restored = structured(await mcp.call('restore_context', { project: 'linkedin', topic: 'old-schedule' }));
       assert.deepEqual(restored, { ...restored, restored: [1], latestVersion: 1 });
-      const schedule = data(await mcp.call('recall_context', { project: 'linkedin', topic: 'old-schedule' })) as { context: { content: string; priority: string; tags: string[] } };
+      const schedule = structured(await mcp.call('recall_context', { project: 'linkedin', topic: 'old-schedule' })) as { context: { content: string; priority: string; tags: string[] } };
       assert.deepEqual([schedule.context.content, schedule.context.priority, schedule.context.tags], ['Post daily at 7am.', 'important', ['schedule']]);
 
       // "pricing" 1.1 was unlocked in the old server: it is archived v2 above the live v1.
-      assert.equal((data(await mcp.call('recall_context', { project: 'innkeeper', topic: 'pricing' })) as { context: { version: number } }).context.version, 1);
-      data(await mcp.call('restore_context', { project: 'innkeeper', topic: 'pricing', version: 2 }));
-      const pricing = data(await mcp.call('recall_context', { project: 'innkeeper', topic: 'pricing' })) as { context: { version: number; content: string } };
+      assert.equal((structured(await mcp.call('recall_context', { project: 'innkeeper', topic: 'pricing' })) as { context: { version: number } }).context.version, 1);
+      structured(await mcp.call('restore_context', { project: 'innkeeper', topic: 'pricing', version: 2 }));
+      const pricing = structured(await mcp.call('recall_context', { project: 'innkeeper', topic: 'pricing' })) as { context: { version: number; content: string } };
       assert.deepEqual([pricing.context.version, pricing.context.content], [2, 'Prices exclude VAT for business guests.']);
     });
 
     it('handovers arrive as handovers: get_last_handover returns the last one with its real end time', async () => {
-      const inn = data(await mcp.call('get_last_handover', { project: 'innkeeper' })) as { handover: { endedAt: string; startedAt: string; client: string; content: { progress: string[]; nextSteps: string[]; notes: string[] } } };
+      const inn = structured(await mcp.call('get_last_handover', { project: 'innkeeper' })) as { handover: { endedAt: string; startedAt: string; client: string; content: { progress: string[]; nextSteps: string[]; notes: string[] } } };
       assert.equal(inn.handover.endedAt, new Date(INNKEEPER_FINISHED).toISOString(), 'finished_at, not the later time the row was written');
       assert.equal(inn.handover.startedAt, '2025-07-01T16:00:00.000Z');
       assert.equal(inn.handover.client, 'claude-dementia (imported)');
@@ -175,7 +155,7 @@ describe('import claude-dementia from its Postgres database', () => {
       assert.deepEqual(inn.handover.content.notes, ['Tools used: lock_context, unlock_context']);
 
       const result = await mcp.call('get_last_handover', { project: 'linkedin' });
-      const linkedin = data(result) as { handover: { endedAt: string; startedAt: string; content: { todos: string[]; openQuestions: string[]; progress: string[]; locked: unknown[] } } };
+      const linkedin = structured(result) as { handover: { endedAt: string; startedAt: string; content: { todos: string[]; openQuestions: string[]; progress: string[]; locked: unknown[] } } };
       assert.equal(linkedin.handover.endedAt, new Date((T0 + 6 * HOUR) * 1000).toISOString(), 'the later of two handovers, at its own time');
       assert.equal(linkedin.handover.startedAt, new Date(T0 * 1000).toISOString(), 'the old session started then');
       assert.deepEqual(linkedin.handover.content.todos, ['Schedule the launch post']);

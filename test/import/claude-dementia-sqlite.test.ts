@@ -4,16 +4,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { runCli } from '../helpers/cli-process.ts';
-import { connectClient, startTestGateway, tempDir, textOf, type ToolResult } from '../helpers/gateway-harness.ts';
+import { connectClient, startTestGateway, tempDir } from '../helpers/gateway-harness.ts';
 import Database from 'better-sqlite3';
 import { createOldSqliteFile, HOUR, OLD_SQLITE_DDL, T0 } from './helpers/old-servers.ts';
 import { dumpStore, storeRows } from './helpers/store-dump.ts';
+import { structured } from './helpers/results.ts';
 
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
-const data = (result: ToolResult) => {
-  assert.ok(!result.isError, textOf(result));
-  return result.structuredContent as Record<string, unknown>;
-};
 
 describe('import claude-dementia from its local SQLite files', () => {
   let home: string;
@@ -52,18 +49,18 @@ describe('import claude-dementia from its local SQLite files', () => {
     try {
       const { token } = test.addClient('Cursor', { kind: 'cursor' });
       const mcp = await connectClient(test.url, token);
-      const architecture = data(await mcp.call('recall_context', { project: 'client-portal', topic: 'architecture' })) as { context: { version: number; content: string; createdAt: string } };
+      const architecture = structured(await mcp.call('recall_context', { project: 'client-portal', topic: 'architecture' })) as { context: { version: number; content: string; createdAt: string } };
       assert.deepEqual(
         [architecture.context.version, architecture.context.content, architecture.context.createdAt],
         [3, 'Search is its own service now.', new Date((T0 + 25 * HOUR) * 1000).toISOString()],
         'the later session’s "1.0" is the newest version',
       );
-      const first = data(await mcp.call('recall_context', { project: 'client-portal', topic: 'architecture', version: 1 })) as { context: { content: string } };
+      const first = structured(await mcp.call('recall_context', { project: 'client-portal', topic: 'architecture', version: 1 })) as { context: { content: string } };
       assert.equal(first.context.content, 'Monolith first.');
-      const stamped = data(await mcp.call('recall_context', { project: 'client-portal', topic: 'test_memory_1' })) as { context: { createdAt: string } };
+      const stamped = structured(await mcp.call('recall_context', { project: 'client-portal', topic: 'test_memory_1' })) as { context: { createdAt: string } };
       assert.equal(stamped.context.createdAt, '2025-06-03T09:15:42.000Z', 'CURRENT_TIMESTAMP text is UTC');
-      assert.deepEqual(data(await mcp.call('restore_context', { project: 'client-portal', topic: 'test_api_spec' })).restored, [1]);
-      const handover = data(await mcp.call('get_last_handover', { project: 'client-portal' })) as { handover: { endedAt: string; startedAt: string; content: { todos: string[] } } };
+      assert.deepEqual(structured(await mcp.call('restore_context', { project: 'client-portal', topic: 'test_api_spec' })).restored, [1]);
+      const handover = structured(await mcp.call('get_last_handover', { project: 'client-portal' })) as { handover: { endedAt: string; startedAt: string; content: { todos: string[] } } };
       assert.equal(handover.handover.endedAt, new Date((T0 + 26 * HOUR) * 1000).toISOString());
       assert.equal(handover.handover.startedAt, new Date((T0 + 24 * HOUR) * 1000).toISOString(), 'the session’s own start');
       assert.deepEqual(handover.handover.content.todos, ['Load-test search']);

@@ -6,8 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { runCli } from '../helpers/cli-process.ts';
-import { connectClient, startTestGateway, tempDir, textOf, type TestGateway, type ToolResult } from '../helpers/gateway-harness.ts';
+import { connectClient, startTestGateway, tempDir, type TestGateway } from '../helpers/gateway-harness.ts';
 import { dumpStore } from './helpers/store-dump.ts';
+import { structured } from './helpers/results.ts';
 
 const SERVER_MEMORY = fileURLToPath(new URL('../../node_modules/@modelcontextprotocol/server-memory/dist/index.js', import.meta.url));
 
@@ -31,10 +32,6 @@ async function use(file: string, calls: [string, Record<string, unknown>][]): Pr
   }
 }
 
-const data = (result: ToolResult) => {
-  assert.ok(!result.isError, textOf(result));
-  return result.structuredContent as Record<string, unknown>;
-};
 
 describe('import a server-memory knowledge graph (memory.jsonl)', () => {
   let graphFile: string;
@@ -74,13 +71,13 @@ describe('import a server-memory knowledge graph (memory.jsonl)', () => {
     ]);
     const result = await importGraph();
     assert.equal(result.code, 0, result.stderr);
-    const alice = data(await mcp.call('recall_context', { project: 'notes', topic: 'Alice' })) as { context: { version: number; content: string; tags: string[]; priority: string } };
+    const alice = structured(await mcp.call('recall_context', { project: 'notes', topic: 'Alice' })) as { context: { version: number; content: string; tags: string[]; priority: string } };
     assert.equal(alice.context.content, 'Alice (person)\n\n- Leads the billing team\n- Prefers email over calls\n\nRelations:\n- Alice works at Acme');
     assert.deepEqual([alice.context.version, alice.context.tags, alice.context.priority], [1, ['person'], 'reference']);
-    const acme = data(await mcp.call('recall_context', { project: 'notes', topic: 'Acme' })) as { context: { content: string; tags: string[] } };
+    const acme = structured(await mcp.call('recall_context', { project: 'notes', topic: 'Acme' })) as { context: { content: string; tags: string[] } };
     assert.equal(acme.context.content, 'Acme (Company)\n\n- Pays invoices within 30 days\n\nRelations:\n- Alice works at Acme');
     assert.deepEqual(acme.context.tags, ['company']);
-    const hits = data(await mcp.call('search_contexts', { project: 'notes', query: 'invoices' })) as { results: { label: string }[] };
+    const hits = structured(await mcp.call('search_contexts', { project: 'notes', query: 'invoices' })) as { results: { label: string }[] };
     assert.deepEqual(hits.results.map((hit) => hit.label), ['Acme']);
   });
 
@@ -95,10 +92,10 @@ describe('import a server-memory knowledge graph (memory.jsonl)', () => {
     const changed = await importGraph();
     const report = JSON.parse(changed.stdout) as { totals: Record<string, number> };
     assert.deepEqual(report.totals, { contexts: 1, versions: 1, archived: 0, handovers: 0, notes: 0, unchanged: 2, skipped: 0 });
-    const alice = data(await mcp.call('recall_context', { project: 'notes', topic: 'Alice' })) as { context: { version: number; content: string }; versions: number[] };
+    const alice = structured(await mcp.call('recall_context', { project: 'notes', topic: 'Alice' })) as { context: { version: number; content: string }; versions: number[] };
     assert.deepEqual(alice.versions, [2, 1]);
     assert.match(alice.context.content, /- Moved to the Berlin office/);
-    const acme = data(await mcp.call('recall_context', { project: 'notes', topic: 'Acme' })) as { versions: number[] };
+    const acme = structured(await mcp.call('recall_context', { project: 'notes', topic: 'Acme' })) as { versions: number[] };
     assert.deepEqual(acme.versions, [1], 'Acme did not change');
   });
 

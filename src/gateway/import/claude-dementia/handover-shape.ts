@@ -1,4 +1,4 @@
-import { formatDuration } from '../../sessions/handover-composer.ts';
+import { formatDuration, handoverSections, isoMinute } from '../../sessions/handover-composer.ts';
 import type { HandoverContent } from '../../store/handovers.ts';
 import { Bad, parseJsonObject } from '../source-values.ts';
 
@@ -96,24 +96,13 @@ export function handoverContent(
   };
 }
 
-const isoMinute = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-
 /** The readable handover, in the shape of ours, saying where it came from. */
 export function renderOldHandover(project: string, oldSessionId: string | null, startedAt: number, endedAt: number, content: HandoverContent): string {
   const lines = [
     `Handover for project "${project}" imported from claude-dementia`,
     `${oldSessionId ? `Session ${oldSessionId}` : 'A session'}: ${isoMinute(startedAt)} to ${isoMinute(endedAt)} (${formatDuration(content.durationMinutes)}).`,
   ];
-  const section = (title: string, items: string[]) => {
-    if (items.length > 0) lines.push('', `${title}:`, ...items.map((item) => `- ${item}`));
-  };
   if (content.modelSummary) lines.push('', content.modelSummary);
-  section('Next steps', content.nextSteps);
-  section('Open questions', content.openQuestions);
-  section('Decisions', content.decisions);
-  section('Todos', content.todos);
-  section('Progress', content.progress);
-  section('Notes', content.notes);
-  section('Contexts locked', content.locked.map((c) => `${c.label} v${c.version} (${c.priority})`));
+  lines.push(...handoverSections(content));
   return lines.join('\n');
 }
