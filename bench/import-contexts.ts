@@ -148,13 +148,13 @@ const CLI = new URL('../src/gateway/cli/main.ts', import.meta.url).pathname;
  * again with nothing else running: how long a client waits for the import's write transactions.
  */
 async function locksDuringImport(from: string): Promise<{ during: Summary; alone: Summary; importSeconds: number }> {
-  const stack = openStack();
+  const stack = await openStack();
   try {
     const corpus = createCorpus(99);
-    const lockOnce = (samples: number[]) => {
+    const lockOnce = async (samples: number[]) => {
       const next = corpus.next();
       const t0 = performance.now();
-      stack.call('lock_context', { topic: next.topic, content: next.content, priority: next.priority, tags: next.tags });
+      await stack.call('lock_context', { topic: next.topic, content: next.content, priority: next.priority, tags: next.tags });
       samples.push(performance.now() - t0);
     };
     const during: number[] = [];
@@ -163,14 +163,14 @@ async function locksDuringImport(from: string): Promise<{ during: Summary; alone
     let running = true;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => ((running = false), resolve(code))));
     while (running) {
-      lockOnce(during);
+      await lockOnce(during);
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
     if ((await exited) !== 0) throw new Error('the import failed');
     const importSeconds = (performance.now() - started) / 1000;
     const alone: number[] = [];
     for (let i = 0; i < during.length; i++) {
-      lockOnce(alone);
+      await lockOnce(alone);
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
     return { during: summarize(during), alone: summarize(alone), importSeconds };

@@ -1,5 +1,6 @@
 import { sha256Hex, stableId } from '../secrets.ts';
 import type { Services } from '../services.ts';
+import { sameAsLatest } from '../store/context-rules.ts';
 import { IMPORT_CLIENT_NAMES, type ImportKind, type ImportPlan, type LabelHistory, type LabelSnapshot, type ProjectPlan, type Skip } from './import-plan.ts';
 
 export interface ProjectReport {
@@ -240,7 +241,7 @@ function applySnapshot(
   const { contexts, clock } = services;
   const contentHash = sha256Hex(label.content);
   const latest = contexts.get(project, label.label);
-  if (latest && latest.contentHash === contentHash && latest.priority === label.priority && JSON.stringify(latest.tags) === JSON.stringify(label.tags)) {
+  if (latest && sameAsLatest(latest, contentHash, label.priority, label.tags)) {
     report.unchanged += 1;
     return;
   }
