@@ -50,7 +50,7 @@ describe('import claude-dementia from its Postgres database', () => {
     assert.equal(dryRun.dryRun, true);
     assert.match(dryRun.from, /postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\//, 'the password is masked');
     assert.deepEqual(dryRun.projects.map(counts), [
-      { name: 'client-portal', contexts: 1, versions: 1, archived: 0, handovers: 0, notes: 1 },
+      { name: 'client-portal', contexts: 1, versions: 1, archived: 0, handovers: 0, notes: 2 },
       { name: 'home-lab', contexts: 1, versions: 1, archived: 0, handovers: 1, notes: 0 },
       { name: 'innkeeper', contexts: 2, versions: 3, archived: 1, handovers: 1, notes: 0 },
       { name: 'linkedin', contexts: 5, versions: 14, archived: 1, handovers: 2, notes: 2 },
@@ -92,7 +92,7 @@ describe('import claude-dementia from its Postgres database', () => {
         { entity: 'context', op: 'archive', n: 2 },
         { entity: 'context', op: 'upsert', n: 21 },
         { entity: 'handover', op: 'upsert', n: 4 },
-        { entity: 'note', op: 'upsert', n: 3 },
+        { entity: 'note', op: 'upsert', n: 4 },
         { entity: 'project', op: 'upsert', n: 4 },
       ]);
     });
@@ -172,7 +172,8 @@ describe('import claude-dementia from its Postgres database', () => {
         { project_name: 'linkedin', kind: 'progress', text: 'Drafted three posts about the launch.' },
         { project_name: 'linkedin', kind: 'todo', text: 'Reply to the comments on the hiring post.' },
         { project_name: 'client-portal', kind: 'progress', text: 'Moved the login page to server-side sessions.' },
-      ], 'progress entries are notes; the project of a session-only entry comes from public.mcp_sessions');
+        { project_name: 'client-portal', kind: 'decision', text: 'Passkeys first, passwords as a fallback.' },
+      ], 'progress, todo and decision entries are notes (one without a time gets the import’s); the project of a session-only entry comes from public.mcp_sessions');
     });
 
     it('the running gateway’s status (tray, status window) shows the imported projects', async () => {
@@ -187,7 +188,7 @@ describe('import claude-dementia from its Postgres database', () => {
       const result = await importCli(dataDir);
       assert.equal(result.code, 0, result.stderr);
       const report = JSON.parse(result.stdout) as Report;
-      assert.deepEqual(report.totals, { contexts: 0, versions: 0, archived: 0, handovers: 0, notes: 0, unchanged: 28, skipped: 1 });
+      assert.deepEqual(report.totals, { contexts: 0, versions: 0, archived: 0, handovers: 0, notes: 0, unchanged: 29, skipped: 1 });
       assert.ok(report.projects.every((p) => !p.created));
       assert.equal(dumpStore(dataDir), before);
       const text = await runCli(['import', 'claude-dementia', '--from', url, '--data-dir', dataDir]);

@@ -127,6 +127,7 @@ export async function createOldServerSchemas(pg: TestPostgres, database: string)
     ('__PENDING__', 'stray', '1.0', 'Locked before a project was selected.', 'reference', NULL, '{}', '2025-11-16T09:27:40Z', '7ed13d2c')`);
   await q(`INSERT INTO ${s}.memory_entries (session_id, timestamp, category, content, metadata) VALUES
     ('9b4475c5', $1, 'progress', 'Moved the login page to server-side sessions.', NULL),
+    ('9b4475c5', NULL, 'decision', 'Passkeys first, passwords as a fallback.', NULL),
     ('3f3430a3', $2, 'handover', $3, '{"project_name": "home-lab"}')`, [
     Date.UTC(2025, 10, 16, 9, 40) / 1000,
     Date.UTC(2025, 10, 16, 11, 5) / 1000,

@@ -37,6 +37,8 @@ interface Entry {
   /** For handovers: the record the old server kept. */
   handover: OldHandover | null;
   at: number;
+  /** The entry's time for its stable id; its place in the source when it has no time (`at` is then the import's). */
+  atKey: string;
   sessionId: string | null;
   startedAt: number | null;
 }
@@ -178,6 +180,7 @@ function readContainer(container: SourceContainer, now: number, units: Map<strin
       metadata,
       handover,
       at: at ?? now,
+      atKey: at === null ? `${row.ref.where}/${row.ref.table}/${row.ref.row}` : String(at),
       sessionId: row.sessionId === null || row.sessionId === undefined ? null : String(row.sessionId),
       startedAt: started instanceof Bad ? null : started,
     });
@@ -238,7 +241,7 @@ function planProject(name: string, units: Unit[]): ProjectPlan {
     } else {
       const kind = NOTE_KINDS[entry.category] ?? 'note';
       add(project.notes, {
-        id: stableId('claude-dementia', name, 'note', entry.category, String(entry.at), entry.sessionId ?? '', sha256Hex(entry.content)),
+        id: stableId('claude-dementia', name, 'note', entry.category, entry.atKey, entry.sessionId ?? '', sha256Hex(entry.content)),
         sessionId: stableId('claude-dementia', name, 'session', entry.unit, entry.sessionId ?? ''),
         kind,
         text: kind === 'note' && entry.category !== 'note' ? `${entry.category || 'entry'}: ${entry.content.trim()}` : entry.content.trim(),
@@ -298,7 +301,7 @@ function planHandover(
   const minutes = durationMinutes(record.duration);
   const startedAt = Math.min(endedAt, time(record.created_at) ?? entry.startedAt ?? (minutes === null ? endedAt : endedAt - minutes * 60_000));
   const oldSession = typeof record.session_id === 'string' ? record.session_id : entry.sessionId;
-  const id = stableId('claude-dementia', project, 'handover', entry.sessionId ?? '', String(endedAt), sha256Hex(`${entry.content}\u0000${JSON.stringify(entry.metadata)}`));
+  const id = stableId('claude-dementia', project, 'handover', entry.sessionId ?? '', entry.atKey, sha256Hex(`${entry.content}\u0000${JSON.stringify(entry.metadata)}`));
   const content = handoverContent(old, startedAt, endedAt, versionOf);
   return {
     id,
