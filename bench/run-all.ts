@@ -7,7 +7,7 @@
  *   BENCH_ONLY=search-contexts,gateway-http npm run bench   some of them
  * clients-vs-server-memory runs @modelcontextprotocol/server-memory, which takes minutes at 10k.
  *
- * Other knobs: BENCH_SEARCHES, BENCH_LOCKS, BENCH_HTTP_CALLS, BENCH_CONCURRENCY, BENCH_ONLY=name,...
+ * Other knobs: BENCH_SEARCHES, BENCH_LOCKS, BENCH_IMPORT_CONTEXTS, BENCH_HTTP_CALLS, BENCH_CONCURRENCY, BENCH_ONLY=name,...
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -23,6 +23,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const BENCHMARKS = [
   'search-contexts',
   'lock-context',
+  'import-contexts',
   'gateway-http',
   'clients-bridge-latency',
   'clients-cold-start',

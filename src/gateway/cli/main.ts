@@ -20,6 +20,9 @@ Usage:
                                                                   preview (default) or write a client's config
   dementia handover show [--project P] [--json]                   the last handover (default: the repository's pinned project)
   dementia hooks install claude-code [--repo DIR] [--write]       SessionStart hook printing the waiting handover
+  dementia import claude-dementia --from <postgres-url | sqlite-file | folder> [--merge] [--dry-run] [--json]
+  dementia import server-memory --from <memory.jsonl> --project P [--dry-run] [--json]
+                                                                  bring in the memory of the server you switch from
   dementia connect --client NAME | --token T [--project P]        stdio bridge (Claude Desktop)
 
 Hosted mode (with DEMENTIA_PG_URL; see README "Hosted mode"):
@@ -54,6 +57,9 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       tenant: { type: 'string' },
       label: { type: 'string' },
       'key-from-stdin': { type: 'boolean', default: false },
+      from: { type: 'string' },
+      merge: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -101,6 +107,15 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       return 0;
     case 'hooks':
       (await import('./hooks-command.ts')).hooksCommand(settings, out, action, name, { repo: values.repo, write: values.write, json: values.json });
+      return 0;
+    case 'import':
+      await (await import('./import-command.ts')).importCommand(settings, out, action, {
+        from: values.from,
+        project: values.project,
+        merge: values.merge,
+        dryRun: values['dry-run'],
+        json: values.json,
+      });
       return 0;
     case 'connect':
       await (await import('./connect-command.ts')).connectCommand(settings, out, { client: values.client, token: values.token, project: values.project });

@@ -3,6 +3,8 @@ export interface Output {
   json(value: unknown): void;
   line(text?: string): void;
   error(text: string): void;
+  /** A progress line on stderr: rewritten in place on a terminal; null ends it. */
+  progress(text: string | null): void;
   bold(text: string): string;
   dim(text: string): string;
   green(text: string): string;
@@ -15,11 +17,23 @@ export function createOutput(
   env: NodeJS.ProcessEnv = process.env,
 ): Output {
   const colour = Boolean(stdout.isTTY) && !env.NO_COLOR;
+  let progressShown = false;
   const paint = (code: number) => (text: string) => (colour ? `\u001b[${code}m${text}\u001b[0m` : text);
   return {
     json: (value) => stdout.write(`${JSON.stringify(value, null, 2)}\n`),
     line: (text = '') => stdout.write(`${text}\n`),
     error: (text) => stderr.write(`${text}\n`),
+    progress: (text) => {
+      if (!stderr.isTTY) {
+        if (text !== null) stderr.write(`${text}\n`);
+      } else if (text !== null) {
+        stderr.write(`\r${text}\u001b[K`);
+        progressShown = true;
+      } else if (progressShown) {
+        stderr.write('\n');
+        progressShown = false;
+      }
+    },
     bold: paint(1),
     dim: paint(2),
     green: paint(32),

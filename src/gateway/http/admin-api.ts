@@ -11,6 +11,7 @@ import { ClientControl } from './admin/client-control.ts';
 import { ConnectFlow } from './admin/connect-flow.ts';
 import { csrfProblem } from './admin/csrf.ts';
 import { StatusStream } from './admin/event-stream.ts';
+import { ImportFlow } from './admin/import-flow.ts';
 import { optionalString, readJsonObject, requiredString } from './admin/json-body.ts';
 import { headlessSettingsHost, type SettingsHost, type SettingsPatch } from './admin/settings-host.ts';
 import { adminStatus, type AdminStatus } from './admin/status-view.ts';
@@ -46,6 +47,7 @@ export class AdminApi {
   private readonly browserSessions = new Set<string>();
   private readonly stream: StatusStream;
   private readonly connect: ConnectFlow;
+  private readonly imports: ImportFlow;
   private readonly routes: { method: string; pattern: RegExp; route: Route }[];
   private settingsHost: SettingsHost;
   private desktop = false;
@@ -59,6 +61,7 @@ export class AdminApi {
     this.connect = new ConnectFlow(host.services, () => host.mcpUrl, notify, {
       dataDir: host.settings.dataDir === defaultDataDir() ? undefined : host.settings.dataDir,
     });
+    this.imports = new ImportFlow(host.services, host.settings.dataDir, notify);
     this.settingsHost = headlessSettingsHost(host.settings, () => host.port);
     this.routes = [
       { method: 'GET', pattern: /^\/api\/status$/, route: (_req, res) => sendJson(res, 200, this.status()) },
@@ -69,6 +72,8 @@ export class AdminApi {
       { method: 'POST', pattern: /^\/api\/connect\/plan$/, route: (req, res) => this.connectPlan(req, res) },
       { method: 'POST', pattern: /^\/api\/connect\/apply$/, route: (req, res) => this.connectApply(req, res) },
       { method: 'POST', pattern: /^\/api\/connect\/cancel$/, route: (req, res) => this.connectCancel(req, res) },
+      { method: 'POST', pattern: /^\/api\/import\/preview$/, route: (req, res) => this.importPreview(req, res) },
+      { method: 'POST', pattern: /^\/api\/import\/run$/, route: (req, res) => this.importRun(req, res) },
       { method: 'GET', pattern: /^\/api\/settings$/, route: (_req, res) => sendJson(res, 200, this.settingsHost.read()) },
       { method: 'POST', pattern: /^\/api\/settings$/, route: (req, res) => this.saveSettings(req, res) },
       { method: 'POST', pattern: /^\/api\/app\/restart$/, route: (_req, res) => this.restart(res) },
@@ -200,6 +205,27 @@ export class AdminApi {
   private async connectCancel(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readJsonObject(req);
     sendJson(res, 200, this.connect.cancel(requiredString(body, 'planId')));
+  }
+
+  private async importPreview(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readJsonObject(req);
+    if (body.merge !== undefined && typeof body.merge !== 'boolean') throw new HttpError(400, '"merge" must be true or false.');
+    const project = optionalString(body, 'project');
+    sendJson(
+      res,
+      200,
+      await this.imports.preview({
+        kind: requiredString(body, 'kind'),
+        from: requiredString(body, 'from'),
+        project: project?.trim() === '' ? undefined : project,
+        merge: body.merge === true,
+      }),
+    );
+  }
+
+  private async importRun(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readJsonObject(req);
+    sendJson(res, 200, await this.imports.run(requiredString(body, 'importId')));
   }
 
   private async saveSettings(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -55,7 +55,7 @@ export function formatDuration(minutes: number): string {
   return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
 }
 
-const isoMinute = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+export const isoMinute = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 
 const END_REASONS: Record<string, string> = {
   idle: 'ended after the idle timeout',
@@ -64,18 +64,13 @@ const END_REASONS: Record<string, string> = {
   project_deleted: 'ended because the project was deleted',
 };
 
-/** The readable handover: what was done, changed, decided and left open. */
-export function renderHandover(session: WorkSession, endedAt: number, reason: string, content: HandoverContent): string {
-  const lines = [
-    `Handover for project "${session.project}" from ${session.clientName}`,
-    `Work session ${session.id}: ${isoMinute(session.startedAt)} to ${isoMinute(endedAt)} ` +
-      `(${formatDuration(content.durationMinutes)}, ${content.toolCalls} tool calls), ${END_REASONS[reason] ?? reason}.`,
-  ];
+/** The sections of a readable handover (each a blank line, a title and its items); empty ones are left out. */
+export function handoverSections(content: HandoverContent): string[] {
+  const lines: string[] = [];
   const section = (title: string, items: string[]) => {
     if (items.length === 0) return;
     lines.push('', `${title}:`, ...items.map((item) => `- ${item}`));
   };
-  if (content.modelSummary) lines.push('', 'Summary from the model:', content.modelSummary);
   section('Next steps', content.nextSteps);
   section('Open questions', content.openQuestions);
   section('Decisions', content.decisions);
@@ -90,6 +85,18 @@ export function renderHandover(session: WorkSession, endedAt: number, reason: st
   section('Contexts restored', content.restored.map((c) => `${c.label} v${c.version}`));
   section('Contexts recalled', content.recalled.map((c) => `${c.label} v${c.version}`));
   section('Searches', content.searches.map((q) => `"${q}"`));
+  return lines;
+}
+
+/** The readable handover: what was done, changed, decided and left open. */
+export function renderHandover(session: WorkSession, endedAt: number, reason: string, content: HandoverContent): string {
+  const lines = [
+    `Handover for project "${session.project}" from ${session.clientName}`,
+    `Work session ${session.id}: ${isoMinute(session.startedAt)} to ${isoMinute(endedAt)} ` +
+      `(${formatDuration(content.durationMinutes)}, ${content.toolCalls} tool calls), ${END_REASONS[reason] ?? reason}.`,
+  ];
+  if (content.modelSummary) lines.push('', 'Summary from the model:', content.modelSummary);
+  lines.push(...handoverSections(content));
   if (content.toolCalls === 0 || lines.length === 2) lines.push('', 'No memory was read or changed in this session.');
   return lines.join('\n');
 }

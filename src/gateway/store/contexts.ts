@@ -134,6 +134,22 @@ export class ContextStore {
       versionCounts: db.prepare(
         'SELECT label, count(*) AS versions FROM contexts WHERE project_name = ? GROUP BY label',
       ),
+      insertArchived: db.prepare(
+        `INSERT INTO archived_contexts (id, project_name, label, version, content, priority, tags, content_hash, created_at,
+           client_id, session_id, archived_at, archived_by_client, archived_in_session)
+         VALUES (@id, @project, @label, @version, @content, @priority, @tags, @contentHash, @createdAt,
+           @clientId, @sessionId, @archivedAt, NULL, NULL)`,
+      ),
+      insertLive: db.prepare(
+        `INSERT INTO contexts (id, project_name, label, version, content, priority, tags, content_hash, is_latest, created_at, client_id, session_id)
+         VALUES (@id, @project, @label, @version, @content, @priority, @tags, @contentHash, 0, @createdAt, @clientId, @sessionId)`,
+      ),
+      idsOfLabel: db.prepare(
+        'SELECT id, version FROM contexts WHERE project_name = ? AND label = ? UNION ALL SELECT id, version FROM archived_contexts WHERE project_name = ? AND label = ?',
+      ),
+      idExists: db
+        .prepare('SELECT 1 FROM contexts WHERE id = ? UNION ALL SELECT 1 FROM archived_contexts WHERE id = ?')
+        .pluck(),
     };
   }
 
@@ -153,7 +169,7 @@ export class ContextStore {
     if (latest && sameAsLatest(latest, contentHash, priority, tags)) {
       return { context: latest, created: false, previousVersion: latest.version };
     }
-    const highest = (this.stmts.maxVersion.get(project, label, project, label) as number | null) ?? 0;
+    const highest = this.highestVersion(project, label);
     if (current) {
       this.stmts.unmarkLatest.run(current.seq);
       this.stmts.ftsDelete.run(current.seq, current.label, current.content, current.tags);
@@ -179,6 +195,36 @@ export class ContextStore {
       created: true,
       previousVersion: current ? current.version : null,
     };
+  }
+
+  /**
+   * Writes a version with its own number, time and id (copied in from another memory), live or
+   * archived; call refreshLatest for the label afterwards. Call inside a transaction.
+   */
+  insertVersion(version: ContextVersion, archivedAt: number | null): void {
+    const row = { ...version, tags: JSON.stringify(version.tags) };
+    if (archivedAt === null) {
+      this.stmts.insertLive.run(row);
+    } else {
+      this.stmts.insertArchived.run({ ...row, archivedAt });
+    }
+    this.outbox?.record('context', 'upsert', version.id);
+    if (archivedAt !== null) this.outbox?.record('context', 'archive', version.id);
+  }
+
+  /** Id and version of every version of a label, live or archived. */
+  versionIds(project: string, label: string): { id: string; version: number }[] {
+    return this.stmts.idsOfLabel.all(project, label, project, label) as { id: string; version: number }[];
+  }
+
+  /** The highest version number a label has used, live or archived (0 for a new label). */
+  highestVersion(project: string, label: string): number {
+    return (this.stmts.maxVersion.get(project, label, project, label) as number | null) ?? 0;
+  }
+
+  /** True when a version (live or archived) has this id. */
+  hasId(id: string): boolean {
+    return this.stmts.idExists.get(id, id) !== undefined;
   }
 
   get(project: string, label: string, selector: VersionSelector = 'latest'): ContextVersion | undefined {

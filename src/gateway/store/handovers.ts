@@ -59,6 +59,7 @@ export class HandoverStore {
       recent: db.prepare(`${SELECT} ORDER BY ended_at DESC LIMIT ?`),
       bySession: db.prepare(`${SELECT} WHERE session_id = ?`),
       count: db.prepare('SELECT count(*) FROM handovers WHERE project_name = ?').pluck(),
+      exists: db.prepare('SELECT 1 FROM handovers WHERE id = ?').pluck(),
     };
   }
 
@@ -67,6 +68,10 @@ export class HandoverStore {
       this.stmts.insert.run({ ...handover, content: JSON.stringify(handover.content) });
       this.outbox?.record('handover', 'upsert', handover.id);
     })();
+  }
+
+  has(id: string): boolean {
+    return this.stmts.exists.get(id) !== undefined;
   }
 
   latest(project: string): Handover | undefined {

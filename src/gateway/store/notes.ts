@@ -35,16 +35,26 @@ export class NoteStore {
       forSession: db.prepare(`${SELECT} WHERE session_id = ? ORDER BY created_at`),
       recentOfProject: db.prepare(`${SELECT} WHERE project_name = ? ORDER BY created_at DESC LIMIT ?`),
       recentOfKind: db.prepare(`${SELECT} WHERE project_name = ? AND kind = ? ORDER BY created_at DESC LIMIT ?`),
+      exists: db.prepare('SELECT 1 FROM notes WHERE id = ?').pluck(),
     };
   }
 
   add(project: string, sessionId: string, kind: NoteKind, text: string): Note {
     const note: Note = { id: newId(), project, sessionId, kind, text, createdAt: this.clock.now() };
+    this.insert(note);
+    return note;
+  }
+
+  /** Writes a note as given (its own id and time: notes copied in from another memory). */
+  insert(note: Note): void {
     this.db.transaction(() => {
       this.stmts.insert.run(note);
       this.outbox?.record('note', 'upsert', note.id);
     })();
-    return note;
+  }
+
+  has(id: string): boolean {
+    return this.stmts.exists.get(id) !== undefined;
   }
 
   forSession(sessionId: string): Note[] {

@@ -41,6 +41,9 @@ const PREVIEW_ONLY = {
   description: 'Return only the first 400 characters (to check relevance before reading it all).',
 } as const;
 
+/** What lock_context checks of a version's text, label and tags; imports check the same. */
+export const LOCK_ARGS = { topic: TOPIC, content: CONTENT, tags: TAGS };
+
 type Call = ToolCall<Record<string, unknown>>;
 
 async function lockOne(call: Call, label: string, content: string, priority: Priority, tags: string[]) {

@@ -3,6 +3,7 @@ import { getJson, postJson } from '../api.js';
 import { h } from '../dom.js';
 import { icon } from '../icons.js';
 import { viewHeader, type View, type ViewContext } from '../view-context.js';
+import { importCard } from './import-memory.js';
 
 function row(label: string, hint: string | null, control: HTMLElement): HTMLElement {
   return h('div', { class: 'setting' }, h('div', { class: 'setting-text' }, h('span', { class: 'setting-label', text: label }), hint ? h('span', { class: 'muted small', text: hint }) : null), h('div', { class: 'setting-control' }, control));
@@ -74,6 +75,7 @@ function form(ctx: ViewContext, settings: SettingsView, reload: (next?: Settings
         h('button', { class: 'btn btn-primary', attrs: { type: 'button', disabled }, data: { action: 'save-settings' }, on: { click: () => void save() } }, 'Save'),
       ),
     ),
+    importCard(ctx),
   ].filter((node): node is HTMLElement => node !== null);
 }
 
