@@ -37,11 +37,11 @@ function run(args: string[], env: Record<string, string>): Promise<string> {
   });
 }
 
-/** `dementia serve` in its own process, on a fresh data folder. */
-export async function serveGateway(): Promise<ServedGateway> {
+/** `dementia serve` in its own process, on a fresh data folder (`extraEnv`: e.g. sync settings). */
+export async function serveGateway(extraEnv: Record<string, string> = {}): Promise<ServedGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dementia-bench-clients-'));
   const port = await freePort();
-  const env = { DEMENTIA_DATA_DIR: dataDir, DEMENTIA_PORT: String(port) };
+  const env = { ...extraEnv, DEMENTIA_DATA_DIR: dataDir, DEMENTIA_PORT: String(port) };
   const child: ChildProcess = spawn(process.execPath, [CLI, 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening on') && resolve());

@@ -32,6 +32,7 @@ const BENCHMARKS = [
   'sync-initial-push',
   'sync-visibility',
   'sync-tool-latency',
+  'hosted-gateway',
 ];
 /** Benchmarks that need the seeded 100k-context store. */
 const NEEDS_TEMPLATE = new Set(['search-contexts', 'lock-context', 'sync-initial-push']);

@@ -29,6 +29,9 @@ export interface HostedGatewayOptions {
 
 export type HostedGatewayEvents = { change: [reason: string] };
 
+/** How the hosted server's connections show in pg_stat_activity (desktops call theirs 'dementia-companion'). */
+export const HOSTED_APPLICATION_NAME = 'dementia-companion hosted';
+
 /** Statement cap: a hosted call holds a pooled connection, and nobody waits for a stuck one for long. */
 const STATEMENT_TIMEOUT_MS = 15_000;
 
@@ -61,7 +64,11 @@ export class HostedGateway {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? createLogger();
     // The one pool of the process: every tenant, OAuth and the sweeper share its connections.
-    this.pool = createPool(this.settings.pg, { poolMax: this.settings.maxConnections, statementTimeoutMs: STATEMENT_TIMEOUT_MS, connectTimeoutMs: 5_000 }, this.logger);
+    this.pool = createPool(
+      this.settings.pg,
+      { poolMax: this.settings.maxConnections, statementTimeoutMs: STATEMENT_TIMEOUT_MS, connectTimeoutMs: 5_000, applicationName: HOSTED_APPLICATION_NAME },
+      this.logger,
+    );
     this.tenants = new TenantDirectory(this.pool);
     this.clients = new RemoteClientDirectory(this.pool);
     this.workSessions = new WorkSessionService(this.settings.idleMinutes);

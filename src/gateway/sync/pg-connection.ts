@@ -9,6 +9,8 @@ export interface ConnectionLimits {
   /** Server-side cap per statement, so a slow server cannot hold a push forever. */
   statementTimeoutMs: number;
   connectTimeoutMs: number;
+  /** How the connections name themselves in pg_stat_activity. */
+  applicationName?: string;
 }
 
 export function pgClientConfig(config: PgTarget, limits: ConnectionLimits): pg.ClientConfig {
@@ -19,7 +21,7 @@ export function pgClientConfig(config: PgTarget, limits: ConnectionLimits): pg.C
     user: config.user,
     ...(config.password !== undefined ? { password: config.password } : {}),
     ssl: tlsOptions(config),
-    application_name: 'dementia-companion',
+    application_name: limits.applicationName ?? 'dementia-companion',
     statement_timeout: limits.statementTimeoutMs,
     idle_in_transaction_session_timeout: limits.statementTimeoutMs * 2,
     // Client-side too: a network that drops packets never answers, so the server's timeout never fires.

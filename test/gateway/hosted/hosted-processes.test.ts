@@ -116,7 +116,7 @@ describe('hosted mode: processes come and go, Postgres keeps everything (DESIGN 
     let most = 0;
     const sampler = (async () => {
       while (sampling) {
-        const [row] = await server.query<{ n: number }>(database, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'dementia-companion'`, [database]);
+        const [row] = await server.query<{ n: number }>(database, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'dementia-companion hosted'`, [database]);
         most = Math.max(most, row!.n);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
