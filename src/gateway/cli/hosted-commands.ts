@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.ts';
 import { resolveHostedSettings } from '../hosted/hosted-settings.ts';
 import { RemoteClientDirectory, type RemoteClient } from '../hosted/remote-clients.ts';
+import { postgresStartError } from '../hosted/pg-transaction.ts';
 import { TenantDirectory } from '../hosted/tenant-directory.ts';
 import { createLogger } from '../logger.ts';
 import type { SettingFlags } from '../settings.ts';
@@ -14,7 +15,7 @@ async function withDirectories<T>(flags: SettingFlags, work: (tenants: TenantDir
   const pool = createPool(settings.pg, { poolMax: 2, statementTimeoutMs: 15_000, connectTimeoutMs: 5_000 }, createLogger());
   try {
     const tenants = new TenantDirectory(pool);
-    await tenants.prepare();
+    await tenants.prepare().catch((error: unknown) => Promise.reject(postgresStartError(error, settings.pg)));
     return await work(tenants, new RemoteClientDirectory(pool));
   } finally {
     await pool.end();

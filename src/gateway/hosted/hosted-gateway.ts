@@ -15,6 +15,7 @@ import type { HostedAuth, HostedAuthDeps } from './hosted-auth.ts';
 import { createHostedRequestHandler } from './hosted-http.ts';
 import type { HostedSettings } from './hosted-settings.ts';
 import { PgTenantMemory } from './pg-memory/pg-memory.ts';
+import { postgresStartError } from './pg-transaction.ts';
 import { RemoteClientDirectory } from './remote-clients.ts';
 import { TenantDirectory } from './tenant-directory.ts';
 import { TenantMaintenance } from './tenant-maintenance.ts';
@@ -100,7 +101,7 @@ export class HostedGateway {
   static async start(options: HostedGatewayOptions): Promise<HostedGateway> {
     const gateway = new HostedGateway(options);
     try {
-      await gateway.tenants.prepare();
+      await gateway.tenants.prepare().catch((error: unknown) => Promise.reject(postgresStartError(error, gateway.settings.pg)));
       // Listening first: without DEMENTIA_PUBLIC_URL the public URL is the socket's (port 0 in tests).
       await gateway.listen();
       gateway.auth = await options.createAuth({

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { UserError } from '../errors.ts';
-import { classifyFailure } from '../sync/sync-errors.ts';
+import type { PgTarget } from '../sync/sync-config.ts';
+import { classifyFailure, describeFailure } from '../sync/sync-errors.ts';
 
 /**
  * The origin of every row the hosted server writes (`origin` columns, NOTIFY payloads): one id for
@@ -59,4 +60,25 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
   } finally {
     client.release(broken);
   }
+}
+
+/**
+ * Why a hosted command or server could not start on its Postgres, for the operator: what failed
+ * and what to check, never a password (the target's secrets are masked).
+ */
+export function postgresStartError(error: unknown, target: PgTarget): UserError {
+  if (error instanceof UserError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const detail = describeFailure(error, target.secrets);
+  const where = `${target.host}:${target.port}/${target.database}`;
+  if (code === '28P01' || code === '28000') {
+    return new UserError('POSTGRES_LOGIN_REFUSED', `Postgres at ${where} refused the login of user "${target.user}" (${detail}).`, 'Check the user and password in DEMENTIA_PG_URL.');
+  }
+  if (code === '3D000') {
+    return new UserError('POSTGRES_DATABASE_MISSING', `Postgres at ${where} has no database "${target.database}".`, 'Create it (createdb) or name an existing one in DEMENTIA_PG_URL.');
+  }
+  if (isUnreachable(error)) {
+    return new UserError('POSTGRES_UNREACHABLE', `Postgres at ${where} cannot be reached (${detail}).`, 'Check that it runs and that DEMENTIA_PG_URL names its host and port.');
+  }
+  return new UserError('POSTGRES_ERROR', `Postgres at ${where} answered with an error: ${detail}.`, 'Check DEMENTIA_PG_URL and the rights of its user (it creates schemas and tables).');
 }
