@@ -66,7 +66,7 @@ export class Gateway {
     const syncConfig = resolveSyncConfig(this.settings);
     const db = openDatabase(join(this.settings.dataDir, DATABASE_FILE), clock);
     this.services = createServices(db, clock, this.settings.idleMinutes);
-    this.localSecret = readOrCreateLocalSecret(this.settings.dataDir);
+    this.localSecret = readOrCreateLocalSecret(this.settings.dataDir, (reason) => this.logger.warn(reason));
     const changed = (reason: string) => this.events.emit('change', reason);
     this.sync = syncConfig
       ? new SyncWorker({ services: this.services, config: syncConfig, clock, logger: this.logger, onChange: () => changed('sync'), tuning: options.syncTuning })
