@@ -57,7 +57,8 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
     return;
   }
   if (url.pathname === '/healthz') {
-    sendJson(res, 200, { ok: true, app: 'dementia-companion', version: APP_VERSION, pid: process.pid });
+    // Unauthenticated on purpose (is this port our gateway?); it names no process, path or client.
+    sendJson(res, 200, { ok: true, app: 'dementia-companion', version: APP_VERSION });
     return;
   }
   if (url.pathname === '/auth' && req.method === 'GET') return deps.admin.exchange(url, res);
