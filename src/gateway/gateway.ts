@@ -9,6 +9,7 @@ import { createRequestHandler } from './http/http-server.ts';
 import { McpEndpoint } from './http/mcp-endpoint.ts';
 import { createMcpSurface } from './http/mcp-surface.ts';
 import { StaticFiles } from './http/static-files.ts';
+import { FolderLock } from './folder-lock.ts';
 import { readOrCreateLocalSecret } from './local-secret.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.ts';
@@ -27,7 +28,10 @@ export interface GatewayOptions {
   settings: Settings;
   clock?: Clock;
   logger?: Logger;
-  /** Write gateway.json for the CLI (off in tests that run several gateways on one folder). */
+  /**
+   * Claim the data folder: take its lock (one gateway per folder) and write gateway.json for the
+   * CLI. Off only in tests that run several gateways on one folder.
+   */
   writeRuntimeFile?: boolean;
   /** Sync timings (tests and benchmarks shorten them). */
   syncTuning?: Partial<SyncTuning>;
@@ -54,13 +58,15 @@ export class Gateway {
   private readonly http: HttpServer;
   private readonly logger: Logger;
   private readonly writeRuntimeFile: boolean;
+  private readonly folderLock: FolderLock | undefined;
   private boundPort = 0;
   private pruneTimer: NodeJS.Timeout | undefined;
 
-  private constructor(options: GatewayOptions) {
+  private constructor(options: GatewayOptions, folderLock: FolderLock | undefined) {
     this.settings = options.settings;
     this.logger = options.logger ?? createLogger();
-    this.writeRuntimeFile = options.writeRuntimeFile ?? true;
+    this.folderLock = folderLock;
+    this.writeRuntimeFile = folderLock !== undefined;
     const clock = options.clock ?? systemClock;
     // A malformed sync setting stops start-up with a UserError before anything is opened.
     const syncConfig = resolveSyncConfig(this.settings);
@@ -113,11 +119,20 @@ export class Gateway {
   }
 
   static async start(options: GatewayOptions): Promise<Gateway> {
-    const gateway = new Gateway(options);
+    // Before opening anything: a second gateway on this folder says where the first runs and stops.
+    const lock = (options.writeRuntimeFile ?? true) ? FolderLock.acquire(options.settings.dataDir) : undefined;
+    let gateway: Gateway;
+    try {
+      gateway = new Gateway(options, lock);
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
     try {
       await gateway.listen();
     } catch (error) {
       gateway.services.db.close();
+      lock?.release();
       throw error;
     }
     // Sessions that went idle while the app was not running are finalized now, with their real end time.
@@ -168,6 +183,7 @@ export class Gateway {
     await this.sync?.stop();
     if (this.writeRuntimeFile) removeRuntimeInfo(this.settings.dataDir, process.pid);
     this.services.db.close();
+    this.folderLock?.release();
   }
 
   /** The activity log feeds handovers and the live feed; a month of it is plenty. */

@@ -3,7 +3,7 @@ import { statusSnapshot, type StatusSnapshot } from '../status-snapshot.ts';
 import type { Settings } from '../settings.ts';
 import { cliSyncStatus, syncLine } from '../sync/sync-cli.ts';
 import { APP_VERSION } from '../version.ts';
-import { gatewayPort, localSecret, openServices, runningGateway } from './cli-context.ts';
+import { localSecret, openServices, owningGateway } from './cli-context.ts';
 import type { Output } from './output.ts';
 
 /** Live state from the running gateway (with connection counts), else straight from the store. */
@@ -21,8 +21,8 @@ async function readSnapshot(settings: Settings, running: boolean, port: number):
 }
 
 export async function statusCommand(settings: Settings, out: Output, json: boolean): Promise<void> {
-  const runtime = runningGateway(settings);
-  const port = gatewayPort(settings);
+  const runtime = owningGateway(settings);
+  const port = runtime?.port ?? settings.port;
   const services = openServices(settings);
   try {
     const snapshot = (await readSnapshot(settings, runtime !== undefined, port)) ?? statusSnapshot(services);
