@@ -6,6 +6,7 @@ import { systemClock, type Clock } from './clock.ts';
 import { UserError } from './errors.ts';
 import { AdminApi } from './http/admin-api.ts';
 import { createRequestHandler } from './http/http-server.ts';
+import { LocalAuth } from './http/local-auth.ts';
 import { McpEndpoint } from './http/mcp-endpoint.ts';
 import { createMcpSurface } from './http/mcp-surface.ts';
 import { StaticFiles } from './http/static-files.ts';
@@ -50,7 +51,8 @@ export class Gateway {
   readonly sweeper: IdleSweeper;
   readonly events = new EventEmitter<GatewayEvents>();
   readonly settings: Settings;
-  readonly localSecret: string;
+  /** Answers the local proof of the bridge and the CLI (local-proof.ts) and knows the sessions it issued. */
+  readonly localAuth: LocalAuth;
   /** The admin API; the desktop shell attaches its settings to it and issues window sign-in codes. */
   readonly admin: AdminApi;
   /** Postgres sync; undefined when none is configured (a normal state). */
@@ -72,7 +74,8 @@ export class Gateway {
     const syncConfig = resolveSyncConfig(this.settings);
     const db = openDatabase(join(this.settings.dataDir, DATABASE_FILE), clock);
     this.services = createServices(db, clock, this.settings.idleMinutes);
-    this.localSecret = readOrCreateLocalSecret(this.settings.dataDir, (reason) => this.logger.warn(reason));
+    void this.localSecret; // created (or replaced, with a warning) now rather than at the first bridge
+    this.localAuth = new LocalAuth({ clients: this.services.clients, clock, localSecret: () => this.localSecret, port: () => this.boundPort });
     const changed = (reason: string) => this.events.emit('change', reason);
     this.sync = syncConfig
       ? new SyncWorker({ services: this.services, config: syncConfig, clock, logger: this.logger, onChange: () => changed('sync'), tuning: options.syncTuning })
@@ -111,7 +114,7 @@ export class Gateway {
         endpoint: this.endpoint,
         admin: this.admin,
         staticFiles: new StaticFiles(),
-        localSecret: this.localSecret,
+        localAuth: this.localAuth,
         logger: this.logger,
       }),
     );
@@ -150,6 +153,11 @@ export class Gateway {
       });
     }
     return gateway;
+  }
+
+  /** Read when needed: any local process may have replaced an unusable file meanwhile. */
+  get localSecret(): string {
+    return readOrCreateLocalSecret(this.settings.dataDir, (reason) => this.logger.warn(reason));
   }
 
   get port(): number {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from './errors.ts';
-import { digestsEqual, newToken, sha256Hex } from './secrets.ts';
+import { newToken } from './secrets.ts';
 
 /**
  * A secret in the data folder (mode 0600) that proves a process runs as the local user. It never
@@ -78,8 +78,4 @@ export function readOrCreateLocalSecret(dataDir: string, onReplace?: (reason: st
   const settled = inspect(path);
   if ('secret' in settled) return settled.secret;
   throw new UserError('LOCAL_SECRET_UNUSABLE', `${path} ${'problem' in settled ? settled.problem : 'is missing'}.`, `Remove ${path}; a new secret is created at the next start.`);
-}
-
-export function matchesSecret(candidate: string | undefined, secret: string): boolean {
-  return candidate !== undefined && digestsEqual(sha256Hex(candidate), sha256Hex(secret));
 }

@@ -7,6 +7,7 @@ import { silentLogger } from '../../src/gateway/logger.ts';
 import { DesktopApp } from '../../src/main/desktop-app.ts';
 import { DESKTOP_SETTINGS_FILE, DesktopSettingsStore } from '../../src/main/desktop-settings-store.ts';
 import { autostartPath } from '../../src/main/start-at-login.ts';
+import { adminAuth } from '../helpers/admin-auth.ts';
 import { connectClient, tempDir, textOf } from '../helpers/gateway-harness.ts';
 import { FakeElectron } from './helpers/fake-electron.ts';
 
@@ -220,10 +221,10 @@ describe('tray rebuilt on every change; its clicks change what MCP clients see',
   });
 
   it('settings saved through the window are sealed with safeStorage and need a restart', async () => {
-    const secret = ctx.app.gateway.localSecret;
+    const admin = await adminAuth(ctx.app.gateway);
     const response = await fetch(`${ctx.app.gateway.baseUrl}/api/settings`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      headers: { ...admin, 'content-type': 'application/json' },
       body: JSON.stringify({ pgUrl: 'postgres://me:hunter2@db.example.com:5432/memory', apiKey: 'dk_live_0123456789secret', port: 48000 }),
     });
     const view = (await response.json()) as { pgServer: string; apiKeySet: boolean; restartRequired: boolean; editable: boolean };
@@ -231,7 +232,7 @@ describe('tray rebuilt on every change; its clicks change what MCP clients see',
     assert.deepEqual({ ...view }, { ...view, editable: true, pgServer: 'db.example.com:5432/memory', apiKeySet: true, restartRequired: true });
     const refused = await fetch(`${ctx.app.gateway.baseUrl}/api/settings`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      headers: { ...admin, 'content-type': 'application/json' },
       body: JSON.stringify({ apiKey: 'short' }),
     });
     assert.equal(refused.status, 400, 'what the sync engine would refuse is refused while the user is here');
@@ -241,7 +242,7 @@ describe('tray rebuilt on every change; its clicks change what MCP clients see',
     assert.match(onDisk, /"port": 48000/);
     const restart = await fetch(`${ctx.app.gateway.baseUrl}/api/app/restart`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      headers: { ...admin, 'content-type': 'application/json' },
     });
     assert.equal(restart.status, 202);
     // The restart relaunches and quits; `after` tolerates the second quit.
@@ -304,10 +305,10 @@ describe('settings across restarts', () => {
     const dataDir = tempDir('dementia-desktop-');
     const first = startApp({ dataDir, argv: ['--hidden'] });
     await first.app.start();
-    const secret = first.app.gateway.localSecret;
+    const admin = await adminAuth(first.app.gateway);
     await fetch(`${first.app.gateway.baseUrl}/api/settings`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      headers: { ...admin, 'content-type': 'application/json' },
       body: JSON.stringify({ pgUrl: 'postgres://u:p@h/db', apiKey: 'dk_test_0123456789abcdef' }),
     });
     await first.app.quit();

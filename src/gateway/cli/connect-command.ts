@@ -1,6 +1,8 @@
+import { GatewayCredentials } from '../bridge/gateway-proof.ts';
 import { runStdioBridge } from '../bridge/stdio-bridge.ts';
 import { UserError } from '../errors.ts';
 import { CLIENT_HEADER_NAMES } from '../http/client-headers.ts';
+import { localKey, tokenKey, type ProofKey, type ProofScope } from '../local-proof.ts';
 import type { Settings } from '../settings.ts';
 import { gatewayPort, localSecret, mcpUrlOf } from './gateway-locator.ts';
 import type { Output } from './output.ts';
@@ -14,36 +16,42 @@ export interface ConnectFlags {
   project?: string | undefined;
 }
 
+/** The headers that say where the call comes from: the working directory (one client, several windows) and a project pin. */
+export function bridgeHeaders(flags: ConnectFlags, cwd: string): Record<string, string> {
+  // Paths may hold any character; HTTP header values may not, so it travels percent-encoded.
+  const headers: Record<string, string> = { [CLIENT_HEADER_NAMES.instance]: encodeURIComponent(cwd) };
+  if (flags.project) headers[CLIENT_HEADER_NAMES.project] = flags.project;
+  return headers;
+}
+
 /**
- * The headers that say who is calling. `--client NAME` proves itself with the data folder's local
- * secret (so no token sits in Desktop's config and token rotation does not break it); `--token T`
- * is the client's own token. The instance key is the working directory: one client, several
- * windows or repositories, each with its own project.
+ * How the bridge proves itself. `--client NAME`: with the data folder's local secret (no token in
+ * Desktop's config; token rotation does not break it). A token: with the token itself. Either way
+ * by challenge-response (gateway-proof.ts): neither ever travels, and the gateway proves itself first.
  */
-export function bridgeHeaders(settings: Settings, flags: ConnectFlags, cwd: string): Record<string, string> {
+export function bridgeCredentials(settings: Settings, flags: ConnectFlags, log: (line: string) => void): GatewayCredentials {
   if (!flags.client && !flags.token) {
     throw new UserError('MISSING_ARGUMENT', 'connect needs --client NAME or --token TOKEN.', 'Run: dementia connect --client "Claude Desktop"');
   }
-  const headers: Record<string, string> = { [CLIENT_HEADER_NAMES.instance]: encodeURIComponent(cwd) };
-  if (flags.project) headers[CLIENT_HEADER_NAMES.project] = flags.project;
   if (flags.token) {
-    headers.authorization = `Bearer ${flags.token}`;
-  } else {
-    // Names may hold any character; HTTP header values may not, so it travels percent-encoded.
-    headers[CLIENT_HEADER_NAMES.client] = encodeURIComponent(flags.client!);
-    headers.authorization = `Bearer ${localSecret(settings)}`;
+    const key = tokenKey(flags.token);
+    return new GatewayCredentials(() => key, { kind: 'client' });
   }
-  return headers;
+  const key = (): ProofKey => localKey(localSecret(settings, log));
+  const scope: ProofScope = { kind: 'client', client: flags.client };
+  return new GatewayCredentials(key, scope);
 }
 
 /** `dementia connect --client NAME | --token T [--project P]`: the stdio bridge to the running gateway. */
 export async function connectCommand(settings: Settings, out: Output, flags: ConnectFlags): Promise<void> {
   const retrySeconds = Number(process.env.DEMENTIA_BRIDGE_RETRY_SECONDS);
+  const log = (line: string) => out.error(`[dementia bridge] ${line}`);
   await runStdioBridge({
     mcpUrl: () => mcpUrlOf(gatewayPort(settings)),
-    headers: bridgeHeaders(settings, flags, process.cwd()),
+    headers: bridgeHeaders(flags, process.cwd()),
+    credentials: bridgeCredentials(settings, flags, log),
     retryForMs: Number.isFinite(retrySeconds) && retrySeconds > 0 ? retrySeconds * 1000 : BRIDGE_RETRY_MS,
-    log: (line) => out.error(`[dementia bridge] ${line}`),
+    log,
     relayNotifications: true,
   });
 }

@@ -1,3 +1,5 @@
+import { proveToGateway } from '../bridge/gateway-proof.ts';
+import { localKey } from '../local-proof.ts';
 import { AdminCodes } from '../store/admin-codes.ts';
 import { statusSnapshot, type StatusSnapshot } from '../status-snapshot.ts';
 import type { Settings } from '../settings.ts';
@@ -10,8 +12,10 @@ import type { Output } from './output.ts';
 async function readSnapshot(settings: Settings, running: boolean, port: number): Promise<StatusSnapshot | undefined> {
   if (!running) return undefined;
   try {
+    // The gateway proves itself before the CLI does; the admin session lasts minutes.
+    const session = await proveToGateway(`http://127.0.0.1:${port}`, localKey(localSecret(settings)), { kind: 'admin' });
     const response = await fetch(`http://127.0.0.1:${port}/api/status`, {
-      headers: { authorization: `Bearer ${localSecret(settings)}` },
+      headers: { authorization: `Bearer ${session.token}` },
       signal: AbortSignal.timeout(2_000),
     });
     return response.ok ? ((await response.json()) as StatusSnapshot) : undefined;

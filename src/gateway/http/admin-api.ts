@@ -1,7 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isUserError } from '../errors.ts';
-import { matchesSecret } from '../local-secret.ts';
 import { newToken, sha256Hex } from '../secrets.ts';
 import type { Services } from '../services.ts';
 import { defaultDataDir, type Settings } from '../settings.ts';
@@ -24,7 +23,8 @@ const COOKIE = 'dc_admin';
 export interface AdminHost {
   readonly services: Services;
   readonly settings: Settings;
-  readonly localSecret: string;
+  /** Admin session tokens of the CLI, from the local proof (local-auth.ts). */
+  readonly localAuth: { isAdmin(token: string | undefined): boolean };
   readonly events: EventEmitter<{ change: [reason: string] }>;
   readonly port: number;
   readonly mcpUrl: string;
@@ -155,7 +155,7 @@ export class AdminApi {
   }
 
   private viaSecret(req: IncomingMessage): boolean {
-    return matchesSecret(bearerToken(req), this.host.localSecret);
+    return this.host.localAuth.isAdmin(bearerToken(req));
   }
 
   private viaCookie(req: IncomingMessage): boolean {
