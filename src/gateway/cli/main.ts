@@ -23,7 +23,7 @@ Usage:
   dementia import claude-dementia --from <postgres-url | sqlite-file | folder> [--merge] [--dry-run] [--json]
   dementia import server-memory --from <memory.jsonl> --project P [--dry-run] [--json]
                                                                   bring in the memory of the server you switch from
-  dementia connect --client NAME | --token T [--project P]        stdio bridge (Claude Desktop)
+  dementia connect --client NAME | --token-file F [--project P]   stdio bridge (Claude Desktop); or the token in DEMENTIA_TOKEN
 
 Hosted mode (with DEMENTIA_PG_URL; see README "Hosted mode"):
   dementia serve --hosted [--port N] [--idle-minutes M]           serve every tenant (DEMENTIA_HOST, DEMENTIA_PUBLIC_URL)
@@ -49,6 +49,7 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       project: { type: 'string' },
       client: { type: 'string' },
       token: { type: 'string' },
+      'token-file': { type: 'string' },
       repo: { type: 'string' },
       write: { type: 'boolean', default: false },
       diff: { type: 'boolean', default: false },
@@ -118,7 +119,7 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       });
       return 0;
     case 'connect':
-      await (await import('./connect-command.ts')).connectCommand(settings, out, { client: values.client, token: values.token, project: values.project });
+      await (await import('./connect-command.ts')).connectCommand(settings, out, { client: values.client, token: values.token, tokenFile: values['token-file'], project: values.project });
       return 0;
     case 'tenants':
       await (await import('./hosted-commands.ts')).tenantsCommand(settingFlags, out, action, name, {
