@@ -18,6 +18,7 @@ Usage:
   dementia clients rotate-token NAME [--json]
   dementia config KIND [--client NAME] [--project P] [--repo DIR] [--diff] [--write] [--json]
                                                                   preview (default) or write a client's config
+                                                                  (a config reached through a symbolic link needs --confirm-target PATH)
   dementia handover show [--project P] [--json]                   the last handover (default: the repository's pinned project)
   dementia hooks install claude-code [--repo DIR] [--write]       SessionStart hook printing the waiting handover
   dementia import claude-dementia --from <postgres-url | sqlite-file | folder> [--merge] [--dry-run] [--json]
@@ -51,6 +52,7 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       token: { type: 'string' },
       'token-file': { type: 'string' },
       repo: { type: 'string' },
+      'confirm-target': { type: 'string' },
       write: { type: 'boolean', default: false },
       diff: { type: 'boolean', default: false },
       hook: { type: 'boolean', default: false },
@@ -96,6 +98,7 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
         write: values.write,
         diff: values.diff,
         json: values.json,
+        confirmTarget: values['confirm-target'],
       });
       return 0;
     case 'handover':
@@ -107,7 +110,7 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       }
       return 0;
     case 'hooks':
-      (await import('./hooks-command.ts')).hooksCommand(settings, out, action, name, { repo: values.repo, write: values.write, json: values.json });
+      (await import('./hooks-command.ts')).hooksCommand(settings, out, action, name, { repo: values.repo, write: values.write, json: values.json, confirmTarget: values['confirm-target'] });
       return 0;
     case 'import':
       await (await import('./import-command.ts')).importCommand(settings, out, action, {

@@ -199,7 +199,7 @@ export class AdminApi {
 
   private async connectApply(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readJsonObject(req);
-    sendJson(res, 200, this.connect.apply(requiredString(body, 'planId')));
+    sendJson(res, 200, this.connect.apply(requiredString(body, 'planId'), optionalString(body, 'confirmTarget')));
   }
 
   private async connectCancel(req: IncomingMessage, res: ServerResponse): Promise<void> {
