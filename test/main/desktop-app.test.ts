@@ -48,8 +48,9 @@ describe('desktop app wiring under a fake Electron', () => {
       assert.equal(window.spec.allowedOrigin, app.gateway.baseUrl);
       assert.equal(window.spec.preloadPath, '/app/dist/src/main/preload.cjs');
       const response = await fetch(window.urls[0]!, { redirect: 'manual' });
-      assert.equal(response.status, 303, 'the window code signs in like statusUrl');
-      assert.match(response.headers.get('set-cookie') ?? '', /HttpOnly; SameSite=Strict/);
+      assert.equal(response.status, 200, 'the window code signs in like statusUrl');
+      assert.match(response.headers.get('set-cookie') ?? '', /^dc_admin_\d+=dcb_[\w-]+; HttpOnly; SameSite=Strict/);
+      assert.match(await response.text(), /<meta name="dementia-admin-key" content="dcb_[\w-]+">/, 'the page gets its half of the session');
     } finally {
       await app.quit();
       rmSync(dataDir, { recursive: true, force: true });
@@ -86,7 +87,7 @@ describe('desktop app wiring under a fake Electron', () => {
     assert.equal(window.visible, false, 'closed to the tray');
     await app.openStatus('clients');
     assert.equal(electron.windows.length, 1, 'the same window comes back');
-    assert.equal(window.urls.at(-1), `${app.gateway.baseUrl}/#clients`);
+    assert.match(window.urls.at(-1)!, new RegExp(`^${app.gateway.baseUrl}/auth\\?code=dca_[\\w-]+#clients$`), 'signed in afresh: the last session may have ended while hidden');
     assert.equal(window.visible, true);
     const baseUrl = app.gateway.baseUrl;
     // Cmd+Q: the shell holds the quit back until the gateway is stopped.

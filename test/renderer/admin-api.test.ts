@@ -9,7 +9,8 @@ describe('admin API', () => {
   let base: string;
   /** An admin session of the CLI's kind (local proof). */
   let admin: { authorization: string };
-  let cookie: string;
+  /** A browser session: the cookie and the page key, as the status page sends them. */
+  let browser: { cookie: string; 'x-dementia-admin': string };
   let client: { id: string; token: string };
 
   const post = (path: string, body: unknown, headers: Record<string, string>) =>
@@ -22,28 +23,29 @@ describe('admin API', () => {
     client = test.addClient('Claude Code', { kind: 'claude-code' });
     test.gateway.services.projects.create('linkedin');
     const signIn = await fetch(`${base}/auth?code=${test.gateway.admin.issueCode()}`, { redirect: 'manual' });
-    cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    browser = { cookie, 'x-dementia-admin': /name="dementia-admin-key" content="([^"]+)"/.exec(await signIn.text())![1]! };
   });
   after(() => test.stop({ remove: true }));
 
   it('needs its own sign-in: a client token is never accepted', async () => {
     assert.equal((await fetch(`${base}/api/status`)).status, 401);
     assert.equal((await fetch(`${base}/api/status`, { headers: { authorization: `Bearer ${client.token}` } })).status, 401);
-    assert.equal((await fetch(`${base}/api/status`, { headers: { cookie } })).status, 200);
+    assert.equal((await fetch(`${base}/api/status`, { headers: browser })).status, 200);
     assert.equal((await fetch(`${base}/api/status`, { headers: admin })).status, 200);
     assert.equal((await post(`/api/clients/${client.id}/project`, { project: 'linkedin' }, { authorization: `Bearer ${client.token}` })).status, 401);
   });
 
   it('refuses cross-site writes: foreign or other local origins, missing Origin with a cookie, non-JSON bodies', async () => {
     const path = `/api/clients/${client.id}/project`;
-    assert.equal((await post(path, { project: 'linkedin' }, { cookie, origin: 'https://evil.example' })).status, 403, 'the router refuses foreign origins');
-    assert.equal((await post(path, { project: 'linkedin' }, { cookie, origin: 'http://localhost:3000' })).status, 403, 'another local site is not this page');
-    assert.equal((await post(path, { project: 'linkedin' }, { cookie })).status, 403, 'a browser write carries an Origin');
-    const form = await fetch(`${base}${path}`, { method: 'POST', headers: { cookie, origin: base, 'content-type': 'text/plain' }, body: '{"project":"linkedin"}' });
+    assert.equal((await post(path, { project: 'linkedin' }, { ...browser, origin: 'https://evil.example' })).status, 403, 'the router refuses foreign origins');
+    assert.equal((await post(path, { project: 'linkedin' }, { ...browser, origin: 'http://localhost:3000' })).status, 403, 'another local site is not this page');
+    assert.equal((await post(path, { project: 'linkedin' }, browser)).status, 403, 'a browser write carries an Origin');
+    const form = await fetch(`${base}${path}`, { method: 'POST', headers: { ...browser, origin: base, 'content-type': 'text/plain' }, body: '{"project":"linkedin"}' });
     assert.equal(form.status, 403, 'a simple (preflight-free) request cannot write');
-    assert.equal((await post(path, { project: 'linkedin' }, { cookie, host: 'evil.example' })).status, 403, 'DNS rebinding: foreign Host');
+    assert.equal((await post(path, { project: 'linkedin' }, { ...browser, host: 'evil.example' })).status, 403, 'DNS rebinding: foreign Host');
     assert.equal(test.gateway.services.clients.activeProject(client.id, ''), null, 'nothing changed');
-    assert.equal((await post(path, { project: 'linkedin' }, { cookie, origin: base })).status, 200);
+    assert.equal((await post(path, { project: 'linkedin' }, { ...browser, origin: base })).status, 200);
     assert.equal(test.gateway.services.clients.activeProject(client.id, ''), 'linkedin');
   });
 
@@ -67,7 +69,7 @@ describe('admin API', () => {
 
   it('streams a status snapshot on connect and after every change (SSE)', async () => {
     const controller = new AbortController();
-    const response = await fetch(`${base}/api/events`, { headers: { cookie }, signal: controller.signal });
+    const response = await fetch(`${base}/api/events`, { headers: browser, signal: controller.signal });
     assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     const nextStatus = async (): Promise<{ clients: { name: string; project: string | null }[] }> => {

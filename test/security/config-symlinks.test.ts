@@ -4,9 +4,13 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { adminAuth } from '../helpers/admin-auth.ts';
 import { startTestGateway, tempDir, type TestGateway } from '../helpers/gateway-harness.ts';
 import { cli } from '../clients/processes.ts';
+import { chromiumMissing, launchChromium, openStatusPage, pageErrors } from '../renderer/helpers/browser.ts';
+
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/security/', import.meta.url));
 
 const OTHER_APP = '{\n  "theme": "dark",\n  "apiKey": "other-app-secret"\n}\n';
 
@@ -119,6 +123,35 @@ describe('config writers and symbolic links', () => {
       assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
       assert.ok(JSON.parse(readFileSync(target, 'utf8')).mcpServers.dementia, 'written where the user confirmed');
       assert.ok(existsSync(join(repo, '.mcp.json')));
+    });
+
+    it('in a real Chromium: the preview warns and names the target; the write button says which file it writes (screenshot)', { skip: chromiumMissing() }, async () => {
+      const repo = join(root, 'repo-browser');
+      mkdirSync(repo, { recursive: true });
+      const target = otherAppFile(join(root, 'victim-5'));
+      symlinkSync(target, join(repo, '.mcp.json'));
+      const browser = await launchChromium();
+      try {
+        const { page } = await openStatusPage(browser, test.gateway, { view: 'connect' });
+        await page.locator('[data-kind="claude-code"]').click();
+        await page.locator('input[name="name"]').fill('Claude Code in the linked repo');
+        await page.locator('input[name="repoDir"]').fill(repo);
+        await page.locator('[data-action="preview"]').click();
+        const warning = page.locator('.link-warning');
+        await warning.waitFor();
+        assert.ok((await warning.textContent())!.includes(`symbolic link to ${target}`));
+        const write = page.locator('.plan-actions .btn-primary');
+        assert.equal(await write.textContent(), `Write the linked file ${target}`);
+        mkdirSync(ARTIFACTS, { recursive: true });
+        await page.locator('.plan').screenshot({ path: join(ARTIFACTS, 'connect-linked-file.png') });
+        assertUntouched(target);
+        await write.click();
+        await page.locator('.written').waitFor();
+        assert.ok(JSON.parse(readFileSync(target, 'utf8')).mcpServers.dementia, 'written after the explicit click');
+        assert.deepEqual(pageErrors(page), []);
+      } finally {
+        await browser.close();
+      }
     });
   });
 });

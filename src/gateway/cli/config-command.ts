@@ -1,4 +1,4 @@
-import { applyClientConfig, assertWritable, planClientConfig, type ConfigPlan } from '../client-config/index.ts';
+import { applyClientConfig, assertWritable, linkWarning, planClientConfig, type ConfigPlan } from '../client-config/index.ts';
 import { UserError } from '../errors.ts';
 import type { Settings } from '../settings.ts';
 import { defaultDataDir } from '../settings.ts';
@@ -68,7 +68,7 @@ export function configCommand(settings: Settings, out: Output, kindText: string 
     if (flags.json) return out.json({ written: false, ...preview });
     if (flags.diff) return void (preview.diff === '' ? out.line(`${preview.path ?? 'Nothing'} is already up to date.`) : out.line(preview.diff.trimEnd()));
     out.line(preview.instructions);
-    if (preview.realPath) out.line(out.bold(`Writing it needs --confirm-target ${preview.realPath} (or replace the link with a file of its own).`));
+    if (preview.realPath) out.line(out.bold(`${linkWarning(preview.path!, preview.realPath)} Writing it needs --confirm-target ${preview.realPath} (or replace the link with a file of its own).`));
     if (preview.command) out.line(`\n${out.bold('Command:')}\n${preview.command}`);
     if (preview.path) out.line(`\n${out.bold('Change to')} ${preview.path}:\n${preview.diff.trimEnd() || '(already up to date)'}`);
     else out.line(`\n${out.bold('Snippet:')}\n${preview.snippet}`);

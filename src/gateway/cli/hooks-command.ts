@@ -1,4 +1,4 @@
-import { applyClientConfig, resolveBridgeLauncher } from '../client-config/index.ts';
+import { applyClientConfig, linkWarning, resolveBridgeLauncher } from '../client-config/index.ts';
 import { planClaudeCodeHook } from '../client-config/claude-code-hook.ts';
 import { UserError } from '../errors.ts';
 import { defaultDataDir, type Settings } from '../settings.ts';
@@ -17,7 +17,7 @@ export function hooksCommand(settings: Settings, out: Output, action: string | u
   const written = flags.write ? applyClientConfig(plan, { confirmTarget: flags.confirmTarget }) : null;
   if (flags.json) return out.json({ written: written !== null, backupPath: written?.backupPath ?? null, ...plan });
   out.line(plan.instructions);
-  if (plan.realPath && !written) out.line(`Writing it needs --confirm-target ${plan.realPath} (or replace the link with a file of its own).`);
+  if (plan.realPath && !written) out.line(`${linkWarning(plan.path!, plan.realPath)} Writing it needs --confirm-target ${plan.realPath} (or replace the link with a file of its own).`);
   out.line(`\n${plan.diff.trimEnd() || '(already installed)'}`);
   if (written) out.line(`\n${out.green('Wrote')} ${written.path}${written.backupPath ? ` (backup: ${written.backupPath})` : ''}.`);
   else out.line(out.dim('\nNothing was changed. Add --write to install it.'));

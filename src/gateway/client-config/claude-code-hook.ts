@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { BridgeLauncher } from './bridge-command.ts';
-import { linkWarning, type ConfigPlan } from './index.ts';
+import type { ConfigPlan } from './index.ts';
 import { linkedTarget } from './link-target.ts';
 import { parseConfig, setServerEntry } from './jsonc-edit.ts';
 import { unifiedDiff } from './line-diff.ts';
@@ -52,7 +52,6 @@ export function planClaudeCodeHook(input: HookInput): ConfigPlan {
     command: null,
     snippet: JSON.stringify({ hooks: { SessionStart: [ours] } }, null, 2),
     instructions:
-      (realPath ? `${linkWarning(path, realPath)} ` : '') +
       `Adds a SessionStart hook to ${path}: each new Claude Code conversation${input.repoDir ? ' in this repository' : ''} starts with the waiting ` +
       'handover of the repository\'s project (the project pinned in its .mcp.json). It prints nothing when there is none.',
     fileMode: 0o600,

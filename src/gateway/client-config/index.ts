@@ -128,7 +128,7 @@ export function planClientConfig(input: PlanInput): ConfigPlan {
     diff: unifiedDiff(realPath ? `${path} -> ${realPath}` : path, before, after),
     command,
     snippet,
-    instructions: realPath ? `${linkWarning(path, realPath)} ${instructions}` : instructions,
+    instructions,
     fileMode: mode,
     holdsToken,
     configRoot: root,

@@ -59,7 +59,7 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
     sendJson(res, 200, { ok: true, app: 'dementia-companion', version: APP_VERSION });
     return;
   }
-  if (url.pathname === '/auth' && req.method === 'GET') return deps.admin.exchange(url, res);
+  if (url.pathname === '/auth' && req.method === 'GET') return deps.admin.exchange(url, res, deps.staticFiles);
   if (deps.localAuth.handles(url.pathname)) return deps.localAuth.handle(req, res, url.pathname);
   if (url.pathname.startsWith('/api/')) return deps.admin.handle(req, res, url);
   if (req.method === 'GET' && deps.staticFiles.serve(url.pathname, res)) return;
