@@ -172,9 +172,10 @@ describe('security', () => {
     assert.ok(!gateway.mcpUrl.includes(token));
   });
 
-  it('files holding secrets are private: data folder 0700, local secret and runtime file 0600', () => {
+  it('files holding secrets are private: data folder 0700, local secret, runtime file and folder lock 0600', () => {
     assert.equal(statSync(dataDir).mode & 0o777, 0o700);
     assert.equal(statSync(join(dataDir, 'local-secret')).mode & 0o777, 0o600);
     assert.equal(statSync(join(dataDir, 'gateway.json')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dataDir, 'gateway.lock')).mode & 0o777, 0o600);
   });
 });

@@ -145,6 +145,19 @@ describe('the status page’s browser session', { skip: chromiumMissing() }, () 
     }
   });
 
+  it('the sign-in answer is the page itself: never cached, locked down by CSP, no referrer; a spent code signs nobody in', async () => {
+    const code = test.gateway.admin.issueCode();
+    const reply = await send(port, 'GET', `/auth?code=${code}`, {});
+    assert.equal(reply.status, 200);
+    assert.equal(reply.headers['cache-control'], 'no-store');
+    assert.match(String(reply.headers['content-security-policy']), /script-src 'self';.*frame-ancestors 'none'/);
+    assert.equal(reply.headers['referrer-policy'], 'no-referrer');
+    assert.match(String(reply.headers['set-cookie']), new RegExp(`^dc_admin_${port}=dcb_[\\w-]+; HttpOnly; SameSite=Strict; Path=/; Max-Age=604800$`));
+    const again = await send(port, 'GET', `/auth?code=${code}`, {});
+    assert.equal(again.status, 403);
+    assert.equal(again.headers['set-cookie'], undefined);
+  });
+
   it('sessions are pruned: at most 32 live at once, the least recently used go first', async () => {
     const signIn = async () => {
       const reply = await send(port, 'GET', `/auth?code=${test.gateway.admin.issueCode()}`, {});

@@ -6,6 +6,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { proveToGateway } from '../../src/gateway/bridge/gateway-proof.ts';
+import { localKey, tokenKey } from '../../src/gateway/local-proof.ts';
 import { spawnServe, type ServeProcess } from '../helpers/cli-process.ts';
 import { tempDir } from '../helpers/gateway-harness.ts';
 import { cli, connectThroughBridge, freePort, structured } from '../clients/processes.ts';
@@ -182,5 +184,13 @@ describe('the stdio bridge never hands a reusable secret to whoever listens on t
     const bearerSecret = { authorization: `Bearer ${secret}` };
     assert.equal((await post(realPort, '/mcp', { ...bearerSecret, 'x-dementia-client': 'Claude Code' }, INIT)).status, 401, 'the secret as a bearer is not a client');
     assert.equal((await post(realPort, '/api/connect/plan', bearerSecret, '{"kind":"cursor"}')).status, 401, 'nor an admin');
+
+    // What the proof grants is what was asked for, and a client token's key never opens the admin API.
+    const base = `http://127.0.0.1:${realPort}`;
+    await assert.rejects(proveToGateway(base, tokenKey(token), { kind: 'admin' }), /never opens the admin API/);
+    const bridgeSession = await proveToGateway(base, localKey(secret), { kind: 'client', client: 'Claude Desktop' });
+    assert.equal((await post(realPort, '/api/connect/plan', { authorization: `Bearer ${bridgeSession.token}` }, '{"kind":"cursor"}')).status, 401, 'a bridge session is no admin');
+    const adminSession = await proveToGateway(base, localKey(secret), { kind: 'admin' });
+    assert.equal((await post(realPort, '/mcp', { authorization: `Bearer ${adminSession.token}` }, INIT)).status, 401, 'an admin session is no client');
   });
 });
