@@ -4,22 +4,15 @@ import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { ServeProcess } from '../helpers/cli-process.ts';
-import { tempDir, textOf, type ToolResult } from '../helpers/gateway-harness.ts';
-import { CLI, cli, freePort, gatewayEnv, startServe } from '../clients/processes.ts';
+import { tempDir, textOf } from '../helpers/gateway-harness.ts';
+import { cli, connectThroughBridge, freePort, gatewayEnv, startServe, type BridgeClient } from '../clients/processes.ts';
 
-/** Launches `dementia connect ARGS` like Claude Desktop does and returns its command line as /proc shows it. */
-async function launchBridge(args: string[], env: Record<string, string>): Promise<{ client: Client; cmdline: string; stderr: () => string; whoami: () => Promise<string> }> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'connect', ...args], env: { ...(process.env as Record<string, string>), ...env }, stderr: 'pipe' });
-  let stderr = '';
-  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const client = new Client({ name: 'token-test', version: '1.0.0' });
-  await client.connect(transport);
-  const cmdline = readFileSync(`/proc/${transport.pid}/cmdline`, 'utf8').split('\0').join(' ');
-  const whoami = async () => textOf((await client.callTool({ name: 'session_status', arguments: {} })) as ToolResult);
-  return { client, cmdline, stderr: () => stderr, whoami };
+/** `dementia connect ARGS` launched like Claude Desktop does, with its command line as /proc shows it. */
+async function launchBridge(args: string[], env: Record<string, string>): Promise<BridgeClient & { cmdline: string; whoami: () => Promise<string> }> {
+  const bridge = await connectThroughBridge(args, env, process.cwd());
+  const cmdline = readFileSync(`/proc/${bridge.pid}/cmdline`, 'utf8').split('\0').join(' ');
+  return { ...bridge, cmdline, whoami: async () => textOf(await bridge.call('session_status')) };
 }
 
 describe('client tokens stay off command lines', { skip: process.platform !== 'linux' && 'reads /proc' }, () => {
@@ -45,7 +38,7 @@ describe('client tokens stay off command lines', { skip: process.platform !== 'l
       assert.match(await bridge.whoami(), /Cursor/);
       assert.ok(!bridge.cmdline.includes(token), bridge.cmdline);
     } finally {
-      await bridge.client.close();
+      await bridge.close();
     }
   });
 
@@ -57,7 +50,7 @@ describe('client tokens stay off command lines', { skip: process.platform !== 'l
       assert.match(await bridge.whoami(), /Cursor/);
       assert.ok(!bridge.cmdline.includes(token));
     } finally {
-      await bridge.client.close();
+      await bridge.close();
     }
     chmodSync(file, 0o644);
     const refused = await cli(['connect', '--token-file', file], env);
@@ -74,7 +67,7 @@ describe('client tokens stay off command lines', { skip: process.platform !== 'l
       assert.match(await bridge.whoami(), /Cursor/);
       assert.match(bridge.stderr(), /--token puts the token on the command line, where every local user can read it.*--client NAME.*DEMENTIA_TOKEN.*--token-file/s);
     } finally {
-      await bridge.client.close();
+      await bridge.close();
     }
   });
 
