@@ -48,7 +48,7 @@ function notOurGateway(port: number, key: ProofKey): UserError {
  * Network errors are thrown as they come, for the caller's retry logic.
  */
 export async function proveToGateway(baseUrl: string, key: ProofKey, scope: ProofScope): Promise<ProvenSession> {
-  const port = Number(new URL(baseUrl).port);
+  const port = Number(new URL(baseUrl).port || 80);
   const callerNonce = newNonce();
   const challenge = await postJson(`${baseUrl}${CHALLENGE_PATH}`, { key: key.id, nonce: callerNonce });
   const nonce = challenge.body.nonce;
