@@ -6,9 +6,11 @@ import { systemClock, type Clock } from './clock.ts';
 import { UserError } from './errors.ts';
 import { AdminApi } from './http/admin-api.ts';
 import { createRequestHandler } from './http/http-server.ts';
+import { LocalAuth } from './http/local-auth.ts';
 import { McpEndpoint } from './http/mcp-endpoint.ts';
 import { createMcpSurface } from './http/mcp-surface.ts';
 import { StaticFiles } from './http/static-files.ts';
+import { FolderLock } from './folder-lock.ts';
 import { readOrCreateLocalSecret } from './local-secret.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.ts';
@@ -27,7 +29,10 @@ export interface GatewayOptions {
   settings: Settings;
   clock?: Clock;
   logger?: Logger;
-  /** Write gateway.json for the CLI (off in tests that run several gateways on one folder). */
+  /**
+   * Claim the data folder: take its lock (one gateway per folder) and write gateway.json for the
+   * CLI. Off only in tests that run several gateways on one folder.
+   */
   writeRuntimeFile?: boolean;
   /** Sync timings (tests and benchmarks shorten them). */
   syncTuning?: Partial<SyncTuning>;
@@ -46,7 +51,8 @@ export class Gateway {
   readonly sweeper: IdleSweeper;
   readonly events = new EventEmitter<GatewayEvents>();
   readonly settings: Settings;
-  readonly localSecret: string;
+  /** Answers the local proof of the bridge and the CLI (local-proof.ts) and knows the sessions it issued. */
+  readonly localAuth: LocalAuth;
   /** The admin API; the desktop shell attaches its settings to it and issues window sign-in codes. */
   readonly admin: AdminApi;
   /** Postgres sync; undefined when none is configured (a normal state). */
@@ -54,19 +60,22 @@ export class Gateway {
   private readonly http: HttpServer;
   private readonly logger: Logger;
   private readonly writeRuntimeFile: boolean;
+  private readonly folderLock: FolderLock | undefined;
   private boundPort = 0;
   private pruneTimer: NodeJS.Timeout | undefined;
 
-  private constructor(options: GatewayOptions) {
+  private constructor(options: GatewayOptions, folderLock: FolderLock | undefined) {
     this.settings = options.settings;
     this.logger = options.logger ?? createLogger();
-    this.writeRuntimeFile = options.writeRuntimeFile ?? true;
+    this.folderLock = folderLock;
+    this.writeRuntimeFile = folderLock !== undefined;
     const clock = options.clock ?? systemClock;
     // A malformed sync setting stops start-up with a UserError before anything is opened.
     const syncConfig = resolveSyncConfig(this.settings);
     const db = openDatabase(join(this.settings.dataDir, DATABASE_FILE), clock);
     this.services = createServices(db, clock, this.settings.idleMinutes);
-    this.localSecret = readOrCreateLocalSecret(this.settings.dataDir);
+    void this.localSecret; // created (or replaced, with a warning) now rather than at the first bridge
+    this.localAuth = new LocalAuth({ clients: this.services.clients, clock, localSecret: () => this.localSecret, port: () => this.boundPort });
     const changed = (reason: string) => this.events.emit('change', reason);
     this.sync = syncConfig
       ? new SyncWorker({ services: this.services, config: syncConfig, clock, logger: this.logger, onChange: () => changed('sync'), tuning: options.syncTuning })
@@ -105,7 +114,7 @@ export class Gateway {
         endpoint: this.endpoint,
         admin: this.admin,
         staticFiles: new StaticFiles(),
-        localSecret: this.localSecret,
+        localAuth: this.localAuth,
         logger: this.logger,
       }),
     );
@@ -113,11 +122,20 @@ export class Gateway {
   }
 
   static async start(options: GatewayOptions): Promise<Gateway> {
-    const gateway = new Gateway(options);
+    // Before opening anything: a second gateway on this folder says where the first runs and stops.
+    const lock = (options.writeRuntimeFile ?? true) ? FolderLock.acquire(options.settings.dataDir) : undefined;
+    let gateway: Gateway;
+    try {
+      gateway = new Gateway(options, lock);
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
     try {
       await gateway.listen();
     } catch (error) {
       gateway.services.db.close();
+      lock?.release();
       throw error;
     }
     // Sessions that went idle while the app was not running are finalized now, with their real end time.
@@ -135,6 +153,11 @@ export class Gateway {
       });
     }
     return gateway;
+  }
+
+  /** Read when needed: any local process may have replaced an unusable file meanwhile. */
+  get localSecret(): string {
+    return readOrCreateLocalSecret(this.settings.dataDir, (reason) => this.logger.warn(reason));
   }
 
   get port(): number {
@@ -168,6 +191,7 @@ export class Gateway {
     await this.sync?.stop();
     if (this.writeRuntimeFile) removeRuntimeInfo(this.settings.dataDir, process.pid);
     this.services.db.close();
+    this.folderLock?.release();
   }
 
   /** The activity log feeds handovers and the live feed; a month of it is plenty. */

@@ -5,7 +5,7 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-const SECRET_PATTERN = /\b(dct|dca|dcb|dcl|dmk)_[A-Za-z0-9_-]{20,}/g;
+const SECRET_PATTERN = /\b(dct|dca|dcb|dcl|dmk|dcs)_[A-Za-z0-9_-]{20,}/g;
 
 /** Masks anything shaped like one of our tokens. */
 export function scrub(text: string): string {

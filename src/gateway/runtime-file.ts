@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Written by a running gateway so the CLI and the tray find it (pid, port, URL). */
+/** Written by the gateway that holds the data folder's lock (folder-lock.ts), so the CLI and the tray find it. */
 export const RUNTIME_FILE = 'gateway.json';
 
 export interface RuntimeInfo {
@@ -29,11 +29,16 @@ export function removeRuntimeInfo(dataDir: string, pid: number): void {
   if (readRuntimeInfo(dataDir)?.pid === pid) rmSync(join(dataDir, RUNTIME_FILE), { force: true });
 }
 
+/**
+ * True if `pid` is a live process of this user. EPERM means the pid now belongs to another user's
+ * process, which is never our gateway: the file is stale. (The folder lock is the real proof of a
+ * running gateway; this is the cheap check for the stdio bridge, which proves the gateway anyway.)
+ */
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  } catch {
+    return false;
   }
 }

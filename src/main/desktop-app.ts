@@ -20,7 +20,7 @@ export interface DesktopAppOptions {
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
   logger?: Logger;
-  /** Off in tests that run several gateways on one folder. */
+  /** Claim the data folder (its lock and gateway.json); off in tests that run several gateways on one folder. */
   writeRuntimeFile?: boolean;
   /** The compiled preload; electron-entry passes the one beside it in dist/. */
   preloadPath?: string;

@@ -43,12 +43,20 @@ export class StatusWindow {
       window.onClosed(() => {
         if (this.window === window) this.window = undefined;
       });
-      await window.loadURL(`${this.gateway.baseUrl}/auth?code=${encodeURIComponent(this.gateway.admin.issueCode())}${hash}`);
+      await window.loadURL(this.signInUrl(hash));
+    } else if (!this.window.isVisible()) {
+      // Closed to the tray for a while: its browser session may have ended meanwhile (they last
+      // 12 idle hours, 7 days at most), so it comes back signed in afresh.
+      await this.window.loadURL(this.signInUrl(hash));
     } else if (view) {
       await this.window.loadURL(`${this.gateway.baseUrl}/${hash}`);
     }
     this.window.show();
     this.window.focus();
+  }
+
+  private signInUrl(hash: string): string {
+    return `${this.gateway.baseUrl}/auth?code=${encodeURIComponent(this.gateway.admin.issueCode())}${hash}`;
   }
 
   destroy(): void {

@@ -1,4 +1,4 @@
-import { ApiError, getJson, type AdminStatus } from './api.js';
+import { adoptPageKey, ApiError, forgetPageKey, getJson, hasPageKey, postJson, readEvents, type AdminStatus } from './api.js';
 import { h } from './dom.js';
 import { ago } from './format.js';
 import { icon } from './icons.js';
@@ -121,36 +121,56 @@ function setLive(mode: 'live' | 'reconnecting'): void {
   live.replaceChildren(h('span', { class: 'live-dot' }), h('span', { text: mode === 'live' ? 'Live' : 'Reconnecting…' }));
 }
 
-function showSignedOut(): void {
+const SIGN_IN_HINT = window.dementiaDesktop?.desktop
+  ? 'Close this window and open it again from the tray: that signs it in.'
+  : 'Run `dementia status` and open the statusUrl link it prints (it signs this browser in once), or open the status window from the tray.';
+
+let signedOut = false;
+
+function showSignedOut(byUser = false): void {
+  signedOut = true;
+  forgetPageKey();
   document.body.classList.add('signed-out');
-  main.replaceChildren(
-    emptyState(
-      'alert',
-      'This page is not signed in',
-      'Open the status window from the tray, or run `dementia status` and open the statusUrl link it prints (it signs this browser in once).',
-    ),
-  );
+  main.replaceChildren(emptyState('alert', byUser ? 'You signed out' : 'This page is not signed in', byUser ? `This browser no longer has access. ${SIGN_IN_HINT}` : SIGN_IN_HINT));
+  live.replaceChildren();
 }
 
-function connectEvents(): void {
-  const events = new EventSource('/api/events');
-  events.addEventListener('status', (event) => {
-    setLive('live');
-    setStatus(JSON.parse((event as MessageEvent<string>).data) as AdminStatus);
-  });
-  events.addEventListener('error', () => {
+/** Reads the live stream; when it breaks, reconnects after a second unless the session has ended. */
+async function connectEvents(): Promise<void> {
+  while (!signedOut) {
+    try {
+      await readEvents((status) => {
+        setLive('live');
+        setStatus(status);
+      });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) break;
+    }
+    if (signedOut) return;
     setLive('reconnecting');
-    // A restarted gateway forgets browser sign-ins: find out, instead of retrying forever.
-    void getJson<AdminStatus>('/api/status').catch((error: unknown) => {
-      if (error instanceof ApiError && error.status === 401) {
-        events.close();
-        showSignedOut();
-      }
-    });
-  });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // A restarted gateway forgets browser sign-ins, and sessions end: find out, instead of retrying forever.
+    const ended = await getJson<AdminStatus>('/api/status').then(
+      () => false,
+      (error: unknown) => error instanceof ApiError && error.status === 401,
+    );
+    if (ended) break;
+  }
+  if (!signedOut) showSignedOut();
+}
+
+async function signOut(): Promise<void> {
+  try {
+    await postJson('/api/session/sign-out');
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) return void toast(errorText(error), 'error');
+  }
+  showSignedOut(true);
 }
 
 async function start(): Promise<void> {
+  adoptPageKey();
+  document.getElementById('sign-out')?.addEventListener('click', () => void signOut());
   state.view = location.hash.slice(1) || 'clients';
   if (window.dementiaDesktop?.desktop) document.body.classList.add('in-app', `platform-${window.dementiaDesktop.platform}`);
   window.addEventListener('hashchange', () => {
@@ -160,6 +180,7 @@ async function start(): Promise<void> {
   });
   main.addEventListener('focusout', () => setTimeout(() => state.deferred && render(), 0));
   setInterval(() => render(), TICK_MS);
+  if (!hasPageKey()) return showSignedOut();
   try {
     setStatus(await getJson<AdminStatus>('/api/status'));
     render(true);
@@ -168,7 +189,7 @@ async function start(): Promise<void> {
     main.replaceChildren(emptyState('alert', 'The gateway did not answer', errorText(error)));
   }
   setLive('live');
-  connectEvents();
+  void connectEvents();
 }
 
 declare global {

@@ -134,6 +134,6 @@ describe('stdio bridge', () => {
 
     const typo = await connectThroughBridge(['--client', 'Claude Desktp'], env, repoA).catch((error: unknown) => error as Error);
     assert.ok(typo instanceof Error, 'initialize is refused');
-    assert.match(typo.message, /Unauthorized.*client name or token was refused/s);
+    assert.match(typo.message, /The gateway refused the bridge: No client named "Claude Desktp"\. Fix: Registered clients: .*"Claude Desktop"/s);
   });
 });

@@ -111,7 +111,7 @@ describe('CLI', () => {
 
   it('explains mistakes with a fix and exit code 2', async () => {
     const cases: [string[], RegExp][] = [
-      [['connect'], /connect needs --client NAME or --token TOKEN\. Fix: Run: dementia connect --client/],
+      [['connect'], /connect needs --client NAME \(or a token in DEMENTIA_TOKEN or --token-file FILE\)\. Fix: Run: dementia connect --client/],
       [['config'], /config needs a client kind/],
       [['config', 'emacs'], /Unknown client kind "emacs"\. Fix: Use one of: claude-desktop, claude-code, cursor, vscode, other\./],
       [['hooks', 'install', 'cursor'], /Use: dementia hooks install claude-code/],

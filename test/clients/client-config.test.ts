@@ -144,13 +144,15 @@ describe('client config writers', () => {
     assert.equal(readFileSync(path, 'utf8'), `${fixture('cursor-mcp.json')}\n`);
   });
 
-  it('writes through a symlink to its target (dotfile managers), creating missing folders for new files', () => {
+  it('writes through a symlink to its target once that target is confirmed (dotfile managers), creating missing folders for new files', () => {
     const real = join(home, 'dotfiles', 'cursor-mcp.json');
     place(real, 'cursor-mcp.json');
     rmSync(join(home, '.cursor'), { recursive: true, force: true });
     mkdirSync(join(home, '.cursor'));
     symlinkSync(real, join(home, '.cursor', 'mcp.json'));
-    applyClientConfig(planClientConfig(input({ kind: 'cursor' })));
+    const linked = planClientConfig(input({ kind: 'cursor' }));
+    assert.throws(() => applyClientConfig(linked), (error) => isUserError(error) && error.code === 'CONFIG_IS_LINK');
+    applyClientConfig(linked, { confirmTarget: real });
     assert.ok(statSync(join(home, '.cursor', 'mcp.json')).isFile());
     assert.ok(JSON.parse(readFileSync(real, 'utf8')).mcpServers.dementia, 'the target got the entry; the link is still a link');
     const fresh = planClientConfig(input({ kind: 'vscode', repoDir: join(home, 'new-repo') }));

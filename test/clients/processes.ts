@@ -37,6 +37,8 @@ export async function killHard(served: ServeProcess): Promise<void> {
 
 export interface BridgeClient {
   client: Client;
+  /** The bridge process (its command line is in /proc/PID/cmdline). */
+  pid: number | null;
   call(name: string, args?: Record<string, unknown>): Promise<ToolResult>;
   stderr(): string;
   close(): Promise<void>;
@@ -57,6 +59,7 @@ export async function connectThroughBridge(args: string[], env: Record<string, s
   await client.connect(transport);
   return {
     client,
+    pid: transport.pid,
     call: async (name, callArgs = {}) => (await client.callTool({ name, arguments: callArgs })) as ToolResult,
     stderr: () => stderr,
     close: () => client.close(),

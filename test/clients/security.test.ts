@@ -102,6 +102,14 @@ describe('security', () => {
     }
   });
 
+  it('/healthz answers without a token and says only that this is the gateway and its version (no pid)', async () => {
+    const reply = await raw(port, { path: '/healthz', headers: { host } });
+    assert.equal(reply.status, 200);
+    assert.deepEqual(JSON.parse(reply.body), { ok: true, app: 'dementia-companion', version: JSON.parse(reply.body).version });
+    assert.match(JSON.parse(reply.body).version, /^\d+\.\d+\.\d+/);
+    assert.doesNotMatch(reply.body, new RegExp(`\\b${process.pid}\\b`), 'no process id');
+  });
+
   it('publishes no OAuth discovery metadata', async () => {
     for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp', '/.well-known/openid-configuration', '/register', '/authorize', '/token']) {
       assert.equal((await raw(port, { path, headers: { host } })).status, 404, path);
@@ -164,9 +172,10 @@ describe('security', () => {
     assert.ok(!gateway.mcpUrl.includes(token));
   });
 
-  it('files holding secrets are private: data folder 0700, local secret and runtime file 0600', () => {
+  it('files holding secrets are private: data folder 0700, local secret, runtime file and folder lock 0600', () => {
     assert.equal(statSync(dataDir).mode & 0o777, 0o700);
     assert.equal(statSync(join(dataDir, 'local-secret')).mode & 0o777, 0o600);
     assert.equal(statSync(join(dataDir, 'gateway.json')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dataDir, 'gateway.lock')).mode & 0o777, 0o600);
   });
 });

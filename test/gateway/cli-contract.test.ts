@@ -42,11 +42,13 @@ describe('headless interface', () => {
     assert.equal(parsed.clients[0]!.sessions[0]!.project, 'app');
     assert.ok(!status.stdout.includes(client.token), 'the status URL is a one-time code, never a client token');
 
-    // The status URL signs the page in once: a cookie for the admin API, and the code is then spent.
+    // The status URL signs the page in once: a cookie plus a key handed to the page, and the code is then spent.
     const signIn = await fetch(parsed.statusUrl, { redirect: 'manual' });
-    assert.equal(signIn.status, 303);
+    assert.equal(signIn.status, 200);
     const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
-    const api = await fetch(new URL('/api/status', served.url), { headers: { cookie } });
+    const pageKey = /name="dementia-admin-key" content="([^"]+)"/.exec(await signIn.text())![1]!;
+    assert.equal((await fetch(new URL('/api/status', served.url), { headers: { cookie } })).status, 401, 'the cookie alone is not enough');
+    const api = await fetch(new URL('/api/status', served.url), { headers: { cookie, 'x-dementia-admin': pageKey } });
     assert.equal(api.status, 200);
     assert.equal(((await api.json()) as { clients: unknown[] }).clients.length, 1);
     const reused = await fetch(parsed.statusUrl, { redirect: 'manual' });

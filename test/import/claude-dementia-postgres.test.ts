@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ImportReport, ProjectReport } from '../../src/gateway/import/plan-writer.ts';
+import { adminAuth } from '../helpers/admin-auth.ts';
 import { runCli } from '../helpers/cli-process.ts';
 import { connectClient, startTestGateway, tempDir, textOf } from '../helpers/gateway-harness.ts';
 import { disposeSharedPostgres, freePort, sharedPostgres, type SharedPostgres } from '../helpers/postgres.ts';
@@ -177,7 +178,7 @@ describe('import claude-dementia from its Postgres database', () => {
     });
 
     it('the running gateway’s status (tray, status window) shows the imported projects', async () => {
-      const response = await fetch(`${test.gateway.baseUrl}/api/status`, { headers: { authorization: `Bearer ${test.gateway.localSecret}` } });
+      const response = await fetch(`${test.gateway.baseUrl}/api/status`, { headers: await adminAuth(test.gateway) });
       const status = (await response.json()) as { projects: { name: string; contextCount: number }[]; handovers: { project: string; client: string }[] };
       assert.deepEqual(status.projects.map((p) => p.name), ['client-portal', 'home-lab', 'innkeeper', 'linkedin']);
       assert.ok(status.handovers.some((h) => h.project === 'innkeeper' && h.client === 'claude-dementia (imported)'));

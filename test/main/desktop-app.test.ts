@@ -7,6 +7,7 @@ import { silentLogger } from '../../src/gateway/logger.ts';
 import { DesktopApp } from '../../src/main/desktop-app.ts';
 import { DESKTOP_SETTINGS_FILE, DesktopSettingsStore } from '../../src/main/desktop-settings-store.ts';
 import { autostartPath } from '../../src/main/start-at-login.ts';
+import { adminAuth } from '../helpers/admin-auth.ts';
 import { connectClient, tempDir, textOf } from '../helpers/gateway-harness.ts';
 import { FakeElectron } from './helpers/fake-electron.ts';
 
@@ -47,8 +48,9 @@ describe('desktop app wiring under a fake Electron', () => {
       assert.equal(window.spec.allowedOrigin, app.gateway.baseUrl);
       assert.equal(window.spec.preloadPath, '/app/dist/src/main/preload.cjs');
       const response = await fetch(window.urls[0]!, { redirect: 'manual' });
-      assert.equal(response.status, 303, 'the window code signs in like statusUrl');
-      assert.match(response.headers.get('set-cookie') ?? '', /HttpOnly; SameSite=Strict/);
+      assert.equal(response.status, 200, 'the window code signs in like statusUrl');
+      assert.match(response.headers.get('set-cookie') ?? '', /^dc_admin_\d+=dcb_[\w-]+; HttpOnly; SameSite=Strict/);
+      assert.match(await response.text(), /<meta name="dementia-admin-key" content="dcb_[\w-]+">/, 'the page gets its half of the session');
     } finally {
       await app.quit();
       rmSync(dataDir, { recursive: true, force: true });
@@ -85,7 +87,7 @@ describe('desktop app wiring under a fake Electron', () => {
     assert.equal(window.visible, false, 'closed to the tray');
     await app.openStatus('clients');
     assert.equal(electron.windows.length, 1, 'the same window comes back');
-    assert.equal(window.urls.at(-1), `${app.gateway.baseUrl}/#clients`);
+    assert.match(window.urls.at(-1)!, new RegExp(`^${app.gateway.baseUrl}/auth\\?code=dca_[\\w-]+#clients$`), 'signed in afresh: the last session may have ended while hidden');
     assert.equal(window.visible, true);
     const baseUrl = app.gateway.baseUrl;
     // Cmd+Q: the shell holds the quit back until the gateway is stopped.
@@ -220,10 +222,10 @@ describe('tray rebuilt on every change; its clicks change what MCP clients see',
   });
 
   it('settings saved through the window are sealed with safeStorage and need a restart', async () => {
-    const secret = ctx.app.gateway.localSecret;
+    const admin = await adminAuth(ctx.app.gateway);
     const response = await fetch(`${ctx.app.gateway.baseUrl}/api/settings`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      headers: { ...admin, 'content-type': 'application/json' },
       body: JSON.stringify({ pgUrl: 'postgres://me:hunter2@db.example.com:5432/memory', apiKey: 'dk_live_0123456789secret', port: 48000 }),
     });
     const view = (await response.json()) as { pgServer: string; apiKeySet: boolean; restartRequired: boolean; editable: boolean };
@@ -231,7 +233,7 @@ describe('tray rebuilt on every change; its clicks change what MCP clients see',
     assert.deepEqual({ ...view }, { ...view, editable: true, pgServer: 'db.example.com:5432/memory', apiKeySet: true, restartRequired: true });
     const refused = await fetch(`${ctx.app.gateway.baseUrl}/api/settings`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      headers: { ...admin, 'content-type': 'application/json' },
       body: JSON.stringify({ apiKey: 'short' }),
     });
     assert.equal(refused.status, 400, 'what the sync engine would refuse is refused while the user is here');
@@ -241,7 +243,7 @@ describe('tray rebuilt on every change; its clicks change what MCP clients see',
     assert.match(onDisk, /"port": 48000/);
     const restart = await fetch(`${ctx.app.gateway.baseUrl}/api/app/restart`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      headers: { ...admin, 'content-type': 'application/json' },
     });
     assert.equal(restart.status, 202);
     // The restart relaunches and quits; `after` tolerates the second quit.
@@ -304,10 +306,10 @@ describe('settings across restarts', () => {
     const dataDir = tempDir('dementia-desktop-');
     const first = startApp({ dataDir, argv: ['--hidden'] });
     await first.app.start();
-    const secret = first.app.gateway.localSecret;
+    const admin = await adminAuth(first.app.gateway);
     await fetch(`${first.app.gateway.baseUrl}/api/settings`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      headers: { ...admin, 'content-type': 'application/json' },
       body: JSON.stringify({ pgUrl: 'postgres://u:p@h/db', apiKey: 'dk_test_0123456789abcdef' }),
     });
     await first.app.quit();

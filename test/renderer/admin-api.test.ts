@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { adminAuth } from '../helpers/admin-auth.ts';
 import { connectClient, startTestGateway, type TestGateway } from '../helpers/gateway-harness.ts';
 
 /** The admin API behind the status window: its own sign-in, CSRF rules, actions and live stream. */
 describe('admin API', () => {
   let test: TestGateway;
   let base: string;
-  let secret: string;
-  let cookie: string;
+  /** An admin session of the CLI's kind (local proof). */
+  let admin: { authorization: string };
+  /** A browser session: the cookie and the page key, as the status page sends them. */
+  let browser: { cookie: string; 'x-dementia-admin': string };
   let client: { id: string; token: string };
 
   const post = (path: string, body: unknown, headers: Record<string, string>) =>
@@ -16,32 +19,33 @@ describe('admin API', () => {
   before(async () => {
     test = await startTestGateway();
     base = test.gateway.baseUrl;
-    secret = test.gateway.localSecret;
+    admin = await adminAuth(test.gateway);
     client = test.addClient('Claude Code', { kind: 'claude-code' });
     test.gateway.services.projects.create('linkedin');
     const signIn = await fetch(`${base}/auth?code=${test.gateway.admin.issueCode()}`, { redirect: 'manual' });
-    cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    browser = { cookie, 'x-dementia-admin': /name="dementia-admin-key" content="([^"]+)"/.exec(await signIn.text())![1]! };
   });
   after(() => test.stop({ remove: true }));
 
   it('needs its own sign-in: a client token is never accepted', async () => {
     assert.equal((await fetch(`${base}/api/status`)).status, 401);
     assert.equal((await fetch(`${base}/api/status`, { headers: { authorization: `Bearer ${client.token}` } })).status, 401);
-    assert.equal((await fetch(`${base}/api/status`, { headers: { cookie } })).status, 200);
-    assert.equal((await fetch(`${base}/api/status`, { headers: { authorization: `Bearer ${secret}` } })).status, 200);
+    assert.equal((await fetch(`${base}/api/status`, { headers: browser })).status, 200);
+    assert.equal((await fetch(`${base}/api/status`, { headers: admin })).status, 200);
     assert.equal((await post(`/api/clients/${client.id}/project`, { project: 'linkedin' }, { authorization: `Bearer ${client.token}` })).status, 401);
   });
 
   it('refuses cross-site writes: foreign or other local origins, missing Origin with a cookie, non-JSON bodies', async () => {
     const path = `/api/clients/${client.id}/project`;
-    assert.equal((await post(path, { project: 'linkedin' }, { cookie, origin: 'https://evil.example' })).status, 403, 'the router refuses foreign origins');
-    assert.equal((await post(path, { project: 'linkedin' }, { cookie, origin: 'http://localhost:3000' })).status, 403, 'another local site is not this page');
-    assert.equal((await post(path, { project: 'linkedin' }, { cookie })).status, 403, 'a browser write carries an Origin');
-    const form = await fetch(`${base}${path}`, { method: 'POST', headers: { cookie, origin: base, 'content-type': 'text/plain' }, body: '{"project":"linkedin"}' });
+    assert.equal((await post(path, { project: 'linkedin' }, { ...browser, origin: 'https://evil.example' })).status, 403, 'the router refuses foreign origins');
+    assert.equal((await post(path, { project: 'linkedin' }, { ...browser, origin: 'http://localhost:3000' })).status, 403, 'another local site is not this page');
+    assert.equal((await post(path, { project: 'linkedin' }, browser)).status, 403, 'a browser write carries an Origin');
+    const form = await fetch(`${base}${path}`, { method: 'POST', headers: { ...browser, origin: base, 'content-type': 'text/plain' }, body: '{"project":"linkedin"}' });
     assert.equal(form.status, 403, 'a simple (preflight-free) request cannot write');
-    assert.equal((await post(path, { project: 'linkedin' }, { cookie, host: 'evil.example' })).status, 403, 'DNS rebinding: foreign Host');
+    assert.equal((await post(path, { project: 'linkedin' }, { ...browser, host: 'evil.example' })).status, 403, 'DNS rebinding: foreign Host');
     assert.equal(test.gateway.services.clients.activeProject(client.id, ''), null, 'nothing changed');
-    assert.equal((await post(path, { project: 'linkedin' }, { cookie, origin: base })).status, 200);
+    assert.equal((await post(path, { project: 'linkedin' }, { ...browser, origin: base })).status, 200);
     assert.equal(test.gateway.services.clients.activeProject(client.id, ''), 'linkedin');
   });
 
@@ -50,13 +54,13 @@ describe('admin API', () => {
     try {
       await mcp.call('select_project_for_session', { project_name: 'linkedin' });
       test.gateway.services.projects.create('home-lab');
-      const response = await post(`/api/clients/${client.id}/project`, { project: 'Home-Lab' }, { authorization: `Bearer ${secret}` });
+      const response = await post(`/api/clients/${client.id}/project`, { project: 'Home-Lab' }, admin);
       assert.deepEqual(await response.json(), { client: client.id, project: 'home-lab', instances: ['', '/src/other'] }, 'the instance’s own selection is replaced too');
       assert.equal((await mcp.call('session_status')).structuredContent?.project, 'home-lab');
-      const unknown = await post(`/api/clients/${client.id}/project`, { project: 'nope' }, { authorization: `Bearer ${secret}` });
+      const unknown = await post(`/api/clients/${client.id}/project`, { project: 'nope' }, admin);
       assert.equal(unknown.status, 400);
       assert.match(((await unknown.json()) as { error: string }).error, /Project "nope" does not exist/);
-      const noClient = await post('/api/clients/nobody/project', { project: null }, { authorization: `Bearer ${secret}` });
+      const noClient = await post('/api/clients/nobody/project', { project: null }, admin);
       assert.equal(noClient.status, 400);
     } finally {
       await mcp.close();
@@ -65,7 +69,7 @@ describe('admin API', () => {
 
   it('streams a status snapshot on connect and after every change (SSE)', async () => {
     const controller = new AbortController();
-    const response = await fetch(`${base}/api/events`, { headers: { cookie }, signal: controller.signal });
+    const response = await fetch(`${base}/api/events`, { headers: browser, signal: controller.signal });
     assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     const nextStatus = async (): Promise<{ clients: { name: string; project: string | null }[] }> => {
@@ -80,7 +84,7 @@ describe('admin API', () => {
     try {
       const first = await nextStatus();
       assert.equal(first.clients[0]!.name, 'Claude Code');
-      await post(`/api/clients/${client.id}/project`, { project: null }, { authorization: `Bearer ${secret}` });
+      await post(`/api/clients/${client.id}/project`, { project: null }, admin);
       const second = await nextStatus();
       assert.equal(second.clients[0]!.project, null);
     } finally {
@@ -92,14 +96,14 @@ describe('admin API', () => {
     const mcp = await connectClient(test.url, client.token);
     try {
       await mcp.call('lock_context', { topic: 'a', content: 'b', project: 'linkedin' });
-      const ended = (await (await post(`/api/clients/${client.id}/end-session`, {}, { authorization: `Bearer ${secret}` })).json()) as { ended: number; handovers: { summary: string }[] };
+      const ended = (await (await post(`/api/clients/${client.id}/end-session`, {}, admin)).json()) as { ended: number; handovers: { summary: string }[] };
       assert.equal(ended.ended, 3, 'every open session of the client, on every instance and project');
       for (const handover of ended.handovers) assert.match(handover.summary, /ended by the user in the desktop app/);
       assert.equal(test.gateway.services.sessions.allOpen().filter((s) => s.clientId === client.id).length, 0);
     } finally {
       await mcp.close();
     }
-    const auth = { authorization: `Bearer ${secret}` };
+    const auth = admin;
     for (const action of ['now', 'pause', 'resume']) {
       const response = await post(`/api/sync/${action}`, {}, auth);
       assert.equal(response.status, 409);
@@ -116,7 +120,7 @@ describe('admin API', () => {
   });
 
   it('connect: a cancelled preview removes the never-connected client; a preview cannot name its own file', async () => {
-    const auth = { authorization: `Bearer ${secret}` };
+    const auth = admin;
     const plan = (await (await post('/api/connect/plan', { kind: 'claude-code' }, auth)).json()) as { planId: string; client: { id: string; name: string }; command: string };
     assert.equal(plan.client.name, 'Claude Code 2', 'names stay unique');
     assert.match(plan.command, /^claude mcp add --transport http/);

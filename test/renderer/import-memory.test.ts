@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
+import { adminAuth } from '../helpers/admin-auth.ts';
 import { connectClient, startTestGateway, tempDir, type TestGateway } from '../helpers/gateway-harness.ts';
 import { createOldSqliteFile } from '../import/helpers/old-servers.ts';
 import { dumpStore } from '../import/helpers/store-dump.ts';
@@ -15,10 +16,11 @@ const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/import-memory/', i
 describe('import memory from the status window', () => {
   let test: TestGateway;
   let base: string;
-  let secret: string;
+  /** An admin session of the CLI's kind (local proof). */
+  let admin: { authorization: string };
   let oldFile: string;
 
-  const post = (path: string, body: unknown, headers: Record<string, string> = { authorization: `Bearer ${secret}` }) =>
+  const post = (path: string, body: unknown, headers: Record<string, string> = admin) =>
     fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
   before(async () => {
@@ -29,7 +31,7 @@ describe('import memory from the status window', () => {
     createOldSqliteFile(oldFile, 'home-lab');
     test = await startTestGateway();
     base = test.gateway.baseUrl;
-    secret = test.gateway.localSecret;
+    admin = await adminAuth(test.gateway);
   });
   after(() => test.stop({ remove: true }));
 
@@ -44,8 +46,8 @@ describe('import memory from the status window', () => {
 
     const { token } = test.addClient('Claude Code', { kind: 'claude-code' });
     assert.equal((await post('/api/import/run', { importId }, { authorization: `Bearer ${token}` })).status, 401, 'a client token is not an admin sign-in');
-    assert.equal((await post('/api/import/run', { importId }, { authorization: `Bearer ${secret}`, origin: 'http://localhost:3000' })).status, 403, 'another local site');
-    const form = await fetch(`${base}/api/import/run`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'text/plain' }, body: JSON.stringify({ importId }) });
+    assert.equal((await post('/api/import/run', { importId }, { ...admin, origin: 'http://localhost:3000' })).status, 403, 'another local site');
+    const form = await fetch(`${base}/api/import/run`, { method: 'POST', headers: { ...admin, 'content-type': 'text/plain' }, body: JSON.stringify({ importId }) });
     assert.equal(form.status, 403, 'not JSON');
     const noFrom = await post('/api/import/preview', { kind: 'claude-dementia' });
     assert.deepEqual([noFrom.status, await noFrom.json()], [400, { error: '"from" is required.' }]);

@@ -10,6 +10,7 @@ import { tenantSchema } from '../../src/gateway/sync/sync-config.ts';
 import { SYNCED_TABLES } from '../../src/gateway/sync/remote-schema.ts';
 import { TenantDirectory } from '../../src/gateway/hosted/tenant-directory.ts';
 import { Pool as PgPool } from 'pg';
+import { adminAuth } from '../helpers/admin-auth.ts';
 import { connectClient, tempDir, textOf } from '../helpers/gateway-harness.ts';
 import { disposeSharedPostgres, FlakyLink, freePort, sharedPostgres, type SharedPostgres } from '../helpers/postgres.ts';
 import { assertOnline, settle, startMachine, type Machine } from './sync-harness.ts';
@@ -469,7 +470,7 @@ describe('sync: tenant isolation (invariant 7)', { timeout: 30_000 }, () => {
       assert.doesNotMatch(status.lastError ?? '', /wrong-secret-pw/);
       assert.doesNotMatch(JSON.stringify(status), new RegExp(apiKey));
       assert.equal(status.pending, 1);
-      const snapshot = (await (await fetch(`${a.gateway.baseUrl}/api/status`, { headers: { authorization: `Bearer ${a.gateway.localSecret}` } })).text());
+      const snapshot = (await (await fetch(`${a.gateway.baseUrl}/api/status`, { headers: await adminAuth(a.gateway) })).text());
       assert.doesNotMatch(snapshot, /wrong-secret-pw/);
     } finally {
       await a.stop({ remove: true });

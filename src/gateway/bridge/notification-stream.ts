@@ -3,8 +3,10 @@ import { messagesFromSse } from './sse.ts';
 
 export interface NotificationStreamOptions {
   mcpUrl: () => string;
-  /** The headers of the current MCP session, or undefined while there is none. */
-  sessionHeaders: () => Record<string, string> | undefined;
+  /** The headers of the current MCP session for that gateway URL (authorization included), or undefined while there is none. */
+  sessionHeaders: (mcpUrl: string) => Promise<Record<string, string> | undefined>;
+  /** The gateway answered 401: the bridge's session token is stale (the gateway restarted). */
+  onUnauthorized?: () => void;
   /** Hands one message from the gateway to the client. */
   deliver: (message: unknown) => void;
   log: (line: string) => void;
@@ -59,9 +61,11 @@ export class NotificationStream {
   private async loop(): Promise<void> {
     let backoff = 250;
     while (!this.stopped) {
-      const headers = this.options.sessionHeaders();
-      if (!headers) return;
-      const outcome = await this.listen(headers);
+      const url = this.options.mcpUrl();
+      // Proving the bridge to the gateway may fail (down, or not our gateway): then wait and retry.
+      const headers = await this.options.sessionHeaders(url).catch(() => null);
+      if (headers === undefined) return;
+      const outcome = headers === null ? 'refused' : await this.listen(url, headers);
       if (this.stopped) return;
       if (outcome === 'unsupported') {
         this.options.log('the gateway offers no notification stream; notifications are not relayed');
@@ -74,14 +78,15 @@ export class NotificationStream {
   }
 
   /** One GET stream, until it ends. */
-  private listen(headers: Record<string, string>): Promise<'streamed' | 'refused' | 'unsupported'> {
+  private listen(url: string, headers: Record<string, string>): Promise<'streamed' | 'refused' | 'unsupported'> {
     return new Promise((resolve) => {
-      const req = request(this.options.mcpUrl(), { method: 'GET', headers: { ...headers, accept: 'text/event-stream' } }, (res) => {
+      const req = request(url, { method: 'GET', headers: { ...headers, accept: 'text/event-stream' } }, (res) => {
         if (res.statusCode === 405) {
           res.resume();
           return resolve('unsupported');
         }
         if (res.statusCode !== 200) {
+          if (res.statusCode === 401) this.options.onUnauthorized?.();
           res.resume();
           return resolve('refused');
         }

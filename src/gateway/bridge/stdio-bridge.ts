@@ -1,5 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import type { UserError } from '../errors.ts';
+import { isNotOurGateway, isRefusal } from './gateway-proof.ts';
 import { closeGatewaySockets, isUnreachable, sendToGateway, type GatewayReply } from './gateway-post.ts';
 import { NotificationStream } from './notification-stream.ts';
 import { messagesFromSse } from './sse.ts';
@@ -7,8 +9,10 @@ import { messagesFromSse } from './sse.ts';
 export interface BridgeOptions {
   /** Asked again after every failed connection: a restarted gateway may listen on another port. */
   mcpUrl: () => string;
-  /** Authorization and identity headers sent with every request (token, client, instance key, project pin). */
+  /** Identity headers sent with every request (instance key, project pin; an authorization if no credentials). */
   headers: Record<string, string>;
+  /** Proves the bridge to the gateway (gateway-proof.ts) and yields the Authorization header for it. */
+  credentials?: BridgeCredentials | undefined;
   /** How long one message keeps being retried while the gateway is down or restarting. */
   retryForMs: number;
   input?: Readable;
@@ -19,6 +23,12 @@ export interface BridgeOptions {
   /** Injected in tests; real time otherwise. */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+}
+
+export interface BridgeCredentials {
+  authorization(mcpUrl: string): Promise<string>;
+  /** The gateway restarted, moved or refused the session: prove again next time. */
+  forget(): void;
 }
 
 type Id = string | number;
@@ -67,7 +77,8 @@ export class StdioBridge {
     this.notifications = options.relayNotifications
       ? new NotificationStream({
           mcpUrl: options.mcpUrl,
-          sessionHeaders: () => (this.sessionId ? this.requestHeaders() : undefined),
+          sessionHeaders: async (url) => (this.sessionId ? this.requestHeaders(url) : undefined),
+          onUnauthorized: () => this.options.credentials?.forget(),
           deliver: (message) => this.write(message as Message),
           log: options.log,
         })
@@ -114,16 +125,35 @@ export class StdioBridge {
     const body = JSON.stringify(payload);
     const deadline = this.now() + this.options.retryForMs;
     let lastProblem = '';
+    let impostor: UserError | undefined;
+    let reproved = false;
     for (let attempt = 0; ; attempt++) {
       let reply: GatewayReply | undefined;
+      const url = this.options.mcpUrl();
       try {
-        reply = await sendToGateway(this.options.mcpUrl(), 'POST', this.requestHeaders(), body);
+        reply = await sendToGateway(url, 'POST', await this.requestHeaders(url), body);
       } catch (error) {
-        if (!isUnreachable(error)) throw error;
-        lastProblem = `${(error as NodeJS.ErrnoException).code ?? String(error)}`;
-        if (attempt === 0) this.options.log(`gateway unreachable at ${this.options.mcpUrl()} (${lastProblem}); waiting for it`);
+        if (isRefusal(error)) return this.giveUp(messages, error.describe(), true);
+        // Whoever answers next may be another process: prove the gateway again before sending.
+        this.options.credentials?.forget();
+        if (isNotOurGateway(error)) {
+          if (impostor === undefined) this.options.log(`${error.message} Waiting for the real gateway.`);
+          impostor = error;
+          lastProblem = 'not our gateway';
+        } else {
+          if (!isUnreachable(error)) throw error;
+          impostor = undefined;
+          lastProblem = `${(error as NodeJS.ErrnoException).code ?? String(error)}`;
+          if (attempt === 0) this.options.log(`gateway unreachable at ${url} (${lastProblem}); waiting for it`);
+        }
       }
       if (reply) {
+        if (reply.status === 401 && this.options.credentials && !reproved) {
+          // A restarted gateway forgot the session token: prove the bridge again, once.
+          this.options.credentials.forget();
+          reproved = true;
+          continue;
+        }
         if (reply.status === 404 && this.sessionId && this.initialize && !reinitialized) {
           await this.reinitialize();
           return this.forward(payload, messages, true);
@@ -136,16 +166,18 @@ export class StdioBridge {
         continue;
       }
       if (this.now() >= deadline) {
-        return this.giveUp(messages, `Dementia Companion is not reachable at ${this.options.mcpUrl()} (${lastProblem}) after ${Math.round(this.options.retryForMs / 1000)} s`);
+        if (impostor) return this.giveUp(messages, impostor.describe(), true);
+        return this.giveUp(messages, `Dementia Companion is not reachable at ${url} (${lastProblem}) after ${Math.round(this.options.retryForMs / 1000)} s`);
       }
       // A dead pooled socket fails at once: retry that at once; a refused connection backs off.
       await this.sleep(attempt === 0 && lastProblem === 'ECONNRESET' ? 0 : Math.min(1_000, 50 * 2 ** attempt));
     }
   }
 
-  private requestHeaders(): Record<string, string> {
+  private async requestHeaders(url: string): Promise<Record<string, string>> {
     return {
       ...this.options.headers,
+      ...(this.options.credentials ? { authorization: await this.options.credentials.authorization(url) } : {}),
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
       ...(this.sessionId ? { 'mcp-session-id': this.sessionId } : {}),
@@ -187,8 +219,9 @@ export class StdioBridge {
     }
   }
 
-  private giveUp(messages: Message[], reason: string): void {
-    const text = `${reason}. Start the Dementia Companion app (or \`dementia serve\`) and call the tool again; this client does not need a restart.`;
+  /** Answers every request of `messages` with `reason`; `explained` when it already says what to do. */
+  private giveUp(messages: Message[], reason: string, explained = false): void {
+    const text = explained ? reason : `${reason}. Start the Dementia Companion app (or \`dementia serve\`) and call the tool again; this client does not need a restart.`;
     this.options.log(reason);
     for (const message of messages.filter(isRequest)) this.write(failureFor(message, text));
   }
@@ -198,10 +231,11 @@ export class StdioBridge {
     this.reinitializing ??= (async () => {
       this.sessionId = undefined;
       const init = this.initialize!;
-      const reply = await sendToGateway(this.options.mcpUrl(), 'POST', this.requestHeaders(), JSON.stringify({ ...init, id: `bridge-reinit-${this.now()}` }));
+      const url = this.options.mcpUrl();
+      const reply = await sendToGateway(url, 'POST', await this.requestHeaders(url), JSON.stringify({ ...init, id: `bridge-reinit-${this.now()}` }));
       const session = reply.headers['mcp-session-id'];
       if (typeof session === 'string') this.sessionId = session;
-      await sendToGateway(this.options.mcpUrl(), 'POST', this.requestHeaders(), JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+      await sendToGateway(url, 'POST', await this.requestHeaders(url), JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
       this.options.log('gateway session was re-initialized');
       this.notifications?.open();
     })().finally(() => {
@@ -212,8 +246,11 @@ export class StdioBridge {
 
   private async endSession(): Promise<void> {
     if (!this.sessionId) return;
+    const url = this.options.mcpUrl();
     await Promise.race([
-      sendToGateway(this.options.mcpUrl(), 'DELETE', this.requestHeaders()).catch(() => undefined),
+      this.requestHeaders(url)
+        .then((headers) => sendToGateway(url, 'DELETE', headers))
+        .catch(() => undefined),
       this.sleep(500),
     ]);
   }

@@ -1,4 +1,4 @@
-import { applyClientConfig, planClientConfig, type ConfigPlan } from '../client-config/index.ts';
+import { applyClientConfig, assertWritable, linkWarning, planClientConfig, type ConfigPlan } from '../client-config/index.ts';
 import { UserError } from '../errors.ts';
 import type { Settings } from '../settings.ts';
 import { defaultDataDir } from '../settings.ts';
@@ -15,6 +15,8 @@ export interface ConfigFlags {
   write: boolean;
   diff: boolean;
   json: boolean;
+  /** The real file behind a symbolic link, repeated by the user to confirm writing it. */
+  confirmTarget?: string | undefined;
 }
 
 export const DEFAULT_CLIENT_NAMES: Record<ClientKind, string> = {
@@ -66,15 +68,19 @@ export function configCommand(settings: Settings, out: Output, kindText: string 
     if (flags.json) return out.json({ written: false, ...preview });
     if (flags.diff) return void (preview.diff === '' ? out.line(`${preview.path ?? 'Nothing'} is already up to date.`) : out.line(preview.diff.trimEnd()));
     out.line(preview.instructions);
+    if (preview.realPath) out.line(out.bold(`${linkWarning(preview.path!, preview.realPath)} Writing it needs --confirm-target ${preview.realPath} (or replace the link with a file of its own).`));
     if (preview.command) out.line(`\n${out.bold('Command:')}\n${preview.command}`);
     if (preview.path) out.line(`\n${out.bold('Change to')} ${preview.path}:\n${preview.diff.trimEnd() || '(already up to date)'}`);
     else out.line(`\n${out.bold('Snippet:')}\n${preview.snippet}`);
     out.line(out.dim(`\nNothing was changed. Add --write to ${preview.path ? 'write it (with a backup)' : 'issue the token'}.`));
     return;
   }
+  // A redirected file is refused before a token is issued: a refusal changes nothing.
+  const check = plan(TOKEN_PLACEHOLDER);
+  assertWritable(check, flags.confirmTarget);
   const issued = issueToken(settings, kind, clientName, project, flags.token);
   const final = plan(issued.token);
-  const written = final.path ? applyClientConfig(final) : null;
+  const written = final.path ? applyClientConfig(final, { confirmTarget: flags.confirmTarget }) : null;
   if (flags.json) return out.json({ written: written !== null, backupPath: written?.backupPath ?? null, clientName, ...issued, ...final });
   if (issued.created) out.line(`Registered client ${out.bold(clientName)} (${kind}).`);
   if (issued.rotated) out.line(`Issued a new token for ${out.bold(clientName)}; its old token stopped working.`);

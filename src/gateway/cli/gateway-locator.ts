@@ -17,6 +17,7 @@ export function gatewayPort(settings: Settings): number {
 
 export const mcpUrlOf = (port: number): string => `http://127.0.0.1:${port}/mcp`;
 
-export function localSecret(settings: Settings): string {
-  return readOrCreateLocalSecret(settings.dataDir);
+/** The data folder's local secret (replaced, with `log` saying why, if it was unusable). */
+export function localSecret(settings: Settings, log?: (line: string) => void): string {
+  return readOrCreateLocalSecret(settings.dataDir, log);
 }

@@ -1,11 +1,11 @@
-import { applyClientConfig, resolveBridgeLauncher } from '../client-config/index.ts';
+import { applyClientConfig, linkWarning, resolveBridgeLauncher } from '../client-config/index.ts';
 import { planClaudeCodeHook } from '../client-config/claude-code-hook.ts';
 import { UserError } from '../errors.ts';
 import { defaultDataDir, type Settings } from '../settings.ts';
 import type { Output } from './output.ts';
 
 /** `dementia hooks install claude-code [--repo DIR] [--write]`: shows the change, writes it on --write. */
-export function hooksCommand(settings: Settings, out: Output, action: string | undefined, target: string | undefined, flags: { repo?: string | undefined; write: boolean; json: boolean }): void {
+export function hooksCommand(settings: Settings, out: Output, action: string | undefined, target: string | undefined, flags: { repo?: string | undefined; write: boolean; json: boolean; confirmTarget?: string | undefined }): void {
   if (action !== 'install' || target !== 'claude-code') {
     throw new UserError('UNKNOWN_COMMAND', `Unknown hooks command "${[action, target].filter(Boolean).join(' ')}".`, 'Use: dementia hooks install claude-code [--repo DIR] [--write].');
   }
@@ -14,9 +14,10 @@ export function hooksCommand(settings: Settings, out: Output, action: string | u
     repoDir: flags.repo,
     dataDir: settings.dataDir === defaultDataDir() ? undefined : settings.dataDir,
   });
-  const written = flags.write ? applyClientConfig(plan) : null;
+  const written = flags.write ? applyClientConfig(plan, { confirmTarget: flags.confirmTarget }) : null;
   if (flags.json) return out.json({ written: written !== null, backupPath: written?.backupPath ?? null, ...plan });
   out.line(plan.instructions);
+  if (plan.realPath && !written) out.line(`${linkWarning(plan.path!, plan.realPath)} Writing it needs --confirm-target ${plan.realPath} (or replace the link with a file of its own).`);
   out.line(`\n${plan.diff.trimEnd() || '(already installed)'}`);
   if (written) out.line(`\n${out.green('Wrote')} ${written.path}${written.backupPath ? ` (backup: ${written.backupPath})` : ''}.`);
   else out.line(out.dim('\nNothing was changed. Add --write to install it.'));

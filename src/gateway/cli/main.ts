@@ -18,12 +18,13 @@ Usage:
   dementia clients rotate-token NAME [--json]
   dementia config KIND [--client NAME] [--project P] [--repo DIR] [--diff] [--write] [--json]
                                                                   preview (default) or write a client's config
+                                                                  (a config reached through a symbolic link needs --confirm-target PATH)
   dementia handover show [--project P] [--json]                   the last handover (default: the repository's pinned project)
   dementia hooks install claude-code [--repo DIR] [--write]       SessionStart hook printing the waiting handover
   dementia import claude-dementia --from <postgres-url | sqlite-file | folder> [--merge] [--dry-run] [--json]
   dementia import server-memory --from <memory.jsonl> --project P [--dry-run] [--json]
                                                                   bring in the memory of the server you switch from
-  dementia connect --client NAME | --token T [--project P]        stdio bridge (Claude Desktop)
+  dementia connect --client NAME | --token-file F [--project P]   stdio bridge (Claude Desktop); or the token in DEMENTIA_TOKEN
 
 Hosted mode (with DEMENTIA_PG_URL; see README "Hosted mode"):
   dementia serve --hosted [--port N] [--idle-minutes M]           serve every tenant (DEMENTIA_HOST, DEMENTIA_PUBLIC_URL)
@@ -49,7 +50,9 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       project: { type: 'string' },
       client: { type: 'string' },
       token: { type: 'string' },
+      'token-file': { type: 'string' },
       repo: { type: 'string' },
+      'confirm-target': { type: 'string' },
       write: { type: 'boolean', default: false },
       diff: { type: 'boolean', default: false },
       hook: { type: 'boolean', default: false },
@@ -95,6 +98,7 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
         write: values.write,
         diff: values.diff,
         json: values.json,
+        confirmTarget: values['confirm-target'],
       });
       return 0;
     case 'handover':
@@ -106,7 +110,7 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       }
       return 0;
     case 'hooks':
-      (await import('./hooks-command.ts')).hooksCommand(settings, out, action, name, { repo: values.repo, write: values.write, json: values.json });
+      (await import('./hooks-command.ts')).hooksCommand(settings, out, action, name, { repo: values.repo, write: values.write, json: values.json, confirmTarget: values['confirm-target'] });
       return 0;
     case 'import':
       await (await import('./import-command.ts')).importCommand(settings, out, action, {
@@ -118,7 +122,7 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       });
       return 0;
     case 'connect':
-      await (await import('./connect-command.ts')).connectCommand(settings, out, { client: values.client, token: values.token, project: values.project });
+      await (await import('./connect-command.ts')).connectCommand(settings, out, { client: values.client, token: values.token, tokenFile: values['token-file'], project: values.project });
       return 0;
     case 'tenants':
       await (await import('./hosted-commands.ts')).tenantsCommand(settingFlags, out, action, name, {

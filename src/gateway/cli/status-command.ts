@@ -1,17 +1,21 @@
+import { proveToGateway } from '../bridge/gateway-proof.ts';
+import { localKey } from '../local-proof.ts';
 import { AdminCodes } from '../store/admin-codes.ts';
 import { statusSnapshot, type StatusSnapshot } from '../status-snapshot.ts';
 import type { Settings } from '../settings.ts';
 import { cliSyncStatus, syncLine } from '../sync/sync-cli.ts';
 import { APP_VERSION } from '../version.ts';
-import { gatewayPort, localSecret, openServices, runningGateway } from './cli-context.ts';
+import { localSecret, openServices, owningGateway } from './cli-context.ts';
 import type { Output } from './output.ts';
 
 /** Live state from the running gateway (with connection counts), else straight from the store. */
 async function readSnapshot(settings: Settings, running: boolean, port: number): Promise<StatusSnapshot | undefined> {
   if (!running) return undefined;
   try {
+    // The gateway proves itself before the CLI does; the admin session lasts minutes.
+    const session = await proveToGateway(`http://127.0.0.1:${port}`, localKey(localSecret(settings)), { kind: 'admin' });
     const response = await fetch(`http://127.0.0.1:${port}/api/status`, {
-      headers: { authorization: `Bearer ${localSecret(settings)}` },
+      headers: { authorization: `Bearer ${session.token}` },
       signal: AbortSignal.timeout(2_000),
     });
     return response.ok ? ((await response.json()) as StatusSnapshot) : undefined;
@@ -21,8 +25,8 @@ async function readSnapshot(settings: Settings, running: boolean, port: number):
 }
 
 export async function statusCommand(settings: Settings, out: Output, json: boolean): Promise<void> {
-  const runtime = runningGateway(settings);
-  const port = gatewayPort(settings);
+  const runtime = owningGateway(settings);
+  const port = runtime?.port ?? settings.port;
   const services = openServices(settings);
   try {
     const snapshot = (await readSnapshot(settings, runtime !== undefined, port)) ?? statusSnapshot(services);

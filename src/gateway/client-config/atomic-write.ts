@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** Where a write really lands: through a symlink (dotfile managers) to its target. */
-export function resolveTarget(path: string): string {
-  return existsSync(path) ? realpathSync(path) : path;
-}
-
-/** Writes temp file + fsync + rename, so a reader never sees half a config, even after a crash. */
-export function writeFileAtomic(path: string, text: string, mode: number): void {
-  const target = resolveTarget(path);
+/**
+ * Writes temp file + fsync + rename, so a reader never sees half a config, even after a crash.
+ * `target` is the real file (index.ts resolves and confirms links first); a link at `target`
+ * itself would be replaced, never followed.
+ */
+export function writeFileAtomic(target: string, text: string, mode: number): void {
   mkdirSync(dirname(target), { recursive: true });
   const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fd = openSync(temp, 'wx', mode);
@@ -27,8 +25,7 @@ export function writeFileAtomic(path: string, text: string, mode: number): void 
 }
 
 /** Copies the file next to itself with a time stamp; 0600 because it may hold an older token. */
-export function backupFile(path: string, now: Date): string {
-  const target = resolveTarget(path);
+export function backupFile(target: string, now: Date): string {
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   const backup = `${target}.${stamp}.dementia-backup`;
   copyFileSync(target, backup);
@@ -38,7 +35,7 @@ export function backupFile(path: string, now: Date): string {
 
 export function fileMode(path: string): number | undefined {
   try {
-    return statSync(resolveTarget(path)).mode & 0o777;
+    return statSync(path).mode & 0o777;
   } catch {
     return undefined;
   }

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { BridgeLauncher } from './bridge-command.ts';
 import type { ConfigPlan } from './index.ts';
+import { linkedTarget } from './link-target.ts';
 import { parseConfig, setServerEntry } from './jsonc-edit.ts';
 import { unifiedDiff } from './line-diff.ts';
 
@@ -31,7 +32,9 @@ interface HookGroup {
  * so the model starts with the waiting handover of the repository's project.
  */
 export function planClaudeCodeHook(input: HookInput): ConfigPlan {
-  const path = input.repoDir ? join(input.repoDir, '.claude', 'settings.json') : join(input.homeDir ?? homedir(), '.claude', 'settings.json');
+  const root = input.repoDir ?? input.homeDir ?? homedir();
+  const path = join(root, '.claude', 'settings.json');
+  const realPath = linkedTarget(path, root);
   const env = input.dataDir ? `DEMENTIA_DATA_DIR=${quoteArg(input.dataDir)} ` : '';
   const command = `${env}${[input.launcher.command, ...input.launcher.args, ...HOOK_MARKER.split(' ')].map(quoteArg).join(' ')}`;
   const before = (input.readFile ?? ((p: string) => (existsSync(p) ? readFileSync(p, 'utf8') : null)))(path);
@@ -45,7 +48,7 @@ export function planClaudeCodeHook(input: HookInput): ConfigPlan {
     path,
     before,
     after,
-    diff: unifiedDiff(path, before, after),
+    diff: unifiedDiff(realPath ? `${path} -> ${realPath}` : path, before, after),
     command: null,
     snippet: JSON.stringify({ hooks: { SessionStart: [ours] } }, null, 2),
     instructions:
@@ -53,5 +56,7 @@ export function planClaudeCodeHook(input: HookInput): ConfigPlan {
       'handover of the repository\'s project (the project pinned in its .mcp.json). It prints nothing when there is none.',
     fileMode: 0o600,
     holdsToken: false,
+    configRoot: root,
+    realPath,
   };
 }

@@ -34,3 +34,9 @@ export function configPath(kind: ClientKind, context: PathContext): string | nul
       return null;
   }
 }
+
+/** The client's own folder the config file lives in: symbolic links below it redirect a write (link-target.ts). */
+export function configRoot(kind: ClientKind, context: PathContext): string {
+  if (context.repoDir) return context.repoDir;
+  return kind === 'cursor' ? context.homeDir : appDataDir(context);
+}

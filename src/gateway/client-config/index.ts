@@ -3,9 +3,10 @@ import { homedir } from 'node:os';
 import { UserError } from '../errors.ts';
 import type { ClientKind } from '../store/clients.ts';
 import { normalizeProjectName } from '../store/projects.ts';
-import { backupFile, fileMode, resolveTarget, writeFileAtomic } from './atomic-write.ts';
+import { backupFile, fileMode, writeFileAtomic } from './atomic-write.ts';
 import { resolveBridgeLauncher, type BridgeLauncher } from './bridge-command.ts';
-import { configPath } from './config-paths.ts';
+import { configPath, configRoot } from './config-paths.ts';
+import { linkedTarget } from './link-target.ts';
 import { setServerEntry } from './jsonc-edit.ts';
 import { unifiedDiff } from './line-diff.ts';
 import { claudeMcpAddCommand, desktopEntry, SERVER_NAME, typedHttpEntry, urlEntry, type EntryInput } from './server-entries.ts';
@@ -35,6 +36,10 @@ export interface ConfigPlan {
   fileMode: number | null;
   /** True when the file holds a client token (show it with care). */
   holdsToken: boolean;
+  /** The client's own folder `path` is in; symbolic links below it redirect the write. */
+  configRoot: string | null;
+  /** Where the write really lands when such a link redirects it (writing needs that target confirmed); else null. */
+  realPath: string | null;
 }
 
 export interface PlanInput {
@@ -71,7 +76,8 @@ export function planClientConfig(input: PlanInput): ConfigPlan {
     project: input.project ? normalizeProjectName(input.project) : undefined,
     dataDir: input.dataDir,
   };
-  const path = configPath(input.kind, { platform, homeDir: input.homeDir ?? homedir(), env: input.env ?? process.env, repoDir: input.repoDir });
+  const pathContext = { platform, homeDir: input.homeDir ?? homedir(), env: input.env ?? process.env, repoDir: input.repoDir };
+  const path = configPath(input.kind, pathContext);
   const pinNote = entryInput.project ? ` It pins project "${entryInput.project}".` : '';
   let group = 'mcpServers';
   let entry: unknown;
@@ -107,32 +113,77 @@ export function planClientConfig(input: PlanInput): ConfigPlan {
   }
   const snippet = fragment(group, entry);
   if (path === null) {
-    return { kind: input.kind, path, before: null, after: null, diff: '', command, snippet, instructions, fileMode: null, holdsToken };
+    return { kind: input.kind, path, before: null, after: null, diff: '', command, snippet, instructions, fileMode: null, holdsToken, configRoot: null, realPath: null };
   }
+  const root = configRoot(input.kind, pathContext);
+  const realPath = linkedTarget(path, root);
   const before = (input.readFile ?? readIfExists)(path);
   const after = setServerEntry(path, before, group, SERVER_NAME, entry);
   const mode = holdsToken ? 0o600 : (fileMode(path) ?? 0o644);
-  return { kind: input.kind, path, before, after, diff: unifiedDiff(path, before, after), command, snippet, instructions, fileMode: mode, holdsToken };
+  return {
+    kind: input.kind,
+    path,
+    before,
+    after,
+    diff: unifiedDiff(realPath ? `${path} -> ${realPath}` : path, before, after),
+    command,
+    snippet,
+    instructions,
+    fileMode: mode,
+    holdsToken,
+    configRoot: root,
+    realPath,
+  };
+}
+
+/** Said in every preview of a redirected path, before anything else. */
+export const linkWarning = (path: string, realPath: string): string =>
+  `${path} is a symbolic link to ${realPath}: writing would change that file, which may belong to another program.`;
+
+/**
+ * The file a plan may write: its own path, or the target of a link the caller confirmed by naming
+ * it (`confirmTarget`). Refuses a redirect nobody confirmed, and a link that changed since the preview.
+ */
+/** Throws what applyClientConfig would throw about links, without writing anything. */
+export function assertWritable(plan: ConfigPlan, confirmTarget: string | undefined): void {
+  if (plan.path !== null) writableTarget(plan as ConfigPlan & { path: string }, confirmTarget);
+}
+
+function writableTarget(plan: ConfigPlan & { path: string }, confirmTarget: string | undefined): string {
+  const realPath = plan.configRoot ? linkedTarget(plan.path, plan.configRoot) : null;
+  if (realPath !== plan.realPath) {
+    throw new UserError('CONFIG_CHANGED', `${plan.path} now leads somewhere else than when it was previewed; nothing was written.`, 'Preview again, then write.');
+  }
+  if (realPath === null) return plan.path;
+  if (confirmTarget !== realPath) {
+    throw new UserError(
+      'CONFIG_IS_LINK',
+      `${plan.path} is a symbolic link to ${realPath}, outside the client's own config; writing would change that file. Nothing was written.`,
+      `If ${realPath} really is this client's config (a dotfile manager's link), confirm that target: add --confirm-target ${realPath} (the status window asks for it). Otherwise give the client a file of its own: rm ${plan.path}, then write again.`,
+    );
+  }
+  return realPath;
 }
 
 /**
  * Writes a plan: refuses if the file changed since it was planned (so the diff shown is the diff
  * applied), keeps a time-stamped backup of the old file, writes atomically with the plan's mode.
  */
-export function applyClientConfig(plan: ConfigPlan, options: { now?: Date } = {}): { path: string; backupPath: string | null } {
+export function applyClientConfig(plan: ConfigPlan, options: { now?: Date; confirmTarget?: string | undefined } = {}): { path: string; backupPath: string | null } {
   if (plan.path === null || plan.after === null) {
     throw new UserError('NOTHING_TO_WRITE', `A ${plan.kind} client is not configured by a file.`, plan.command ? `Run: ${plan.command}` : 'Paste the snippet into the client.');
   }
-  const current = readIfExists(plan.path);
+  const target = writableTarget(plan as ConfigPlan & { path: string }, options.confirmTarget);
+  const current = readIfExists(target);
   if (current !== plan.before) {
     throw new UserError('CONFIG_CHANGED', `${plan.path} changed since the preview; nothing was written.`, 'Preview again, then write.');
   }
   if (current === plan.after) {
     // Already configured: no rewrite, no backup; only make sure a token file is private.
-    if (plan.holdsToken) chmodSync(resolveTarget(plan.path), 0o600);
-    return { path: plan.path, backupPath: null };
+    if (plan.holdsToken) chmodSync(target, 0o600);
+    return { path: target, backupPath: null };
   }
-  const backupPath = current === null ? null : backupFile(plan.path, options.now ?? new Date());
-  writeFileAtomic(plan.path, plan.after, plan.fileMode ?? 0o600);
-  return { path: plan.path, backupPath };
+  const backupPath = current === null ? null : backupFile(target, options.now ?? new Date());
+  writeFileAtomic(target, plan.after, plan.fileMode ?? 0o600);
+  return { path: target, backupPath };
 }

@@ -23,7 +23,8 @@ export function httpHeaders(input: EntryInput): Record<string, string> {
 
 /**
  * Claude Desktop's entry: the stdio bridge, acting for the client by name (no token in the file:
- * the bridge proves itself with the data folder's local secret, and survives token rotation).
+ * the bridge proves by challenge-response that it holds the data folder's local secret, and
+ * survives token rotation).
  */
 export function desktopEntry(input: EntryInput, launcher: BridgeLauncher): Record<string, unknown> {
   const args = [...launcher.args, 'connect', '--client', input.clientName, ...(input.project ? ['--project', input.project] : [])];

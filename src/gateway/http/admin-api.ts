@@ -1,12 +1,11 @@
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isUserError } from '../errors.ts';
-import { matchesSecret } from '../local-secret.ts';
-import { newToken, sha256Hex } from '../secrets.ts';
 import type { Services } from '../services.ts';
 import { defaultDataDir, type Settings } from '../settings.ts';
 import { AdminCodes } from '../store/admin-codes.ts';
 import type { ConnectionCounts } from '../status-snapshot.ts';
+import { BrowserSessions } from './admin/browser-sessions.ts';
 import { ClientControl } from './admin/client-control.ts';
 import { ConnectFlow } from './admin/connect-flow.ts';
 import { csrfProblem } from './admin/csrf.ts';
@@ -17,14 +16,14 @@ import { headlessSettingsHost, type SettingsHost, type SettingsPatch } from './a
 import { adminStatus, type AdminStatus } from './admin/status-view.ts';
 import type { SyncControl } from './admin/sync-control.ts';
 import { bearerToken, HttpError, sendJson } from './http-utils.ts';
-
-const COOKIE = 'dc_admin';
+import type { StaticFiles } from './static-files.ts';
 
 /** What the admin API needs from the running gateway (the Gateway class satisfies it). */
 export interface AdminHost {
   readonly services: Services;
   readonly settings: Settings;
-  readonly localSecret: string;
+  /** Admin session tokens of the CLI, from the local proof (local-auth.ts). */
+  readonly localAuth: { isAdmin(token: string | undefined): boolean };
   readonly events: EventEmitter<{ change: [reason: string] }>;
   readonly port: number;
   readonly mcpUrl: string;
@@ -32,19 +31,21 @@ export interface AdminHost {
   connectionCounts(): ConnectionCounts;
 }
 
-type Route = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void> | void;
+/** `session`: the browser session of the request (undefined for the CLI's admin token). */
+type Route = (req: IncomingMessage, res: ServerResponse, params: string[], session: string | undefined) => Promise<void> | void;
 
 /**
  * The admin API behind the status page. It never accepts a client token: a browser signs in with a
  * one-time code (from `dementia status`, or issued by the desktop shell for its window) that
- * becomes an HttpOnly, SameSite=Strict cookie; local processes (CLI, desktop shell) use the local
- * secret as a bearer token. Writes must be JSON from this gateway's own origin (see csrf.ts).
+ * becomes a browser session (a cookie plus a key the page holds: browser-sessions.ts); the CLI
+ * uses an admin token from the local proof (local-auth.ts). Writes must be JSON from this
+ * gateway's own origin (see csrf.ts).
  */
 export class AdminApi {
   readonly control: ClientControl;
   private readonly host: AdminHost;
   private readonly codes: AdminCodes;
-  private readonly browserSessions = new Set<string>();
+  private readonly sessions: BrowserSessions;
   private readonly stream: StatusStream;
   private readonly connect: ConnectFlow;
   private readonly imports: ImportFlow;
@@ -56,6 +57,7 @@ export class AdminApi {
     this.host = host;
     const notify = (reason: string) => host.events.emit('change', reason);
     this.codes = new AdminCodes(host.services.db, host.services.clock);
+    this.sessions = new BrowserSessions(host.services.clock, () => host.port);
     this.control = new ClientControl(host.services, notify);
     this.stream = new StatusStream(host.events, () => this.status());
     this.connect = new ConnectFlow(host.services, () => host.mcpUrl, notify, {
@@ -65,7 +67,8 @@ export class AdminApi {
     this.settingsHost = headlessSettingsHost(host.settings, () => host.port);
     this.routes = [
       { method: 'GET', pattern: /^\/api\/status$/, route: (_req, res) => sendJson(res, 200, this.status()) },
-      { method: 'GET', pattern: /^\/api\/events$/, route: (req, res) => this.stream.open(req, res) },
+      { method: 'GET', pattern: /^\/api\/events$/, route: (req, res, _params, session) => this.stream.open(req, res, session ? () => this.sessions.touch(session) : undefined) },
+      { method: 'POST', pattern: /^\/api\/session\/sign-out$/, route: (_req, res, _params, session) => this.signOut(res, session) },
       { method: 'POST', pattern: /^\/api\/clients\/([^/]+)\/project$/, route: (req, res, [id]) => this.setProject(req, res, id!) },
       { method: 'POST', pattern: /^\/api\/clients\/([^/]+)\/end-session$/, route: (_req, res, [id]) => this.endSession(res, id!) },
       { method: 'POST', pattern: /^\/api\/sync\/(now|pause|resume)$/, route: (_req, res, [action]) => this.syncAction(res, action!) },
@@ -96,31 +99,25 @@ export class AdminApi {
     return adminStatus(this.host, this.desktop);
   }
 
-  /** GET /auth?code=...: trades a one-time code for a browser session and opens the page. */
-  exchange(url: URL, res: ServerResponse): void {
+  /**
+   * GET /auth?code=...: trades a one-time code for a browser session. The answer is the page itself
+   * (not a redirect), so the page key reaches only this page and the URL keeps its #view.
+   */
+  exchange(url: URL, res: ServerResponse, pages: StaticFiles): void {
     const code = url.searchParams.get('code');
     if (!code || !this.codes.consume(code)) {
       res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
       res.end('This sign-in link is invalid, used or expired. Get a new one with: dementia status');
       return;
     }
-    const session = newToken('dcb');
-    this.browserSessions.add(sha256Hex(session));
-    res.writeHead(303, {
-      location: '/',
-      'set-cookie': `${COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/`,
-      'cache-control': 'no-store',
-    });
-    res.end();
-  }
-
-  isAuthorized(req: IncomingMessage): boolean {
-    return this.viaSecret(req) || this.viaCookie(req);
+    const { setCookie, pageKey } = this.sessions.create();
+    pages.serveSignedIn(res, pageKey, { 'set-cookie': setCookie });
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const viaSecret = this.viaSecret(req);
-    if (!viaSecret && !this.viaCookie(req)) {
+    const session = viaSecret ? undefined : this.sessions.authenticate(req);
+    if (!viaSecret && !session) {
       sendJson(res, 401, { error: 'Not signed in. Open the link printed by `dementia status` (statusUrl).' });
       return;
     }
@@ -138,7 +135,7 @@ export class AdminApi {
       }
     }
     try {
-      await match.route(req, res, match.params);
+      await match.route(req, res, match.params, session);
     } catch (error) {
       if (error instanceof HttpError) sendJson(res, error.status, { error: error.message });
       else if (isUserError(error)) sendJson(res, 400, { error: error.describe(), code: error.code });
@@ -155,12 +152,14 @@ export class AdminApi {
   }
 
   private viaSecret(req: IncomingMessage): boolean {
-    return matchesSecret(bearerToken(req), this.host.localSecret);
+    return this.host.localAuth.isAdmin(bearerToken(req));
   }
 
-  private viaCookie(req: IncomingMessage): boolean {
-    const cookie = (req.headers.cookie ?? '').split(';').map((part) => part.trim()).find((part) => part.startsWith(`${COOKIE}=`));
-    return cookie !== undefined && this.browserSessions.has(sha256Hex(cookie.slice(COOKIE.length + 1)));
+  private signOut(res: ServerResponse, session: string | undefined): void {
+    if (!session) throw new HttpError(409, 'Only a browser session signs out; the CLI\'s admin tokens end by themselves.');
+    const clearCookie = this.sessions.end(session);
+    this.host.events.emit('change', 'signed-out'); // open event streams of that session close
+    sendJson(res, 200, { signedOut: true }, { 'set-cookie': clearCookie });
   }
 
   private async setProject(req: IncomingMessage, res: ServerResponse, clientId: string): Promise<void> {
@@ -199,7 +198,7 @@ export class AdminApi {
 
   private async connectApply(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readJsonObject(req);
-    sendJson(res, 200, this.connect.apply(requiredString(body, 'planId')));
+    sendJson(res, 200, this.connect.apply(requiredString(body, 'planId'), optionalString(body, 'confirmTarget')));
   }
 
   private async connectCancel(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -7,6 +7,4 @@ export const CLIENT_HEADER_NAMES = {
   instance: 'X-Dementia-Instance',
   /** A project pinned by the client's config, overriding the client's stored pin. */
   project: 'X-Dementia-Project',
-  /** With the local secret as bearer: the stdio bridge acting for a registered client (id or name). */
-  client: 'X-Dementia-Client',
 } as const;

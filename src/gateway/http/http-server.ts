@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.ts';
-import { matchesSecret } from '../local-secret.ts';
 import type { Services } from '../services.ts';
 import type { ClientRecord } from '../store/clients.ts';
 import type { Caller } from '../tools/tool.ts';
 import { APP_VERSION } from '../version.ts';
 import type { AdminApi } from './admin-api.ts';
+import type { LocalAuth } from './local-auth.ts';
 import { bearerToken, headerValue, isLocalHost, isLocalOrigin, sendJson, sendJsonRpcError } from './http-utils.ts';
 import { readMcpRequest } from './mcp-request.ts';
 import type { McpEndpoint } from './mcp-endpoint.ts';
@@ -14,8 +14,6 @@ import type { StaticFiles } from './static-files.ts';
 /** Request headers a client's config may set. */
 export const INSTANCE_HEADER = 'x-dementia-instance';
 export const PROJECT_HEADER = 'x-dementia-project';
-/** With the local secret as bearer: the stdio bridge acting for a registered client. */
-export const CLIENT_HEADER = 'x-dementia-client';
 
 const MAX_INSTANCE_KEY = 256;
 
@@ -25,7 +23,7 @@ export interface HttpDeps {
   endpoint: McpEndpoint;
   admin: AdminApi;
   staticFiles: StaticFiles;
-  localSecret: string;
+  localAuth: LocalAuth;
   logger: Logger;
 }
 
@@ -57,10 +55,12 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
     return;
   }
   if (url.pathname === '/healthz') {
-    sendJson(res, 200, { ok: true, app: 'dementia-companion', version: APP_VERSION, pid: process.pid });
+    // Unauthenticated on purpose (is this port our gateway?); it names no process, path or client.
+    sendJson(res, 200, { ok: true, app: 'dementia-companion', version: APP_VERSION });
     return;
   }
-  if (url.pathname === '/auth' && req.method === 'GET') return deps.admin.exchange(url, res);
+  if (url.pathname === '/auth' && req.method === 'GET') return deps.admin.exchange(url, res, deps.staticFiles);
+  if (deps.localAuth.handles(url.pathname)) return deps.localAuth.handle(req, res, url.pathname);
   if (url.pathname.startsWith('/api/')) return deps.admin.handle(req, res, url);
   if (req.method === 'GET' && deps.staticFiles.serve(url.pathname, res)) return;
   sendJson(res, 404, { error: `Not found: ${url.pathname}` });
@@ -75,16 +75,11 @@ function decodeHeader(value: string): string {
   }
 }
 
+/** A client's own token, or a session token the bridge got by the local proof (local-auth.ts). */
 function authenticate(deps: HttpDeps, req: IncomingMessage): ClientRecord | undefined {
   const token = bearerToken(req);
   if (!token) return undefined;
-  const bridgeClient = headerValue(req, CLIENT_HEADER);
-  if (bridgeClient !== undefined) {
-    if (!matchesSecret(token, deps.localSecret)) return undefined;
-    const name = decodeHeader(bridgeClient);
-    return deps.services.clients.byId(name) ?? deps.services.clients.byName(name);
-  }
-  return deps.services.clients.authenticate(token);
+  return deps.localAuth.clientFor(token) ?? deps.services.clients.authenticate(token);
 }
 
 async function handleMcp(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -39,16 +39,27 @@ export class StaticFiles {
     const name = pathname === '/' ? 'index.html' : pathname.slice(1);
     if (!this.files.has(name)) return false;
     const file = this.load(name);
+    this.send(res, file.body, file.type, { 'cache-control': 'no-cache' });
+    return true;
+  }
+
+  /** The page right after sign-in, carrying its page key (browser-sessions.ts); never cached. */
+  serveSignedIn(res: ServerResponse, pageKey: string, headers: Record<string, string>): void {
+    const index = this.load('index.html').body.toString('utf8');
+    const meta = `<meta name="dementia-admin-key" content="${pageKey.replace(/[^A-Za-z0-9_-]/g, '')}">`;
+    this.send(res, Buffer.from(index.replace('</head>', `  ${meta}\n</head>`)), TYPES['.html']!, { ...headers, 'cache-control': 'no-store' });
+  }
+
+  private send(res: ServerResponse, body: Buffer, type: string, headers: Record<string, string>): void {
     res.writeHead(200, {
-      'content-type': file.type,
-      'content-length': String(file.body.length),
+      'content-type': type,
+      'content-length': String(body.length),
       'content-security-policy': CSP,
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
-      'cache-control': 'no-cache',
+      ...headers,
     });
-    res.end(file.body);
-    return true;
+    res.end(body);
   }
 
   private load(name: string): { body: Buffer; type: string } {

@@ -132,6 +132,11 @@ export class ClientStore {
     );
   }
 
+  /** Each live client's token hash: the key a bridge holding the token proves itself with (local-proof.ts). */
+  tokenHashes(): { id: string; tokenHash: string }[] {
+    return this.db.prepare('SELECT id, token_hash AS tokenHash FROM clients WHERE removed_at IS NULL').all() as { id: string; tokenHash: string }[];
+  }
+
   list(): ClientRecord[] {
     return (this.stmts.list.all() as ClientRow[]).map(toRecord);
   }

@@ -77,7 +77,8 @@ function planCard(ctx: ViewContext, rerender: () => void): HTMLElement | null {
   if (!plan) return null;
   const write = async () => {
     const ok = await ctx.run(async () => {
-      form.written = await postJson<{ path: string; backupPath: string | null }>('/api/connect/apply', { planId: plan.planId });
+      // Through a symbolic link only to the target shown here: the gateway checks it is still the same.
+      form.written = await postJson<{ path: string; backupPath: string | null }>('/api/connect/apply', { planId: plan.planId, confirmTarget: plan.realPath ?? undefined });
     }, 'Config written');
     if (ok) rerender();
   };
@@ -91,6 +92,9 @@ function planCard(ctx: ViewContext, rerender: () => void): HTMLElement | null {
           'div',
           { class: 'plan-file' },
           h('div', { class: 'file-line' }, icon('file'), h('code', { text: plan.path }), plan.unchanged ? h('span', { class: 'badge badge-good', text: 'already configured' }) : null),
+          plan.realPath
+            ? h('p', { class: 'link-warning', attrs: { role: 'alert' } }, icon('alert'), h('span', { text: `This file is a symbolic link to ${plan.realPath}. Writing changes that file; make sure it is this client’s own config.` }))
+            : null,
           plan.diff ? diffBlock(plan.diff) : null,
           form.written
             ? h('p', { class: 'written' }, icon('check'), `Written to ${form.written.path}`, form.written.backupPath ? ` (backup: ${form.written.backupPath})` : '')
@@ -102,7 +106,9 @@ function planCard(ctx: ViewContext, rerender: () => void): HTMLElement | null {
     h(
       'div',
       { class: 'plan-actions' },
-      plan.writable && !form.written && !plan.unchanged ? h('button', { class: 'btn btn-primary', attrs: { type: 'button' }, on: { click: () => void write() } }, icon('check'), `Write ${fileName}`) : null,
+      plan.writable && !form.written && !plan.unchanged
+        ? h('button', { class: 'btn btn-primary', attrs: { type: 'button' }, on: { click: () => void write() } }, icon('check'), plan.realPath ? `Write the linked file ${plan.realPath}` : `Write ${fileName}`)
+        : null,
       plan.command ? copyButton('Copy command', plan.command) : null,
       copyButton('Copy snippet', plan.snippet),
       h(

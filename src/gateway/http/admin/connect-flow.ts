@@ -1,5 +1,5 @@
 import { applyClientConfig, planClientConfig, type ConfigPlan } from '../../client-config/index.ts';
-import { UserError } from '../../errors.ts';
+import { isUserError, UserError } from '../../errors.ts';
 import { newToken } from '../../secrets.ts';
 import type { Services } from '../../services.ts';
 import { parseClientKind, type ClientKind } from '../../store/clients.ts';
@@ -20,6 +20,8 @@ export interface PlanView {
   writable: boolean;
   /** True when the file already says exactly this. */
   unchanged: boolean;
+  /** The file a symbolic link leads to: writing changes that one, and the page must confirm it. */
+  realPath: string | null;
 }
 
 export interface ConnectRequest {
@@ -121,13 +123,19 @@ export class ConnectFlow {
       holdsToken: plan.holdsToken,
       writable: plan.path !== null && plan.after !== null,
       unchanged: plan.path !== null && plan.diff === '',
+      realPath: plan.realPath,
     };
   }
 
-  /** Writes the planned file (with a backup); refuses if the file changed since the preview. */
-  apply(planId: string): { path: string; backupPath: string | null } {
+  /** Writes the planned file (with a backup); refuses if the file changed since the preview, or leads through a link the page did not confirm. */
+  apply(planId: string, confirmTarget?: string): { path: string; backupPath: string | null } {
     const entry = this.requirePlan(planId);
-    return applyClientConfig(entry.plan);
+    try {
+      return applyClientConfig(entry.plan, { confirmTarget });
+    } catch (error) {
+      if (isUserError(error) && error.code === 'CONFIG_IS_LINK') throw new HttpError(409, error.describe());
+      throw error;
+    }
   }
 
   /** Drops a plan; its client is removed too if it never connected (the user backed out). */

@@ -20,7 +20,8 @@ export class StatusStream {
     this.heartbeatMs = options.heartbeatMs ?? 20_000;
   }
 
-  open(req: IncomingMessage, res: ServerResponse): void {
+  /** `alive`: asked at every event and heartbeat; once false (signed out, expired) the stream ends. */
+  open(req: IncomingMessage, res: ServerResponse, alive: () => boolean = () => true): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -31,13 +32,14 @@ export class StatusStream {
     const send = () => {
       pending = undefined;
       if (res.writableEnded) return;
+      if (!alive()) return void res.end();
       res.write(`event: status\ndata: ${JSON.stringify(this.snapshot())}\n\n`);
     };
     const onChange = () => {
       pending ??= setTimeout(send, this.coalesceMs);
     };
     // A comment line keeps proxies and the browser from timing the stream out.
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), this.heartbeatMs);
+    const heartbeat = setInterval(() => (alive() ? res.write(': keep-alive\n\n') : res.end()), this.heartbeatMs);
     heartbeat.unref();
     const close = () => {
       clearInterval(heartbeat);
@@ -45,6 +47,7 @@ export class StatusStream {
       this.changes.off('change', onChange);
     };
     req.on('close', close);
+    res.on('finish', close);
     res.on('error', close);
     this.changes.on('change', onChange);
     // The browser reconnects after a second if the gateway restarts.
