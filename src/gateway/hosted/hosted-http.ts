@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { headerValue, sendJson } from '../http/http-utils.ts';
+import { headerValue, listenerOf, sendJson } from '../http/http-utils.ts';
 import type { McpEndpoint } from '../http/mcp-endpoint.ts';
 import { readMcpRequest } from '../http/mcp-request.ts';
 import type { Logger } from '../logger.ts';
@@ -24,13 +24,7 @@ export interface HostedHttpDeps {
  * token is the only key) and no admin API or status page.
  */
 export function createHostedRequestHandler(deps: HostedHttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    handle(deps, req, res).catch((error: unknown) => {
-      deps.logger.error('request failed', { path: req.url?.split('?')[0], error: error instanceof Error ? error.message : String(error) });
-      if (!res.headersSent) sendJson(res, 500, { error: 'Internal error; see the server log.' });
-      else res.end();
-    });
-  };
+  return listenerOf(deps.logger, (req, res) => handle(deps, req, res));
 }
 
 async function handle(deps: HostedHttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -6,7 +6,7 @@ import type { Caller } from '../tools/tool.ts';
 import { APP_VERSION } from '../version.ts';
 import type { AdminApi } from './admin-api.ts';
 import type { LocalAuth } from './local-auth.ts';
-import { bearerToken, headerValue, isLocalHost, isLocalOrigin, sendJson, sendJsonRpcError } from './http-utils.ts';
+import { bearerToken, headerValue, isLocalHost, isLocalOrigin, listenerOf, sendJson, sendJsonRpcError } from './http-utils.ts';
 import { readMcpRequest } from './mcp-request.ts';
 import type { McpEndpoint } from './mcp-endpoint.ts';
 import type { StaticFiles } from './static-files.ts';
@@ -33,13 +33,7 @@ const UNAUTHORIZED =
 
 /** Routes every request after the local-only checks (invariant 8). */
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    handle(deps, req, res).catch((error: unknown) => {
-      deps.logger.error('request failed', { path: req.url?.split('?')[0], error: error instanceof Error ? error.message : String(error) });
-      if (!res.headersSent) sendJson(res, 500, { error: 'Internal error; see the gateway log.' });
-      else res.end();
-    });
-  };
+  return listenerOf(deps.logger, (req, res) => handle(deps, req, res));
 }
 
 async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../logger.ts';
 
 /** The largest request body accepted: above the 1 MB content limit plus JSON overhead and batches. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -81,4 +82,18 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 export function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * A node:http listener from an async handler: a handler that throws gets a logged 500 (or, once the
+ * answer has started, an ended response) instead of an unhandled rejection.
+ */
+export function listenerOf(logger: Logger, handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      logger.error('request failed', { path: req.url?.split('?')[0], error: error instanceof Error ? error.message : String(error) });
+      if (!res.headersSent) sendJson(res, 500, { error: 'Internal error; see the server log.' });
+      else res.end();
+    });
+  };
 }
