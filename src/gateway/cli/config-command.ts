@@ -11,6 +11,7 @@ export interface ConfigFlags {
   client?: string | undefined;
   token?: string | undefined;
   project?: string | undefined;
+  createProject?: boolean | undefined;
   repo?: string | undefined;
   write: boolean;
   diff: boolean;

@@ -82,7 +82,7 @@ export class ToolDispatcher {
       const args = parseArgs(name, shape, rawArgs);
       const explicit = definition.project === 'none' ? undefined : (args[definition.projectArg ?? 'project'] as string | undefined);
       const result = await memory.transaction(async (tx) => {
-        resolved = await resolveProject(tx, caller, explicit);
+        resolved = await resolveProject(tx, caller, explicit, definition.project !== 'required');
         if (!resolved && definition.project === 'required') return undefined;
         // Reading another project never moves the selection; writing to one does, and says so.
         const scope = await enterWorkSession(tx, this.workSessions, caller, resolved, name, { select: !definition.readOnly });
