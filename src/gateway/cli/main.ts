@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { isUserError } from '../errors.ts';
 import { resolveSettings } from '../settings.ts';
 import { APP_VERSION } from '../version.ts';
-import { createOutput, type Output } from './output.ts';
+import { createOutput, exitQuietlyWhenReaderCloses, type Output } from './output.ts';
 
 // Commands are imported when used: `connect` (the stdio bridge a client launches) must not pay
 // for loading the gateway, the store and SQLite.
@@ -147,6 +147,7 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
 
 /** Runs the CLI as a program: user errors print "problem. Fix: ..." and exit 2, nothing else. */
 export async function run(argv: string[]): Promise<void> {
+  exitQuietlyWhenReaderCloses();
   const out = createOutput();
   try {
     process.exitCode = await main(argv, out);
