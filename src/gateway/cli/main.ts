@@ -36,7 +36,8 @@ Hosted mode (with DEMENTIA_PG_URL; see README "Hosted mode"):
 
 Kinds: claude-desktop, claude-code, cursor, vscode, other.
 A pinned project (--project) must exist; --create-project creates a new one.
-Every command reads DEMENTIA_PORT, DEMENTIA_DATA_DIR, DEMENTIA_IDLE_MINUTES, DEMENTIA_PG_URL, DEMENTIA_API_KEY.`;
+Every command reads DEMENTIA_PORT, DEMENTIA_DATA_DIR, DEMENTIA_IDLE_MINUTES, DEMENTIA_PG_URL, DEMENTIA_API_KEY.
+\`dementia\` not found? In the checkout, run \`npm link\` once (puts it on PATH), or use: npm run --silent dementia -- ARGS`;
 
 export async function main(argv: string[], out: Output = createOutput()): Promise<number> {
   const { values, positionals } = parseArgs({
