@@ -10,6 +10,7 @@ import { cliSyncStatus, syncLine } from '../sync/sync-cli.ts';
 import { APP_VERSION } from '../version.ts';
 import { localSecret, openServices, owningGateway } from './cli-context.ts';
 import type { Output } from './output.ts';
+import { plural } from '../tools/format.ts';
 
 /** Live state from the running gateway (with connection counts), else straight from the store. */
 async function readSnapshot(settings: Settings, running: boolean, port: number): Promise<StatusSnapshot | undefined> {
@@ -88,13 +89,13 @@ export async function statusCommand(settings: Settings, out: Output, json: boole
     out.line();
     if (snapshot.clients.length === 0) out.line('No clients yet. Add one with: dementia clients add "Claude Code" --kind claude-code');
     for (const client of snapshot.clients) {
-      const sessions = client.sessions.map((s) => `${s.project} (${s.callCount} calls, handover in ${Math.round(s.minutesUntilHandover)} min)`);
+      const sessions = client.sessions.map((s) => `${s.project} (${plural(s.callCount, 'call')}, handover in ${Math.round(s.minutesUntilHandover)} min)`);
       const active = client.instances.find((i) => i.activeProject)?.activeProject;
       const lastCall = [client.lastSeenAt, ...client.sessions.map((s) => s.lastActivityAt)].filter((at) => at !== null).map((at) => Date.parse(at)).sort().pop();
       const idle = lastCall === undefined ? 'never called' : `idle ${idleText(Date.parse(snapshot.now) - lastCall)}`;
       out.line(
         `${out.bold(client.name)} ${out.dim(client.kind)}: project ${client.pinnedProject ? `${client.pinnedProject} (pinned)` : (active ?? 'none')}, ${idle}` +
-          `${client.connections > 0 ? `, ${client.connections} connections` : ''}${sessions.length > 0 ? `; open: ${sessions.join(', ')}` : ''}`,
+          `${client.connections > 0 ? `, ${plural(client.connections, 'connection')}` : ''}${sessions.length > 0 ? `; open: ${sessions.join(', ')}` : ''}`,
       );
     }
   } finally {

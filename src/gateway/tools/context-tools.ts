@@ -1,7 +1,7 @@
 import { UserError } from '../errors.ts';
 import { PRIORITIES, type ContextVersion, type Priority } from '../store/contexts.ts';
 import type { ListSpec, StringSpec } from './args.ts';
-import { contextData, contextHeading, iso, preview } from './format.ts';
+import { contextData, contextHeading, iso, plural, preview } from './format.ts';
 import { defineTool, type ToolCall } from './tool.ts';
 
 /** Content limit per version: large enough for a long spec, small enough to keep search fast. */
@@ -246,11 +246,11 @@ export const batchLockContexts = defineTool({
     }
     const created = results.filter((r) => r.created);
     return {
-      text: `Locked ${created.length} of ${results.length} contexts (the rest were unchanged):\n${results
+      text: `Locked ${created.length} of ${plural(results.length, 'context')}${created.length < results.length ? ' (the rest were unchanged)' : ''}:\n${results
         .map((r) => `- ${contextHeading(r.context)}${r.created ? '' : ' (unchanged)'}`)
         .join('\n')}`,
       data: { contexts: results.map((r) => ({ ...contextData(r.context, false), created: r.created })) },
-      summary: `batch-locked ${created.length} contexts`,
+      summary: `batch-locked ${plural(created.length, 'context')}`,
       effects: { locked: created.map((r) => ({ label: r.context.label, version: r.context.version, priority: r.context.priority })) },
     };
   },
@@ -284,7 +284,7 @@ export const batchRecallContexts = defineTool({
     return {
       text: text.trim(),
       data: { contexts: found.map((c) => contextData(c, !previewOnly)), missing },
-      summary: `recalled ${found.length} contexts`,
+      summary: `recalled ${plural(found.length, 'context')}`,
       effects: { recalled: found.map((c) => ({ label: c.label, version: c.version })) },
     };
   },

@@ -1,6 +1,6 @@
 import { formatDuration } from '../sessions/handover-composer.ts';
 import { NOTE_KINDS } from '../store/notes.ts';
-import { iso, minutesAgo } from './format.ts';
+import { iso, minutesAgo, plural } from './format.ts';
 import { defineTool } from './tool.ts';
 
 export const sessionStatus = defineTool({
@@ -30,7 +30,7 @@ export const sessionStatus = defineTool({
     return {
       text: [
         `Client: ${caller.client.name} (${caller.client.kind}${caller.instanceKey ? `, instance ${caller.instanceKey}` : ''}).`,
-        `Work session ${session.id} on "${project}": started ${minutesAgo(now, session.startedAt)}, ${session.callCount} tool calls; ` +
+        `Work session ${session.id} on "${project}": started ${minutesAgo(now, session.startedAt)}, ${plural(session.callCount, 'tool call')}; ` +
           `it becomes a handover after ${formatDuration(Math.round(workSessions.idleMs / 60_000))} without a call (${untilHandover} min from now).`,
         `Other clients on this project: ${others.length === 0 ? 'none' : others.map((s) => `${s.clientName} (last call ${minutesAgo(now, s.lastActivityAt)})`).join(', ')}.`,
         `Last handover: ${handover ? `${handover.clientName}, ${iso(handover.endedAt)}` : 'none yet'}.`,
