@@ -4,7 +4,7 @@ import { parseClientKind, type ClientKind, type ClientRecord } from '../store/cl
 import { planClientConfig } from '../client-config/index.ts';
 import { gatewayPort, mcpUrlOf, openServices } from './cli-context.ts';
 import type { Output } from './output.ts';
-import { checkPinnedProject } from './project-pin.ts';
+import { checkPinnedProject } from '../client-config/project-pin.ts';
 
 export interface ClientsFlags {
   kind?: string | undefined;

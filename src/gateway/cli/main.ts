@@ -17,7 +17,7 @@ Usage:
   dementia clients list [--json]
   dementia clients remove NAME [--json]
   dementia clients rotate-token NAME [--json]
-  dementia config KIND [--client NAME] [--project P [--create-project]] [--repo DIR] [--diff] [--write] [--json]
+  dementia config KIND [--client NAME] [--project P [--create-project]] [--repo DIR] [--diff] [--write [--rotate-token]] [--json]
                                                                   preview (default) or write a client's config
                                                                   (a config reached through a symbolic link needs --confirm-target PATH)
   dementia handover show [--project P] [--json]                   the last handover (default: the repository's pinned project)
@@ -57,6 +57,7 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       repo: { type: 'string' },
       'confirm-target': { type: 'string' },
       'create-project': { type: 'boolean', default: false },
+      'rotate-token': { type: 'boolean', default: false },
       write: { type: 'boolean', default: false },
       diff: { type: 'boolean', default: false },
       hook: { type: 'boolean', default: false },
@@ -99,6 +100,7 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
         token: values.token,
         project: values.project,
         createProject: values['create-project'],
+        rotateToken: values['rotate-token'],
         repo: values.repo,
         write: values.write,
         diff: values.diff,

@@ -191,14 +191,14 @@ export class AdminApi {
       name: optionalString(body, 'name'),
       project: optionalString(body, 'project'),
       repoDir: optionalString(body, 'repoDir'),
-      planId: optionalString(body, 'planId'),
     });
     sendJson(res, 200, plan);
   }
 
   private async connectApply(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readJsonObject(req);
-    sendJson(res, 200, this.connect.apply(requiredString(body, 'planId'), optionalString(body, 'confirmTarget')));
+    if (body.rotateToken !== undefined && typeof body.rotateToken !== 'boolean') throw new HttpError(400, '"rotateToken" must be true or false.');
+    sendJson(res, 200, this.connect.apply(requiredString(body, 'planId'), { rotate: body.rotateToken === true, confirmTarget: optionalString(body, 'confirmTarget') }));
   }
 
   private async connectCancel(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -16,7 +16,7 @@ export interface PinCheck {
  * so does the very first pin on a machine without projects, where there is nothing to mistype
  * (which keeps `clients add NAME --project P` of DESIGN section 9 working on a fresh data folder).
  */
-export function checkPinnedProject(services: Services, input: string, createProject: boolean): PinCheck {
+export function checkPinnedProject(services: Services, input: string, createProject: boolean, createHint = 'Add --create-project to create it.'): PinCheck {
   const name = normalizeProjectName(input);
   if (services.projects.exists(name)) return { name, create: false };
   const names = services.projects.names();
@@ -24,6 +24,6 @@ export function checkPinnedProject(services: Services, input: string, createProj
   throw new UserError(
     'UNKNOWN_PROJECT',
     `Project "${name}" does not exist; nothing was changed.`,
-    unknownProjectFix(name, names, 'Add --create-project to create it.'),
+    unknownProjectFix(name, names, createHint),
   );
 }
