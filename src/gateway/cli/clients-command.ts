@@ -2,6 +2,7 @@ import { UserError } from '../errors.ts';
 import type { Settings } from '../settings.ts';
 import { parseClientKind, type ClientKind, type ClientRecord } from '../store/clients.ts';
 import { planClientConfig } from '../client-config/index.ts';
+import { tokenUpdateSteps, tokenUsesOf } from '../client-config/token-update.ts';
 import { gatewayPort, mcpUrlOf, openServices } from './cli-context.ts';
 import type { Output } from './output.ts';
 import { checkPinnedProject } from '../client-config/project-pin.ts';
@@ -87,9 +88,16 @@ export function clientsCommand(settings: Settings, out: Output, action: string |
       }
       case 'rotate-token': {
         const client = services.clients.find(needName());
+        const foundIn = tokenUsesOf(client, (token) => services.clients.authenticate(token));
         const token = services.clients.rotateToken(client.id);
-        if (flags.json) out.json({ ...describe(client), token, mcpUrl });
-        else out.line(`New token for ${client.name} (the old one stopped working): ${token}`);
+        const update = tokenUpdateSteps(client, token, mcpUrl, foundIn);
+        if (flags.json) {
+          out.json({ ...describe(client), token, mcpUrl, update });
+          return;
+        }
+        out.line(`New token for ${client.name} (the old one stopped working): ${token}`);
+        out.line(foundIn.length > 0 ? `\nThe old token is still in: ${foundIn.join(', ')}. Update the client:` : '\nUpdate the client (wherever its old token is configured):');
+        for (const step of update.steps) out.line(`  ${step}`);
         return;
       }
       default:

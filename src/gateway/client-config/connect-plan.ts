@@ -193,6 +193,8 @@ export function applyConnect(services: Services, preview: ConnectPreview, option
       token = services.clients.rotateToken(client.id);
       rotated = true;
       done.push(`Issued a new token for "${client.name}"; its old token stopped working.`);
+    } else if (fresh.token.action === 'given') {
+      done.push(`Used the token you gave, the current token of "${client.name}".`);
     } else if (fresh.token.action === 'reuse') {
       done.push(`Kept the token of "${client.name}" (from ${fresh.token.foundIn.join(', ')}).`);
     }
