@@ -110,7 +110,7 @@ describe('CLI', () => {
     const settings = JSON.parse(readFileSync(written.path, 'utf8'));
     assert.match(settings.hooks.SessionStart[0].hooks[0].command, /handover show --hook$/);
     const again = await cli(['hooks', 'install', 'claude-code', '--repo', repo], env);
-    assert.match(again.stdout, /\(already installed\)/);
+    assert.match(again.stdout, /^The SessionStart hook is already installed in .*settings\.json \(this repository's Claude Code conversations\); nothing was changed\.\n$/);
   });
 
   it('explains mistakes with a fix and exit code 2', async () => {
@@ -119,7 +119,7 @@ describe('CLI', () => {
       [['config'], /config needs a client kind/],
       [['config', 'emacs'], /Unknown client kind "emacs"\. Fix: Use one of: claude-desktop, claude-code, cursor, vscode, other\./],
       [['hooks', 'install', 'cursor'], /Use: dementia hooks install claude-code/],
-      [['handover', 'show'], /No project given and this repository pins none/],
+      [['handover', 'show'], /No project given and this folder pins none/],
     ];
     for (const [args, message] of cases) {
       const result = await cli(args, env, home);
