@@ -6,6 +6,7 @@ import { claudeCodeStatePath } from '../client-config/token-uses.ts';
 import { UserError } from '../errors.ts';
 import { CLIENT_HEADER_NAMES } from '../http/client-headers.ts';
 import type { Settings } from '../settings.ts';
+import { handoverForReader, laterNote } from '../sessions/handover-choice.ts';
 import { normalizeProjectName } from '../store/projects.ts';
 import { openServices } from './cli-context.ts';
 import type { Output } from './output.ts';
@@ -47,7 +48,7 @@ export function pinnedProjectOf(dir: string, homeDir: string = homedir()): strin
  * repository pins). With --hook (Claude Code SessionStart) it prints only the handover text and
  * stays silent, exit 0, whenever there is nothing to show: a hook must never block a session.
  */
-export function handoverCommand(settings: Settings, out: Output, action: string | undefined, flags: { project?: string | undefined; json: boolean; hook: boolean; cwd: string }): void {
+export async function handoverCommand(settings: Settings, out: Output, action: string | undefined, flags: { project?: string | undefined; json: boolean; hook: boolean; cwd: string }): Promise<void> {
   if (action !== 'show' && !flags.hook) throw new UserError('UNKNOWN_COMMAND', `Unknown handover action "${action ?? ''}".`, 'Use: dementia handover show [--project P].');
   const named = flags.project ?? pinnedProjectOf(flags.cwd);
   if (!named) {
@@ -58,8 +59,10 @@ export function handoverCommand(settings: Settings, out: Output, action: string 
   if (flags.hook && !existsSync(join(settings.dataDir))) return;
   const services = openServices(settings);
   try {
-    const handover = services.handovers.latest(project);
-    if (flags.json) return out.json({ project, handover: handover ?? null });
+    // The same choice as get_last_handover: a later session that recorded no work does not hide it.
+    const chosen = await handoverForReader(services.memory, project);
+    const handover = chosen?.handover;
+    if (flags.json) return out.json({ project, handover: handover ?? null, laterWithoutWork: chosen?.laterWithoutWork ?? [] });
     if (!handover) {
       if (!flags.hook) out.line(`No handover yet for project "${project}".`);
       return;
@@ -67,6 +70,7 @@ export function handoverCommand(settings: Settings, out: Output, action: string 
     const header = `Last handover of project "${project}" (Dementia Companion): ${handover.clientName}, ended ${new Date(handover.endedAt).toISOString()} (${handover.endReason}).`;
     out.line(flags.hook ? header : out.bold(header));
     out.line(handover.summary);
+    if (chosen.laterWithoutWork.length > 0) out.line(`\n${laterNote(chosen.laterWithoutWork)}`);
     if (flags.hook) out.line(`\nCall get_last_handover(project="${project}") for the full record.`);
   } finally {
     services.db.close();

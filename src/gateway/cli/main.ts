@@ -110,7 +110,7 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       return 0;
     case 'handover':
       try {
-        (await import('./handover-command.ts')).handoverCommand(settings, out, action, { project: values.project, json: values.json, hook: values.hook, cwd: process.cwd() });
+        await (await import('./handover-command.ts')).handoverCommand(settings, out, action, { project: values.project, json: values.json, hook: values.hook, cwd: process.cwd() });
       } catch (error) {
         // A SessionStart hook must never get in the way of a new conversation.
         if (!values.hook) throw error;

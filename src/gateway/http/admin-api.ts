@@ -170,8 +170,8 @@ export class AdminApi {
   }
 
   private async endSession(res: ServerResponse, clientId: string): Promise<void> {
-    const handovers = await this.control.endSessions(clientId);
-    sendJson(res, 200, { ended: handovers.length, handovers: handovers.map((h) => ({ id: h.id, project: h.project, summary: h.summary })) });
+    const { handovers, message } = await this.control.endSessions(clientId);
+    sendJson(res, 200, { ended: handovers.length, message, handovers: handovers.map((h) => ({ id: h.id, project: h.project, summary: h.summary })) });
   }
 
   private async syncAction(res: ServerResponse, action: string): Promise<void> {

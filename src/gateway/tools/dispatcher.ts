@@ -1,6 +1,7 @@
 import { ProtocolError, ProtocolErrorCode, type CallToolResult, type Tool } from '@modelcontextprotocol/server';
 import { UserError } from '../errors.ts';
 import type { Memory } from '../memory/memory.ts';
+import { handoverForReader } from '../sessions/handover-choice.ts';
 import { resolveProject, type ResolvedProject } from '../sessions/project-resolver.ts';
 import { enterWorkSession, recordFailure, recordSuccess, toUserError, type CallEvents, type CallScope } from '../sessions/recorded-call.ts';
 import type { WorkSessionService } from '../sessions/work-session-service.ts';
@@ -108,7 +109,7 @@ export class ToolDispatcher {
   /** A handover by another session on this project that this session has not been told about. */
   private async handoverToAnnounce(memory: Memory, session: WorkSession): Promise<Handover | undefined> {
     if (session.handoverAnnounced) return undefined;
-    const latest = await memory.handovers.latest(session.project);
+    const latest = (await handoverForReader(memory, session.project))?.handover;
     return latest && latest.sessionId !== session.id ? latest : undefined;
   }
 

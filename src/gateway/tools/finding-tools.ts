@@ -1,3 +1,4 @@
+import { handoverForReader } from '../sessions/handover-choice.ts';
 import { PRIORITIES, type ContextVersion, type Priority } from '../store/contexts.ts';
 import { ignoredWords, searchTerms } from '../store/search.ts';
 import { TAGS } from './context-tools.ts';
@@ -130,7 +131,7 @@ export const contextDashboard = defineTool({
     const topTags = [...tagCounts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10);
     const recent = [...latest].sort((a, b) => b.createdAt - a.createdAt).slice(0, 8);
     const notes = await memory.notes.recent(project!, 10);
-    const handover = await memory.handovers.latest(project!);
+    const handover = (await handoverForReader(memory, project!))?.handover;
     const count = (p: Priority) => latest.filter((c) => c.priority === p).length;
     const text = [
       `Project "${project}": ${plural(latest.length, 'context')} — ${count('always_check')} always_check, ${count('important')} important, ${count('reference')} reference.`,

@@ -1,4 +1,5 @@
 import { UserError } from '../errors.ts';
+import { handoverForReader } from '../sessions/handover-choice.ts';
 import { requireExistingProject } from '../sessions/project-resolver.ts';
 import { normalizeProjectName } from '../store/projects.ts';
 import { iso, minutesAgo, plural } from './format.ts';
@@ -92,7 +93,7 @@ export const selectProject = defineTool({
       pinned && normalizeProjectName(pinned) !== name
         ? `\n\nNote: this client is pinned to "${pinned}" in its configuration, so calls without a project argument still go to "${pinned}".`
         : '';
-    const handover = await memory.handovers.latest(name);
+    const handover = (await handoverForReader(memory, name))?.handover;
     return {
       text:
         `Selected project "${name}" for ${caller.client.name} (${plural(info.contextCount, 'context')}).` +
@@ -117,7 +118,7 @@ export const getProjectInfo = defineTool({
     const byPriority = { always_check: 0, important: 0, reference: 0 };
     for (const context of latest) byPriority[context.priority]++;
     const open = await memory.sessions.openOnProject(name);
-    const handover = await memory.handovers.latest(name);
+    const handover = (await handoverForReader(memory, name))?.handover;
     const handoverCount = await memory.handovers.count(name);
     const now = memory.clock.now();
     return {

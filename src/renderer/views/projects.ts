@@ -23,7 +23,7 @@ export const projectsView: View = {
     const rows = projects.map((project) => {
       const working = clients.filter((client) => client.sessions.some((s) => s.project === project.name));
       const selected = clients.filter((client) => client.project === project.name);
-      const handover = handovers.find((item) => item.project === project.name);
+      const handover = handovers.find((item) => item.project === project.name && item.forReader) ?? handovers.find((item) => item.project === project.name);
       return h(
         'tr',
         { data: { project: project.name } },
