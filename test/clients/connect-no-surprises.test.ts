@@ -8,11 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ManualClock } from '../../src/gateway/clock.ts';
-import { Gateway } from '../../src/gateway/gateway.ts';
-import { silentLogger } from '../../src/gateway/logger.ts';
-import { resolveSettings } from '../../src/gateway/settings.ts';
-import { connectClient, tempDir, textOf } from '../helpers/gateway-harness.ts';
+import type { Gateway } from '../../src/gateway/gateway.ts';
+import { startCliWorld, type CliWorld } from '../helpers/cli-world.ts';
+import { connectClient, textOf } from '../helpers/gateway-harness.ts';
 import { cli } from './processes.ts';
 
 /** Every file under a folder with its content: "nothing changed" is this, before and after. */
@@ -29,15 +27,12 @@ const bearer = (path: string, group = 'mcpServers') =>
   (JSON.parse(readFileSync(path, 'utf8'))[group].dementia.headers.Authorization as string).replace(/^Bearer /, '');
 
 describe('config: no token changes behind the user\'s back', () => {
-  const root = tempDir();
-  const home = join(root, 'home');
-  const repo = join(root, 'webshop');
-  const dataDir = join(root, 'data');
-  mkdirSync(home);
-  mkdirSync(repo);
-  execFileSync('git', ['init', '-q'], { cwd: repo });
-  const env = { HOME: home, XDG_CONFIG_HOME: '', DEMENTIA_DATA_DIR: dataDir, DEMENTIA_PORT: '47996' };
+  let world: CliWorld;
   let gateway: Gateway;
+  let env: Record<string, string>;
+  let root: string;
+  let home: string;
+  let repo: string;
   const works = async (token: string, headers: Record<string, string> = {}) => {
     const c = await connectClient(new URL(gateway.mcpUrl), token, { headers });
     try {
@@ -48,13 +43,14 @@ describe('config: no token changes behind the user\'s back', () => {
   };
 
   before(async () => {
-    gateway = await Gateway.start({ settings: { ...resolveSettings({}, {}), port: 0, dataDir }, clock: new ManualClock(), logger: silentLogger, writeRuntimeFile: false });
+    world = await startCliWorld(47996);
+    ({ gateway, env, root, home } = world);
+    repo = join(root, 'webshop');
+    mkdirSync(repo);
+    execFileSync('git', ['init', '-q'], { cwd: repo });
     gateway.services.projects.create('webshop');
   });
-  after(async () => {
-    await gateway.stop();
-    rmSync(root, { recursive: true, force: true });
-  });
+  after(() => world.close());
 
   it('a preview never changes anything, for a new client and for an existing one', async () => {
     const files = [snapshot(home), snapshot(repo)];

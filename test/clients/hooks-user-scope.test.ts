@@ -1,32 +1,27 @@
 // Issue 15.8: `hooks install claude-code` without --repo (the user-scope path) says what it did, and
 // the installed hook finds a project pinned the way `claude mcp add --scope local` pins it.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ManualClock } from '../../src/gateway/clock.ts';
-import { Gateway } from '../../src/gateway/gateway.ts';
-import { silentLogger } from '../../src/gateway/logger.ts';
-import { resolveSettings } from '../../src/gateway/settings.ts';
-import { connectClient, tempDir } from '../helpers/gateway-harness.ts';
+import type { Gateway } from '../../src/gateway/gateway.ts';
+import { startCliWorld, type CliWorld } from '../helpers/cli-world.ts';
+import { connectClient } from '../helpers/gateway-harness.ts';
 import { cli } from './processes.ts';
 
 describe('the Claude Code hook at user scope', () => {
-  const root = tempDir();
-  const home = join(root, 'home');
-  const shop = join(root, 'src', 'shop');
-  const dataDir = join(root, 'data');
-  mkdirSync(home);
-  mkdirSync(join(shop, 'app'), { recursive: true });
-  const env = { HOME: home, XDG_CONFIG_HOME: '', DEMENTIA_DATA_DIR: dataDir, DEMENTIA_PORT: '47994' };
+  let world: CliWorld;
   let gateway: Gateway;
+  let env: Record<string, string>;
+  let home: string;
+  let shop: string;
   before(async () => {
-    gateway = await Gateway.start({ settings: { ...resolveSettings({}, {}), port: 0, dataDir }, clock: new ManualClock(), logger: silentLogger, writeRuntimeFile: false });
+    world = await startCliWorld(47994);
+    ({ gateway, env, home } = world);
+    shop = join(world.root, 'src', 'shop');
+    mkdirSync(join(shop, 'app'), { recursive: true });
   });
-  after(async () => {
-    await gateway.stop();
-    rmSync(root, { recursive: true, force: true });
-  });
+  after(() => world.close());
 
   it('says where it installed the hook and what it does; a second run says it is already there', async () => {
     const first = await cli(['hooks', 'install', 'claude-code', '--write'], env);

@@ -1,30 +1,23 @@
 // Issue 15.8: `clients rotate-token` says where the old token still is and prints the command that
 // puts the new one there; running that command makes the client work again.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ManualClock } from '../../src/gateway/clock.ts';
-import { Gateway } from '../../src/gateway/gateway.ts';
-import { silentLogger } from '../../src/gateway/logger.ts';
-import { resolveSettings } from '../../src/gateway/settings.ts';
-import { tempDir } from '../helpers/gateway-harness.ts';
+import type { Gateway } from '../../src/gateway/gateway.ts';
+import { startCliWorld, type CliWorld } from '../helpers/cli-world.ts';
 import { cli } from './processes.ts';
 
 describe('clients rotate-token', () => {
-  const root = tempDir();
-  const home = join(root, 'home');
-  const dataDir = join(root, 'data');
-  mkdirSync(home);
-  const env = { HOME: home, XDG_CONFIG_HOME: '', DEMENTIA_DATA_DIR: dataDir, DEMENTIA_PORT: '47995' };
+  let world: CliWorld;
   let gateway: Gateway;
+  let env: Record<string, string>;
+  let home: string;
   before(async () => {
-    gateway = await Gateway.start({ settings: { ...resolveSettings({}, {}), port: 0, dataDir }, clock: new ManualClock(), logger: silentLogger, writeRuntimeFile: false });
+    world = await startCliWorld(47995);
+    ({ gateway, env, home } = world);
   });
-  after(async () => {
-    await gateway.stop();
-    rmSync(root, { recursive: true, force: true });
-  });
+  after(() => world.close());
 
   it('names the config that still holds the old token and prints the command that updates it', async () => {
     await cli(['config', 'cursor', '--write'], env);
@@ -41,6 +34,15 @@ describe('clients rotate-token', () => {
     assert.match(updated.stdout, /^Used the token you gave, the current token of "Cursor"\.\nWrote /);
     assert.equal(JSON.parse(readFileSync(file, 'utf8')).mcpServers.dementia.headers.Authorization, `Bearer ${token}`);
     assert.equal(gateway.services.clients.authenticate(token!)?.name, 'Cursor');
+  });
+
+  it('clients add prints a config command that writes the new token as it is (no second token)', async () => {
+    const added = await cli(['clients', 'add', 'VS Code'], env);
+    const token = /Token \(shown once; keep it secret\): (dct_\S+)\n/.exec(added.stdout)![1]!;
+    assert.ok(added.stdout.includes(`(or run: dementia config vscode --client "VS Code" --token ${token} --write):`), added.stdout);
+    const written = await cli(['config', 'vscode', '--client', 'VS Code', '--token', token, '--write'], env);
+    assert.equal(written.code, 0, written.stderr);
+    assert.equal(gateway.services.clients.authenticate(token)?.name, 'VS Code', 'still the token clients add printed');
   });
 
   it('Claude Code: the remove and add commands of its user scope; Claude Desktop: nothing to update', async () => {

@@ -62,7 +62,7 @@ export function clientsCommand(settings: Settings, out: Output, action: string |
         out.line(`Registered ${out.bold(client.name)} (${kind})${project ? `, pinned to ${pin?.create ? 'the new ' : ''}project ${project}` : ''}.`);
         out.line(`Token (shown once; keep it secret): ${token}`);
         out.line();
-        out.line(plan.command ? 'Connect it with:' : `Add this to ${plan.path ?? 'the client\'s config'} (or run: dementia config ${kind} --client ${JSON.stringify(client.name)} --write):`);
+        out.line(plan.command ? 'Connect it with:' : `Add this to ${plan.path ?? 'the client\'s config'} (or run: dementia config ${kind} --client ${JSON.stringify(client.name)} --token ${token} --write):`);
         out.line(connect.snippet);
         return;
       }
