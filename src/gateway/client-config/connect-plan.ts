@@ -214,7 +214,13 @@ export function applyConnect(services: Services, preview: ConnectPreview, option
     });
     const written = plan.path ? applyClientConfig(plan, { now: options.now, confirmTarget: options.confirmTarget }) : null;
     if (written) done.push(written.backupPath ? `Wrote ${written.path} (backup: ${written.backupPath}).` : plan.diff === '' ? `${written.path} was already up to date.` : `Wrote ${written.path}.`);
-    const gitignoreUpdated = written !== null && fresh.gitignore !== null && applyGitignore(fresh.gitignore);
+    // The config is written: a .gitignore that cannot be changed is told, not a reason to undo it.
+    let gitignoreUpdated = false;
+    try {
+      gitignoreUpdated = written !== null && fresh.gitignore !== null && applyGitignore(fresh.gitignore);
+    } catch (error) {
+      done.push(`Could not add ${fresh.gitignore!.entry} to ${fresh.gitignore!.root}/.gitignore (${(error as Error).message}): add it yourself, the file holds a token.`);
+    }
     if (gitignoreUpdated) done.push(`Added ${fresh.gitignore!.entry} to ${fresh.gitignore!.root}/.gitignore.`);
     if (fresh.gitignore && fresh.gitignore.state !== 'add' && fresh.gitignore.state !== 'ignored') done.push(fresh.gitignore.note);
     return { client, created, rotated, token, plan, written, gitignoreUpdated, done };
