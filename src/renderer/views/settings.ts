@@ -25,8 +25,8 @@ function readOnly(value: string): HTMLElement {
   return h('span', { class: 'readonly' }, h('span', { class: 'readonly-value', text: value }), h('span', { class: 'badge badge-neutral', text: 'read-only' }));
 }
 
-/** Headless: every value as text, with where it is set instead of a control. */
-function readOnlyForm(settings: SettingsView): Node[] {
+/** Headless: every value as text, with where it is set instead of a control (importing still works). */
+function readOnlyForm(ctx: ViewContext, settings: SettingsView): Node[] {
   return [
     h('div', { class: 'banner banner-neutral', data: { role: 'read-only' } }, icon('alert'), h('span', { text: settings.note ?? 'Read-only here.' })),
     h(
@@ -45,11 +45,12 @@ function readOnlyForm(settings: SettingsView): Node[] {
       row('Postgres URL', 'Set with DEMENTIA_PG_URL (or pgUrl in config.json in the data folder).', readOnly(settings.pgServer ?? 'not set')),
       row('API key', 'Set with DEMENTIA_API_KEY (or apiKey in config.json).', readOnly(settings.apiKeySet ? 'set (hidden)' : 'not set')),
     ),
+    importCard(ctx),
   ];
 }
 
 function form(ctx: ViewContext, settings: SettingsView, reload: (next?: SettingsView) => void): Node[] {
-  if (!settings.editable) return readOnlyForm(settings);
+  if (!settings.editable) return readOnlyForm(ctx, settings);
   const port = h('input', { class: 'input input-narrow', attrs: { type: 'number', name: 'port', min: '1024', max: '65535', value: String(settings.port) } });
   const pgUrl = h('input', {
     class: 'input',
