@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { cli } from '../clients/processes.ts';
+import { adminAuth } from '../helpers/admin-auth.ts';
 import { connectClient, startTestGateway, textOf, type ConnectedClient, type TestGateway } from '../helpers/gateway-harness.ts';
 
 interface StatusHandover {
@@ -20,19 +21,21 @@ describe('the handover a reader gets', () => {
   let code: ConnectedClient;
   let desktop: ConnectedClient;
   let codeId: string;
+  let admin: { authorization: string };
   const endFromApp = async (clientId: string) => {
     const response = await fetch(`${gw.gateway.baseUrl}/api/clients/${clientId}/end-session`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${gw.gateway.localSecret}`, 'content-type': 'application/json' },
+      headers: { ...admin, 'content-type': 'application/json' },
       body: '{}',
     });
     return (await response.json()) as { ended: number; message: string };
   };
   const statusHandovers = async () =>
-    ((await (await fetch(`${gw.gateway.baseUrl}/api/status`, { headers: { authorization: `Bearer ${gw.gateway.localSecret}` } })).json()) as { handovers: StatusHandover[] }).handovers;
+    ((await (await fetch(`${gw.gateway.baseUrl}/api/status`, { headers: admin })).json()) as { handovers: StatusHandover[] }).handovers;
 
   before(async () => {
     gw = await startTestGateway();
+    admin = await adminAuth(gw.gateway);
     gw.gateway.services.projects.create('webshop');
     const added = gw.addClient('Claude Code', { kind: 'claude-code' });
     codeId = added.id;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import { adminAuth } from '../helpers/admin-auth.ts';
 import { connectClient, startTestGateway, textOf, type ConnectedClient, type TestGateway } from '../helpers/gateway-harness.ts';
 import { chromiumMissing, launchChromium, openStatusPage, pageErrors } from './helpers/browser.ts';
 
@@ -19,10 +20,11 @@ describe('the Projects page browses contexts, in Chromium', { skip: chromiumMiss
   let mcp: ConnectedClient;
   let page: Page;
   let clientId: string;
+  let admin: { authorization: string };
   const api = (path: string, body?: unknown) =>
     fetch(`${test.gateway.baseUrl}${path}`, {
       method: body === undefined ? 'GET' : 'POST',
-      headers: { authorization: `Bearer ${test.gateway.localSecret}`, 'content-type': 'application/json' },
+      headers: { ...admin, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   /** Screenshots without the toasts that float over the page. */
@@ -34,6 +36,7 @@ describe('the Projects page browses contexts, in Chromium', { skip: chromiumMiss
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     test = await startTestGateway();
+    admin = await adminAuth(test.gateway);
     test.gateway.services.projects.create('linkedin');
     const added = test.addClient('Claude Code', { kind: 'claude-code' });
     clientId = added.id;
