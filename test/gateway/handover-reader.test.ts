@@ -21,21 +21,20 @@ describe('the handover a reader gets', () => {
   let code: ConnectedClient;
   let desktop: ConnectedClient;
   let codeId: string;
-  let admin: { authorization: string };
+  // An admin session lasts minutes of the gateway's clock, which these tests move: one per request.
   const endFromApp = async (clientId: string) => {
     const response = await fetch(`${gw.gateway.baseUrl}/api/clients/${clientId}/end-session`, {
       method: 'POST',
-      headers: { ...admin, 'content-type': 'application/json' },
+      headers: { ...(await adminAuth(gw.gateway)), 'content-type': 'application/json' },
       body: '{}',
     });
     return (await response.json()) as { ended: number; message: string };
   };
   const statusHandovers = async () =>
-    ((await (await fetch(`${gw.gateway.baseUrl}/api/status`, { headers: admin })).json()) as { handovers: StatusHandover[] }).handovers;
+    ((await (await fetch(`${gw.gateway.baseUrl}/api/status`, { headers: await adminAuth(gw.gateway) })).json()) as { handovers: StatusHandover[] }).handovers;
 
   before(async () => {
     gw = await startTestGateway();
-    admin = await adminAuth(gw.gateway);
     gw.gateway.services.projects.create('webshop');
     const added = gw.addClient('Claude Code', { kind: 'claude-code' });
     codeId = added.id;
