@@ -1,4 +1,5 @@
 import type { Services } from './services.ts';
+import { chooseForReader, READER_WINDOW, recordsWork } from './sessions/handover-choice.ts';
 import type { SyncStatus } from './sync/sync-status.ts';
 
 /** The live connection count per client, known only to a running gateway. */
@@ -40,13 +41,42 @@ export interface StatusSnapshot {
   /** The tenant's clients on the hosted server with their open work sessions (empty without sync). */
   remoteClients: RemoteClientStatus[];
   projects: { name: string; contextCount: number; lastChangeAt: string | null }[];
-  handovers: { id: string; project: string; client: string; endedAt: string; endReason: string; summary: string }[];
+  handovers: {
+    id: string;
+    project: string;
+    client: string;
+    endedAt: string;
+    endReason: string;
+    summary: string;
+    /** False for a session that changed nothing and left no notes or summary. */
+    recordsWork: boolean;
+    /** True for the handover the project's next session reads (get_last_handover). */
+    forReader: boolean;
+  }[];
   activity: { at: string; client: string | null; project: string | null; tool: string; ok: boolean; summary: string }[];
   /** Postgres sync: state, pending changes, last push and pull, last error, conflicts. */
   sync: SyncStatus;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** The latest handovers, each marked with whether it records work and whether its project's next session reads it. */
+function recentHandovers(services: Services): StatusSnapshot['handovers'] {
+  const recent = services.handovers.recent(10);
+  const forReader = new Set(
+    [...new Set(recent.map((h) => h.project))].map((project) => chooseForReader(services.handovers.recent(READER_WINDOW, project))?.handover.id),
+  );
+  return recent.map((h) => ({
+    id: h.id,
+    project: h.project,
+    client: h.clientName,
+    endedAt: iso(h.endedAt)!,
+    endReason: h.endReason,
+    summary: h.summary,
+    recordsWork: recordsWork(h.content),
+    forReader: forReader.has(h.id),
+  }));
+}
 
 /** Everything the status window, the tray and `dementia status` show, read in one place. */
 export function statusSnapshot(services: Services, connections: ConnectionCounts = new Map()): StatusSnapshot {
@@ -78,14 +108,7 @@ export function statusSnapshot(services: Services, connections: ConnectionCounts
     })),
     remoteClients: remoteClientsOf(services),
     projects: services.projects.list().map((p) => ({ name: p.name, contextCount: p.contextCount, lastChangeAt: iso(p.lastChangeAt) })),
-    handovers: services.handovers.recent(10).map((h) => ({
-      id: h.id,
-      project: h.project,
-      client: h.clientName,
-      endedAt: iso(h.endedAt)!,
-      endReason: h.endReason,
-      summary: h.summary,
-    })),
+    handovers: recentHandovers(services),
     activity: services.activity.recent(30).map((a) => ({
       at: iso(a.at)!,
       client: a.clientName,

@@ -166,9 +166,12 @@ export class DesktopApp {
         case 'set-project':
           await gateway.admin.control.setProject(action.clientId, action.project);
           return;
-        case 'end-session':
-          await gateway.admin.control.endSessions(action.clientId);
+        case 'end-session': {
+          // A click in a menu has no page to show the result on: a notification says what was written.
+          const { message } = await gateway.admin.control.endSessions(action.clientId);
+          this.electron.notify('Session ended', message);
           return;
+        }
         case 'open-status':
           await this.openStatus(action.view);
           return;

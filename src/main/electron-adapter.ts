@@ -1,6 +1,6 @@
 // The only file that imports electron at run time (eslint enforces it): everything else talks to
 // the ElectronFacade interface, so the desktop shell's wiring is tested under plain Node.
-import { app, BrowserWindow, clipboard, dialog, Menu, nativeImage, safeStorage, session, shell, Tray } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, Menu, nativeImage, Notification, safeStorage, session, shell, Tray } from 'electron';
 import type { MenuItemConstructorOptions } from 'electron';
 import { fileURLToPath } from 'node:url';
 import type { ElectronFacade, TrayHandle, WindowHandle, WindowSpec } from './electron-facade.ts';
@@ -128,5 +128,8 @@ export function createElectronFacade(): ElectronFacade {
     writeClipboard: (text) => clipboard.writeText(text),
     openExternal: (url) => shell.openExternal(url),
     showError: (title, message) => dialog.showErrorBox(title, message),
+    notify: (title, body) => {
+      if (Notification.isSupported()) new Notification({ title, body }).show();
+    },
   };
 }

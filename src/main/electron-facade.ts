@@ -42,6 +42,8 @@ export interface ElectronFacade {
   writeClipboard(text: string): void;
   openExternal(url: string): Promise<void>;
   showError(title: string, message: string): void;
+  /** A desktop notification (what a tray action did); nothing where the OS has none. */
+  notify(title: string, body: string): void;
 }
 
 export interface TrayHandle {

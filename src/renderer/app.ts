@@ -25,6 +25,8 @@ const state = {
   /** When the status arrived, by this page's clock; times are shown on the gateway's clock. */
   receivedAt: 0,
   view: 'clients',
+  /** What follows the view in the address: #projects/linkedin/api%2Fauth is ['linkedin', 'api/auth']. */
+  route: [] as string[],
   /** A re-render waits while the user is in a form control of the view. */
   deferred: false,
 };
@@ -36,6 +38,9 @@ const live = document.getElementById('live')!;
 const context: ViewContext = {
   get status() {
     return state.status!;
+  },
+  get route() {
+    return state.route;
   },
   now: () => Date.parse(state.status!.now) + (Date.now() - state.receivedAt),
   navigate: (view) => {
@@ -168,13 +173,25 @@ async function signOut(): Promise<void> {
   showSignedOut(true);
 }
 
+function readAddress(): void {
+  const [view, ...route] = location.hash.slice(1).split('/');
+  state.view = view || 'clients';
+  state.route = route.map((part) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part;
+    }
+  });
+}
+
 async function start(): Promise<void> {
   adoptPageKey();
   document.getElementById('sign-out')?.addEventListener('click', () => void signOut());
-  state.view = location.hash.slice(1) || 'clients';
+  readAddress();
   if (window.dementiaDesktop?.desktop) document.body.classList.add('in-app', `platform-${window.dementiaDesktop.platform}`);
   window.addEventListener('hashchange', () => {
-    state.view = location.hash.slice(1) || 'clients';
+    readAddress();
     render(true);
     main.scrollTop = 0;
   });

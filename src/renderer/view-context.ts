@@ -3,6 +3,8 @@ import type { AdminStatus } from './api.js';
 /** What every view gets: the latest status, the gateway's clock, and ways to act. */
 export interface ViewContext {
   status: AdminStatus;
+  /** The address after the view: #projects/linkedin/api%2Fauth gives ['linkedin', 'api/auth']. */
+  route: string[];
   /** Now on the gateway's clock (the status says when it was taken; the page adds the time since). */
   now(): number;
   navigate(view: string): void;

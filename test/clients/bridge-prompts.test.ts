@@ -42,7 +42,7 @@ describe('prompts and resources through the stdio bridge', () => {
     try {
       assert.deepEqual((await bridge.client.listPrompts()).prompts.map((p) => p.name), ['resume', 'end_session']);
       const none = textOf(await bridge.client.getPrompt({ name: 'resume' }));
-      assert.match(none, /no project is selected[\s\S]*- garden \(1 contexts\)\n- kitchen \(0 contexts\)/);
+      assert.match(none, /no project is selected[\s\S]*- garden \(1 context\)\n- kitchen \(0 contexts\)/);
 
       const resumed = textOf(await bridge.client.getPrompt({ name: 'resume', arguments: { project: 'garden' } }));
       assert.match(resumed, /^Resume work on project "garden"/);

@@ -108,7 +108,8 @@ describe('stdio bridge protocol handling', () => {
     assert.equal(tool!.id, 4);
     const result = tool!.result as { isError: boolean; content: { text: string }[] };
     assert.equal(result.isError, true);
-    assert.match(result.content[0]!.text, /Unauthorized.*client name or token was refused.*does not need a restart/);
+    // The gateway's own words (they name the fix); starting the app would not help, so no such advice.
+    assert.equal(result.content[0]!.text, 'Unauthorized: missing or invalid client token.');
     const [other] = await b.send({ jsonrpc: '2.0', id: 5, method: 'tools/list' });
     assert.equal((other!.error as { code: number }).code, -32000);
     assert.equal(other!.id, 5);

@@ -127,13 +127,17 @@ describe('stdio bridge', () => {
   });
 
   it('names of any script work; an unknown client gets a clear tool error, not a dead server', async () => {
-    await cli(['clients', 'add', 'Claude Désktop ✓ 東京', '--json'], env);
+    await cli(['clients', 'add', 'Claude Désktop ✓ 東京', '--project', 'tokyo', '--create-project', '--json'], env);
     const unicode = await connectThroughBridge(['--client', 'Claude Désktop ✓ 東京', '--project', 'tokyo'], env, repoA);
-    assert.equal(structured(await unicode.call('session_status')).project, 'tokyo');
-    await unicode.close();
+    try {
+      assert.equal(structured(await unicode.call('session_status')).project, 'tokyo');
+    } finally {
+      await unicode.close();
+    }
 
     const typo = await connectThroughBridge(['--client', 'Claude Desktp'], env, repoA).catch((error: unknown) => error as Error);
     assert.ok(typo instanceof Error, 'initialize is refused');
-    assert.match(typo.message, /The gateway refused the bridge: No client named "Claude Desktp"\. Fix: Registered clients: .*"Claude Desktop"/s);
+    assert.match(typo.message, /The gateway refused the bridge: No client named "Claude Desktp"\. Fix: Did you mean "Claude Desktop"\? Registered clients: .*"Claude Desktop"/s);
+    assert.doesNotMatch(typo.message, /Start the Dementia Companion app/);
   });
 });

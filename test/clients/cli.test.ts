@@ -42,7 +42,7 @@ describe('CLI', () => {
     assert.equal(gateway.services.clients.byName('Cursor'), undefined, 'a preview registers nothing');
   });
 
-  it('config --write registers the client, writes 0600 with its token; writing again rotates the token and keeps a backup', async () => {
+  it('config --write registers the client and writes 0600 with its token; writing again keeps that token', async () => {
     const first = JSON.parse((await cli(['config', 'cursor', '--write', '--json'], env)).stdout) as { token: string; created: boolean; path: string; backupPath: string | null };
     assert.equal(first.created, true);
     assert.equal(first.backupPath, null);
@@ -54,8 +54,12 @@ describe('CLI', () => {
 
     const second = await cli(['config', 'cursor', '--write'], env);
     assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stdout, /Issued a new token for Cursor; its old token stopped working\.\nWrote .*mcp\.json \(backup: .*dementia-backup\)/);
-    assert.equal(gateway.services.clients.authenticate(first.token), undefined);
+    assert.equal(second.stdout, `Kept the token of "Cursor" (from ~/.cursor/mcp.json).\n${first.path} was already up to date.\n`);
+    // Another port changes the file: a backup, and still the same, working token.
+    const moved = await cli(['config', 'cursor', '--write'], { ...env, DEMENTIA_PORT: '47998' });
+    assert.match(moved.stdout, /Wrote .*mcp\.json \(backup: .*dementia-backup\)/);
+    assert.equal(JSON.parse(readFileSync(first.path, 'utf8')).mcpServers.dementia.headers.Authorization, `Bearer ${first.token}`);
+    assert.ok(gateway.services.clients.authenticate(first.token));
     assert.equal(readdirSync(join(home, '.cursor')).filter((name) => name.endsWith('.dementia-backup')).length, 1);
   });
 
@@ -72,7 +76,7 @@ describe('CLI', () => {
   it('config claude-code --repo pins a project in .mcp.json; handover show finds it from any folder below', async () => {
     const written = await cli(['config', 'claude-code', '--repo', repo, '--project', 'App', '--write'], env);
     assert.equal(written.code, 0, written.stderr);
-    assert.match(written.stdout, /claude mcp add --transport http --scope local dementia http:\/\/127\.0\.0\.1:47999\/mcp --header "Authorization: Bearer dct_/);
+    assert.match(written.stdout, /^Created the project "app"\.\nRegistered the client "Claude Code \(repo\)" \(claude-code\)\.\nWrote .*\.mcp\.json\.\n.mcp\.json holds a token and is not in a git repository/);
     const mcpJson = JSON.parse(readFileSync(join(repo, '.mcp.json'), 'utf8'));
     assert.equal(mcpJson.mcpServers.dementia.headers['X-Dementia-Project'], 'app');
 
@@ -89,7 +93,7 @@ describe('CLI', () => {
     assert.match(shown.handover.summary, /Chose the database\./);
     const hook = await cli(['handover', 'show', '--hook'], env, repo);
     assert.equal(hook.code, 0);
-    assert.match(hook.stdout, /^Last handover of project "app" \(Dementia Companion\): Claude Code, ended .*\n[\s\S]*write the migration[\s\S]*get_last_handover\(project="app"\)/);
+    assert.match(hook.stdout, /^Last handover of project "app" \(Dementia Companion\): Claude Code \(repo\), ended .*\n[\s\S]*write the migration[\s\S]*get_last_handover\(project="app"\)/);
     const elsewhere = await cli(['handover', 'show', '--hook'], env, home);
     assert.deepEqual([elsewhere.code, elsewhere.stdout, elsewhere.stderr], [0, '', ''], 'a hook outside a pinned repository prints nothing');
     const explicit = await cli(['handover', 'show', '--project', 'nope'], env, home);
@@ -106,7 +110,7 @@ describe('CLI', () => {
     const settings = JSON.parse(readFileSync(written.path, 'utf8'));
     assert.match(settings.hooks.SessionStart[0].hooks[0].command, /handover show --hook$/);
     const again = await cli(['hooks', 'install', 'claude-code', '--repo', repo], env);
-    assert.match(again.stdout, /\(already installed\)/);
+    assert.match(again.stdout, /^The SessionStart hook is already installed in .*settings\.json \(this repository's Claude Code conversations\); nothing was changed\.\n$/);
   });
 
   it('explains mistakes with a fix and exit code 2', async () => {
@@ -115,7 +119,7 @@ describe('CLI', () => {
       [['config'], /config needs a client kind/],
       [['config', 'emacs'], /Unknown client kind "emacs"\. Fix: Use one of: claude-desktop, claude-code, cursor, vscode, other\./],
       [['hooks', 'install', 'cursor'], /Use: dementia hooks install claude-code/],
-      [['handover', 'show'], /No project given and this repository pins none/],
+      [['handover', 'show'], /No project given and this folder pins none/],
     ];
     for (const [args, message] of cases) {
       const result = await cli(args, env, home);

@@ -125,7 +125,7 @@ describe('client config writers', () => {
       assert.deepEqual(after.mcpServers.sentry, JSON.parse(fixture('claude-code-mcp.json')).mcpServers.sentry);
       assert.equal(after.mcpServers['local-db'].env.DB_URL, '${DB_URL:-postgres://localhost/app}');
       assert.deepEqual(after.mcpServers.dementia, { type: 'http', url: MCP_URL, headers: { Authorization: `Bearer ${TOKEN}`, 'X-Dementia-Project': 'linkedin' } });
-      assert.match(plan.instructions, /gitignore/);
+      assert.match(plan.instructions, /must stay out of git.*run the command in .* instead \(local scope: only you, only that folder/);
       applyClientConfig(plan);
       assert.equal(mode(plan.path!), 0o600);
     } finally {

@@ -81,6 +81,8 @@ describe('restart survival over HTTP', () => {
     const gateway = await start(await freePort());
     try {
       const url = new URL(gateway.mcpUrl);
+      // Pinned projects must exist (issue 15.6): a pin never creates one.
+      for (const project of ['a', 'b']) gateway.services.projects.create(project);
       const alice = gateway.services.clients.add('Alice', 'other', 'a').token;
       const bob = gateway.services.clients.add('Bob', 'other', 'b').token;
       const aliceClient = await connectClient(url, alice);

@@ -107,7 +107,7 @@ describe('prompts and resources over HTTP', () => {
     assert.doesNotMatch(text.split('## Open todos')[1]!, /refund endpoint/, 'the handover already lists its own todos');
     assert.match(text, /## Important contexts, in brief\n- api-style v1 \(important\): REST, JSON/);
     assert.match(text, /1 reference contexts: search_contexts/);
-    assert.match(result.description ?? '', /handover from Claude Code, 1 rules, 1 contexts in brief/);
+    assert.match(result.description ?? '', /handover from Claude Code, 1 rule, 1 context in brief/);
     assert.equal(activeProject(reader.id), 'webshop');
 
     // Asked again, it is the same session, no longer new, and the project is not "now" selected again.
@@ -125,7 +125,7 @@ describe('prompts and resources over HTTP', () => {
     await c.call('select_project_for_session', { project_name: 'billing' });
     const error = await rejection(c.client.getPrompt({ name: 'resume', arguments: { project: 'webshp' } }));
     assert.equal(error.code, -32602);
-    assert.match(error.message, /UNKNOWN_PROJECT: Project "webshp" does not exist\. Fix: Existing projects: .*webshop/);
+    assert.match(error.message, /UNKNOWN_PROJECT: Project "webshp" does not exist\. Fix: Did you mean "webshop"\? Existing projects: .*webshop/);
     assert.equal(activeProject(client.id), 'billing');
     assert.equal(gw.gateway.services.projects.exists('webshp'), false);
     const unknown = await rejection(c.client.getPrompt({ name: 'resumee' }));

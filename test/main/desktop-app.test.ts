@@ -188,6 +188,10 @@ describe('tray rebuilt on every change; its clicks change what MCP clients see',
       const first = await mcp.call('lock_context', { topic: 'schedule', content: 'Tuesdays', project: 'linkedin' });
       const firstSession = (first.structuredContent?.workSession as { id: string }).id;
       await tray.click(`client:${clientId}:end-session`);
+      // The click says what it wrote (issue 15.7): a notification, since a menu has no page.
+      const notice = ctx.electron.notifications.at(-1)!;
+      assert.equal(notice.title, 'Session ended');
+      assert.match(notice.body, /^Ended Claude Code's session on linkedin and wrote its handover: 2 tool calls: 1 context locked\. The next session on it reads this handover\.$/m);
       assert.match(tray.find(`client:${clientId}`)!.type === 'submenu' ? (tray.find(`client:${clientId}`) as { label: string }).label : '', /handover written/);
       const end = tray.find(`client:${clientId}:end-session`);
       assert.equal(end?.type === 'normal' && end.enabled, false, 'nothing left to end');

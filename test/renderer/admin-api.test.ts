@@ -119,16 +119,27 @@ describe('admin API', () => {
     assert.deepEqual([status.sync.configured, status.sync.state, status.desktop], [false, 'not-configured', false]);
   });
 
-  it('connect: a cancelled preview removes the never-connected client; a preview cannot name its own file', async () => {
+  it('connect: a preview registers nothing; an existing name is reused, not duplicated; writing cannot name its own file', async () => {
     const auth = admin;
-    const plan = (await (await post('/api/connect/plan', { kind: 'claude-code' }, auth)).json()) as { planId: string; client: { id: string; name: string }; command: string };
-    assert.equal(plan.client.name, 'Claude Code 2', 'names stay unique');
-    assert.match(plan.command, /^claude mcp add --transport http/);
-    assert.ok(test.gateway.services.clients.byId(plan.client.id));
-    assert.deepEqual(await (await post('/api/connect/cancel', { planId: plan.planId }, auth)).json(), { removedClient: true });
-    assert.equal(test.gateway.services.clients.byId(plan.client.id), undefined);
+    const clients = () => test.gateway.services.clients.list().map((c) => c.name);
+    const before = clients();
+    const plan = (await (await post('/api/connect/plan', { kind: 'claude-code' }, auth)).json()) as { planId: string; client: { id: string | null; name: string; exists: boolean }; tokenAction: string; consequence: string | null; command: string };
+    assert.deepEqual(plan.client, { id: client.id, name: 'Claude Code', kind: 'claude-code', exists: true }, 'the existing client, never "Claude Code 2"');
+    assert.equal(plan.tokenAction, 'rotate', 'no config this test can read holds its token');
+    assert.match(plan.consequence!, /Writing issues a new token: the current one stops working/);
+    assert.match(plan.command, /^claude mcp add --transport http --scope user dementia .* --header "Authorization: Bearer <token issued when you write>"$/);
+    assert.deepEqual(clients(), before, 'a preview registers nothing');
+    const refused = await post('/api/connect/apply', { planId: plan.planId }, auth);
+    assert.equal(refused.status, 400);
+    assert.match(((await refused.json()) as { error: string }).error, /TOKEN_ROTATION_NEEDED|Nothing was changed\. Fix: Confirm/);
+    assert.ok(test.gateway.services.clients.authenticate(client.token), 'the working token still works');
+    assert.deepEqual(await (await post('/api/connect/cancel', { planId: plan.planId }, auth)).json(), { cancelled: true });
+    assert.ok(test.gateway.services.clients.byId(client.id), 'cancelling removes no client');
     const expired = await post('/api/connect/apply', { planId: plan.planId, path: '/etc/passwd' }, auth);
     assert.equal(expired.status, 404);
     assert.equal((await post('/api/connect/plan', { kind: 'fax-machine' }, auth)).status, 400);
+    const typo = await post('/api/connect/plan', { kind: 'cursor', project: 'linkdin' }, auth);
+    assert.equal(typo.status, 400);
+    assert.match(((await typo.json()) as { error: string }).error, /Project "linkdin" does not exist.*Did you mean "linkedin"\?/);
   });
 });

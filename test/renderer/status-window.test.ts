@@ -152,10 +152,10 @@ describe('connect a client and empty states in Chromium', { skip: chromiumMissin
     const diff = await plan.locator('.diff').textContent();
     assert.match(diff!, /\+.*"dementia"/);
     assert.match(diff!, new RegExp(`\\+.*${new URL(test.gateway.mcpUrl).host.replace('.', '\\.')}`));
-    await page.locator('#connect-state', { hasText: 'Waiting for Cursor to connect' }).waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'connect-plan-light@1x.png') });
     await plan.locator('button', { hasText: 'Write mcp.json' }).click();
     await plan.locator('.written').waitFor({ timeout: LIVE_MS });
+    await page.locator('#connect-state', { hasText: 'Waiting for Cursor to connect' }).waitFor();
 
     // The written file is what Cursor would read: its token connects, and the page sees it.
     const { readFileSync } = await import('node:fs');

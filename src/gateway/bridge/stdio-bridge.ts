@@ -209,7 +209,8 @@ export class StdioBridge {
     if (reply.status >= 400) {
       // Errors before the SDK carry id null; give them the id of the request they answer.
       const detail = answers.map((a) => (a.error as { message?: string } | undefined)?.message).find(Boolean) ?? `HTTP ${reply.status}`;
-      this.giveUp(messages, reply.status === 401 ? `${detail} (the bridge's client name or token was refused)` : detail);
+      // A refused identity is fixed in the client's config, not by starting the app: the gateway's words say how.
+      this.giveUp(messages, detail, reply.status === 401);
       return;
     }
     for (const answer of answers) {

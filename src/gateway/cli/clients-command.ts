@@ -1,14 +1,17 @@
 import { UserError } from '../errors.ts';
 import type { Settings } from '../settings.ts';
 import { parseClientKind, type ClientKind, type ClientRecord } from '../store/clients.ts';
-import { normalizeProjectName } from '../store/projects.ts';
 import { planClientConfig } from '../client-config/index.ts';
+import { tokenUpdateSteps, tokenUsesOf } from '../client-config/token-update.ts';
 import { gatewayPort, mcpUrlOf, openServices } from './cli-context.ts';
 import type { Output } from './output.ts';
+import { checkPinnedProject } from '../client-config/project-pin.ts';
 
 export interface ClientsFlags {
   kind?: string | undefined;
   project?: string | undefined;
+  /** Creates the pinned project when it does not exist (otherwise an unknown project is refused). */
+  createProject?: boolean | undefined;
   json: boolean;
 }
 
@@ -43,9 +46,10 @@ export function clientsCommand(settings: Settings, out: Output, action: string |
       case 'add': {
         const clientName = needName();
         const kind = flags.kind ? parseClientKind(flags.kind) : kindFromName(clientName);
-        const project = flags.project ? normalizeProjectName(flags.project) : null;
+        const pin = flags.project ? checkPinnedProject(services, flags.project, flags.createProject ?? false) : null;
+        const project = pin?.name ?? null;
         const { client, token } = services.db.transaction(() => {
-          if (project) services.projects.create(project);
+          if (pin?.create) services.projects.create(pin.name);
           return services.clients.add(clientName, kind, project);
         })();
         // How to connect it, without touching any file (`dementia config KIND` previews and writes those).
@@ -55,10 +59,10 @@ export function clientsCommand(settings: Settings, out: Output, action: string |
           out.json({ ...describe(client), token, mcpUrl, connect });
           return;
         }
-        out.line(`Registered ${out.bold(client.name)} (${kind})${project ? `, pinned to project ${project}` : ''}.`);
+        out.line(`Registered ${out.bold(client.name)} (${kind})${project ? `, pinned to ${pin?.create ? 'the new ' : ''}project ${project}` : ''}.`);
         out.line(`Token (shown once; keep it secret): ${token}`);
         out.line();
-        out.line(plan.command ? 'Connect it with:' : `Add this to ${plan.path ?? 'the client\'s config'} (or run: dementia config ${kind} --client ${JSON.stringify(client.name)} --write):`);
+        out.line(plan.command ? 'Connect it with:' : `Add this to ${plan.path ?? 'the client\'s config'} (or run: dementia config ${kind} --client ${JSON.stringify(client.name)} --token ${token} --write):`);
         out.line(connect.snippet);
         return;
       }
@@ -84,9 +88,16 @@ export function clientsCommand(settings: Settings, out: Output, action: string |
       }
       case 'rotate-token': {
         const client = services.clients.find(needName());
+        const foundIn = tokenUsesOf(client, (token) => services.clients.authenticate(token));
         const token = services.clients.rotateToken(client.id);
-        if (flags.json) out.json({ ...describe(client), token, mcpUrl });
-        else out.line(`New token for ${client.name} (the old one stopped working): ${token}`);
+        const update = tokenUpdateSteps(client, token, mcpUrl, foundIn);
+        if (flags.json) {
+          out.json({ ...describe(client), token, mcpUrl, update });
+          return;
+        }
+        out.line(`New token for ${client.name} (the old one stopped working): ${token}`);
+        out.line(foundIn.length > 0 ? `\nThe old token is still in: ${foundIn.join(', ')}. Update the client:` : '\nUpdate the client (wherever its old token is configured):');
+        for (const step of update.steps) out.line(`  ${step}`);
         return;
       }
       default:

@@ -1,29 +1,45 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseConfig } from '../client-config/jsonc-edit.ts';
+import { claudeCodeStatePath } from '../client-config/token-uses.ts';
 import { UserError } from '../errors.ts';
 import { CLIENT_HEADER_NAMES } from '../http/client-headers.ts';
 import type { Settings } from '../settings.ts';
+import { handoverForReader, laterNote } from '../sessions/handover-choice.ts';
 import { normalizeProjectName } from '../store/projects.ts';
 import { openServices } from './cli-context.ts';
 import type { Output } from './output.ts';
 
-/** The project a repository pins in its .mcp.json (X-Dementia-Project), looking upwards from `dir`. */
-export function pinnedProjectOf(dir: string): string | undefined {
+/** The X-Dementia-Project header of the first server in a server map that has one. */
+function pinIn(servers: unknown): string | undefined {
+  for (const server of Object.values((servers ?? {}) as Record<string, { headers?: Record<string, string> } | null>)) {
+    const header = Object.entries(server?.headers ?? {}).find(([name]) => name.toLowerCase() === CLIENT_HEADER_NAMES.project.toLowerCase());
+    if (header) return header[1];
+  }
+  return undefined;
+}
+
+function readConfig(path: string): Record<string, unknown> | undefined {
+  try {
+    return existsSync(path) ? parseConfig(path, readFileSync(path, 'utf8')) : undefined;
+  } catch {
+    return undefined; // An unreadable file pins nothing.
+  }
+}
+
+/**
+ * The project pinned for a folder, as Claude Code would connect there, looking upwards from `dir`:
+ * a local-scope server (`claude mcp add --scope local`, kept in ~/.claude.json per folder) wins over
+ * the repository's .mcp.json; a user-scope server with a pin applies everywhere else.
+ */
+export function pinnedProjectOf(dir: string, homeDir: string = homedir()): string | undefined {
+  const state = readConfig(claudeCodeStatePath({ platform: process.platform, homeDir }));
+  const local = (state?.projects ?? {}) as Record<string, { mcpServers?: unknown } | null>;
   for (let current = dir; ; current = dirname(current)) {
-    const path = join(current, '.mcp.json');
-    if (existsSync(path)) {
-      try {
-        const servers = parseConfig(path, readFileSync(path, 'utf8')).mcpServers as Record<string, { headers?: Record<string, string> }> | undefined;
-        for (const server of Object.values(servers ?? {})) {
-          const header = Object.entries(server?.headers ?? {}).find(([name]) => name.toLowerCase() === CLIENT_HEADER_NAMES.project.toLowerCase());
-          if (header) return header[1];
-        }
-      } catch {
-        // An unreadable .mcp.json pins nothing.
-      }
-    }
-    if (dirname(current) === current) return undefined;
+    const pinned = pinIn(local[current]?.mcpServers) ?? pinIn(readConfig(join(current, '.mcp.json'))?.mcpServers);
+    if (pinned) return pinned;
+    if (dirname(current) === current) return pinIn(state?.mcpServers);
   }
 }
 
@@ -32,19 +48,21 @@ export function pinnedProjectOf(dir: string): string | undefined {
  * repository pins). With --hook (Claude Code SessionStart) it prints only the handover text and
  * stays silent, exit 0, whenever there is nothing to show: a hook must never block a session.
  */
-export function handoverCommand(settings: Settings, out: Output, action: string | undefined, flags: { project?: string | undefined; json: boolean; hook: boolean; cwd: string }): void {
+export async function handoverCommand(settings: Settings, out: Output, action: string | undefined, flags: { project?: string | undefined; json: boolean; hook: boolean; cwd: string }): Promise<void> {
   if (action !== 'show' && !flags.hook) throw new UserError('UNKNOWN_COMMAND', `Unknown handover action "${action ?? ''}".`, 'Use: dementia handover show [--project P].');
   const named = flags.project ?? pinnedProjectOf(flags.cwd);
   if (!named) {
     if (flags.hook) return;
-    throw new UserError('PROJECT_SELECTION_REQUIRED', 'No project given and this repository pins none.', 'Pass --project P, or pin one: dementia config claude-code --repo . --project P --write.');
+    throw new UserError('PROJECT_SELECTION_REQUIRED', 'No project given and this folder pins none (.mcp.json or a local-scope claude mcp add).', 'Pass --project P, or pin one: dementia config claude-code --repo . --project P --write.');
   }
   const project = normalizeProjectName(named);
   if (flags.hook && !existsSync(join(settings.dataDir))) return;
   const services = openServices(settings);
   try {
-    const handover = services.handovers.latest(project);
-    if (flags.json) return out.json({ project, handover: handover ?? null });
+    // The same choice as get_last_handover: a later session that recorded no work does not hide it.
+    const chosen = await handoverForReader(services.memory, project);
+    const handover = chosen?.handover;
+    if (flags.json) return out.json({ project, handover: handover ?? null, laterWithoutWork: chosen?.laterWithoutWork ?? [] });
     if (!handover) {
       if (!flags.hook) out.line(`No handover yet for project "${project}".`);
       return;
@@ -52,6 +70,7 @@ export function handoverCommand(settings: Settings, out: Output, action: string 
     const header = `Last handover of project "${project}" (Dementia Companion): ${handover.clientName}, ended ${new Date(handover.endedAt).toISOString()} (${handover.endReason}).`;
     out.line(flags.hook ? header : out.bold(header));
     out.line(handover.summary);
+    if (chosen.laterWithoutWork.length > 0) out.line(`\n${laterNote(chosen.laterWithoutWork)}`);
     if (flags.hook) out.line(`\nCall get_last_handover(project="${project}") for the full record.`);
   } finally {
     services.db.close();

@@ -14,11 +14,21 @@ export function hooksCommand(settings: Settings, out: Output, action: string | u
     repoDir: flags.repo,
     dataDir: settings.dataDir === defaultDataDir() ? undefined : settings.dataDir,
   });
-  const written = flags.write ? applyClientConfig(plan, { confirmTarget: flags.confirmTarget }) : null;
-  if (flags.json) return out.json({ written: written !== null, backupPath: written?.backupPath ?? null, ...plan });
+  const installed = plan.diff === '';
+  const written = flags.write && !installed ? applyClientConfig(plan, { confirmTarget: flags.confirmTarget }) : null;
+  if (flags.json) return out.json({ written: written !== null, installed: installed || written !== null, backupPath: written?.backupPath ?? null, ...plan });
+  const scope = flags.repo ? `this repository's Claude Code conversations` : 'user scope: every Claude Code conversation on this machine';
+  if (installed) {
+    out.line(`The SessionStart hook is already installed in ${plan.path} (${scope}); nothing was changed.`);
+    return;
+  }
+  if (!written) {
+    out.line(plan.instructions);
+    if (plan.realPath) out.line(`${linkWarning(plan.path!, plan.realPath)} Writing it needs --confirm-target ${plan.realPath} (or replace the link with a file of its own).`);
+    out.line(`\n${plan.diff.trimEnd()}`);
+    out.line(out.dim('\nNothing was changed. Add --write to install it.'));
+    return;
+  }
+  out.line(`${out.green('Installed')} the SessionStart hook in ${written.path} (${scope})${written.backupPath ? `; backup: ${written.backupPath}` : ''}.`);
   out.line(plan.instructions);
-  if (plan.realPath && !written) out.line(`${linkWarning(plan.path!, plan.realPath)} Writing it needs --confirm-target ${plan.realPath} (or replace the link with a file of its own).`);
-  out.line(`\n${plan.diff.trimEnd() || '(already installed)'}`);
-  if (written) out.line(`\n${out.green('Wrote')} ${written.path}${written.backupPath ? ` (backup: ${written.backupPath})` : ''}.`);
-  else out.line(out.dim('\nNothing was changed. Add --write to install it.'));
 }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { isUserError } from '../errors.ts';
 import { resolveSettings } from '../settings.ts';
 import { APP_VERSION } from '../version.ts';
-import { createOutput, type Output } from './output.ts';
+import { createOutput, exitQuietlyWhenReaderCloses, type Output } from './output.ts';
 
 // Commands are imported when used: `connect` (the stdio bridge a client launches) must not pay
 // for loading the gateway, the store and SQLite.
@@ -12,11 +12,12 @@ const HELP = `dementia ${APP_VERSION}: project memory for every Claude client on
 Usage:
   dementia serve [--port N] [--data-dir DIR] [--idle-minutes M]   run the gateway headless
   dementia status [--json]                                        gateway, clients, status page link
-  dementia clients add NAME [--kind KIND] [--project P] [--json]  register a client, print its token
+  dementia clients add NAME [--kind KIND] [--project P [--create-project]] [--json]
+                                                                  register a client, print its token
   dementia clients list [--json]
   dementia clients remove NAME [--json]
   dementia clients rotate-token NAME [--json]
-  dementia config KIND [--client NAME] [--project P] [--repo DIR] [--diff] [--write] [--json]
+  dementia config KIND [--client NAME] [--project P [--create-project]] [--repo DIR] [--diff] [--write [--rotate-token]] [--json]
                                                                   preview (default) or write a client's config
                                                                   (a config reached through a symbolic link needs --confirm-target PATH)
   dementia handover show [--project P] [--json]                   the last handover (default: the repository's pinned project)
@@ -34,7 +35,9 @@ Hosted mode (with DEMENTIA_PG_URL; see README "Hosted mode"):
   dementia clients remove NAME|ID --hosted [--tenant SCHEMA]      revoke one at once
 
 Kinds: claude-desktop, claude-code, cursor, vscode, other.
-Every command reads DEMENTIA_PORT, DEMENTIA_DATA_DIR, DEMENTIA_IDLE_MINUTES, DEMENTIA_PG_URL, DEMENTIA_API_KEY.`;
+A pinned project (--project) must exist; --create-project creates a new one.
+Every command reads DEMENTIA_PORT, DEMENTIA_DATA_DIR, DEMENTIA_IDLE_MINUTES, DEMENTIA_PG_URL, DEMENTIA_API_KEY.
+\`dementia\` not found? In the checkout, run \`npm link\` once (puts it on PATH), or use: npm run --silent dementia -- ARGS`;
 
 export async function main(argv: string[], out: Output = createOutput()): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -53,6 +56,8 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       'token-file': { type: 'string' },
       repo: { type: 'string' },
       'confirm-target': { type: 'string' },
+      'create-project': { type: 'boolean', default: false },
+      'rotate-token': { type: 'boolean', default: false },
       write: { type: 'boolean', default: false },
       diff: { type: 'boolean', default: false },
       hook: { type: 'boolean', default: false },
@@ -87,13 +92,15 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
         await (await import('./hosted-commands.ts')).hostedClientsCommand(settingFlags, out, action, name, { tenant: values.tenant, json: values.json });
         return 0;
       }
-      (await import('./clients-command.ts')).clientsCommand(settings, out, action, name, { kind: values.kind, project: values.project, json: values.json });
+      (await import('./clients-command.ts')).clientsCommand(settings, out, action, name, { kind: values.kind, project: values.project, createProject: values['create-project'], json: values.json });
       return 0;
     case 'config':
       (await import('./config-command.ts')).configCommand(settings, out, action, {
         client: values.client,
         token: values.token,
         project: values.project,
+        createProject: values['create-project'],
+        rotateToken: values['rotate-token'],
         repo: values.repo,
         write: values.write,
         diff: values.diff,
@@ -103,7 +110,7 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       return 0;
     case 'handover':
       try {
-        (await import('./handover-command.ts')).handoverCommand(settings, out, action, { project: values.project, json: values.json, hook: values.hook, cwd: process.cwd() });
+        await (await import('./handover-command.ts')).handoverCommand(settings, out, action, { project: values.project, json: values.json, hook: values.hook, cwd: process.cwd() });
       } catch (error) {
         // A SessionStart hook must never get in the way of a new conversation.
         if (!values.hook) throw error;
@@ -143,6 +150,7 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
 
 /** Runs the CLI as a program: user errors print "problem. Fix: ..." and exit 2, nothing else. */
 export async function run(argv: string[]): Promise<void> {
+  exitQuietlyWhenReaderCloses();
   const out = createOutput();
   try {
     process.exitCode = await main(argv, out);

@@ -40,3 +40,17 @@ export function createOutput(
     red: paint(31),
   };
 }
+
+/**
+ * `dementia status | head -3`: once the reader has gone, output has nowhere to go. Exit quietly
+ * (like other command-line tools) instead of crashing with an unhandled EPIPE; other stream errors
+ * are still errors.
+ */
+export function exitQuietlyWhenReaderCloses(streams: NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
+  for (const stream of streams) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      process.exit(process.exitCode ?? 0);
+    });
+  }
+}

@@ -1,12 +1,16 @@
 import { proveToGateway } from '../bridge/gateway-proof.ts';
 import { localKey } from '../local-proof.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { AdminCodes } from '../store/admin-codes.ts';
+import { DATABASE_FILE } from '../store/database.ts';
 import { statusSnapshot, type StatusSnapshot } from '../status-snapshot.ts';
-import type { Settings } from '../settings.ts';
+import { defaultDataDir, type Settings } from '../settings.ts';
 import { cliSyncStatus, syncLine } from '../sync/sync-cli.ts';
 import { APP_VERSION } from '../version.ts';
 import { localSecret, openServices, owningGateway } from './cli-context.ts';
 import type { Output } from './output.ts';
+import { plural } from '../tools/format.ts';
 
 /** Live state from the running gateway (with connection counts), else straight from the store. */
 async function readSnapshot(settings: Settings, running: boolean, port: number): Promise<StatusSnapshot | undefined> {
@@ -24,20 +28,51 @@ async function readSnapshot(settings: Settings, running: boolean, port: number):
   }
 }
 
+/** How to start the gateway, for a user who just saw it is not running. */
+export const START_HINT = 'Start it with: npm start (the desktop app) or dementia serve (headless).';
+
+/**
+ * A data folder without a database: a mistyped --data-dir or DEMENTIA_DATA_DIR, or a gateway that
+ * never ran. Say so and create nothing there (opening the store would create a database).
+ */
+function reportNoData(settings: Settings, out: Output, json: boolean, port: number): void {
+  const status = {
+    running: false,
+    pid: null,
+    version: APP_VERSION,
+    mcpUrl: `http://127.0.0.1:${port}/mcp`,
+    statusUrl: null,
+    dataDir: settings.dataDir,
+    dataFound: false,
+    clients: [],
+    projects: [],
+    handovers: [],
+    activity: [],
+  };
+  if (json) return out.json(status);
+  const isDefault = settings.dataDir === defaultDataDir();
+  out.line(`${out.bold('Dementia Companion')} ${APP_VERSION}: ${out.red('not running')}, and no data yet in ${settings.dataDir} (nothing was created there).`);
+  if (!isDefault) out.line(`Is that the folder you meant? The default is ${defaultDataDir()}; --data-dir and DEMENTIA_DATA_DIR choose another.`);
+  out.line(`${START_HINT} The gateway creates its data folder when it first starts.`);
+}
+
 export async function statusCommand(settings: Settings, out: Output, json: boolean): Promise<void> {
   const runtime = owningGateway(settings);
   const port = runtime?.port ?? settings.port;
+  if (!runtime && !existsSync(join(settings.dataDir, DATABASE_FILE))) return reportNoData(settings, out, json, port);
   const services = openServices(settings);
   try {
     const snapshot = (await readSnapshot(settings, runtime !== undefined, port)) ?? statusSnapshot(services);
-    const code = new AdminCodes(services.db, services.clock).issue();
+    // A sign-in link only while a gateway can take it: a code for a stopped one would only fail.
+    const code = runtime ? new AdminCodes(services.db, services.clock).issue() : null;
     const status = {
       running: runtime !== undefined,
       pid: runtime?.pid ?? null,
       version: APP_VERSION,
       mcpUrl: `http://127.0.0.1:${port}/mcp`,
-      statusUrl: `http://127.0.0.1:${port}/auth?code=${code}`,
+      statusUrl: code ? `http://127.0.0.1:${port}/auth?code=${code}` : null,
       dataDir: settings.dataDir,
+      dataFound: true,
       ...snapshot,
       // The admin API reports the worker's own status as syncDetail; the store's snapshot as sync.
       sync: cliSyncStatus(settings, services, (snapshot as { syncDetail?: unknown }).syncDetail ?? snapshot.sync, runtime !== undefined),
@@ -46,21 +81,21 @@ export async function statusCommand(settings: Settings, out: Output, json: boole
       out.json(status);
       return;
     }
-    out.line(`${out.bold('Dementia Companion')} ${APP_VERSION}: ${status.running ? out.green(`running (pid ${status.pid})`) : out.red('not running')}`);
+    out.line(`${out.bold('Dementia Companion')} ${APP_VERSION}: ${status.running ? out.green(`running (pid ${status.pid})`) : `${out.red('not running')}. ${START_HINT}`}`);
     out.line(`MCP endpoint: ${status.mcpUrl}`);
-    out.line(`Status page:  ${status.statusUrl} ${out.dim('(one-time link)')}`);
+    out.line(`Status page:  ${status.statusUrl ? `${status.statusUrl} ${out.dim('(one-time link)')}` : 'once the gateway runs (dementia status then prints a sign-in link)'}`);
     out.line(`Data folder:  ${status.dataDir}`);
     out.line(`Sync:         ${syncLine(status.sync, status.running)}`);
     out.line();
     if (snapshot.clients.length === 0) out.line('No clients yet. Add one with: dementia clients add "Claude Code" --kind claude-code');
     for (const client of snapshot.clients) {
-      const sessions = client.sessions.map((s) => `${s.project} (${s.callCount} calls, handover in ${Math.round(s.minutesUntilHandover)} min)`);
+      const sessions = client.sessions.map((s) => `${s.project} (${plural(s.callCount, 'call')}, handover in ${Math.round(s.minutesUntilHandover)} min)`);
       const active = client.instances.find((i) => i.activeProject)?.activeProject;
       const lastCall = [client.lastSeenAt, ...client.sessions.map((s) => s.lastActivityAt)].filter((at) => at !== null).map((at) => Date.parse(at)).sort().pop();
       const idle = lastCall === undefined ? 'never called' : `idle ${idleText(Date.parse(snapshot.now) - lastCall)}`;
       out.line(
         `${out.bold(client.name)} ${out.dim(client.kind)}: project ${client.pinnedProject ? `${client.pinnedProject} (pinned)` : (active ?? 'none')}, ${idle}` +
-          `${client.connections > 0 ? `, ${client.connections} connections` : ''}${sessions.length > 0 ? `; open: ${sessions.join(', ')}` : ''}`,
+          `${client.connections > 0 ? `, ${plural(client.connections, 'connection')}` : ''}${sessions.length > 0 ? `; open: ${sessions.join(', ')}` : ''}`,
       );
     }
   } finally {

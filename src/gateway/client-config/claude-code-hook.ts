@@ -52,8 +52,9 @@ export function planClaudeCodeHook(input: HookInput): ConfigPlan {
     command: null,
     snippet: JSON.stringify({ hooks: { SessionStart: [ours] } }, null, 2),
     instructions:
-      `Adds a SessionStart hook to ${path}: each new Claude Code conversation${input.repoDir ? ' in this repository' : ''} starts with the waiting ` +
-      'handover of the repository\'s project (the project pinned in its .mcp.json). It prints nothing when there is none.',
+      `Each new Claude Code conversation${input.repoDir ? ' in this repository' : ''} starts with the waiting handover of the project ` +
+      'pinned for its folder (X-Dementia-Project in the repository\'s .mcp.json, or in a `claude mcp add --scope local` there). ' +
+      'In a folder without a pin, or without a waiting handover, it prints nothing.',
     fileMode: 0o600,
     holdsToken: false,
     configRoot: root,

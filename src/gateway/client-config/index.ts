@@ -93,9 +93,14 @@ export function planClientConfig(input: PlanInput): ConfigPlan {
     case 'claude-code':
       entry = typedHttpEntry(entryInput);
       command = claudeMcpAddCommand(entryInput, platform);
+      // Claude Code's scopes: user (every folder) and local (one folder, only you) live in
+      // ~/.claude.json; project scope is the repository's .mcp.json. Local wins over project.
       instructions = path
-        ? `Writes ${path}: Claude Code in this repository connects over HTTP.${pinNote} The file holds a token: keep it out of git (add .mcp.json to .gitignore).`
-        : `Run the command once${entryInput.project ? ' inside the repository (local scope)' : ' (user scope: every repository)'}.${pinNote} For a per-repository project, use --repo DIR --project P (writes .mcp.json).`;
+        ? `Writes ${path}: Claude Code in this repository connects over HTTP.${pinNote} The file holds a token, so it must stay out of git. ` +
+          `Or, to keep the token out of the repository folder: run the command in ${input.repoDir} instead (local scope: only you, only that folder, kept in ~/.claude.json).`
+        : entryInput.project
+          ? `Run the command in the folder of the repository this project belongs to: local scope applies to that folder only and is kept in ~/.claude.json, not in git.${pinNote}`
+          : `Run the command once: user scope, so Claude Code connects in every folder (kept in ~/.claude.json).${pinNote} To pin a project per repository, configure that repository (its .mcp.json) with a project.`;
       break;
     case 'cursor':
       entry = urlEntry(entryInput);

@@ -12,6 +12,7 @@ import { csrfProblem } from './admin/csrf.ts';
 import { StatusStream } from './admin/event-stream.ts';
 import { ImportFlow } from './admin/import-flow.ts';
 import { optionalString, readJsonObject, requiredString } from './admin/json-body.ts';
+import { ProjectContexts, versionSelector } from './admin/project-contexts.ts';
 import { headlessSettingsHost, type SettingsHost, type SettingsPatch } from './admin/settings-host.ts';
 import { adminStatus, type AdminStatus } from './admin/status-view.ts';
 import type { SyncControl } from './admin/sync-control.ts';
@@ -49,6 +50,7 @@ export class AdminApi {
   private readonly stream: StatusStream;
   private readonly connect: ConnectFlow;
   private readonly imports: ImportFlow;
+  private readonly contexts: ProjectContexts;
   private readonly routes: { method: string; pattern: RegExp; route: Route }[];
   private settingsHost: SettingsHost;
   private desktop = false;
@@ -64,6 +66,7 @@ export class AdminApi {
       dataDir: host.settings.dataDir === defaultDataDir() ? undefined : host.settings.dataDir,
     });
     this.imports = new ImportFlow(host.services, host.settings.dataDir, notify);
+    this.contexts = new ProjectContexts(host.services, notify);
     this.settingsHost = headlessSettingsHost(host.settings, () => host.port);
     this.routes = [
       { method: 'GET', pattern: /^\/api\/status$/, route: (_req, res) => sendJson(res, 200, this.status()) },
@@ -77,6 +80,9 @@ export class AdminApi {
       { method: 'POST', pattern: /^\/api\/connect\/cancel$/, route: (req, res) => this.connectCancel(req, res) },
       { method: 'POST', pattern: /^\/api\/import\/preview$/, route: (req, res) => this.importPreview(req, res) },
       { method: 'POST', pattern: /^\/api\/import\/run$/, route: (req, res) => this.importRun(req, res) },
+      { method: 'GET', pattern: /^\/api\/projects\/([^/]+)\/contexts$/, route: (_req, res, [project]) => sendJson(res, 200, this.contexts.list(project!)) },
+      { method: 'GET', pattern: /^\/api\/projects\/([^/]+)\/contexts\/([^/]+)$/, route: (_req, res, [project, label]) => sendJson(res, 200, this.contexts.detail(project!, label!)) },
+      { method: 'POST', pattern: /^\/api\/projects\/([^/]+)\/contexts\/([^/]+)\/(archive|restore)$/, route: (req, res, [project, label, action]) => this.contextAction(req, res, project!, label!, action!) },
       { method: 'GET', pattern: /^\/api\/settings$/, route: (_req, res) => sendJson(res, 200, this.settingsHost.read()) },
       { method: 'POST', pattern: /^\/api\/settings$/, route: (req, res) => this.saveSettings(req, res) },
       { method: 'POST', pattern: /^\/api\/app\/restart$/, route: (_req, res) => this.restart(res) },
@@ -170,8 +176,8 @@ export class AdminApi {
   }
 
   private async endSession(res: ServerResponse, clientId: string): Promise<void> {
-    const handovers = await this.control.endSessions(clientId);
-    sendJson(res, 200, { ended: handovers.length, handovers: handovers.map((h) => ({ id: h.id, project: h.project, summary: h.summary })) });
+    const { handovers, message } = await this.control.endSessions(clientId);
+    sendJson(res, 200, { ended: handovers.length, message, handovers: handovers.map((h) => ({ id: h.id, project: h.project, summary: h.summary })) });
   }
 
   private async syncAction(res: ServerResponse, action: string): Promise<void> {
@@ -191,14 +197,14 @@ export class AdminApi {
       name: optionalString(body, 'name'),
       project: optionalString(body, 'project'),
       repoDir: optionalString(body, 'repoDir'),
-      planId: optionalString(body, 'planId'),
     });
     sendJson(res, 200, plan);
   }
 
   private async connectApply(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readJsonObject(req);
-    sendJson(res, 200, this.connect.apply(requiredString(body, 'planId'), optionalString(body, 'confirmTarget')));
+    if (body.rotateToken !== undefined && typeof body.rotateToken !== 'boolean') throw new HttpError(400, '"rotateToken" must be true or false.');
+    sendJson(res, 200, this.connect.apply(requiredString(body, 'planId'), { rotate: body.rotateToken === true, confirmTarget: optionalString(body, 'confirmTarget') }));
   }
 
   private async connectCancel(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -225,6 +231,15 @@ export class AdminApi {
   private async importRun(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readJsonObject(req);
     sendJson(res, 200, await this.imports.run(requiredString(body, 'importId')));
+  }
+
+  /** Archive (as unlock_context: always_check needs "force": true) or restore versions of a context. */
+  private async contextAction(req: IncomingMessage, res: ServerResponse, project: string, label: string, action: string): Promise<void> {
+    const body = await readJsonObject(req);
+    if (body.force !== undefined && typeof body.force !== 'boolean') throw new HttpError(400, '"force" must be true or false.');
+    const version = versionSelector(body.version ?? (action === 'archive' ? 'all' : 'latest'), true);
+    const result = action === 'archive' ? await this.contexts.archive(project, label, version, body.force === true) : await this.contexts.restore(project, label, version);
+    sendJson(res, 200, result);
   }
 
   private async saveSettings(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -37,7 +37,8 @@ export interface ContextRepository {
   /** Live versions per label. */
   versionCounts(project: string): Awaitable<Map<string, number>>;
   archivedVersions(project: string, label: string): Awaitable<ArchivedVersion[]>;
-  archive(project: string, label: string, selector: VersionSelector | 'all', force: boolean, actor: Actor): Awaitable<ContextVersion[]>;
+  /** always_check versions need force. `actor` is null when the user archives from the desktop app. */
+  archive(project: string, label: string, selector: VersionSelector | 'all', force: boolean, actor: Actor | null): Awaitable<ContextVersion[]>;
   restore(project: string, label: string, version: VersionSelector | 'all'): Awaitable<ArchivedVersion[]>;
 }
 
@@ -71,6 +72,8 @@ export interface WorkSessionRepository {
 export interface HandoverRepository {
   insert(handover: Handover): Awaitable<void>;
   latest(project: string): Awaitable<Handover | undefined>;
+  /** The most recent handovers (of one project, or all), newest first: ended_at, then created_at. */
+  recent(limit: number, project?: string): Awaitable<Handover[]>;
   bySession(sessionId: string): Awaitable<Handover | undefined>;
   count(project: string): Awaitable<number>;
 }

@@ -1,5 +1,5 @@
 import { composeHandoverContent } from '../sessions/handover-composer.ts';
-import { minutesAgo } from '../tools/format.ts';
+import { minutesAgo, plural } from '../tools/format.ts';
 import { definePrompt } from './prompt.ts';
 
 const LISTED = 10;
@@ -31,7 +31,7 @@ export const endSessionPrompt = definePrompt({
     ].filter(Boolean);
     const text = [
       `Please end the work session on project "${project}" now, with a handover the next session can continue from.`,
-      `The memory recorded for this session (started ${minutesAgo(now, session.startedAt)}, ${session.callCount} calls): ` +
+      `The memory recorded for this session (started ${minutesAgo(now, session.startedAt)}, ${plural(session.callCount, 'call')}): ` +
         `${facts.length > 0 ? facts.join('; ') : 'nothing read or changed yet'}.`,
       ...(args.focus ? [`The user asks the handover to cover: ${args.focus}`] : []),
       'From this conversation, write:\n' +

@@ -2,7 +2,7 @@ import { ProtocolError, ProtocolErrorCode, type GetPromptResult, type Prompt } f
 import { protocolErrorOf } from '../resources/protocol-errors.ts';
 import type { CallRunner } from '../sessions/call-runner.ts';
 import { parseArgs, type Shape } from '../tools/args.ts';
-import { PROJECT_ARG } from '../tools/dispatcher.ts';
+import { READ_PROJECT_ARG } from '../tools/project-arg.ts';
 import { projectListing } from '../tools/format.ts';
 import type { Caller } from '../tools/tool.ts';
 import { endSessionPrompt } from './end-session-prompt.ts';
@@ -13,7 +13,7 @@ import { resumePrompt } from './resume-prompt.ts';
 export const allPrompts: readonly PromptDefinition[] = [resumePrompt, endSessionPrompt];
 
 const PROMPT_PROJECT_ARG = {
-  ...PROJECT_ARG,
+  ...READ_PROJECT_ARG,
   description: 'Project, e.g. "webshop". Leave it empty for the project this client works on.',
 };
 

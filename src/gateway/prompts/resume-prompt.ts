@@ -1,3 +1,5 @@
+import { handoverForReader } from '../sessions/handover-choice.ts';
+import { plural } from '../tools/format.ts';
 import { definePrompt } from './prompt.ts';
 import { composeResume, RESUME_BUDGET_CHARS } from './resume-text.ts';
 
@@ -17,7 +19,8 @@ export const resumePrompt = definePrompt({
   async compose({ project, scope, memory }) {
     const latest = await memory.contexts.latestOfProject(project);
     const newestFirst = [...latest].sort((a, b) => b.createdAt - a.createdAt || a.label.localeCompare(b.label));
-    const handover = await memory.handovers.latest(project);
+    // The handover get_last_handover gives: one without work does not hide the model's own.
+    const handover = (await handoverForReader(memory, project))?.handover;
     const resume = composeResume({
       project,
       sessionId: scope.session!.id,
@@ -34,7 +37,7 @@ export const resumePrompt = definePrompt({
     const rules = resume.shown.filter((c) => c.priority === 'always_check').length;
     return {
       text: resume.text,
-      description: `Resume "${project}": ${handover ? `handover from ${handover.clientName}` : 'no handover yet'}, ${rules} rules, ${resume.shown.length - rules} contexts in brief.`,
+      description: `Resume "${project}": ${handover ? `handover from ${handover.clientName}` : 'no handover yet'}, ${plural(rules, 'rule')}, ${plural(resume.shown.length - rules, 'context')} in brief.`,
       summary: `resumed ${project} (${resume.text.length} characters)`,
       effects: { recalled: resume.shown.map((c) => ({ label: c.label, version: c.version })) },
     };

@@ -2,10 +2,11 @@ import type { ListResourcesResult, ReadResourceResult, Resource, ResourceTemplat
 import { UserError } from '../errors.ts';
 import type { Memory } from '../memory/memory.ts';
 import type { CallRunner } from '../sessions/call-runner.ts';
+import { handoverForReader } from '../sessions/handover-choice.ts';
 import { resolveProject, requireExistingProject } from '../sessions/project-resolver.ts';
 import type { ContextVersion, Priority } from '../store/contexts.ts';
 import type { Handover } from '../store/handovers.ts';
-import { contextHeading, iso, preview } from '../tools/format.ts';
+import { contextHeading, iso, plural, preview } from '../tools/format.ts';
 import type { Caller } from '../tools/tool.ts';
 import { protocolErrorOf } from './protocol-errors.ts';
 import { contextUri, handoverUri, parseResourceUri, PROJECTS_URI, TEMPLATES, type ResourceAddress } from './resource-uri.ts';
@@ -110,11 +111,11 @@ export class ResourceService {
     const memory = this.runner.memoryOf(caller);
     try {
       const start = pageStart(cursor);
-      // A transaction: resolving a pinned project creates it on first use.
+      // One transaction: a consistent listing. A pin naming no project lists no project (like list_projects).
       const listed = await memory.transaction(async (tx) => {
-        const project = await resolveProject(tx, caller, undefined);
+        const project = await resolveProject(tx, caller, undefined, true);
         if (!project) return { project: null, resources: [PROJECTS_RESOURCE] };
-        const handover = await tx.handovers.latest(project.name);
+        const handover = (await handoverForReader(tx, project.name))?.handover;
         const contexts = [...(await tx.contexts.latestOfProject(project.name))].sort(byImportance);
         return {
           project: project.name,
@@ -190,11 +191,11 @@ export class ResourceService {
 
   private async readProjects(memory: Memory, current: string | null): Promise<{ value: string; summary: string }> {
     const projects = await memory.projects.list();
-    const lines = projects.map((p) => `${p.name === current ? '* ' : '- '}${p.name}: ${p.contextCount} contexts${p.description ? ` — ${p.description}` : ''}`);
+    const lines = projects.map((p) => `${p.name === current ? '* ' : '- '}${p.name}: ${plural(p.contextCount, 'context')}${p.description ? ` — ${p.description}` : ''}`);
     const text =
       projects.length === 0
         ? 'There are no projects yet. Create one with create_project(name="...").'
-        : `${projects.length} projects${current ? ` (* = this client's project)` : ''}:\n${lines.join('\n')}\n\n` +
+        : `${plural(projects.length, 'project')}${current ? ` (* = this client's project)` : ''}:\n${lines.join('\n')}\n\n` +
           (current
             ? `This client works on "${current}". Another project's contexts are readable as dementia://projects/{project}/contexts/{label}.`
             : 'No project is selected for this client: select one with select_project_for_session(project_name="...").');
@@ -202,7 +203,7 @@ export class ResourceService {
   }
 
   private async readHandover(memory: Memory, project: string, uri: string): Promise<{ value: string; summary: string; handoverId: string | null }> {
-    const handover = await memory.handovers.latest(project);
+    const handover = (await handoverForReader(memory, project))?.handover;
     if (!handover) {
       throw new UserError(
         'NO_HANDOVER',

@@ -58,7 +58,7 @@ export class CallRunner {
     let resolved: ResolvedProject | null = null;
     try {
       const result = await memory.transaction(async (tx) => {
-        resolved = options.project === 'none' ? null : await resolveProject(tx, caller, options.explicit);
+        resolved = options.project === 'none' ? null : await resolveProject(tx, caller, options.explicit, options.project !== 'required');
         if (!resolved && options.project === 'required') return undefined;
         const scope = await enterWorkSession(tx, this.workSessions, caller, resolved, operation, { select: options.select });
         const done = await work(tx, scope);

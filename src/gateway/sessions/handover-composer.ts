@@ -2,6 +2,7 @@ import type { ActivityEntry } from '../store/activity.ts';
 import type { HandoverContent } from '../store/handovers.ts';
 import type { Note } from '../store/notes.ts';
 import type { WorkSession } from '../store/work-sessions.ts';
+import { plural } from '../tools/format.ts';
 
 /** What the model itself says when it ends a session (end_session). */
 export interface ModelNotes {
@@ -93,7 +94,7 @@ export function renderHandover(session: WorkSession, endedAt: number, reason: st
   const lines = [
     `Handover for project "${session.project}" from ${session.clientName}`,
     `Work session ${session.id}: ${isoMinute(session.startedAt)} to ${isoMinute(endedAt)} ` +
-      `(${formatDuration(content.durationMinutes)}, ${content.toolCalls} tool calls), ${END_REASONS[reason] ?? reason}.`,
+      `(${formatDuration(content.durationMinutes)}, ${plural(content.toolCalls, 'tool call')}), ${END_REASONS[reason] ?? reason}.`,
   ];
   if (content.modelSummary) lines.push('', 'Summary from the model:', content.modelSummary);
   lines.push(...handoverSections(content));

@@ -1,3 +1,4 @@
+import { didYouMean } from '../did-you-mean.ts';
 import { UserError } from '../errors.ts';
 import type { Memory } from '../memory/memory.ts';
 import { normalizeProjectName } from '../store/projects.ts';
@@ -10,33 +11,57 @@ export interface ResolvedProject {
   source: ProjectSource;
 }
 
-/** A project name that must exist; the error lists the projects and how to create one. */
+/** The fix of an unknown project: the closest names, the list, and how to create it on purpose. */
+export function unknownProjectFix(name: string, names: readonly string[], create: string): string {
+  const listing = names.length > 0 ? `Existing projects: ${names.join(', ')}. ` : 'There are no projects yet. ';
+  return `${didYouMean(name, names)}${listing}${create}`;
+}
+
+/** A project name that must exist; the error lists the projects, the closest ones, and how to create one. */
 export async function requireExistingProject(memory: Memory, input: string): Promise<string> {
   const name = normalizeProjectName(input);
   if (await memory.projects.exists(name)) return name;
   const names = await memory.projects.names();
+  throw new UserError('UNKNOWN_PROJECT', `Project "${name}" does not exist.`, unknownProjectFix(name, names, `Create it with create_project(name="${name}").`), {
+    projects: names,
+  });
+}
+
+/**
+ * A pin names a project that must exist: a typo in a config (X-Dementia-Project: billng-api) must
+ * not become a project, and a project the user deleted must not come back on the pinned client's
+ * next call. The user creates it on purpose (create_project, or --create-project on the CLI).
+ */
+async function requirePinnedProject(memory: Memory, pinned: string, fromHeader: boolean): Promise<string> {
+  const name = normalizeProjectName(pinned);
+  if (await memory.projects.exists(name)) return name;
+  const names = await memory.projects.names();
+  const where = fromHeader ? 'in this client\'s config (X-Dementia-Project)' : 'to this client (dementia clients add --project)';
   throw new UserError(
     'UNKNOWN_PROJECT',
-    `Project "${name}" does not exist.`,
-    `${names.length > 0 ? `Existing projects: ${names.join(', ')}. ` : 'There are no projects yet. '}Create it with create_project(name="${name}").`,
-    { projects: names },
+    `Project "${name}", pinned ${where}, does not exist; nothing was done.`,
+    unknownProjectFix(name, names, `Correct the pin, or ask the user whether to create it: create_project(name="${name}").`),
+    { projects: names, pinnedProject: name },
   );
 }
 
 /**
  * Invariant 1, in this order: the call's explicit project; else the project pinned to the client
  * (its config); else the client instance's active project. Never another client's project, never
- * the last project of the API key, never a guess. Returns null when there is none.
+ * the last project of the API key, never a guess. Returns null when there is none; a pin naming a
+ * project that does not exist is an error, or (`lenientPin`, for tools that work without a
+ * project, like list_projects and create_project) no project.
  */
-export async function resolveProject(memory: Memory, caller: Caller, explicit: string | undefined): Promise<ResolvedProject | null> {
+export async function resolveProject(memory: Memory, caller: Caller, explicit: string | undefined, lenientPin = false): Promise<ResolvedProject | null> {
   if (explicit !== undefined) return { name: await requireExistingProject(memory, explicit), source: 'argument' };
   const pinned = caller.pinnedProject ?? caller.client.pinnedProject;
   if (pinned) {
-    const name = normalizeProjectName(pinned);
-    // A pin comes from the user's own config: the project it names is created on first use
-    // (checked first: creating is a write, and this runs on every call of a pinned client).
-    if (!(await memory.projects.exists(name))) await memory.projects.create(name);
-    return { name, source: 'pinned' };
+    try {
+      return { name: await requirePinnedProject(memory, pinned, caller.pinnedProject !== undefined), source: 'pinned' };
+    } catch (error) {
+      if (lenientPin) return null;
+      throw error;
+    }
   }
   const active = await memory.clientState.activeProject(caller.client.id, caller.instanceKey);
   if (active && (await memory.projects.exists(active))) return { name: active, source: 'active' };

@@ -20,6 +20,8 @@ export interface CallScope {
   started: boolean;
   /** True when this call moved the client instance's active project to `project`. */
   selected: boolean;
+  /** The instance's active project before this call moved it (when `selected`). */
+  previousProject: string | null;
 }
 
 /** What a call leaves in the activity log (and so in the handover). */
@@ -47,8 +49,9 @@ export interface CallEvents {
 }
 
 /**
- * Touches the work session of the resolved project. With `select`, a project named explicitly by
- * the call becomes the client instance's active project (invariant 1's "last explicit project").
+ * Touches the work session of the resolved project. With `select` (calls that write), a project
+ * named explicitly by the call becomes the client instance's active project (invariant 1's "last
+ * explicit project"); a read never moves it.
  */
 export async function enterWorkSession(
   tx: Memory,
@@ -58,14 +61,16 @@ export async function enterWorkSession(
   operation: string,
   options: { select: boolean },
 ): Promise<CallScope> {
-  if (!project) return { project, session: null, started: false, selected: false };
+  if (!project) return { project, session: null, started: false, selected: false, previousProject: null };
   const { session, started } = await workSessions.touch(tx, caller.client, caller.instanceKey, project.name, operation);
   let selected = false;
+  let previousProject: string | null = null;
   if (options.select && project.source === 'argument') {
-    selected = (await tx.clientState.activeProject(caller.client.id, caller.instanceKey)) !== project.name;
+    previousProject = await tx.clientState.activeProject(caller.client.id, caller.instanceKey);
+    selected = previousProject !== project.name;
     if (selected) await tx.clientState.setActiveProject(caller.client.id, caller.instanceKey, project.name);
   }
-  return { project, session, started, selected };
+  return { project, session, started, selected, previousProject };
 }
 
 /** Logs a successful call in its own transaction (`tx`) and marks the client as seen. */

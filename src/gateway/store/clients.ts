@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.ts';
+import { didYouMean } from '../did-you-mean.ts';
 import { UserError } from '../errors.ts';
 import { digestsEqual, newId, newToken, sha256Hex } from '../secrets.ts';
 import type { Db } from './database.ts';
@@ -124,11 +125,11 @@ export class ClientStore {
   find(idOrName: string): ClientRecord {
     const client = this.byId(idOrName) ?? this.byName(idOrName);
     if (client) return client;
-    const names = this.list().map((c) => `"${c.name}"`);
+    const names = this.list().map((c) => c.name);
     throw new UserError(
       'CLIENT_NOT_FOUND',
       `No client named "${idOrName}".`,
-      names.length > 0 ? `Registered clients: ${names.join(', ')}.` : 'Register one with: dementia clients add "Claude Code".',
+      names.length > 0 ? `${didYouMean(idOrName, names)}Registered clients: ${names.map((n) => `"${n}"`).join(', ')}.` : 'Register one with: dementia clients add "Claude Code".',
     );
   }
 

@@ -150,6 +150,9 @@ export class ContextStore {
       idExists: db
         .prepare('SELECT 1 FROM contexts WHERE id = ? UNION ALL SELECT 1 FROM archived_contexts WHERE id = ?')
         .pluck(),
+      archivedCounts: db.prepare(
+        'SELECT label, count(*) AS versions, max(archived_at) AS archivedAt FROM archived_contexts WHERE project_name = ? GROUP BY label ORDER BY label',
+      ),
     };
   }
 
@@ -257,6 +260,11 @@ export class ContextStore {
     return new Map(rows.map((row) => [row.label, row.versions]));
   }
 
+  /** Archived versions per label of a project (the status window lists labels with none live left). */
+  archivedCounts(project: string): { label: string; versions: number; archivedAt: number }[] {
+    return this.stmts.archivedCounts.all(project) as { label: string; versions: number; archivedAt: number }[];
+  }
+
   archivedVersions(project: string, label: string): ArchivedVersion[] {
     const rows = this.stmts.archivedVersions.all(project, label) as (Row & { archived_at: number })[];
     return rows.map((row) => ({ ...toVersion(row), archivedAt: row.archived_at }));
@@ -264,14 +272,15 @@ export class ContextStore {
 
   /**
    * Moves versions to the archive (restorable). Versions with priority always_check need force,
-   * because they are rules the model promised to check. Call inside a transaction.
+   * because they are rules the model promised to check. Call inside a transaction. The actor is
+   * null when the user archives from the desktop app (no client, no work session).
    */
   archive(
     project: string,
     label: string,
     selector: VersionSelector | 'all',
     force: boolean,
-    actor: Actor,
+    actor: Actor | null,
   ): ContextVersion[] {
     const targets =
       selector === 'all' ? this.versions(project, label) : [this.require(project, label, selector)];
@@ -279,7 +288,7 @@ export class ContextStore {
     assertArchivable(label, targets, force);
     const now = this.clock.now();
     for (const target of targets) {
-      this.moveToArchive(target.id, now, actor.clientId, actor.sessionId);
+      this.moveToArchive(target.id, now, actor?.clientId ?? null, actor?.sessionId ?? null);
       this.outbox?.record('context', 'archive', target.id);
     }
     this.refreshLatest(project, label);

@@ -26,7 +26,8 @@ export interface SearchOutcome {
   matched: 'all' | 'any' | 'none';
 }
 
-// Words that carry no meaning in a search; dropped unless the query has nothing else.
+// Words that carry no meaning in a search; always dropped (a query of only these finds nothing:
+// "the" would otherwise match nearly every context).
 const STOPWORDS = new Set(
   (
     'a an and are as at be but by for from has have how i if in into is it its of on or our that the their them ' +
@@ -37,12 +38,16 @@ const STOPWORDS = new Set(
 
 const MAX_TERMS = 16;
 
-/** Splits a free-text query into searchable words: case-folded, accents kept for the tokenizer. */
+const wordsOf = (query: string): string[] => [...new Set(query.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])];
+
+/** Splits a free-text query into searchable words: case-folded, accents kept for the tokenizer, stopwords dropped. */
 export function searchTerms(query: string): string[] {
-  const words = query.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  const unique = [...new Set(words)];
-  const meaningful = unique.filter((word) => !STOPWORDS.has(word));
-  return (meaningful.length > 0 ? meaningful : unique).slice(0, MAX_TERMS);
+  return wordsOf(query).filter((word) => !STOPWORDS.has(word)).slice(0, MAX_TERMS);
+}
+
+/** The words of a query that search ignores (stopwords), to tell the user why a query found nothing. */
+export function ignoredWords(query: string): string[] {
+  return wordsOf(query).filter((word) => STOPWORDS.has(word));
 }
 
 /**

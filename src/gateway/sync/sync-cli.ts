@@ -3,6 +3,7 @@ import type { Services } from '../services.ts';
 import type { Settings } from '../settings.ts';
 import { resolveSyncConfig } from './sync-config.ts';
 import { storedSyncStatus, type SyncStatus } from './sync-status.ts';
+import { plural } from '../tools/format.ts';
 
 export type CliSyncStatus = SyncStatus & { configured: boolean; server: string | null; schema: string | null };
 
@@ -31,7 +32,7 @@ export function syncLine(status: CliSyncStatus, running: boolean): string {
   const where = status.server ? ` to ${status.server} (schema ${status.schema})` : '';
   const state = !running && status.state === 'offline' ? 'not running' : status.state;
   const times = `last push ${status.lastPushAt ?? 'never'}, last pull ${status.lastPullAt ?? 'never'}`;
-  const conflicts = status.conflicts.length > 0 ? `, ${status.conflicts.length} conflicts` : '';
+  const conflicts = status.conflicts.length > 0 ? `, ${plural(status.conflicts.length, 'conflict')}` : '';
   const error = status.lastError ? `; last error: ${status.lastError}` : '';
   return `${state}${where}: ${status.pending} pending, ${times}${conflicts}${error}`;
 }

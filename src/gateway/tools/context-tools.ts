@@ -1,7 +1,7 @@
 import { UserError } from '../errors.ts';
 import { PRIORITIES, type ContextVersion, type Priority } from '../store/contexts.ts';
 import type { ListSpec, StringSpec } from './args.ts';
-import { contextData, contextHeading, iso, preview } from './format.ts';
+import { contextData, contextHeading, iso, plural, preview } from './format.ts';
 import { defineTool, type ToolCall } from './tool.ts';
 
 /** Content limit per version: large enough for a long spec, small enough to keep search fast. */
@@ -26,12 +26,12 @@ const PRIORITY: StringSpec = {
   type: 'string',
   description:
     'always_check: a rule to check before acting (surfaced by check_contexts, archiving needs force). ' +
-    'important: a key decision or spec. reference: background (the default).',
+    'important: a key decision or spec. reference: background. Omitted: the latest version\'s priority (reference for a new topic).',
   enum: PRIORITIES,
 };
 export const TAGS: ListSpec = {
   type: 'list',
-  description: 'Tags as an array or a comma-separated string, e.g. ["api", "auth"].',
+  description: 'Tags as an array or a comma-separated string, e.g. ["api", "auth"]. Omitted: the latest version\'s tags; [] clears them.',
   maxItems: 32,
   maxItemLength: 64,
   lowercase: true,
@@ -46,11 +46,16 @@ export const LOCK_ARGS = { topic: TOPIC, content: CONTENT, tags: TAGS };
 
 type Call = ToolCall<Record<string, unknown>>;
 
-async function lockOne(call: Call, label: string, content: string, priority: Priority, tags: string[]) {
+/**
+ * Locks a new version. Priority and tags not given are the latest version's (a rule re-locked
+ * without its priority stays a rule); a new topic starts as reference without tags.
+ */
+async function lockOne(call: Call, label: string, content: string, priority: Priority | undefined, tags: string[] | undefined) {
   if (content.trim() === '') {
     throw new UserError('INVALID_ARGUMENTS', `\`content\` of "${label}" is only white space.`, 'Pass the text to remember.');
   }
-  return call.memory.contexts.lock(call.project!, label, content, priority, tags, {
+  const latest = priority === undefined || tags === undefined ? await call.memory.contexts.get(call.project!, label) : undefined;
+  return call.memory.contexts.lock(call.project!, label, content, priority ?? latest?.priority ?? 'reference', tags ?? latest?.tags ?? [], {
     clientId: call.caller.client.id,
     sessionId: call.session!.id,
   });
@@ -62,14 +67,14 @@ export const lockContext = defineTool({
   description:
     'Saves a piece of project memory as a new immutable version of `topic` (v1, v2, ...; earlier versions stay). ' +
     'Use it for decisions, specs, rules and facts worth keeping beyond this conversation. Locking the same text again ' +
-    'changes nothing. Pass `project` to write to a project other than the selected one.',
+    'changes nothing. A new version keeps the priority and tags of the latest one unless you pass them.',
   args: { content: CONTENT, topic: TOPIC, priority: PRIORITY, tags: TAGS },
   project: 'required',
   readOnly: false,
   async run(call) {
     const { args } = call;
-    const priority = (args.priority ?? 'reference') as Priority;
-    const result = await lockOne(call as Call, args.topic, args.content, priority, args.tags ?? []);
+    const result = await lockOne(call as Call, args.topic, args.content, args.priority as Priority | undefined, args.tags);
+    const priority = result.context.priority;
     const heading = contextHeading(result.context);
     return {
       text: result.created
@@ -218,7 +223,7 @@ export const batchLockContexts = defineTool({
   args: {
     contexts: {
       type: 'objects',
-      description: 'The contexts to lock, each with content, topic, and optional priority and tags.',
+      description: 'The contexts to lock, each with content, topic, and optional priority and tags (omitted: those of the topic\'s latest version).',
       required: true,
       minItems: 1,
       maxItems: 100,
@@ -231,7 +236,7 @@ export const batchLockContexts = defineTool({
     const results = [];
     for (const [index, item] of call.args.contexts.entries()) {
       try {
-        results.push(await lockOne(call as Call, item.topic, item.content, (item.priority ?? 'reference') as Priority, item.tags ?? []));
+        results.push(await lockOne(call as Call, item.topic, item.content, item.priority as Priority | undefined, item.tags));
       } catch (error) {
         if (error instanceof UserError) {
           throw new UserError(error.code, `contexts[${index}] ("${item.topic}"): ${error.message} Nothing in the batch was saved.`, error.fix);
@@ -241,11 +246,11 @@ export const batchLockContexts = defineTool({
     }
     const created = results.filter((r) => r.created);
     return {
-      text: `Locked ${created.length} of ${results.length} contexts (the rest were unchanged):\n${results
+      text: `Locked ${created.length} of ${plural(results.length, 'context')}${created.length < results.length ? ' (the rest were unchanged)' : ''}:\n${results
         .map((r) => `- ${contextHeading(r.context)}${r.created ? '' : ' (unchanged)'}`)
         .join('\n')}`,
       data: { contexts: results.map((r) => ({ ...contextData(r.context, false), created: r.created })) },
-      summary: `batch-locked ${created.length} contexts`,
+      summary: `batch-locked ${plural(created.length, 'context')}`,
       effects: { locked: created.map((r) => ({ label: r.context.label, version: r.context.version, priority: r.context.priority })) },
     };
   },
@@ -279,7 +284,7 @@ export const batchRecallContexts = defineTool({
     return {
       text: text.trim(),
       data: { contexts: found.map((c) => contextData(c, !previewOnly)), missing },
-      summary: `recalled ${found.length} contexts`,
+      summary: `recalled ${plural(found.length, 'context')}`,
       effects: { recalled: found.map((c) => ({ label: c.label, version: c.version })) },
     };
   },

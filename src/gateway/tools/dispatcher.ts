@@ -1,27 +1,29 @@
 import { ProtocolError, ProtocolErrorCode, type CallToolResult, type Tool } from '@modelcontextprotocol/server';
 import { UserError } from '../errors.ts';
 import type { Memory } from '../memory/memory.ts';
+import { handoverForReader } from '../sessions/handover-choice.ts';
 import { resolveProject, type ResolvedProject } from '../sessions/project-resolver.ts';
-import { enterWorkSession, recordFailure, recordSuccess, toUserError, type CallEvents } from '../sessions/recorded-call.ts';
+import { enterWorkSession, recordFailure, recordSuccess, toUserError, type CallEvents, type CallScope } from '../sessions/recorded-call.ts';
 import type { WorkSessionService } from '../sessions/work-session-service.ts';
 import type { Handover } from '../store/handovers.ts';
 import type { WorkSession } from '../store/work-sessions.ts';
-import { jsonSchemaOf, parseArgs, type Shape, type StringSpec } from './args.ts';
+import { jsonSchemaOf, parseArgs, type Shape } from './args.ts';
 import { projectListing } from './format.ts';
+import { projectArgFor, withProjectNote } from './project-arg.ts';
 import type { Caller, ToolDefinition, ToolOutput } from './tool.ts';
-
-/** The optional `project` argument every memory tool takes. */
-export const PROJECT_ARG: StringSpec = {
-  type: 'string',
-  description:
-    'Project to act on, e.g. "linkedin". Omit it to use the project selected for this client ' +
-    '(select_project_for_session) or pinned in its config. Passing it also makes it this client\'s active project.',
-  maxLength: 64,
-};
 
 export type DispatcherEvents = CallEvents;
 
 const shortId = (id: string): string => id.slice(0, 8);
+
+/** The first line's note when a call moved the selection: from what, and whether a pin still wins. */
+function selectionNote(from: string | null, caller: Caller): string {
+  const pinned = caller.pinnedProject ?? caller.client.pinnedProject;
+  return (
+    `now this client's selected project (was ${from ? `"${from}"` : 'none'})` +
+    (pinned ? `; calls without \`project\` still go to its pinned project "${pinned}"` : '')
+  );
+}
 
 /** Validates, resolves the project, runs the tool in one transaction and shapes the MCP result. */
 export class ToolDispatcher {
@@ -43,11 +45,11 @@ export class ToolDispatcher {
     const definitions = deps.tools;
     for (const definition of definitions) {
       const takesProject = definition.project !== 'none' && definition.projectArg === undefined;
-      const shape: Shape = takesProject ? { ...definition.args, project: PROJECT_ARG } : definition.args;
+      const shape: Shape = takesProject ? { ...definition.args, project: projectArgFor(definition.readOnly) } : definition.args;
       const listing: Tool = {
         name: definition.name,
         title: definition.title,
-        description: definition.description,
+        description: takesProject ? withProjectNote(definition.description, definition.readOnly) : definition.description,
         inputSchema: jsonSchemaOf(shape) as Tool['inputSchema'],
         annotations: {
           title: definition.title,
@@ -81,15 +83,16 @@ export class ToolDispatcher {
       const args = parseArgs(name, shape, rawArgs);
       const explicit = definition.project === 'none' ? undefined : (args[definition.projectArg ?? 'project'] as string | undefined);
       const result = await memory.transaction(async (tx) => {
-        resolved = await resolveProject(tx, caller, explicit);
+        resolved = await resolveProject(tx, caller, explicit, definition.project !== 'required');
         if (!resolved && definition.project === 'required') return undefined;
-        const scope = await enterWorkSession(tx, this.workSessions, caller, resolved, name, { select: true });
-        const { project, session, started } = scope;
+        // Reading another project never moves the selection; writing to one does, and says so.
+        const scope = await enterWorkSession(tx, this.workSessions, caller, resolved, name, { select: !definition.readOnly });
+        const { project, session } = scope;
         const output = await definition.run({ args, caller, project: project?.name ?? null, session, memory: tx, workSessions: this.workSessions });
         await recordSuccess(tx, caller, scope, name, output);
         const waiting = session && name !== 'get_last_handover' ? await this.handoverToAnnounce(tx, session) : undefined;
         if (session && !session.handoverAnnounced) await tx.sessions.markHandoverAnnounced(session.id);
-        return { answer: this.success(output, project, session, started, waiting), outcome: { caller, operation: name, project: project?.name ?? null, selected: scope.selected, effects: output.effects ?? {} } };
+        return { answer: this.success(output, scope, waiting, caller), outcome: { caller, operation: name, project: project?.name ?? null, selected: scope.selected, effects: output.effects ?? {} } };
       });
       if (!result) return await this.selectionRequired(memory, name, caller);
       this.events.onCall?.(name, caller, true);
@@ -106,19 +109,15 @@ export class ToolDispatcher {
   /** A handover by another session on this project that this session has not been told about. */
   private async handoverToAnnounce(memory: Memory, session: WorkSession): Promise<Handover | undefined> {
     if (session.handoverAnnounced) return undefined;
-    const latest = await memory.handovers.latest(session.project);
+    const latest = (await handoverForReader(memory, session.project))?.handover;
     return latest && latest.sessionId !== session.id ? latest : undefined;
   }
 
-  private success(
-    output: ToolOutput,
-    project: ResolvedProject | null,
-    session: WorkSession | null,
-    started: boolean,
-    waiting: Handover | undefined,
-  ): CallToolResult {
+  private success(output: ToolOutput, scope: CallScope, waiting: Handover | undefined, caller: Caller): CallToolResult {
+    const { project, session, started } = scope;
+    const selection = scope.selected && project ? { from: scope.previousProject, to: project.name } : undefined;
     const header = project
-      ? `Project "${project.name}" · work session ${shortId(session!.id)}${started ? ' (new)' : ''}`
+      ? `Project "${project.name}" · work session ${shortId(session!.id)}${started ? ' (new)' : ''}${selection ? ` · ${selectionNote(selection.from, caller)}` : ''}`
       : 'No project selected for this client.';
     const notice = waiting
       ? `\n\nA handover is waiting for this project: ${waiting.clientName} ended a session at ${new Date(waiting.endedAt).toISOString()}. Call get_last_handover to read what was done and what is left.`
@@ -129,6 +128,7 @@ export class ToolDispatcher {
         ok: true,
         project: project?.name ?? null,
         projectSource: project?.source ?? null,
+        ...(selection ? { selectionChanged: selection } : {}),
         workSession: session ? { id: session.id, started, startedAt: new Date(session.startedAt).toISOString() } : null,
         ...(waiting ? { handoverWaiting: { id: waiting.id, clientName: waiting.clientName, endedAt: new Date(waiting.endedAt).toISOString() } } : {}),
         ...output.data,

@@ -1,7 +1,8 @@
+import { handoverForReader } from '../sessions/handover-choice.ts';
 import { PRIORITIES, type ContextVersion, type Priority } from '../store/contexts.ts';
-import { searchTerms } from '../store/search.ts';
+import { ignoredWords, searchTerms } from '../store/search.ts';
 import { TAGS } from './context-tools.ts';
-import { contextHeading, iso, minutesAgo, preview } from './format.ts';
+import { contextHeading, iso, minutesAgo, plural, preview } from './format.ts';
 import { defineTool } from './tool.ts';
 
 const PRIORITY_FILTER = {
@@ -18,8 +19,8 @@ export const searchContexts = defineTool({
   title: 'Search contexts',
   description:
     'Ranked full-text search over the latest version of every context in the project (topics weigh most, then tags, ' +
-    'then text). Case-insensitive, stems English words, ignores stopwords; all words must match, or any if none match ' +
-    'all. Filter by priority and tags. Returns topics with snippets: recall_context reads one in full.',
+    'then text). Case-insensitive, stems English words, ignores stopwords (the, a, of, ...: a query of only those finds nothing); ' +
+    'all words must match, or any if none match all. Filter by priority and tags. Returns topics with snippets: recall_context reads one in full.',
   args: {
     query: { type: 'string', description: 'Words to look for, e.g. "rate limit retries".', required: true, minLength: 1, maxLength: 500 },
     priority: PRIORITY_FILTER,
@@ -39,18 +40,23 @@ export const searchContexts = defineTool({
       (hit, i) => `${i + 1}. ${contextHeading(hit)} — ${hit.snippet}`,
     );
     const how = outcome.matched === 'any' ? ' (no context has all the words; these have some)' : '';
+    const ignored = ignoredWords(args.query);
     return {
       text:
-        outcome.hits.length === 0
+        outcome.terms.length === 0
+          ? `Nothing to search for: "${args.query}" has only words that search ignores (${ignored.join(', ') || 'no letters or digits'}). ` +
+            'Add a word that says what you are looking for, or use explore_context_tree to see every topic.'
+          : outcome.hits.length === 0
           ? `No context in "${project}" matches "${args.query}"${outcome.terms.length > 0 ? ` (searched for: ${outcome.terms.join(', ')})` : ''}. Try other words or explore_context_tree.`
-          : `${outcome.hits.length} results for "${args.query}"${how}:\n${lines.join('\n')}`,
+          : `${plural(outcome.hits.length, 'result')} for "${args.query}"${how}:\n${lines.join('\n')}`,
       data: {
         query: args.query,
         terms: outcome.terms,
+        ignored,
         matched: outcome.matched,
         results: outcome.hits.map((hit) => ({ ...hit, createdAt: iso(hit.createdAt) })),
       },
-      summary: `searched "${args.query.slice(0, 60)}" (${outcome.hits.length} results)`,
+      summary: `searched "${args.query.slice(0, 60)}" (${plural(outcome.hits.length, 'result')})`,
       effects: { searched: [args.query] },
     };
   },
@@ -63,8 +69,6 @@ function groupOf(label: string): string {
   const match = /^(.+?)[/:.]/.exec(label);
   return match ? match[1]! : NO_PREFIX;
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export const exploreContextTree = defineTool({
   name: 'explore_context_tree',
@@ -96,7 +100,7 @@ export const exploreContextTree = defineTool({
       for (const c of members) lines.push(`  ${contextHeading(c)}, ${plural(counts.get(c.label) ?? 1, 'version')}`);
     }
     return {
-      text: contexts.length === 0 ? `No contexts in "${project}"${args.prefix ? ` starting with "${args.prefix}"` : ''} yet.` : `${contexts.length} contexts in "${project}":\n${lines.join('\n')}`,
+      text: contexts.length === 0 ? `No contexts in "${project}"${args.prefix ? ` starting with "${args.prefix}"` : ''} yet.` : `${plural(contexts.length, 'context')} in "${project}":\n${lines.join('\n')}`,
       data: {
         groups: [...groups.entries()].map(([name, members]) => ({
           name: name === NO_PREFIX ? null : name,
@@ -104,7 +108,7 @@ export const exploreContextTree = defineTool({
         })),
         total: contexts.length,
       },
-      summary: `explored ${contexts.length} contexts`,
+      summary: `explored ${plural(contexts.length, 'context')}`,
     };
   },
 });
@@ -127,10 +131,10 @@ export const contextDashboard = defineTool({
     const topTags = [...tagCounts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10);
     const recent = [...latest].sort((a, b) => b.createdAt - a.createdAt).slice(0, 8);
     const notes = await memory.notes.recent(project!, 10);
-    const handover = await memory.handovers.latest(project!);
+    const handover = (await handoverForReader(memory, project!))?.handover;
     const count = (p: Priority) => latest.filter((c) => c.priority === p).length;
     const text = [
-      `Project "${project}": ${latest.length} contexts — ${count('always_check')} always_check, ${count('important')} important, ${count('reference')} reference.`,
+      `Project "${project}": ${plural(latest.length, 'context')} — ${count('always_check')} always_check, ${count('important')} important, ${count('reference')} reference.`,
       `Always check (${rules.length}): ${rules.length === 0 ? 'none' : rules.map((r) => r.label).join(', ')}`,
       `Top tags: ${topTags.length === 0 ? 'none' : topTags.map(([t, n]) => `${t} (${n})`).join(', ')}`,
       `Latest changes:\n${recent.map((c) => `- ${contextHeading(c)}, ${minutesAgo(now, c.createdAt)}`).join('\n') || '- none'}`,
@@ -175,7 +179,7 @@ export const checkContexts = defineTool({
       rules.length === 0
         ? `Project "${project}" has no always_check rules. Nothing to check for: ${args.action}`
         : [
-            `${matching.length} of ${rules.length} always_check rules mention this action (${terms.join(', ')}):`,
+            `${matching.length} of ${plural(rules.length, 'always_check rule')} ${matching.length === 1 ? 'mentions' : 'mention'} this action (${terms.join(', ') || 'it has no words to match'}):`,
             ...matching.map((r) => `## ${contextHeading(r)}\n${r.content}`),
             others.length > 0 ? `\nOther always_check rules (read them if they might apply):\n${others.map((r) => `- ${r.label}: ${preview(r.content, 160)}`).join('\n')}` : '',
           ].join('\n');

@@ -5,6 +5,9 @@ import type { ProjectSummary } from '../store/projects.ts';
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** "1 result", "3 results"; `many` for irregular plurals. */
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
 export function minutesAgo(now: number, then: number): string {
   const minutes = Math.round((now - then) / 60_000);
   if (minutes < 1) return 'just now';
@@ -42,5 +45,5 @@ export function contextData(context: ContextVersion, withContent: boolean): Reco
 
 /** The projects to choose from, one a line (what a caller without a project is shown). */
 export function projectListing(projects: Pick<ProjectSummary, 'name' | 'contextCount'>[]): string {
-  return projects.length > 0 ? projects.map((p) => `- ${p.name} (${p.contextCount} contexts)`).join('\n') : '(no projects yet)';
+  return projects.length > 0 ? projects.map((p) => `- ${p.name} (${plural(p.contextCount, 'context')})`).join('\n') : '(no projects yet)';
 }

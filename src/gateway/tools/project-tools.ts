@@ -1,7 +1,8 @@
 import { UserError } from '../errors.ts';
+import { handoverForReader } from '../sessions/handover-choice.ts';
 import { requireExistingProject } from '../sessions/project-resolver.ts';
 import { normalizeProjectName } from '../store/projects.ts';
-import { iso, minutesAgo } from './format.ts';
+import { iso, minutesAgo, plural } from './format.ts';
 import { defineTool } from './tool.ts';
 
 const PROJECT_NAME = {
@@ -26,14 +27,14 @@ export const listProjects = defineTool({
     const now = memory.clock.now();
     const lines = projects.map(
       (p) =>
-        `${p.name === project ? '* ' : '- '}${p.name}: ${p.contextCount} contexts` +
+        `${p.name === project ? '* ' : '- '}${p.name}: ${plural(p.contextCount, 'context')}` +
         `${p.lastChangeAt ? `, last change ${minutesAgo(now, p.lastChangeAt)}` : ''}${p.description ? ` — ${p.description}` : ''}`,
     );
     return {
       text:
         projects.length === 0
           ? 'There are no projects yet. Create one with create_project(name="...").'
-          : `${projects.length} projects${project ? ` (* = active for this client)` : ''}:\n${lines.join('\n')}` +
+          : `${plural(projects.length, 'project')}${project ? ` (* = active for this client)` : ''}:\n${lines.join('\n')}` +
             (project ? '' : '\n\nSelect one with select_project_for_session(project_name="...").'),
       data: {
         projects: projects.map((p) => ({
@@ -44,7 +45,7 @@ export const listProjects = defineTool({
           active: p.name === project,
         })),
       },
-      summary: `listed ${projects.length} projects`,
+      summary: `listed ${plural(projects.length, 'project')}`,
     };
   },
 });
@@ -92,10 +93,10 @@ export const selectProject = defineTool({
       pinned && normalizeProjectName(pinned) !== name
         ? `\n\nNote: this client is pinned to "${pinned}" in its configuration, so calls without a project argument still go to "${pinned}".`
         : '';
-    const handover = await memory.handovers.latest(name);
+    const handover = (await handoverForReader(memory, name))?.handover;
     return {
       text:
-        `Selected project "${name}" for ${caller.client.name} (${info.contextCount} contexts).` +
+        `Selected project "${name}" for ${caller.client.name} (${plural(info.contextCount, 'context')}).` +
         (handover ? ` The last handover is from ${handover.clientName}, ${iso(handover.endedAt)}: call get_last_handover to read it.` : '') +
         pinNote,
       data: { selected: name, contextCount: info.contextCount, pinnedProject: pinned ?? null },
@@ -117,12 +118,12 @@ export const getProjectInfo = defineTool({
     const byPriority = { always_check: 0, important: 0, reference: 0 };
     for (const context of latest) byPriority[context.priority]++;
     const open = await memory.sessions.openOnProject(name);
-    const handover = await memory.handovers.latest(name);
+    const handover = (await handoverForReader(memory, name))?.handover;
     const handoverCount = await memory.handovers.count(name);
     const now = memory.clock.now();
     return {
       text: [
-        `Project "${name}": ${latest.length} contexts (${byPriority.always_check} always_check, ${byPriority.important} important, ${byPriority.reference} reference).`,
+        `Project "${name}": ${plural(latest.length, 'context')} (${byPriority.always_check} always_check, ${byPriority.important} important, ${byPriority.reference} reference).`,
         `Open work sessions: ${open.length === 0 ? 'none' : open.map((s) => `${s.clientName} (last call ${minutesAgo(now, s.lastActivityAt)})`).join(', ')}.`,
         `Handovers: ${handoverCount}${handover ? `, the last from ${handover.clientName} at ${iso(handover.endedAt)}` : ''}.`,
       ].join('\n'),
@@ -162,7 +163,7 @@ export const deleteProject = defineTool({
     }
     const removed = await memory.projects.delete(name);
     return {
-      text: `Deleted project "${name}": ${removed.contexts} context versions, ${removed.archived_contexts} archived versions, ${removed.handovers} handovers, ${removed.notes} notes.`,
+      text: `Deleted project "${name}": ${plural(removed.contexts ?? 0, 'context version')}, ${plural(removed.archived_contexts ?? 0, 'archived version')}, ${plural(removed.handovers ?? 0, 'handover')}, ${plural(removed.notes ?? 0, 'note')}.`,
       data: { deleted: name, removed },
       summary: `deleted project ${name}`,
     };

@@ -1,6 +1,7 @@
+import { handoverForReader, laterNote } from '../sessions/handover-choice.ts';
 import { formatDuration } from '../sessions/handover-composer.ts';
 import { NOTE_KINDS } from '../store/notes.ts';
-import { iso, minutesAgo } from './format.ts';
+import { iso, minutesAgo, plural } from './format.ts';
 import { defineTool } from './tool.ts';
 
 export const sessionStatus = defineTool({
@@ -26,11 +27,11 @@ export const sessionStatus = defineTool({
     }
     const others = (await memory.sessions.openOnProject(project)).filter((s) => s.id !== session.id);
     const untilHandover = Math.round(workSessions.minutesUntilHandover(session, now));
-    const handover = await memory.handovers.latest(project);
+    const handover = (await handoverForReader(memory, project))?.handover;
     return {
       text: [
         `Client: ${caller.client.name} (${caller.client.kind}${caller.instanceKey ? `, instance ${caller.instanceKey}` : ''}).`,
-        `Work session ${session.id} on "${project}": started ${minutesAgo(now, session.startedAt)}, ${session.callCount} tool calls; ` +
+        `Work session ${session.id} on "${project}": started ${minutesAgo(now, session.startedAt)}, ${plural(session.callCount, 'tool call')}; ` +
           `it becomes a handover after ${formatDuration(Math.round(workSessions.idleMs / 60_000))} without a call (${untilHandover} min from now).`,
         `Other clients on this project: ${others.length === 0 ? 'none' : others.map((s) => `${s.clientName} (last call ${minutesAgo(now, s.lastActivityAt)})`).join(', ')}.`,
         `Last handover: ${handover ? `${handover.clientName}, ${iso(handover.endedAt)}` : 'none yet'}.`,
@@ -85,22 +86,25 @@ export const getLastHandover = defineTool({
   title: 'Last handover',
   description:
     'Reads the last handover of the project: what the previous work session (from any client or machine) did, ' +
-    'changed, decided and left open. Call it when starting work on a project.',
+    'changed, decided and left open. Call it when starting work on a project. Sessions that ended without recording ' +
+    'work (no changes, notes or summary) do not hide an earlier one: it is returned, and they are listed after it.',
   args: {},
   project: 'required',
   readOnly: true,
   async run({ project, memory }) {
-    const handover = await memory.handovers.latest(project!);
-    if (!handover) {
+    const chosen = await handoverForReader(memory, project!);
+    if (!chosen) {
       return {
         text: `No handover yet for project "${project}". One is written when a work session ends (end_session or the idle timeout).`,
         data: { handover: null },
         summary: 'no handover yet',
       };
     }
+    const { handover, laterWithoutWork } = chosen;
     return {
-      text: handover.summary,
+      text: laterWithoutWork.length > 0 ? `${handover.summary}\n\n${laterNote(laterWithoutWork)}` : handover.summary,
       data: {
+        laterWithoutWork: laterWithoutWork.map((h) => ({ id: h.id, client: h.clientName, endedAt: iso(h.endedAt), endReason: h.endReason, toolCalls: h.content.toolCalls })),
         handover: {
           id: handover.id,
           sessionId: handover.sessionId,

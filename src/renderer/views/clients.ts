@@ -2,6 +2,7 @@ import { postJson } from '../api.js';
 import { h } from '../dom.js';
 import { ago, clockTime, duration, kindLabel, plural } from '../format.js';
 import { icon, kindIcon } from '../icons.js';
+import { toast } from '../toast.js';
 import { viewHeader, type View, type ViewContext } from '../view-context.js';
 import { emptyState } from './empty-state.js';
 import { remoteClientsSection } from './remote-clients.js';
@@ -121,7 +122,8 @@ function clientCard(ctx: ViewContext, client: Client): HTMLElement {
           title: 'Finish the open work session now and write its handover',
           on: {
             click: () =>
-              void ctx.run(() => postJson(`/api/clients/${encodeURIComponent(client.id)}/end-session`), `Ended the session of ${client.name}; handover written`),
+              // The gateway says what it wrote, and which handover the next session reads.
+              void ctx.run(async () => toast((await postJson<{ message: string }>(`/api/clients/${encodeURIComponent(client.id)}/end-session`)).message)),
           },
         },
         icon('stop'),

@@ -1,8 +1,8 @@
-import type { PlanView } from '../../gateway/http/admin/connect-flow.ts';
+import type { AppliedView, PlanView } from '../../gateway/http/admin/connect-flow.ts';
 import { postJson } from '../api.js';
 import { copyText } from '../clipboard.js';
 import { h } from '../dom.js';
-import { clockTime, kindLabel } from '../format.js';
+import { clockTime, KIND_LABELS, kindLabel } from '../format.js';
 import { icon, kindIcon } from '../icons.js';
 import { toast } from '../toast.js';
 import { viewHeader, type View, type ViewContext } from '../view-context.js';
@@ -21,8 +21,14 @@ const form = {
   project: '',
   repoDir: '',
   plan: null as PlanView | null,
-  written: null as { path: string; backupPath: string | null } | null,
+  applied: null as AppliedView | null,
+  /** The user's consent to replace the client's token (only asked when the preview says so). */
+  confirmRotate: false,
 };
+
+function resetForm(): void {
+  Object.assign(form, { name: '', project: '', repoDir: '', plan: null, applied: null, confirmRotate: false });
+}
 
 function diffBlock(diff: string): HTMLElement {
   return h(
@@ -39,54 +45,92 @@ function copyButton(label: string, text: string): HTMLElement {
   return h('button', { class: 'btn', attrs: { type: 'button' }, on: { click: () => void copyText(text).then(() => toast('Copied'), (e: Error) => toast(e.message, 'error')) } }, icon('copy'), label);
 }
 
+/** A preview changes nothing on the gateway: no client is registered and no token is issued. */
 async function preview(ctx: ViewContext, rerender: () => void): Promise<void> {
-  const earlier = form.plan;
   const ok = await ctx.run(async () => {
-    // A different client kind or name is a new client; the unused one from the last preview goes.
-    const samePlan = earlier && earlier.kind === form.kind && (form.name.trim() === '' || form.name.trim() === earlier.client.name);
-    if (earlier && !samePlan) await postJson('/api/connect/cancel', { planId: earlier.planId });
     form.plan = await postJson<PlanView>('/api/connect/plan', {
       kind: form.kind,
       name: form.name.trim() || undefined,
       project: form.project || undefined,
       repoDir: form.repoDir.trim() || undefined,
-      planId: samePlan ? earlier.planId : undefined,
     });
-    form.written = null;
+    form.applied = null;
+    form.confirmRotate = false;
   });
-  if (!ok && earlier) form.plan = null;
+  if (!ok) form.plan = null;
   rerender();
 }
 
 function connectionState(ctx: ViewContext): HTMLElement {
   const plan = form.plan;
-  if (!plan) return h('div', { attrs: { id: 'connect-state' } });
-  const client = ctx.status.clients.find((c) => c.id === plan.client.id);
+  const id = form.applied?.client.id ?? plan?.client.id ?? null;
+  // Before writing, a new client does not exist yet: there is nothing to wait for.
+  if (!plan || id === null || (!form.applied && !plan.unchanged && plan.tokenAction !== 'reuse')) return h('div', { attrs: { id: 'connect-state' } });
+  const client = ctx.status.clients.find((c) => c.id === id);
   const connected = client && (client.lastSeenAt !== null || client.connections > 0);
   return h(
     'div',
     { class: `connect-state ${connected ? 'is-connected' : 'is-waiting'}`, attrs: { id: 'connect-state' } },
     connected
       ? [icon('check'), h('span', { text: `${plan.client.name} is connected${client.lastSeenAt ? ` — first call at ${clockTime(client.lastSeenAt, ctx.now())}` : ''}.` })]
-      : [h('span', { class: 'spinner' }), h('span', { text: `Waiting for ${plan.client.name} to connect… Restart or reload it after writing the config.` })],
+      : [h('span', { class: 'spinner' }), h('span', { text: `Waiting for ${plan.client.name} to connect… ${plan.path ? 'Restart or reload it after writing the config.' : 'Run the command, then start it.'}` })],
+  );
+}
+
+/** The warning shown before a token is replaced, with the consent the write needs. */
+function rotationWarning(plan: PlanView, rerender: () => void): HTMLElement | null {
+  if (!plan.consequence || form.applied) return null;
+  const consent = h('input', {
+    attrs: { type: 'checkbox', name: 'confirmRotate', checked: form.confirmRotate },
+    on: {
+      change: () => {
+        form.confirmRotate = consent.checked;
+        rerender();
+      },
+    },
+  });
+  return h(
+    'div',
+    { class: 'banner banner-warn banner-stack', attrs: { role: 'alert' } },
+    h('div', { class: 'banner-line' }, icon('alert'), h('span', { text: plan.consequence })),
+    h('label', { class: 'consent' }, consent, h('span', { text: `Issue a new token for ${plan.client.name}` })),
   );
 }
 
 function planCard(ctx: ViewContext, rerender: () => void): HTMLElement | null {
   const plan = form.plan;
   if (!plan) return null;
+  const applied = form.applied;
+  const blocked = plan.consequence !== null && !form.confirmRotate;
   const write = async () => {
     const ok = await ctx.run(async () => {
       // Through a symbolic link only to the target shown here: the gateway checks it is still the same.
-      form.written = await postJson<{ path: string; backupPath: string | null }>('/api/connect/apply', { planId: plan.planId, confirmTarget: plan.realPath ?? undefined });
-    }, 'Config written');
+      form.applied = await postJson<AppliedView>('/api/connect/apply', { planId: plan.planId, rotateToken: form.confirmRotate, confirmTarget: plan.realPath ?? undefined });
+    }, plan.path ? 'Config written' : 'Token created');
     if (ok) rerender();
   };
   const fileName = plan.path ? plan.path.split(/[\\/]/).pop() : '';
+  // Until writing issues the token, a command or snippet holds a placeholder: nothing to copy yet.
+  const hasToken = applied !== null || plan.tokenAction === 'reuse' || plan.tokenAction === 'none';
+  const command = applied?.command ?? plan.command;
+  const snippet = applied?.snippet ?? plan.snippet;
+  const commandOnly = plan.path === null && plan.command !== null;
   return h(
     'div',
     { class: 'card plan' },
-    h('div', { class: 'plan-head' }, h('div', { class: `avatar kind-${plan.kind}` }, icon(kindIcon(plan.kind))), h('div', {}, h('h3', { text: plan.client.name }), h('p', { class: 'muted', text: plan.instructions }))),
+    h(
+      'div',
+      { class: 'plan-head' },
+      h('div', { class: `avatar kind-${plan.kind}` }, icon(kindIcon(plan.kind))),
+      h(
+        'div',
+        { class: 'grow' },
+        h('h3', {}, plan.client.name, ' ', h('span', { class: `badge ${plan.client.exists ? 'badge-neutral' : 'badge-info'}`, data: { role: 'client-state' }, text: plan.client.exists ? 'existing client' : 'new client' })),
+        h('p', { class: 'muted', text: plan.instructions }),
+      ),
+    ),
+    plan.effects.length > 0 && !applied ? h('ul', { class: 'plan-effects' }, plan.effects.map((effect) => h('li', { text: effect }))) : null,
+    rotationWarning(plan, rerender),
     plan.path
       ? h(
           'div',
@@ -96,33 +140,47 @@ function planCard(ctx: ViewContext, rerender: () => void): HTMLElement | null {
             ? h('p', { class: 'link-warning', attrs: { role: 'alert' } }, icon('alert'), h('span', { text: `This file is a symbolic link to ${plan.realPath}. Writing changes that file; make sure it is this client’s own config.` }))
             : null,
           plan.diff ? diffBlock(plan.diff) : null,
-          form.written
-            ? h('p', { class: 'written' }, icon('check'), `Written to ${form.written.path}`, form.written.backupPath ? ` (backup: ${form.written.backupPath})` : '')
-            : null,
         )
       : null,
-    plan.command ? h('div', { class: 'plan-command' }, h('span', { class: 'label', text: plan.path ? 'Or run this command instead' : 'Run this command' }), h('pre', { class: 'code', text: plan.command })) : null,
-    plan.holdsToken ? h('p', { class: 'muted small', text: 'The config holds this client’s own token. Keep it out of version control.' }) : null,
+    applied ? h('ul', { class: 'written', data: { role: 'done' } }, applied.done.map((line) => h('li', {}, icon('check'), line))) : null,
+    command
+      ? h(
+          'div',
+          { class: 'plan-command' },
+          h('span', { class: 'label', text: plan.path ? 'Or run this command instead' : 'Run this command' }),
+          h('pre', { class: 'code', text: command }),
+          hasToken ? null : h('span', { class: 'hint', text: 'The token is filled in once it is created.' }),
+        )
+      : null,
+    plan.holdsToken && plan.path ? h('p', { class: 'muted small', text: 'The config holds this client’s own token. Keep it out of version control.' }) : null,
     h(
       'div',
       { class: 'plan-actions' },
-      plan.writable && !form.written && !plan.unchanged
-        ? h('button', { class: 'btn btn-primary', attrs: { type: 'button' }, on: { click: () => void write() } }, icon('check'), plan.realPath ? `Write the linked file ${plan.realPath}` : `Write ${fileName}`)
+      plan.writable && !applied && !plan.unchanged
+        ? h('button', { class: 'btn btn-primary', attrs: { type: 'button', disabled: blocked }, data: { action: 'write' }, on: { click: () => void write() } }, icon('check'), plan.realPath ? `Write the linked file ${plan.realPath}` : `Write ${fileName}`)
         : null,
-      plan.command ? copyButton('Copy command', plan.command) : null,
-      copyButton('Copy snippet', plan.snippet),
+      commandOnly && !applied && !hasToken
+        ? h(
+            'button',
+            { class: 'btn btn-primary', attrs: { type: 'button', disabled: blocked }, data: { action: 'issue' }, on: { click: () => void write() } },
+            icon('check'),
+            plan.tokenAction === 'rotate' ? 'Issue the new token' : `Register ${plan.client.name}`,
+          )
+        : null,
+      command && hasToken ? copyButton('Copy command', command) : null,
+      hasToken ? copyButton('Copy snippet', snippet) : null,
       h(
         'button',
         {
           class: 'btn btn-quiet',
           attrs: { type: 'button' },
+          data: { action: 'start-over' },
           on: {
             click: () =>
               void ctx
                 .run(() => postJson('/api/connect/cancel', { planId: plan.planId }))
                 .then(() => {
-                  form.plan = null;
-                  form.written = null;
+                  resetForm();
                   rerender();
                 }),
           },
@@ -158,6 +216,8 @@ export const connectView: View = {
               data: { kind },
               on: {
                 click: () => {
+                  // A name that only echoed the previous kind ("Cursor") would name the wrong client.
+                  if (Object.values(KIND_LABELS).includes(form.name.trim())) form.name = '';
                   form.kind = kind;
                   rerender();
                 },

@@ -58,16 +58,22 @@ export const handoversView: View = {
       h(
         'div',
         { class: 'stack' },
-        handovers.map((handover, index) => {
+        handovers.map((handover) => {
+          // Open by default: what each project's next session reads (a later session without work does not hide it).
           const details = h(
             'details',
-            { class: 'card handover', data: { handover: handover.id }, attrs: { open: opened.has(handover.id) || (opened.size === 0 && index === 0) } },
+            { class: `card handover${handover.recordsWork ? '' : ' handover-empty'}`, data: { handover: handover.id }, attrs: { open: opened.has(handover.id) || (opened.size === 0 && handover.forReader) } },
             h(
               'summary',
               {},
               h('span', { class: 'chip', text: handover.project }),
               h('span', { class: 'handover-title', text: `from ${handover.client}` }),
               h('span', { class: 'muted grow', text: END_REASONS[handover.endReason] ?? handover.endReason }),
+              handover.forReader
+                ? h('span', { class: 'badge badge-info', title: 'What get_last_handover and the next session on this project read', text: 'read next' })
+                : handover.recordsWork
+                  ? null
+                  : h('span', { class: 'badge badge-neutral', title: 'No changes, notes or summary: an earlier handover is read instead', text: 'no work recorded' }),
               h('span', { class: 'muted nowrap', title: clockTime(handover.endedAt, now), text: ago(handover.endedAt, now) }),
             ),
             h('div', { class: 'handover-body' }, readable(handover.summary)),

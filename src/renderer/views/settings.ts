@@ -20,17 +20,46 @@ function restartBanner(ctx: ViewContext, settings: SettingsView): HTMLElement | 
   );
 }
 
+/** A setting this page cannot change (headless): its value as text, marked read-only, never an input that looks editable. */
+function readOnly(value: string): HTMLElement {
+  return h('span', { class: 'readonly' }, h('span', { class: 'readonly-value', text: value }), h('span', { class: 'badge badge-neutral', text: 'read-only' }));
+}
+
+/** Headless: every value as text, with where it is set instead of a control (importing still works). */
+function readOnlyForm(ctx: ViewContext, settings: SettingsView): Node[] {
+  return [
+    h('div', { class: 'banner banner-neutral', data: { role: 'read-only' } }, icon('alert'), h('span', { text: settings.note ?? 'Read-only here.' })),
+    h(
+      'div',
+      { class: 'card settings-group' },
+      h('h3', { class: 'card-title', text: 'General' }),
+      row('Start at login', 'Only the desktop app starts at login.', readOnly('not available')),
+      row('Port', `Set with --port or DEMENTIA_PORT. The gateway listens on 127.0.0.1:${settings.runningPort}.`, readOnly(String(settings.port))),
+      row('Data folder', 'Set with --data-dir or DEMENTIA_DATA_DIR.', h('code', { class: 'path', text: settings.dataDir })),
+      row('Handover after', 'Set with --idle-minutes or DEMENTIA_IDLE_MINUTES.', readOnly(`${settings.idleMinutes} min`)),
+    ),
+    h(
+      'div',
+      { class: 'card settings-group' },
+      h('h3', { class: 'card-title', text: 'Hosted sync' }),
+      row('Postgres URL', 'Set with DEMENTIA_PG_URL (or pgUrl in config.json in the data folder).', readOnly(settings.pgServer ?? 'not set')),
+      row('API key', 'Set with DEMENTIA_API_KEY (or apiKey in config.json).', readOnly(settings.apiKeySet ? 'set (hidden)' : 'not set')),
+    ),
+    importCard(ctx),
+  ];
+}
+
 function form(ctx: ViewContext, settings: SettingsView, reload: (next?: SettingsView) => void): Node[] {
-  const disabled = !settings.editable;
-  const port = h('input', { class: 'input input-narrow', attrs: { type: 'number', name: 'port', min: '1024', max: '65535', value: String(settings.port), disabled } });
+  if (!settings.editable) return readOnlyForm(ctx, settings);
+  const port = h('input', { class: 'input input-narrow', attrs: { type: 'number', name: 'port', min: '1024', max: '65535', value: String(settings.port) } });
   const pgUrl = h('input', {
     class: 'input',
-    attrs: { type: 'password', name: 'pgUrl', autocomplete: 'off', placeholder: settings.pgServer ? `Saved: ${settings.pgServer}` : 'postgres://user:password@host:5432/db', disabled },
+    attrs: { type: 'password', name: 'pgUrl', autocomplete: 'off', placeholder: settings.pgServer ? `Saved: ${settings.pgServer}` : 'postgres://user:password@host:5432/db' },
   });
-  const apiKey = h('input', { class: 'input', attrs: { type: 'password', name: 'apiKey', autocomplete: 'off', placeholder: settings.apiKeySet ? 'Saved (hidden)' : 'Your Dementia API key', disabled } });
+  const apiKey = h('input', { class: 'input', attrs: { type: 'password', name: 'apiKey', autocomplete: 'off', placeholder: settings.apiKeySet ? 'Saved (hidden)' : 'Your Dementia API key' } });
   const login = h('input', {
     class: 'switch',
-    attrs: { type: 'checkbox', name: 'startAtLogin', role: 'switch', checked: settings.startAtLogin === true, disabled: disabled || settings.startAtLogin === null },
+    attrs: { type: 'checkbox', name: 'startAtLogin', role: 'switch', checked: settings.startAtLogin === true, disabled: settings.startAtLogin === null },
     on: {
       change: () =>
         void ctx
@@ -71,8 +100,8 @@ function form(ctx: ViewContext, settings: SettingsView, reload: (next?: Settings
       h(
         'div',
         { class: 'form-actions' },
-        settings.pgServer || settings.apiKeySet ? h('button', { class: 'btn btn-quiet', attrs: { type: 'button', disabled }, on: { click: clearSync } }, 'Remove sync settings') : null,
-        h('button', { class: 'btn btn-primary', attrs: { type: 'button', disabled }, data: { action: 'save-settings' }, on: { click: () => void save() } }, 'Save'),
+        settings.pgServer || settings.apiKeySet ? h('button', { class: 'btn btn-quiet', attrs: { type: 'button' }, on: { click: clearSync } }, 'Remove sync settings') : null,
+        h('button', { class: 'btn btn-primary', attrs: { type: 'button' }, data: { action: 'save-settings' }, on: { click: () => void save() } }, 'Save'),
       ),
     ),
     importCard(ctx),

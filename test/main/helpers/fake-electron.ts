@@ -128,6 +128,7 @@ export class FakeElectron implements ElectronFacade {
   windows: FakeWindow[] = [];
   clipboard: string[] = [];
   errors: { title: string; message: string }[] = [];
+  notifications: { title: string; body: string }[] = [];
   quitCalls = 0;
   relaunched = false;
   dockHidden = false;
@@ -185,6 +186,9 @@ export class FakeElectron implements ElectronFacade {
   async openExternal(): Promise<void> {}
   showError(title: string, message: string): void {
     this.errors.push({ title, message });
+  }
+  notify(title: string, body: string): void {
+    this.notifications.push({ title, body });
   }
 
   /** Another launch of the app: Electron tells the first instance. */

@@ -135,7 +135,7 @@ export class PgContexts implements ContextRepository {
     return rows.map((row) => ({ ...toVersion(row), archivedAt: ms(row.archived_at) }));
   }
 
-  async archive(project: string, label: string, selector: VersionSelector | 'all', force: boolean, actor: Actor): Promise<ContextVersion[]> {
+  async archive(project: string, label: string, selector: VersionSelector | 'all', force: boolean, actor: Actor | null): Promise<ContextVersion[]> {
     await this.tx.lockChanges();
     const targets = selector === 'all' ? await this.versions(project, label) : [await this.require(project, label, selector)];
     if (targets.length === 0) await this.require(project, label); // throws: says what exists
@@ -145,7 +145,7 @@ export class PgContexts implements ContextRepository {
        SELECT id, project_name, label, version, $2, $3, $4, $5 FROM ${this.tx.s}.contexts WHERE id = ANY($1::uuid[])
        ON CONFLICT (context_id) DO UPDATE SET archived_at = excluded.archived_at, archived_by_client = excluded.archived_by_client,
          archived_in_session = excluded.archived_in_session, restored_at = NULL, origin = excluded.origin`,
-      [targets.map((t) => t.id), at(this.clock.now()), actor.clientId, actor.sessionId, HOSTED_ORIGIN],
+      [targets.map((t) => t.id), at(this.clock.now()), actor?.clientId ?? null, actor?.sessionId ?? null, HOSTED_ORIGIN],
     );
     return targets;
   }

@@ -78,6 +78,17 @@ export class PgHandovers implements HandoverRepository {
     return row ? toHandover(row) : undefined;
   }
 
+  async recent(limit: number, project?: string): Promise<Handover[]> {
+    const rows =
+      project === undefined
+        ? await this.tx.rows<HandoverRow>(`SELECT ${HANDOVER_COLUMNS} FROM ${this.tx.s}.handovers ORDER BY ended_at DESC, created_at DESC LIMIT $1`, [limit])
+        : await this.tx.rows<HandoverRow>(
+            `SELECT ${HANDOVER_COLUMNS} FROM ${this.tx.s}.handovers WHERE project_name = $1 ORDER BY ended_at DESC, created_at DESC LIMIT $2`,
+            [project, limit],
+          );
+    return rows.map(toHandover);
+  }
+
   async bySession(sessionId: string): Promise<Handover | undefined> {
     const row = await this.tx.row<HandoverRow>(`SELECT ${HANDOVER_COLUMNS} FROM ${this.tx.s}.handovers WHERE session_id = $1`, [sessionId]);
     return row ? toHandover(row) : undefined;

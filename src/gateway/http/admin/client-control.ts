@@ -1,4 +1,5 @@
 import type { Services } from '../../services.ts';
+import { endedText, handoverForReader, recordsWork, workDigest } from '../../sessions/handover-choice.ts';
 import { requireExistingProject } from '../../sessions/project-resolver.ts';
 import { DEFAULT_INSTANCE, type ClientRecord } from '../../store/clients.ts';
 import type { Handover } from '../../store/handovers.ts';
@@ -47,8 +48,12 @@ export class ClientControl {
     return { client, project: name, instances };
   }
 
-  /** Ends every open work session of the client now and writes their handovers (like end_session). */
-  async endSessions(clientIdOrName: string): Promise<Handover[]> {
+  /**
+   * Ends every open work session of the client now and writes their handovers (like end_session),
+   * and says what it wrote: per project, what the handover holds and which one the next session
+   * reads (a handover without work does not hide the model's own from minutes before).
+   */
+  async endSessions(clientIdOrName: string): Promise<{ handovers: Handover[]; message: string }> {
     const { services } = this;
     const client = services.clients.find(clientIdOrName);
     const open = services.sessions.allOpen().filter((session) => session.clientId === client.id);
@@ -56,6 +61,18 @@ export class ClientControl {
     const handovers: Handover[] = [];
     for (const session of open) handovers.push(await services.workSessions.finalize(services.memory, session, now, ENDED_BY_USER, {}));
     if (handovers.length > 0) this.notify('handovers');
-    return handovers;
+    if (handovers.length === 0) return { handovers, message: `${client.name} had no open work session; nothing was written.` };
+    const lines: string[] = [];
+    for (const handover of handovers) {
+      const read = await handoverForReader(services.memory, handover.project);
+      const next =
+        read?.handover.id === handover.id
+          ? 'The next session on it reads this handover.'
+          : recordsWork(handover.content) || !read || !recordsWork(read.handover.content)
+            ? ''
+            : `The next session on it still reads ${read.handover.clientName}'s handover ${endedText(read.handover)} (${workDigest(read.handover.content)}).`;
+      lines.push(`Ended ${client.name}'s session on ${handover.project} and wrote its handover: ${workDigest(handover.content)}. ${next}`.trim());
+    }
+    return { handovers, message: lines.join('\n') };
   }
 }

@@ -1,5 +1,5 @@
-import { applyClientConfig, planClientConfig, type ConfigPlan } from '../../client-config/index.ts';
-import { isUserError, UserError } from '../../errors.ts';
+import { applyConnect, previewConnect, type ConnectPreview, type TokenAction } from '../../client-config/connect-plan.ts';
+import { isUserError } from '../../errors.ts';
 import { newToken } from '../../secrets.ts';
 import type { Services } from '../../services.ts';
 import { parseClientKind, type ClientKind } from '../../store/clients.ts';
@@ -8,8 +8,14 @@ import { HttpError } from '../http-utils.ts';
 /** What the status window shows of a plan: no file contents beyond the diff. */
 export interface PlanView {
   planId: string;
-  client: { id: string; name: string; kind: ClientKind };
   kind: ClientKind;
+  /** The client writing configures: an existing one of that name, or a new one (id null until written). */
+  client: { id: string | null; name: string; kind: ClientKind; exists: boolean };
+  tokenAction: TokenAction['action'];
+  /** What writing will do, one sentence each. */
+  effects: string[];
+  /** Set when writing replaces the client's token: the page shows it and asks before writing. */
+  consequence: string | null;
   path: string | null;
   diff: string;
   command: string | null;
@@ -24,13 +30,21 @@ export interface PlanView {
   realPath: string | null;
 }
 
+/** What writing did; `command` and `snippet` now hold the real token (for a command-only client). */
+export interface AppliedView {
+  client: { id: string; name: string; kind: ClientKind };
+  path: string | null;
+  backupPath: string | null;
+  command: string | null;
+  snippet: string;
+  done: string[];
+}
+
 export interface ConnectRequest {
   kind: string;
   name?: string | undefined;
   project?: string | undefined;
   repoDir?: string | undefined;
-  /** Re-plan an earlier plan (same client and token), e.g. after the file changed. */
-  planId?: string | undefined;
 }
 
 export interface ConnectOptions {
@@ -41,36 +55,23 @@ export interface ConnectOptions {
   dataDir?: string | undefined;
 }
 
-const DEFAULT_NAMES: Record<ClientKind, string> = {
-  'claude-desktop': 'Claude Desktop',
-  'claude-code': 'Claude Code',
-  cursor: 'Cursor',
-  vscode: 'VS Code',
-  other: 'MCP client',
-};
+/** Stands in a preview where writing will issue a token. */
+export const WINDOW_TOKEN_PLACEHOLDER = '<token issued when you write>';
 
-/** Unconfirmed plans are forgotten after this; their never-connected clients stay until cancelled. */
+/** Unconfirmed previews are forgotten after this. */
 const PLAN_TTL_MS = 60 * 60_000;
 
-interface Pending {
-  clientId: string;
-  token: string;
-  request: ConnectRequest;
-  plan: ConfigPlan;
-  createdAt: number;
-}
-
 /**
- * "Connect a client": registers the client, plans its config change (shown as a diff), writes it
- * on confirmation. The plan stays on the server, so the page can only ask to write what it was
- * shown, never name a file of its own.
+ * "Connect a client": a preview changes nothing (no client, no token); writing does what the
+ * preview showed, and replaces a client's token only when the page confirms it. The plan stays on
+ * the server, so the page can only ask to write what it was shown, never name a file of its own.
  */
 export class ConnectFlow {
   private readonly services: Services;
   private readonly mcpUrl: () => string;
   private readonly notify: (reason: string) => void;
   private readonly options: ConnectOptions;
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new Map<string, { preview: ConnectPreview; createdAt: number }>();
 
   constructor(services: Services, mcpUrl: () => string, notify: (reason: string) => void, options: ConnectOptions = {}) {
     this.services = services;
@@ -81,40 +82,29 @@ export class ConnectFlow {
 
   plan(request: ConnectRequest): PlanView {
     this.forgetExpired();
-    const kind = parseClientKind(request.kind);
-    const earlier = request.planId ? this.pending.get(request.planId) : undefined;
-    let clientId: string;
-    let token: string;
-    if (earlier && this.services.clients.byId(earlier.clientId)) {
-      clientId = earlier.clientId;
-      token = earlier.token;
-      this.pending.delete(request.planId!);
-    } else {
-      const name = this.freeName(request.name?.trim() || DEFAULT_NAMES[kind]);
-      const added = this.services.clients.add(name, kind, null);
-      clientId = added.client.id;
-      token = added.token;
-      this.notify('clients');
-    }
-    const client = this.services.clients.byId(clientId)!;
-    const plan = planClientConfig({
-      kind,
-      clientName: client.name,
-      token,
-      mcpUrl: this.mcpUrl(),
-      project: request.project?.trim() || undefined,
+    const preview = previewConnect(this.services, {
+      kind: parseClientKind(request.kind),
+      clientName: request.name,
+      project: request.project,
+      createProjectHint: 'Create it first (a client calls create_project), then pick it here.',
       repoDir: request.repoDir?.trim() || undefined,
+      mcpUrl: this.mcpUrl(),
+      dataDir: this.options.dataDir,
       homeDir: this.options.homeDir,
       platform: this.options.platform,
       env: this.options.env,
-      dataDir: this.options.dataDir,
+      placeholder: WINDOW_TOKEN_PLACEHOLDER,
     });
     const planId = newToken('dcp');
-    this.pending.set(planId, { clientId, token, request: { ...request, kind }, plan, createdAt: this.services.clock.now() });
+    this.pending.set(planId, { preview, createdAt: this.services.clock.now() });
+    const { plan } = preview;
     return {
       planId,
-      client: { id: client.id, name: client.name, kind: client.kind },
-      kind,
+      kind: preview.input.kind,
+      client: { id: preview.existing?.id ?? null, name: preview.clientName, kind: preview.input.kind, exists: preview.existing !== undefined },
+      tokenAction: preview.token.action,
+      effects: preview.effects,
+      consequence: preview.consequence,
       path: plan.path,
       diff: plan.diff,
       command: plan.command,
@@ -127,43 +117,41 @@ export class ConnectFlow {
     };
   }
 
-  /** Writes the planned file (with a backup); refuses if the file changed since the preview, or leads through a link the page did not confirm. */
-  apply(planId: string, confirmTarget?: string): { path: string; backupPath: string | null } {
+  /**
+   * Does what the preview showed: registers the client or issues its token, writes the file (with
+   * a backup; refused if it changed since the preview). `rotate` is the user's consent to replace
+   * the client's token when the preview said so; `confirmTarget` the target of a symbolic link the
+   * page showed (writing through a link nobody confirmed is refused).
+   */
+  apply(planId: string, options: { rotate: boolean; confirmTarget?: string | undefined }): AppliedView {
     const entry = this.requirePlan(planId);
+    let result;
     try {
-      return applyClientConfig(entry.plan, { confirmTarget });
+      result = applyConnect(this.services, entry.preview, options);
     } catch (error) {
       if (isUserError(error) && error.code === 'CONFIG_IS_LINK') throw new HttpError(409, error.describe());
       throw error;
     }
+    if (result.created || result.rotated) this.notify('clients');
+    return {
+      client: { id: result.client.id, name: result.client.name, kind: result.client.kind },
+      path: result.written?.path ?? null,
+      backupPath: result.written?.backupPath ?? null,
+      command: result.plan.command,
+      snippet: result.plan.snippet,
+      done: result.done,
+    };
   }
 
-  /** Drops a plan; its client is removed too if it never connected (the user backed out). */
-  cancel(planId: string): { removedClient: boolean } {
-    const entry = this.requirePlan(planId);
-    this.pending.delete(planId);
-    const client = this.services.clients.byId(entry.clientId);
-    if (client && client.lastSeenAt === null) {
-      this.services.clients.remove(client.id);
-      this.notify('clients');
-      return { removedClient: true };
-    }
-    return { removedClient: false };
+  /** Forgets a preview. Nothing else: a preview never registered a client, so none is removed. */
+  cancel(planId: string): { cancelled: boolean } {
+    return { cancelled: this.pending.delete(planId) };
   }
 
-  private requirePlan(planId: string): Pending {
+  private requirePlan(planId: string): { preview: ConnectPreview; createdAt: number } {
     const entry = this.pending.get(planId);
     if (!entry) throw new HttpError(404, 'This preview has expired. Preview the change again.');
     return entry;
-  }
-
-  private freeName(base: string): string {
-    if (!this.services.clients.byName(base)) return base;
-    for (let n = 2; n < 1000; n++) {
-      const candidate = `${base} ${n}`;
-      if (!this.services.clients.byName(candidate)) return candidate;
-    }
-    throw new UserError('CLIENT_EXISTS', `Too many clients named "${base}".`, 'Pick another name.');
   }
 
   private forgetExpired(): void {

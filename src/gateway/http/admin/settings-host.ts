@@ -55,7 +55,9 @@ export function pgServerOf(url: string | undefined | null): string | null {
 export function headlessSettingsHost(settings: Settings, runningPort: () => number): SettingsHost {
   const view = (): SettingsView => ({
     editable: false,
-    note: 'The gateway runs headless (dementia serve): settings come from --port/--data-dir/--idle-minutes and the DEMENTIA_* environment variables.',
+    note:
+      'Read-only here: the gateway runs headless (dementia serve), so its settings come from --port, --data-dir, --idle-minutes ' +
+      'and the DEMENTIA_* environment variables. Change them there and restart it.',
     port: settings.port,
     runningPort: runningPort(),
     dataDir: settings.dataDir,
