@@ -109,13 +109,16 @@ export async function main(): Promise<Figure[]> {
   const tenants = await addTenants(pgUrl, 20);
   const port = await freePort();
   const hosted = await startHostedProcess({ pgUrl, publicUrl: `http://127.0.0.1:${port}` }, port);
-  // The desktop of tenant 0, syncing with the same schema: the local baseline and the other side.
-  const local = await serveGateway({ DEMENTIA_PG_URL: pgUrl, DEMENTIA_API_KEY: tenants[0]!.apiKey });
+  // The baseline: the local gateway as a desktop runs it, on its SQLite store.
+  const local = await serveGateway();
+  // Tenant 0's desktop, syncing with its schema: the other side of the visibility figures. The
+  // latency figures use tenant 1, so that no desktop's pushes and pulls share its change lock.
+  const desktopGateway = await serveGateway({ DEMENTIA_PG_URL: pgUrl, DEMENTIA_API_KEY: tenants[0]!.apiKey });
   try {
     const mcp = new URL('/mcp', hosted.base);
     const tokens: string[] = [];
     for (let i = 0; i < CONCURRENCY; i += 4) {
-      tokens.push(...(await Promise.all([0, 1, 2, 3].map((j) => signedInToken(hosted.base, tenants[0]!.apiKey, `bench ${i + j}`)))));
+      tokens.push(...(await Promise.all([0, 1, 2, 3].map((j) => signedInToken(hosted.base, tenants[1]!.apiKey, `bench ${i + j}`)))));
     }
     const hostedSide: Side = { name: 'hosted', clients: await Promise.all(tokens.map((token) => httpClient(mcp, { Authorization: `Bearer ${token}` }))) };
     const localTokens: string[] = [];
@@ -155,9 +158,9 @@ export async function main(): Promise<Figure[]> {
 
     // 20 tenants at once, one client each, while sampling the process's connections.
     const busy: Client[] = [];
-    for (const [i, tenant] of tenants.slice(1).entries()) {
+    for (const tenant of tenants.filter((_, i) => i !== 1)) {
       // One at a time: sign-ins in flight from one address count against its rate limit.
-      busy.push(await httpClient(mcp, { Authorization: `Bearer ${await signedInToken(hosted.base, tenant.apiKey, `tenant ${i + 1}`)}` }));
+      busy.push(await httpClient(mcp, { Authorization: `Bearer ${await signedInToken(hosted.base, tenant.apiKey, 'busy')}` }));
     }
     let sampling = true;
     let mostConnections = 0;
@@ -176,16 +179,17 @@ export async function main(): Promise<Figure[]> {
     })();
     await Promise.all(
       [hostedSide.clients[0]!, ...busy].map(async (client, i) => {
-        await call(client, 'create_project', { name: 'bench' }); // already there for tenant 0: a no-op
+        await call(client, 'create_project', { name: 'bench' });
         for (let n = 0; n < 50; n++) await call(client, 'lock_context', { project: 'bench', topic: `many/${i}-${n}`, content: `tenant ${i}` });
       }),
     );
     sampling = false;
     await sampler;
 
-    // Visibility both ways: desktop (tenant 0's local gateway, syncing) and hosted.
-    const desktop = localSide.clients[0]!;
-    const remote = hostedSide.clients[0]!;
+    // Visibility both ways: tenant 0's desktop (syncing) and a hosted client of tenant 0.
+    const desktop = await httpClient(desktopGateway.url, { Authorization: `Bearer ${(JSON.parse(await desktopGateway.cli(['clients', 'add', 'desktop', '--json'])) as { token: string }).token}` });
+    const remote = busy[0]!;
+    await call(desktop, 'create_project', { name: 'bench' }); // pulled by now, or merged by name on push
     const found = async (client: Client, topic: string) => !(await client.callTool({ name: 'recall_context', arguments: { project: 'bench', topic } })).isError;
     const toHosted: number[] = [];
     const toDesktop: number[] = [];
@@ -197,8 +201,8 @@ export async function main(): Promise<Figure[]> {
       await call(remote, 'lock_context', { project: 'bench', topic: `vis/h-${i}`, content: `from the hosted side ${i}` });
       toDesktop.push(await visibleAfter(started, () => found(desktop, `vis/h-${i}`)));
     }
-    const trips = await roundTrips(pgUrl, tenants[0]!.schema);
-    for (const client of [...hostedSide.clients, ...localSide.clients, ...busy]) await client.close();
+    const trips = await roundTrips(pgUrl, tenants[1]!.schema);
+    for (const client of [...hostedSide.clients, ...localSide.clients, ...busy, desktop]) await client.close();
 
     const med = (f: (r: Row) => number) => median(rounds.map(f));
     const figures: Figure[] = [
@@ -228,6 +232,7 @@ export async function main(): Promise<Figure[]> {
     hosted.child.kill('SIGTERM');
     await hosted.exited;
     await local.stop();
+    await desktopGateway.stop();
     await server.dispose();
   }
 }

@@ -2,6 +2,8 @@ import type pg from 'pg';
 import { UserError } from '../errors.ts';
 import type { PgTarget } from '../sync/sync-config.ts';
 import { classifyFailure, describeFailure } from '../sync/sync-errors.ts';
+import { quoteIdent } from '../sync/remote-schema.ts';
+import { TENANT_SCHEMA_PATTERN } from './tenant-directory.ts';
 
 /**
  * The origin of every row the hosted server writes (`origin` columns, NOTIFY payloads): one id for
@@ -26,7 +28,16 @@ export const isUnreachable = (error: unknown): boolean => !(error instanceof Use
  * carry HOSTED_ORIGIN. A connection that failed is discarded instead of going back to the pool;
  * connection trouble becomes STORE_UNREACHABLE (nothing was committed).
  */
-export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+  options: {
+    /** A tenant schema: the transaction's statements see its tables only. */
+    searchPath?: string;
+    /** False for a call's own record: commit without waiting for the WAL flush (Postgres keeps it consistent, a crash may lose it). */
+    waitForDisk?: boolean;
+  } = {},
+): Promise<T> {
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -36,8 +47,10 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
   let broken: Error | undefined;
   let committing = false;
   try {
-    // One round trip: the origin is a constant, so the statement needs no parameters.
-    await client.query(`BEGIN; SELECT set_config('dementia.origin', '${HOSTED_ORIGIN}', true)`);
+    // One round trip: the origin is a constant and the schema a checked name, so no parameters.
+    const searchPath = options.searchPath === undefined ? '' : ` SET LOCAL search_path TO ${quoteIdent(tenantSchemaName(options.searchPath))};`;
+    const commitMode = options.waitForDisk === false ? ' SET LOCAL synchronous_commit TO off;' : '';
+    await client.query(`BEGIN;${searchPath}${commitMode} SELECT set_config('dementia.origin', '${HOSTED_ORIGIN}', true)`);
     const result = await work(client);
     committing = true;
     await client.query('COMMIT');
@@ -81,4 +94,10 @@ export function postgresStartError(error: unknown, target: PgTarget): UserError 
     return new UserError('POSTGRES_UNREACHABLE', `Postgres at ${where} cannot be reached (${detail}).`, 'Check that it runs and that DEMENTIA_PG_URL names its host and port.');
   }
   return new UserError('POSTGRES_ERROR', `Postgres at ${where} answered with an error: ${detail}.`, 'Check DEMENTIA_PG_URL and the rights of its user (it creates schemas and tables).');
+}
+
+/** A tenant schema name, checked: it goes into statement text (search_path cannot be a parameter). */
+export function tenantSchemaName(schema: string): string {
+  if (!TENANT_SCHEMA_PATTERN.test(schema)) throw new Error(`not a tenant schema: ${schema.slice(0, 40)}`);
+  return schema;
 }

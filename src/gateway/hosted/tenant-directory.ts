@@ -13,7 +13,8 @@ export interface Tenant {
 }
 
 const TENANTS = `${quoteIdent(CONTROL_SCHEMA)}.tenants`;
-const SCHEMA_PATTERN = /^dementia_[0-9a-f]{16}$/;
+/** What a tenant schema is called: `dementia_` and the first 16 hex digits of sha256(API key). */
+export const TENANT_SCHEMA_PATTERN = /^dementia_[0-9a-f]{16}$/;
 
 interface TenantRow {
   schema: string;
@@ -108,7 +109,7 @@ export class TenantDirectory {
 
   /** A served tenant by its schema, or undefined (unknown or removed). */
   async bySchema(schema: string): Promise<Tenant | undefined> {
-    if (!SCHEMA_PATTERN.test(schema)) return undefined;
+    if (!TENANT_SCHEMA_PATTERN.test(schema)) return undefined;
     const result = await this.pool.query<TenantRow>(`SELECT schema, key_hash, label, created_at FROM ${TENANTS} WHERE schema = $1 AND removed_at IS NULL`, [schema]);
     const row = result.rows[0];
     return row ? toTenant(row) : undefined;

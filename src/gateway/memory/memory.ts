@@ -50,6 +50,8 @@ export interface SearchRepository {
 export interface ClientStateRepository {
   activeProject(clientId: string, instanceKey: string): Awaitable<string | null>;
   setActiveProject(clientId: string, instanceKey: string, project: string | null): Awaitable<void>;
+  /** The client instances whose active project is `project` (one read, for change notifications). */
+  instancesOn(project: string): Awaitable<{ clientId: string; instanceKey: string }[]>;
   markSeen(client: ClientRecord): Awaitable<void>;
 }
 
@@ -109,5 +111,14 @@ export interface Memory {
    * Runs `work` in one transaction and passes it the memory bound to that transaction: all of it
    * commits, or (when `work` throws) none of it. Inside a transaction it joins the open one.
    */
-  transaction<T>(work: (memory: Memory) => Promise<T>): Promise<T>;
+  transaction<T>(work: (memory: Memory) => Promise<T>, options?: TransactionOptions): Promise<T>;
+}
+
+export interface TransactionOptions {
+  /**
+   * The call only reads memory; what it writes is its own record (the work session's last call,
+   * the activity entry). Such a transaction may commit without waiting for the disk: a crash of
+   * the store right after it loses that record whole, never memory a client was told is saved.
+   */
+  recordOnly?: boolean;
 }

@@ -8,7 +8,7 @@ import type { NoteStore } from '../store/notes.ts';
 import type { ProjectStore } from '../store/projects.ts';
 import type { ContextSearch } from '../store/search.ts';
 import type { WorkSessionStore } from '../store/work-sessions.ts';
-import type { Memory } from './memory.ts';
+import type { Memory, TransactionOptions } from './memory.ts';
 
 export interface SqliteStores {
   db: Db;
@@ -61,7 +61,8 @@ export class SqliteMemory implements Memory {
     this.rollback = this.db.prepare('ROLLBACK');
   }
 
-  async transaction<T>(work: (memory: Memory) => Promise<T>): Promise<T> {
+  /** Options change nothing here: WAL with synchronous=NORMAL never waits for the disk at commit. */
+  async transaction<T>(work: (memory: Memory) => Promise<T>, _options?: TransactionOptions): Promise<T> {
     if (this.db.inTransaction) return work(this);
     this.begin.run();
     let result: T;

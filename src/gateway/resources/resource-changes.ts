@@ -67,23 +67,20 @@ export class ResourceChanges {
   }
 
   private async projectChanged(tenant: string | undefined, project: string, uris: string[]): Promise<void> {
-    await Promise.all(
-      this.ofTenant(tenant).map(async (watcher) => {
-        for (const uri of uris) if (watcher.subscribed(uri)) this.safely(() => watcher.updated(uri));
-        try {
-          if (watcher.watches(project) || (await this.worksOn(watcher.caller, project))) watcher.listChanged();
-        } catch (error) {
-          this.onError(error);
-        }
-      }),
-    );
-  }
-
-  /** Whether the client's own project (its pin, else its selection) is `project`; read only, no guess. */
-  private async worksOn(caller: Caller, project: string): Promise<boolean> {
-    const pinned = caller.pinnedProject ?? caller.client.pinnedProject;
-    if (pinned) return normalizeProjectName(pinned) === project;
-    return (await this.memoryOf(caller).clientState.activeProject(caller.client.id, caller.instanceKey)) === project;
+    const watchers = this.ofTenant(tenant);
+    if (watchers.length === 0) return;
+    let workingOn: Set<string> | undefined;
+    try {
+      // One read for all of them: which client instances have this project selected.
+      const selected = await this.memoryOf(watchers[0]!.caller).clientState.instancesOn(project);
+      workingOn = new Set(selected.map((instance) => `${instance.clientId}\n${instance.instanceKey}`));
+    } catch (error) {
+      this.onError(error);
+    }
+    for (const watcher of watchers) {
+      for (const uri of uris) if (watcher.subscribed(uri)) this.safely(() => watcher.updated(uri));
+      if (watcher.watches(project) || worksOn(watcher.caller, project, workingOn)) this.safely(() => watcher.listChanged());
+    }
   }
 
   /** Watchers of the tenant (Caller.tenant: a hosted schema; undefined for the one local store). */
@@ -98,4 +95,11 @@ export class ResourceChanges {
       this.onError(error);
     }
   }
+}
+
+/** Whether the client's own project (its pin, else its selection) is `project`; no guess. */
+function worksOn(caller: Caller, project: string, selected: Set<string> | undefined): boolean {
+  const pinned = caller.pinnedProject ?? caller.client.pinnedProject;
+  if (pinned) return normalizeProjectName(pinned) === project;
+  return selected?.has(`${caller.client.id}\n${caller.instanceKey}`) ?? false;
 }

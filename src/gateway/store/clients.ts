@@ -2,6 +2,7 @@ import type { Clock } from '../clock.ts';
 import { didYouMean } from '../did-you-mean.ts';
 import { UserError } from '../errors.ts';
 import { digestsEqual, newId, newToken, sha256Hex } from '../secrets.ts';
+import { LastSeenThrottle } from '../memory/last-seen.ts';
 import type { Db } from './database.ts';
 
 export const CLIENT_KINDS = ['claude-desktop', 'claude-code', 'cursor', 'vscode', 'other'] as const;
@@ -38,8 +39,6 @@ const toRecord = (row: ClientRow): ClientRecord => ({
 /** The instance key used when a client does not say which of its windows is calling. */
 export const DEFAULT_INSTANCE = '';
 
-/** Writing last-seen on every request would add a write per call; once a minute is enough. */
-const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 export function parseClientKind(text: string): ClientKind {
   const kind = text.trim().toLowerCase() as ClientKind;
@@ -57,6 +56,7 @@ export function parseClientKind(text: string): ClientKind {
 export class ClientStore {
   private readonly db: Db;
   private readonly clock: Clock;
+  private readonly lastSeen = new LastSeenThrottle();
   private readonly stmts;
 
   constructor(db: Db, clock: Clock) {
@@ -68,6 +68,7 @@ export class ClientStore {
       byName: db.prepare('SELECT * FROM clients WHERE name = ? COLLATE NOCASE AND removed_at IS NULL'),
       list: db.prepare('SELECT * FROM clients WHERE removed_at IS NULL ORDER BY created_at'),
       seen: db.prepare('UPDATE clients SET last_seen_at = ? WHERE id = ?'),
+      instancesOn: db.prepare('SELECT client_id AS clientId, instance_key AS instanceKey FROM client_instances WHERE active_project = ?'),
       activeProject: db
         .prepare('SELECT active_project FROM client_instances WHERE client_id = ? AND instance_key = ?')
         .pluck(),
@@ -159,8 +160,11 @@ export class ClientStore {
 
   markSeen(client: ClientRecord): void {
     const now = this.clock.now();
-    if (client.lastSeenAt !== null && now - client.lastSeenAt < LAST_SEEN_RESOLUTION_MS) return;
-    this.stmts.seen.run(now, client.id);
+    if (this.lastSeen.due(client, now)) this.stmts.seen.run(now, client.id);
+  }
+
+  instancesOn(project: string): { clientId: string; instanceKey: string }[] {
+    return this.stmts.instancesOn.all(project) as { clientId: string; instanceKey: string }[];
   }
 
   activeProject(clientId: string, instanceKey: string): string | null {

@@ -93,7 +93,7 @@ export class ToolDispatcher {
         const waiting = session && name !== 'get_last_handover' ? await this.handoverToAnnounce(tx, session) : undefined;
         if (session && !session.handoverAnnounced) await tx.sessions.markHandoverAnnounced(session.id);
         return { answer: this.success(output, scope, waiting, caller), outcome: { caller, operation: name, project: project?.name ?? null, selected: scope.selected, effects: output.effects ?? {} } };
-      });
+      }, { recordOnly: definition.readOnly });
       if (!result) return await this.selectionRequired(memory, name, caller);
       this.events.onCall?.(name, caller, true);
       this.events.onOutcome?.(result.outcome);

@@ -55,8 +55,7 @@ export class PgContexts implements ContextRepository {
     const latest = await this.get(project, label);
     const contentHash = sha256Hex(content);
     if (latest && sameAsLatest(latest, contentHash, priority, tags)) return { context: latest, created: false, previousVersion: latest.version };
-    const { s } = this.tx;
-    const highest = await this.tx.row<{ v: number | null }>(`SELECT max(version) AS v FROM ${s}.contexts WHERE project_name = $1 AND label = $2`, [project, label]);
+    const highest = await this.tx.row<{ v: number | null }>(`SELECT max(version) AS v FROM contexts WHERE project_name = $1 AND label = $2`, [project, label]);
     const version = (highest?.v ?? 0) + 1;
     const context: ContextVersion = {
       id: newId(),
@@ -72,7 +71,7 @@ export class PgContexts implements ContextRepository {
       sessionId: actor.sessionId,
     };
     await this.tx.rows(
-      `INSERT INTO ${s}.contexts (id, project_name, label, version, content, priority, tags, content_hash, created_at, client_id, session_id, origin, origin_version)
+      `INSERT INTO contexts (id, project_name, label, version, content, priority, tags, content_hash, created_at, client_id, session_id, origin, origin_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $4)`,
       [context.id, project, label, version, content, priority, tags, contentHash, at(context.createdAt), actor.clientId, actor.sessionId, HOSTED_ORIGIN],
     );
@@ -80,11 +79,10 @@ export class PgContexts implements ContextRepository {
   }
 
   async get(project: string, label: string, selector: VersionSelector = 'latest'): Promise<ContextVersion | undefined> {
-    const { s } = this.tx;
     const row =
       selector === 'latest'
-        ? await this.tx.row<ContextRow>(`SELECT ${CONTEXT_COLUMNS} FROM ${s}.live_contexts WHERE project_name = $1 AND label = $2 ORDER BY version DESC LIMIT 1`, [project, label])
-        : await this.tx.row<ContextRow>(`SELECT ${CONTEXT_COLUMNS} FROM ${s}.live_contexts WHERE project_name = $1 AND label = $2 AND version = $3`, [project, label, selector]);
+        ? await this.tx.row<ContextRow>(`SELECT ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = $1 AND label = $2 ORDER BY version DESC LIMIT 1`, [project, label])
+        : await this.tx.row<ContextRow>(`SELECT ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = $1 AND label = $2 AND version = $3`, [project, label, selector]);
     return row ? toVersion(row) : undefined;
   }
 
@@ -94,7 +92,7 @@ export class PgContexts implements ContextRepository {
     const versions = (await this.versions(project, label)).map((v) => v.version);
     if (versions.length > 0) throw versionNotFound(project, label, selector, versions);
     const similar = await this.tx.rows<{ label: string }>(
-      `SELECT DISTINCT label FROM ${this.tx.s}.live_contexts WHERE project_name = $1 AND label LIKE $2 ESCAPE '\\' ORDER BY label LIMIT 5`,
+      `SELECT DISTINCT label FROM live_contexts WHERE project_name = $1 AND label LIKE $2 ESCAPE '\\' ORDER BY label LIMIT 5`,
       [project, similarLabelPattern(label)],
     );
     throw contextNotFound(project, label, similar.map((r) => r.label));
@@ -102,7 +100,7 @@ export class PgContexts implements ContextRepository {
 
   async versions(project: string, label: string): Promise<ContextVersion[]> {
     const rows = await this.tx.rows<ContextRow>(
-      `SELECT ${CONTEXT_COLUMNS} FROM ${this.tx.s}.live_contexts WHERE project_name = $1 AND label = $2 ORDER BY version DESC`,
+      `SELECT ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = $1 AND label = $2 ORDER BY version DESC`,
       [project, label],
     );
     return rows.map(toVersion);
@@ -110,7 +108,7 @@ export class PgContexts implements ContextRepository {
 
   async latestOfProject(project: string): Promise<ContextVersion[]> {
     const rows = await this.tx.rows<ContextRow>(
-      `SELECT DISTINCT ON (label) ${CONTEXT_COLUMNS} FROM ${this.tx.s}.live_contexts WHERE project_name = $1 ORDER BY label, version DESC`,
+      `SELECT DISTINCT ON (label) ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = $1 ORDER BY label, version DESC`,
       [project],
     );
     return rows.map(toVersion);
@@ -118,17 +116,16 @@ export class PgContexts implements ContextRepository {
 
   async versionCounts(project: string): Promise<Map<string, number>> {
     const rows = await this.tx.rows<{ label: string; versions: number }>(
-      `SELECT label, count(*)::int AS versions FROM ${this.tx.s}.live_contexts WHERE project_name = $1 GROUP BY label`,
+      `SELECT label, count(*)::int AS versions FROM live_contexts WHERE project_name = $1 GROUP BY label`,
       [project],
     );
     return new Map(rows.map((row) => [row.label, row.versions]));
   }
 
   async archivedVersions(project: string, label: string): Promise<ArchivedVersion[]> {
-    const { s } = this.tx;
     const rows = await this.tx.rows<ContextRow & { archived_at: Date }>(
       `SELECT ${CONTEXT_COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')}, a.archived_at
-       FROM ${s}.contexts c JOIN ${s}.archived_contexts a ON a.context_id = c.id AND a.restored_at IS NULL
+       FROM contexts c JOIN archived_contexts a ON a.context_id = c.id AND a.restored_at IS NULL
        WHERE c.project_name = $1 AND c.label = $2 ORDER BY c.version DESC`,
       [project, label],
     );
@@ -141,8 +138,8 @@ export class PgContexts implements ContextRepository {
     if (targets.length === 0) await this.require(project, label); // throws: says what exists
     assertArchivable(label, targets, force);
     await this.tx.rows(
-      `INSERT INTO ${this.tx.s}.archived_contexts (context_id, project_name, label, version, archived_at, archived_by_client, archived_in_session, origin)
-       SELECT id, project_name, label, version, $2, $3, $4, $5 FROM ${this.tx.s}.contexts WHERE id = ANY($1::uuid[])
+      `INSERT INTO archived_contexts (context_id, project_name, label, version, archived_at, archived_by_client, archived_in_session, origin)
+       SELECT id, project_name, label, version, $2, $3, $4, $5 FROM contexts WHERE id = ANY($1::uuid[])
        ON CONFLICT (context_id) DO UPDATE SET archived_at = excluded.archived_at, archived_by_client = excluded.archived_by_client,
          archived_in_session = excluded.archived_in_session, restored_at = NULL, origin = excluded.origin`,
       [targets.map((t) => t.id), at(this.clock.now()), actor?.clientId ?? null, actor?.sessionId ?? null, HOSTED_ORIGIN],
@@ -153,7 +150,7 @@ export class PgContexts implements ContextRepository {
   async restore(project: string, label: string, version: VersionSelector | 'all'): Promise<ArchivedVersion[]> {
     await this.tx.lockChanges();
     const targets = restoreTargets(project, label, await this.archivedVersions(project, label), version);
-    await this.tx.rows(`UPDATE ${this.tx.s}.archived_contexts SET restored_at = $2, origin = $3 WHERE context_id = ANY($1::uuid[])`, [
+    await this.tx.rows(`UPDATE archived_contexts SET restored_at = $2, origin = $3 WHERE context_id = ANY($1::uuid[])`, [
       targets.map((t) => t.id),
       at(this.clock.now()),
       HOSTED_ORIGIN,

@@ -7,10 +7,12 @@ import type {
   HandoverRepository,
   Memory,
   NoteRepository,
+  TransactionOptions,
   ProjectRepository,
   SearchRepository,
   WorkSessionRepository,
 } from '../../memory/memory.ts';
+import { LastSeenThrottle } from '../../memory/last-seen.ts';
 import { inTransaction } from '../pg-transaction.ts';
 import { PgContexts } from './pg-contexts.ts';
 import { PgProjects } from './pg-projects.ts';
@@ -31,12 +33,12 @@ class PgTransactionMemory implements Memory {
   readonly notes: PgNotes;
   readonly activity: PgActivity;
 
-  constructor(tx: PgTx, clock: Clock) {
+  constructor(tx: PgTx, clock: Clock, lastSeen: LastSeenThrottle) {
     this.clock = clock;
     this.projects = new PgProjects(tx, clock);
     this.contexts = new PgContexts(tx, clock);
     this.search = new PgSearch(tx);
-    this.clientState = new PgClientState(tx, clock);
+    this.clientState = new PgClientState(tx, clock, lastSeen);
     this.sessions = new PgSessions(tx, clock);
     this.handovers = new PgHandovers(tx);
     this.notes = new PgNotes(tx, clock);
@@ -80,6 +82,7 @@ export class PgTenantMemory implements Memory {
   readonly notes: NoteRepository = eachCallInTransaction(this, 'notes');
   readonly activity: ActivityRepository = eachCallInTransaction(this, 'activity');
   private readonly pool: pg.Pool;
+  private readonly lastSeen = new LastSeenThrottle();
 
   constructor(pool: pg.Pool, schema: string, clock: Clock) {
     this.pool = pool;
@@ -87,7 +90,10 @@ export class PgTenantMemory implements Memory {
     this.clock = clock;
   }
 
-  transaction<T>(work: (memory: Memory) => Promise<T>): Promise<T> {
-    return inTransaction(this.pool, (client) => work(new PgTransactionMemory(new PgTx(client, this.schema), this.clock)));
+  transaction<T>(work: (memory: Memory) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return inTransaction(this.pool, (client) => work(new PgTransactionMemory(new PgTx(client, this.schema), this.clock, this.lastSeen)), {
+      searchPath: this.schema,
+      waitForDisk: options.recordOnly !== true,
+    });
   }
 }

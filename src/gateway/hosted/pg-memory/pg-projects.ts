@@ -32,19 +32,18 @@ export class PgProjects implements ProjectRepository {
   }
 
   private summaries(where: string): string {
-    const { s } = this.tx;
     return `SELECT p.name, p.description, p.created_at,
-        (SELECT count(DISTINCT label)::int FROM ${s}.live_contexts c WHERE c.project_name = p.name) AS context_count,
-        (SELECT max(created_at) FROM ${s}.contexts c WHERE c.project_name = p.name) AS last_change_at
-      FROM ${s}.projects p WHERE p.deleted_at IS NULL ${where} ORDER BY p.name`;
+        (SELECT count(DISTINCT label)::int FROM live_contexts c WHERE c.project_name = p.name) AS context_count,
+        (SELECT max(created_at) FROM contexts c WHERE c.project_name = p.name) AS last_change_at
+      FROM projects p WHERE p.deleted_at IS NULL ${where} ORDER BY p.name`;
   }
 
   async exists(name: string): Promise<boolean> {
-    return (await this.tx.row(`SELECT 1 FROM ${this.tx.s}.projects WHERE name = $1 AND deleted_at IS NULL`, [name])) !== undefined;
+    return (await this.tx.row(`SELECT 1 FROM projects WHERE name = $1 AND deleted_at IS NULL`, [name])) !== undefined;
   }
 
   async names(): Promise<string[]> {
-    return (await this.tx.rows<{ name: string }>(`SELECT name FROM ${this.tx.s}.projects WHERE deleted_at IS NULL ORDER BY name`)).map((r) => r.name);
+    return (await this.tx.rows<{ name: string }>(`SELECT name FROM projects WHERE deleted_at IS NULL ORDER BY name`)).map((r) => r.name);
   }
 
   async list(): Promise<ProjectSummary[]> {
@@ -60,11 +59,10 @@ export class PgProjects implements ProjectRepository {
   async create(name: string, description = ''): Promise<boolean> {
     await this.tx.lockChanges();
     const now = at(this.clock.now());
-    const { s } = this.tx;
     const changed = await this.tx.count(
-      `INSERT INTO ${s}.projects (name, id, description, created_at, updated_at, origin) VALUES ($1, $2, $3, $4, $4, $5)
+      `INSERT INTO projects (name, id, description, created_at, updated_at, origin) VALUES ($1, $2, $3, $4, $4, $5)
        ON CONFLICT (name) DO UPDATE SET deleted_at = NULL, description = excluded.description, updated_at = excluded.updated_at, origin = excluded.origin
-         WHERE ${s}.projects.deleted_at IS NOT NULL`,
+         WHERE projects.deleted_at IS NOT NULL`,
       [name, newId(), description, now, HOSTED_ORIGIN],
     );
     return changed === 1;
@@ -73,27 +71,26 @@ export class PgProjects implements ProjectRepository {
   /** Marks the project deleted and deletes its rows, as a user-confirmed delete_project must. */
   async delete(name: string): Promise<Record<string, number>> {
     await this.tx.lockChanges();
-    const { s } = this.tx;
     const counts = await this.tx.row<{ live: number; archived: number }>(
       `SELECT count(*) FILTER (WHERE a.context_id IS NULL)::int AS live, count(a.context_id)::int AS archived
-       FROM ${s}.contexts c LEFT JOIN ${s}.archived_contexts a ON a.context_id = c.id AND a.restored_at IS NULL
+       FROM contexts c LEFT JOIN archived_contexts a ON a.context_id = c.id AND a.restored_at IS NULL
        WHERE c.project_name = $1`,
       [name],
     );
-    await this.tx.count(`DELETE FROM ${s}.session_state WHERE session_id IN (SELECT id FROM ${s}.work_sessions WHERE project_name = $1)`, [name]);
-    await this.tx.count(`DELETE FROM ${s}.activity WHERE project_name = $1`, [name]);
-    await this.tx.count(`UPDATE ${s}.client_instances SET active_project = NULL WHERE active_project = $1`, [name]);
+    await this.tx.count(`DELETE FROM session_state WHERE session_id IN (SELECT id FROM work_sessions WHERE project_name = $1)`, [name]);
+    await this.tx.count(`DELETE FROM activity WHERE project_name = $1`, [name]);
+    await this.tx.count(`UPDATE client_instances SET active_project = NULL WHERE active_project = $1`, [name]);
     const removed: Record<string, number> = {
       contexts: counts?.live ?? 0,
       archived_contexts: counts?.archived ?? 0,
     };
-    await this.tx.count(`DELETE FROM ${s}.archived_contexts WHERE project_name = $1`, [name]);
-    await this.tx.count(`DELETE FROM ${s}.contexts WHERE project_name = $1`, [name]);
+    await this.tx.count(`DELETE FROM archived_contexts WHERE project_name = $1`, [name]);
+    await this.tx.count(`DELETE FROM contexts WHERE project_name = $1`, [name]);
     for (const table of ['notes', 'handovers', 'work_sessions'] as const) {
-      removed[table] = await this.tx.count(`DELETE FROM ${s}.${table} WHERE project_name = $1`, [name]);
+      removed[table] = await this.tx.count(`DELETE FROM ${table} WHERE project_name = $1`, [name]);
     }
     const now = at(this.clock.now());
-    await this.tx.count(`UPDATE ${s}.projects SET deleted_at = $2, updated_at = $2, origin = $3 WHERE name = $1`, [name, now, HOSTED_ORIGIN]);
+    await this.tx.count(`UPDATE projects SET deleted_at = $2, updated_at = $2, origin = $3 WHERE name = $1`, [name, now, HOSTED_ORIGIN]);
     return removed;
   }
 }

@@ -2,14 +2,13 @@ import type { Clock } from '../../clock.ts';
 import type { ActivityRepository, ClientStateRepository, HandoverRepository, NoteRepository } from '../../memory/memory.ts';
 import { newId } from '../../secrets.ts';
 import type { ActivityEffects, ActivityEntry, NewActivity } from '../../store/activity.ts';
+import type { LastSeenThrottle } from '../../memory/last-seen.ts';
 import type { ClientRecord } from '../../store/clients.ts';
 import type { Handover, HandoverContent } from '../../store/handovers.ts';
 import type { Note, NoteKind } from '../../store/notes.ts';
 import { HOSTED_ORIGIN } from '../pg-transaction.ts';
 import { at, ms, type PgTx } from './pg-tx.ts';
 
-/** Writing last-seen on every call would be a synced write per call; once a minute is enough (as locally). */
-const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 interface HandoverRow {
   id: string;
@@ -52,7 +51,7 @@ export class PgHandovers implements HandoverRepository {
   async insert(handover: Handover): Promise<void> {
     await this.tx.lockChanges();
     await this.tx.rows(
-      `INSERT INTO ${this.tx.s}.handovers (${HANDOVER_COLUMNS}, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      `INSERT INTO handovers (${HANDOVER_COLUMNS}, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [
         handover.id,
         handover.project,
@@ -72,7 +71,7 @@ export class PgHandovers implements HandoverRepository {
 
   async latest(project: string): Promise<Handover | undefined> {
     const row = await this.tx.row<HandoverRow>(
-      `SELECT ${HANDOVER_COLUMNS} FROM ${this.tx.s}.handovers WHERE project_name = $1 ORDER BY ended_at DESC, created_at DESC LIMIT 1`,
+      `SELECT ${HANDOVER_COLUMNS} FROM handovers WHERE project_name = $1 ORDER BY ended_at DESC, created_at DESC LIMIT 1`,
       [project],
     );
     return row ? toHandover(row) : undefined;
@@ -81,21 +80,21 @@ export class PgHandovers implements HandoverRepository {
   async recent(limit: number, project?: string): Promise<Handover[]> {
     const rows =
       project === undefined
-        ? await this.tx.rows<HandoverRow>(`SELECT ${HANDOVER_COLUMNS} FROM ${this.tx.s}.handovers ORDER BY ended_at DESC, created_at DESC LIMIT $1`, [limit])
+        ? await this.tx.rows<HandoverRow>(`SELECT ${HANDOVER_COLUMNS} FROM handovers ORDER BY ended_at DESC, created_at DESC LIMIT $1`, [limit])
         : await this.tx.rows<HandoverRow>(
-            `SELECT ${HANDOVER_COLUMNS} FROM ${this.tx.s}.handovers WHERE project_name = $1 ORDER BY ended_at DESC, created_at DESC LIMIT $2`,
+            `SELECT ${HANDOVER_COLUMNS} FROM handovers WHERE project_name = $1 ORDER BY ended_at DESC, created_at DESC LIMIT $2`,
             [project, limit],
           );
     return rows.map(toHandover);
   }
 
   async bySession(sessionId: string): Promise<Handover | undefined> {
-    const row = await this.tx.row<HandoverRow>(`SELECT ${HANDOVER_COLUMNS} FROM ${this.tx.s}.handovers WHERE session_id = $1`, [sessionId]);
+    const row = await this.tx.row<HandoverRow>(`SELECT ${HANDOVER_COLUMNS} FROM handovers WHERE session_id = $1`, [sessionId]);
     return row ? toHandover(row) : undefined;
   }
 
   async count(project: string): Promise<number> {
-    return (await this.tx.row<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.tx.s}.handovers WHERE project_name = $1`, [project]))?.n ?? 0;
+    return (await this.tx.row<{ n: number }>(`SELECT count(*)::int AS n FROM handovers WHERE project_name = $1`, [project]))?.n ?? 0;
   }
 }
 
@@ -130,7 +129,7 @@ export class PgNotes implements NoteRepository {
     await this.tx.lockChanges();
     const note: Note = { id: newId(), project, sessionId, kind, text, createdAt: this.clock.now() };
     await this.tx.rows(
-      `INSERT INTO ${this.tx.s}.notes (id, project_name, session_id, kind, text, created_at, origin) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      `INSERT INTO notes (id, project_name, session_id, kind, text, created_at, origin) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [note.id, project, sessionId, kind, text, at(note.createdAt), HOSTED_ORIGIN],
     );
     return note;
@@ -138,7 +137,7 @@ export class PgNotes implements NoteRepository {
 
   async forSession(sessionId: string): Promise<Note[]> {
     const rows = await this.tx.rows<NoteRow>(
-      `SELECT id, project_name, session_id, kind, text, created_at FROM ${this.tx.s}.notes WHERE session_id = $1 ORDER BY created_at`,
+      `SELECT id, project_name, session_id, kind, text, created_at FROM notes WHERE session_id = $1 ORDER BY created_at`,
       [sessionId],
     );
     return rows.map(toNote);
@@ -146,7 +145,7 @@ export class PgNotes implements NoteRepository {
 
   async recent(project: string, limit: number, kind?: NoteKind): Promise<Note[]> {
     const rows = await this.tx.rows<NoteRow>(
-      `SELECT id, project_name, session_id, kind, text, created_at FROM ${this.tx.s}.notes
+      `SELECT id, project_name, session_id, kind, text, created_at FROM notes
        WHERE project_name = $1 AND ($3::text IS NULL OR kind = $3) ORDER BY created_at DESC LIMIT $2`,
       [project, limit, kind ?? null],
     );
@@ -178,16 +177,15 @@ export class PgActivity implements ActivityRepository {
   async record(entry: NewActivity): Promise<void> {
     const detail = entry.effects && Object.keys(entry.effects).length > 0 ? JSON.stringify(entry.effects) : null;
     await this.tx.rows(
-      `INSERT INTO ${this.tx.s}.activity (at, client_id, project_name, session_id, tool, ok, summary, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `INSERT INTO activity (at, client_id, project_name, session_id, tool, ok, summary, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [at(entry.at), entry.clientId, entry.project, entry.sessionId, entry.tool, entry.ok, entry.summary, detail],
     );
   }
 
   async forSession(sessionId: string): Promise<ActivityEntry[]> {
-    const { s } = this.tx;
     const rows = await this.tx.rows<ActivityRow>(
       `SELECT a.id, a.at, a.client_id, c.name AS client_name, a.project_name, a.session_id, a.tool, a.ok, a.summary, a.detail
-       FROM ${s}.activity a LEFT JOIN ${s}.clients c ON c.id = a.client_id WHERE a.session_id = $1 ORDER BY a.id`,
+       FROM activity a LEFT JOIN clients c ON c.id = a.client_id WHERE a.session_id = $1 ORDER BY a.id`,
       [sessionId],
     );
     return rows.map((row) => ({
@@ -209,25 +207,34 @@ export class PgActivity implements ActivityRepository {
 export class PgClientState implements ClientStateRepository {
   private readonly tx: PgTx;
   private readonly clock: Clock;
+  private readonly lastSeen: LastSeenThrottle;
 
-  constructor(tx: PgTx, clock: Clock) {
+  constructor(tx: PgTx, clock: Clock, lastSeen: LastSeenThrottle) {
     this.tx = tx;
     this.clock = clock;
+    this.lastSeen = lastSeen;
   }
 
   async activeProject(clientId: string, instanceKey: string): Promise<string | null> {
     await this.tx.lockInstance(clientId, instanceKey);
     const row = await this.tx.row<{ active_project: string | null }>(
-      `SELECT active_project FROM ${this.tx.s}.client_instances WHERE client_id = $1 AND instance_key = $2`,
+      `SELECT active_project FROM client_instances WHERE client_id = $1 AND instance_key = $2`,
       [clientId, instanceKey],
     );
     return row?.active_project ?? null;
   }
 
+  async instancesOn(project: string): Promise<{ clientId: string; instanceKey: string }[]> {
+    return this.tx.rows<{ clientId: string; instanceKey: string }>(
+      'SELECT client_id AS "clientId", instance_key AS "instanceKey" FROM client_instances WHERE active_project = $1',
+      [project],
+    );
+  }
+
   async setActiveProject(clientId: string, instanceKey: string, project: string | null): Promise<void> {
     await this.tx.lockInstance(clientId, instanceKey);
     await this.tx.rows(
-      `INSERT INTO ${this.tx.s}.client_instances (client_id, instance_key, active_project, updated_at) VALUES ($1, $2, $3, $4)
+      `INSERT INTO client_instances (client_id, instance_key, active_project, updated_at) VALUES ($1, $2, $3, $4)
        ON CONFLICT (client_id, instance_key) DO UPDATE SET active_project = excluded.active_project, updated_at = excluded.updated_at`,
       [clientId, instanceKey, project, at(this.clock.now())],
     );
@@ -235,8 +242,9 @@ export class PgClientState implements ClientStateRepository {
 
   async markSeen(client: ClientRecord): Promise<void> {
     const now = this.clock.now();
-    if (client.lastSeenAt !== null && now - client.lastSeenAt < LAST_SEEN_RESOLUTION_MS) return;
+    // A synced write (tenant lock, and every desktop pulls it): only when due.
+    if (!this.lastSeen.due(client, now)) return;
     await this.tx.lockChanges();
-    await this.tx.rows(`UPDATE ${this.tx.s}.clients SET last_seen_at = $2 WHERE id = $1`, [client.id, at(now)]);
+    await this.tx.rows(`UPDATE clients SET last_seen_at = $2 WHERE id = $1`, [client.id, at(now)]);
   }
 }

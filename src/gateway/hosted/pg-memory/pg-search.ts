@@ -36,8 +36,7 @@ export class PgSearch implements SearchRepository {
   }
 
   private async run(project: string, query: string, terms: string[], filters: SearchFilters, limit: number): Promise<SearchHit[]> {
-    const { s } = this.tx;
-    const document = `${s}.context_document(c.label, c.tags, c.content)`;
+    const document = `context_document(c.label, c.tags, c.content)`;
     const values: unknown[] = [project, query, limit];
     const where = [`c.project_name = $1`, `${document} @@ q.query`];
     if (filters.priorities && filters.priorities.length > 0) {
@@ -49,13 +48,13 @@ export class PgSearch implements SearchRepository {
       where.push(`c.tags && $${values.length}::text[]`);
     }
     // Latest live version of each label only, as the desktop's index holds.
-    const live = (alias: string) => `NOT EXISTS (SELECT 1 FROM ${s}.archived_contexts a WHERE a.context_id = ${alias}.id AND a.restored_at IS NULL)`;
+    const live = (alias: string) => `NOT EXISTS (SELECT 1 FROM archived_contexts a WHERE a.context_id = ${alias}.id AND a.restored_at IS NULL)`;
     const rows = await this.tx.rows<HitRow>(
       `WITH q AS (SELECT to_tsquery('english', $2) AS query)
        SELECT c.label, c.version, c.priority, c.tags, c.created_at, c.content, ts_rank(${document}, q.query)::float8 AS score
-       FROM ${s}.contexts c, q
+       FROM contexts c, q
        WHERE ${where.join(' AND ')} AND ${live('c')}
-         AND NOT EXISTS (SELECT 1 FROM ${s}.contexts h WHERE h.project_name = c.project_name AND h.label = c.label AND h.version > c.version AND ${live('h')})
+         AND NOT EXISTS (SELECT 1 FROM contexts h WHERE h.project_name = c.project_name AND h.label = c.label AND h.version > c.version AND ${live('h')})
        ORDER BY score DESC, c.seq DESC LIMIT $3`,
       values,
     );

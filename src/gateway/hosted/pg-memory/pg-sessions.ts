@@ -52,11 +52,10 @@ export class PgSessions implements WorkSessionRepository {
   }
 
   private select(where: string, order = ''): string {
-    const { s } = this.tx;
     return `SELECT ws.id, ws.client_id, ws.client_name, ws.instance_key, ws.project_name, ws.started_at,
         coalesce(st.last_activity_at, ws.last_activity_at) AS last_activity_at, coalesce(st.call_count, ws.call_count) AS call_count,
         coalesce(st.last_tool, ws.last_tool) AS last_tool, ws.ended_at, ws.end_reason, coalesce(st.handover_announced, false) AS handover_announced
-      FROM ${s}.work_sessions ws LEFT JOIN ${s}.session_state st ON st.session_id = ws.id WHERE ${where} ${order}`;
+      FROM work_sessions ws LEFT JOIN session_state st ON st.session_id = ws.id WHERE ${where} ${order}`;
   }
 
   async findOpen(clientId: string, instanceKey: string, project: string): Promise<WorkSession | undefined> {
@@ -76,47 +75,44 @@ export class PgSessions implements WorkSessionRepository {
   async insert(session: NewWorkSession): Promise<void> {
     await this.tx.lockInstance(session.clientId, session.instanceKey);
     await this.tx.lockChanges();
-    const { s } = this.tx;
     await this.tx.rows(
-      `INSERT INTO ${s}.work_sessions (id, project_name, client_id, client_name, instance_key, started_at, last_activity_at, call_count, origin)
+      `INSERT INTO work_sessions (id, project_name, client_id, client_name, instance_key, started_at, last_activity_at, call_count, origin)
        VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8)`,
       [session.id, session.project, session.clientId, session.clientName, session.instanceKey, at(session.startedAt), at(session.lastActivityAt), HOSTED_ORIGIN],
     );
     await this.tx.rows(
-      `INSERT INTO ${s}.session_state (session_id, last_activity_at, call_count, published_at) VALUES ($1, $2, 0, $3)`,
+      `INSERT INTO session_state (session_id, last_activity_at, call_count, published_at) VALUES ($1, $2, 0, $3)`,
       [session.id, at(session.lastActivityAt), at(this.clock.now())],
     );
   }
 
   /** Every call: the live state; the synced row when it is over a minute behind. */
   async touch(id: string, atMs: number, tool: string): Promise<void> {
-    const { s } = this.tx;
     const state = await this.tx.row<{ published_at: Date }>(
-      `UPDATE ${s}.session_state SET last_activity_at = $2, call_count = call_count + 1, last_tool = $3 WHERE session_id = $1 RETURNING published_at`,
+      `UPDATE session_state SET last_activity_at = $2, call_count = call_count + 1, last_tool = $3 WHERE session_id = $1 RETURNING published_at`,
       [id, at(atMs), tool],
     );
     if (!state || atMs - ms(state.published_at) < PUBLISH_INTERVAL_MS) return;
     await this.tx.lockChanges();
     await this.tx.rows(
-      `UPDATE ${s}.work_sessions ws SET last_activity_at = st.last_activity_at, call_count = st.call_count, last_tool = st.last_tool
-       FROM ${s}.session_state st WHERE ws.id = $1 AND st.session_id = ws.id AND ws.ended_at IS NULL`,
+      `UPDATE work_sessions ws SET last_activity_at = st.last_activity_at, call_count = st.call_count, last_tool = st.last_tool
+       FROM session_state st WHERE ws.id = $1 AND st.session_id = ws.id AND ws.ended_at IS NULL`,
       [id],
     );
-    await this.tx.rows(`UPDATE ${s}.session_state SET published_at = $2 WHERE session_id = $1`, [id, at(atMs)]);
+    await this.tx.rows(`UPDATE session_state SET published_at = $2 WHERE session_id = $1`, [id, at(atMs)]);
   }
 
   /** Ends the session once, with its exact counts; false when it had already ended. */
   async end(id: string, endedAt: number, reason: string): Promise<boolean> {
-    const { s } = this.tx;
-    const owner = await this.tx.row<{ client_id: string; instance_key: string }>(`SELECT client_id, instance_key FROM ${s}.work_sessions WHERE id = $1`, [id]);
+    const owner = await this.tx.row<{ client_id: string; instance_key: string }>(`SELECT client_id, instance_key FROM work_sessions WHERE id = $1`, [id]);
     if (!owner) return false;
     await this.tx.lockInstance(owner.client_id, owner.instance_key);
     await this.tx.lockChanges();
     const ended = await this.tx.count(
-      `UPDATE ${s}.work_sessions ws SET ended_at = $2, end_reason = $3,
+      `UPDATE work_sessions ws SET ended_at = $2, end_reason = $3,
          last_activity_at = coalesce(st.last_activity_at, ws.last_activity_at), call_count = coalesce(st.call_count, ws.call_count),
          last_tool = coalesce(st.last_tool, ws.last_tool)
-       FROM (SELECT $1::uuid AS id) AS target LEFT JOIN ${s}.session_state st ON st.session_id = target.id
+       FROM (SELECT $1::uuid AS id) AS target LEFT JOIN session_state st ON st.session_id = target.id
        WHERE ws.id = target.id AND ws.ended_at IS NULL`,
       [id, at(endedAt), reason],
     );
@@ -137,6 +133,6 @@ export class PgSessions implements WorkSessionRepository {
   }
 
   async markHandoverAnnounced(id: string): Promise<void> {
-    await this.tx.rows(`UPDATE ${this.tx.s}.session_state SET handover_announced = true WHERE session_id = $1 AND NOT handover_announced`, [id]);
+    await this.tx.rows(`UPDATE session_state SET handover_announced = true WHERE session_id = $1 AND NOT handover_announced`, [id]);
   }
 }

@@ -1,10 +1,14 @@
 import type pg from 'pg';
 import { sha256Hex } from '../../secrets.ts';
-import { lockKey, quoteIdent } from '../../sync/remote-schema.ts';
+import { lockKey } from '../../sync/remote-schema.ts';
 
 /**
  * One open transaction on one tenant schema: what the Postgres repositories run their statements
- * in, and the two locks hosted calls take, always in this order:
+ * in. The transaction's search_path is the tenant's schema alone (see PgTenantMemory), so
+ * statements name tables without a schema: one statement text, prepared once per connection,
+ * serves every tenant, and a statement cannot reach another tenant's tables.
+ *
+ * Hosted calls take two locks, always in this order:
  * 1. the client instance's lock: one call of a client instance at a time, across processes (its
  *    work session and active project are read, then written);
  * 2. the tenant's change lock (the writer rule of docs/postgres-schema.md; the statement triggers of
@@ -12,8 +16,6 @@ import { lockKey, quoteIdent } from '../../sync/remote-schema.ts';
  * Taking them in one order is what keeps two processes from deadlocking.
  */
 export class PgTx {
-  /** The quoted schema name, for statements. */
-  readonly s: string;
   readonly schema: string;
   private readonly client: pg.PoolClient;
   private changesLocked = false;
@@ -22,11 +24,10 @@ export class PgTx {
   constructor(client: pg.PoolClient, schema: string) {
     this.client = client;
     this.schema = schema;
-    this.s = quoteIdent(schema);
   }
 
   async rows<R>(text: string, values: unknown[] = []): Promise<R[]> {
-    return (await this.client.query(text, values)).rows as R[];
+    return (await this.client.query({ name: statementName(text), text, values })).rows as R[];
   }
 
   async row<R>(text: string, values: unknown[] = []): Promise<R | undefined> {
@@ -34,7 +35,7 @@ export class PgTx {
   }
 
   async count(text: string, values: unknown[] = []): Promise<number> {
-    return (await this.client.query(text, values)).rowCount ?? 0;
+    return (await this.client.query({ name: statementName(text), text, values })).rowCount ?? 0;
   }
 
   /** The tenant's change lock, held to commit; before the first read a write depends on. */
@@ -59,3 +60,18 @@ export class PgTx {
 export const ms = (value: Date): number => value.getTime();
 export const msOrNull = (value: Date | null): number | null => (value === null ? null : value.getTime());
 export const at = (value: number): Date => new Date(value);
+
+/**
+ * Statements are prepared once per connection under a name derived from their text (Postgres
+ * re-plans one by itself when the search_path, i.e. the tenant, changes): no parse and plan per
+ * call, and a bounded number of prepared statements however many tenants a process serves.
+ */
+const names = new Map<string, string>();
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (!name) {
+    name = `d${sha256Hex(text).slice(0, 20)}`;
+    names.set(text, name);
+  }
+  return name;
+}
