@@ -173,11 +173,7 @@ export class Gateway {
   }
 
   connectionCounts(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const connection of this.endpoint.list()) {
-      counts.set(connection.caller.client.id, (counts.get(connection.caller.client.id) ?? 0) + 1);
-    }
-    return counts;
+    return this.endpoint.counts();
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol/node';
 import {
   createMcpHandler,
   isInitializeRequest,
@@ -16,22 +15,23 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Caller } from '../tools/tool.ts';
 import { CallerEventBus } from './caller-event-bus.ts';
-import { MAX_BODY_BYTES } from './http-utils.ts';
-import { InitializeLimiter, type LimiterOptions } from './initialize-limiter.ts';
+import { ConnectionTable, DEFAULT_SESSION_CAPS, type SessionCaps, type TableEntry } from './connection-table.ts';
+import { DEFAULT_INITIALIZE_LIMIT, InitializeLimiter, type LimiterOptions } from './initialize-limiter.ts';
 import { createMcpServer } from './mcp-server-factory.ts';
 import type { McpSurface } from './mcp-surface.ts';
+import { abortOnClose, webRequestOf, writeWebResponse } from './node-web.ts';
 
 /** One MCP transport session of a client (Mcp-Session-Id). Disposable: identity lives in the token. */
-export interface Connection {
-  id: string;
-  caller: Caller;
+export interface Connection extends TableEntry {
   transport: WebStandardStreamableHTTPServerTransport;
   server: Server;
   createdAt: number;
-  lastRequestAt: number;
-  /** True when the session id was unknown (gateway restart) and re-attached for a valid token. */
+  /** True when the session id was unknown (gateway restart, or closed) and re-attached for a valid token. */
   reattached: boolean;
 }
+
+/** Session ids this gateway issues are UUIDs; the spec allows visible ASCII. Anything else is refused, not stored. */
+const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** Connections idle this long (by their last request, not by open streams) are closed. */
 export const CONNECTION_IDLE_MS = 15 * 60_000;
@@ -86,21 +86,26 @@ const isInitialize = (body: unknown): boolean =>
 /**
  * The MCP endpoint. 2025-era traffic (2025-03-26, 2025-06-18, 2025-11-25) is served by sessionful
  * transports keyed by Mcp-Session-Id; a session id the gateway does not know (it restarted, or the
- * connection was reaped) is re-attached for the same client instead of stranding the client on 404.
+ * connection was closed) is re-attached for the same client instead of stranding the client on 404.
  * 2026-07-28 traffic is session-less and served per request. Either way the caller comes from the
  * token, never from the session id.
+ *
+ * Memory is bounded by the work, not by reconnects: live sessions are capped per client and per
+ * client instance (least recently used closed first), and new sessions, by initialize or by
+ * re-attaching an unknown id, are rate-limited per client.
  */
 export class McpEndpoint {
-  private readonly connections = new Map<string, Connection>();
+  private readonly connections: ConnectionTable<Connection>;
   private readonly reattaching = new Map<string, Promise<Connection>>();
   private readonly modern: McpHttpHandler;
-  private readonly nodeHandler: NodeMcpRequestHandler;
   private readonly surface: McpSurface;
   private readonly bus: CallerEventBus;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly onConnectionsChanged: () => void;
-  private readonly limiter: InitializeLimiter;
+  private readonly onContact: (caller: Caller, at: number) => void;
+  private readonly initializeLimiter: InitializeLimiter;
+  private readonly reattachLimiter: InitializeLimiter;
   private readonly idleMs: number;
   private reaper: NodeJS.Timeout | undefined;
 
@@ -110,8 +115,12 @@ export class McpEndpoint {
     clock: Clock;
     logger: Logger;
     onConnectionsChanged?: () => void;
-    /** Per-client limit on new sessions (reconnect storms). */
+    /** A session of the client was opened, re-attached or closed (for "last connected"). */
+    onContact?: (caller: Caller, at: number) => void;
+    /** Per-client limit on new sessions (reconnect storms); re-attaching unknown ids has its own bucket of the same size. */
     initializeLimit?: LimiterOptions;
+    /** Live sessions per client and per client instance. */
+    sessionCaps?: SessionCaps;
     /** Connections without a request for this long are closed. */
     connectionIdleMs?: number;
   }) {
@@ -120,33 +129,53 @@ export class McpEndpoint {
     this.clock = deps.clock;
     this.logger = deps.logger;
     this.onConnectionsChanged = deps.onConnectionsChanged ?? (() => {});
-    this.limiter = new InitializeLimiter(deps.clock, deps.initializeLimit);
+    this.onContact = deps.onContact ?? (() => {});
+    this.initializeLimiter = new InitializeLimiter(deps.clock, deps.initializeLimit ?? DEFAULT_INITIALIZE_LIMIT);
+    this.reattachLimiter = new InitializeLimiter(deps.clock, deps.initializeLimit ?? DEFAULT_INITIALIZE_LIMIT);
+    this.connections = new ConnectionTable(deps.sessionCaps ?? DEFAULT_SESSION_CAPS);
     this.idleMs = deps.connectionIdleMs ?? CONNECTION_IDLE_MS;
     this.modern = createMcpHandler((ctx) => createMcpServer(this.surface, callerOf(ctx.authInfo)), {
       legacy: 'reject',
       bus: this.bus,
       onerror: (error) => this.logger.warn('MCP request rejected', { error: error.message }),
     });
-    this.nodeHandler = toNodeHandler(
-      { fetch: (request, options) => this.route(request, options?.parsedBody, options?.authInfo) },
-      { maxRequestBodySize: MAX_BODY_BYTES, onerror: (error) => this.logger.error('MCP adapter error', { error: error.message }) },
-    );
   }
 
   /** Serves one authenticated HTTP request; `body` is the already parsed JSON body of a POST. */
   async handle(req: IncomingMessage, res: ServerResponse, caller: Caller, body: unknown): Promise<void> {
     // The token itself never travels further than authentication.
-    (req as IncomingMessage & { auth?: AuthInfo }).auth = { token: '[redacted]', clientId: caller.client.id, scopes: [], extra: { caller } };
-    await this.nodeHandler(req, res, body);
+    const authInfo: AuthInfo = { token: '[redacted]', clientId: caller.client.id, scopes: [], extra: { caller } };
+    let response: Response;
+    try {
+      response = await this.route(res, webRequestOf(req), body, authInfo, caller);
+    } catch (error) {
+      this.logger.error('MCP request failed', { error: error instanceof Error ? error.message : String(error) });
+      response = jsonRpcError(500, -32603, 'Internal server error; see the gateway log.');
+    }
+    await writeWebResponse(res, response);
   }
 
   list(): Connection[] {
-    return [...this.connections.values()];
+    return this.connections.list();
   }
 
-  /** What the endpoint holds in memory; tests check it returns to its idle size. */
+  /** Live sessions per client id. */
+  counts(): Map<string, number> {
+    return this.connections.counts();
+  }
+
+  /** The last request over the live sessions of each client. */
+  lastRequests(): Map<string, number> {
+    return this.connections.lastRequests();
+  }
+
+  /** What the endpoint holds in memory; tests check it stays bounded and returns to its idle size. */
   stats(): { connections: number; reattaching: number; limiterBuckets: number } {
-    return { connections: this.connections.size, reattaching: this.reattaching.size, limiterBuckets: this.limiter.size };
+    return {
+      connections: this.connections.size,
+      reattaching: this.reattaching.size,
+      limiterBuckets: this.initializeLimiter.size + this.reattachLimiter.size,
+    };
   }
 
   /** Connections and listen streams told about resource changes; back to 0 when they have all closed. */
@@ -159,9 +188,10 @@ export class McpEndpoint {
    * never send DELETE, or hold a GET stream open forever, still get reaped); returns how many.
    */
   async reapIdle(idleMs: number = this.idleMs): Promise<number> {
-    this.limiter.prune();
+    this.initializeLimiter.prune();
+    this.reattachLimiter.prune();
     const cutoff = this.clock.now() - idleMs;
-    const idle = this.list().filter((connection) => connection.lastRequestAt <= cutoff);
+    const idle = this.list().filter((connection) => connection.lastRequestAt <= cutoff && connection.inFlight === 0);
     await Promise.all(idle.map((connection) => this.close(connection)));
     return idle.length;
   }
@@ -177,34 +207,44 @@ export class McpEndpoint {
   }
 
   private async close(connection: Connection): Promise<void> {
-    this.connections.delete(connection.id);
+    if (!this.connections.delete(connection.id)) return;
     await connection.transport.close().catch(() => {});
+    this.closed(connection);
+  }
+
+  /** Bookkeeping once a connection left the table (closed here, by DELETE, or evicted). */
+  private closed(connection: Connection): void {
+    this.onContact(connection.caller, connection.lastRequestAt);
     this.onConnectionsChanged();
   }
 
-  private async route(request: Request, body: unknown, authInfo: AuthInfo | undefined): Promise<Response> {
-    const caller = callerOf(authInfo);
-    const options = { parsedBody: body, authInfo };
-    if (!(await isLegacyRequest(request, body))) return this.bus.within(caller, () => this.modern.fetch(request, options));
+  private tooMany(what: string, caller: Caller, retryAfter: number, advice: string): Response {
+    this.logger.warn(`${what} rate-limited`, { client: caller.client.name });
+    return jsonRpcError(429, -32000, `Too many ${what} from client "${caller.client.name}" in a short time. ${advice} Or retry in ${retryAfter} s.`, {
+      'retry-after': String(retryAfter),
+    });
+  }
 
+  private async route(res: ServerResponse, request: Request, body: unknown, authInfo: AuthInfo, caller: Caller): Promise<Response> {
+    if (!(await isLegacyRequest(request, body))) {
+      // Session-less revision: a listen stream ends when its client leaves, which needs the signal.
+      return this.bus.within(caller, () => this.modern.fetch(new Request(request, { signal: abortOnClose(res) }), { parsedBody: body, authInfo }));
+    }
+    const options = { parsedBody: body, authInfo };
     const sessionId = request.headers.get('mcp-session-id');
     if (isInitialize(body)) {
-      const retryAfter = this.limiter.take(caller.client.id);
+      const retryAfter = this.initializeLimiter.take(caller.client.id);
       if (retryAfter > 0) {
-        this.logger.warn('initialize rate-limited', { client: caller.client.name });
-        return jsonRpcError(
-          429,
-          -32000,
-          `Too many new MCP sessions from client "${caller.client.name}" in a short time. ` +
-            `Keep using the Mcp-Session-Id you already have (it stays valid, even across gateway restarts), or retry in ${retryAfter} s.`,
-          { 'retry-after': String(retryAfter) },
-        );
+        return this.tooMany('new MCP sessions', caller, retryAfter, 'Keep using the Mcp-Session-Id you already have (it stays valid, even across gateway restarts).');
       }
       const connection = await this.open(caller, undefined, prefersSse(request));
-      return connection.transport.handleRequest(request, options);
+      return this.serve(connection, request, options);
     }
     if (!sessionId) {
       return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required. Send initialize first, then its session id on every request.');
+    }
+    if (!SESSION_ID.test(sessionId)) {
+      return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id must be 1 to 128 visible ASCII characters, as this gateway issued it. Send initialize for a new session.');
     }
     let connection = this.connections.get(sessionId);
     if (connection && connection.caller.client.id !== caller.client.id) {
@@ -213,11 +253,35 @@ export class McpEndpoint {
     }
     if (!connection) {
       if (request.method === 'DELETE') return new Response(null, { status: 200 });
-      connection = await this.reattach(caller, sessionId, request);
+      const pending = this.reattaching.get(sessionId);
+      if (pending) connection = await pending;
+      else {
+        const retryAfter = this.reattachLimiter.take(caller.client.id);
+        if (retryAfter > 0) {
+          return this.tooMany(
+            'unknown MCP session ids',
+            caller,
+            retryAfter,
+            'Session ids this gateway does not know are re-attached only a few at a time; send initialize for a new session instead.',
+          );
+        }
+        connection = await this.reattach(caller, sessionId, request);
+      }
+      if (connection.caller.client.id !== caller.client.id) return jsonRpcError(404, -32001, 'Session not found');
     }
     connection.lastRequestAt = this.clock.now();
-    const response = await connection.transport.handleRequest(request, options);
+    const response = await this.serve(connection, request, options);
     return request.method === 'GET' ? openStreamAtOnce(response) : response;
+  }
+
+  /** One request on a connection; while it runs, the connection is busy and never evicted. */
+  private async serve(connection: Connection, request: Request, options: { parsedBody: unknown; authInfo: AuthInfo }): Promise<Response> {
+    connection.inFlight++;
+    try {
+      return await connection.transport.handleRequest(request, options);
+    } finally {
+      connection.inFlight--;
+    }
   }
 
   private async open(caller: Caller, sessionId: string | undefined, sse: boolean): Promise<Connection> {
@@ -227,24 +291,27 @@ export class McpEndpoint {
       enableJsonResponse: !sse,
       onsessioninitialized: (id) => {
         connection.id = id;
-        this.connections.set(id, connection);
+        const evicted = this.connections.add(connection);
+        for (const old of evicted) {
+          void old.transport.close().catch(() => {});
+          this.closed(old);
+        }
+        if (evicted.length > 0) this.logger.info('closed least recently used MCP sessions', { client: caller.client.name, count: evicted.length });
+        this.onContact(caller, now);
         this.onConnectionsChanged();
       },
       onsessionclosed: (id) => {
-        this.connections.delete(id);
-        this.onConnectionsChanged();
+        if (this.connections.get(id) === connection && this.connections.delete(id)) this.closed(connection);
       },
     });
     const server = createMcpServer(this.surface, caller, { connection: true });
-    const connection: Connection = { id: '', caller, transport, server, createdAt: now, lastRequestAt: now, reattached: sessionId !== undefined };
+    const connection: Connection = { id: '', caller, transport, server, createdAt: now, lastRequestAt: now, inFlight: 0, reattached: sessionId !== undefined };
     await server.connect(transport);
     return connection;
   }
 
   /** Serves an unknown session id of a valid client: replays a handshake under that id (public API only). */
   private reattach(caller: Caller, sessionId: string, request: Request): Promise<Connection> {
-    const pending = this.reattaching.get(sessionId);
-    if (pending) return pending;
     const headerVersion = request.headers.get('mcp-protocol-version') ?? DEFAULT_LEGACY_VERSION;
     const version = SUPPORTED_PROTOCOL_VERSIONS.includes(headerVersion) ? headerVersion : LATEST_PROTOCOL_VERSION;
     const work = (async () => {
