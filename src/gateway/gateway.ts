@@ -17,6 +17,7 @@ import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.ts';
 import { createServices, type Services } from './services.ts';
 import { IdleSweeper } from './sessions/idle-sweeper.ts';
 import type { Settings } from './settings.ts';
+import { APPLIED_CALL_RETENTION_MS } from './store/applied-calls.ts';
 import { openDatabase, DATABASE_FILE } from './store/database.ts';
 import { resolveSyncConfig } from './sync/sync-config.ts';
 import { SyncWorker, type SyncTuning } from './sync/sync-worker.ts';
@@ -63,6 +64,7 @@ export class Gateway {
   private readonly folderLock: FolderLock | undefined;
   private boundPort = 0;
   private pruneTimer: NodeJS.Timeout | undefined;
+  private appliedCallsTimer: NodeJS.Timeout | undefined;
 
   private constructor(options: GatewayOptions, folderLock: FolderLock | undefined) {
     this.settings = options.settings;
@@ -179,6 +181,7 @@ export class Gateway {
   async stop(): Promise<void> {
     this.sweeper.stop();
     clearInterval(this.pruneTimer);
+    clearInterval(this.appliedCallsTimer);
     await this.endpoint.closeAll();
     await new Promise<void>((resolve) => {
       this.http.close(() => resolve());
@@ -196,6 +199,9 @@ export class Gateway {
     prune();
     this.pruneTimer = setInterval(prune, 6 * 60 * 60_000);
     this.pruneTimer.unref();
+    // Answers kept for resent write calls are needed for minutes, not hours.
+    this.appliedCallsTimer = setInterval(() => this.services.appliedCalls.prune(this.services.clock.now() - APPLIED_CALL_RETENTION_MS), 5 * 60_000);
+    this.appliedCallsTimer.unref();
   }
 
   private listen(): Promise<void> {

@@ -2,6 +2,7 @@ import { Server } from '@modelcontextprotocol/server';
 import { canonicalUri } from '../resources/resource-uri.ts';
 import type { Caller } from '../tools/tool.ts';
 import { APP_VERSION } from '../version.ts';
+import { callKeyOf, IDEMPOTENCY_HEADER } from './call-key.ts';
 import type { McpSurface } from './mcp-surface.ts';
 import { ConnectionResources } from './resource-watchers.ts';
 
@@ -42,7 +43,11 @@ export function createMcpServer(surface: McpSurface, caller: Caller, options: { 
     };
   }
   server.setRequestHandler('tools/list', () => ({ tools: surface.tools.list() }));
-  server.setRequestHandler('tools/call', (request) => surface.tools.call(request.params.name, request.params.arguments, caller));
+  server.setRequestHandler('tools/call', (request, ctx) =>
+    surface.tools.call(request.params.name, request.params.arguments, caller, {
+      callKey: callKeyOf(ctx.http?.req?.headers.get(IDEMPOTENCY_HEADER), ctx.sessionId, ctx.mcpReq.id),
+    }),
+  );
   server.setRequestHandler('prompts/list', () => ({ prompts: surface.prompts.list() }));
   server.setRequestHandler('prompts/get', (request) => surface.prompts.get(caller, request.params.name, request.params.arguments));
   server.setRequestHandler('resources/templates/list', () => ({ resourceTemplates: surface.resources.templates() }));
