@@ -5,6 +5,7 @@ import {
   isInitializeRequest,
   isLegacyRequest,
   LATEST_PROTOCOL_VERSION,
+  ProtocolError,
   SUPPORTED_PROTOCOL_VERSIONS,
   WebStandardStreamableHTTPServerTransport,
   type AuthInfo,
@@ -14,8 +15,10 @@ import {
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Caller } from '../tools/tool.ts';
+import { callKeyOf, IDEMPOTENCY_HEADER } from './call-key.ts';
 import { CallerEventBus } from './caller-event-bus.ts';
 import { ConnectionTable, DEFAULT_SESSION_CAPS, type SessionCaps, type TableEntry } from './connection-table.ts';
+import { directToolCall, errorOf, writeJsonRpc, type DirectToolCall } from './direct-tool-call.ts';
 import { DEFAULT_INITIALIZE_LIMIT, InitializeLimiter, type LimiterOptions } from './initialize-limiter.ts';
 import { createMcpServer } from './mcp-server-factory.ts';
 import type { McpSurface } from './mcp-surface.ts';
@@ -26,6 +29,10 @@ export interface Connection extends TableEntry {
   transport: WebStandardStreamableHTTPServerTransport;
   server: Server;
   createdAt: number;
+  /** Answers as plain JSON (the client did not ask for SSE first): tools/call can take the direct path. */
+  jsonResponses: boolean;
+  /** Tool calls answered on the direct path (see direct-tool-call.ts). */
+  directCalls: number;
   /** True when the session id was unknown (gateway restart, or closed) and re-attached for a valid token. */
   reattached: boolean;
 }
@@ -143,6 +150,11 @@ export class McpEndpoint {
 
   /** Serves one authenticated HTTP request; `body` is the already parsed JSON body of a POST. */
   async handle(req: IncomingMessage, res: ServerResponse, caller: Caller, body: unknown): Promise<void> {
+    const direct = directToolCall(req, body);
+    if (direct) {
+      const connection = this.liveConnection(req, caller);
+      if (connection?.jsonResponses) return this.answerDirectly(req, res, connection, direct);
+    }
     // The token itself never travels further than authentication.
     const authInfo: AuthInfo = { token: '[redacted]', clientId: caller.client.id, scopes: [], extra: { caller } };
     let response: Response;
@@ -157,6 +169,32 @@ export class McpEndpoint {
 
   list(): Connection[] {
     return this.connections.list();
+  }
+
+  /** The caller's own live session named by the request, if any. */
+  private liveConnection(req: IncomingMessage, caller: Caller): Connection | undefined {
+    const sessionId = req.headers['mcp-session-id'];
+    const connection = typeof sessionId === 'string' ? this.connections.get(sessionId) : undefined;
+    return connection?.caller.client.id === caller.client.id ? connection : undefined;
+  }
+
+  /** A plain tools/call on a live JSON session, answered without the SDK's web stack (see direct-tool-call.ts). */
+  private async answerDirectly(req: IncomingMessage, res: ServerResponse, connection: Connection, call: DirectToolCall): Promise<void> {
+    connection.lastRequestAt = this.clock.now();
+    connection.inFlight++;
+    connection.directCalls++;
+    let answer: Record<string, unknown>;
+    try {
+      const idempotencyKey = req.headers[IDEMPOTENCY_HEADER];
+      const callKey = callKeyOf(typeof idempotencyKey === 'string' ? idempotencyKey : undefined, connection.id, call.id);
+      answer = { result: await this.surface.tools.call(call.name, call.args, connection.caller, { callKey }), jsonrpc: '2.0', id: call.id };
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) this.logger.error('tools/call failed', { error: error instanceof Error ? error.message : String(error) });
+      answer = { jsonrpc: '2.0', id: call.id, error: errorOf(error) };
+    } finally {
+      connection.inFlight--;
+    }
+    writeJsonRpc(res, connection.id, answer);
   }
 
   /** Live sessions per client id. */
@@ -305,7 +343,18 @@ export class McpEndpoint {
       },
     });
     const server = createMcpServer(this.surface, caller, { connection: true });
-    const connection: Connection = { id: '', caller, transport, server, createdAt: now, lastRequestAt: now, inFlight: 0, reattached: sessionId !== undefined };
+    const connection: Connection = {
+      id: '',
+      caller,
+      transport,
+      server,
+      createdAt: now,
+      lastRequestAt: now,
+      inFlight: 0,
+      jsonResponses: !sse,
+      directCalls: 0,
+      reattached: sessionId !== undefined,
+    };
     await server.connect(transport);
     return connection;
   }
