@@ -15,6 +15,7 @@ import { readOrCreateLocalSecret } from './local-secret.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.ts';
 import { createServices, type Services } from './services.ts';
+import type { ConnectionCounts } from './status-snapshot.ts';
 import { IdleSweeper } from './sessions/idle-sweeper.ts';
 import type { Settings } from './settings.ts';
 import { APPLIED_CALL_RETENTION_MS } from './store/applied-calls.ts';
@@ -97,7 +98,14 @@ export class Gateway {
           this.logger.error('tool failed', { tool, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
       },
     });
-    this.endpoint = new McpEndpoint({ surface, clock, logger: this.logger, onConnectionsChanged: () => changed('connections') });
+    this.endpoint = new McpEndpoint({
+      surface,
+      clock,
+      logger: this.logger,
+      onConnectionsChanged: () => changed('connections'),
+      // "Last connected" survives the sessions and the gateway: kept with the client.
+      onContact: (caller, at) => services.clients.markContact(caller.client.id, at),
+    });
     this.sweeper = new IdleSweeper({
       sweep: () => services.workSessions.sweep(services.memory),
       idleMs: services.workSessions.idleMs,
@@ -174,8 +182,10 @@ export class Gateway {
     return `${this.baseUrl}/mcp`;
   }
 
-  connectionCounts(): Map<string, number> {
-    return this.endpoint.counts();
+  connectionCounts(): ConnectionCounts {
+    const counts = this.endpoint.counts();
+    const lastContacts = this.endpoint.lastContacts();
+    return new Map([...counts].map(([clientId, sessions]) => [clientId, { sessions, lastContactAt: lastContacts.get(clientId) ?? 0 }]));
   }
 
   async stop(): Promise<void> {

@@ -83,17 +83,6 @@ export class ConnectionTable<C extends TableEntry> {
     return counts;
   }
 
-  /** The last request over the live sessions of each client. */
-  lastRequests(): Map<string, number> {
-    const latest = new Map<string, number>();
-    for (const [clientId, mine] of this.byClient) {
-      let at = 0;
-      for (const connection of mine) at = Math.max(at, connection.lastRequestAt);
-      latest.set(clientId, at);
-    }
-    return latest;
-  }
-
   /** Least recently used first, never the connection just added nor a busy one. */
   private evict(group: C[], cap: number, keep: C): C[] {
     const excess = group.length - cap;

@@ -33,6 +33,10 @@ export interface Connection extends TableEntry {
   jsonResponses: boolean;
   /** Tool calls answered on the direct path (see direct-tool-call.ts). */
   directCalls: number;
+  /** GET streams open right now: the client is there while one is. */
+  openStreams: number;
+  /** When its last GET stream ended (the client left, or its network did). */
+  streamEndedAt: number | undefined;
   /** True when the session id was unknown (gateway restart, or closed) and re-attached for a valid token. */
   reattached: boolean;
 }
@@ -42,6 +46,13 @@ const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** Connections idle this long (by their last request, not by open streams) are closed. */
 export const CONNECTION_IDLE_MS = 15 * 60_000;
+
+/**
+ * A client whose GET stream ended and that sent nothing since has left (SDK clients reconnect a
+ * broken stream within seconds); its session is closed after this, so counts go down. Were it
+ * wrong, the session would just be re-attached on the client's next request.
+ */
+export const LEFT_AFTER_MS = 60_000;
 
 const DEFAULT_LEGACY_VERSION = '2025-03-26';
 
@@ -86,6 +97,22 @@ function openStreamAtOnce(response: Response): Response {
   });
   return new Response(body, { status: response.status, headers: response.headers });
 }
+
+/** An answer, and the connection whose GET stream it is, if it is one. */
+interface Routed {
+  response: Response;
+  stream?: Connection;
+}
+
+/** The last time the client was heard from on this connection: its last request, or the end of its stream. */
+const contactOf = (connection: Connection): number => Math.max(connection.lastRequestAt, connection.streamEndedAt ?? 0);
+
+/** Its stream ended a while ago and nothing came since (see LEFT_AFTER_MS). */
+const hasLeft = (connection: Connection, now: number): boolean =>
+  connection.openStreams === 0 &&
+  connection.streamEndedAt !== undefined &&
+  connection.streamEndedAt >= connection.lastRequestAt &&
+  now - connection.streamEndedAt >= LEFT_AFTER_MS;
 
 const isInitialize = (body: unknown): boolean =>
   Array.isArray(body) ? body.some((message) => isInitializeRequest(message)) : isInitializeRequest(body);
@@ -157,14 +184,22 @@ export class McpEndpoint {
     }
     // The token itself never travels further than authentication.
     const authInfo: AuthInfo = { token: '[redacted]', clientId: caller.client.id, scopes: [], extra: { caller } };
-    let response: Response;
+    let answer: Routed;
     try {
-      response = await this.route(res, webRequestOf(req), body, authInfo, caller);
+      answer = await this.route(res, webRequestOf(req), body, authInfo, caller);
     } catch (error) {
       this.logger.error('MCP request failed', { error: error instanceof Error ? error.message : String(error) });
-      response = jsonRpcError(500, -32603, 'Internal server error; see the gateway log.');
+      answer = { response: jsonRpcError(500, -32603, 'Internal server error; see the gateway log.') };
     }
-    await writeWebResponse(res, response);
+    const { response, stream } = answer;
+    if (!stream) return writeWebResponse(res, response);
+    stream.openStreams++;
+    try {
+      await writeWebResponse(res, response);
+    } finally {
+      stream.openStreams--;
+      stream.streamEndedAt = this.clock.now();
+    }
   }
 
   list(): Connection[] {
@@ -202,9 +237,16 @@ export class McpEndpoint {
     return this.connections.counts();
   }
 
-  /** The last request over the live sessions of each client. */
-  lastRequests(): Map<string, number> {
-    return this.connections.lastRequests();
+  /** The last contact with each client over its live sessions: now while a stream is open. */
+  lastContacts(): Map<string, number> {
+    const now = this.clock.now();
+    const latest = new Map<string, number>();
+    for (const connection of this.connections.list()) {
+      const at = connection.openStreams > 0 ? now : contactOf(connection);
+      const clientId = connection.caller.client.id;
+      latest.set(clientId, Math.max(latest.get(clientId) ?? 0, at));
+    }
+    return latest;
   }
 
   /** What the endpoint holds in memory; tests check it stays bounded and returns to its idle size. */
@@ -228,14 +270,14 @@ export class McpEndpoint {
   async reapIdle(idleMs: number = this.idleMs): Promise<number> {
     this.initializeLimiter.prune();
     this.reattachLimiter.prune();
-    const cutoff = this.clock.now() - idleMs;
-    const idle = this.list().filter((connection) => connection.lastRequestAt <= cutoff && connection.inFlight === 0);
+    const now = this.clock.now();
+    const idle = this.list().filter((connection) => connection.inFlight === 0 && (connection.lastRequestAt <= now - idleMs || hasLeft(connection, now)));
     await Promise.all(idle.map((connection) => this.close(connection)));
     return idle.length;
   }
 
   startReaper(): void {
-    this.reaper = setInterval(() => void this.reapIdle().catch((error) => this.logger.error('reaper failed', { error: String(error) })), 60_000);
+    this.reaper = setInterval(() => void this.reapIdle().catch((error) => this.logger.error('reaper failed', { error: String(error) })), LEFT_AFTER_MS / 2);
     this.reaper.unref();
   }
 
@@ -252,7 +294,7 @@ export class McpEndpoint {
 
   /** Bookkeeping once a connection left the table (closed here, by DELETE, or evicted). */
   private closed(connection: Connection): void {
-    this.onContact(connection.caller, connection.lastRequestAt);
+    this.onContact(connection.caller, contactOf(connection));
     this.onConnectionsChanged();
   }
 
@@ -263,11 +305,18 @@ export class McpEndpoint {
     });
   }
 
-  private async route(res: ServerResponse, request: Request, body: unknown, authInfo: AuthInfo, caller: Caller): Promise<Response> {
+  /** The answer to a request, and the connection whose GET stream it is, if it is one. */
+  private async route(res: ServerResponse, request: Request, body: unknown, authInfo: AuthInfo, caller: Caller): Promise<Routed> {
     if (!(await isLegacyRequest(request, body))) {
       // Session-less revision: a listen stream ends when its client leaves, which needs the signal.
-      return this.bus.within(caller, () => this.modern.fetch(new Request(request, { signal: abortOnClose(res) }), { parsedBody: body, authInfo }));
+      return { response: await this.bus.within(caller, () => this.modern.fetch(new Request(request, { signal: abortOnClose(res) }), { parsedBody: body, authInfo })) };
     }
+    const routed = await this.routeSessionful(request, body, authInfo, caller);
+    return routed instanceof Response ? { response: routed } : routed;
+  }
+
+  /** 2025-era traffic: sessions by Mcp-Session-Id, opened, re-attached or refused. */
+  private async routeSessionful(request: Request, body: unknown, authInfo: AuthInfo, caller: Caller): Promise<Response | Routed> {
     const options = { parsedBody: body, authInfo };
     const sessionId = request.headers.get('mcp-session-id');
     if (isInitialize(body)) {
@@ -309,7 +358,7 @@ export class McpEndpoint {
     }
     connection.lastRequestAt = this.clock.now();
     const response = await this.serve(connection, request, options);
-    return request.method === 'GET' ? openStreamAtOnce(response) : response;
+    return request.method === 'GET' ? { response: openStreamAtOnce(response), stream: connection } : { response };
   }
 
   /** One request on a connection; while it runs, the connection is busy and never evicted. */
@@ -353,6 +402,8 @@ export class McpEndpoint {
       inFlight: 0,
       jsonResponses: !sse,
       directCalls: 0,
+      openStreams: 0,
+      streamEndedAt: undefined,
       reattached: sessionId !== undefined,
     };
     await server.connect(transport);

@@ -220,8 +220,11 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 4,
-    name: 'write calls applied once',
+    name: 'write calls applied once, last contact of clients',
     sql: `
+      -- When a client last had an MCP session open (its last request then): "last connected".
+      ALTER TABLE clients ADD COLUMN last_contact_at INTEGER;
+
       -- The first answer to each write call, by its key, for a while: a call resent after a
       -- connection reset is answered from it instead of running again. Local only, never synced.
       CREATE TABLE applied_calls (
