@@ -137,10 +137,11 @@ describe('npm start on a first start', () => {
       let stdout = '';
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      await new Promise<void>((resolve, reject) => {
+      const url = await new Promise<string>((resolve, reject) => {
         child.stdout.on('data', (chunk: Buffer) => {
           stdout += chunk.toString();
-          if (/listening on http:\/\/127\.0\.0\.1:\d+\/mcp/.test(stdout)) resolve();
+          const match = /listening on (http:\/\/127\.0\.0\.1:\d+)\/mcp/.exec(stdout);
+          if (match) resolve(match[1]!);
         });
         child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
       });
@@ -148,6 +149,7 @@ describe('npm start on a first start', () => {
       assert.equal(lines[0], `Downloading Electron ${VERSION} for the tray (first start only): 0.0 MB`);
       assert.equal(lines[1], `Could not install Electron ${VERSION}: could not reach 127.0.0.1:9 (fetch failed). Running the gateway headless (no tray).`);
       assert.match(lines[2]!, /^To get the tray: run `npm exec install-electron` when online/);
+      assert.equal((await fetch(`${url}/healthz`)).status, 200, 'the headless gateway serves');
       const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       assert.equal(await exit, 0);
