@@ -8,9 +8,9 @@
  * over the last half) and stays under 200 MiB.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { call, httpClient, serveGateway, type ServedGateway } from './clients-setup.ts';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { call, serveGateway, type ServedGateway } from './clients-setup.ts';
 import { envInt, printTable, writeResults, type Figure } from './lib/report.ts';
 
 const MiB = 1024 * 1024;
@@ -28,11 +28,9 @@ async function rssOf(pid: number): Promise<number> {
   return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim()) * 1024;
 }
 
-/** Live MCP sessions the gateway holds, summed over clients (admin API, local secret). */
+/** Live MCP sessions the gateway holds, summed over clients, as `dementia status --json` reports them. */
 async function liveSessions(gateway: ServedGateway): Promise<number> {
-  const secret = readFileSync(join(gateway.dataDir, 'local-secret'), 'utf8').trim();
-  const response = await fetch(new URL('/api/status', gateway.url), { headers: { authorization: `Bearer ${secret}` } });
-  const status = (await response.json()) as { clients: { connections: number }[] };
+  const status = JSON.parse(await gateway.cli(['status', '--json'])) as { clients: { connections: number }[] };
   return status.clients.reduce((sum, client) => sum + client.connections, 0);
 }
 
@@ -45,11 +43,30 @@ interface SoakClient {
   refusedInitializes: number;
 }
 
+/**
+ * The v1 SDK client as HTTP clients use it: its event stream (GET) ends when it closes, as in a real
+ * client; POSTs go without their abort signal (undici keeps a listener per request on it, which
+ * would make this process, not the gateway, grow).
+ */
+async function sdkClient(url: URL, token: string): Promise<Client> {
+  const transport = new StreamableHTTPClientTransport(url, {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    fetch: (input, init) => {
+      if (init?.method !== 'POST') return fetch(input, init);
+      const { signal: _signal, ...rest } = init;
+      return fetch(input, rest);
+    },
+  });
+  const client = new Client({ name: 'dementia-soak', version: '1.0.0' });
+  await client.connect(transport);
+  return client;
+}
+
 /** A new session; a 429 on initialize (the gateway's reconnect limit) is waited out, as the bridge does. */
 async function connect(gateway: ServedGateway, token: string, soak?: SoakClient): Promise<Client> {
   for (;;) {
     try {
-      return await httpClient(gateway.url, { Authorization: `Bearer ${token}` });
+      return await sdkClient(gateway.url, token);
     } catch (error) {
       if (!/429/.test(String(error))) throw error;
       if (soak) soak.refusedInitializes++;

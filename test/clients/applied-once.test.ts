@@ -9,24 +9,38 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { APPLIED_CALL_RETENTION_MS } from '../../src/gateway/store/applied-calls.ts';
 import { DATABASE_FILE } from '../../src/gateway/store/database.ts';
+import { callerProof, CHALLENGE_PATH, gatewayProof, localKey, SESSION_PATH } from '../../src/gateway/local-proof.ts';
+import { readOrCreateLocalSecret } from '../../src/gateway/local-secret.ts';
 import { startTestGateway, textOf, type TestGateway, type ToolResult } from '../helpers/gateway-harness.ts';
 import { connectThroughBridge, structured, type BridgeClient } from './processes.ts';
 
 /**
  * Between the bridge and the gateway: forwards every request, and for every `every`th tools/call
  * lets the gateway answer (and commit) but resets the bridge's connection instead of replying.
+ * The bridge makes the gateway prove it knows the data folder's secret on the very port it talks
+ * to; this relay holds that secret too (it is part of the test), so it re-signs the two proofs of
+ * that exchange for its own port and the gateway's.
  */
-async function resettingProxy(target: URL, every: number): Promise<{ server: Server; port: number; resets: () => number }> {
+async function resettingProxy(target: URL, secret: string, every: number): Promise<{ server: Server; port: number; resets: () => number }> {
   let toolCalls = 0;
   let resets = 0;
+  const key = localKey(secret);
+  const gatewayPort = Number(target.port);
+  let proxyPort = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const isToolCall = body.length > 0 && (JSON.parse(body.toString()) as { method?: string }).method === 'tools/call';
-      const drop = isToolCall && ++toolCalls % every === 0;
-      const upstream = request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (answer) => {
+      let body = Buffer.concat(chunks);
+      const path = req.url ?? '/';
+      const parsed = body.length > 0 ? (JSON.parse(body.toString()) as Record<string, unknown>) : {};
+      if (path === SESSION_PATH) {
+        const scope = parsed.scope === 'admin' ? { kind: 'admin' as const } : { kind: 'client' as const, client: parsed.client as string | undefined };
+        body = Buffer.from(JSON.stringify({ ...parsed, proof: callerProof(key, gatewayPort, String(parsed.nonce), scope) }));
+      }
+      const drop = parsed.method === 'tools/call' && ++toolCalls % every === 0;
+      const headers = { ...req.headers, host: target.host, 'content-length': String(body.length) };
+      const upstream = request(new URL(path, target), { method: req.method, headers }, (answer) => {
         const reply: Buffer[] = [];
         answer.on('data', (chunk: Buffer) => reply.push(chunk));
         answer.on('end', () => {
@@ -35,15 +49,21 @@ async function resettingProxy(target: URL, every: number): Promise<{ server: Ser
             req.socket.resetAndDestroy();
             return;
           }
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          res.end(Buffer.concat(reply));
+          let out = Buffer.concat(reply);
+          if (path === CHALLENGE_PATH && answer.statusCode === 200) {
+            const challenge = JSON.parse(out.toString()) as { nonce: string; proof: string };
+            out = Buffer.from(JSON.stringify({ ...challenge, proof: gatewayProof(key, proxyPort, String(parsed.nonce), challenge.nonce) }));
+          }
+          res.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'content-length': String(out.length) });
+          res.end(out);
         });
       });
       upstream.end(body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as AddressInfo).port, resets: () => resets };
+  proxyPort = (server.address() as AddressInfo).port;
+  return { server, port: proxyPort, resets: () => resets };
 }
 
 const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
@@ -66,7 +86,7 @@ describe('every tool call applied once', () => {
 
   it('writes retried by the bridge after a reset that followed the commit are applied once', { timeout: 60_000 }, async () => {
     t.addClient('Reset Desktop', { project: 'once' });
-    const proxy = await resettingProxy(t.url, 4);
+    const proxy = await resettingProxy(t.url, readOrCreateLocalSecret(t.dataDir), 4);
     let bridge: BridgeClient | undefined;
     try {
       bridge = await connectThroughBridge(['--client', 'Reset Desktop'], { DEMENTIA_DATA_DIR: t.dataDir, DEMENTIA_PORT: String(proxy.port) }, t.dataDir);
