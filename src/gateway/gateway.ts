@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { systemClock, type Clock } from './clock.ts';
 import { UserError } from './errors.ts';
+import { preferSmallHeap } from './heap-policy.ts';
 import { AdminApi } from './http/admin-api.ts';
 import { createRequestHandler } from './http/http-server.ts';
 import { LocalAuth } from './http/local-auth.ts';
@@ -132,6 +133,7 @@ export class Gateway {
   }
 
   static async start(options: GatewayOptions): Promise<Gateway> {
+    preferSmallHeap();
     // Before opening anything: a second gateway on this folder says where the first runs and stops.
     const lock = (options.writeRuntimeFile ?? true) ? FolderLock.acquire(options.settings.dataDir) : undefined;
     let gateway: Gateway;

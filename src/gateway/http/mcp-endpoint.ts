@@ -391,7 +391,8 @@ export class McpEndpoint {
         if (this.connections.get(id) === connection && this.connections.delete(id)) this.closed(connection);
       },
     });
-    const server = createMcpServer(this.surface, caller, { connection: true });
+    // Notifications reach a 2025 client only through its GET stream: without one, none are prepared.
+    const server = createMcpServer(this.surface, caller, { connection: true, listening: () => connection.openStreams > 0 });
     const connection: Connection = {
       id: '',
       caller,

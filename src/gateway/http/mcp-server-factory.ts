@@ -25,15 +25,15 @@ export const SERVER_CAPABILITIES = {
 
 /**
  * One MCP server instance serving one caller: a sessionful connection (`connection` set: it keeps
- * what the client listed and subscribed to, and hears of changes until it closes), or one request of
- * the session-less revision.
+ * what the client listed and subscribed to, and hears of changes until it closes, while `listening`
+ * says its client can hear), or one request of the session-less revision.
  */
-export function createMcpServer(surface: McpSurface, caller: Caller, options: { connection?: boolean } = {}): Server {
+export function createMcpServer(surface: McpSurface, caller: Caller, options: { connection?: boolean; listening?: () => boolean } = {}): Server {
   const server = new Server(
     { name: 'dementia-companion', title: 'Dementia Companion', version: APP_VERSION },
     { capabilities: SERVER_CAPABILITIES, instructions: SERVER_INSTRUCTIONS },
   );
-  const watch = options.connection ? new ConnectionResources(caller, server) : undefined;
+  const watch = options.connection ? new ConnectionResources(caller, server, options.listening) : undefined;
   if (watch) {
     const stop = surface.changes.add(watch);
     const previous = server.onclose;

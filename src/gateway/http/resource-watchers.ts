@@ -10,14 +10,20 @@ import type { Caller } from '../tools/tool.ts';
 export class ConnectionResources implements ResourceWatcher {
   readonly caller: Caller;
   private readonly server: Server;
+  private readonly isListening: () => boolean;
   /** The project of the last resources/list (null: none was selected). */
   listed: string | null = null;
   /** Canonical URI -> the URI as the client subscribed to it (updates name it the client's way). */
   private readonly subscriptions = new Map<string, string>();
 
-  constructor(caller: Caller, server: Server) {
+  constructor(caller: Caller, server: Server, listening: () => boolean = () => true) {
     this.caller = caller;
     this.server = server;
+    this.isListening = listening;
+  }
+
+  listening(): boolean {
+    return this.isListening();
   }
 
   subscribe(canonical: string, asSent: string): void {
