@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_SESSION_CAPS } from '../../src/gateway/http/connection-table.ts';
+import { MAX_SUBSCRIPTIONS } from '../../src/gateway/http/resource-watchers.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway-harness.ts';
 
 const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
@@ -88,6 +89,24 @@ describe('bounded session table', () => {
     }
     assert.ok(sessionsOf(id).length <= perInstance);
     assert.equal((await statusCall(t.url, other.token, bystanderSession)).status, 200);
+  });
+
+  it('one session holds at most MAX_SUBSCRIPTIONS resource subscriptions, with a clear refusal beyond', async () => {
+    const { token } = t.addClient('Subscriber', { project: 'watched' });
+    const sessionId = await initialize(t.url, token);
+    const subscribe = async (id: number, label: string) => {
+      const response = await fetch(t.url, {
+        method: 'POST',
+        headers: { ...HEADERS, authorization: `Bearer ${token}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+        body: JSON.stringify({ jsonrpc: '2.0', id, method: 'resources/subscribe', params: { uri: `dementia://projects/watched/contexts/${label}` } }),
+      });
+      return (await response.json()) as { result?: unknown; error?: { code: number; message: string } };
+    };
+    for (let i = 0; i < MAX_SUBSCRIPTIONS; i++) assert.deepEqual((await subscribe(i, `label-${i}`)).result, {});
+    const refused = await subscribe(9999, 'one-too-many');
+    assert.equal(refused.error?.code, -32602);
+    assert.match(refused.error!.message, /already watches 256 resources.*unsubscribe from some/);
+    assert.deepEqual((await subscribe(10000, 'label-3')).result, {}, 'subscribing again to one it holds is fine');
   });
 
   it('a session id that is not visible ASCII of sane length is refused, not stored', async () => {
