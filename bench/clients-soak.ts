@@ -113,7 +113,7 @@ async function setUp(name: string, clients: number, reconnectEvery: number): Pro
   const gateway = await serveGateway();
   const soakClients: SoakClient[] = [];
   for (let index = 0; index < clients; index++) {
-    const { token } = JSON.parse(await gateway.cli(['clients', 'add', `Soak ${index}`, '--project', `soak-${index % 4}`, '--json'])) as { token: string };
+    const { token } = JSON.parse(await gateway.cli(['clients', 'add', `Soak ${index}`, '--project', `soak-${index % 4}`, '--create-project', '--json'])) as { token: string };
     soakClients.push({ index, token, client: await connect(gateway, token), calls: 0, reconnects: 0, refusedInitializes: 0 });
   }
   return { name, gateway, clients: soakClients, reconnectEvery, rounds: [] };
