@@ -15,6 +15,8 @@ export interface ServedGateway {
   env: Record<string, string>;
   url: URL;
   dataDir: string;
+  /** The `dementia serve` process, for measuring it from outside. */
+  pid: number;
   cli(args: string[]): Promise<string>;
   stop(): Promise<void>;
 }
@@ -50,6 +52,7 @@ export async function serveGateway(extraEnv: Record<string, string> = {}): Promi
   return {
     env,
     dataDir,
+    pid: child.pid!,
     url: new URL(`http://127.0.0.1:${port}/mcp`),
     cli: (args) => run(args, env),
     stop: async () => {

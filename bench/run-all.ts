@@ -28,6 +28,7 @@ const BENCHMARKS = [
   'clients-bridge-latency',
   'clients-cold-start',
   'clients-load',
+  'clients-soak',
   'clients-vs-server-memory',
   'sync-initial-push',
   'sync-visibility',

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { systemClock, type Clock } from './clock.ts';
 import { UserError } from './errors.ts';
+import { preferSmallHeap } from './heap-policy.ts';
 import { AdminApi } from './http/admin-api.ts';
 import { createRequestHandler } from './http/http-server.ts';
 import { LocalAuth } from './http/local-auth.ts';
@@ -15,8 +16,10 @@ import { readOrCreateLocalSecret } from './local-secret.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.ts';
 import { createServices, type Services } from './services.ts';
+import type { ConnectionCounts } from './status-snapshot.ts';
 import { IdleSweeper } from './sessions/idle-sweeper.ts';
 import type { Settings } from './settings.ts';
+import { APPLIED_CALL_RETENTION_MS } from './store/applied-calls.ts';
 import { openDatabase, DATABASE_FILE } from './store/database.ts';
 import { resolveSyncConfig } from './sync/sync-config.ts';
 import { SyncWorker, type SyncTuning } from './sync/sync-worker.ts';
@@ -63,6 +66,7 @@ export class Gateway {
   private readonly folderLock: FolderLock | undefined;
   private boundPort = 0;
   private pruneTimer: NodeJS.Timeout | undefined;
+  private appliedCallsTimer: NodeJS.Timeout | undefined;
 
   private constructor(options: GatewayOptions, folderLock: FolderLock | undefined) {
     this.settings = options.settings;
@@ -95,7 +99,14 @@ export class Gateway {
           this.logger.error('tool failed', { tool, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
       },
     });
-    this.endpoint = new McpEndpoint({ surface, clock, logger: this.logger, onConnectionsChanged: () => changed('connections') });
+    this.endpoint = new McpEndpoint({
+      surface,
+      clock,
+      logger: this.logger,
+      onConnectionsChanged: () => changed('connections'),
+      // "Last connected" survives the sessions and the gateway: kept with the client.
+      onContact: (caller, at) => services.clients.markContact(caller.client.id, at),
+    });
     this.sweeper = new IdleSweeper({
       sweep: () => services.workSessions.sweep(services.memory),
       idleMs: services.workSessions.idleMs,
@@ -122,6 +133,7 @@ export class Gateway {
   }
 
   static async start(options: GatewayOptions): Promise<Gateway> {
+    preferSmallHeap();
     // Before opening anything: a second gateway on this folder says where the first runs and stops.
     const lock = (options.writeRuntimeFile ?? true) ? FolderLock.acquire(options.settings.dataDir) : undefined;
     let gateway: Gateway;
@@ -172,17 +184,16 @@ export class Gateway {
     return `${this.baseUrl}/mcp`;
   }
 
-  connectionCounts(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const connection of this.endpoint.list()) {
-      counts.set(connection.caller.client.id, (counts.get(connection.caller.client.id) ?? 0) + 1);
-    }
-    return counts;
+  connectionCounts(): ConnectionCounts {
+    const counts = this.endpoint.counts();
+    const lastContacts = this.endpoint.lastContacts();
+    return new Map([...counts].map(([clientId, sessions]) => [clientId, { sessions, lastContactAt: lastContacts.get(clientId) ?? 0 }]));
   }
 
   async stop(): Promise<void> {
     this.sweeper.stop();
     clearInterval(this.pruneTimer);
+    clearInterval(this.appliedCallsTimer);
     await this.endpoint.closeAll();
     await new Promise<void>((resolve) => {
       this.http.close(() => resolve());
@@ -200,6 +211,9 @@ export class Gateway {
     prune();
     this.pruneTimer = setInterval(prune, 6 * 60 * 60_000);
     this.pruneTimer.unref();
+    // Answers kept for resent write calls are needed for minutes, not hours.
+    this.appliedCallsTimer = setInterval(() => this.services.appliedCalls.prune(this.services.clock.now() - APPLIED_CALL_RETENTION_MS), 5 * 60_000);
+    this.appliedCallsTimer.unref();
   }
 
   private listen(): Promise<void> {

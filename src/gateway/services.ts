@@ -1,6 +1,7 @@
 import type { Clock } from './clock.ts';
 import type { Db } from './store/database.ts';
 import { ActivityLog } from './store/activity.ts';
+import { AppliedCallStore } from './store/applied-calls.ts';
 import { ClientStore } from './store/clients.ts';
 import { ContextStore } from './store/contexts.ts';
 import { HandoverStore } from './store/handovers.ts';
@@ -26,6 +27,7 @@ export interface Services {
   readonly handovers: HandoverStore;
   readonly notes: NoteStore;
   readonly activity: ActivityLog;
+  readonly appliedCalls: AppliedCallStore;
   readonly workSessions: WorkSessionService;
   /** These stores as the tool layer's Memory (what tools, work sessions and project resolution use). */
   readonly memory: SqliteMemory;
@@ -53,6 +55,7 @@ export function createServices(db: Db, clock: Clock, idleMinutes: number): Servi
     handovers,
     notes,
     activity,
+    appliedCalls: new AppliedCallStore(db, clock),
   };
   return {
     ...stores,

@@ -2,15 +2,25 @@ import type { Services } from './services.ts';
 import { chooseForReader, READER_WINDOW, recordsWork } from './sessions/handover-choice.ts';
 import type { SyncStatus } from './sync/sync-status.ts';
 
-/** The live connection count per client, known only to a running gateway. */
-export type ConnectionCounts = ReadonlyMap<string, number>;
+/** Per client, what only a running gateway knows: its live MCP sessions and its last request on them. */
+export type ConnectionCounts = ReadonlyMap<string, LiveConnections>;
+
+export interface LiveConnections {
+  sessions: number;
+  /** Its last request on them, or now while one of them has a stream open. */
+  lastContactAt: number;
+}
 
 export interface ClientStatus {
   id: string;
   name: string;
   kind: string;
   pinnedProject: string | null;
+  /** The last tool call (to the minute); null: no tool call yet. */
   lastSeenAt: string | null;
+  /** The last request of any kind (initialize included): now-ish while connected, else when it was last connected. */
+  lastContactAt: string | null;
+  /** Live MCP sessions; 0 once they all closed. */
   connections: number;
   instances: { instanceKey: string; activeProject: string | null }[];
   sessions: {
@@ -78,6 +88,11 @@ function recentHandovers(services: Services): StatusSnapshot['handovers'] {
   }));
 }
 
+const latestOf = (...times: (number | null | undefined)[]): number | null => {
+  const known = times.filter((at): at is number => typeof at === 'number');
+  return known.length === 0 ? null : Math.max(...known);
+};
+
 /** Everything the status window, the tray and `dementia status` show, read in one place. */
 export function statusSnapshot(services: Services, connections: ConnectionCounts = new Map()): StatusSnapshot {
   const open = services.sessions.allOpen();
@@ -91,7 +106,8 @@ export function statusSnapshot(services: Services, connections: ConnectionCounts
       kind: client.kind,
       pinnedProject: client.pinnedProject,
       lastSeenAt: iso(client.lastSeenAt),
-      connections: connections.get(client.id) ?? 0,
+      lastContactAt: iso(latestOf(connections.get(client.id)?.lastContactAt, client.lastContactAt, client.lastSeenAt)),
+      connections: connections.get(client.id)?.sessions ?? 0,
       instances: services.clients.instances(client.id).map(({ instanceKey, activeProject }) => ({ instanceKey, activeProject })),
       sessions: open
         .filter((session) => session.clientId === client.id)

@@ -19,7 +19,7 @@ describe('status without a running gateway', () => {
     assert.match(text.stdout, /^Dementia Companion \S+: not running\. Start it with: npm start \(the desktop app\) or dementia serve \(headless\)\.\n/);
     assert.doesNotMatch(text.stdout, /auth\?code=|one-time link/);
     assert.match(text.stdout, /Status page: {2}once the gateway runs/);
-    assert.match(text.stdout, /Claude Code claude-code: project none, never called/);
+    assert.match(text.stdout, /Claude Code claude-code: project none, not connected yet/);
     const json = JSON.parse((await cli(['status', '--json'], { ...env, DEMENTIA_DATA_DIR: dataDir })).stdout) as { running: boolean; statusUrl: string | null; dataFound: boolean; clients: unknown[] };
     assert.deepEqual([json.running, json.statusUrl, json.dataFound, json.clients.length], [false, null, true, 1]);
   });

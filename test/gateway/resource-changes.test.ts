@@ -34,6 +34,11 @@ class RecordingWatcher implements ResourceWatcher {
   updated(uri: string): void {
     this.heard.push(`updated ${uri}`);
   }
+  /** A 2025 connection hears only while its GET stream is open. */
+  open = true;
+  listening(): boolean {
+    return this.open;
+  }
 }
 
 describe('resource change routing', () => {
@@ -48,6 +53,19 @@ describe('resource change routing', () => {
   const changes = new ResourceChanges({ memoryOf: () => services.memory });
   const lock = (who: Caller, project: string, label: string) =>
     changes.callCompleted({ caller: who, operation: 'lock_context', project, selected: false, effects: { locked: [{ label, version: 1, priority: 'reference' }] } });
+
+  it('skips connections that cannot hear now (no open stream): nothing is prepared for them', async () => {
+    const writer = caller('a:streamer');
+    const gone = new RecordingWatcher(caller('a:gone'), 'shop', ['dementia://projects/shop/contexts/menu']);
+    gone.open = false;
+    const stop = changes.add(gone);
+    await lock(writer, 'shop', 'menu');
+    assert.deepEqual(gone.heard, []);
+    gone.open = true;
+    await lock(writer, 'shop', 'menu');
+    assert.deepEqual(gone.heard, ['updated dementia://projects/shop/contexts/menu', 'list_changed']);
+    stop();
+  });
 
   it('tells only the same tenant, and of it only who holds the project', async () => {
     const writer = caller('a:writer');

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SyncSummary } from '../../src/gateway/http/admin/sync-control.ts';
 import { summarizeSync } from '../../src/gateway/http/admin/sync-control.ts';
+import { clientView } from '../../src/gateway/http/admin/client-activity.ts';
+import type { ClientStatus } from '../../src/gateway/status-snapshot.ts';
 import { buildTrayMenu, syncLine, trayTooltip, type TrayMenuItem } from '../../src/main/tray-menu.ts';
 import type { TrayClient, TrayState } from '../../src/main/tray-state.ts';
 
@@ -97,7 +99,7 @@ describe('tray menu as data', () => {
         clients: [
           client({ id: 'a', name: 'Claude Code', project: 'linkedin', connections: 2, openSessions: 1, activity: { kind: 'active', minutesUntilHandover: 119 }, activityLabel: 'active' }),
           client({ id: 'b', name: 'Claude Desktop', kind: 'claude-desktop', project: 'client-portal', openSessions: 1, activity: { kind: 'idle', idleMinutes: 37, minutesUntilHandover: 83 }, activityLabel: 'idle 37 min' }),
-          client({ id: 'c', name: 'Cursor', kind: 'cursor', project: 'linkedin', activity: { kind: 'handover-written', at: NOW }, activityLabel: 'handover written' }),
+          client({ id: 'c', name: 'Cursor', kind: 'cursor', project: 'linkedin', activity: { kind: 'handover-written', at: NOW, connected: false }, activityLabel: 'handover written' }),
         ],
       }),
     );
@@ -144,7 +146,7 @@ describe('tray menu as data', () => {
         state({
           clients: [
             client({ id: 'a', name: 'Claude Code' }),
-            client({ id: 'b', name: 'Repo bot', project: 'linkedin', pinned: true, activity: { kind: 'connected' }, activityLabel: 'connected' }),
+            client({ id: 'b', name: 'Repo bot', project: 'linkedin', pinned: true, activity: { kind: 'connected', lastContactAt: NOW, called: true }, activityLabel: 'connected' }),
           ],
         }),
       ),
@@ -167,6 +169,19 @@ describe('tray menu as data', () => {
       '---',
       'Connect a client…',
     ]);
+  });
+
+  it('a client is connected before its first tool call, and says when it was last connected once its sessions closed', () => {
+    const base: ClientStatus = { id: 'x', name: 'Cursor', kind: 'cursor', pinnedProject: null, lastSeenAt: null, lastContactAt: NOW, connections: 1, instances: [], sessions: [] };
+    const line = (status: ClientStatus) => {
+      const view = clientView(status, { now: NOW, handovers: [] });
+      return render(buildTrayMenu(state({ clients: [client({ ...view, openSessions: 0 })] })))[3];
+    };
+    assert.equal(line(base), 'Cursor — no project · connected, no tool call yet >');
+    assert.equal(line({ ...base, lastSeenAt: '2026-01-05T09:40:00.000Z' }), 'Cursor — no project · connected >');
+    assert.equal(line({ ...base, connections: 0, lastContactAt: '2026-01-05T09:55:00.000Z' }), 'Cursor — no project · last connected 5 min ago, no tool call yet >');
+    assert.equal(line({ ...base, connections: 0, lastContactAt: '2026-01-03T09:55:00.000Z', lastSeenAt: '2026-01-03T09:50:00.000Z' }), 'Cursor — no project · last connected 2 days ago >');
+    assert.equal(line({ ...base, connections: 0, lastContactAt: null }), 'Cursor — no project · not connected yet >');
   });
 
   it('offline with pending changes', () => {

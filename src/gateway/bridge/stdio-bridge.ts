@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { UserError } from '../errors.ts';
+import { IDEMPOTENCY_HEADER } from '../http/call-key.ts';
 import { isNotOurGateway, isRefusal } from './gateway-proof.ts';
 import { closeGatewaySockets, isUnreachable, sendToGateway, type GatewayReply } from './gateway-post.ts';
 import { NotificationStream } from './notification-stream.ts';
@@ -121,7 +123,12 @@ export class StdioBridge {
     if (this.sessionId && messages.some((m) => m.method === 'notifications/initialized')) this.notifications?.open();
   }
 
-  private async forward(payload: unknown, messages: Message[], reinitialized = false): Promise<void> {
+  /**
+   * Sends one message (or batch) until the gateway answers. Every attempt carries the same
+   * Idempotency-Key: a tool call the gateway applied before the connection broke is answered from
+   * that first execution when it arrives again, not applied twice.
+   */
+  private async forward(payload: unknown, messages: Message[], reinitialized = false, idempotencyKey: string = randomUUID()): Promise<void> {
     const body = JSON.stringify(payload);
     const deadline = this.now() + this.options.retryForMs;
     let lastProblem = '';
@@ -131,7 +138,7 @@ export class StdioBridge {
       let reply: GatewayReply | undefined;
       const url = this.options.mcpUrl();
       try {
-        reply = await sendToGateway(url, 'POST', await this.requestHeaders(url), body);
+        reply = await sendToGateway(url, 'POST', { ...(await this.requestHeaders(url)), [IDEMPOTENCY_HEADER]: idempotencyKey }, body);
       } catch (error) {
         if (isRefusal(error)) return this.giveUp(messages, error.describe(), true);
         // Whoever answers next may be another process: prove the gateway again before sending.
@@ -156,7 +163,7 @@ export class StdioBridge {
         }
         if (reply.status === 404 && this.sessionId && this.initialize && !reinitialized) {
           await this.reinitialize();
-          return this.forward(payload, messages, true);
+          return this.forward(payload, messages, true, idempotencyKey);
         }
         const wait = reply.status === 429 || reply.status === 503 ? this.retryAfterMs(reply) : undefined;
         if (wait === undefined) return this.deliver(reply, messages);

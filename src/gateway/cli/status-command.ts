@@ -2,6 +2,7 @@ import { proveToGateway } from '../bridge/gateway-proof.ts';
 import { localKey } from '../local-proof.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { clientView, sinceText } from '../http/admin/client-activity.ts';
 import { AdminCodes } from '../store/admin-codes.ts';
 import { DATABASE_FILE } from '../store/database.ts';
 import { statusSnapshot, type StatusSnapshot } from '../status-snapshot.ts';
@@ -90,24 +91,15 @@ export async function statusCommand(settings: Settings, out: Output, json: boole
     if (snapshot.clients.length === 0) out.line('No clients yet. Add one with: dementia clients add "Claude Code" --kind claude-code');
     for (const client of snapshot.clients) {
       const sessions = client.sessions.map((s) => `${s.project} (${plural(s.callCount, 'call')}, handover in ${Math.round(s.minutesUntilHandover)} min)`);
-      const active = client.instances.find((i) => i.activeProject)?.activeProject;
-      const lastCall = [client.lastSeenAt, ...client.sessions.map((s) => s.lastActivityAt)].filter((at) => at !== null).map((at) => Date.parse(at)).sort().pop();
-      const idle = lastCall === undefined ? 'never called' : `idle ${idleText(Date.parse(snapshot.now) - lastCall)}`;
+      const view = clientView(client, snapshot);
+      const contact = client.connections > 0 && client.lastContactAt ? ` (last contact ${sinceText(client.lastContactAt, snapshot.now)})` : '';
+      const live = client.connections > 0 ? `, ${plural(client.connections, 'connection')}${contact}` : '';
       out.line(
-        `${out.bold(client.name)} ${out.dim(client.kind)}: project ${client.pinnedProject ? `${client.pinnedProject} (pinned)` : (active ?? 'none')}, ${idle}` +
-          `${client.connections > 0 ? `, ${plural(client.connections, 'connection')}` : ''}${sessions.length > 0 ? `; open: ${sessions.join(', ')}` : ''}`,
+        `${out.bold(client.name)} ${out.dim(client.kind)}: project ${view.project === null ? 'none' : view.pinned ? `${view.project} (pinned)` : view.project}, ${view.activityLabel}` +
+          `${live}${sessions.length > 0 ? `; open: ${sessions.join(', ')}` : ''}`,
       );
     }
   } finally {
     services.db.close();
   }
-}
-
-/** "< 1 min", "12 min", "3 h 5 min", "2 days". */
-function idleText(ms: number): string {
-  const minutes = Math.max(0, Math.floor(ms / 60_000));
-  if (minutes < 1) return '< 1 min';
-  if (minutes < 60) return `${minutes} min`;
-  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-  return `${Math.floor(minutes / 1440)} days`;
 }

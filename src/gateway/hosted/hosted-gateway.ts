@@ -102,6 +102,7 @@ export class HostedGateway {
     const gateway = new HostedGateway(options);
     try {
       await gateway.tenants.prepare().catch((error: unknown) => Promise.reject(postgresStartError(error, gateway.settings.pg)));
+      await gateway.tenants.upgradeAll();
       // Listening first: without DEMENTIA_PUBLIC_URL the public URL is the socket's (port 0 in tests).
       await gateway.listen();
       gateway.auth = await options.createAuth({

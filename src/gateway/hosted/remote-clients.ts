@@ -44,6 +44,8 @@ const toClient = (tenant: string, row: Row): RemoteClient => ({
   pinnedProject: null,
   createdAt: row.created_at.getTime(),
   lastSeenAt: row.last_seen_at?.getTime() ?? null,
+  // Sessions of the hosted server are not tracked per client.
+  lastContactAt: null,
 });
 
 /**

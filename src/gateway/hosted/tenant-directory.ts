@@ -73,6 +73,18 @@ export class TenantDirectory {
     }
   }
 
+  /** Brings every registered tenant's schema up to date (migrations added since it was registered). */
+  async upgradeAll(): Promise<void> {
+    for (const tenant of await this.list()) {
+      const client = await this.pool.connect();
+      try {
+        await ensureRemoteSchema(client, tenant.schema, { hosted: true });
+      } finally {
+        client.release();
+      }
+    }
+  }
+
   async list(): Promise<Tenant[]> {
     const result = await this.pool.query<TenantRow>(`SELECT schema, key_hash, label, created_at FROM ${TENANTS} WHERE removed_at IS NULL ORDER BY created_at`);
     return result.rows.map(toTenant);

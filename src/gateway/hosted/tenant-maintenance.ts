@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
+import { APPLIED_CALL_RETENTION_MS } from '../store/applied-calls.ts';
 import { quoteIdent } from '../sync/remote-schema.ts';
 
 /** A month of call log is plenty for handovers and the feed, as on the desktop. */
@@ -9,7 +10,8 @@ const TIDY_INTERVAL_MS = 6 * 60 * 60_000;
 
 /**
  * Keeps the hosted-only tables of each tenant from growing with time: the call log of ended
- * sessions after a month, the live state of sessions that ended. Any process may do it.
+ * sessions after a month, the live state of sessions that ended, the answers kept for resent calls.
+ * Any process may do it.
  */
 export class TenantMaintenance {
   private readonly pool: pg.Pool;
@@ -31,6 +33,7 @@ export class TenantMaintenance {
          AND (a.session_id IS NULL OR NOT EXISTS (SELECT 1 FROM ${s}.work_sessions ws WHERE ws.id = a.session_id AND ws.ended_at IS NULL))`,
       [new Date(now - ACTIVITY_RETENTION_MS)],
     );
+    await this.pool.query(`DELETE FROM ${s}.applied_calls WHERE at < $1`, [new Date(now - APPLIED_CALL_RETENTION_MS)]);
     await this.pool.query(
       `DELETE FROM ${s}.session_state st WHERE NOT EXISTS (SELECT 1 FROM ${s}.work_sessions ws WHERE ws.id = st.session_id AND ws.ended_at IS NULL)`,
     );

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol/node';
 import {
   createMcpHandler,
   isInitializeRequest,
   isLegacyRequest,
   LATEST_PROTOCOL_VERSION,
+  ProtocolError,
   SUPPORTED_PROTOCOL_VERSIONS,
   WebStandardStreamableHTTPServerTransport,
   type AuthInfo,
@@ -15,26 +15,44 @@ import {
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Caller } from '../tools/tool.ts';
+import { callKeyOf, IDEMPOTENCY_HEADER } from './call-key.ts';
 import { CallerEventBus } from './caller-event-bus.ts';
-import { MAX_BODY_BYTES } from './http-utils.ts';
-import { InitializeLimiter, type LimiterOptions } from './initialize-limiter.ts';
+import { ConnectionTable, DEFAULT_SESSION_CAPS, type SessionCaps, type TableEntry } from './connection-table.ts';
+import { directToolCall, errorOf, writeJsonRpc, type DirectToolCall } from './direct-tool-call.ts';
+import { DEFAULT_INITIALIZE_LIMIT, InitializeLimiter, type LimiterOptions } from './initialize-limiter.ts';
 import { createMcpServer } from './mcp-server-factory.ts';
 import type { McpSurface } from './mcp-surface.ts';
+import { abortOnClose, webRequestOf, writeWebResponse } from './node-web.ts';
 
 /** One MCP transport session of a client (Mcp-Session-Id). Disposable: identity lives in the token. */
-export interface Connection {
-  id: string;
-  caller: Caller;
+export interface Connection extends TableEntry {
   transport: WebStandardStreamableHTTPServerTransport;
   server: Server;
   createdAt: number;
-  lastRequestAt: number;
-  /** True when the session id was unknown (gateway restart) and re-attached for a valid token. */
+  /** Answers as plain JSON (the client did not ask for SSE first): tools/call can take the direct path. */
+  jsonResponses: boolean;
+  /** Tool calls answered on the direct path (see direct-tool-call.ts). */
+  directCalls: number;
+  /** GET streams open right now: the client is there while one is. */
+  openStreams: number;
+  /** When its last GET stream ended (the client left, or its network did). */
+  streamEndedAt: number | undefined;
+  /** True when the session id was unknown (gateway restart, or closed) and re-attached for a valid token. */
   reattached: boolean;
 }
 
+/** Session ids this gateway issues are UUIDs; the spec allows visible ASCII. Anything else is refused, not stored. */
+const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
+
 /** Connections idle this long (by their last request, not by open streams) are closed. */
 export const CONNECTION_IDLE_MS = 15 * 60_000;
+
+/**
+ * A client whose GET stream ended and that sent nothing since has left (SDK clients reconnect a
+ * broken stream within seconds); its session is closed after this, so counts go down. Were it
+ * wrong, the session would just be re-attached on the client's next request.
+ */
+export const LEFT_AFTER_MS = 60_000;
 
 const DEFAULT_LEGACY_VERSION = '2025-03-26';
 
@@ -80,27 +98,48 @@ function openStreamAtOnce(response: Response): Response {
   return new Response(body, { status: response.status, headers: response.headers });
 }
 
+/** An answer, and the connection whose GET stream it is, if it is one. */
+interface Routed {
+  response: Response;
+  stream?: Connection;
+}
+
+/** The last time the client was heard from on this connection: its last request, or the end of its stream. */
+const contactOf = (connection: Connection): number => Math.max(connection.lastRequestAt, connection.streamEndedAt ?? 0);
+
+/** Its stream ended a while ago and nothing came since (see LEFT_AFTER_MS). */
+const hasLeft = (connection: Connection, now: number): boolean =>
+  connection.openStreams === 0 &&
+  connection.streamEndedAt !== undefined &&
+  connection.streamEndedAt >= connection.lastRequestAt &&
+  now - connection.streamEndedAt >= LEFT_AFTER_MS;
+
 const isInitialize = (body: unknown): boolean =>
   Array.isArray(body) ? body.some((message) => isInitializeRequest(message)) : isInitializeRequest(body);
 
 /**
  * The MCP endpoint. 2025-era traffic (2025-03-26, 2025-06-18, 2025-11-25) is served by sessionful
  * transports keyed by Mcp-Session-Id; a session id the gateway does not know (it restarted, or the
- * connection was reaped) is re-attached for the same client instead of stranding the client on 404.
+ * connection was closed) is re-attached for the same client instead of stranding the client on 404.
  * 2026-07-28 traffic is session-less and served per request. Either way the caller comes from the
  * token, never from the session id.
+ *
+ * Memory is bounded by the work, not by reconnects: live sessions are capped per client and per
+ * client instance (least recently used closed first), and new sessions, by initialize or by
+ * re-attaching an unknown id, are rate-limited per client.
  */
 export class McpEndpoint {
-  private readonly connections = new Map<string, Connection>();
+  private readonly connections: ConnectionTable<Connection>;
   private readonly reattaching = new Map<string, Promise<Connection>>();
   private readonly modern: McpHttpHandler;
-  private readonly nodeHandler: NodeMcpRequestHandler;
   private readonly surface: McpSurface;
   private readonly bus: CallerEventBus;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly onConnectionsChanged: () => void;
-  private readonly limiter: InitializeLimiter;
+  private readonly onContact: (caller: Caller, at: number) => void;
+  private readonly initializeLimiter: InitializeLimiter;
+  private readonly reattachLimiter: InitializeLimiter;
   private readonly idleMs: number;
   private reaper: NodeJS.Timeout | undefined;
 
@@ -110,8 +149,12 @@ export class McpEndpoint {
     clock: Clock;
     logger: Logger;
     onConnectionsChanged?: () => void;
-    /** Per-client limit on new sessions (reconnect storms). */
+    /** A session of the client was opened, re-attached or closed (for "last connected"). */
+    onContact?: (caller: Caller, at: number) => void;
+    /** Per-client limit on new sessions (reconnect storms); re-attaching unknown ids has its own bucket of the same size. */
     initializeLimit?: LimiterOptions;
+    /** Live sessions per client and per client instance. */
+    sessionCaps?: SessionCaps;
     /** Connections without a request for this long are closed. */
     connectionIdleMs?: number;
   }) {
@@ -120,33 +163,99 @@ export class McpEndpoint {
     this.clock = deps.clock;
     this.logger = deps.logger;
     this.onConnectionsChanged = deps.onConnectionsChanged ?? (() => {});
-    this.limiter = new InitializeLimiter(deps.clock, deps.initializeLimit);
+    this.onContact = deps.onContact ?? (() => {});
+    this.initializeLimiter = new InitializeLimiter(deps.clock, deps.initializeLimit ?? DEFAULT_INITIALIZE_LIMIT);
+    this.reattachLimiter = new InitializeLimiter(deps.clock, deps.initializeLimit ?? DEFAULT_INITIALIZE_LIMIT);
+    this.connections = new ConnectionTable(deps.sessionCaps ?? DEFAULT_SESSION_CAPS);
     this.idleMs = deps.connectionIdleMs ?? CONNECTION_IDLE_MS;
     this.modern = createMcpHandler((ctx) => createMcpServer(this.surface, callerOf(ctx.authInfo)), {
       legacy: 'reject',
       bus: this.bus,
       onerror: (error) => this.logger.warn('MCP request rejected', { error: error.message }),
     });
-    this.nodeHandler = toNodeHandler(
-      { fetch: (request, options) => this.route(request, options?.parsedBody, options?.authInfo) },
-      { maxRequestBodySize: MAX_BODY_BYTES, onerror: (error) => this.logger.error('MCP adapter error', { error: error.message }) },
-    );
   }
 
   /** Serves one authenticated HTTP request; `body` is the already parsed JSON body of a POST. */
   async handle(req: IncomingMessage, res: ServerResponse, caller: Caller, body: unknown): Promise<void> {
+    const direct = directToolCall(req, body);
+    if (direct) {
+      const connection = this.liveConnection(req, caller);
+      if (connection?.jsonResponses) return this.answerDirectly(req, res, connection, direct);
+    }
     // The token itself never travels further than authentication.
-    (req as IncomingMessage & { auth?: AuthInfo }).auth = { token: '[redacted]', clientId: caller.client.id, scopes: [], extra: { caller } };
-    await this.nodeHandler(req, res, body);
+    const authInfo: AuthInfo = { token: '[redacted]', clientId: caller.client.id, scopes: [], extra: { caller } };
+    let answer: Routed;
+    try {
+      answer = await this.route(res, webRequestOf(req), body, authInfo, caller);
+    } catch (error) {
+      this.logger.error('MCP request failed', { error: error instanceof Error ? error.message : String(error) });
+      answer = { response: jsonRpcError(500, -32603, 'Internal server error; see the gateway log.') };
+    }
+    const { response, stream } = answer;
+    if (!stream) return writeWebResponse(res, response);
+    stream.openStreams++;
+    try {
+      await writeWebResponse(res, response);
+    } finally {
+      stream.openStreams--;
+      stream.streamEndedAt = this.clock.now();
+    }
   }
 
   list(): Connection[] {
-    return [...this.connections.values()];
+    return this.connections.list();
   }
 
-  /** What the endpoint holds in memory; tests check it returns to its idle size. */
+  /** The caller's own live session named by the request, if any. */
+  private liveConnection(req: IncomingMessage, caller: Caller): Connection | undefined {
+    const sessionId = req.headers['mcp-session-id'];
+    const connection = typeof sessionId === 'string' ? this.connections.get(sessionId) : undefined;
+    return connection?.caller.client.id === caller.client.id ? connection : undefined;
+  }
+
+  /** A plain tools/call on a live JSON session, answered without the SDK's web stack (see direct-tool-call.ts). */
+  private async answerDirectly(req: IncomingMessage, res: ServerResponse, connection: Connection, call: DirectToolCall): Promise<void> {
+    connection.lastRequestAt = this.clock.now();
+    connection.inFlight++;
+    connection.directCalls++;
+    let answer: Record<string, unknown>;
+    try {
+      const idempotencyKey = req.headers[IDEMPOTENCY_HEADER];
+      const callKey = callKeyOf(typeof idempotencyKey === 'string' ? idempotencyKey : undefined, connection.id, call.id);
+      answer = { result: await this.surface.tools.call(call.name, call.args, connection.caller, { callKey }), jsonrpc: '2.0', id: call.id };
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) this.logger.error('tools/call failed', { error: error instanceof Error ? error.message : String(error) });
+      answer = { jsonrpc: '2.0', id: call.id, error: errorOf(error) };
+    } finally {
+      connection.inFlight--;
+    }
+    writeJsonRpc(res, connection.id, answer);
+  }
+
+  /** Live sessions per client id. */
+  counts(): Map<string, number> {
+    return this.connections.counts();
+  }
+
+  /** The last contact with each client over its live sessions: now while a stream is open. */
+  lastContacts(): Map<string, number> {
+    const now = this.clock.now();
+    const latest = new Map<string, number>();
+    for (const connection of this.connections.list()) {
+      const at = connection.openStreams > 0 ? now : contactOf(connection);
+      const clientId = connection.caller.client.id;
+      latest.set(clientId, Math.max(latest.get(clientId) ?? 0, at));
+    }
+    return latest;
+  }
+
+  /** What the endpoint holds in memory; tests check it stays bounded and returns to its idle size. */
   stats(): { connections: number; reattaching: number; limiterBuckets: number } {
-    return { connections: this.connections.size, reattaching: this.reattaching.size, limiterBuckets: this.limiter.size };
+    return {
+      connections: this.connections.size,
+      reattaching: this.reattaching.size,
+      limiterBuckets: this.initializeLimiter.size + this.reattachLimiter.size,
+    };
   }
 
   /** Connections and listen streams told about resource changes; back to 0 when they have all closed. */
@@ -159,15 +268,16 @@ export class McpEndpoint {
    * never send DELETE, or hold a GET stream open forever, still get reaped); returns how many.
    */
   async reapIdle(idleMs: number = this.idleMs): Promise<number> {
-    this.limiter.prune();
-    const cutoff = this.clock.now() - idleMs;
-    const idle = this.list().filter((connection) => connection.lastRequestAt <= cutoff);
+    this.initializeLimiter.prune();
+    this.reattachLimiter.prune();
+    const now = this.clock.now();
+    const idle = this.list().filter((connection) => connection.inFlight === 0 && (connection.lastRequestAt <= now - idleMs || hasLeft(connection, now)));
     await Promise.all(idle.map((connection) => this.close(connection)));
     return idle.length;
   }
 
   startReaper(): void {
-    this.reaper = setInterval(() => void this.reapIdle().catch((error) => this.logger.error('reaper failed', { error: String(error) })), 60_000);
+    this.reaper = setInterval(() => void this.reapIdle().catch((error) => this.logger.error('reaper failed', { error: String(error) })), LEFT_AFTER_MS / 2);
     this.reaper.unref();
   }
 
@@ -177,34 +287,51 @@ export class McpEndpoint {
   }
 
   private async close(connection: Connection): Promise<void> {
-    this.connections.delete(connection.id);
+    if (!this.connections.delete(connection.id)) return;
     await connection.transport.close().catch(() => {});
+    this.closed(connection);
+  }
+
+  /** Bookkeeping once a connection left the table (closed here, by DELETE, or evicted). */
+  private closed(connection: Connection): void {
+    this.onContact(connection.caller, contactOf(connection));
     this.onConnectionsChanged();
   }
 
-  private async route(request: Request, body: unknown, authInfo: AuthInfo | undefined): Promise<Response> {
-    const caller = callerOf(authInfo);
-    const options = { parsedBody: body, authInfo };
-    if (!(await isLegacyRequest(request, body))) return this.bus.within(caller, () => this.modern.fetch(request, options));
+  private tooMany(what: string, caller: Caller, retryAfter: number, advice: string): Response {
+    this.logger.warn(`${what} rate-limited`, { client: caller.client.name });
+    return jsonRpcError(429, -32000, `Too many ${what} from client "${caller.client.name}" in a short time. ${advice} Or retry in ${retryAfter} s.`, {
+      'retry-after': String(retryAfter),
+    });
+  }
 
+  /** The answer to a request, and the connection whose GET stream it is, if it is one. */
+  private async route(res: ServerResponse, request: Request, body: unknown, authInfo: AuthInfo, caller: Caller): Promise<Routed> {
+    if (!(await isLegacyRequest(request, body))) {
+      // Session-less revision: a listen stream ends when its client leaves, which needs the signal.
+      return { response: await this.bus.within(caller, () => this.modern.fetch(new Request(request, { signal: abortOnClose(res) }), { parsedBody: body, authInfo })) };
+    }
+    const routed = await this.routeSessionful(request, body, authInfo, caller);
+    return routed instanceof Response ? { response: routed } : routed;
+  }
+
+  /** 2025-era traffic: sessions by Mcp-Session-Id, opened, re-attached or refused. */
+  private async routeSessionful(request: Request, body: unknown, authInfo: AuthInfo, caller: Caller): Promise<Response | Routed> {
+    const options = { parsedBody: body, authInfo };
     const sessionId = request.headers.get('mcp-session-id');
     if (isInitialize(body)) {
-      const retryAfter = this.limiter.take(caller.client.id);
+      const retryAfter = this.initializeLimiter.take(caller.client.id);
       if (retryAfter > 0) {
-        this.logger.warn('initialize rate-limited', { client: caller.client.name });
-        return jsonRpcError(
-          429,
-          -32000,
-          `Too many new MCP sessions from client "${caller.client.name}" in a short time. ` +
-            `Keep using the Mcp-Session-Id you already have (it stays valid, even across gateway restarts), or retry in ${retryAfter} s.`,
-          { 'retry-after': String(retryAfter) },
-        );
+        return this.tooMany('new MCP sessions', caller, retryAfter, 'Keep using the Mcp-Session-Id you already have (it stays valid, even across gateway restarts).');
       }
       const connection = await this.open(caller, undefined, prefersSse(request));
-      return connection.transport.handleRequest(request, options);
+      return this.serve(connection, request, options);
     }
     if (!sessionId) {
       return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required. Send initialize first, then its session id on every request.');
+    }
+    if (!SESSION_ID.test(sessionId)) {
+      return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id must be 1 to 128 visible ASCII characters, as this gateway issued it. Send initialize for a new session.');
     }
     let connection = this.connections.get(sessionId);
     if (connection && connection.caller.client.id !== caller.client.id) {
@@ -213,11 +340,35 @@ export class McpEndpoint {
     }
     if (!connection) {
       if (request.method === 'DELETE') return new Response(null, { status: 200 });
-      connection = await this.reattach(caller, sessionId, request);
+      const pending = this.reattaching.get(sessionId);
+      if (pending) connection = await pending;
+      else {
+        const retryAfter = this.reattachLimiter.take(caller.client.id);
+        if (retryAfter > 0) {
+          return this.tooMany(
+            'unknown MCP session ids',
+            caller,
+            retryAfter,
+            'Session ids this gateway does not know are re-attached only a few at a time; send initialize for a new session instead.',
+          );
+        }
+        connection = await this.reattach(caller, sessionId, request);
+      }
+      if (connection.caller.client.id !== caller.client.id) return jsonRpcError(404, -32001, 'Session not found');
     }
     connection.lastRequestAt = this.clock.now();
-    const response = await connection.transport.handleRequest(request, options);
-    return request.method === 'GET' ? openStreamAtOnce(response) : response;
+    const response = await this.serve(connection, request, options);
+    return request.method === 'GET' ? { response: openStreamAtOnce(response), stream: connection } : { response };
+  }
+
+  /** One request on a connection; while it runs, the connection is busy and never evicted. */
+  private async serve(connection: Connection, request: Request, options: { parsedBody: unknown; authInfo: AuthInfo }): Promise<Response> {
+    connection.inFlight++;
+    try {
+      return await connection.transport.handleRequest(request, options);
+    } finally {
+      connection.inFlight--;
+    }
   }
 
   private async open(caller: Caller, sessionId: string | undefined, sse: boolean): Promise<Connection> {
@@ -227,24 +378,41 @@ export class McpEndpoint {
       enableJsonResponse: !sse,
       onsessioninitialized: (id) => {
         connection.id = id;
-        this.connections.set(id, connection);
+        const evicted = this.connections.add(connection);
+        for (const old of evicted) {
+          void old.transport.close().catch(() => {});
+          this.closed(old);
+        }
+        if (evicted.length > 0) this.logger.info('closed least recently used MCP sessions', { client: caller.client.name, count: evicted.length });
+        this.onContact(caller, now);
         this.onConnectionsChanged();
       },
       onsessionclosed: (id) => {
-        this.connections.delete(id);
-        this.onConnectionsChanged();
+        if (this.connections.get(id) === connection && this.connections.delete(id)) this.closed(connection);
       },
     });
-    const server = createMcpServer(this.surface, caller, { connection: true });
-    const connection: Connection = { id: '', caller, transport, server, createdAt: now, lastRequestAt: now, reattached: sessionId !== undefined };
+    // Notifications reach a 2025 client only through its GET stream: without one, none are prepared.
+    const server = createMcpServer(this.surface, caller, { connection: true, listening: () => connection.openStreams > 0 });
+    const connection: Connection = {
+      id: '',
+      caller,
+      transport,
+      server,
+      createdAt: now,
+      lastRequestAt: now,
+      inFlight: 0,
+      jsonResponses: !sse,
+      directCalls: 0,
+      openStreams: 0,
+      streamEndedAt: undefined,
+      reattached: sessionId !== undefined,
+    };
     await server.connect(transport);
     return connection;
   }
 
   /** Serves an unknown session id of a valid client: replays a handshake under that id (public API only). */
   private reattach(caller: Caller, sessionId: string, request: Request): Promise<Connection> {
-    const pending = this.reattaching.get(sessionId);
-    if (pending) return pending;
     const headerVersion = request.headers.get('mcp-protocol-version') ?? DEFAULT_LEGACY_VERSION;
     const version = SUPPORTED_PROTOCOL_VERSIONS.includes(headerVersion) ? headerVersion : LATEST_PROTOCOL_VERSION;
     const work = (async () => {

@@ -2,6 +2,7 @@ import { Server } from '@modelcontextprotocol/server';
 import { canonicalUri } from '../resources/resource-uri.ts';
 import type { Caller } from '../tools/tool.ts';
 import { APP_VERSION } from '../version.ts';
+import { callKeyOf, IDEMPOTENCY_HEADER } from './call-key.ts';
 import type { McpSurface } from './mcp-surface.ts';
 import { ConnectionResources } from './resource-watchers.ts';
 
@@ -24,15 +25,15 @@ export const SERVER_CAPABILITIES = {
 
 /**
  * One MCP server instance serving one caller: a sessionful connection (`connection` set: it keeps
- * what the client listed and subscribed to, and hears of changes until it closes), or one request of
- * the session-less revision.
+ * what the client listed and subscribed to, and hears of changes until it closes, while `listening`
+ * says its client can hear), or one request of the session-less revision.
  */
-export function createMcpServer(surface: McpSurface, caller: Caller, options: { connection?: boolean } = {}): Server {
+export function createMcpServer(surface: McpSurface, caller: Caller, options: { connection?: boolean; listening?: () => boolean } = {}): Server {
   const server = new Server(
     { name: 'dementia-companion', title: 'Dementia Companion', version: APP_VERSION },
     { capabilities: SERVER_CAPABILITIES, instructions: SERVER_INSTRUCTIONS },
   );
-  const watch = options.connection ? new ConnectionResources(caller, server) : undefined;
+  const watch = options.connection ? new ConnectionResources(caller, server, options.listening) : undefined;
   if (watch) {
     const stop = surface.changes.add(watch);
     const previous = server.onclose;
@@ -42,7 +43,11 @@ export function createMcpServer(surface: McpSurface, caller: Caller, options: { 
     };
   }
   server.setRequestHandler('tools/list', () => ({ tools: surface.tools.list() }));
-  server.setRequestHandler('tools/call', (request) => surface.tools.call(request.params.name, request.params.arguments, caller));
+  server.setRequestHandler('tools/call', (request, ctx) =>
+    surface.tools.call(request.params.name, request.params.arguments, caller, {
+      callKey: callKeyOf(ctx.http?.req?.headers.get(IDEMPOTENCY_HEADER), ctx.sessionId, ctx.mcpReq.id),
+    }),
+  );
   server.setRequestHandler('prompts/list', () => ({ prompts: surface.prompts.list() }));
   server.setRequestHandler('prompts/get', (request) => surface.prompts.get(caller, request.params.name, request.params.arguments));
   server.setRequestHandler('resources/templates/list', () => ({ resourceTemplates: surface.resources.templates() }));

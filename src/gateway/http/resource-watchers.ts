@@ -1,7 +1,10 @@
-import type { Server, ServerEvent } from '@modelcontextprotocol/server';
+import { ProtocolError, ProtocolErrorCode, type Server, type ServerEvent } from '@modelcontextprotocol/server';
 import type { ResourceWatcher } from '../resources/resource-changes.ts';
 import { projectOfUri } from '../resources/resource-uri.ts';
 import type { Caller } from '../tools/tool.ts';
+
+/** Subscriptions one session may hold: any label of an existing project can be subscribed to, so it needs a bound. */
+export const MAX_SUBSCRIPTIONS = 256;
 
 /**
  * A sessionful (2025) connection: remembers the project whose resources it last listed and the URIs
@@ -10,17 +13,29 @@ import type { Caller } from '../tools/tool.ts';
 export class ConnectionResources implements ResourceWatcher {
   readonly caller: Caller;
   private readonly server: Server;
+  private readonly isListening: () => boolean;
   /** The project of the last resources/list (null: none was selected). */
   listed: string | null = null;
   /** Canonical URI -> the URI as the client subscribed to it (updates name it the client's way). */
   private readonly subscriptions = new Map<string, string>();
 
-  constructor(caller: Caller, server: Server) {
+  constructor(caller: Caller, server: Server, listening: () => boolean = () => true) {
     this.caller = caller;
     this.server = server;
+    this.isListening = listening;
+  }
+
+  listening(): boolean {
+    return this.isListening();
   }
 
   subscribe(canonical: string, asSent: string): void {
+    if (!this.subscriptions.has(canonical) && this.subscriptions.size >= MAX_SUBSCRIPTIONS) {
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        `This session already watches ${MAX_SUBSCRIPTIONS} resources, the most one session can; unsubscribe from some (resources/unsubscribe) before subscribing to ${asSent.slice(0, 200)}.`,
+      );
+    }
     this.subscriptions.set(canonical, asSent);
   }
 

@@ -92,6 +92,28 @@ export interface ActivityRepository {
   forSession(sessionId: string): Awaitable<ActivityEntry[]>;
 }
 
+/** The first answer to a write call, kept so a resent call is answered from it instead of running again. */
+export interface AppliedCall {
+  /** Which call it was (tool and arguments), so a reused key with other content runs normally. */
+  fingerprint: string;
+  /** The CallToolResult, as JSON. */
+  result: string;
+}
+
+/**
+ * Write calls applied for a client, by the call's key (an Idempotency-Key, or session and JSON-RPC
+ * id), for a while after they ran: what makes a call retried after a connection reset apply once.
+ * Recorded in the call's own transaction, so "applied" and "remembered" commit together.
+ */
+export interface AppliedCallRepository {
+  /**
+   * The call applied under this key, if any. Stores with concurrent writers make a second caller
+   * with the same key wait here until the first one's transaction has ended.
+   */
+  find(clientId: string, key: string): Awaitable<AppliedCall | undefined>;
+  record(clientId: string, key: string, call: AppliedCall): Awaitable<void>;
+}
+
 /**
  * One tenant's memory as the tool layer sees it: the local SQLite store, or a tenant schema in
  * Postgres (hosted mode). Tools, project resolution and work sessions are written against this
@@ -107,6 +129,7 @@ export interface Memory {
   readonly handovers: HandoverRepository;
   readonly notes: NoteRepository;
   readonly activity: ActivityRepository;
+  readonly appliedCalls: AppliedCallRepository;
   /**
    * Runs `work` in one transaction and passes it the memory bound to that transaction: all of it
    * commits, or (when `work` throws) none of it. Inside a transaction it joins the open one.

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { ActivityLog } from '../store/activity.ts';
+import type { AppliedCallStore } from '../store/applied-calls.ts';
 import type { ClientStore } from '../store/clients.ts';
 import type { ContextStore } from '../store/contexts.ts';
 import type { Db } from '../store/database.ts';
@@ -21,6 +22,7 @@ export interface SqliteStores {
   handovers: HandoverStore;
   notes: NoteStore;
   activity: ActivityLog;
+  appliedCalls: AppliedCallStore;
 }
 
 /**
@@ -38,6 +40,7 @@ export class SqliteMemory implements Memory {
   readonly handovers: HandoverStore;
   readonly notes: NoteStore;
   readonly activity: ActivityLog;
+  readonly appliedCalls: AppliedCallStore;
   private readonly db: Db;
   private readonly begin;
   private readonly commit;
@@ -54,6 +57,7 @@ export class SqliteMemory implements Memory {
     this.handovers = stores.handovers;
     this.notes = stores.notes;
     this.activity = stores.activity;
+    this.appliedCalls = stores.appliedCalls;
     // IMMEDIATE takes the write lock at once: other processes on the file (the CLI) wait their turn
     // (busy_timeout) instead of failing at the first write.
     this.begin = this.db.prepare('BEGIN IMMEDIATE');

@@ -14,6 +14,12 @@ export interface ResourceWatcher {
   subscribed(uri: string): boolean;
   listChanged(): void;
   updated(uri: string): void;
+  /**
+   * Whether a notification can reach its client now (a 2025 connection only through its open GET
+   * stream; without one the SDK drops it). Those that cannot are skipped before any work is done
+   * for them: with many abandoned connections, every write would otherwise fan out to all of them.
+   */
+  listening?(): boolean;
 }
 
 /**
@@ -83,9 +89,9 @@ export class ResourceChanges {
     }
   }
 
-  /** Watchers of the tenant (Caller.tenant: a hosted schema; undefined for the one local store). */
+  /** Watchers of the tenant that can hear now (Caller.tenant: a hosted schema; undefined for the one local store). */
   private ofTenant(tenant: string | undefined): ResourceWatcher[] {
-    return [...this.watchers].filter((watcher) => watcher.caller.tenant === tenant);
+    return [...this.watchers].filter((watcher) => watcher.caller.tenant === tenant && (watcher.listening?.() ?? true));
   }
 
   private safely(notify: () => void): void {

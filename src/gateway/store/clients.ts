@@ -14,7 +14,10 @@ export interface ClientRecord {
   kind: ClientKind;
   pinnedProject: string | null;
   createdAt: number;
+  /** The last tool call (to the minute). */
   lastSeenAt: number | null;
+  /** The last time one of its MCP sessions opened or closed (its last request then). */
+  lastContactAt: number | null;
 }
 
 interface ClientRow {
@@ -25,6 +28,7 @@ interface ClientRow {
   pinned_project: string | null;
   created_at: number;
   last_seen_at: number | null;
+  last_contact_at: number | null;
 }
 
 const toRecord = (row: ClientRow): ClientRecord => ({
@@ -34,6 +38,7 @@ const toRecord = (row: ClientRow): ClientRecord => ({
   pinnedProject: row.pinned_project,
   createdAt: row.created_at,
   lastSeenAt: row.last_seen_at,
+  lastContactAt: row.last_contact_at,
 });
 
 /** The instance key used when a client does not say which of its windows is calling. */
@@ -69,6 +74,7 @@ export class ClientStore {
       list: db.prepare('SELECT * FROM clients WHERE removed_at IS NULL ORDER BY created_at'),
       seen: db.prepare('UPDATE clients SET last_seen_at = ? WHERE id = ?'),
       instancesOn: db.prepare('SELECT client_id AS clientId, instance_key AS instanceKey FROM client_instances WHERE active_project = ?'),
+      contact: db.prepare('UPDATE clients SET last_contact_at = max(coalesce(last_contact_at, 0), ?) WHERE id = ?'),
       activeProject: db
         .prepare('SELECT active_project FROM client_instances WHERE client_id = ? AND instance_key = ?')
         .pluck(),
@@ -165,6 +171,11 @@ export class ClientStore {
 
   instancesOn(project: string): { clientId: string; instanceKey: string }[] {
     return this.stmts.instancesOn.all(project) as { clientId: string; instanceKey: string }[];
+  }
+
+  /** A session of the client opened or closed; `at` is its last request then. Never moves back. */
+  markContact(id: string, at: number): void {
+    this.stmts.contact.run(at, id);
   }
 
   activeProject(clientId: string, instanceKey: string): string | null {

@@ -218,4 +218,24 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'write calls applied once, last contact of clients',
+    sql: `
+      -- When a client last had an MCP session open (its last request then): "last connected".
+      ALTER TABLE clients ADD COLUMN last_contact_at INTEGER;
+
+      -- The first answer to each write call, by its key, for a while: a call resent after a
+      -- connection reset is answered from it instead of running again. Local only, never synced.
+      CREATE TABLE applied_calls (
+        client_id TEXT NOT NULL,
+        call_key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        result TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (client_id, call_key)
+      ) WITHOUT ROWID;
+      CREATE INDEX applied_calls_at ON applied_calls (at);
+    `,
+  },
 ];

@@ -265,6 +265,27 @@ export const REMOTE_MIGRATIONS: readonly RemoteMigration[] = [
       `;
     },
   },
+  {
+    version: 4,
+    name: 'write calls applied once',
+    hostedOnly: true,
+    sql: (schema) => {
+      const s = quoteIdent(schema);
+      return `
+        -- The first answer to each write call, by its key, for a while: a call resent after a
+        -- connection reset (to this process or another) is answered from it instead of running again.
+        CREATE TABLE ${s}.applied_calls (
+          client_id uuid NOT NULL,
+          call_key text NOT NULL,
+          fingerprint text NOT NULL,
+          result text NOT NULL,
+          at timestamptz NOT NULL,
+          PRIMARY KEY (client_id, call_key)
+        );
+        CREATE INDEX applied_calls_at ON ${s}.applied_calls (at);
+      `;
+    },
+  },
 ];
 
 /** A versioned migration of one schema; `schema` is the (unquoted) name it applies to. */

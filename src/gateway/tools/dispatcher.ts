@@ -1,6 +1,7 @@
 import { ProtocolError, ProtocolErrorCode, type CallToolResult, type Tool } from '@modelcontextprotocol/server';
 import { UserError } from '../errors.ts';
 import type { Memory } from '../memory/memory.ts';
+import { sha256Hex } from '../secrets.ts';
 import { handoverForReader } from '../sessions/handover-choice.ts';
 import { resolveProject, type ResolvedProject } from '../sessions/project-resolver.ts';
 import { enterWorkSession, recordFailure, recordSuccess, toUserError, type CallEvents, type CallScope } from '../sessions/recorded-call.ts';
@@ -16,6 +17,27 @@ export type DispatcherEvents = CallEvents;
 
 const shortId = (id: string): string => id.slice(0, 8);
 
+export interface CallOptions {
+  /**
+   * Identifies this call among the client's calls (an Idempotency-Key, or session and JSON-RPC
+   * id): a write call seen before under the same key, with the same tool and arguments, is
+   * answered from its first execution.
+   */
+  callKey?: string | undefined;
+}
+
+/** A write call to apply at most once: its key and what it was. */
+interface Once {
+  key: string;
+  fingerprint: string;
+}
+
+interface RegisteredTool {
+  definition: ToolDefinition;
+  shape: Shape;
+  listing: Tool;
+}
+
 /** The first line's note when a call moved the selection: from what, and whether a pin still wins. */
 function selectionNote(from: string | null, caller: Caller): string {
   const pinned = caller.pinnedProject ?? caller.client.pinnedProject;
@@ -27,7 +49,9 @@ function selectionNote(from: string | null, caller: Caller): string {
 
 /** Validates, resolves the project, runs the tool in one transaction and shapes the MCP result. */
 export class ToolDispatcher {
-  private readonly tools = new Map<string, { definition: ToolDefinition; shape: Shape; listing: Tool }>();
+  private readonly tools = new Map<string, RegisteredTool>();
+  /** Write calls with a key, while they run (a few at a time: bounded by requests in flight). */
+  private readonly running = new Map<string, { fingerprint: string; result: Promise<CallToolResult> }>();
   private readonly memoryOf: (caller: Caller) => Memory;
   private readonly workSessions: WorkSessionService;
   private readonly events: DispatcherEvents;
@@ -71,11 +95,32 @@ export class ToolDispatcher {
     return [...this.tools.keys()];
   }
 
-  async call(name: string, rawArgs: unknown, caller: Caller): Promise<CallToolResult> {
+  /**
+   * Runs one tool call. A write call with a `callKey` is applied once: the same key with the same
+   * tool and arguments again (a retry after a connection reset, a client resending its request)
+   * is answered from the first execution instead of running again.
+   */
+  async call(name: string, rawArgs: unknown, caller: Caller, options: CallOptions = {}): Promise<CallToolResult> {
     const tool = this.tools.get(name);
     if (!tool) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool "${String(name).slice(0, 80)}". Available tools: ${this.names().join(', ')}.`);
     }
+    if (options.callKey === undefined || tool.definition.readOnly) return this.run(tool, name, rawArgs, caller, undefined);
+    const once: Once = { key: options.callKey, fingerprint: sha256Hex(`${name}\n${JSON.stringify(rawArgs ?? null)}`) };
+    // A duplicate that arrives while the first is still running here waits for the first's answer.
+    const slot = `${caller.client.id}\n${once.key}`;
+    const running = this.running.get(slot);
+    if (running?.fingerprint === once.fingerprint) return running.result;
+    const result = this.run(tool, name, rawArgs, caller, once);
+    this.running.set(slot, { fingerprint: once.fingerprint, result });
+    try {
+      return await result;
+    } finally {
+      if (this.running.get(slot)?.result === result) this.running.delete(slot);
+    }
+  }
+
+  private async run(tool: RegisteredTool, name: string, rawArgs: unknown, caller: Caller, once: Once | undefined): Promise<CallToolResult> {
     const { definition, shape } = tool;
     const memory = this.memoryOf(caller);
     let resolved: ResolvedProject | null = null;
@@ -83,6 +128,10 @@ export class ToolDispatcher {
       const args = parseArgs(name, shape, rawArgs);
       const explicit = definition.project === 'none' ? undefined : (args[definition.projectArg ?? 'project'] as string | undefined);
       const result = await memory.transaction(async (tx) => {
+        if (once) {
+          const applied = await tx.appliedCalls.find(caller.client.id, once.key);
+          if (applied?.fingerprint === once.fingerprint) return { answer: JSON.parse(applied.result) as CallToolResult, outcome: undefined };
+        }
         resolved = await resolveProject(tx, caller, explicit, definition.project !== 'required');
         if (!resolved && definition.project === 'required') return undefined;
         // Reading another project never moves the selection; writing to one does, and says so.
@@ -92,9 +141,13 @@ export class ToolDispatcher {
         await recordSuccess(tx, caller, scope, name, output);
         const waiting = session && name !== 'get_last_handover' ? await this.handoverToAnnounce(tx, session) : undefined;
         if (session && !session.handoverAnnounced) await tx.sessions.markHandoverAnnounced(session.id);
-        return { answer: this.success(output, scope, waiting, caller), outcome: { caller, operation: name, project: project?.name ?? null, selected: scope.selected, effects: output.effects ?? {} } };
+        const answer = this.success(output, scope, waiting, caller);
+        if (once) await tx.appliedCalls.record(caller.client.id, once.key, { fingerprint: once.fingerprint, result: JSON.stringify(answer) });
+        return { answer, outcome: { caller, operation: name, project: project?.name ?? null, selected: scope.selected, effects: output.effects ?? {} } };
       }, { recordOnly: definition.readOnly });
       if (!result) return await this.selectionRequired(memory, name, caller);
+      // A resent call was answered from its first execution: nothing happened now.
+      if (!result.outcome) return result.answer;
       this.events.onCall?.(name, caller, true);
       this.events.onOutcome?.(result.outcome);
       return result.answer;

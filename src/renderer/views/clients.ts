@@ -88,13 +88,21 @@ const STATE_CLASS: Record<string, string> = {
   'handover-written': 'info',
   connected: 'good',
   'never-connected': 'neutral',
-  'no-session': 'neutral',
+  disconnected: 'neutral',
 };
 
 function clientCard(ctx: ViewContext, client: Client): HTMLElement {
   const now = ctx.now();
-  const connections = client.connections > 0 ? plural(client.connections, 'connection') : 'not connected';
-  const seen = client.lastSeenAt ? `last call ${ago(client.lastSeenAt, now)}` : 'never called';
+  const connected = client.connections > 0;
+  // While connected: its sessions and last request; after they closed: when it was last connected.
+  const presence = connected
+    ? [h('span', { class: 'online', text: plural(client.connections, 'connection') }), ` · last contact ${ago(client.lastContactAt, now)}`]
+    : client.lastContactAt
+      ? [`last connected ${ago(client.lastContactAt, now)}`]
+      : ['not connected yet'];
+  const calls = client.lastSeenAt ? ` · last call ${ago(client.lastSeenAt, now)}` : client.lastContactAt ? ' · no tool call yet' : '';
+  // The badge stays short: the line under the name has the times.
+  const badge = { connected: 'connected', disconnected: 'not connected', 'handover-written': 'handover written' }[client.activity.kind as string] ?? client.activityLabel;
   return h(
     'article',
     { class: 'card client', data: { client: client.id } },
@@ -106,9 +114,9 @@ function clientCard(ctx: ViewContext, client: Client): HTMLElement {
         'div',
         { class: 'client-title' },
         h('h2', { text: client.name }),
-        h('p', { class: 'muted' }, kindLabel(client.kind), ' · ', h('span', { class: client.connections > 0 ? 'online' : '' }, connections), ` · ${seen}`),
+        h('p', { class: 'muted' }, kindLabel(client.kind), ' · ', presence, calls),
       ),
-      h('span', { class: `badge badge-${STATE_CLASS[client.activity.kind] ?? 'neutral'}`, data: { state: client.activity.kind }, text: client.activityLabel }),
+      h('span', { class: `badge badge-${STATE_CLASS[client.activity.kind] ?? 'neutral'}`, data: { state: client.activity.kind }, text: badge }),
     ),
     h(
       'div',

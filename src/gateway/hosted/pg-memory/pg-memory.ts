@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Clock } from '../../clock.ts';
 import type {
   ActivityRepository,
+  AppliedCallRepository,
   ClientStateRepository,
   ContextRepository,
   HandoverRepository,
@@ -14,6 +15,7 @@ import type {
 } from '../../memory/memory.ts';
 import { LastSeenThrottle } from '../../memory/last-seen.ts';
 import { inTransaction } from '../pg-transaction.ts';
+import { PgAppliedCalls } from './pg-applied-calls.ts';
 import { PgContexts } from './pg-contexts.ts';
 import { PgProjects } from './pg-projects.ts';
 import { PgActivity, PgClientState, PgHandovers, PgNotes } from './pg-records.ts';
@@ -32,6 +34,7 @@ class PgTransactionMemory implements Memory {
   readonly handovers: PgHandovers;
   readonly notes: PgNotes;
   readonly activity: PgActivity;
+  readonly appliedCalls: PgAppliedCalls;
 
   constructor(tx: PgTx, clock: Clock, lastSeen: LastSeenThrottle) {
     this.clock = clock;
@@ -43,6 +46,7 @@ class PgTransactionMemory implements Memory {
     this.handovers = new PgHandovers(tx);
     this.notes = new PgNotes(tx, clock);
     this.activity = new PgActivity(tx);
+    this.appliedCalls = new PgAppliedCalls(tx, clock);
   }
 
   /** Already in one: joins it. */
@@ -81,6 +85,7 @@ export class PgTenantMemory implements Memory {
   readonly handovers: HandoverRepository = eachCallInTransaction(this, 'handovers');
   readonly notes: NoteRepository = eachCallInTransaction(this, 'notes');
   readonly activity: ActivityRepository = eachCallInTransaction(this, 'activity');
+  readonly appliedCalls: AppliedCallRepository = eachCallInTransaction(this, 'appliedCalls');
   private readonly pool: pg.Pool;
   private readonly lastSeen = new LastSeenThrottle();
 

@@ -8,7 +8,9 @@ import { lockKey } from '../../sync/remote-schema.ts';
  * statements name tables without a schema: one statement text, prepared once per connection,
  * serves every tenant, and a statement cannot reach another tenant's tables.
  *
- * Hosted calls take two locks, always in this order:
+ * Hosted calls take these locks, always in this order:
+ * 0. a write call's key lock (only calls with a key, first thing in the call): a resent call waits
+ *    for the first one and then reads its answer instead of running again;
  * 1. the client instance's lock: one call of a client instance at a time, across processes (its
  *    work session and active project are read, then written);
  * 2. the tenant's change lock (the writer rule of docs/postgres-schema.md; the statement triggers of
@@ -43,6 +45,12 @@ export class PgTx {
     if (this.changesLocked) return;
     await this.client.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey(this.schema, 'changes')]);
     this.changesLocked = true;
+  }
+
+  /** A write call's key lock, held to commit; the first lock of its transaction. */
+  async lockCall(clientId: string, key: string): Promise<void> {
+    const digest = BigInt(`0x${sha256Hex(`${this.schema}:call:${clientId}\n${key}`).slice(0, 15)}`).toString();
+    await this.client.query('SELECT pg_advisory_xact_lock($1::bigint)', [digest]);
   }
 
   /** The client instance's lock, held to commit; taken before the change lock or not at all. */

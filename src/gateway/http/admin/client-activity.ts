@@ -7,17 +7,17 @@ export const ACTIVE_MINUTES = 2;
 export type ClientActivity =
   | { kind: 'active'; minutesUntilHandover: number }
   | { kind: 'idle'; idleMinutes: number; minutesUntilHandover: number }
-  | { kind: 'handover-written'; at: string }
-  | { kind: 'connected' }
-  | { kind: 'never-connected' }
-  | { kind: 'no-session' };
+  | { kind: 'handover-written'; at: string; connected: boolean }
+  | { kind: 'connected'; lastContactAt: string; called: boolean }
+  | { kind: 'disconnected'; lastContactAt: string; called: boolean }
+  | { kind: 'never-connected' };
 
 export interface ClientView extends ClientStatus {
   /** The project its next call without a `project` argument goes to, and whether its config pins it. */
   project: string | null;
   pinned: boolean;
   activity: ClientActivity;
-  /** "active", "idle 37 min", "handover written", ... */
+  /** "active", "idle 37 min", "connected, no tool call yet", "last connected 5 min ago", ... */
   activityLabel: string;
 }
 
@@ -28,6 +28,10 @@ export function effectiveProject(client: ClientStatus): { project: string | null
   return { project: latest?.activeProject ?? null, pinned: false };
 }
 
+/**
+ * An open work session says most (active, idle); else the handover its work became; else a live
+ * MCP session (connected, even before its first tool call); else when it was last connected.
+ */
 export function clientActivity(client: ClientStatus, snapshot: Pick<StatusSnapshot, 'now' | 'handovers'>): ClientActivity {
   const now = Date.parse(snapshot.now);
   const latest = [...client.sessions].sort((a, b) => Date.parse(b.lastActivityAt) - Date.parse(a.lastActivityAt))[0];
@@ -37,10 +41,11 @@ export function clientActivity(client: ClientStatus, snapshot: Pick<StatusSnapsh
     return idleMinutes < ACTIVE_MINUTES ? { kind: 'active', minutesUntilHandover } : { kind: 'idle', idleMinutes, minutesUntilHandover };
   }
   const handover = snapshot.handovers.find((h) => h.client === client.name);
-  if (handover) return { kind: 'handover-written', at: handover.endedAt };
-  if (client.connections > 0) return { kind: 'connected' };
-  if (client.lastSeenAt === null) return { kind: 'never-connected' };
-  return { kind: 'no-session' };
+  if (handover) return { kind: 'handover-written', at: handover.endedAt, connected: client.connections > 0 };
+  const called = client.lastSeenAt !== null;
+  if (client.connections > 0) return { kind: 'connected', lastContactAt: client.lastContactAt ?? snapshot.now, called };
+  if (client.lastContactAt !== null) return { kind: 'disconnected', lastContactAt: client.lastContactAt, called };
+  return { kind: 'never-connected' };
 }
 
 export function formatMinutes(minutes: number): string {
@@ -50,24 +55,32 @@ export function formatMinutes(minutes: number): string {
   return rest === 0 ? `${Math.floor(whole / 60)} h` : `${Math.floor(whole / 60)} h ${rest} min`;
 }
 
-export function activityLabel(activity: ClientActivity): string {
+/** "just now", "5 min ago", "3 h ago", "4 days ago". */
+export function sinceText(at: string, now: string): string {
+  const minutes = Math.max(0, Math.floor((Date.parse(now) - Date.parse(at)) / 60_000));
+  if (minutes < 1) return 'just now';
+  if (minutes < 48 * 60) return `${formatMinutes(minutes)} ago`;
+  return `${Math.floor(minutes / 1440)} days ago`;
+}
+
+export function activityLabel(activity: ClientActivity, now: string): string {
   switch (activity.kind) {
     case 'active':
       return 'active';
     case 'idle':
       return `idle ${formatMinutes(activity.idleMinutes)}`;
-    case 'handover-written':
-      return 'handover written';
     case 'connected':
-      return 'connected';
+      return activity.called ? 'connected' : 'connected, no tool call yet';
+    case 'handover-written':
+      return activity.connected ? 'handover written, connected' : 'handover written';
+    case 'disconnected':
+      return `last connected ${sinceText(activity.lastContactAt, now)}${activity.called ? '' : ', no tool call yet'}`;
     case 'never-connected':
       return 'not connected yet';
-    case 'no-session':
-      return 'no open session';
   }
 }
 
 export function clientView(client: ClientStatus, snapshot: Pick<StatusSnapshot, 'now' | 'handovers'>): ClientView {
   const activity = clientActivity(client, snapshot);
-  return { ...client, ...effectiveProject(client), activity, activityLabel: activityLabel(activity) };
+  return { ...client, ...effectiveProject(client), activity, activityLabel: activityLabel(activity, snapshot.now) };
 }

@@ -1,0 +1,31 @@
+import type { Clock } from '../../clock.ts';
+import type { AppliedCall, AppliedCallRepository } from '../../memory/memory.ts';
+import { at, type PgTx } from './pg-tx.ts';
+
+/**
+ * Write calls applied per client and call key, in the tenant schema, so that a call resent to any
+ * process of the hosted server is answered once. `find` takes the key's lock first (see PgTx):
+ * a duplicate running at the same time waits for the first to commit, then finds its answer.
+ */
+export class PgAppliedCalls implements AppliedCallRepository {
+  private readonly tx: PgTx;
+  private readonly clock: Clock;
+
+  constructor(tx: PgTx, clock: Clock) {
+    this.tx = tx;
+    this.clock = clock;
+  }
+
+  async find(clientId: string, key: string): Promise<AppliedCall | undefined> {
+    await this.tx.lockCall(clientId, key);
+    return this.tx.row<AppliedCall>('SELECT fingerprint, result FROM applied_calls WHERE client_id = $1 AND call_key = $2', [clientId, key]);
+  }
+
+  async record(clientId: string, key: string, call: AppliedCall): Promise<void> {
+    await this.tx.rows(
+      `INSERT INTO applied_calls (client_id, call_key, fingerprint, result, at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (client_id, call_key) DO UPDATE SET fingerprint = excluded.fingerprint, result = excluded.result, at = excluded.at`,
+      [clientId, key, call.fingerprint, call.result, at(this.clock.now())],
+    );
+  }
+}
