@@ -1,20 +1,20 @@
 #!/usr/bin/env node
-// Runs the CLI from the compiled build when present, else from the TypeScript sources (Node >= 22.18).
-// `npm link` puts this file on PATH with whatever `node` the shell finds first; when that one is too
-// old for the sources, the project's own Node 22 (the `node` npm package) runs the CLI instead.
+// Runs the CLI from the TypeScript sources of this checkout (Node >= 22.18), never from dist/: that
+// is the desktop app's build and may be older than the sources. `npm link` puts this file on PATH
+// with whatever `node` the shell finds first; when that one is too old for the sources, the
+// project's own Node 22 (the `node` npm package) runs the CLI instead.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-const built = new URL('../dist/src/gateway/cli/main.js', import.meta.url);
 const source = new URL('../src/gateway/cli/main.ts', import.meta.url);
 const pinnedNode = fileURLToPath(new URL(`../node_modules/node/bin/node${process.platform === 'win32' ? '.exe' : ''}`, import.meta.url));
 const [major, minor] = process.versions.node.split('.').map(Number);
 const canRunSources = major > 22 || (major === 22 && minor >= 18);
 
-if (existsSync(fileURLToPath(built)) || canRunSources || !existsSync(pinnedNode)) {
-  const { run } = await import(existsSync(fileURLToPath(built)) ? built.href : source.href);
+if (canRunSources || !existsSync(pinnedNode)) {
+  const { run } = await import(source.href);
   await run(process.argv.slice(2));
 } else {
   const child = spawn(pinnedNode, [fileURLToPath(source), ...process.argv.slice(2)], { stdio: 'inherit' });
