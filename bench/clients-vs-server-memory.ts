@@ -69,7 +69,7 @@ export async function main(): Promise<Figure[]> {
   const memoryDir = mkdtempSync(join(tmpdir(), 'server-memory-bench-'));
   try {
     const { token } = JSON.parse(await gateway.cli(['clients', 'add', 'Bench HTTP', '--project', 'bench-http', '--json'])) as { token: string };
-    await gateway.cli(['clients', 'add', 'Bench bridge', '--project', 'bench-bridge', '--json']);
+    await gateway.cli(['clients', 'add', 'Bench bridge', '--project', 'bench-bridge', '--create-project', '--json']);
     const lock = (_i: number, topic: string, content: string): [string, Record<string, unknown>] => ['lock_context', { topic, content, priority: 'reference' }];
     const searchContexts = (query: string): [string, Record<string, unknown>] => ['search_contexts', { query, limit: 10 }];
     const targets: Target[] = [
