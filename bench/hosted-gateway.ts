@@ -156,6 +156,23 @@ export async function main(): Promise<Figure[]> {
       rounds.push(row);
     }
 
+    // 16 in flight over 16 tenants: writes of different tenants do not wait for each other's commits.
+    const spread: Side = { name: 'hosted', clients: [] };
+    for (const tenant of tenants.slice(2, 2 + CONCURRENCY)) {
+      const client = await httpClient(mcp, { Authorization: `Bearer ${await signedInToken(hosted.base, tenant.apiKey, 'spread')}` });
+      await call(client, 'create_project', { name: 'bench' });
+      await call(client, 'select_project_for_session', { project_name: 'bench' });
+      await call(client, 'lock_context', { topic: 'bench/recall', content: 'A short context that recall_context reads back.' });
+      spread.clients.push(client);
+    }
+    const spreadRecall: number[] = [];
+    const spreadLock: number[] = [];
+    for (let round = 0; round < runs; round++) {
+      spreadRecall.push(await inFlight(spread.clients, 'recall_context', recall, calls * 2));
+      spreadLock.push(await inFlight(spread.clients, 'lock_context', lock, calls * 2));
+      console.log(`  round ${round + 1} hosted, ${CONCURRENCY} tenants: ${spreadRecall.at(-1)!.toFixed(0)} / ${spreadLock.at(-1)!.toFixed(0)} calls/s`);
+    }
+
     // 20 tenants at once, one client each, while sampling the process's connections.
     const busy: Client[] = [];
     for (const tenant of tenants.filter((_, i) => i !== 1)) {
@@ -202,7 +219,7 @@ export async function main(): Promise<Figure[]> {
       toDesktop.push(await visibleAfter(started, () => found(desktop, `vis/h-${i}`)));
     }
     const trips = await roundTrips(pgUrl, tenants[1]!.schema);
-    for (const client of [...hostedSide.clients, ...localSide.clients, ...busy, desktop]) await client.close();
+    for (const client of [...hostedSide.clients, ...localSide.clients, ...busy, ...spread.clients, desktop]) await client.close();
 
     const med = (f: (r: Row) => number) => median(rounds.map(f));
     const figures: Figure[] = [
@@ -218,6 +235,8 @@ export async function main(): Promise<Figure[]> {
       { figure: `hosted recall_context calls/s, ${CONCURRENCY} in flight`, value: med((r) => r.hosted!.recallPerSecond), unit: '/s', target: { op: '>=', value: 500 } },
       { figure: `local lock_context calls/s, ${CONCURRENCY} in flight (baseline)`, value: med((r) => r.local!.lockPerSecond), unit: '/s' },
       { figure: `hosted lock_context calls/s, ${CONCURRENCY} in flight`, value: med((r) => r.hosted!.lockPerSecond), unit: '/s', target: { op: '>=', value: 500 } },
+      { figure: `hosted recall_context calls/s, ${CONCURRENCY} in flight over ${CONCURRENCY} tenants`, value: median(spreadRecall), unit: '/s', target: { op: '>=', value: 500 } },
+      { figure: `hosted lock_context calls/s, ${CONCURRENCY} in flight over ${CONCURRENCY} tenants`, value: median(spreadLock), unit: '/s', target: { op: '>=', value: 500 } },
       ...Object.entries(trips).map(([tool, n]): Figure => ({ figure: `Postgres round trips per ${tool}`, value: n, unit: '' })),
       { figure: 'Postgres connections held, 20 tenants busy (limit 10)', value: mostConnections, unit: '', target: { op: '<=', value: 10 } },
       { figure: 'desktop -> hosted visible p50', value: summarize(toHosted).p50, unit: 'ms' },
@@ -226,7 +245,7 @@ export async function main(): Promise<Figure[]> {
       { figure: 'hosted -> desktop visible p99', value: summarize(toDesktop).p99, unit: 'ms', target: { op: '<=', value: 2000 } },
     ];
     printTable(`hosted gateway vs local gateway, median of ${runs} rounds`, figures);
-    console.log(`results: ${writeResults('hosted-gateway', { calls, runs, rounds, roundTrips: trips, toHosted, toDesktop, figures })}`);
+    console.log(`results: ${writeResults('hosted-gateway', { calls, runs, rounds, spreadRecall, spreadLock, roundTrips: trips, toHosted, toDesktop, figures })}`);
     return figures;
   } finally {
     hosted.child.kill('SIGTERM');

@@ -31,13 +31,34 @@ export const isUnreachable = (error: unknown): boolean => !(error instanceof Use
 export async function inTransaction<T>(
   pool: pg.Pool,
   work: (client: pg.PoolClient) => Promise<T>,
-  options: {
-    /** A tenant schema: the transaction's statements see its tables only. */
-    searchPath?: string;
-    /** False for a call's own record: commit without waiting for the WAL flush (Postgres keeps it consistent, a crash may lose it). */
-    waitForDisk?: boolean;
-  } = {},
+  options: TransactionSettings = {},
 ): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await attemptTransaction(pool, work, options);
+    } catch (error) {
+      // Another transaction won a race Postgres could not order (a deadlock, a serialization
+      // failure): this one was rolled back whole, so running it again is safe.
+      if (!isConflict(error)) throw error;
+      if (attempt >= CONFLICT_ATTEMPTS) {
+        throw new UserError('STORE_BUSY', 'The memory store was too busy with other writes to save this call; nothing was saved.', 'Try again.');
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
+  }
+}
+
+interface TransactionSettings {
+  /** A tenant schema: the transaction's statements see its tables only. */
+  searchPath?: string;
+  /** False for a call's own record: commit without waiting for the WAL flush (Postgres keeps it consistent, a crash may lose it). */
+  waitForDisk?: boolean;
+}
+
+const CONFLICT_ATTEMPTS = 3;
+const isConflict = (error: unknown): boolean => ['40P01', '40001'].includes((error as { code?: unknown } | null)?.code as string);
+
+async function attemptTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, options: TransactionSettings): Promise<T> {
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -57,7 +78,7 @@ export async function inTransaction<T>(
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError as Error));
-    if (isUnreachable(error)) {
+    if (isUnreachable(error) && !isConflict(error)) {
       broken ??= error as Error;
       if (committing) {
         // The server may have committed before the connection broke: say so rather than guess.

@@ -48,6 +48,7 @@ export interface SearchRepository {
 
 /** The per-instance project selection of clients (invariant 1's "active project"). */
 export interface ClientStateRepository {
+  /** The instance's active project, if it still exists (a deleted project is no selection). */
   activeProject(clientId: string, instanceKey: string): Awaitable<string | null>;
   setActiveProject(clientId: string, instanceKey: string, project: string | null): Awaitable<void>;
   /** The client instances whose active project is `project` (one read, for change notifications). */

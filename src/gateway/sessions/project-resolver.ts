@@ -64,6 +64,5 @@ export async function resolveProject(memory: Memory, caller: Caller, explicit: s
     }
   }
   const active = await memory.clientState.activeProject(caller.client.id, caller.instanceKey);
-  if (active && (await memory.projects.exists(active))) return { name: active, source: 'active' };
-  return null;
+  return active ? { name: active, source: 'active' } : null;
 }

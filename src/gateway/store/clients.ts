@@ -76,7 +76,7 @@ export class ClientStore {
       instancesOn: db.prepare('SELECT client_id AS clientId, instance_key AS instanceKey FROM client_instances WHERE active_project = ?'),
       contact: db.prepare('UPDATE clients SET last_contact_at = max(coalesce(last_contact_at, 0), ?) WHERE id = ?'),
       activeProject: db
-        .prepare('SELECT active_project FROM client_instances WHERE client_id = ? AND instance_key = ?')
+        .prepare('SELECT i.active_project FROM client_instances i JOIN projects p ON p.name = i.active_project WHERE i.client_id = ? AND i.instance_key = ?')
         .pluck(),
       setActive: db.prepare(
         `INSERT INTO client_instances (client_id, instance_key, active_project, updated_at) VALUES (?, ?, ?, ?)

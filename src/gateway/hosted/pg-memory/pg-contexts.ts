@@ -52,11 +52,16 @@ export class PgContexts implements ContextRepository {
   async lock(project: string, label: string, content: string, priority: Priority, tags: string[], actor: Actor): Promise<LockResult> {
     // Under the change lock from the first read: the version number must be the label's next one.
     await this.tx.lockChanges();
-    const latest = await this.get(project, label);
+    // The latest live version and the highest number ever used (archived ones count), in one read.
+    const found = await this.tx.row<Partial<ContextRow> & { highest: number | null }>(
+      `SELECT m.highest, c.* FROM (SELECT max(version) AS highest FROM contexts WHERE project_name = $1 AND label = $2) m
+       LEFT JOIN LATERAL (SELECT ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = $1 AND label = $2 ORDER BY version DESC LIMIT 1) c ON true`,
+      [project, label],
+    );
+    const latest = found?.id ? toVersion(found as ContextRow) : undefined;
     const contentHash = sha256Hex(content);
     if (latest && sameAsLatest(latest, contentHash, priority, tags)) return { context: latest, created: false, previousVersion: latest.version };
-    const highest = await this.tx.row<{ v: number | null }>(`SELECT max(version) AS v FROM contexts WHERE project_name = $1 AND label = $2`, [project, label]);
-    const version = (highest?.v ?? 0) + 1;
+    const version = (found?.highest ?? 0) + 1;
     const context: ContextVersion = {
       id: newId(),
       project,

@@ -218,7 +218,8 @@ export class PgClientState implements ClientStateRepository {
   async activeProject(clientId: string, instanceKey: string): Promise<string | null> {
     await this.tx.lockInstance(clientId, instanceKey);
     const row = await this.tx.row<{ active_project: string | null }>(
-      `SELECT active_project FROM client_instances WHERE client_id = $1 AND instance_key = $2`,
+      `SELECT i.active_project FROM client_instances i JOIN projects p ON p.name = i.active_project AND p.deleted_at IS NULL
+       WHERE i.client_id = $1 AND i.instance_key = $2`,
       [clientId, instanceKey],
     );
     return row?.active_project ?? null;
