@@ -91,6 +91,54 @@ async function roundTrips(pgUrl: string, schema: string): Promise<Record<string,
   }
 }
 
+/**
+ * The same-run floor under the hosted figures: Postgres itself, no gateway. One round trip
+ * (`SELECT 1`), one durable write (BEGIN, advisory lock, INSERT, COMMIT) one at a time, and that
+ * write from 16 connections at once, on one lock key (one tenant's writes serialize on its change
+ * lock through the commit) and on 16 keys (16 tenants).
+ */
+async function postgresFloor(pgUrl: string, calls: number): Promise<{ roundTrip: number; write: number; oneKeyPerSecond: number; manyKeysPerSecond: number }> {
+  const pool = new pg.Pool({ connectionString: pgUrl, max: CONCURRENCY });
+  try {
+    await pool.query('CREATE TABLE IF NOT EXISTS bench_floor (id bigserial PRIMARY KEY, body text NOT NULL)');
+    const write = async (client: pg.PoolClient, key: number) => {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [key]);
+      await client.query('INSERT INTO bench_floor (body) VALUES ($1)', ['a short context']);
+      await client.query('COMMIT');
+    };
+    const one = await pool.connect();
+    const trips: number[] = [];
+    const writes: number[] = [];
+    try {
+      for (let i = 0; i < calls; i++) {
+        let started = performance.now();
+        await one.query('SELECT 1');
+        trips.push(performance.now() - started);
+        started = performance.now();
+        await write(one, 1);
+        writes.push(performance.now() - started);
+      }
+    } finally {
+      one.release();
+    }
+    const perSecond = async (keyOf: (slot: number) => number) => {
+      const clients = await Promise.all(Array.from({ length: CONCURRENCY }, () => pool.connect()));
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(clients.map(async (client, slot) => {
+        for (let i = next++; i < calls * 2; i = next++) await write(client, keyOf(slot));
+      }));
+      const rate = (calls * 2) / ((performance.now() - started) / 1000);
+      for (const client of clients) client.release();
+      return rate;
+    };
+    return { roundTrip: summarize(trips).p50, write: summarize(writes).p50, oneKeyPerSecond: await perSecond(() => 1), manyKeysPerSecond: await perSecond((slot) => slot + 1) };
+  } finally {
+    await pool.end();
+  }
+}
+
 /** Polls `read` until it says the write is there; the time since `written`. */
 async function visibleAfter(written: number, read: () => Promise<boolean>): Promise<number> {
   for (;;) {
@@ -137,7 +185,14 @@ export async function main(): Promise<Figure[]> {
     }
     type Row = Record<string, { recall: Summary; lock: Summary; recallPerSecond: number; lockPerSecond: number }>;
     const rounds: Row[] = [];
+    const floors: Awaited<ReturnType<typeof postgresFloor>>[] = [];
     for (let round = 0; round < runs; round++) {
+      const floor = await postgresFloor(pgUrl, calls);
+      floors.push(floor);
+      console.log(
+        `  round ${round + 1} postgres round trip p50 ${floor.roundTrip.toFixed(2)} ms, durable write p50 ${floor.write.toFixed(2)} ms, ` +
+          `${floor.oneKeyPerSecond.toFixed(0)} writes/s on one lock, ${floor.manyKeysPerSecond.toFixed(0)} on ${CONCURRENCY} locks`,
+      );
       const row: Row = {};
       for (const side of [localSide, hostedSide]) {
         const figures = {
@@ -228,12 +283,16 @@ export async function main(): Promise<Figure[]> {
       { figure: 'hosted recall_context p50 over local', value: med((r) => r.hosted!.recall.p50 - r.local!.recall.p50), unit: 'ms', target: { op: '<=', value: 3 } },
       { figure: 'hosted recall_context p99', value: med((r) => r.hosted!.recall.p99), unit: 'ms' },
       { figure: 'local lock_context p50 (baseline)', value: med((r) => r.local!.lock.p50), unit: 'ms' },
+      { figure: 'Postgres alone: round trip p50 (baseline)', value: median(floors.map((f) => f.roundTrip)), unit: 'ms' },
+      { figure: 'Postgres alone: durable write p50 (baseline)', value: median(floors.map((f) => f.write)), unit: 'ms' },
       { figure: 'hosted lock_context p50', value: med((r) => r.hosted!.lock.p50), unit: 'ms' },
       { figure: 'hosted lock_context p50 over local', value: med((r) => r.hosted!.lock.p50 - r.local!.lock.p50), unit: 'ms', target: { op: '<=', value: 3 } },
       { figure: 'hosted lock_context p99', value: med((r) => r.hosted!.lock.p99), unit: 'ms' },
       { figure: `local recall_context calls/s, ${CONCURRENCY} in flight (baseline)`, value: med((r) => r.local!.recallPerSecond), unit: '/s' },
       { figure: `hosted recall_context calls/s, ${CONCURRENCY} in flight`, value: med((r) => r.hosted!.recallPerSecond), unit: '/s', target: { op: '>=', value: 500 } },
       { figure: `local lock_context calls/s, ${CONCURRENCY} in flight (baseline)`, value: med((r) => r.local!.lockPerSecond), unit: '/s' },
+      { figure: `Postgres alone: durable writes/s, ${CONCURRENCY} in flight on one lock (baseline)`, value: median(floors.map((f) => f.oneKeyPerSecond)), unit: '/s' },
+      { figure: `Postgres alone: durable writes/s, ${CONCURRENCY} in flight on ${CONCURRENCY} locks (baseline)`, value: median(floors.map((f) => f.manyKeysPerSecond)), unit: '/s' },
       { figure: `hosted lock_context calls/s, ${CONCURRENCY} in flight`, value: med((r) => r.hosted!.lockPerSecond), unit: '/s', target: { op: '>=', value: 500 } },
       { figure: `hosted recall_context calls/s, ${CONCURRENCY} in flight over ${CONCURRENCY} tenants`, value: median(spreadRecall), unit: '/s', target: { op: '>=', value: 500 } },
       { figure: `hosted lock_context calls/s, ${CONCURRENCY} in flight over ${CONCURRENCY} tenants`, value: median(spreadLock), unit: '/s', target: { op: '>=', value: 500 } },
@@ -245,7 +304,7 @@ export async function main(): Promise<Figure[]> {
       { figure: 'hosted -> desktop visible p99', value: summarize(toDesktop).p99, unit: 'ms', target: { op: '<=', value: 2000 } },
     ];
     printTable(`hosted gateway vs local gateway, median of ${runs} rounds`, figures);
-    console.log(`results: ${writeResults('hosted-gateway', { calls, runs, rounds, spreadRecall, spreadLock, roundTrips: trips, toHosted, toDesktop, figures })}`);
+    console.log(`results: ${writeResults('hosted-gateway', { calls, runs, rounds, floors, spreadRecall, spreadLock, roundTrips: trips, toHosted, toDesktop, figures })}`);
     return figures;
   } finally {
     hosted.child.kill('SIGTERM');

@@ -1,7 +1,9 @@
 /**
  * lock_context in-process on a project that already holds BENCH_CONTEXTS (default 100k) contexts:
  * one call at a time through the real ToolDispatcher (one transaction each), 80% new labels and
- * 20% new versions of existing labels.
+ * 20% new versions of existing labels. Same-run baseline: the same rows through the storage path
+ * alone (ContextStore.lock in its own transaction), on another copy of the same store: what the
+ * tool layer adds is the difference.
  */
 import { createCorpus, prng } from './lib/corpus.ts';
 import { PROJECT } from './lib/fixture.ts';
@@ -14,7 +16,7 @@ export interface LockRun {
   seconds: number;
 }
 
-async function runLocks(templateDir: string, contexts: number, locks: number, run: number): Promise<LockRun> {
+async function runLocks(templateDir: string, contexts: number, locks: number, run: number, storeOnly = false): Promise<LockRun> {
   const stack = await openCopy(templateDir);
   try {
     const labels = stack.services.db
@@ -28,13 +30,18 @@ async function runLocks(templateDir: string, contexts: number, locks: number, ru
       const topic = random() < 0.2 ? labels[Math.floor(random() * labels.length)]! : next.topic;
       return { content: next.content, topic, priority: next.priority, tags: next.tags };
     });
+    const { db, contexts: store } = stack.services;
+    const actor = { clientId: crypto.randomUUID(), sessionId: crypto.randomUUID() };
+    const lock = storeOnly
+      ? async (c: (typeof calls)[number]) => void db.transaction(() => store.lock(PROJECT, c.topic, c.content, c.priority, c.tags, actor))()
+      : async (c: (typeof calls)[number]) => void (await stack.call('lock_context', c));
     // Warm-up outside the measurement: statement caches and the pages of the indexes.
-    for (let i = 0; i < 200; i++) await stack.call('lock_context', { ...calls[i % calls.length]!, topic: `warmup/${run}-${i}` });
+    for (let i = 0; i < 200; i++) await lock({ ...calls[i % calls.length]!, topic: `warmup/${run}-${i}` });
     const samples = new Array<number>(locks);
     const started = performance.now();
     for (let i = 0; i < locks; i++) {
       const t0 = performance.now();
-      await stack.call('lock_context', calls[i]!);
+      await lock(calls[i]!);
       samples[i] = performance.now() - t0;
     }
     const seconds = (performance.now() - started) / 1000;
@@ -50,18 +57,29 @@ export async function main(): Promise<Figure[]> {
   const runs = envInt('BENCH_RUNS', 3);
   const { dir } = await ensureTemplate(contexts);
   console.log(`lock_context: ${contexts} contexts already in the project, ${locks} locks x ${runs} runs`);
-  const { results, median } = await medianRun(runs, (run) => runLocks(dir, contexts, locks, run), (r) => r.perSecond);
-  for (const [i, r] of results.entries()) {
-    console.log(`  run ${i + 1}: ${r.perSecond.toFixed(0)}/s, p50 ${r.latency.p50.toFixed(3)} ms, p99 ${r.latency.p99.toFixed(3)} ms, max ${r.latency.max.toFixed(1)} ms`);
-  }
+  // Runs alternate between the tool and the storage path, so both see the same machine.
+  const baselines: LockRun[] = [];
+  const { results, median } = await medianRun(
+    runs,
+    async (run) => {
+      baselines.push(await runLocks(dir, contexts, locks, run, true));
+      return runLocks(dir, contexts, locks, run);
+    },
+    (r) => r.perSecond,
+  );
+  const line = (r: LockRun) => `${r.perSecond.toFixed(0)}/s, p50 ${r.latency.p50.toFixed(3)} ms, p99 ${r.latency.p99.toFixed(3)} ms, max ${r.latency.max.toFixed(1)} ms`;
+  for (const [i, r] of results.entries()) console.log(`  run ${i + 1}: lock_context ${line(r)}; storage path alone ${line(baselines[i]!)}`);
+  const baseline = baselines.toSorted((a, b) => a.perSecond - b.perSecond)[(baselines.length - 1) >> 1]!;
   const figures: Figure[] = [
+    { figure: 'baseline: ContextStore.lock alone, same rows', value: baseline.perSecond, unit: '/s' },
+    { figure: 'baseline: ContextStore.lock alone p50', value: baseline.latency.p50, unit: 'ms' },
     { figure: `lock_context throughput (${contexts / 1000}k contexts)`, value: median.perSecond, unit: '/s', target: { op: '>=', value: 2000 } },
     { figure: 'lock_context p99', value: median.latency.p99, unit: 'ms', target: { op: '<=', value: 10 } },
     { figure: 'lock_context p50', value: median.latency.p50, unit: 'ms' },
     { figure: 'lock_context max', value: median.latency.max, unit: 'ms' },
   ];
   printTable(`lock_context, median of ${runs} runs by throughput`, figures);
-  const path = writeResults('lock-context', { contexts, locks, runs: results, median, figures });
+  const path = writeResults('lock-context', { contexts, locks, runs: results, baselines, median, figures });
   console.log(`results: ${path}`);
   return figures;
 }

@@ -26,7 +26,8 @@ export interface ProjectRepository {
 }
 
 export interface ContextRepository {
-  lock(project: string, label: string, content: string, priority: Priority, tags: string[], actor: Actor): Awaitable<LockResult>;
+  /** A new version of `label`; priority or tags left undefined are the latest version's. */
+  lock(project: string, label: string, content: string, priority: Priority | undefined, tags: string[] | undefined, actor: Actor): Awaitable<LockResult>;
   get(project: string, label: string, selector?: VersionSelector): Awaitable<ContextVersion | undefined>;
   /** Like get, but a missing label or version is a UserError that says what exists. */
   require(project: string, label: string, selector?: VersionSelector): Awaitable<ContextVersion>;

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.ts';
-import type { ArchivedVersion, ContextVersion, VersionSelector } from './contexts.ts';
+import type { ArchivedVersion, ContextVersion, Priority, VersionSelector } from './contexts.ts';
 
 /**
  * The rules of versioned contexts that do not depend on where they are stored: which versions an
@@ -52,6 +52,14 @@ export function restoreTargets(project: string, label: string, archived: Archive
     throw new UserError('VERSION_NOT_FOUND', `Context "${label}" has no archived version ${String(version)}.`, `Archived versions: ${archived.map((a) => a.version).join(', ')}.`);
   }
   return targets;
+}
+
+/**
+ * A new version's priority and tags: the ones passed, else the latest version's (read under the
+ * same write lock as the new version, so a concurrent lock cannot slip in between), else none.
+ */
+export function priorityAndTags(latest: Pick<ContextVersion, 'priority' | 'tags'> | undefined, priority: Priority | undefined, tags: string[] | undefined): { priority: Priority; tags: string[] } {
+  return { priority: priority ?? latest?.priority ?? 'reference', tags: tags ?? latest?.tags ?? [] };
 }
 
 /** A lock of the same content, priority and tags as the latest version changes nothing. */

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
 import { newId, sha256Hex } from '../secrets.ts';
 import type { Outbox } from '../sync/outbox.ts';
-import { assertArchivable, contextNotFound, restoreTargets, sameAsLatest, similarLabelPattern, versionNotFound } from './context-rules.ts';
+import { assertArchivable, contextNotFound, priorityAndTags, restoreTargets, sameAsLatest, similarLabelPattern, versionNotFound } from './context-rules.ts';
 import type { Db } from './database.ts';
 
 export const PRIORITIES = ['always_check', 'important', 'reference'] as const;
@@ -156,19 +156,20 @@ export class ContextStore {
     };
   }
 
-  /** Locks a new version of `label`; call inside a transaction. */
+  /** Locks a new version of `label` (priority or tags undefined: the latest's); call inside a transaction. */
   lock(
     project: string,
     label: string,
     content: string,
-    priority: Priority,
-    tags: string[],
+    passedPriority: Priority | undefined,
+    passedTags: string[] | undefined,
     actor: Actor,
   ): LockResult {
     const current = this.stmts.latest.get(project, label) as Row | undefined;
+    const latest = current ? toVersion(current) : undefined;
+    const { priority, tags } = priorityAndTags(latest, passedPriority, passedTags);
     const tagsJson = JSON.stringify(tags);
     const contentHash = sha256Hex(content);
-    const latest = current ? toVersion(current) : undefined;
     if (latest && sameAsLatest(latest, contentHash, priority, tags)) {
       return { context: latest, created: false, previousVersion: latest.version };
     }

@@ -54,8 +54,7 @@ async function lockOne(call: Call, label: string, content: string, priority: Pri
   if (content.trim() === '') {
     throw new UserError('INVALID_ARGUMENTS', `\`content\` of "${label}" is only white space.`, 'Pass the text to remember.');
   }
-  const latest = priority === undefined || tags === undefined ? await call.memory.contexts.get(call.project!, label) : undefined;
-  return call.memory.contexts.lock(call.project!, label, content, priority ?? latest?.priority ?? 'reference', tags ?? latest?.tags ?? [], {
+  return call.memory.contexts.lock(call.project!, label, content, priority, tags, {
     clientId: call.caller.client.id,
     sessionId: call.session!.id,
   });

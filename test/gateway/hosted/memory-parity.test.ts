@@ -20,6 +20,8 @@ const DAY: Step[] = [
   ['lock_context', { topic: 'api/auth', content: 'Tokens expire after 15 minutes; refresh with the rotating refresh token.', priority: 'always_check', tags: 'auth, security' }],
   ['lock_context', { topic: 'api/auth', content: 'Tokens expire after 15 minutes; refresh with the rotating refresh token.', priority: 'always_check', tags: ['auth', 'security'] }],
   ['lock_context', { topic: 'api/auth', content: 'Tokens expire after 30 minutes.', priority: 'always_check', tags: ['auth'] }],
+  // No priority or tags: the new version keeps the latest one's (always_check, [auth]).
+  ['lock_context', { topic: 'api/auth', content: 'Tokens expire after 30 minutes; refresh tokens after 30 days.' }],
   ['lock_context', { topic: 'posting/schedule', content: 'Post on Tuesdays and Thursdays at 9:00 CET.', priority: 'important' }],
   ['lock_context', { topic: 'style', content: 'Short sentences. No emoji.' }],
   ['batch_lock_contexts', { contexts: [{ topic: 'deploy/rules', content: 'Never deploy on Fridays.', priority: 'always_check' }, { topic: 'glossary', content: 'CET: central european time' }] }],

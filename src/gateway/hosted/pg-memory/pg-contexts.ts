@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.ts';
 import type { ContextRepository } from '../../memory/memory.ts';
 import { newId, sha256Hex } from '../../secrets.ts';
-import { assertArchivable, contextNotFound, restoreTargets, sameAsLatest, similarLabelPattern, versionNotFound } from '../../store/context-rules.ts';
+import { assertArchivable, contextNotFound, priorityAndTags, restoreTargets, sameAsLatest, similarLabelPattern, versionNotFound } from '../../store/context-rules.ts';
 import type { Actor, ArchivedVersion, ContextVersion, LockResult, Priority, VersionSelector } from '../../store/contexts.ts';
 import { HOSTED_ORIGIN } from '../pg-transaction.ts';
 import { at, ms, type PgTx } from './pg-tx.ts';
@@ -49,7 +49,7 @@ export class PgContexts implements ContextRepository {
     this.clock = clock;
   }
 
-  async lock(project: string, label: string, content: string, priority: Priority, tags: string[], actor: Actor): Promise<LockResult> {
+  async lock(project: string, label: string, content: string, passedPriority: Priority | undefined, passedTags: string[] | undefined, actor: Actor): Promise<LockResult> {
     // Under the change lock from the first read: the version number must be the label's next one.
     await this.tx.lockChanges();
     // The latest live version and the highest number ever used (archived ones count), in one read.
@@ -59,6 +59,7 @@ export class PgContexts implements ContextRepository {
       [project, label],
     );
     const latest = found?.id ? toVersion(found as ContextRow) : undefined;
+    const { priority, tags } = priorityAndTags(latest, passedPriority, passedTags);
     const contentHash = sha256Hex(content);
     if (latest && sameAsLatest(latest, contentHash, priority, tags)) return { context: latest, created: false, previousVersion: latest.version };
     const version = (found?.highest ?? 0) + 1;
