@@ -53,6 +53,8 @@ interface TransactionSettings {
   searchPath?: string;
   /** False for a call's own record: commit without waiting for the WAL flush (Postgres keeps it consistent, a crash may lose it). */
   waitForDisk?: boolean;
+  /** Advisory lock keys (decimal bigints) to take, in this order, in the BEGIN round trip. */
+  locks?: string[];
 }
 
 const CONFLICT_ATTEMPTS = 3;
@@ -71,7 +73,8 @@ async function attemptTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient
     // One round trip: the origin is a constant and the schema a checked name, so no parameters.
     const searchPath = options.searchPath === undefined ? '' : ` SET LOCAL search_path TO ${quoteIdent(tenantSchemaName(options.searchPath))};`;
     const commitMode = options.waitForDisk === false ? ' SET LOCAL synchronous_commit TO off;' : '';
-    await client.query(`BEGIN;${searchPath}${commitMode} SELECT set_config('dementia.origin', '${HOSTED_ORIGIN}', true)`);
+    const locks = (options.locks ?? []).map((key) => ` SELECT pg_advisory_xact_lock(${lockKeyLiteral(key)});`).join('');
+    await client.query(`BEGIN;${searchPath}${commitMode} SELECT set_config('dementia.origin', '${HOSTED_ORIGIN}', true);${locks}`);
     const result = await work(client);
     committing = true;
     await client.query('COMMIT');
@@ -115,6 +118,12 @@ export function postgresStartError(error: unknown, target: PgTarget): UserError 
     return new UserError('POSTGRES_UNREACHABLE', `Postgres at ${where} cannot be reached (${detail}).`, 'Check that it runs and that DEMENTIA_PG_URL names its host and port.');
   }
   return new UserError('POSTGRES_ERROR', `Postgres at ${where} answered with an error: ${detail}.`, 'Check DEMENTIA_PG_URL and the rights of its user (it creates schemas and tables).');
+}
+
+/** A lock key, checked: it goes into the text of the BEGIN round trip, which takes no parameters. */
+function lockKeyLiteral(key: string): string {
+  if (!/^\d{1,19}$/.test(key)) throw new Error(`not a lock key: ${key.slice(0, 40)}`);
+  return `${key}::bigint`;
 }
 
 /** A tenant schema name, checked: it goes into statement text (search_path cannot be a parameter). */

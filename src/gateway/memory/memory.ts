@@ -146,4 +146,10 @@ export interface TransactionOptions {
    * the store right after it loses that record whole, never memory a client was told is saved.
    */
   recordOnly?: boolean;
+  /**
+   * Whose call the transaction serves (its client instance, and the call key of a write applied
+   * once): a store that serializes calls per instance across processes (hosted Postgres) takes
+   * those locks in its first round trip instead of one round trip each later.
+   */
+  caller?: { clientId: string; instanceKey: string; callKey?: string | undefined };
 }

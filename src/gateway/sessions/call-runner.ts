@@ -64,7 +64,7 @@ export class CallRunner {
         const done = await work(tx, scope);
         await recordSuccess(tx, caller, scope, operation, done);
         return { value: done.value, scope, effects: done.effects ?? {} };
-      }, { recordOnly: !options.select });
+      }, { recordOnly: !options.select, caller: { clientId: caller.client.id, instanceKey: caller.instanceKey } });
       if (!result) {
         await recordFailure(memory, this.workSessions, this.events, caller, operation, null, new UserError('PROJECT_SELECTION_REQUIRED', 'no project selected'));
         return { kind: 'no-project', projects: await memory.projects.list() };

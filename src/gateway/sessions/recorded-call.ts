@@ -115,7 +115,7 @@ export async function recordFailure(
         summary: `${error.code}: ${error.message}`.slice(0, 300),
       });
       return session?.id ?? null;
-    }, { recordOnly: true });
+    }, { recordOnly: true, caller: { clientId: caller.client.id, instanceKey: caller.instanceKey } });
     events.onCall?.(operation, caller, false);
     return sessionId;
   } catch (logError) {

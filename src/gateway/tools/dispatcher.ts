@@ -144,7 +144,7 @@ export class ToolDispatcher {
         const answer = this.success(output, scope, waiting, caller);
         if (once) await tx.appliedCalls.record(caller.client.id, once.key, { fingerprint: once.fingerprint, result: JSON.stringify(answer) });
         return { answer, outcome: { caller, operation: name, project: project?.name ?? null, selected: scope.selected, effects: output.effects ?? {} } };
-      }, { recordOnly: definition.readOnly });
+      }, { recordOnly: definition.readOnly, caller: { clientId: caller.client.id, instanceKey: caller.instanceKey, callKey: once?.key } });
       if (!result) return await this.selectionRequired(memory, name, caller);
       // A resent call was answered from its first execution: nothing happened now.
       if (!result.outcome) return result.answer;

@@ -21,7 +21,7 @@ import { PgProjects } from './pg-projects.ts';
 import { PgActivity, PgClientState, PgHandovers, PgNotes } from './pg-records.ts';
 import { PgSearch } from './pg-search.ts';
 import { PgSessions } from './pg-sessions.ts';
-import { PgTx } from './pg-tx.ts';
+import { lockKeysOf, PgTx } from './pg-tx.ts';
 
 /** The repositories of one open transaction on a tenant schema. */
 class PgTransactionMemory implements Memory {
@@ -96,9 +96,11 @@ export class PgTenantMemory implements Memory {
   }
 
   transaction<T>(work: (memory: Memory) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    return inTransaction(this.pool, (client) => work(new PgTransactionMemory(new PgTx(client, this.schema), this.clock, this.lastSeen)), {
+    const locks = lockKeysOf(this.schema, options.caller);
+    return inTransaction(this.pool, (client) => work(new PgTransactionMemory(new PgTx(client, this.schema, locks), this.clock, this.lastSeen)), {
       searchPath: this.schema,
       waitForDisk: options.recordOnly !== true,
+      locks,
     });
   }
 }

@@ -15,17 +15,21 @@ import { lockKey } from '../../sync/remote-schema.ts';
  *    work session and active project are read, then written);
  * 2. the tenant's change lock (the writer rule of docs/postgres-schema.md; the statement triggers of
  *    synced tables take it too): version numbers and the change order stay consistent.
- * Taking them in one order is what keeps two processes from deadlocking.
+ * Taking them in one order is what keeps two processes from deadlocking. A call's transaction
+ * takes 0 and 1 in its BEGIN round trip (TransactionOptions.caller, lockKeysOf).
  */
 export class PgTx {
   readonly schema: string;
   private readonly client: pg.PoolClient;
   private changesLocked = false;
-  private readonly instancesLocked = new Set<string>();
+  /** Keys of the call and instance locks this transaction holds. */
+  private readonly held: Set<string>;
 
-  constructor(client: pg.PoolClient, schema: string) {
+  /** `held`: lock keys the transaction took in its BEGIN round trip (see lockKeysOf). */
+  constructor(client: pg.PoolClient, schema: string, held: Iterable<string> = []) {
     this.client = client;
     this.schema = schema;
+    this.held = new Set(held);
   }
 
   async rows<R>(text: string, values: unknown[] = []): Promise<R[]> {
@@ -49,19 +53,32 @@ export class PgTx {
 
   /** A write call's key lock, held to commit; the first lock of its transaction. */
   async lockCall(clientId: string, key: string): Promise<void> {
-    const digest = BigInt(`0x${sha256Hex(`${this.schema}:call:${clientId}\n${key}`).slice(0, 15)}`).toString();
-    await this.client.query('SELECT pg_advisory_xact_lock($1::bigint)', [digest]);
+    await this.lockOnce(callLockKey(this.schema, clientId, key));
   }
 
   /** The client instance's lock, held to commit; taken before the change lock or not at all. */
   async lockInstance(clientId: string, instanceKey: string): Promise<void> {
-    const key = `${clientId}\n${instanceKey}`;
-    if (this.instancesLocked.has(key)) return;
     if (this.changesLocked) return; // too late to take it in order; the change lock already serializes
-    const digest = BigInt(`0x${sha256Hex(`${this.schema}:instance:${key}`).slice(0, 15)}`).toString();
-    await this.client.query('SELECT pg_advisory_xact_lock($1::bigint)', [digest]);
-    this.instancesLocked.add(key);
+    await this.lockOnce(instanceLockKey(this.schema, clientId, instanceKey));
   }
+
+  private async lockOnce(key: string): Promise<void> {
+    if (this.held.has(key)) return;
+    await this.client.query('SELECT pg_advisory_xact_lock($1::bigint)', [key]);
+    this.held.add(key);
+  }
+}
+
+/** Advisory lock keys are the first 60 bits of a digest: decimal strings of positive bigints. */
+const lockKeyOf = (text: string): string => BigInt(`0x${sha256Hex(text).slice(0, 15)}`).toString();
+const callLockKey = (schema: string, clientId: string, key: string): string => lockKeyOf(`${schema}:call:${clientId}\n${key}`);
+const instanceLockKey = (schema: string, clientId: string, instanceKey: string): string => lockKeyOf(`${schema}:instance:${clientId}\n${instanceKey}`);
+
+/** The locks a call's transaction can take up front, in the order above: its call key's, then its instance's. */
+export function lockKeysOf(schema: string, caller: { clientId: string; instanceKey: string; callKey?: string | undefined } | undefined): string[] {
+  if (!caller) return [];
+  const keys = caller.callKey === undefined ? [] : [callLockKey(schema, caller.clientId, caller.callKey)];
+  return [...keys, instanceLockKey(schema, caller.clientId, caller.instanceKey)];
 }
 
 /** Milliseconds since the epoch from a timestamptz column. */
