@@ -5,28 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
-import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { RESUME_BUDGET_CHARS } from '../../src/gateway/prompts/resume-text.ts';
-import { connectClient, startTestGateway, textOf, type ConnectedClient, type TestGateway } from '../helpers/gateway-harness.ts';
-
-/** The resource notifications a client receives, in order ("list_changed", "updated <uri>"). */
-function notificationLog(client: ConnectedClient['client']) {
-  const entries: string[] = [];
-  let wake: (() => void) | undefined;
-  const push = (entry: string) => {
-    entries.push(entry);
-    wake?.();
-  };
-  client.setNotificationHandler(ResourceListChangedNotificationSchema, () => push('list_changed'));
-  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => push(`updated ${notification.params.uri}`));
-  return {
-    entries,
-    /** Resolves once `entry` has arrived `times` times in all. */
-    async until(entry: string, times = 1): Promise<void> {
-      while (entries.filter((e) => e === entry).length < times) await new Promise<void>((resolve) => (wake = resolve));
-    },
-  };
-}
+import { connectClient, startTestGateway, textOf, type TestGateway } from '../helpers/gateway-harness.ts';
+import { notificationLog } from '../helpers/resource-notifications.ts';
 
 /** The text of a resource read. */
 const resourceText = (result: { contents: ({ text: string } | { blob: string })[] }): string =>

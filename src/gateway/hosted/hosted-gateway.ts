@@ -9,12 +9,13 @@ import { createMcpSurface, type McpSurface } from '../http/mcp-surface.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { IdleSweeper } from '../sessions/idle-sweeper.ts';
 import { WorkSessionService } from '../sessions/work-session-service.ts';
-import { createPool } from '../sync/pg-connection.ts';
+import { createPool, type ConnectionLimits } from '../sync/pg-connection.ts';
 import { allTools } from '../tools/index.ts';
 import type { HostedAuth, HostedAuthDeps } from './hosted-auth.ts';
 import { createHostedRequestHandler } from './hosted-http.ts';
 import type { HostedSettings } from './hosted-settings.ts';
 import { PgTenantMemory } from './pg-memory/pg-memory.ts';
+import { ProcessChanges } from './process-changes.ts';
 import { postgresStartError } from './pg-transaction.ts';
 import { RemoteClientDirectory } from './remote-clients.ts';
 import { TenantDirectory } from './tenant-directory.ts';
@@ -54,6 +55,7 @@ export class HostedGateway {
   readonly pool: pg.Pool;
   private readonly memories = new Map<string, PgTenantMemory>();
   private readonly maintenance: TenantMaintenance;
+  private readonly processChanges: ProcessChanges;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private auth: HostedAuth | undefined;
@@ -64,12 +66,17 @@ export class HostedGateway {
     this.settings = options.settings;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? createLogger();
-    // The one pool of the process: every tenant, OAuth and the sweeper share its connections.
-    this.pool = createPool(
-      this.settings.pg,
-      { poolMax: this.settings.maxConnections, statementTimeoutMs: STATEMENT_TIMEOUT_MS, connectTimeoutMs: 5_000, applicationName: HOSTED_APPLICATION_NAME },
-      this.logger,
-    );
+    // The one pool of the process: every tenant, OAuth and the sweeper share its connections; one
+    // more connection of the budget listens for the other processes' resource changes.
+    const limits: ConnectionLimits = { poolMax: this.settings.maxConnections - 1, statementTimeoutMs: STATEMENT_TIMEOUT_MS, connectTimeoutMs: 5_000, applicationName: HOSTED_APPLICATION_NAME };
+    this.pool = createPool(this.settings.pg, limits, this.logger);
+    this.processChanges = new ProcessChanges({
+      pool: this.pool,
+      target: this.settings.pg,
+      limits,
+      apply: (change) => this.surface.changes.apply(change),
+      logger: this.logger,
+    });
     this.tenants = new TenantDirectory(this.pool);
     this.clients = new RemoteClientDirectory(this.pool);
     this.workSessions = new WorkSessionService(this.settings.idleMinutes);
@@ -83,6 +90,7 @@ export class HostedGateway {
         onInternalError: (error, tool) =>
           this.logger.error('tool failed', { tool, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
       },
+      onResourceChange: (change) => this.processChanges.publish(change),
     });
     this.surface = surface;
     this.endpoint = new McpEndpoint({ surface, clock: this.clock, logger: this.logger });
@@ -118,6 +126,7 @@ export class HostedGateway {
       await gateway.stop().catch(() => undefined);
       throw error;
     }
+    await gateway.processChanges.start();
     await gateway.sweeper.start();
     gateway.endpoint.startReaper();
     return gateway;
@@ -181,6 +190,7 @@ export class HostedGateway {
     }
     await this.auth?.close();
     this.auth = undefined;
+    await this.processChanges.stop();
     await this.pool.end();
   }
 

@@ -1,6 +1,6 @@
 import type { Memory } from '../memory/memory.ts';
 import { PromptService } from '../prompts/prompt-service.ts';
-import { ResourceChanges } from '../resources/resource-changes.ts';
+import { ResourceChanges, type ResourceChange } from '../resources/resource-changes.ts';
 import { ResourceService } from '../resources/resource-service.ts';
 import { CallRunner } from '../sessions/call-runner.ts';
 import type { CallEvents } from '../sessions/recorded-call.ts';
@@ -27,11 +27,14 @@ export function createMcpSurface(deps: {
   workSessions: WorkSessionService;
   tools: readonly ToolDefinition[];
   events?: CallEvents;
+  /** Each resource change made here, after its commit (hosted mode tells its other processes). */
+  onResourceChange?: (change: ResourceChange) => void;
 }): McpSurface {
   const events = deps.events ?? {};
   const changes = new ResourceChanges({
     memoryOf: deps.memoryOf,
     onError: (error) => events.onInternalError?.(error, 'resource notifications'),
+    onApplied: deps.onResourceChange,
   });
   const withChanges: CallEvents = {
     ...events,

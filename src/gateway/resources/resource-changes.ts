@@ -23,21 +23,36 @@ export interface ResourceWatcher {
 }
 
 /**
+ * One change of resources, as connections need to hear it: a client instance whose own project
+ * changed (its resource list is another one now), and the project whose resources changed, with
+ * the URIs that changed. Plain data, so another hosted process can be told (ProcessChanges).
+ */
+export interface ResourceChange {
+  /** A hosted schema; undefined for the one local store. */
+  tenant?: string | undefined;
+  selection?: { clientId: string; instanceKey: string } | undefined;
+  project?: { name: string; uris: string[] } | undefined;
+}
+
+/**
  * Tells open connections when the resources they hold change: notifications/resources/list_changed
  * to those that listed or subscribed to a project (or work on it) when one of its contexts is
  * locked, archived or restored or a handover is written, and when their own client's project
  * changes; notifications/resources/updated for subscribed URIs. Changes arrive from the call layer
- * after they are committed (CallOutcome) and from the idle sweeper. Only connections of the same
- * tenant hear of a change.
+ * after they are committed (CallOutcome), from the idle sweeper, and in hosted mode from the other
+ * processes (apply). Only connections of the same tenant hear of a change.
  */
 export class ResourceChanges {
   private readonly watchers = new Set<ResourceWatcher>();
   private readonly memoryOf: (caller: Caller) => Memory;
   private readonly onError: (error: unknown) => void;
+  private readonly onApplied: (change: ResourceChange) => void;
 
-  constructor(deps: { memoryOf: (caller: Caller) => Memory; onError?: (error: unknown) => void }) {
+  /** `onApplied`: each change made here (not those applied from elsewhere), e.g. to tell other processes. */
+  constructor(deps: { memoryOf: (caller: Caller) => Memory; onError?: (error: unknown) => void; onApplied?: (change: ResourceChange) => void }) {
     this.memoryOf = deps.memoryOf;
     this.onError = deps.onError ?? (() => {});
+    this.onApplied = deps.onApplied ?? (() => {});
   }
 
   /** Registers a watcher until the returned function is called. */
@@ -52,24 +67,37 @@ export class ResourceChanges {
 
   /** A committed call: its selection change and the resources it changed. Resolves when everyone was told. */
   callCompleted(outcome: CallOutcome): Promise<void> {
-    const { tenant } = outcome.caller;
-    if (outcome.selected) {
-      const { client, instanceKey } = outcome.caller;
-      for (const watcher of this.ofTenant(tenant)) {
-        if (watcher.caller.client.id === client.id && watcher.caller.instanceKey === instanceKey) this.safely(() => watcher.listChanged());
-      }
-    }
-    const { effects, project } = outcome;
-    if (!project) return Promise.resolve();
+    const { caller, effects, project } = outcome;
     const versions = [...(effects.locked ?? []), ...(effects.archived ?? []), ...(effects.restored ?? [])];
-    const uris = new Set(versions.flatMap((v) => [contextUri(project, v.label), contextUri(project, v.label, v.version)]));
-    if (effects.handover) uris.add(handoverUri(project));
-    return uris.size > 0 ? this.projectChanged(tenant, project, [...uris]) : Promise.resolve();
+    const uris = new Set(project ? versions.flatMap((v) => [contextUri(project, v.label), contextUri(project, v.label, v.version)]) : []);
+    if (project && effects.handover) uris.add(handoverUri(project));
+    return this.made({
+      tenant: caller.tenant,
+      selection: outcome.selected ? { clientId: caller.client.id, instanceKey: caller.instanceKey } : undefined,
+      project: project && uris.size > 0 ? { name: project, uris: [...uris] } : undefined,
+    });
   }
 
   /** Handovers written by the idle sweeper (no call to report them), in `tenant` (undefined: local). */
   async handoversWritten(handovers: Handover[], tenant?: string): Promise<void> {
-    for (const project of new Set(handovers.map((h) => h.project))) await this.projectChanged(tenant, project, [handoverUri(project)]);
+    for (const project of new Set(handovers.map((h) => h.project))) await this.made({ tenant, project: { name: project, uris: [handoverUri(project)] } });
+  }
+
+  /** A change made elsewhere (another hosted process): told to this process's connections only. */
+  async apply(change: ResourceChange): Promise<void> {
+    if (change.selection) {
+      const { clientId, instanceKey } = change.selection;
+      for (const watcher of this.ofTenant(change.tenant)) {
+        if (watcher.caller.client.id === clientId && watcher.caller.instanceKey === instanceKey) this.safely(() => watcher.listChanged());
+      }
+    }
+    if (change.project) await this.projectChanged(change.tenant, change.project.name, change.project.uris);
+  }
+
+  private made(change: ResourceChange): Promise<void> {
+    if (!change.selection && !change.project) return Promise.resolve();
+    this.safely(() => this.onApplied(change));
+    return this.apply(change);
   }
 
   private async projectChanged(tenant: string | undefined, project: string, uris: string[]): Promise<void> {

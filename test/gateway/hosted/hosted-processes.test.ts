@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { tenantSchema } from '../../../src/gateway/sync/sync-config.ts';
 import { connectClient, textOf, type ConnectedClient } from '../../helpers/gateway-harness.ts';
 import { disposeSharedPostgres, freePort, sharedPostgres, type SharedPostgres } from '../../helpers/postgres.ts';
+import { notificationLog } from '../../helpers/resource-notifications.ts';
 import { addTenants, signedInToken, startHostedProcess } from './hosted-processes.ts';
 
 let server: SharedPostgres;
@@ -102,6 +103,59 @@ describe('hosted mode: processes come and go, Postgres keeps everything (DESIGN 
       const [row] = await server.query<{ summary: string }>(database, `SELECT summary FROM "${schema}".handovers WHERE session_id = $1`, [session]);
       assert.match(row!.summary, /note-0 v1[\s\S]*note-5 v1/, 'the handover has the work done through both processes');
     } finally {
+      for (const p of [a, b]) p.child.kill('SIGTERM');
+      await Promise.all([a.exited, b.exited]);
+    }
+  });
+
+  it('two processes: a change made through one reaches the resource watchers of the other (list_changed, resources/updated)', { timeout: 30_000 }, async () => {
+    const database = await server.createDatabase('hosted_notify');
+    const [tenant] = await addTenants(server.url(database), 1);
+    const port = await freePort();
+    const env = { pgUrl: server.url(database), publicUrl: `http://127.0.0.1:${port}` }; // one public URL, as behind a balancer
+    const [a, b] = await Promise.all([startHostedProcess(env, port), startHostedProcess(env)]);
+    const clients: ConnectedClient[] = [];
+    try {
+      const watcherToken = await signedInToken(a.base, tenant!.apiKey, 'Claude Desktop');
+      const writerToken = await signedInToken(a.base, tenant!.apiKey, 'claude.ai');
+      const [onA, onB] = [new URL('/mcp', a.base), new URL('/mcp', b.base)];
+      const writer = await connectClient(onA, writerToken);
+      clients.push(writer);
+      await ok(writer, 'create_project', { name: 'billing' });
+      await ok(writer, 'create_project', { name: 'webshop' });
+      // The watcher's event stream is open on process b; everything below is written through a.
+      const watcher = await connectClient(onB, watcherToken);
+      clients.push(watcher);
+      await ok(watcher, 'select_project_for_session', { project_name: 'billing' });
+      const log = notificationLog(watcher.client);
+      await watcher.client.listResources();
+      await watcher.client.subscribeResource({ uri: 'dementia://projects/billing/contexts/tax%2Frates' });
+
+      await watcher.client.subscribeResource({ uri: 'dementia://projects/billing/contexts/marker' });
+
+      const rates = 'updated dementia://projects/billing/contexts/tax%2Frates';
+      await ok(writer, 'lock_context', { project: 'billing', topic: 'tax/rates', content: '19%' });
+      await log.until(rates);
+      // Its own selection of billing may have announced itself first (if its stream was open by then).
+      const first = log.entries.indexOf(rates);
+      const earlier = log.entries.slice(0, first).filter((entry) => entry === 'list_changed').length;
+      await log.until('list_changed', earlier + 1);
+      await ok(writer, 'lock_context', { project: 'webshop', topic: 'checkout', content: 'not watched' });
+      // The watcher's own client moves to another project through process a: its list is another one.
+      const sameClientOnA = await connectClient(onA, watcherToken);
+      clients.push(sameClientOnA);
+      await ok(sameClientOnA, 'select_project_for_session', { project_name: 'webshop' });
+      // The GET stream keeps order: a subscribed marker shows that nothing else was announced before it.
+      await ok(writer, 'lock_context', { project: 'billing', topic: 'marker', content: 'marker' });
+      await log.until('updated dementia://projects/billing/contexts/marker');
+      await log.until('list_changed', earlier + 3);
+      assert.deepEqual(
+        log.entries.slice(first),
+        [rates, 'list_changed', 'list_changed', 'updated dementia://projects/billing/contexts/marker', 'list_changed'],
+        'billing changed; webshop was not watched; the selection moved; billing (still listed) changed again',
+      );
+    } finally {
+      await Promise.all(clients.map((client) => client.close()));
       for (const p of [a, b]) p.child.kill('SIGTERM');
       await Promise.all([a.exited, b.exited]);
     }
