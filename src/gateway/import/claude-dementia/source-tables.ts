@@ -29,28 +29,27 @@ const id: FieldSpec = { names: ['id'], kind: 'text' };
 const project: FieldSpec = { names: ['project_name'], kind: 'text' };
 const sessionId: FieldSpec = { names: ['session_id'], kind: 'text' };
 
+/** What a version row has, live (context_locks) or archived (context_archives). */
+const versionFields = {
+  id,
+  label: { names: ['label'], kind: 'text', required: true },
+  version: { names: ['version'], kind: 'text' },
+  content: { names: ['content'], kind: 'text', required: true },
+  metadata: { names: ['metadata'], kind: 'json' },
+  tags: { names: ['tags'], kind: 'tags' },
+  priority: { names: ['priority'], kind: 'text' },
+} as const satisfies TableSpec;
+
 export const TABLES = {
   context_locks: {
-    id,
-    label: { names: ['label'], kind: 'text', required: true },
-    version: { names: ['version'], kind: 'text' },
-    content: { names: ['content'], kind: 'text', required: true },
-    metadata: { names: ['metadata'], kind: 'json' },
-    tags: { names: ['tags'], kind: 'tags' },
-    priority: { names: ['priority'], kind: 'text' },
+    ...versionFields,
     lockedAt: { names: ['locked_at', 'created_at'], kind: 'time' },
     sessionId,
     project,
   },
   context_archives: {
-    id,
+    ...versionFields,
     originalId: { names: ['original_id'], kind: 'text' },
-    label: { names: ['label'], kind: 'text', required: true },
-    version: { names: ['version'], kind: 'text' },
-    content: { names: ['content'], kind: 'text', required: true },
-    metadata: { names: ['metadata'], kind: 'json' },
-    tags: { names: ['tags'], kind: 'tags' },
-    priority: { names: ['priority'], kind: 'text' },
     deletedAt: { names: ['deleted_at'], kind: 'time' },
     sessionId,
     project,
