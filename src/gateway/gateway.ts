@@ -19,14 +19,13 @@ import { createServices, type Services } from './services.ts';
 import type { ConnectionCounts } from './status-snapshot.ts';
 import { IdleSweeper } from './sessions/idle-sweeper.ts';
 import type { Settings } from './settings.ts';
+import { ACTIVITY_RETENTION_MS } from './store/activity.ts';
 import { APPLIED_CALL_RETENTION_MS } from './store/applied-calls.ts';
 import { openDatabase, DATABASE_FILE } from './store/database.ts';
 import { resolveSyncConfig } from './sync/sync-config.ts';
 import { SyncWorker, type SyncTuning } from './sync/sync-worker.ts';
 import { allTools } from './tools/index.ts';
 import { APP_VERSION } from './version.ts';
-
-const ACTIVITY_RETENTION_MS = 30 * 24 * 60 * 60_000;
 
 export interface GatewayOptions {
   settings: Settings;

@@ -5,6 +5,7 @@ import type { ClientKind, ClientRecord } from '../store/clients.ts';
 import { lockKey, quoteIdent } from '../sync/remote-schema.ts';
 import { CONTROL_SCHEMA } from './control-schema.ts';
 import { HOSTED_ORIGIN, inTransaction } from './pg-transaction.ts';
+import { TENANT_SCHEMA_PATTERN } from './tenant-directory.ts';
 
 /** A client of the hosted server, as the operator and the desktop app see it. */
 export interface RemoteClient extends ClientRecord {
@@ -34,6 +35,8 @@ interface Row {
 
 const COLUMNS = 'id, name, kind, client_key, created_at, last_seen_at';
 const MAX_NAME = 100;
+/** A client id as stored (a UUID): anything else names no client, and is never sent to Postgres as one. */
+const CLIENT_ID_PATTERN = /^[0-9a-f-]{36}$/i;
 
 const toClient = (tenant: string, row: Row): RemoteClient => ({
   tenant,
@@ -88,7 +91,7 @@ export class RemoteClientDirectory {
 
   /** An active (not revoked) client of the tenant, or undefined. */
   async find(tenant: string, id: string): Promise<RemoteClient | undefined> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    if (!CLIENT_ID_PATTERN.test(id)) return undefined;
     const result = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM ${quoteIdent(tenant)}.clients WHERE id = $1 AND revoked_at IS NULL`, [id]);
     return result.rows[0] ? toClient(tenant, result.rows[0]) : undefined;
   }
@@ -98,7 +101,7 @@ export class RemoteClientDirectory {
    * request (one indexed query), so a revoked client or a removed tenant is refused at once.
    */
   async findServed(tenant: string, id: string): Promise<RemoteClient | undefined> {
-    if (!/^[0-9a-f-]{36}$/i.test(id) || !/^dementia_[0-9a-f]{16}$/.test(tenant)) return undefined;
+    if (!CLIENT_ID_PATTERN.test(id) || !TENANT_SCHEMA_PATTERN.test(tenant)) return undefined;
     const result = await this.pool
       .query<Row>(
         `SELECT ${COLUMNS} FROM ${quoteIdent(tenant)}.clients WHERE id = $1 AND revoked_at IS NULL
@@ -120,7 +123,7 @@ export class RemoteClientDirectory {
     const table = `${quoteIdent(tenant)}.clients`;
     const revoked = await inTransaction(this.pool, async (client) => {
       // The id in its own parameter: one parameter cannot be both a uuid and text.
-      const byId = /^[0-9a-f-]{36}$/i.test(idOrName);
+      const byId = CLIENT_ID_PATTERN.test(idOrName);
       const result = await client.query<Row>(
         `UPDATE ${table} SET revoked_at = now() WHERE (${byId ? 'id = $2::uuid OR ' : ''}lower(name) = lower($1)) AND revoked_at IS NULL RETURNING ${COLUMNS}`,
         byId ? [idOrName, idOrName] : [idOrName],

@@ -1,10 +1,9 @@
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
+import { ACTIVITY_RETENTION_MS } from '../store/activity.ts';
 import { APPLIED_CALL_RETENTION_MS } from '../store/applied-calls.ts';
 import { quoteIdent } from '../sync/remote-schema.ts';
 
-/** A month of call log is plenty for handovers and the feed, as on the desktop. */
-const ACTIVITY_RETENTION_MS = 30 * 24 * 60 * 60_000;
 /** Tidying a tenant more often than this would only cost queries. */
 const TIDY_INTERVAL_MS = 6 * 60 * 60_000;
 

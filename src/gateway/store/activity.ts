@@ -45,6 +45,9 @@ const SELECT = `SELECT a.id, a.at, a.client_id AS clientId, c.name AS clientName
   a.session_id AS sessionId, a.tool, a.ok, a.summary, a.detail FROM activity a LEFT JOIN clients c ON c.id = a.client_id`;
 
 /** The log of tool calls: raw material of handovers and of the activity feed. Holds no secrets. */
+/** A month of call log is plenty for handovers and the activity feed (the desktop and the hosted server prune to it). */
+export const ACTIVITY_RETENTION_MS = 30 * 24 * 60 * 60_000;
+
 export class ActivityLog {
   private readonly stmts;
 

@@ -9,7 +9,6 @@ import type { Note, NoteKind } from '../../store/notes.ts';
 import { HOSTED_ORIGIN } from '../pg-transaction.ts';
 import { at, ms, type PgTx } from './pg-tx.ts';
 
-
 interface HandoverRow {
   id: string;
   project_name: string;
@@ -107,6 +106,8 @@ interface NoteRow {
   created_at: Date;
 }
 
+const NOTE_COLUMNS = 'id, project_name, session_id, kind, text, created_at';
+
 const toNote = (row: NoteRow): Note => ({
   id: row.id,
   project: row.project_name,
@@ -129,7 +130,7 @@ export class PgNotes implements NoteRepository {
     await this.tx.lockChanges();
     const note: Note = { id: newId(), project, sessionId, kind, text, createdAt: this.clock.now() };
     await this.tx.rows(
-      `INSERT INTO notes (id, project_name, session_id, kind, text, created_at, origin) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      `INSERT INTO notes (${NOTE_COLUMNS}, origin) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [note.id, project, sessionId, kind, text, at(note.createdAt), HOSTED_ORIGIN],
     );
     return note;
@@ -137,7 +138,7 @@ export class PgNotes implements NoteRepository {
 
   async forSession(sessionId: string): Promise<Note[]> {
     const rows = await this.tx.rows<NoteRow>(
-      `SELECT id, project_name, session_id, kind, text, created_at FROM notes WHERE session_id = $1 ORDER BY created_at`,
+      `SELECT ${NOTE_COLUMNS} FROM notes WHERE session_id = $1 ORDER BY created_at`,
       [sessionId],
     );
     return rows.map(toNote);
@@ -145,7 +146,7 @@ export class PgNotes implements NoteRepository {
 
   async recent(project: string, limit: number, kind?: NoteKind): Promise<Note[]> {
     const rows = await this.tx.rows<NoteRow>(
-      `SELECT id, project_name, session_id, kind, text, created_at FROM notes
+      `SELECT ${NOTE_COLUMNS} FROM notes
        WHERE project_name = $1 AND ($3::text IS NULL OR kind = $3) ORDER BY created_at DESC LIMIT $2`,
       [project, limit, kind ?? null],
     );
