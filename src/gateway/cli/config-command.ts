@@ -7,8 +7,6 @@ import { parseClientKind } from '../store/clients.ts';
 import { gatewayPort, mcpUrlOf, openServices } from './cli-context.ts';
 import type { Output } from './output.ts';
 
-export { DEFAULT_CLIENT_NAMES } from '../client-config/connect-plan.ts';
-
 export interface ConfigFlags {
   client?: string | undefined;
   token?: string | undefined;

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseConfig } from '../client-config/jsonc-edit.ts';
+import { headerValues, readConfigFile } from '../client-config/config-file.ts';
 import { claudeCodeStatePath } from '../client-config/token-uses.ts';
 import { UserError } from '../errors.ts';
 import { CLIENT_HEADER_NAMES } from '../http/client-headers.ts';
@@ -12,21 +12,7 @@ import { openServices } from './cli-context.ts';
 import type { Output } from './output.ts';
 
 /** The X-Dementia-Project header of the first server in a server map that has one. */
-function pinIn(servers: unknown): string | undefined {
-  for (const server of Object.values((servers ?? {}) as Record<string, { headers?: Record<string, string> } | null>)) {
-    const header = Object.entries(server?.headers ?? {}).find(([name]) => name.toLowerCase() === CLIENT_HEADER_NAMES.project.toLowerCase());
-    if (header) return header[1];
-  }
-  return undefined;
-}
-
-function readConfig(path: string): Record<string, unknown> | undefined {
-  try {
-    return existsSync(path) ? parseConfig(path, readFileSync(path, 'utf8')) : undefined;
-  } catch {
-    return undefined; // An unreadable file pins nothing.
-  }
-}
+const pinIn = (servers: unknown): string | undefined => headerValues(servers, CLIENT_HEADER_NAMES.project)[0] as string | undefined;
 
 /**
  * The project pinned for a folder, as Claude Code would connect there, looking upwards from `dir`:
@@ -34,10 +20,10 @@ function readConfig(path: string): Record<string, unknown> | undefined {
  * the repository's .mcp.json; a user-scope server with a pin applies everywhere else.
  */
 export function pinnedProjectOf(dir: string, homeDir: string = homedir()): string | undefined {
-  const state = readConfig(claudeCodeStatePath({ platform: process.platform, homeDir }));
+  const state = readConfigFile(claudeCodeStatePath({ platform: process.platform, homeDir }));
   const local = (state?.projects ?? {}) as Record<string, { mcpServers?: unknown } | null>;
   for (let current = dir; ; current = dirname(current)) {
-    const pinned = pinIn(local[current]?.mcpServers) ?? pinIn(readConfig(join(current, '.mcp.json'))?.mcpServers);
+    const pinned = pinIn(local[current]?.mcpServers) ?? pinIn(readConfigFile(join(current, '.mcp.json'))?.mcpServers);
     if (pinned) return pinned;
     if (dirname(current) === current) return pinIn(state?.mcpServers);
   }

@@ -7,7 +7,8 @@ import { applyGitignore, planGitignore, type GitignorePlan } from './gitignore.t
 import { applyClientConfig, assertWritable, planClientConfig, type BridgeLauncher, type ConfigPlan } from './index.ts';
 import { configPath } from './config-paths.ts';
 import { checkPinnedProject, type PinCheck } from './project-pin.ts';
-import { knownTokenUses, type ReadFile } from './token-uses.ts';
+import type { ReadFile } from './config-file.ts';
+import { knownTokenUses, ownTokenUses, placesOf } from './token-uses.ts';
 
 /** The client name each kind gets when the user names none. */
 export const DEFAULT_CLIENT_NAMES: Record<ClientKind, string> = {
@@ -99,8 +100,8 @@ function tokenAction(services: Services, input: ConnectInput, name: string, exis
   if (!existing) return { token: { action: 'new-client' }, value: undefined };
   const context = { platform: input.platform ?? process.platform, homeDir: input.homeDir ?? homedir(), env: input.env ?? process.env };
   const { uses, checked } = knownTokenUses(context, target ? [target] : [], input.readFile);
-  const own = uses.filter((use) => services.clients.authenticate(use.token)?.id === existing.id);
-  if (own.length > 0) return { token: { action: 'reuse', foundIn: [...new Set(own.map((use) => use.label))] }, value: own[0]!.token };
+  const own = ownTokenUses(uses, existing.id, (token) => services.clients.authenticate(token));
+  if (own.length > 0) return { token: { action: 'reuse', foundIn: placesOf(own) }, value: own[0]!.token };
   return { token: { action: 'rotate', checked }, value: undefined };
 }
 

@@ -1,10 +1,11 @@
-import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { UserError } from '../errors.ts';
 import type { ClientKind } from '../store/clients.ts';
 import { normalizeProjectName } from '../store/projects.ts';
 import { backupFile, fileMode, writeFileAtomic } from './atomic-write.ts';
 import { resolveBridgeLauncher, type BridgeLauncher } from './bridge-command.ts';
+import { readIfExists, type ReadFile } from './config-file.ts';
 import { configPath, configRoot } from './config-paths.ts';
 import { linkedTarget } from './link-target.ts';
 import { setServerEntry } from './jsonc-edit.ts';
@@ -59,10 +60,8 @@ export interface PlanInput {
   /** A non-default data folder the bridge must use (passed as DEMENTIA_DATA_DIR). */
   dataDir?: string | undefined;
   /** Reads the current file; injectable for tests. */
-  readFile?: ((path: string) => string | null) | undefined;
+  readFile?: ReadFile | undefined;
 }
-
-const readIfExists = (path: string): string | null => (existsSync(path) ? readFileSync(path, 'utf8') : null);
 
 const fragment = (group: string, entry: unknown): string => JSON.stringify({ [group]: { [SERVER_NAME]: entry } }, null, 2);
 

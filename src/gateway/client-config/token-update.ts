@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import type { ClientRecord } from '../store/clients.ts';
 import { claudeMcpAddCommand, SERVER_NAME } from './server-entries.ts';
-import { knownTokenUses } from './token-uses.ts';
+import { knownTokenUses, ownTokenUses, placesOf } from './token-uses.ts';
 
 export interface TokenUpdate {
   /** Where the old token was found (what stops working until updated). */
@@ -15,7 +15,7 @@ const quote = (text: string) => JSON.stringify(text);
 /** Where a client's current token is configured, read before it is replaced. */
 export function tokenUsesOf(client: ClientRecord, authenticate: (token: string) => ClientRecord | undefined): string[] {
   const { uses } = knownTokenUses({ platform: process.platform, homeDir: homedir(), env: process.env });
-  return [...new Set(uses.filter((use) => authenticate(use.token)?.id === client.id).map((use) => use.label))];
+  return placesOf(ownTokenUses(uses, client.id, authenticate));
 }
 
 /** After `clients rotate-token`: how to put the new token where the old one was. */

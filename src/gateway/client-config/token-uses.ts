@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { posix, win32 } from 'node:path';
 import { configPath, type PathContext } from './config-paths.ts';
-import { parseConfig } from './jsonc-edit.ts';
+import { headerValues, readConfigFile, readIfExists, type ReadFile } from './config-file.ts';
 
 /** A client token found in a config file: where it is, in words a user recognises. */
 export interface TokenUse {
@@ -11,31 +10,12 @@ export interface TokenUse {
   token: string;
 }
 
-export type ReadFile = (path: string) => string | null;
-const readIfExists: ReadFile = (path) => (existsSync(path) ? readFileSync(path, 'utf8') : null);
-
-type Servers = Record<string, { headers?: Record<string, unknown> } | null | undefined>;
-
 /** Our tokens (dct_...) in the Authorization headers of a server map. */
 function tokensIn(servers: unknown): string[] {
-  if (!servers || typeof servers !== 'object') return [];
-  const found: string[] = [];
-  for (const server of Object.values(servers as Servers)) {
-    for (const [name, value] of Object.entries(server?.headers ?? {})) {
-      const match = name.toLowerCase() === 'authorization' && typeof value === 'string' ? /^Bearer\s+(dct_[\w-]+)\s*$/.exec(value) : null;
-      if (match) found.push(match[1]!);
-    }
-  }
-  return found;
-}
-
-function parsed(path: string, read: ReadFile): Record<string, unknown> | undefined {
-  try {
-    const text = read(path);
-    return text === null ? undefined : parseConfig(path, text);
-  } catch {
-    return undefined; // An unreadable file holds no token we could reuse.
-  }
+  return headerValues(servers, 'authorization').flatMap((value) => {
+    const match = typeof value === 'string' ? /^Bearer\s+(dct_[\w-]+)\s*$/.exec(value) : null;
+    return match ? [match[1]!] : [];
+  });
 }
 
 /** Where Claude Code keeps its user- and local-scope servers (`claude mcp add`). */
@@ -60,14 +40,22 @@ export function knownTokenUses(context: PathContext, extraPaths: readonly string
   }
   for (const path of extraPaths) files.add(path);
   for (const path of files) {
-    const config = parsed(path, read);
+    const config = readConfigFile(path, read);
     for (const token of [...tokensIn(config?.mcpServers), ...tokensIn(config?.servers)]) uses.push({ path, label: short(path), token });
   }
   const statePath = claudeCodeStatePath(context);
-  const state = parsed(statePath, read);
+  const state = readConfigFile(statePath, read);
   for (const token of tokensIn(state?.mcpServers)) uses.push({ path: statePath, label: `Claude Code, user scope (${short(statePath)})`, token });
   for (const [folder, settings] of Object.entries((state?.projects ?? {}) as Record<string, { mcpServers?: unknown } | null>)) {
     for (const token of tokensIn(settings?.mcpServers)) uses.push({ path: statePath, label: `Claude Code, local scope in ${short(folder)} (${short(statePath)})`, token });
   }
   return { uses, checked: [...files, statePath].map(short) };
 }
+
+/** The uses whose token is `clientId`'s own (it authenticates as that client). */
+export function ownTokenUses(uses: readonly TokenUse[], clientId: string, authenticate: (token: string) => { id: string } | undefined): TokenUse[] {
+  return uses.filter((use) => authenticate(use.token)?.id === clientId);
+}
+
+/** Where those uses are, each place once, in words a user recognises. */
+export const placesOf = (uses: readonly TokenUse[]): string[] => [...new Set(uses.map((use) => use.label))];
