@@ -1,6 +1,7 @@
 import type { Services } from './services.ts';
 import { chooseForReader, READER_WINDOW, recordsWork } from './sessions/handover-choice.ts';
 import type { SyncStatus } from './sync/sync-status.ts';
+import { iso, isoOrNull } from './tools/format.ts';
 
 /** Per client, what only a running gateway knows: its live MCP sessions and its last request on them. */
 export type ConnectionCounts = ReadonlyMap<string, LiveConnections>;
@@ -68,8 +69,6 @@ export interface StatusSnapshot {
   sync: SyncStatus;
 }
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
 /** The latest handovers, each marked with whether it records work and whether its project's next session reads it. */
 function recentHandovers(services: Services): StatusSnapshot['handovers'] {
   const recent = services.handovers.recent(10);
@@ -80,7 +79,7 @@ function recentHandovers(services: Services): StatusSnapshot['handovers'] {
     id: h.id,
     project: h.project,
     client: h.clientName,
-    endedAt: iso(h.endedAt)!,
+    endedAt: iso(h.endedAt),
     endReason: h.endReason,
     summary: h.summary,
     recordsWork: recordsWork(h.content),
@@ -105,8 +104,8 @@ export function statusSnapshot(services: Services, connections: ConnectionCounts
       name: client.name,
       kind: client.kind,
       pinnedProject: client.pinnedProject,
-      lastSeenAt: iso(client.lastSeenAt),
-      lastContactAt: iso(latestOf(connections.get(client.id)?.lastContactAt, client.lastContactAt, client.lastSeenAt)),
+      lastSeenAt: isoOrNull(client.lastSeenAt),
+      lastContactAt: isoOrNull(latestOf(connections.get(client.id)?.lastContactAt, client.lastContactAt, client.lastSeenAt)),
       connections: connections.get(client.id)?.sessions ?? 0,
       instances: services.clients.instances(client.id).map(({ instanceKey, activeProject }) => ({ instanceKey, activeProject })),
       sessions: open
@@ -115,18 +114,18 @@ export function statusSnapshot(services: Services, connections: ConnectionCounts
           id: session.id,
           project: session.project,
           instanceKey: session.instanceKey,
-          startedAt: iso(session.startedAt)!,
-          lastActivityAt: iso(session.lastActivityAt)!,
+          startedAt: iso(session.startedAt),
+          lastActivityAt: iso(session.lastActivityAt),
           callCount: session.callCount,
           lastTool: session.lastTool,
           minutesUntilHandover: Math.round(services.workSessions.minutesUntilHandover(session, now) * 10) / 10,
         })),
     })),
     remoteClients: remoteClientsOf(services),
-    projects: services.projects.list().map((p) => ({ name: p.name, contextCount: p.contextCount, lastChangeAt: iso(p.lastChangeAt) })),
+    projects: services.projects.list().map((p) => ({ name: p.name, contextCount: p.contextCount, lastChangeAt: isoOrNull(p.lastChangeAt) })),
     handovers: recentHandovers(services),
     activity: services.activity.recent(30).map((a) => ({
-      at: iso(a.at)!,
+      at: iso(a.at),
       client: a.clientName,
       project: a.project,
       tool: a.tool,
@@ -143,14 +142,14 @@ function remoteClientsOf(services: Services): RemoteClientStatus[] {
     id: client.id,
     name: client.name,
     kind: client.kind,
-    lastSeenAt: iso(client.lastSeenAt),
+    lastSeenAt: isoOrNull(client.lastSeenAt),
     sessions: open
       .filter((session) => session.clientId === client.id)
       .map((session) => ({
         id: session.id,
         project: session.project,
-        startedAt: iso(session.startedAt)!,
-        lastActivityAt: iso(session.lastActivityAt)!,
+        startedAt: iso(session.startedAt),
+        lastActivityAt: iso(session.lastActivityAt),
         callCount: session.callCount,
       })),
   }));

@@ -8,6 +8,7 @@ import { createLogger } from '../logger.ts';
 import type { SettingFlags } from '../settings.ts';
 import { createPool } from '../sync/pg-connection.ts';
 import type { Output } from './output.ts';
+import { isoOrNull, plural } from '../tools/format.ts';
 
 /** What an operator's command needs: the directories over a small pool of its own, closed after. */
 async function withDirectories<T>(flags: SettingFlags, work: (tenants: TenantDirectory, clients: RemoteClientDirectory) => Promise<T>): Promise<T> {
@@ -22,7 +23,6 @@ async function withDirectories<T>(flags: SettingFlags, work: (tenants: TenantDir
   }
 }
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export interface TenantsFlags {
   label?: string | undefined;
@@ -40,7 +40,7 @@ export async function tenantsCommand(settingFlags: SettingFlags, out: Output, ac
         if (flags.keyFromStdin && !apiKey) throw new UserError('MISSING_ARGUMENT', 'No API key on standard input.', 'Pipe the key in: echo "$KEY" | dementia tenants add --key-from-stdin');
         const { apiKey: key, tenant } = await tenants.add({ label: flags.label, ...(apiKey ? { apiKey } : {}) });
         if (flags.json) {
-          out.json({ apiKey: key, schema: tenant.schema, label: tenant.label, createdAt: iso(tenant.createdAt) });
+          out.json({ apiKey: key, schema: tenant.schema, label: tenant.label, createdAt: isoOrNull(tenant.createdAt) });
           return;
         }
         out.line(`Registered tenant ${out.bold(tenant.schema)}${tenant.label ? ` (${tenant.label})` : ''}.`);
@@ -52,11 +52,11 @@ export async function tenantsCommand(settingFlags: SettingFlags, out: Output, ac
         const list = await tenants.list();
         const rows = await Promise.all(list.map(async (tenant) => ({ ...tenant, clients: (await clients.list(tenant.schema)).length })));
         if (flags.json) {
-          out.json(rows.map((row) => ({ schema: row.schema, label: row.label, createdAt: iso(row.createdAt), clients: row.clients })));
+          out.json(rows.map((row) => ({ schema: row.schema, label: row.label, createdAt: isoOrNull(row.createdAt), clients: row.clients })));
           return;
         }
         if (rows.length === 0) out.line('No tenants yet. Register one with: dementia tenants add');
-        for (const row of rows) out.line(`${row.schema}  ${row.label || '-'}  ${row.clients} client${row.clients === 1 ? '' : 's'}  since ${iso(row.createdAt)}`);
+        for (const row of rows) out.line(`${row.schema}  ${row.label || '-'}  ${plural(row.clients, 'client')}  since ${isoOrNull(row.createdAt)}`);
         return;
       }
       case 'remove': {
@@ -77,8 +77,8 @@ const describeRemote = (client: RemoteClient) => ({
   id: client.id,
   name: client.name,
   kind: client.kind,
-  createdAt: iso(client.createdAt),
-  lastSeenAt: iso(client.lastSeenAt),
+  createdAt: isoOrNull(client.createdAt),
+  lastSeenAt: isoOrNull(client.lastSeenAt),
 });
 
 /** `dementia clients list | remove NAME --hosted [--tenant SCHEMA]`: the signed-in clients (grants) of the hosted server. */
@@ -102,7 +102,7 @@ export async function hostedClientsCommand(
           return;
         }
         if (all.length === 0) out.line('No signed-in clients.');
-        for (const client of all) out.line(`${client.tenant}  ${out.bold(client.name)} (${client.id})  last seen ${iso(client.lastSeenAt) ?? 'never'}`);
+        for (const client of all) out.line(`${client.tenant}  ${out.bold(client.name)} (${client.id})  last seen ${isoOrNull(client.lastSeenAt) ?? 'never'}`);
         return;
       }
       case 'remove': {

@@ -9,7 +9,7 @@ import { statusSnapshot, type StatusSnapshot } from '../status-snapshot.ts';
 import { defaultDataDir, type Settings } from '../settings.ts';
 import { cliSyncStatus, syncLine } from '../sync/sync-cli.ts';
 import { APP_VERSION } from '../version.ts';
-import { localSecret, openServices, owningGateway } from './cli-context.ts';
+import { localSecret, mcpUrlOf, openServices, owningGateway } from './cli-context.ts';
 import type { Output } from './output.ts';
 import { plural } from '../tools/format.ts';
 
@@ -41,7 +41,7 @@ function reportNoData(settings: Settings, out: Output, json: boolean, port: numb
     running: false,
     pid: null,
     version: APP_VERSION,
-    mcpUrl: `http://127.0.0.1:${port}/mcp`,
+    mcpUrl: mcpUrlOf(port),
     statusUrl: null,
     dataDir: settings.dataDir,
     dataFound: false,
@@ -70,7 +70,7 @@ export async function statusCommand(settings: Settings, out: Output, json: boole
       running: runtime !== undefined,
       pid: runtime?.pid ?? null,
       version: APP_VERSION,
-      mcpUrl: `http://127.0.0.1:${port}/mcp`,
+      mcpUrl: mcpUrlOf(port),
       statusUrl: code ? `http://127.0.0.1:${port}/auth?code=${code}` : null,
       dataDir: settings.dataDir,
       dataFound: true,

@@ -1,6 +1,7 @@
 import type { Memory } from '../memory/memory.ts';
 import type { Handover, HandoverContent } from '../store/handovers.ts';
 import { plural } from '../tools/format.ts';
+import { isoMinute } from './handover-composer.ts';
 
 /**
  * Which handover a reader gets (get_last_handover, `dementia handover show`, the status window).
@@ -42,7 +43,6 @@ export async function handoverForReader(memory: Memory, project: string): Promis
   return chooseForReader(await memory.handovers.recent(READER_WINDOW, project));
 }
 
-const minute = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 const END_WORDS: Record<string, string> = {
   idle: 'after the idle timeout',
@@ -52,7 +52,7 @@ const END_WORDS: Record<string, string> = {
 };
 
 /** "ended by the user in the desktop app at 2026-01-05 09:14 UTC" */
-export const endedText = (handover: Handover): string => `ended ${END_WORDS[handover.endReason] ?? handover.endReason} at ${minute(handover.endedAt)}`;
+export const endedText = (handover: Handover): string => `ended ${END_WORDS[handover.endReason] ?? handover.endReason} at ${isoMinute(handover.endedAt)}`;
 
 /** The line a reader gets under the handover about later sessions that recorded no work. */
 export function laterNote(later: readonly Handover[]): string {

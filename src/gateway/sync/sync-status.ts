@@ -2,6 +2,7 @@ import type { Db } from '../store/database.ts';
 import type { Outbox } from './outbox.ts';
 import { ConflictLog } from './conflict-log.ts';
 import { SyncMeta } from './sync-meta.ts';
+import { isoOrNull } from '../tools/format.ts';
 
 export type SyncStateName = 'not_configured' | 'online' | 'offline' | 'error' | 'paused';
 
@@ -25,7 +26,6 @@ export interface SyncStatus {
   conflicts: SyncConflictView[];
 }
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** The status read from the store alone: what a process without a running sync worker can know. */
 export function storedSyncStatus(db: Db, outbox: Outbox, state: SyncStateName = 'not_configured'): SyncStatus {
@@ -33,8 +33,8 @@ export function storedSyncStatus(db: Db, outbox: Outbox, state: SyncStateName = 
   return {
     state,
     pending: outbox.pending(),
-    lastPushAt: iso(meta.getNumber('last_push_at')),
-    lastPullAt: iso(meta.getNumber('last_pull_at')),
+    lastPushAt: isoOrNull(meta.getNumber('last_push_at')),
+    lastPullAt: isoOrNull(meta.getNumber('last_pull_at')),
     lastError: null,
     conflicts: new ConflictLog(db).recent(50),
   };

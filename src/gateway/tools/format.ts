@@ -4,6 +4,8 @@ import type { ProjectSummary } from '../store/projects.ts';
 /** Shared text shapes of tool results, so every tool presents the same things the same way. */
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
+/** The same for a time that may be unknown (null), as JSON output carries it. */
+export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
 /** "1 result", "3 results"; `many` for irregular plurals. */
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;

@@ -1,9 +1,8 @@
 import type { Services } from '../../services.ts';
 import type { ContextVersion, VersionSelector } from '../../store/contexts.ts';
-import { preview } from '../../tools/format.ts';
+import { iso, preview } from '../../tools/format.ts';
 import { HttpError } from '../http-utils.ts';
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export interface ContextRow {
   label: string;
