@@ -68,7 +68,7 @@ describe('sync: two machines on one tenant (invariant 5: handovers cross machine
       assert.match(handover, /from Claude Code/);
 
       // A's work session is on B as A's, and B never finalizes it.
-      const aSession = a.gateway.services.handovers.latest('linkedin')!.sessionId;
+      const aSession = a.gateway.services.handovers.recent(1, 'linkedin')[0]!.sessionId;
       const onB = b.gateway.services.sessions.byId(aSession);
       assert.equal(onB?.clientName, 'Claude Code');
       assert.notEqual(onB?.endedAt, null);

@@ -75,7 +75,6 @@ export interface WorkSessionRepository {
 
 export interface HandoverRepository {
   insert(handover: Handover): Awaitable<void>;
-  latest(project: string): Awaitable<Handover | undefined>;
   /** The most recent handovers (of one project, or all), newest first: ended_at, then created_at. */
   recent(limit: number, project?: string): Awaitable<Handover[]>;
   bySession(sessionId: string): Awaitable<Handover | undefined>;

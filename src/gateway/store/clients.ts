@@ -72,6 +72,7 @@ export class ClientStore {
       byId: db.prepare('SELECT * FROM clients WHERE id = ? AND removed_at IS NULL'),
       byName: db.prepare('SELECT * FROM clients WHERE name = ? COLLATE NOCASE AND removed_at IS NULL'),
       list: db.prepare('SELECT * FROM clients WHERE removed_at IS NULL ORDER BY created_at'),
+      tokenHashes: db.prepare('SELECT id, token_hash AS tokenHash FROM clients WHERE removed_at IS NULL'),
       seen: db.prepare('UPDATE clients SET last_seen_at = ? WHERE id = ?'),
       instancesOn: db.prepare('SELECT client_id AS clientId, instance_key AS instanceKey FROM client_instances WHERE active_project = ?'),
       contact: db.prepare('UPDATE clients SET last_contact_at = max(coalesce(last_contact_at, 0), ?) WHERE id = ?'),
@@ -142,7 +143,7 @@ export class ClientStore {
 
   /** Each live client's token hash: the key a bridge holding the token proves itself with (local-proof.ts). */
   tokenHashes(): { id: string; tokenHash: string }[] {
-    return this.db.prepare('SELECT id, token_hash AS tokenHash FROM clients WHERE removed_at IS NULL').all() as { id: string; tokenHash: string }[];
+    return this.stmts.tokenHashes.all() as { id: string; tokenHash: string }[];
   }
 
   list(): ClientRecord[] {

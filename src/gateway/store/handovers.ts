@@ -54,7 +54,6 @@ export class HandoverStore {
         `INSERT INTO handovers (id, project_name, session_id, client_id, client_name, started_at, ended_at, end_reason, summary, content, created_at)
          VALUES (@id, @project, @sessionId, @clientId, @clientName, @startedAt, @endedAt, @endReason, @summary, @content, @createdAt)`,
       ),
-      latest: db.prepare(`${SELECT} WHERE project_name = ? ORDER BY ended_at DESC, created_at DESC LIMIT 1`),
       recentOfProject: db.prepare(`${SELECT} WHERE project_name = ? ORDER BY ended_at DESC, created_at DESC LIMIT ?`),
       recent: db.prepare(`${SELECT} ORDER BY ended_at DESC, created_at DESC LIMIT ?`),
       bySession: db.prepare(`${SELECT} WHERE session_id = ?`),
@@ -72,11 +71,6 @@ export class HandoverStore {
 
   has(id: string): boolean {
     return this.stmts.exists.get(id) !== undefined;
-  }
-
-  latest(project: string): Handover | undefined {
-    const row = this.stmts.latest.get(project) as Row | undefined;
-    return row ? toHandover(row) : undefined;
   }
 
   recent(limit: number, project?: string): Handover[] {

@@ -68,14 +68,6 @@ export class PgHandovers implements HandoverRepository {
     );
   }
 
-  async latest(project: string): Promise<Handover | undefined> {
-    const row = await this.tx.row<HandoverRow>(
-      `SELECT ${HANDOVER_COLUMNS} FROM handovers WHERE project_name = $1 ORDER BY ended_at DESC, created_at DESC LIMIT 1`,
-      [project],
-    );
-    return row ? toHandover(row) : undefined;
-  }
-
   async recent(limit: number, project?: string): Promise<Handover[]> {
     const rows =
       project === undefined
