@@ -61,7 +61,6 @@ export class Gateway {
   readonly sync: SyncWorker | undefined;
   private readonly http: HttpServer;
   private readonly logger: Logger;
-  private readonly writeRuntimeFile: boolean;
   private readonly folderLock: FolderLock | undefined;
   private boundPort = 0;
   private pruneTimer: NodeJS.Timeout | undefined;
@@ -71,7 +70,6 @@ export class Gateway {
     this.settings = options.settings;
     this.logger = options.logger ?? createLogger();
     this.folderLock = folderLock;
-    this.writeRuntimeFile = folderLock !== undefined;
     const clock = options.clock ?? systemClock;
     // A malformed sync setting stops start-up with a UserError before anything is opened.
     const syncConfig = resolveSyncConfig(this.settings);
@@ -154,7 +152,7 @@ export class Gateway {
     gateway.startActivityPruning();
     gateway.endpoint.startReaper();
     gateway.sync?.start();
-    if (gateway.writeRuntimeFile) {
+    if (gateway.folderLock) {
       writeRuntimeInfo(gateway.settings.dataDir, {
         pid: process.pid,
         port: gateway.port,
@@ -199,7 +197,7 @@ export class Gateway {
       this.http.closeAllConnections();
     });
     await this.sync?.stop();
-    if (this.writeRuntimeFile) removeRuntimeInfo(this.settings.dataDir, process.pid);
+    if (this.folderLock) removeRuntimeInfo(this.settings.dataDir, process.pid);
     this.services.db.close();
     this.folderLock?.release();
   }

@@ -237,7 +237,7 @@ export class AdminApi {
   private async contextAction(req: IncomingMessage, res: ServerResponse, project: string, label: string, action: string): Promise<void> {
     const body = await readJsonObject(req);
     if (body.force !== undefined && typeof body.force !== 'boolean') throw new HttpError(400, '"force" must be true or false.');
-    const version = versionSelector(body.version ?? (action === 'archive' ? 'all' : 'latest'), true);
+    const version = versionSelector(body.version ?? (action === 'archive' ? 'all' : 'latest'));
     const result = action === 'archive' ? await this.contexts.archive(project, label, version, body.force === true) : await this.contexts.restore(project, label, version);
     sendJson(res, 200, result);
   }

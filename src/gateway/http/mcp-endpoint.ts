@@ -17,9 +17,9 @@ import type { Logger } from '../logger.ts';
 import type { Caller } from '../tools/tool.ts';
 import { callKeyOf, IDEMPOTENCY_HEADER } from './call-key.ts';
 import { CallerEventBus } from './caller-event-bus.ts';
-import { ConnectionTable, DEFAULT_SESSION_CAPS, type SessionCaps, type TableEntry } from './connection-table.ts';
+import { ConnectionTable, type SessionCaps, type TableEntry } from './connection-table.ts';
 import { directToolCall, errorOf, writeJsonRpc, type DirectToolCall } from './direct-tool-call.ts';
-import { DEFAULT_INITIALIZE_LIMIT, InitializeLimiter, type LimiterOptions } from './initialize-limiter.ts';
+import { InitializeLimiter, type LimiterOptions } from './initialize-limiter.ts';
 import { createMcpServer } from './mcp-server-factory.ts';
 import type { McpSurface } from './mcp-surface.ts';
 import { abortOnClose, webRequestOf, writeWebResponse } from './node-web.ts';
@@ -52,7 +52,7 @@ export const CONNECTION_IDLE_MS = 15 * 60_000;
  * broken stream within seconds); its session is closed after this, so counts go down. Were it
  * wrong, the session would just be re-attached on the client's next request.
  */
-export const LEFT_AFTER_MS = 60_000;
+const LEFT_AFTER_MS = 60_000;
 
 const DEFAULT_LEGACY_VERSION = '2025-03-26';
 
@@ -164,9 +164,9 @@ export class McpEndpoint {
     this.logger = deps.logger;
     this.onConnectionsChanged = deps.onConnectionsChanged ?? (() => {});
     this.onContact = deps.onContact ?? (() => {});
-    this.initializeLimiter = new InitializeLimiter(deps.clock, deps.initializeLimit ?? DEFAULT_INITIALIZE_LIMIT);
-    this.reattachLimiter = new InitializeLimiter(deps.clock, deps.initializeLimit ?? DEFAULT_INITIALIZE_LIMIT);
-    this.connections = new ConnectionTable(deps.sessionCaps ?? DEFAULT_SESSION_CAPS);
+    this.initializeLimiter = new InitializeLimiter(deps.clock, deps.initializeLimit);
+    this.reattachLimiter = new InitializeLimiter(deps.clock, deps.initializeLimit);
+    this.connections = new ConnectionTable(deps.sessionCaps);
     this.idleMs = deps.connectionIdleMs ?? CONNECTION_IDLE_MS;
     this.modern = createMcpHandler((ctx) => createMcpServer(this.surface, callerOf(ctx.authInfo)), {
       legacy: 'reject',

@@ -17,7 +17,7 @@ export const SERVER_INSTRUCTIONS = [
 ].join(' ');
 
 /** The same for every protocol revision: initialize (2025) and server/discover (2026-07-28) both show it. */
-export const SERVER_CAPABILITIES = {
+const SERVER_CAPABILITIES = {
   tools: { listChanged: false },
   prompts: { listChanged: false },
   resources: { subscribe: true, listChanged: true },

@@ -12,14 +12,14 @@ import { headerValue } from '../http-utils.ts';
  * site can set. Both halves are needed. The cookie's name carries the port, so two gateways signed
  * in in one browser do not overwrite each other's cookie.
  */
-export const PAGE_KEY_HEADER = 'x-dementia-admin';
+const PAGE_KEY_HEADER = 'x-dementia-admin';
 
 /** Unused this long, a session ends (an open status page keeps it in use). */
-export const SESSION_IDLE_MS = 12 * 60 * 60_000;
+const SESSION_IDLE_MS = 12 * 60 * 60_000;
 /** However much it is used, a session ends this long after sign-in. */
-export const SESSION_MAX_MS = 7 * 24 * 60 * 60_000;
+const SESSION_MAX_MS = 7 * 24 * 60 * 60_000;
 /** More sign-ins than this: the least recently used sessions go. */
-export const MAX_SESSIONS = 32;
+const MAX_SESSIONS = 32;
 
 interface Session {
   keyHash: string;

@@ -56,7 +56,7 @@ export interface ConnectOptions {
 }
 
 /** Stands in a preview where writing will issue a token. */
-export const WINDOW_TOKEN_PLACEHOLDER = '<token issued when you write>';
+const WINDOW_TOKEN_PLACEHOLDER = '<token issued when you write>';
 
 /** Unconfirmed previews are forgotten after this. */
 const PLAN_TTL_MS = 60 * 60_000;

@@ -39,10 +39,10 @@ export interface ContextDetail {
 }
 
 /** A version argument as the tools take it: a number, "latest", or (where allowed) "all". */
-export function versionSelector(value: unknown, allowAll: boolean): VersionSelector | 'all' {
+export function versionSelector(value: unknown): VersionSelector | 'all' {
   if (typeof value === 'number' && Number.isInteger(value) && value > 0) return value;
-  if (value === 'latest' || (allowAll && value === 'all')) return value;
-  throw new HttpError(400, `"version" must be a version number, "latest"${allowAll ? ' or "all"' : ''}.`);
+  if (value === 'latest' || value === 'all') return value;
+  throw new HttpError(400, '"version" must be a version number, "latest" or "all".');
 }
 
 /**
