@@ -1,9 +1,9 @@
 import { composeHandoverContent } from '../sessions/handover-composer.ts';
-import { minutesAgo, plural } from '../tools/format.ts';
+import { listSome, minutesAgo, plural } from '../tools/format.ts';
 import { definePrompt } from './prompt.ts';
 
 const LISTED = 10;
-const list = (items: string[]): string => (items.length <= LISTED ? items.join(', ') : `${items.slice(0, LISTED).join(', ')} and ${items.length - LISTED} more`);
+const list = (items: string[]): string => listSome(items, LISTED);
 
 export const endSessionPrompt = definePrompt({
   name: 'end_session',

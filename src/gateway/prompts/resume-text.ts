@@ -1,7 +1,7 @@
 import type { ContextVersion } from '../store/contexts.ts';
 import type { Handover } from '../store/handovers.ts';
 import type { Note } from '../store/notes.ts';
-import { contextHeading, iso, preview } from '../tools/format.ts';
+import { contextHeading, iso, listSome, preview } from '../tools/format.ts';
 
 /**
  * The size budget of the `resume` message, in characters (about 3,000 tokens): enough for a
@@ -71,8 +71,7 @@ function fill<T>(items: T[], render: (item: T) => string, room: number): { taken
   return { taken, left, room };
 }
 
-const names = (labels: string[]): string =>
-  labels.length <= LISTED ? labels.join(', ') : `${labels.slice(0, LISTED).join(', ')} and ${labels.length - LISTED} more`;
+const names = (labels: string[]): string => listSome(labels, LISTED);
 
 /** A section of the message: its heading and lines, present only when it has lines. */
 function section(heading: string, lines: string[]): string[] {

@@ -7,6 +7,10 @@ export const iso = (ms: number): string => new Date(ms).toISOString();
 /** The same for a time that may be unknown (null), as JSON output carries it. */
 export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
+/** "a, b, c", or the first `max` and "and N more" when there are more. */
+export const listSome = (items: readonly string[], max: number): string =>
+  items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+
 /** "1 result", "3 results"; `many` for irregular plurals. */
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
