@@ -6,9 +6,8 @@ import { normalizeProjectName } from '../../store/projects.ts';
 import type { ImportPlan, PlannedHandover, PlannedNote, PlannedVersion, ProjectPlan, Skip, SourceProblem } from '../import-plan.ts';
 import { Bad, checkLockInput, compareVersions, mapPriority, parseJsonObject, parseTime, parseVersion } from '../source-values.ts';
 import { durationMinutes, handoverContent, readOldHandover, renderOldHandover, type OldHandover } from './handover-shape.ts';
-import type { ClaudeDementiaSource, RawRow, RowRef, SourceContainer } from './source-tables.ts';
+import { recordedProject, type ClaudeDementiaSource, type RawRow, type RowRef, type SourceContainer } from './source-tables.ts';
 
-const PENDING = '__PENDING__';
 const NOTE_KINDS: Record<string, NoteKind> = { progress: 'progress', todo: 'todo', decision: 'decision', note: 'note' };
 
 /** A context version read and checked, with the project the old server filed it under. */
@@ -102,7 +101,7 @@ function readContainer(container: SourceContainer, now: number, units: Map<strin
   const problem = (ref: RowRef, text: string) => plan.problems.push({ where: ref.where, table: ref.table, row: ref.row, problem: text } satisfies SourceProblem);
   const sessionOf = (id: unknown) => (id === null || id === undefined ? undefined : container.sessions.get(String(id)));
   const unitOf = (raw: unknown, ref: RowRef): Unit | undefined => {
-    const name = typeof raw === 'string' && raw.trim() !== '' && raw !== PENDING ? raw : undefined;
+    const name = recordedProject(raw);
     if (!name) {
       plan.skipped.push({ item: describe(ref), reason: 'the row names no project (no project_name, and its session has none)' });
       return undefined;

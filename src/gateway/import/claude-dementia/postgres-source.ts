@@ -4,7 +4,7 @@ import { pgClientConfig } from '../../sync/pg-connection.ts';
 import { quoteIdent } from '../../sync/remote-schema.ts';
 import { parsePgTarget, type PgTarget } from '../../sync/sync-config.ts';
 import { describeFailure } from '../../sync/sync-errors.ts';
-import { resolveColumns, TABLES, type ClaudeDementiaSource, type ColumnType, type ColumnTypes, type RawRow, type SourceContainer, type TableName, type TableSpec } from './source-tables.ts';
+import { sessionsOf, tableFields, TABLES, withRefs, type ClaudeDementiaSource, type ColumnType, type ColumnTypes, type RawRow, type SourceContainer, type TableName, type TableSpec } from './source-tables.ts';
 
 const LIMITS = { poolMax: 1, statementTimeoutMs: 300_000, connectTimeoutMs: 15_000 };
 
@@ -86,11 +86,8 @@ async function readContainers(client: pg.Client, target: PgTarget): Promise<Sour
     const where = `schema "${schema}"`;
     const read = <T extends TableName>(table: T, inSchema = schema, columns = tablesOf.get(table)) =>
       columns ? readTable(client, target, where, inSchema, table, columns) : Promise.resolve([] as RawRow<T>[]);
-    const sessions = new Map<string, { project: string | null; startedAt: unknown }>();
     const mcp = tablesOf.has('mcp_sessions') ? await read('mcp_sessions') : await read('mcp_sessions', 'public', publicSessions);
-    for (const row of [...mcp, ...(await read('sessions'))]) {
-      sessions.set(String(row.id), { project: (row.project as string | null | undefined) ?? null, startedAt: row.startedAt });
-    }
+    const sessions = sessionsOf([...mcp, ...(await read('sessions'))]);
     containers.push({
       where,
       project: tablesOf.get('context_locks')!.has('project_name') ? null : schema,
@@ -112,24 +109,11 @@ async function readTable<T extends TableName>(
   columns: ColumnTypes,
 ): Promise<RawRow<T>[]> {
   const spec: TableSpec = TABLES[table];
-  const { fields, missing } = resolveColumns(spec, columns);
-  if (missing.length > 0) {
-    throw new UserError(
-      'IMPORT_SOURCE_UNREADABLE',
-      `Table ${table} of ${where} has no column ${missing.map((m) => `"${m}"`).join(', ')}: it is not a claude-dementia table this import knows.`,
-      'Check that the URL names the claude-dementia database; the import only reads it.',
-    );
-  }
+  const fields = tableFields(table, where, columns, 'Check that the URL names the claude-dementia database; the import only reads it.');
   const select = [...fields].map(([field, column]) => `${expression(column, columns.get(column)!, spec[field]!.kind)} AS ${quoteIdent(field)}`);
   const order = fields.has('id') && columns.get('id') === 'numeric' ? ` ORDER BY ${quoteIdent('id')}` : '';
   const { rows } = await query<Record<string, unknown>>(client, target, `table ${table} of ${where}`, `SELECT ${select.join(', ')} FROM ${quoteIdent(schema)}.${quoteIdent(table)}${order}`);
-  return rows.map((row, index) => {
-    const id = row.id ?? row.originalId;
-    return {
-      ...row,
-      ref: { where: schema === 'public' && table === 'mcp_sessions' ? 'schema "public"' : where, table, row: row.id !== undefined && row.id !== null ? `id ${String(row.id)}` : `row ${index + 1}`, order: Number(id ?? index) },
-    } as RawRow<T>;
-  });
+  return withRefs(rows, schema === 'public' && table === 'mcp_sessions' ? 'schema "public"' : where, table);
 }
 
 async function query<T extends pg.QueryResultRow>(client: pg.Client, target: PgTarget, what: string, text: string, values?: unknown[]): Promise<pg.QueryResult<T>> {

@@ -15,6 +15,8 @@
  *   locked_at REAL epoch or CURRENT_TIMESTAMP text.
  */
 
+import { UserError } from '../../errors.ts';
+
 export type FieldKind = 'text' | 'time' | 'json' | 'tags';
 
 export interface FieldSpec {
@@ -130,3 +132,35 @@ export function resolveColumns(spec: TableSpec, columns: ColumnTypes): { fields:
   }
   return { fields, missing };
 }
+
+/** The fields to read from a table's columns; a table without a required one is not claude-dementia's. */
+export function tableFields(table: TableName, where: string, columns: ColumnTypes, fix: string): Map<string, string> {
+  const { fields, missing } = resolveColumns(TABLES[table], columns);
+  if (missing.length > 0) {
+    throw new UserError(
+      'IMPORT_SOURCE_UNREADABLE',
+      `Table ${table} of ${where} has no column ${missing.map((m) => `"${m}"`).join(', ')}: it is not a claude-dementia table this import knows.`,
+      fix,
+    );
+  }
+  return fields;
+}
+
+/** Rows as read, each with where it is: its id when the table has one, else its position. */
+export function withRefs<T extends TableName>(rows: Record<string, unknown>[], where: string, table: T): RawRow<T>[] {
+  return rows.map((row, index) => {
+    const id = row.id ?? row.originalId;
+    return { ...row, ref: { where, table, row: row.id !== undefined && row.id !== null ? `id ${String(row.id)}` : `row ${index + 1}`, order: Number(id ?? index) } } as RawRow<T>;
+  });
+}
+
+/** Session id → its project and start, from sessions and mcp_sessions rows (a later row wins). */
+export function sessionsOf(rows: readonly RawRow<'sessions' | 'mcp_sessions'>[]): SourceContainer['sessions'] {
+  return new Map(rows.map((row) => [String(row.id), { project: (row.project as string | null | undefined) ?? null, startedAt: row.startedAt }]));
+}
+
+/** claude-dementia's stand-in for "no project chosen yet". */
+const PENDING = '__PENDING__';
+
+/** A project name as claude-dementia recorded it; undefined when blank or not chosen yet. */
+export const recordedProject = (raw: unknown): string | undefined => (typeof raw === 'string' && raw.trim() !== '' && raw !== PENDING ? raw : undefined);

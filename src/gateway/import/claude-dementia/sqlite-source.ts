@@ -3,11 +3,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { UserError } from '../../errors.ts';
 import { quoteIdent } from '../../sync/remote-schema.ts';
-import { resolveColumns, TABLES, type ClaudeDementiaSource, type ColumnTypes, type RawRow, type SourceContainer, type TableName } from './source-tables.ts';
+import { recordedProject, sessionsOf, tableFields, withRefs, type ClaudeDementiaSource, type ColumnTypes, type RawRow, type SourceContainer, type TableName } from './source-tables.ts';
 
 /** Where claude-dementia kept the folder each ~/.claude-dementia/<hash>.db belonged to. */
 const PATH_MAPPING = 'path_mapping.json';
-const PENDING = '__PENDING__';
 
 class NotMemory extends Error {}
 
@@ -74,7 +73,7 @@ function readFile(file: string, project?: string): SourceContainer {
       return columns ? readTable(db, where, table, columns) : [];
     };
     const sessionRows = read('sessions');
-    const sessions = new Map(sessionRows.map((row) => [String(row.id), { project: (row.project as string | null | undefined) ?? null, startedAt: row.startedAt }]));
+    const sessions = sessionsOf(sessionRows);
     return {
       where,
       project: project ?? projectOfFile(file, sessionRows.map((row) => row.project)),
@@ -89,22 +88,14 @@ function readFile(file: string, project?: string): SourceContainer {
 }
 
 function readTable<T extends TableName>(db: Database.Database, where: string, table: T, columns: ColumnTypes): RawRow<T>[] {
-  const { fields, missing } = resolveColumns(TABLES[table], columns);
-  if (missing.length > 0) {
-    throw new UserError(
-      'IMPORT_SOURCE_UNREADABLE',
-      `Table ${table} of ${where} has no column ${missing.map((m) => `"${m}"`).join(', ')}: it is not a claude-dementia table this import knows.`,
-      'Pass a claude-dementia database; the import only reads it.',
-    );
-  }
+  const fields = tableFields(table, where, columns, 'Pass a claude-dementia database; the import only reads it.');
   const select = [...fields].map(([field, column]) => `${quoteIdent(column)} AS ${quoteIdent(field)}`).join(', ');
   const order = fields.has('id') ? ` ORDER BY ${quoteIdent(fields.get('id')!)}` : '';
   const rows = db.prepare(`SELECT ${select} FROM ${quoteIdent(table)}${order}`).all() as Record<string, unknown>[];
-  return rows.map((row, index) => {
+  for (const row of rows) {
     for (const [key, value] of Object.entries(row)) if (Buffer.isBuffer(value)) row[key] = value.toString('utf8');
-    const id = row.id ?? row.originalId;
-    return { ...row, ref: { where, table, row: row.id !== undefined && row.id !== null ? `id ${String(row.id)}` : `row ${index + 1}`, order: Number(id ?? index) } } as RawRow<T>;
-  });
+  }
+  return withRefs(rows, where, table);
 }
 
 /**
@@ -115,7 +106,8 @@ function readTable<T extends TableName>(db: Database.Database, where: string, ta
 function projectOfFile(file: string, sessionProjects: unknown[]): string {
   const counts = new Map<string, number>();
   for (const name of sessionProjects) {
-    if (typeof name === 'string' && name.trim() !== '' && name !== PENDING) counts.set(name, (counts.get(name) ?? 0) + 1);
+    const named = recordedProject(name);
+    if (named) counts.set(named, (counts.get(named) ?? 0) + 1);
   }
   const mostUsed = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
   if (mostUsed) return mostUsed[0];
