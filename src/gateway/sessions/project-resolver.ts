@@ -17,14 +17,17 @@ export function unknownProjectFix(name: string, names: readonly string[], create
   return `${didYouMean(name, names)}${listing}${create}`;
 }
 
+/** UNKNOWN_PROJECT for `name`, with the list, the closest names and how to create it on purpose. */
+async function unknownProject(memory: Memory, name: string, message: string, create: string, data: Record<string, unknown> = {}): Promise<UserError> {
+  const names = await memory.projects.names();
+  return new UserError('UNKNOWN_PROJECT', message, unknownProjectFix(name, names, create), { projects: names, ...data });
+}
+
 /** A project name that must exist; the error lists the projects, the closest ones, and how to create one. */
 export async function requireExistingProject(memory: Memory, input: string): Promise<string> {
   const name = normalizeProjectName(input);
   if (await memory.projects.exists(name)) return name;
-  const names = await memory.projects.names();
-  throw new UserError('UNKNOWN_PROJECT', `Project "${name}" does not exist.`, unknownProjectFix(name, names, `Create it with create_project(name="${name}").`), {
-    projects: names,
-  });
+  throw await unknownProject(memory, name, `Project "${name}" does not exist.`, `Create it with create_project(name="${name}").`);
 }
 
 /**
@@ -32,16 +35,14 @@ export async function requireExistingProject(memory: Memory, input: string): Pro
  * not become a project, and a project the user deleted must not come back on the pinned client's
  * next call. The user creates it on purpose (create_project, or --create-project on the CLI).
  */
-async function requirePinnedProject(memory: Memory, pinned: string, fromHeader: boolean): Promise<string> {
-  const name = normalizeProjectName(pinned);
-  if (await memory.projects.exists(name)) return name;
-  const names = await memory.projects.names();
+function unknownPinnedProject(memory: Memory, name: string, fromHeader: boolean): Promise<UserError> {
   const where = fromHeader ? 'in this client\'s config (X-Dementia-Project)' : 'to this client (dementia clients add --project)';
-  throw new UserError(
-    'UNKNOWN_PROJECT',
+  return unknownProject(
+    memory,
+    name,
     `Project "${name}", pinned ${where}, does not exist; nothing was done.`,
-    unknownProjectFix(name, names, `Correct the pin, or ask the user whether to create it: create_project(name="${name}").`),
-    { projects: names, pinnedProject: name },
+    `Correct the pin, or ask the user whether to create it: create_project(name="${name}").`,
+    { pinnedProject: name },
   );
 }
 
@@ -56,12 +57,10 @@ export async function resolveProject(memory: Memory, caller: Caller, explicit: s
   if (explicit !== undefined) return { name: await requireExistingProject(memory, explicit), source: 'argument' };
   const pinned = caller.pinnedProject ?? caller.client.pinnedProject;
   if (pinned) {
-    try {
-      return { name: await requirePinnedProject(memory, pinned, caller.pinnedProject !== undefined), source: 'pinned' };
-    } catch (error) {
-      if (lenientPin) return null;
-      throw error;
-    }
+    const name = normalizeProjectName(pinned);
+    if (await memory.projects.exists(name)) return { name, source: 'pinned' };
+    if (lenientPin) return null;
+    throw await unknownPinnedProject(memory, name, caller.pinnedProject !== undefined);
   }
   const active = await memory.clientState.activeProject(caller.client.id, caller.instanceKey);
   return active ? { name: active, source: 'active' } : null;
