@@ -59,7 +59,7 @@ export function createMcpServer(surface: McpSurface, caller: Caller, options: { 
   server.setRequestHandler('resources/read', (request) => surface.resources.read(caller, request.params.uri));
   server.setRequestHandler('resources/subscribe', async (request) => {
     const address = await surface.resources.checkSubscribable(caller, request.params.uri);
-    watch?.subscribe(canonicalUri(address), request.params.uri);
+    watch?.subscribe(address, request.params.uri);
     return {};
   });
   server.setRequestHandler('resources/unsubscribe', async (request) => {

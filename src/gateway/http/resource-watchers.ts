@@ -1,6 +1,6 @@
 import { ProtocolError, ProtocolErrorCode, type Server, type ServerEvent } from '@modelcontextprotocol/server';
 import type { ResourceWatcher } from '../resources/resource-changes.ts';
-import { projectOfUri } from '../resources/resource-uri.ts';
+import { canonicalUri, type ResourceAddress } from '../resources/resource-uri.ts';
 import type { Caller } from '../tools/tool.ts';
 
 /** Subscriptions one session may hold: any label of an existing project can be subscribed to, so it needs a bound. */
@@ -16,8 +16,8 @@ export class ConnectionResources implements ResourceWatcher {
   private readonly isListening: () => boolean;
   /** The project of the last resources/list (null: none was selected). */
   listed: string | null = null;
-  /** Canonical URI -> the URI as the client subscribed to it (updates name it the client's way). */
-  private readonly subscriptions = new Map<string, string>();
+  /** Canonical URI -> the URI as the client subscribed to it (updates name it the client's way) and its project. */
+  private readonly subscriptions = new Map<string, { asSent: string; project: string | null }>();
 
   constructor(caller: Caller, server: Server, listening: () => boolean = () => true) {
     this.caller = caller;
@@ -29,14 +29,15 @@ export class ConnectionResources implements ResourceWatcher {
     return this.isListening();
   }
 
-  subscribe(canonical: string, asSent: string): void {
+  subscribe(address: ResourceAddress, asSent: string): void {
+    const canonical = canonicalUri(address);
     if (!this.subscriptions.has(canonical) && this.subscriptions.size >= MAX_SUBSCRIPTIONS) {
       throw new ProtocolError(
         ProtocolErrorCode.InvalidParams,
         `This session already watches ${MAX_SUBSCRIPTIONS} resources, the most one session can; unsubscribe from some (resources/unsubscribe) before subscribing to ${asSent.slice(0, 200)}.`,
       );
     }
-    this.subscriptions.set(canonical, asSent);
+    this.subscriptions.set(canonical, { asSent, project: address.kind === 'projects' ? null : address.project });
   }
 
   unsubscribe(canonical: string): void {
@@ -44,7 +45,7 @@ export class ConnectionResources implements ResourceWatcher {
   }
 
   watches(project: string): boolean {
-    return this.listed === project || [...this.subscriptions.keys()].some((uri) => projectOfUri(uri) === project);
+    return this.listed === project || [...this.subscriptions.values()].some((subscription) => subscription.project === project);
   }
 
   subscribed(uri: string): boolean {
@@ -56,7 +57,7 @@ export class ConnectionResources implements ResourceWatcher {
   }
 
   updated(uri: string): void {
-    void this.server.sendResourceUpdated({ uri: this.subscriptions.get(uri) ?? uri }).catch(() => {});
+    void this.server.sendResourceUpdated({ uri: this.subscriptions.get(uri)?.asSent ?? uri }).catch(() => {});
   }
 }
 

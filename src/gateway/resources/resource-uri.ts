@@ -73,16 +73,6 @@ export function parseResourceUri(uri: string): ResourceAddress {
   return { kind: 'context', project, label, version: versioned ? Number(versioned[2]) : 'latest' };
 }
 
-/** The project a URI belongs to, or null (the project list, or not a Dementia URI). */
-export function projectOfUri(uri: string): string | null {
-  try {
-    const address = parseResourceUri(uri);
-    return address.kind === 'projects' ? null : address.project;
-  } catch {
-    return null;
-  }
-}
-
 /** The one spelling of an address (encoded segments, normal project name): what the gateway sends. */
 export function canonicalUri(address: ResourceAddress): string {
   switch (address.kind) {
