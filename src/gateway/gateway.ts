@@ -182,9 +182,7 @@ export class Gateway {
   }
 
   connectionCounts(): ConnectionCounts {
-    const counts = this.endpoint.counts();
-    const lastContacts = this.endpoint.lastContacts();
-    return new Map([...counts].map(([clientId, sessions]) => [clientId, { sessions, lastContactAt: lastContacts.get(clientId) ?? 0 }]));
+    return this.endpoint.liveByClient();
   }
 
   async stop(): Promise<void> {

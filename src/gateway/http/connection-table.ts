@@ -76,13 +76,6 @@ export class ConnectionTable<C extends TableEntry> {
     return true;
   }
 
-  /** Live sessions per client id. */
-  counts(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const [clientId, mine] of this.byClient) counts.set(clientId, mine.size);
-    return counts;
-  }
-
   /** Least recently used first, never the connection just added nor a busy one. */
   private evict(group: C[], cap: number, keep: C): C[] {
     const excess = group.length - cap;

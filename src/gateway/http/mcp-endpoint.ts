@@ -14,6 +14,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
+import type { LiveConnections } from '../status-snapshot.ts';
 import type { Caller } from '../tools/tool.ts';
 import { callKeyOf, IDEMPOTENCY_HEADER } from './call-key.ts';
 import { CallerEventBus } from './caller-event-bus.ts';
@@ -232,21 +233,17 @@ export class McpEndpoint {
     writeJsonRpc(res, connection.id, answer);
   }
 
-  /** Live sessions per client id. */
-  counts(): Map<string, number> {
-    return this.connections.counts();
-  }
-
-  /** The last contact with each client over its live sessions: now while a stream is open. */
-  lastContacts(): Map<string, number> {
+  /** Per client id: its live sessions, and its last contact over them (now while a stream is open). */
+  liveByClient(): Map<string, LiveConnections> {
     const now = this.clock.now();
-    const latest = new Map<string, number>();
+    const live = new Map<string, LiveConnections>();
     for (const connection of this.connections.list()) {
       const at = connection.openStreams > 0 ? now : contactOf(connection);
       const clientId = connection.caller.client.id;
-      latest.set(clientId, Math.max(latest.get(clientId) ?? 0, at));
+      const seen = live.get(clientId);
+      live.set(clientId, { sessions: (seen?.sessions ?? 0) + 1, lastContactAt: Math.max(seen?.lastContactAt ?? 0, at) });
     }
-    return latest;
+    return live;
   }
 
   /** What the endpoint holds in memory; tests check it stays bounded and returns to its idle size. */
