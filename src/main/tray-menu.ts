@@ -1,4 +1,4 @@
-import { ACTIVE_MINUTES, formatMinutes } from '../gateway/http/admin/client-activity.ts';
+import { ACTIVE_MINUTES, formatMinutes, idleMinutesOf } from '../gateway/http/admin/client-activity.ts';
 import type { RemoteClientStatus } from '../gateway/status-snapshot.ts';
 import type { SyncSummary } from '../gateway/http/admin/sync-control.ts';
 import type { TrayClient, TrayState } from './tray-state.ts';
@@ -63,7 +63,7 @@ export function clientLine(client: TrayClient): string {
 export function remoteClientLines(client: RemoteClientStatus, now: string): string[] {
   if (client.sessions.length === 0) return [`${client.name} · no open session`];
   return client.sessions.map((session) => {
-    const idle = Math.max(0, Math.floor((Date.parse(now) - Date.parse(session.lastActivityAt)) / 60_000));
+    const idle = idleMinutesOf(session.lastActivityAt, Date.parse(now));
     return `${client.name} · ${session.project} · ${idle < ACTIVE_MINUTES ? 'active' : `idle ${formatMinutes(idle)}`}`;
   });
 }

@@ -28,6 +28,9 @@ export function effectiveProject(client: ClientStatus): { project: string | null
   return { project: latest?.activeProject ?? null, pinned: false };
 }
 
+/** Whole minutes since a work session's last call, never negative. */
+export const idleMinutesOf = (lastActivityAt: string, now: number): number => Math.max(0, Math.floor((now - Date.parse(lastActivityAt)) / 60_000));
+
 /**
  * An open work session says most (active, idle); else the handover its work became; else a live
  * MCP session (connected, even before its first tool call); else when it was last connected.
@@ -36,7 +39,7 @@ export function clientActivity(client: ClientStatus, snapshot: Pick<StatusSnapsh
   const now = Date.parse(snapshot.now);
   const latest = [...client.sessions].sort((a, b) => Date.parse(b.lastActivityAt) - Date.parse(a.lastActivityAt))[0];
   if (latest) {
-    const idleMinutes = Math.max(0, Math.floor((now - Date.parse(latest.lastActivityAt)) / 60_000));
+    const idleMinutes = idleMinutesOf(latest.lastActivityAt, now);
     const minutesUntilHandover = Math.min(...client.sessions.map((s) => s.minutesUntilHandover));
     return idleMinutes < ACTIVE_MINUTES ? { kind: 'active', minutesUntilHandover } : { kind: 'idle', idleMinutes, minutesUntilHandover };
   }
