@@ -94,12 +94,12 @@ function renderNav(): void {
   }
 }
 
-function render(force = false): void {
+function render(force = false, news = false): void {
   if (!state.status) return;
   renderNav();
   const view = currentView();
   if (!force && view.keepOnUpdate) {
-    view.update?.(context);
+    view.update?.(context, news);
     return;
   }
   const focused = document.activeElement;
@@ -118,7 +118,7 @@ function setStatus(status: AdminStatus): void {
   state.status = status;
   state.receivedAt = Date.now();
   document.body.dataset.updated = status.now;
-  render();
+  render(false, true);
 }
 
 function setLive(mode: 'live' | 'reconnecting'): void {

@@ -19,10 +19,10 @@ export interface View {
   render(ctx: ViewContext): Node;
   /**
    * Views holding a form are not rebuilt on every status update (typing must not be lost); they
-   * refresh their live parts here instead.
+   * refresh their live parts here instead. `news`: a new status arrived (not only the clock ticked).
    */
   keepOnUpdate?: boolean;
-  update?(ctx: ViewContext): void;
+  update?(ctx: ViewContext, news: boolean): void;
   /** A number shown beside the view in the sidebar. */
   badge?(status: AdminStatus): string | null;
 }

@@ -246,12 +246,12 @@ export const projectsView: View = {
   title: 'Projects',
   icon: 'projects',
   badge: (status) => (status.projects.length > 0 ? String(status.projects.length) : null),
-  // Redrawn in place on live updates (from cached data, refetched), so browsing does not flash.
+  // Redrawn in place on live updates (from cached data, refetched when the status changed), so browsing does not flash.
   keepOnUpdate: true,
-  update(ctx) {
+  update(ctx, news) {
     draw(ctx);
     const path = currentPath(ctx);
-    if (path) void refresh(ctx, path);
+    if (path && news) void refresh(ctx, path);
   },
   render(ctx) {
     confirming = null;
