@@ -29,12 +29,20 @@ export interface ServeProcess {
 
 /** Starts `dementia serve` in a child process and waits for the URL it prints. */
 export function spawnServe(args: string[], env: Record<string, string>): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnListening('serve', [CLI, 'serve', ...args], { ...process.env, ...env });
+}
+
+/** Runs a Node script (`args`) with exactly `env` and waits for the gateway URL it prints ("listening on ..."). */
+export function spawnListening(what: string, args: string[], env: NodeJS.ProcessEnv): Promise<ServeProcess> {
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${what} did not start: ${err}`));
+    }, 15_000);
     child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
@@ -46,7 +54,7 @@ export function spawnServe(args: string[], env: Record<string, string>): Promise
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`serve exited with ${code}: ${err}`));
+      reject(new Error(`${what} exited with ${code}: ${err}`));
     });
   });
 }

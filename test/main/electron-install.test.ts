@@ -3,7 +3,6 @@
 // download fails it says why and how to fix it, and runs headless. Nothing is downloaded: the
 // installer is pointed at an unreachable address, or at a local mirror serving a stand-in release.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -13,6 +12,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { findElectronBinary } from '../../src/main/electron-binary.ts';
 import { electronVersion, hasDisplay, installElectron, planLaunch } from '../../src/main/electron-install.ts';
+import { spawnListening } from '../helpers/cli-process.ts';
 import { tempDir } from '../helpers/gateway-harness.ts';
 import { storedZip } from './helpers/zip.ts';
 
@@ -132,29 +132,18 @@ describe('npm start on a first start', () => {
     };
     delete env.ELECTRON_BIN;
     if (findElectronBinary(env, ROOT) !== undefined) return; // this checkout has the binary: npm start would open the tray
-    const child = spawn(process.execPath, [join(ROOT, 'src', 'main', 'launch.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = await spawnListening('npm start', [join(ROOT, 'src', 'main', 'launch.ts')], env);
     try {
-      let stdout = '';
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (chunk: Buffer) => {
-          stdout += chunk.toString();
-          const match = /listening on (http:\/\/127\.0\.0\.1:\d+)\/mcp/.exec(stdout);
-          if (match) resolve(match[1]!);
-        });
-        child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-      });
-      const lines = stderr.split('\n');
+      assert.match(started.url.href, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+      const lines = started.stderr().split('\n');
       assert.equal(lines[0], `Downloading Electron ${VERSION} for the tray (first start only): 0.0 MB`);
       assert.equal(lines[1], `Could not install Electron ${VERSION}: could not reach 127.0.0.1:9 (fetch failed). Running the gateway headless (no tray).`);
       assert.match(lines[2]!, /^To get the tray: run `npm exec install-electron` when online/);
-      assert.equal((await fetch(`${url}/healthz`)).status, 200, 'the headless gateway serves');
-      const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      child.kill('SIGTERM');
-      assert.equal(await exit, 0);
+      assert.equal((await fetch(new URL('/healthz', started.url))).status, 200, 'the headless gateway serves');
+      started.child.kill('SIGTERM');
+      assert.equal(await started.exited, 0);
     } finally {
-      child.kill('SIGKILL');
+      started.child.kill('SIGKILL');
     }
   });
 });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -9,6 +8,7 @@ import { DesktopSettingsStore } from '../../src/main/desktop-settings-store.ts';
 import { findElectronBinary } from '../../src/main/electron-binary.ts';
 import { trayIconPath } from '../../src/main/tray-icons.ts';
 import { isAllowedNavigation, isExternalLink } from '../../src/main/window-policy.ts';
+import { spawnListening, type ServeProcess } from '../helpers/cli-process.ts';
 import { tempDir } from '../helpers/gateway-harness.ts';
 import { FakeSecretBox } from './helpers/fake-electron.ts';
 
@@ -114,27 +114,17 @@ describe('npm start', () => {
   it('without Electron it runs the headless gateway, prints the MCP URL and stops on SIGTERM', { timeout: 30_000 }, async () => {
     const dataDir = tempDir('dementia-start-');
     const env: NodeJS.ProcessEnv = { ...process.env, DEMENTIA_DATA_DIR: dataDir, DEMENTIA_PORT: '0', ELECTRON_BIN: join(dataDir, 'no-electron-here') };
-    const child = spawn(process.execPath, [join(root, 'src', 'main', 'launch.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let started: ServeProcess | undefined;
     try {
-      let stdout = '';
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (chunk: Buffer) => {
-          stdout += chunk.toString();
-          const match = /listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(stdout);
-          if (match) resolve(match[1]!);
-        });
-        child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-      });
-      assert.match(stderr, /No Electron binary installed/);
-      const health = await fetch(url.replace('/mcp', '/healthz'));
+      started = await spawnListening('npm start', [join(root, 'src', 'main', 'launch.ts')], env);
+      assert.match(started.url.href, /^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+      assert.match(started.stderr(), /No Electron binary installed/);
+      const health = await fetch(new URL('/healthz', started.url));
       assert.equal(health.status, 200);
-      const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      child.kill('SIGTERM');
-      assert.equal(await exit, 0);
+      started.child.kill('SIGTERM');
+      assert.equal(await started.exited, 0);
     } finally {
-      child.kill('SIGKILL');
+      started?.child.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
