@@ -2,7 +2,7 @@
 // its project and work session).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connectClient, startTestGateway, textOf, type TestGateway } from '../helpers/gateway-harness.ts';
+import { connectClient, startTestGateway, textOf, type TestGateway } from '../../helpers/gateway-harness.ts';
 
 describe('project resolution', () => {
   let gw: TestGateway;

@@ -2,7 +2,7 @@
 // every reconnect was a new MCP session, and the selected project was lost or mixed between UIs.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connectClient, startTestGateway, textOf, type TestGateway } from '../helpers/gateway-harness.ts';
+import { connectClient, startTestGateway, textOf, type TestGateway } from '../../helpers/gateway-harness.ts';
 
 describe('seed replay: reconnects never lose or mix projects', () => {
   let gw: TestGateway;

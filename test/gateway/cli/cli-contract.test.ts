@@ -5,8 +5,8 @@ import { createServer } from 'node:net';
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runCli, spawnServe } from '../helpers/cli-process.ts';
-import { connectClient, tempDir } from '../helpers/gateway-harness.ts';
+import { runCli, spawnServe } from '../../helpers/cli-process.ts';
+import { connectClient, tempDir } from '../../helpers/gateway-harness.ts';
 
 describe('headless interface', () => {
   const dataDir = tempDir();

@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ManualClock } from '../../src/gateway/clock.ts';
-import { ResourceChanges, type ResourceWatcher } from '../../src/gateway/resources/resource-changes.ts';
-import { createServices } from '../../src/gateway/services.ts';
-import { openDatabase } from '../../src/gateway/store/database.ts';
-import type { Caller } from '../../src/gateway/tools/tool.ts';
-import { tempDir } from '../helpers/gateway-harness.ts';
+import { ManualClock } from '../../../src/gateway/clock.ts';
+import { ResourceChanges, type ResourceWatcher } from '../../../src/gateway/resources/resource-changes.ts';
+import { createServices } from '../../../src/gateway/services.ts';
+import { openDatabase } from '../../../src/gateway/store/database.ts';
+import type { Caller } from '../../../src/gateway/tools/tool.ts';
+import { tempDir } from '../../helpers/gateway-harness.ts';
 
 class RecordingWatcher implements ResourceWatcher {
   readonly caller: Caller;
