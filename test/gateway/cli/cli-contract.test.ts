@@ -1,4 +1,4 @@
-// DESIGN.md section 9: the headless interface that scripts and checks outside this repository use.
+// docs/design.md section 9: the headless interface that scripts and checks outside this repository use.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';

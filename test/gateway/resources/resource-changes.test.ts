@@ -1,4 +1,4 @@
-// Who hears of a resource change (issue 13, invariant 7): only connections of the writer's tenant,
+// Who hears of a resource change (issue 13, docs/design.md invariant 7): only connections of the writer's tenant,
 // and of those only the ones that hold the project (listed, subscribed, or their client works on it).
 // Hosted mode serves many tenants in one process; locally there is one. Real SQLite memory; the
 // watchers record what they are told, as the MCP connections would send it.

@@ -1,4 +1,4 @@
-// Invariant 1 (one project per call, resolved without guessing) and invariant 2 (every result names
+// docs/design.md invariant 1 (one project per call, resolved without guessing) and invariant 2 (every result names
 // its project and work session).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
