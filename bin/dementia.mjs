@@ -14,7 +14,8 @@ import { setFlagsFromString } from 'node:v8';
 // 20 MiB of those threads' malloc arenas resident for the life of the process (an idle `serve`
 // measured 127 -> 100 MiB with both, bench/serve-footprint.ts). Baseline-compiled WebAssembly only
 // slows Node's own fetch parser, which the local gateway does not use. The second flag is the small
-// heap policy of src/gateway/heap-policy.ts, applied from the first module on.
+// heap policy of src/gateway/heap-policy.ts, applied from the first module on. package.json's
+// `start` script passes the same flags to node (the headless `npm start` runs the same gateway).
 const V8_FLAGS = ['--liftoff-only', '--optimize-for-size'];
 
 const source = new URL('../src/gateway/cli/main.ts', import.meta.url);
