@@ -25,6 +25,7 @@ const BENCHMARKS = [
   'lock-context',
   'import-contexts',
   'gateway-http',
+  'serve-footprint',
   'clients-bridge-latency',
   'clients-cold-start',
   'clients-load',

@@ -23,7 +23,7 @@ import { ACTIVITY_RETENTION_MS } from './store/activity.ts';
 import { APPLIED_CALL_RETENTION_MS } from './store/applied-calls.ts';
 import { openDatabase, DATABASE_FILE } from './store/database.ts';
 import { resolveSyncConfig } from './sync/sync-config.ts';
-import { SyncWorker, type SyncTuning } from './sync/sync-worker.ts';
+import type { SyncTuning, SyncWorker } from './sync/sync-worker.ts';
 import { allTools } from './tools/index.ts';
 import { APP_VERSION } from './version.ts';
 
@@ -66,7 +66,7 @@ export class Gateway {
   private pruneTimer: NodeJS.Timeout | undefined;
   private appliedCallsTimer: NodeJS.Timeout | undefined;
 
-  private constructor(options: GatewayOptions, folderLock: FolderLock | undefined) {
+  private constructor(options: GatewayOptions, folderLock: FolderLock | undefined, syncWorker: typeof SyncWorker | undefined) {
     this.settings = options.settings;
     this.logger = options.logger ?? createLogger();
     this.folderLock = folderLock;
@@ -78,8 +78,8 @@ export class Gateway {
     void this.localSecret; // created (or replaced, with a warning) now rather than at the first bridge
     this.localAuth = new LocalAuth({ clients: this.services.clients, clock, localSecret: () => this.localSecret, port: () => this.boundPort });
     const changed = (reason: string) => this.events.emit('change', reason);
-    this.sync = syncConfig
-      ? new SyncWorker({ services: this.services, config: syncConfig, clock, logger: this.logger, onChange: () => changed('sync'), tuning: options.syncTuning })
+    this.sync = syncConfig && syncWorker
+      ? new syncWorker({ services: this.services, config: syncConfig, clock, logger: this.logger, onChange: () => changed('sync'), tuning: options.syncTuning })
       : undefined;
     if (this.sync) {
       const sync = this.sync;
@@ -135,7 +135,9 @@ export class Gateway {
     const lock = (options.writeRuntimeFile ?? true) ? FolderLock.acquire(options.settings.dataDir) : undefined;
     let gateway: Gateway;
     try {
-      gateway = new Gateway(options, lock);
+      // The sync worker (and pg) load only when sync is configured.
+      const syncWorker = resolveSyncConfig(options.settings) ? (await import('./sync/sync-worker.ts')).SyncWorker : undefined;
+      gateway = new Gateway(options, lock, syncWorker);
     } catch (error) {
       lock?.release();
       throw error;

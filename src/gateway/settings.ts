@@ -4,7 +4,7 @@ import { UserError } from './errors.ts';
 
 /** Everything the gateway needs to know at start-up. One source of truth for CLI, tray and tests. */
 export interface Settings {
-  /** Always loopback: the gateway is local only (invariant 8). */
+  /** Always loopback: the gateway is local only (invariant 8, docs/design.md). */
   readonly host: '127.0.0.1';
   /** 0 asks the OS for a free port (tests). */
   readonly port: number;

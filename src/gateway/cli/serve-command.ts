@@ -10,7 +10,7 @@ export async function serveCommand(settings: Settings, out: Output): Promise<voi
   await untilStopped(out, () => gateway.stop());
 }
 
-/** `serve --hosted`: every registered tenant, over Postgres, behind OAuth (DESIGN 10). */
+/** `serve --hosted`: every registered tenant, over Postgres, behind OAuth (docs/design.md section 10). */
 export async function serveHostedCommand(flags: SettingFlags, out: Output): Promise<void> {
   // Loaded only here: the desktop never loads the hosted store or the authorization server.
   const { resolveHostedSettings } = await import('../hosted/hosted-settings.ts');

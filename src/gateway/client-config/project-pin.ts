@@ -14,7 +14,7 @@ export interface PinCheck {
  * A project a command pins (clients add --project, config --project) must exist: a typo must not
  * become a second project next to the one meant. `--create-project` creates a new one on purpose;
  * so does the very first pin on a machine without projects, where there is nothing to mistype
- * (which keeps `clients add NAME --project P` of DESIGN section 9 working on a fresh data folder).
+ * (which keeps `clients add NAME --project P` of docs/design.md section 9 working on a fresh data folder).
  */
 export function checkPinnedProject(services: Services, input: string, createProject: boolean, createHint = 'Add --create-project to create it.'): PinCheck {
   const name = normalizeProjectName(input);

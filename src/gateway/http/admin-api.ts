@@ -192,7 +192,7 @@ export class AdminApi {
 
   private async connectPlan(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readJsonObject(req);
-    const plan = this.connect.plan({
+    const plan = await this.connect.plan({
       kind: requiredString(body, 'kind'),
       name: optionalString(body, 'name'),
       project: optionalString(body, 'project'),
@@ -204,7 +204,7 @@ export class AdminApi {
   private async connectApply(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readJsonObject(req);
     if (body.rotateToken !== undefined && typeof body.rotateToken !== 'boolean') throw new HttpError(400, '"rotateToken" must be true or false.');
-    sendJson(res, 200, this.connect.apply(requiredString(body, 'planId'), { rotate: body.rotateToken === true, confirmTarget: optionalString(body, 'confirmTarget') }));
+    sendJson(res, 200, await this.connect.apply(requiredString(body, 'planId'), { rotate: body.rotateToken === true, confirmTarget: optionalString(body, 'confirmTarget') }));
   }
 
   private async connectCancel(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -47,7 +47,7 @@ export interface SearchRepository {
   search(project: string, query: string, filters: SearchFilters, limit: number): Awaitable<SearchOutcome>;
 }
 
-/** The per-instance project selection of clients (invariant 1's "active project"). */
+/** The per-instance project selection of clients (docs/design.md invariant 1's "active project"). */
 export interface ClientStateRepository {
   /** The instance's active project, if it still exists (a deleted project is no selection). */
   activeProject(clientId: string, instanceKey: string): Awaitable<string | null>;

@@ -24,7 +24,7 @@ const userMessage = (text: string): GetPromptResult['messages'][number] => ({ ro
 
 /**
  * Serves prompts/list and prompts/get. A prompt request runs like a tool call (CallRunner): project
- * per invariant 1, recorded in the work session. Without a project it answers with a normal message
+ * per invariant 1 (docs/design.md), recorded in the work session. Without a project it answers with a normal message
  * that lists the projects and says how to choose; bad arguments and unknown projects are errors.
  */
 export class PromptService {

@@ -11,7 +11,7 @@ export type PromptShape = Record<string, StringSpec>;
 export interface PromptCall<A> {
   args: A;
   caller: Caller;
-  /** The resolved project (invariant 1) and its work session, already touched by this request. */
+  /** The resolved project (invariant 1, docs/design.md) and its work session, already touched by this request. */
   project: string;
   scope: CallScope;
   /** The caller's memory, inside the request's transaction. */

@@ -91,7 +91,7 @@ function pageStart(cursor: string | undefined): number {
 }
 
 /**
- * The memory as MCP resources (DESIGN.md section 12): the caller's project is listed (resolved per
+ * The memory as MCP resources (docs/design.md section 12): the caller's project is listed (resolved per
  * invariant 1, like tools), any project of the tenant is readable by URI. Reads are recorded in the
  * work session like tool calls; listing is not (clients list on every connect, which is not work).
  */

@@ -2,7 +2,7 @@ import { UserError } from '../errors.ts';
 import { normalizeProjectName } from '../store/projects.ts';
 
 /**
- * The resource addresses of the memory (DESIGN.md section 12). Project names and labels are
+ * The resource addresses of the memory (docs/design.md section 12). Project names and labels are
  * percent-encoded as path segments (a label like "deploy/rules" becomes "deploy%2Frules"), so a URI
  * names exactly one thing; an unencoded slash in a label is still read as part of the label.
  */

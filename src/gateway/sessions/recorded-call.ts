@@ -50,7 +50,7 @@ export interface CallEvents {
 
 /**
  * Touches the work session of the resolved project. With `select` (calls that write), a project
- * named explicitly by the call becomes the client instance's active project (invariant 1's "last
+ * named explicitly by the call becomes the client instance's active project (docs/design.md invariant 1's "last
  * explicit project"); a read never moves it.
  */
 export async function enterWorkSession(

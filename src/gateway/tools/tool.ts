@@ -6,7 +6,7 @@ import type { WorkSession } from '../store/work-sessions.ts';
 import type { ArgsOf, Shape } from './args.ts';
 
 /**
- * How a tool relates to projects: `required` tools act on one project (resolved per invariant 1),
+ * How a tool relates to projects: `required` tools act on one project (resolved per invariant 1 of docs/design.md),
  * `optional` ones use it when there is one, `none` (create/delete) never resolve one.
  */
 export type ProjectMode = 'required' | 'optional' | 'none';

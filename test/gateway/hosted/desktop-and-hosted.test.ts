@@ -19,7 +19,7 @@ after(() => disposeSharedPostgres());
 
 const labels = (items: readonly TrayMenuItem[]): string[] => items.flatMap((item) => (item.type === 'separator' ? [] : item.type === 'submenu' ? [item.label, ...labels(item.submenu)] : [item.label]));
 
-describe('desktop and hosted share one tenant both ways (DESIGN 10)', { timeout: 60_000 }, () => {
+describe('desktop and hosted share one tenant both ways (docs/design.md section 10)', { timeout: 60_000 }, () => {
   it('what hosted clients write reaches the desktop and the reverse; the desktop lists the hosted client and its open session', async () => {
     const database = await server.createDatabase('both_ways');
     const apiKey = newKey();

@@ -8,7 +8,7 @@ import { signedInToken, startHostedProcess } from './hosted-processes.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** `npm run --silent dementia -- ARGS`, exactly as DESIGN §9 says scripts run the CLI. */
+/** `npm run --silent dementia -- ARGS`, exactly as docs/design.md section 9 says scripts run the CLI. */
 function npmDementia(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile('npm', ['run', '--silent', 'dementia', '--', ...args], { cwd: ROOT, env: { ...process.env, ...env } }, (error, stdout, stderr) =>
@@ -23,7 +23,7 @@ before(async () => {
 });
 after(() => disposeSharedPostgres());
 
-describe('hosted mode command line (DESIGN 9)', { timeout: 120_000 }, () => {
+describe('hosted mode command line (docs/design.md section 9)', { timeout: 120_000 }, () => {
   it('tenants add --json prints the key once and the schema; list, serve --hosted, hosted clients list and remove', async () => {
     const env = { DEMENTIA_PG_URL: server.url(await server.createDatabase('hosted_cli')) };
     const added = await npmDementia(['tenants', 'add', '--label', 'alice', '--json'], env);

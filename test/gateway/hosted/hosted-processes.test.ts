@@ -30,7 +30,7 @@ async function oneCall(url: URL, token: string, tool: string, args: Record<strin
   }
 }
 
-describe('hosted mode: processes come and go, Postgres keeps everything (DESIGN 10)', { timeout: 120_000 }, () => {
+describe('hosted mode: processes come and go, Postgres keeps everything (docs/design.md section 10)', { timeout: 120_000 }, () => {
   it('kill -9 right after an acknowledged write: a new process serves the write and the client keeps its project', async () => {
     const database = await server.createDatabase('hosted_kill');
     const [tenant] = await addTenants(server.url(database), 1);

@@ -13,7 +13,7 @@ import { transcriptOf } from './tool-stacks.ts';
 
 after(() => disposeSharedPostgres());
 
-describe('hosted memory when Postgres is unreachable (DESIGN 10)', { timeout: 60_000 }, () => {
+describe('hosted memory when Postgres is unreachable (docs/design.md section 10)', { timeout: 60_000 }, () => {
   let link: FlakyLink;
   let pool: pg.Pool;
   let schema: string;

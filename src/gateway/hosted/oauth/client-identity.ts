@@ -13,7 +13,7 @@ export interface OAuthClientFacts {
 export const displayName = (client: OAuthClientFacts): string => client.clientName?.trim() || 'An unnamed client';
 
 /**
- * What identifies the client software across its registrations (DESIGN §10): its client ID
+ * What identifies the client software across its registrations (docs/design.md section 10): its client ID
  * metadata document URL (a stable client_id), or, for a dynamically registered client (a new
  * client_id on every fresh connection flow), its name and redirect URIs.
  */

@@ -21,7 +21,7 @@ export interface ClientView extends ClientStatus {
   activityLabel: string;
 }
 
-/** The pin wins (invariant 1); else the most recently set active project of its instances. */
+/** The pin wins (invariant 1, docs/design.md); else the most recently set active project of its instances. */
 export function effectiveProject(client: ClientStatus): { project: string | null; pinned: boolean } {
   if (client.pinnedProject) return { project: client.pinnedProject, pinned: true };
   const latest = client.instances.find((instance) => instance.activeProject !== null);

@@ -1,4 +1,4 @@
-import { applyConnect, previewConnect, type ConnectPreview, type TokenAction } from '../../client-config/connect-plan.ts';
+import type { ConnectPreview, TokenAction } from '../../client-config/connect-plan.ts';
 import { isUserError } from '../../errors.ts';
 import { newToken } from '../../secrets.ts';
 import type { Services } from '../../services.ts';
@@ -61,6 +61,9 @@ const WINDOW_TOKEN_PLACEHOLDER = '<token issued when you write>';
 /** Unconfirmed previews are forgotten after this. */
 const PLAN_TTL_MS = 60 * 60_000;
 
+/** The config writers (and their JSONC parser) load when the window first connects a client, not with the gateway. */
+const connectPlan = () => import('../../client-config/connect-plan.ts');
+
 /**
  * "Connect a client": a preview changes nothing (no client, no token); writing does what the
  * preview showed, and replaces a client's token only when the page confirms it. The plan stays on
@@ -80,8 +83,9 @@ export class ConnectFlow {
     this.options = options;
   }
 
-  plan(request: ConnectRequest): PlanView {
+  async plan(request: ConnectRequest): Promise<PlanView> {
     this.forgetExpired();
+    const { previewConnect } = await connectPlan();
     const preview = previewConnect(this.services, {
       kind: parseClientKind(request.kind),
       clientName: request.name,
@@ -123,8 +127,9 @@ export class ConnectFlow {
    * the client's token when the preview said so; `confirmTarget` the target of a symbolic link the
    * page showed (writing through a link nobody confirmed is refused).
    */
-  apply(planId: string, options: { rotate: boolean; confirmTarget?: string | undefined }): AppliedView {
+  async apply(planId: string, options: { rotate: boolean; confirmTarget?: string | undefined }): Promise<AppliedView> {
     const entry = this.requirePlan(planId);
+    const { applyConnect } = await connectPlan();
     let result;
     try {
       result = applyConnect(this.services, entry.preview, options);

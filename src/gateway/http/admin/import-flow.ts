@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ImportReport } from '../../import/plan-writer.ts';
-import { runImport, type ImportRequest } from '../../import/run-import.ts';
+import type { ImportRequest } from '../../import/run-import.ts';
 import type { Services } from '../../services.ts';
 import { HttpError } from '../http-utils.ts';
 
@@ -17,6 +17,9 @@ export interface ImportPreview {
 }
 
 const PENDING_MS = 30 * 60_000;
+
+/** The importers (and pg, for claude-dementia's Postgres) load on the first import, not with the gateway. */
+const runImport: typeof import('../../import/run-import.ts').runImport = async (...args) => (await import('../../import/run-import.ts')).runImport(...args);
 
 /**
  * "Import memory..." of the status window: a dry run first, then the import itself, in the

@@ -4,9 +4,9 @@
 // model's handover, with the later one listed after it; the action says what it wrote.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { cli } from '../clients/processes.ts';
-import { adminAuth } from '../helpers/admin-auth.ts';
-import { connectClient, startTestGateway, textOf, type ConnectedClient, type TestGateway } from '../helpers/gateway-harness.ts';
+import { cli } from '../../clients/processes.ts';
+import { adminAuth } from '../../helpers/admin-auth.ts';
+import { connectClient, startTestGateway, textOf, type ConnectedClient, type TestGateway } from '../../helpers/gateway-harness.ts';
 
 interface StatusHandover {
   id: string;

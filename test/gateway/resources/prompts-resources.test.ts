@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
-import { RESUME_BUDGET_CHARS } from '../../src/gateway/prompts/resume-text.ts';
-import { connectClient, startTestGateway, textOf, type TestGateway } from '../helpers/gateway-harness.ts';
-import { notificationLog } from '../helpers/resource-notifications.ts';
+import { RESUME_BUDGET_CHARS } from '../../../src/gateway/prompts/resume-text.ts';
+import { connectClient, startTestGateway, textOf, type TestGateway } from '../../helpers/gateway-harness.ts';
+import { notificationLog } from '../../helpers/resource-notifications.ts';
 
 /** The text of a resource read. */
 const resourceText = (result: { contents: ({ text: string } | { blob: string })[] }): string =>

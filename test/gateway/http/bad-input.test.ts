@@ -2,8 +2,8 @@
 // gateway keeps serving. Requests without a valid token get 401 and the token is never logged.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createLogger } from '../../src/gateway/logger.ts';
-import { connectClient, startTestGateway, textOf, type ConnectedClient, type TestGateway } from '../helpers/gateway-harness.ts';
+import { createLogger } from '../../../src/gateway/logger.ts';
+import { connectClient, startTestGateway, textOf, type ConnectedClient, type TestGateway } from '../../helpers/gateway-harness.ts';
 
 describe('bad input', () => {
   let gw: TestGateway;

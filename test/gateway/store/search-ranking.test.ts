@@ -2,11 +2,11 @@
 // past the candidate bound (a word in more contexts than are ranked at first) for the filters.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ManualClock } from '../../src/gateway/clock.ts';
-import { createServices, type Services } from '../../src/gateway/services.ts';
-import type { Priority } from '../../src/gateway/store/contexts.ts';
-import { openDatabase, type Db } from '../../src/gateway/store/database.ts';
-import type { SearchFilters } from '../../src/gateway/store/search.ts';
+import { ManualClock } from '../../../src/gateway/clock.ts';
+import { createServices, type Services } from '../../../src/gateway/services.ts';
+import type { Priority } from '../../../src/gateway/store/contexts.ts';
+import { openDatabase, type Db } from '../../../src/gateway/store/database.ts';
+import type { SearchFilters } from '../../../src/gateway/store/search.ts';
 
 const actor = { clientId: 'test-client', sessionId: 'test-session' };
 

@@ -2,7 +2,7 @@
 // says so in its first line; tool descriptions say when to pass `project` and what it does.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connectClient, startTestGateway, textOf, type ConnectedClient, type TestGateway } from '../helpers/gateway-harness.ts';
+import { connectClient, startTestGateway, textOf, type ConnectedClient, type TestGateway } from '../../helpers/gateway-harness.ts';
 
 describe('the selected project moves only visibly', () => {
   let gw: TestGateway;

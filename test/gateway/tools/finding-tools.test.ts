@@ -1,7 +1,7 @@
 // Finding memory: search, the tree, the dashboard and check_contexts, over real gateway calls.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connectClient, startTestGateway, textOf, type ConnectedClient, type TestGateway } from '../helpers/gateway-harness.ts';
+import { connectClient, startTestGateway, textOf, type ConnectedClient, type TestGateway } from '../../helpers/gateway-harness.ts';
 
 describe('finding tools', () => {
   let gw: TestGateway;

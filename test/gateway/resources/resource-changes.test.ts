@@ -1,16 +1,16 @@
-// Who hears of a resource change (issue 13, invariant 7): only connections of the writer's tenant,
+// Who hears of a resource change (issue 13, docs/design.md invariant 7): only connections of the writer's tenant,
 // and of those only the ones that hold the project (listed, subscribed, or their client works on it).
 // Hosted mode serves many tenants in one process; locally there is one. Real SQLite memory; the
 // watchers record what they are told, as the MCP connections would send it.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ManualClock } from '../../src/gateway/clock.ts';
-import { ResourceChanges, type ResourceWatcher } from '../../src/gateway/resources/resource-changes.ts';
-import { createServices } from '../../src/gateway/services.ts';
-import { openDatabase } from '../../src/gateway/store/database.ts';
-import type { Caller } from '../../src/gateway/tools/tool.ts';
-import { tempDir } from '../helpers/gateway-harness.ts';
+import { ManualClock } from '../../../src/gateway/clock.ts';
+import { ResourceChanges, type ResourceWatcher } from '../../../src/gateway/resources/resource-changes.ts';
+import { createServices } from '../../../src/gateway/services.ts';
+import { openDatabase } from '../../../src/gateway/store/database.ts';
+import type { Caller } from '../../../src/gateway/tools/tool.ts';
+import { tempDir } from '../../helpers/gateway-harness.ts';
 
 class RecordingWatcher implements ResourceWatcher {
   readonly caller: Caller;

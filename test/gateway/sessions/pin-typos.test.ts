@@ -3,8 +3,8 @@
 // not bring back a project the user just deleted; the user creates one on purpose.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { cli } from '../clients/processes.ts';
-import { connectClient, startTestGateway, textOf, type TestGateway } from '../helpers/gateway-harness.ts';
+import { cli } from '../../clients/processes.ts';
+import { connectClient, startTestGateway, textOf, type TestGateway } from '../../helpers/gateway-harness.ts';
 
 describe('pinned projects must exist', () => {
   let gw: TestGateway;

@@ -2,7 +2,7 @@
 // handover without any client call, and the next session on the project, from any client, reads it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connectClient, startTestGateway, textOf, type TestGateway } from '../helpers/gateway-harness.ts';
+import { connectClient, startTestGateway, textOf, type TestGateway } from '../../helpers/gateway-harness.ts';
 
 const handoverRows = (gw: TestGateway) =>
   gw.gateway.services.db.prepare('SELECT session_id AS sessionId, ended_at AS endedAt, client_name AS client, end_reason AS reason FROM handovers').all() as {

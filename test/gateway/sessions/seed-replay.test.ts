@@ -1,8 +1,9 @@
-// Invariants 1 and 3 and 7, replaying the production log of ../shared/seeds/000_9ac672065de3feee.txt:
-// every reconnect was a new MCP session, and the selected project was lost or mixed between UIs.
+// Invariants 1, 3 and 7 of docs/design.md, replaying the production log of the server this product
+// replaces ("Why it exists" there): every reconnect was a new MCP session, and the selected project
+// was lost or mixed between UIs.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connectClient, startTestGateway, textOf, type TestGateway } from '../helpers/gateway-harness.ts';
+import { connectClient, startTestGateway, textOf, type TestGateway } from '../../helpers/gateway-harness.ts';
 
 describe('seed replay: reconnects never lose or mix projects', () => {
   let gw: TestGateway;

@@ -4,7 +4,7 @@
 // take (odd params, bad headers, batches) still gets the SDK's own answer.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestGateway, type TestGateway } from '../helpers/gateway-harness.ts';
+import { startTestGateway, type TestGateway } from '../../helpers/gateway-harness.ts';
 
 const JSON_FIRST = 'application/json, text/event-stream';
 const SSE_FIRST = 'text/event-stream, application/json';

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
-import { runCli, spawnServe } from '../helpers/cli-process.ts';
-import { connectClient, tempDir, textOf } from '../helpers/gateway-harness.ts';
+import { runCli, spawnServe } from '../../helpers/cli-process.ts';
+import { connectClient, tempDir, textOf } from '../../helpers/gateway-harness.ts';
 
 describe('durability', () => {
   const dataDir = tempDir();

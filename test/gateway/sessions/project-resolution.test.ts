@@ -1,8 +1,8 @@
-// Invariant 1 (one project per call, resolved without guessing) and invariant 2 (every result names
+// docs/design.md invariant 1 (one project per call, resolved without guessing) and invariant 2 (every result names
 // its project and work session).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connectClient, startTestGateway, textOf, type TestGateway } from '../helpers/gateway-harness.ts';
+import { connectClient, startTestGateway, textOf, type TestGateway } from '../../helpers/gateway-harness.ts';
 
 describe('project resolution', () => {
   let gw: TestGateway;

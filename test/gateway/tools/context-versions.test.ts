@@ -2,7 +2,7 @@
 // unlock archives (restorable), always_check needs force, batches are atomic.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connectClient, startTestGateway, textOf, type ConnectedClient, type TestGateway } from '../helpers/gateway-harness.ts';
+import { connectClient, startTestGateway, textOf, type ConnectedClient, type TestGateway } from '../../helpers/gateway-harness.ts';
 
 describe('context versions', () => {
   let gw: TestGateway;

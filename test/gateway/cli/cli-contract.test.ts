@@ -1,12 +1,12 @@
-// DESIGN.md section 9: the headless interface that scripts and checks outside this repository use.
+// docs/design.md section 9: the headless interface that scripts and checks outside this repository use.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runCli, spawnServe } from '../helpers/cli-process.ts';
-import { connectClient, tempDir } from '../helpers/gateway-harness.ts';
+import { runCli, spawnServe } from '../../helpers/cli-process.ts';
+import { connectClient, tempDir } from '../../helpers/gateway-harness.ts';
 
 describe('headless interface', () => {
   const dataDir = tempDir();
