@@ -1,6 +1,6 @@
 import { ProtocolError, ProtocolErrorCode, type GetPromptResult, type Prompt } from '@modelcontextprotocol/server';
 import { protocolErrorOf } from '../resources/protocol-errors.ts';
-import type { CallRunner } from '../sessions/call-runner.ts';
+import type { CallPipeline } from '../sessions/call-pipeline.ts';
 import { parseArgs, type Shape } from '../tools/args.ts';
 import { READ_PROJECT_ARG } from '../tools/project-arg.ts';
 import { projectListing } from '../tools/format.ts';
@@ -23,16 +23,16 @@ export const promptOperation = (name: string): string => `prompt:${name}`;
 const userMessage = (text: string): GetPromptResult['messages'][number] => ({ role: 'user', content: { type: 'text', text } });
 
 /**
- * Serves prompts/list and prompts/get. A prompt request runs like a tool call (CallRunner): project
+ * Serves prompts/list and prompts/get. A prompt request runs like a tool call (CallPipeline): project
  * per invariant 1, recorded in the work session. Without a project it answers with a normal message
  * that lists the projects and says how to choose; bad arguments and unknown projects are errors.
  */
 export class PromptService {
   private readonly prompts = new Map<string, { definition: PromptDefinition; shape: Shape; listing: Prompt }>();
-  private readonly runner: CallRunner;
+  private readonly pipeline: CallPipeline;
 
-  constructor(deps: { runner: CallRunner; prompts?: readonly PromptDefinition[] }) {
-    this.runner = deps.runner;
+  constructor(deps: { pipeline: CallPipeline; prompts?: readonly PromptDefinition[] }) {
+    this.pipeline = deps.pipeline;
     for (const definition of deps.prompts ?? allPrompts) {
       const shape: Shape = { project: PROMPT_PROJECT_ARG, ...definition.args };
       const listing: Prompt = {
@@ -62,19 +62,23 @@ export class PromptService {
     try {
       args = parseArgs(name, shape, given) as Record<string, string | undefined>;
     } catch (error) {
-      throw protocolErrorOf(await this.runner.fail(caller, operation, error));
+      throw protocolErrorOf(await this.pipeline.fail(caller, operation, error));
     }
-    try {
-      const run = await this.runner.run(
-        caller,
-        operation,
-        { explicit: args.project, project: 'required', select: definition.selectsProject },
-        async (tx, scope) => {
-          const output = await definition.compose({ args, caller, project: scope.project!.name, scope, memory: tx, workSessions: this.runner.workSessions });
+    const run = await this.pipeline.run(
+      caller,
+      { operation, args, explicit: args.project, writes: definition.selectsProject },
+      {
+        project: 'required',
+        run: async (tx, scope) => {
+          const output = await definition.compose({ args, caller, project: scope.project.name, scope, memory: tx, workSessions: this.pipeline.workSessions });
           return { value: output, summary: output.summary, effects: output.effects };
         },
-      );
-      if (run.kind === 'no-project') {
+      },
+    );
+    switch (run.kind) {
+      case 'failed':
+        throw protocolErrorOf(run.error);
+      case 'no-project':
         return {
           description: `${definition.title}: choose a project first.`,
           messages: [
@@ -86,10 +90,9 @@ export class PromptService {
             ),
           ],
         };
-      }
-      return { description: run.value.description, messages: [userMessage(run.value.text)] };
-    } catch (error) {
-      throw protocolErrorOf(error as Parameters<typeof protocolErrorOf>[0]);
+      case 'done':
+      case 'replayed':
+        return { description: run.value.description, messages: [userMessage(run.value.text)] };
     }
   }
 }

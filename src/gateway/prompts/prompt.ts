@@ -1,5 +1,5 @@
 import type { Memory } from '../memory/memory.ts';
-import type { CallScope } from '../sessions/recorded-call.ts';
+import type { ProjectScope } from '../sessions/recorded-call.ts';
 import type { WorkSessionService } from '../sessions/work-session-service.ts';
 import type { ActivityEffects } from '../store/activity.ts';
 import type { ArgsOf, StringSpec } from '../tools/args.ts';
@@ -13,7 +13,7 @@ export interface PromptCall<A> {
   caller: Caller;
   /** The resolved project (invariant 1) and its work session, already touched by this request. */
   project: string;
-  scope: CallScope;
+  scope: ProjectScope;
   /** The caller's memory, inside the request's transaction. */
   memory: Memory;
   workSessions: WorkSessionService;
