@@ -9,10 +9,10 @@ import type { WorkSessionService } from '../sessions/work-session-service.ts';
 import type { Handover } from '../store/handovers.ts';
 import type { ProjectSummary } from '../store/projects.ts';
 import type { WorkSession } from '../store/work-sessions.ts';
-import { jsonSchemaOf, parseArgs, type ArgsOf, type Shape } from './args.ts';
+import { jsonSchemaOf } from './args.ts';
 import { projectListing } from './format.ts';
-import { projectArgFor, withProjectNote } from './project-arg.ts';
-import type { Caller, ProjectMode, ToolDefinition, ToolOutput } from './tool.ts';
+import { withProjectNote } from './project-arg.ts';
+import type { AcceptedCall, Caller, ProjectMode, ToolDefinition, ToolOutput } from './tool.ts';
 
 const shortId = (id: string): string => id.slice(0, 8);
 
@@ -27,7 +27,6 @@ export interface CallOptions {
 
 interface RegisteredTool {
   definition: ToolDefinition;
-  shape: Shape;
   listing: Tool;
 }
 
@@ -61,22 +60,20 @@ export class ToolDispatcher {
     this.pipeline = 'pipeline' in deps ? deps.pipeline : new CallPipeline(deps);
     const definitions = deps.tools;
     for (const definition of definitions) {
-      const takesProject = definition.project !== 'none' && definition.projectArg === undefined;
-      const shape: Shape = takesProject ? { ...definition.args, project: projectArgFor(definition.readOnly) } : definition.args;
       const listing: Tool = {
         name: definition.name,
         title: definition.title,
-        description: takesProject ? withProjectNote(definition.description, definition.readOnly) : definition.description,
-        inputSchema: jsonSchemaOf(shape) as Tool['inputSchema'],
+        description: definition.takesProject ? withProjectNote(definition.description, definition.readOnly) : definition.description,
+        inputSchema: jsonSchemaOf(definition.shape) as Tool['inputSchema'],
         annotations: {
           title: definition.title,
           readOnlyHint: definition.readOnly,
-          destructiveHint: definition.destructive ?? false,
+          destructiveHint: definition.destructive,
           idempotentHint: definition.readOnly,
           openWorldHint: false,
         },
       };
-      this.tools.set(definition.name, { definition, shape, listing });
+      this.tools.set(definition.name, { definition, listing });
     }
   }
 
@@ -114,23 +111,39 @@ export class ToolDispatcher {
   }
 
   private async run(tool: RegisteredTool, name: string, rawArgs: unknown, caller: Caller, once: AppliedOnce | undefined): Promise<CallToolResult> {
-    const { definition, shape } = tool;
-    let args: ArgsOf<Shape>;
+    const { definition } = tool;
+    let accepted: AcceptedCall;
     try {
-      args = parseArgs(name, shape, rawArgs);
+      accepted = definition.accept(rawArgs);
     } catch (error) {
       return this.failure(await this.pipeline.fail(caller, name, error), null, null);
     }
-    const explicit = definition.project === 'none' ? undefined : (args[definition.projectArg ?? 'project'] as string | undefined);
-    const finish = async (tx: Memory, scope: CallScope): Promise<WorkDone<CallToolResult>> => {
+    const workSessions = this.pipeline.workSessions;
+    const answer = async (tx: Memory, scope: CallScope, output: ToolOutput): Promise<WorkDone<CallToolResult>> => {
       const { session } = scope;
-      const output = await definition.run({ args, caller, project: scope.project?.name ?? null, session, memory: tx, workSessions: this.pipeline.workSessions });
       const waiting = session && name !== 'get_last_handover' ? await this.handoverToAnnounce(tx, session) : undefined;
       if (session && !session.handoverAnnounced) await tx.sessions.markHandoverAnnounced(session.id);
       return { value: this.success(output, scope, waiting, caller, definition.project), summary: output.summary, effects: output.effects };
     };
+    const { work } = accepted;
+    let pipelineWork: CallWork<CallToolResult>;
+    switch (work.project) {
+      case 'required':
+        pipelineWork = { project: 'required', run: async (tx, scope) => answer(tx, scope, await work.run({ caller, project: scope.project.name, session: scope.session, memory: tx, workSessions })) };
+        break;
+      case 'optional':
+        pipelineWork = {
+          project: 'optional',
+          run: async (tx, scope) => answer(tx, scope, await work.run({ caller, project: scope.project?.name ?? null, session: scope.session, memory: tx, workSessions })),
+        };
+        break;
+      case 'none':
+        pipelineWork = { project: 'none', run: async (tx, scope) => answer(tx, scope, await work.run({ caller, project: null, session: null, memory: tx, workSessions })) };
+        break;
+    }
     // Reading another project never moves the selection; writing to one does, and says so.
-    const result = await this.pipeline.run(caller, { operation: name, args, explicit, writes: !definition.readOnly, once }, workOf(definition.project, finish));
+    const request = { operation: name, args: accepted.args, explicit: accepted.explicitProject, writes: !definition.readOnly, once };
+    const result = await this.pipeline.run(caller, request, pipelineWork);
     switch (result.kind) {
       case 'done':
       case 'replayed':
@@ -194,18 +207,6 @@ export class ToolDispatcher {
  * session, whatever this client has selected: its answer says so (invariant 2).
  */
 const NO_PROJECT_HEADER = 'No project · no work session (this tool works on the project list, not inside a project).';
-
-/** The pipeline's work for a tool of `mode`: a tool's run takes any scope its mode allows. */
-function workOf<T>(mode: ProjectMode, run: (tx: Memory, scope: CallScope) => Promise<WorkDone<T>>): CallWork<T> {
-  switch (mode) {
-    case 'required':
-      return { project: 'required', run };
-    case 'optional':
-      return { project: 'optional', run };
-    case 'none':
-      return { project: 'none', run };
-  }
-}
 
 /** Invariant 1: no project means a clear, normal tool result listing the projects, never a guess. */
 function selectionRequired(tool: string, projects: ProjectSummary[]): CallToolResult {
