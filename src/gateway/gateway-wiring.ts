@@ -55,7 +55,9 @@ export function createGatewayServer(handler: (req: IncomingMessage, res: ServerR
 export function listenOn(http: HttpServer, address: { port: number; host: string; holder?: string; fix: string }): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE' ? new UserError('PORT_IN_USE', `Port ${address.port} on ${address.host} is already in use${address.holder ? ` (${address.holder})` : ''}.`, address.fix) : error);
+      if (error.code !== 'EADDRINUSE') return reject(error);
+      const holder = address.holder ? ` (${address.holder})` : '';
+      reject(new UserError('PORT_IN_USE', `Port ${address.port} on ${address.host} is already in use${holder}.`, address.fix));
     };
     http.once('error', onError);
     http.listen(address.port, address.host, () => {

@@ -119,7 +119,8 @@ export class CallPipeline {
         { recordOnly: !request.writes, caller: { clientId: caller.client.id, instanceKey: caller.instanceKey, callKey: once?.key } },
       );
       if (!result) {
-        await recordFailure(memory, this.workSessions, this.events, caller, operation, null, new UserError('PROJECT_SELECTION_REQUIRED', 'no project selected'));
+        const noProject = new UserError('PROJECT_SELECTION_REQUIRED', 'no project selected');
+        await recordFailure(memory, this.workSessions, this.events, caller, operation, null, noProject);
         return { kind: 'no-project', projects: await memory.projects.list() };
       }
       // A resent call was answered from its first execution: nothing happened now.

@@ -12,7 +12,7 @@ import type { WorkSession } from '../store/work-sessions.ts';
 import { jsonSchemaOf } from './args.ts';
 import { projectListing } from './format.ts';
 import { withProjectNote } from './project-arg.ts';
-import type { AcceptedCall, Caller, ProjectMode, ToolDefinition, ToolOutput } from './tool.ts';
+import type { AcceptedCall, Caller, ProjectMode, ToolDefinition, ToolOutput, ToolWork } from './tool.ts';
 
 const shortId = (id: string): string => id.slice(0, 8);
 
@@ -125,25 +125,9 @@ export class ToolDispatcher {
       if (session && !session.handoverAnnounced) await tx.sessions.markHandoverAnnounced(session.id);
       return { value: this.success(output, scope, waiting, caller, definition.project), summary: output.summary, effects: output.effects };
     };
-    const { work } = accepted;
-    let pipelineWork: CallWork<CallToolResult>;
-    switch (work.project) {
-      case 'required':
-        pipelineWork = { project: 'required', run: async (tx, scope) => answer(tx, scope, await work.run({ caller, project: scope.project.name, session: scope.session, memory: tx, workSessions })) };
-        break;
-      case 'optional':
-        pipelineWork = {
-          project: 'optional',
-          run: async (tx, scope) => answer(tx, scope, await work.run({ caller, project: scope.project?.name ?? null, session: scope.session, memory: tx, workSessions })),
-        };
-        break;
-      case 'none':
-        pipelineWork = { project: 'none', run: async (tx, scope) => answer(tx, scope, await work.run({ caller, project: null, session: null, memory: tx, workSessions })) };
-        break;
-    }
     // Reading another project never moves the selection; writing to one does, and says so.
     const request = { operation: name, args: accepted.args, explicit: accepted.explicitProject, writes: !definition.readOnly, once };
-    const result = await this.pipeline.run(caller, request, pipelineWork);
+    const result = await this.pipeline.run(caller, request, pipelineWorkOf(accepted.work, caller, workSessions, answer));
     switch (result.kind) {
       case 'done':
       case 'replayed':
@@ -207,6 +191,30 @@ export class ToolDispatcher {
  * session, whatever this client has selected: its answer says so (invariant 2).
  */
 const NO_PROJECT_HEADER = 'No project · no work session (this tool works on the project list, not inside a project).';
+
+/** A tool's bound work as the pipeline runs it: with the project and work session its mode is given. */
+function pipelineWorkOf<T>(
+  work: ToolWork,
+  caller: Caller,
+  workSessions: WorkSessionService,
+  answer: (tx: Memory, scope: CallScope, output: ToolOutput) => Promise<WorkDone<T>>,
+): CallWork<T> {
+  const base = { caller, workSessions };
+  switch (work.project) {
+    case 'required':
+      return {
+        project: 'required',
+        run: async (tx, scope) => answer(tx, scope, await work.run({ ...base, project: scope.project.name, session: scope.session, memory: tx })),
+      };
+    case 'optional':
+      return {
+        project: 'optional',
+        run: async (tx, scope) => answer(tx, scope, await work.run({ ...base, project: scope.project?.name ?? null, session: scope.session, memory: tx })),
+      };
+    case 'none':
+      return { project: 'none', run: async (tx, scope) => answer(tx, scope, await work.run({ ...base, project: null, session: null, memory: tx })) };
+  }
+}
 
 /** Invariant 1: no project means a clear, normal tool result listing the projects, never a guess. */
 function selectionRequired(tool: string, projects: ProjectSummary[]): CallToolResult {
