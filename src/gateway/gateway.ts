@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import { systemClock, type Clock } from './clock.ts';
-import { UserError } from './errors.ts';
+import { callEventsFor, closeServer, createGatewayServer, idleSweeperFor, listenOn } from './gateway-wiring.ts';
 import { preferSmallHeap } from './heap-policy.ts';
 import { AdminApi } from './http/admin-api.ts';
 import { createRequestHandler } from './http/http-server.ts';
@@ -17,7 +16,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.ts';
 import { createServices, type Services } from './services.ts';
 import type { ConnectionCounts } from './status-snapshot.ts';
-import { IdleSweeper } from './sessions/idle-sweeper.ts';
+import type { IdleSweeper } from './sessions/idle-sweeper.ts';
 import type { Settings } from './settings.ts';
 import { ACTIVITY_RETENTION_MS } from './store/activity.ts';
 import { APPLIED_CALL_RETENTION_MS } from './store/applied-calls.ts';
@@ -90,11 +89,7 @@ export class Gateway {
       memoryOf: () => services.memory,
       workSessions: services.workSessions,
       tools: allTools,
-      events: {
-        onCall: (tool) => changed(`tool:${tool}`),
-        onInternalError: (error, tool) =>
-          this.logger.error('tool failed', { tool, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
-      },
+      events: callEventsFor(this.logger, changed),
     });
     this.endpoint = new McpEndpoint({
       surface,
@@ -104,18 +99,15 @@ export class Gateway {
       // "Last connected" survives the sessions and the gateway: kept with the client.
       onContact: (caller, at) => services.clients.markContact(caller.client.id, at),
     });
-    this.sweeper = new IdleSweeper({
+    this.sweeper = idleSweeperFor({
       sweep: () => services.workSessions.sweep(services.memory),
       idleMs: services.workSessions.idleMs,
-      onHandovers: (handovers) => {
-        this.logger.info('idle sessions finalized', { count: handovers.length });
-        void surface.changes.handoversWritten(handovers);
-        changed('handovers');
-      },
-      onError: (error) => this.logger.error('idle sweep failed', { error: String(error) }),
+      logger: this.logger,
+      changed,
+      written: (handovers) => void surface.changes.handoversWritten(handovers),
     });
     this.admin = new AdminApi(this);
-    this.http = createServer(
+    this.http = createGatewayServer(
       createRequestHandler({
         port: () => this.boundPort,
         services: this.services,
@@ -126,7 +118,6 @@ export class Gateway {
         logger: this.logger,
       }),
     );
-    this.http.keepAliveTimeout = 65_000;
   }
 
   static async start(options: GatewayOptions): Promise<Gateway> {
@@ -192,10 +183,7 @@ export class Gateway {
     clearInterval(this.pruneTimer);
     clearInterval(this.appliedCallsTimer);
     await this.endpoint.closeAll();
-    await new Promise<void>((resolve) => {
-      this.http.close(() => resolve());
-      this.http.closeAllConnections();
-    });
+    await closeServer(this.http);
     await this.sync?.stop();
     if (this.folderLock) removeRuntimeInfo(this.settings.dataDir, process.pid);
     this.services.db.close();
@@ -213,25 +201,12 @@ export class Gateway {
     this.appliedCallsTimer.unref();
   }
 
-  private listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException) => {
-        if (error.code === 'EADDRINUSE') {
-          reject(
-            new UserError(
-              'PORT_IN_USE',
-              `Port ${this.settings.port} on 127.0.0.1 is already in use (another Dementia Companion, or another program).`,
-              'Stop the other program, or choose another port with --port N or the DEMENTIA_PORT setting.',
-            ),
-          );
-        } else reject(error);
-      };
-      this.http.once('error', onError);
-      this.http.listen(this.settings.port, this.settings.host, () => {
-        this.http.off('error', onError);
-        this.boundPort = (this.http.address() as AddressInfo).port;
-        resolve();
-      });
+  private async listen(): Promise<void> {
+    this.boundPort = await listenOn(this.http, {
+      port: this.settings.port,
+      host: this.settings.host,
+      holder: 'another Dementia Companion, or another program',
+      fix: 'Stop the other program, or choose another port with --port N or the DEMENTIA_PORT setting.',
     });
   }
 }

@@ -1,13 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
 import type pg from 'pg';
 import { systemClock, type Clock } from '../clock.ts';
-import { UserError } from '../errors.ts';
+import { callEventsFor, closeServer, createGatewayServer, idleSweeperFor, listenOn } from '../gateway-wiring.ts';
 import { McpEndpoint } from '../http/mcp-endpoint.ts';
 import { createMcpSurface, type McpSurface } from '../http/mcp-surface.ts';
 import { createLogger, type Logger } from '../logger.ts';
-import { IdleSweeper } from '../sessions/idle-sweeper.ts';
+import type { IdleSweeper } from '../sessions/idle-sweeper.ts';
 import { WorkSessionService } from '../sessions/work-session-service.ts';
 import { createPool, type ConnectionLimits } from '../sync/pg-connection.ts';
 import { allTools } from '../tools/index.ts';
@@ -85,25 +84,14 @@ export class HostedGateway {
       memoryOf: (caller) => this.memoryOf(caller.tenant),
       workSessions: this.workSessions,
       tools: allTools,
-      events: {
-        onCall: (tool) => changed(`tool:${tool}`),
-        onInternalError: (error, tool) =>
-          this.logger.error('tool failed', { tool, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
-      },
+      events: callEventsFor(this.logger, changed),
       onResourceChange: (change) => this.processChanges.publish(change),
     });
     this.surface = surface;
     this.endpoint = new McpEndpoint({ surface, clock: this.clock, logger: this.logger });
     this.maintenance = new TenantMaintenance(this.pool, this.clock);
-    this.sweeper = new IdleSweeper({
-      sweep: () => this.sweepAllTenants(),
-      idleMs: this.workSessions.idleMs,
-      onHandovers: (handovers) => {
-        this.logger.info('idle sessions finalized', { count: handovers.length });
-        changed('handovers');
-      },
-      onError: (error) => this.logger.error('idle sweep failed', { error: String(error) }),
-    });
+    // Each tenant's handovers reach its resource watchers as they are written (sweepAllTenants).
+    this.sweeper = idleSweeperFor({ sweep: () => this.sweepAllTenants(), idleMs: this.workSessions.idleMs, logger: this.logger, changed });
   }
 
   static async start(options: HostedGatewayOptions): Promise<HostedGateway> {
@@ -182,36 +170,20 @@ export class HostedGateway {
     this.sweeper.stop();
     await this.endpoint.closeAll();
     const http = this.http;
-    if (http) {
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve());
-        http.closeAllConnections();
-      });
-    }
+    if (http) await closeServer(http);
     await this.auth?.close();
     this.auth = undefined;
     await this.processChanges.stop();
     await this.pool.end();
   }
 
-  private listen(): Promise<void> {
-    const http = createServer(createHostedRequestHandler({ endpoint: this.endpoint, auth: () => this.auth, logger: this.logger }));
-    http.keepAliveTimeout = 65_000;
+  private async listen(): Promise<void> {
+    const http = createGatewayServer(createHostedRequestHandler({ endpoint: this.endpoint, auth: () => this.auth, logger: this.logger }));
     this.http = http;
-    return new Promise((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException) => {
-        reject(
-          error.code === 'EADDRINUSE'
-            ? new UserError('PORT_IN_USE', `Port ${this.settings.port} on ${this.settings.host} is already in use.`, 'Stop the other program, or choose another port with --port N or DEMENTIA_PORT.')
-            : error,
-        );
-      };
-      http.once('error', onError);
-      http.listen(this.settings.port, this.settings.host, () => {
-        http.off('error', onError);
-        this.boundPort = (http.address() as AddressInfo).port;
-        resolve();
-      });
+    this.boundPort = await listenOn(http, {
+      port: this.settings.port,
+      host: this.settings.host,
+      fix: 'Stop the other program, or choose another port with --port N or DEMENTIA_PORT.',
     });
   }
 }

@@ -1,15 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { headerValue, listenerOf, sendJson } from '../http/http-utils.ts';
+import { listenerOf, sendJson } from '../http/http-utils.ts';
 import type { McpEndpoint } from '../http/mcp-endpoint.ts';
 import { readMcpRequest } from '../http/mcp-request.ts';
+import { callerOfRequest } from '../http/request-caller.ts';
 import type { Logger } from '../logger.ts';
-import type { Caller } from '../tools/tool.ts';
 import { APP_VERSION } from '../version.ts';
 import type { HostedAuth } from './hosted-auth.ts';
-
-/** Request header a hosted client may send to tell its windows or repositories apart (as locally). */
-const INSTANCE_HEADER = 'x-dementia-instance';
-const MAX_INSTANCE_KEY = 256;
 
 export interface HostedHttpDeps {
   endpoint: McpEndpoint;
@@ -53,15 +49,5 @@ async function handleMcp(deps: HostedHttpDeps, auth: HostedAuth, req: IncomingMe
   }
   const request = await readMcpRequest(req, res);
   if (!request) return;
-  const instanceKey = decodeURIComponentSafe(headerValue(req, INSTANCE_HEADER) ?? '').trim().slice(0, MAX_INSTANCE_KEY);
-  const caller: Caller = { client: authenticated.client, instanceKey, tenant: authenticated.tenant };
-  await deps.endpoint.handle(req, res, caller, request.body);
-}
-
-function decodeURIComponentSafe(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
+  await deps.endpoint.handle(req, res, callerOfRequest(req, authenticated.client, authenticated.tenant), request.body);
 }

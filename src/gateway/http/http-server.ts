@@ -2,20 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.ts';
 import type { Services } from '../services.ts';
 import type { ClientRecord } from '../store/clients.ts';
-import type { Caller } from '../tools/tool.ts';
 import { APP_VERSION } from '../version.ts';
 import type { AdminApi } from './admin-api.ts';
 import type { LocalAuth } from './local-auth.ts';
 import { bearerToken, headerValue, isLocalHost, isLocalOrigin, listenerOf, sendJson, sendJsonRpcError } from './http-utils.ts';
 import { readMcpRequest } from './mcp-request.ts';
+import { callerOfRequest } from './request-caller.ts';
 import type { McpEndpoint } from './mcp-endpoint.ts';
 import type { StaticFiles } from './static-files.ts';
-
-/** Request headers a client's config may set. */
-export const INSTANCE_HEADER = 'x-dementia-instance';
-export const PROJECT_HEADER = 'x-dementia-project';
-
-const MAX_INSTANCE_KEY = 256;
 
 export interface HttpDeps {
   port: () => number;
@@ -60,15 +54,6 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
   sendJson(res, 404, { error: `Not found: ${url.pathname}` });
 }
 
-/** The bridge percent-encodes names and paths (header values must be Latin-1); plain values pass through. */
-function decodeHeader(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
-
 /** A client's own token, or a session token the bridge got by the local proof (local-auth.ts). */
 function authenticate(deps: HttpDeps, req: IncomingMessage): ClientRecord | undefined {
   const token = bearerToken(req);
@@ -85,8 +70,5 @@ async function handleMcp(deps: HttpDeps, req: IncomingMessage, res: ServerRespon
   }
   const request = await readMcpRequest(req, res);
   if (!request) return;
-  const instanceKey = decodeHeader(headerValue(req, INSTANCE_HEADER) ?? '').trim().slice(0, MAX_INSTANCE_KEY);
-  const pinnedProject = headerValue(req, PROJECT_HEADER)?.trim() || undefined;
-  const caller: Caller = { client, instanceKey, pinnedProject };
-  await deps.endpoint.handle(req, res, caller, request.body);
+  await deps.endpoint.handle(req, res, callerOfRequest(req, client), request.body);
 }

@@ -2,7 +2,7 @@ import type { Memory } from '../memory/memory.ts';
 import { PromptService } from '../prompts/prompt-service.ts';
 import { ResourceChanges, type ResourceChange } from '../resources/resource-changes.ts';
 import { ResourceService } from '../resources/resource-service.ts';
-import { CallRunner } from '../sessions/call-runner.ts';
+import { CallPipeline } from '../sessions/call-pipeline.ts';
 import type { CallEvents } from '../sessions/recorded-call.ts';
 import type { WorkSessionService } from '../sessions/work-session-service.ts';
 import { ToolDispatcher } from '../tools/dispatcher.ts';
@@ -43,11 +43,12 @@ export function createMcpSurface(deps: {
       void changes.callCompleted(outcome);
     },
   };
-  const runner = new CallRunner({ memoryOf: deps.memoryOf, workSessions: deps.workSessions, events: withChanges });
+  // One pipeline for every kind of call: the same recording, and the same events, for all of them.
+  const pipeline = new CallPipeline({ memoryOf: deps.memoryOf, workSessions: deps.workSessions, events: withChanges });
   return {
-    tools: new ToolDispatcher({ memoryOf: deps.memoryOf, workSessions: deps.workSessions, tools: deps.tools, events: withChanges }),
-    prompts: new PromptService({ runner }),
-    resources: new ResourceService(runner),
+    tools: new ToolDispatcher({ pipeline, tools: deps.tools }),
+    prompts: new PromptService({ pipeline }),
+    resources: new ResourceService(pipeline),
     changes,
   };
 }

@@ -80,9 +80,8 @@ export function parseJsonObject(value: unknown, what: string): Record<string, un
 export function mapPriority(value: unknown): { priority: Priority; unknown: string | null } {
   if (value === null || value === undefined || value === '') return { priority: 'reference', unknown: null };
   const text = String(value).trim().toLowerCase();
-  return (PRIORITIES as readonly string[]).includes(text)
-    ? { priority: text as Priority, unknown: null }
-    : { priority: 'reference', unknown: String(value).slice(0, 40) };
+  const priority = PRIORITIES.find((known) => known === text);
+  return priority ? { priority, unknown: null } : { priority: 'reference', unknown: String(value).slice(0, 40) };
 }
 
 /** Tags from an array, a JSON array text or a comma-separated string. */

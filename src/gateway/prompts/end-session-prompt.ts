@@ -20,7 +20,7 @@ export const endSessionPrompt = definePrompt({
   },
   selectsProject: false,
   async compose({ args, project, scope, memory }) {
-    const session = scope.session!;
+    const session = scope.session;
     const now = memory.clock.now();
     const recorded = composeHandoverContent(session, now, await memory.activity.forSession(session.id), await memory.notes.forSession(session.id), {});
     const facts = [

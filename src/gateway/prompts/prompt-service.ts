@@ -1,21 +1,14 @@
 import { ProtocolError, ProtocolErrorCode, type GetPromptResult, type Prompt } from '@modelcontextprotocol/server';
 import { protocolErrorOf } from '../resources/protocol-errors.ts';
-import type { CallRunner } from '../sessions/call-runner.ts';
-import { parseArgs, type Shape } from '../tools/args.ts';
-import { READ_PROJECT_ARG } from '../tools/project-arg.ts';
+import type { CallPipeline } from '../sessions/call-pipeline.ts';
 import { projectListing } from '../tools/format.ts';
 import type { Caller } from '../tools/tool.ts';
 import { endSessionPrompt } from './end-session-prompt.ts';
-import type { PromptDefinition } from './prompt.ts';
+import type { AcceptedPrompt, PromptDefinition } from './prompt.ts';
 import { resumePrompt } from './resume-prompt.ts';
 
 /** Every prompt the gateway serves, in the order clients list them. */
 export const allPrompts: readonly PromptDefinition[] = [resumePrompt, endSessionPrompt];
-
-const PROMPT_PROJECT_ARG = {
-  ...READ_PROJECT_ARG,
-  description: 'Project, e.g. "webshop". Leave it empty for the project this client works on.',
-};
 
 /** The operation a prompt request is recorded under in the activity log and the work session. */
 export const promptOperation = (name: string): string => `prompt:${name}`;
@@ -23,25 +16,24 @@ export const promptOperation = (name: string): string => `prompt:${name}`;
 const userMessage = (text: string): GetPromptResult['messages'][number] => ({ role: 'user', content: { type: 'text', text } });
 
 /**
- * Serves prompts/list and prompts/get. A prompt request runs like a tool call (CallRunner): project
+ * Serves prompts/list and prompts/get. A prompt request runs like a tool call (CallPipeline): project
  * per invariant 1 (docs/design.md), recorded in the work session. Without a project it answers with a normal message
  * that lists the projects and says how to choose; bad arguments and unknown projects are errors.
  */
 export class PromptService {
-  private readonly prompts = new Map<string, { definition: PromptDefinition; shape: Shape; listing: Prompt }>();
-  private readonly runner: CallRunner;
+  private readonly prompts = new Map<string, { definition: PromptDefinition; listing: Prompt }>();
+  private readonly pipeline: CallPipeline;
 
-  constructor(deps: { runner: CallRunner; prompts?: readonly PromptDefinition[] }) {
-    this.runner = deps.runner;
+  constructor(deps: { pipeline: CallPipeline; prompts?: readonly PromptDefinition[] }) {
+    this.pipeline = deps.pipeline;
     for (const definition of deps.prompts ?? allPrompts) {
-      const shape: Shape = { project: PROMPT_PROJECT_ARG, ...definition.args };
       const listing: Prompt = {
         name: definition.name,
         title: definition.title,
         description: definition.description,
-        arguments: Object.entries(shape).map(([name, spec]) => ({ name, description: spec.description, required: spec.required ?? false })),
+        arguments: Object.entries(definition.shape).map(([name, spec]) => ({ name, description: spec.description, required: spec.required ?? false })),
       };
-      this.prompts.set(definition.name, { definition, shape, listing });
+      this.prompts.set(definition.name, { definition, listing });
     }
   }
 
@@ -54,27 +46,31 @@ export class PromptService {
     if (!prompt) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt "${String(name).slice(0, 80)}". Available prompts: ${[...this.prompts.keys()].join(', ')}.`);
     }
-    const { definition, shape } = prompt;
+    const { definition } = prompt;
     const operation = promptOperation(name);
     // Forms in clients send optional arguments left empty as "": that means "not given".
     const given = Object.fromEntries(Object.entries(rawArgs ?? {}).filter(([, value]) => typeof value !== 'string' || value.trim() !== ''));
-    let args: Record<string, string | undefined>;
+    let accepted: AcceptedPrompt;
     try {
-      args = parseArgs(name, shape, given) as Record<string, string | undefined>;
+      accepted = definition.accept(given);
     } catch (error) {
-      throw protocolErrorOf(await this.runner.fail(caller, operation, error));
+      throw protocolErrorOf(await this.pipeline.fail(caller, operation, error));
     }
-    try {
-      const run = await this.runner.run(
-        caller,
-        operation,
-        { explicit: args.project, project: 'required', select: definition.selectsProject },
-        async (tx, scope) => {
-          const output = await definition.compose({ args, caller, project: scope.project!.name, scope, memory: tx, workSessions: this.runner.workSessions });
+    const run = await this.pipeline.run(
+      caller,
+      { operation, args: accepted.args, explicit: accepted.explicitProject, writes: definition.selectsProject },
+      {
+        project: 'required',
+        run: async (tx, scope) => {
+          const output = await accepted.compose({ caller, project: scope.project.name, scope, memory: tx, workSessions: this.pipeline.workSessions });
           return { value: output, summary: output.summary, effects: output.effects };
         },
-      );
-      if (run.kind === 'no-project') {
+      },
+    );
+    switch (run.kind) {
+      case 'failed':
+        throw protocolErrorOf(run.error);
+      case 'no-project':
         return {
           description: `${definition.title}: choose a project first.`,
           messages: [
@@ -86,10 +82,9 @@ export class PromptService {
             ),
           ],
         };
-      }
-      return { description: run.value.description, messages: [userMessage(run.value.text)] };
-    } catch (error) {
-      throw protocolErrorOf(error as Parameters<typeof protocolErrorOf>[0]);
+      case 'done':
+      case 'replayed':
+        return { description: run.value.description, messages: [userMessage(run.value.text)] };
     }
   }
 }

@@ -1,8 +1,9 @@
 import type { Memory } from '../memory/memory.ts';
-import type { CallScope } from '../sessions/recorded-call.ts';
+import type { ProjectScope } from '../sessions/recorded-call.ts';
 import type { WorkSessionService } from '../sessions/work-session-service.ts';
 import type { ActivityEffects } from '../store/activity.ts';
-import type { ArgsOf, StringSpec } from '../tools/args.ts';
+import { parseArgsWith, type ArgsOf, type StringSpec } from '../tools/args.ts';
+import { READ_PROJECT_ARG } from '../tools/project-arg.ts';
 import type { Caller } from '../tools/tool.ts';
 
 /** Prompt arguments are strings (MCP's rule); the tool layer's specs give their listing and validation. */
@@ -13,7 +14,7 @@ export interface PromptCall<A> {
   caller: Caller;
   /** The resolved project (invariant 1, docs/design.md) and its work session, already touched by this request. */
   project: string;
-  scope: CallScope;
+  scope: ProjectScope;
   /** The caller's memory, inside the request's transaction. */
   memory: Memory;
   workSessions: WorkSessionService;
@@ -30,12 +31,15 @@ export interface PromptOutput {
   effects?: ActivityEffects;
 }
 
+/** What a prompt composes with besides its arguments. */
+export type PromptContext = Omit<PromptCall<never>, 'args'>;
+
 /**
  * A prompt: what a user picks from the client's "+" menu or as a slash command. Every prompt acts
  * on one project, resolved like a tool's (an optional `project` argument, else the client's pin,
  * else its selection).
  */
-export interface PromptDefinition<S extends PromptShape = PromptShape> {
+export interface PromptSpec<S extends PromptShape> {
   name: string;
   title: string;
   description: string;
@@ -46,7 +50,43 @@ export interface PromptDefinition<S extends PromptShape = PromptShape> {
   compose(call: PromptCall<ArgsOf<S> & { project?: string }>): Promise<PromptOutput>;
 }
 
-/** Keeps the argument types of `compose` tied to the declared shape. */
-export function definePrompt<S extends PromptShape>(definition: PromptDefinition<S>): PromptDefinition {
-  return definition as unknown as PromptDefinition;
+/** A prompt's request, validated: its arguments, the project they name, and the composition to run. */
+export interface AcceptedPrompt {
+  args: unknown;
+  explicitProject: string | undefined;
+  compose(context: PromptContext): Promise<PromptOutput>;
+}
+
+/** A prompt as the prompt service serves it, whatever its arguments. */
+export interface PromptDefinition {
+  name: string;
+  title: string;
+  description: string;
+  /** The arguments clients see: the optional `project`, then the prompt's own. */
+  shape: PromptShape;
+  selectsProject: boolean;
+  /** Validates the arguments (INVALID_ARGUMENTS when wrong) and binds them to the composition. */
+  accept(raw: Record<string, string>): AcceptedPrompt;
+}
+
+const PROJECT_ARG = {
+  ...READ_PROJECT_ARG,
+  description: 'Project, e.g. "webshop". Leave it empty for the project this client works on.',
+};
+
+/** Turns a prompt's spec into what the prompt service serves, keeping `compose` typed by the spec's shape. */
+export function definePrompt<const S extends PromptShape>(spec: PromptSpec<S>): PromptDefinition {
+  const extra = { project: PROJECT_ARG };
+  return {
+    name: spec.name,
+    title: spec.title,
+    description: spec.description,
+    shape: { ...extra, ...spec.args },
+    selectsProject: spec.selectsProject,
+    accept: (raw) => {
+      const parsed = parseArgsWith(spec.name, spec.args, extra, raw, true);
+      const args = { ...parsed.args, ...parsed.extra };
+      return { args, explicitProject: parsed.extra.project, compose: (context) => spec.compose({ ...context, args }) };
+    },
+  };
 }

@@ -23,7 +23,7 @@ export const resumePrompt = definePrompt({
     const handover = (await handoverForReader(memory, project))?.handover;
     const resume = composeResume({
       project,
-      sessionId: scope.session!.id,
+      sessionId: scope.session.id,
       started: scope.started,
       selected: scope.selected,
       handover,
@@ -33,7 +33,7 @@ export const resumePrompt = definePrompt({
       important: newestFirst.filter((c) => c.priority === 'important').slice(0, IMPORTANT_LIMIT),
       referenceCount: latest.filter((c) => c.priority === 'reference').length,
     });
-    if (resume.handoverShown && !scope.session!.handoverAnnounced) await memory.sessions.markHandoverAnnounced(scope.session!.id);
+    if (resume.handoverShown && !scope.session.handoverAnnounced) await memory.sessions.markHandoverAnnounced(scope.session.id);
     const rules = resume.shown.filter((c) => c.priority === 'always_check').length;
     return {
       text: resume.text,

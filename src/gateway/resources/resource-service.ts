@@ -1,13 +1,14 @@
 import type { ListResourcesResult, ReadResourceResult, Resource, ResourceTemplateType } from '@modelcontextprotocol/server';
 import { UserError } from '../errors.ts';
 import type { Memory } from '../memory/memory.ts';
-import type { CallRunner } from '../sessions/call-runner.ts';
+import type { CallPipeline, CallWork, WorkDone } from '../sessions/call-pipeline.ts';
 import { handoverForReader } from '../sessions/handover-choice.ts';
 import { resolveProject, requireExistingProject } from '../sessions/project-resolver.ts';
 import type { ContextVersion, Priority } from '../store/contexts.ts';
 import type { Handover } from '../store/handovers.ts';
 import { contextHeading, iso, plural, preview } from '../tools/format.ts';
 import type { Caller } from '../tools/tool.ts';
+import type { ProjectScope } from '../sessions/recorded-call.ts';
 import { protocolErrorOf } from './protocol-errors.ts';
 import { contextUri, handoverUri, parseResourceUri, PROJECTS_URI, TEMPLATES, type ResourceAddress } from './resource-uri.ts';
 
@@ -96,10 +97,10 @@ function pageStart(cursor: string | undefined): number {
  * work session like tool calls; listing is not (clients list on every connect, which is not work).
  */
 export class ResourceService {
-  private readonly runner: CallRunner;
+  private readonly pipeline: CallPipeline;
 
-  constructor(runner: CallRunner) {
-    this.runner = runner;
+  constructor(pipeline: CallPipeline) {
+    this.pipeline = pipeline;
   }
 
   templates(): ResourceTemplateType[] {
@@ -108,7 +109,7 @@ export class ResourceService {
 
   /** The caller's project as resources, and which project that was (null: none selected). */
   async list(caller: Caller, cursor: string | undefined): Promise<{ result: ListResourcesResult; project: string | null }> {
-    const memory = this.runner.memoryOf(caller);
+    const memory = this.pipeline.memoryOf(caller);
     try {
       const start = pageStart(cursor);
       // One transaction: a consistent listing. A pin naming no project lists no project (like list_projects).
@@ -126,7 +127,7 @@ export class ResourceService {
       const next = start + PAGE_SIZE < listed.resources.length ? String(start + PAGE_SIZE) : undefined;
       return { result: { resources: page, ...(next ? { nextCursor: next } : {}) }, project: listed.project };
     } catch (error) {
-      throw protocolErrorOf(this.runner.userError(error, 'resources/list'));
+      throw protocolErrorOf(this.pipeline.userError(error, 'resources/list'));
     }
   }
 
@@ -136,37 +137,46 @@ export class ResourceService {
     try {
       address = parseResourceUri(uri);
     } catch (error) {
-      throw protocolErrorOf(await this.runner.fail(caller, READ_OPERATION, error), uri);
+      throw protocolErrorOf(await this.pipeline.fail(caller, READ_OPERATION, error), uri);
     }
-    try {
-      const explicit = address.kind === 'projects' ? undefined : address.project;
-      const run = await this.runner.run(
-        caller,
-        READ_OPERATION,
-        { explicit, project: address.kind === 'projects' ? 'optional' : 'required', select: false },
-        async (tx, scope) => {
-          if (address.kind === 'projects') return this.readProjects(tx, scope.project?.name ?? null);
-          const project = scope.project!.name;
-          if (address.kind === 'handover') {
-            const read = await this.readHandover(tx, project, uri);
-            if (read.handoverId && scope.session && !scope.session.handoverAnnounced) await tx.sessions.markHandoverAnnounced(scope.session.id);
-            return read;
-          }
-          const context = await tx.contexts.require(project, address.label, address.version);
-          const text = `${contextHeading(context)} of project "${project}", locked ${iso(context.createdAt)}\n\n${context.content}`;
-          return {
-            value: text,
-            summary: `read resource ${context.label} v${context.version}`,
-            effects: { recalled: [{ label: context.label, version: context.version }] },
-          };
-        },
-      );
-      // Unreachable for a project of the URI (it is explicit); kept for the type.
-      if (run.kind === 'no-project') throw new UserError('PROJECT_SELECTION_REQUIRED', 'No project selected.');
-      return { contents: [{ uri, mimeType: MIME, text: run.value }] };
-    } catch (error) {
-      throw protocolErrorOf(error as UserError, uri);
+    const work: CallWork<string> =
+      address.kind === 'projects'
+        ? { project: 'optional', run: (tx, scope) => this.readProjects(tx, scope.project?.name ?? null) }
+        : { project: 'required', run: (tx, scope) => this.readOfProject(tx, address, scope, uri) };
+    const explicit = address.kind === 'projects' ? undefined : address.project;
+    const run = await this.pipeline.run(caller, { operation: READ_OPERATION, args: { uri }, explicit, writes: false }, work);
+    switch (run.kind) {
+      case 'failed':
+        throw protocolErrorOf(run.error, uri);
+      // Unreachable for a project of the URI (it is explicit); the project list takes none.
+      case 'no-project':
+        throw protocolErrorOf(new UserError('PROJECT_SELECTION_REQUIRED', 'No project selected.'), uri);
+      case 'done':
+      case 'replayed':
+        return { contents: [{ uri, mimeType: MIME, text: run.value }] };
     }
+  }
+
+  /** A context or the handover of the URI's project, read in its work session. */
+  private async readOfProject(
+    tx: Memory,
+    address: Exclude<ResourceAddress, { kind: 'projects' }>,
+    scope: ProjectScope,
+    uri: string,
+  ): Promise<WorkDone<string>> {
+    const project = scope.project.name;
+    if (address.kind === 'handover') {
+      const read = await this.readHandover(tx, project, uri);
+      if (!scope.session.handoverAnnounced) await tx.sessions.markHandoverAnnounced(scope.session.id);
+      return read;
+    }
+    const context = await tx.contexts.require(project, address.label, address.version);
+    const text = `${contextHeading(context)} of project "${project}", locked ${iso(context.createdAt)}\n\n${context.content}`;
+    return {
+      value: text,
+      summary: `read resource ${context.label} v${context.version}`,
+      effects: { recalled: [{ label: context.label, version: context.version }] },
+    };
   }
 
   /** Reads a URI; a bad one is an invalid-params error. */
@@ -182,10 +192,10 @@ export class ResourceService {
   async checkSubscribable(caller: Caller, uri: string): Promise<ResourceAddress> {
     try {
       const address = parseResourceUri(uri);
-      if (address.kind !== 'projects') await requireExistingProject(this.runner.memoryOf(caller), address.project);
+      if (address.kind !== 'projects') await requireExistingProject(this.pipeline.memoryOf(caller), address.project);
       return address;
     } catch (error) {
-      throw protocolErrorOf(this.runner.userError(error, 'resources/subscribe'), uri);
+      throw protocolErrorOf(this.pipeline.userError(error, 'resources/subscribe'), uri);
     }
   }
 
@@ -202,7 +212,7 @@ export class ResourceService {
     return { value: text, summary: `read the project list (${projects.length})` };
   }
 
-  private async readHandover(memory: Memory, project: string, uri: string): Promise<{ value: string; summary: string; handoverId: string | null }> {
+  private async readHandover(memory: Memory, project: string, uri: string): Promise<WorkDone<string>> {
     const handover = (await handoverForReader(memory, project))?.handover;
     if (!handover) {
       throw new UserError(
@@ -211,6 +221,6 @@ export class ResourceService {
         'One is written when a work session ends (end_session or the idle timeout).',
       );
     }
-    return { value: handover.summary, summary: `read the handover from ${handover.clientName}`, handoverId: handover.id };
+    return { value: handover.summary, summary: `read the handover from ${handover.clientName}` };
   }
 }

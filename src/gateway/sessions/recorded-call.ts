@@ -12,10 +12,10 @@ import type { WorkSessionService } from './work-session-service.ts';
  * activity entry whose effects feed the handover. One place, so all of them count the same way.
  */
 
-/** The work session a call runs in, opened inside the call's transaction. */
-export interface CallScope {
-  project: ResolvedProject | null;
-  session: WorkSession | null;
+/** The project a call resolved and the work session it runs in, opened inside the call's transaction. */
+export interface ProjectScope {
+  project: ResolvedProject;
+  session: WorkSession;
   /** True when this call started the session. */
   started: boolean;
   /** True when this call moved the client instance's active project to `project`. */
@@ -23,6 +23,20 @@ export interface CallScope {
   /** The instance's active project before this call moved it (when `selected`). */
   previousProject: string | null;
 }
+
+/** A call on no project: no work session, no selection change. */
+export interface NoProjectScope {
+  project: null;
+  session: null;
+  started: false;
+  selected: false;
+  previousProject: null;
+}
+
+export const NO_PROJECT_SCOPE: NoProjectScope = { project: null, session: null, started: false, selected: false, previousProject: null };
+
+/** The scope a call ran in: with a project (and its work session), or without one. */
+export type CallScope = ProjectScope | NoProjectScope;
 
 /** What a call leaves in the activity log (and so in the handover). */
 export interface CallRecord {
@@ -46,6 +60,20 @@ export interface CallEvents {
   onInternalError?: (error: unknown, operation: string) => void;
   /** Called after every successful call, once its changes are committed. */
   onOutcome?: (outcome: CallOutcome) => void;
+  /**
+   * Called before a call's work (inside its transaction, before the project is resolved), with
+   * its operation and validated arguments. Throwing a UserError refuses the call: it is recorded and answered like any
+   * failure, and nothing is done.
+   */
+  onStart?: (start: CallStart) => void;
+}
+
+/** A call about to run: what the onStart hook sees. */
+export interface CallStart {
+  caller: Caller;
+  operation: string;
+  /** The call's validated arguments (a tool's or prompt's; `{ uri }` for a resource read). */
+  args: unknown;
 }
 
 /**
@@ -57,11 +85,10 @@ export async function enterWorkSession(
   tx: Memory,
   workSessions: WorkSessionService,
   caller: Caller,
-  project: ResolvedProject | null,
+  project: ResolvedProject,
   operation: string,
   options: { select: boolean },
-): Promise<CallScope> {
-  if (!project) return { project, session: null, started: false, selected: false, previousProject: null };
+): Promise<ProjectScope> {
   const { session, started } = await workSessions.touch(tx, caller.client, caller.instanceKey, project.name, operation);
   let selected = false;
   let previousProject: string | null = null;

@@ -47,16 +47,21 @@ export interface ObjectListSpec extends Base {
 export type ArgSpec = StringSpec | IntegerSpec | BooleanSpec | ListSpec | VersionSpec | ObjectListSpec;
 export type Shape = Record<string, ArgSpec>;
 
+/** A string, or one of its `enum` when the spec lists them (as a literal tuple). */
+type StringValue<S> = S extends { enum: readonly (infer E extends string)[] } ? E : string;
+/** A version number, or one of its `words`. */
+type VersionValue<S> = S extends { words: readonly (infer W extends string)[] } ? number | W : number | string;
+
 type ValueOf<S extends ArgSpec> = S extends StringSpec
-  ? string
+  ? StringValue<S>
   : S extends IntegerSpec
     ? number
     : S extends BooleanSpec
       ? boolean
       : S extends ListSpec
-        ? string[]
+        ? StringValue<S>[]
         : S extends VersionSpec
-          ? number | string
+          ? VersionValue<S>
           : S extends ObjectListSpec
             ? ArgsOf<S['items']>[]
             : never;
@@ -242,12 +247,18 @@ function checkValue(path: string, spec: ArgSpec, value: unknown): unknown {
   }
 }
 
-function checkObject(path: string, shape: Shape, raw: unknown): Record<string, unknown> {
+/** Arguments checked by another shape, neither refused nor returned here; listed before or after the shape's own. */
+interface AlsoAccepted {
+  names: readonly string[];
+  first: boolean;
+}
+
+function checkObject(path: string, shape: Shape, raw: unknown, also: AlsoAccepted = { names: [], first: false }): Record<string, unknown> {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ArgProblem(`${path ? `\`${path}\`` : 'The arguments'} must be an object, got ${typeName(raw)}.`);
   }
   const input = raw as Record<string, unknown>;
-  const known = Object.keys(shape);
+  const known = also.first ? [...also.names, ...Object.keys(shape)] : [...Object.keys(shape), ...also.names];
   const prefix = path ? `${path}.` : '';
   for (const key of Object.keys(input)) {
     if (known.includes(key)) continue;
@@ -272,11 +283,29 @@ function checkObject(path: string, shape: Shape, raw: unknown): Record<string, u
 }
 
 /** Validates raw tool arguments against a shape; a problem becomes an INVALID_ARGUMENTS UserError. */
-export function parseArgs<S extends Shape>(toolName: string, shape: S, raw: unknown): ArgsOf<S> {
+export function parseArgs<S extends Shape>(toolName: string, shape: S, raw: unknown, also?: AlsoAccepted): ArgsOf<S> {
   try {
-    return checkObject('', shape, raw ?? {}) as ArgsOf<S>;
+    // checkObject checked every value against its spec: this is where they become typed.
+    return checkObject('', shape, raw ?? {}, also) as ArgsOf<S>;
   } catch (error) {
     if (!(error instanceof ArgProblem)) throw error;
     throw new UserError('INVALID_ARGUMENTS', `${toolName}: ${error.message}`, `Call ${toolName} again with corrected arguments; nothing was changed.`);
   }
+}
+
+/**
+ * Validates raw arguments against a shape and an `extra` one (the `project` argument the gateway
+ * adds to a tool's or prompt's own), with errors that name every accepted argument (the extra ones
+ * listed first when `extraFirst`, as they are shown to clients); returns them apart.
+ */
+export function parseArgsWith<S extends Shape, E extends Shape>(
+  toolName: string,
+  shape: S,
+  extra: E,
+  raw: unknown,
+  extraFirst = false,
+): { args: ArgsOf<S>; extra: ArgsOf<E> } {
+  const args = parseArgs(toolName, shape, raw, { names: Object.keys(extra), first: extraFirst });
+  const given = typeof raw === 'object' && raw !== null ? Object.fromEntries(Object.entries(raw).filter(([name]) => name in extra)) : {};
+  return { args, extra: parseArgs(toolName, extra, given) };
 }

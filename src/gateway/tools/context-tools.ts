@@ -2,7 +2,7 @@ import { UserError } from '../errors.ts';
 import { PRIORITIES, type ContextVersion, type Priority } from '../store/contexts.ts';
 import type { ListSpec, StringSpec } from './args.ts';
 import { contextData, contextHeading, iso, plural, preview } from './format.ts';
-import { defineTool, type ToolCall } from './tool.ts';
+import { defineTool, type ToolContext } from './tool.ts';
 
 /** Content limit per version: large enough for a long spec, small enough to keep search fast. */
 export const MAX_CONTENT_BYTES = 1024 * 1024;
@@ -22,13 +22,13 @@ const CONTENT: StringSpec & { required: true } = {
   maxBytes: MAX_CONTENT_BYTES,
   trim: false,
 };
-const PRIORITY: StringSpec = {
+const PRIORITY = {
   type: 'string',
   description:
     'always_check: a rule to check before acting (surfaced by check_contexts, archiving needs force). ' +
     'important: a key decision or spec. reference: background. Omitted: the latest version\'s priority (reference for a new topic).',
   enum: PRIORITIES,
-};
+} satisfies StringSpec;
 export const TAGS: ListSpec = {
   type: 'list',
   description: 'Tags as an array or a comma-separated string, e.g. ["api", "auth"]. Omitted: the latest version\'s tags; [] clears them.',
@@ -44,19 +44,17 @@ const PREVIEW_ONLY = {
 /** What lock_context checks of a version's text, label and tags; imports check the same. */
 export const LOCK_ARGS = { topic: TOPIC, content: CONTENT, tags: TAGS };
 
-type Call = ToolCall<Record<string, unknown>>;
-
 /**
  * Locks a new version. Priority and tags not given are the latest version's (a rule re-locked
  * without its priority stays a rule); a new topic starts as reference without tags.
  */
-async function lockOne(call: Call, label: string, content: string, priority: Priority | undefined, tags: string[] | undefined) {
+async function lockOne(call: ToolContext<'required'>, label: string, content: string, priority: Priority | undefined, tags: string[] | undefined) {
   if (content.trim() === '') {
     throw new UserError('INVALID_ARGUMENTS', `\`content\` of "${label}" is only white space.`, 'Pass the text to remember.');
   }
-  return call.memory.contexts.lock(call.project!, label, content, priority, tags, {
+  return call.memory.contexts.lock(call.project, label, content, priority, tags, {
     clientId: call.caller.client.id,
-    sessionId: call.session!.id,
+    sessionId: call.session.id,
   });
 }
 
@@ -72,7 +70,7 @@ export const lockContext = defineTool({
   readOnly: false,
   async run(call) {
     const { args } = call;
-    const result = await lockOne(call as Call, args.topic, args.content, args.priority as Priority | undefined, args.tags);
+    const result = await lockOne(call, args.topic, args.content, args.priority, args.tags);
     const priority = result.context.priority;
     const heading = contextHeading(result.context);
     return {
@@ -106,13 +104,13 @@ export const updateContext = defineTool({
     if (args.content !== undefined && args.append !== undefined) {
       throw new UserError('INVALID_ARGUMENTS', 'update_context: pass either `content` or `append`, not both.', 'Drop one of them.');
     }
-    const latest = await memory.contexts.require(project!, args.topic);
+    const latest = await memory.contexts.require(project, args.topic);
     const content = args.content ?? (args.append !== undefined ? `${latest.content}\n${args.append}` : latest.content);
     if (Buffer.byteLength(content, 'utf8') > MAX_CONTENT_BYTES) {
       throw new UserError('INVALID_ARGUMENTS', 'update_context: the updated content would exceed 1 MB.', 'Lock the addition under a new topic.');
     }
-    const priority = (args.priority ?? latest.priority) as Priority;
-    const result = await lockOne(call as Call, latest.label, content, priority, args.tags ?? latest.tags);
+    const priority = args.priority ?? latest.priority;
+    const result = await lockOne(call, latest.label, content, priority, args.tags ?? latest.tags);
     return {
       text: result.created
         ? `Updated ${latest.label}: v${latest.version} -> ${contextHeading(result.context)}.`
@@ -147,9 +145,9 @@ export const recallContext = defineTool({
   project: 'required',
   readOnly: true,
   async run({ args, project, memory }) {
-    const selector = (args.version ?? 'latest') as number | 'latest';
-    const context = await memory.contexts.require(project!, args.topic, selector);
-    const versions = (await memory.contexts.versions(project!, args.topic)).map((v) => v.version);
+    const selector = args.version ?? 'latest';
+    const context = await memory.contexts.require(project, args.topic, selector);
+    const versions = (await memory.contexts.versions(project, args.topic)).map((v) => v.version);
     return {
       text: recallText(context, args.preview_only ?? false, versions),
       data: { context: contextData(context, !args.preview_only), versions, preview: args.preview_only ? preview(context.content) : undefined },
@@ -174,12 +172,12 @@ export const unlockContext = defineTool({
   readOnly: false,
   destructive: true,
   async run({ args, project, session, caller, memory }) {
-    const selector = (args.version ?? 'all') as number | 'latest' | 'all';
-    const archived = await memory.contexts.archive(project!, args.topic, selector, args.force ?? false, {
+    const selector = args.version ?? 'all';
+    const archived = await memory.contexts.archive(project, args.topic, selector, args.force ?? false, {
       clientId: caller.client.id,
-      sessionId: session!.id,
+      sessionId: session.id,
     });
-    const latest = await memory.contexts.get(project!, args.topic);
+    const latest = await memory.contexts.get(project, args.topic);
     return {
       text:
         `Archived ${args.topic} version ${archived.map((a) => a.version).join(', ')}. ` +
@@ -203,8 +201,8 @@ export const restoreContext = defineTool({
   project: 'required',
   readOnly: false,
   async run({ args, project, memory }) {
-    const restored = await memory.contexts.restore(project!, args.topic, (args.version ?? 'latest') as number | 'latest' | 'all');
-    const latest = await memory.contexts.get(project!, args.topic);
+    const restored = await memory.contexts.restore(project, args.topic, args.version ?? 'latest');
+    const latest = await memory.contexts.get(project, args.topic);
     return {
       text: `Restored ${args.topic} version ${restored.map((r) => r.version).join(', ')}; the latest is v${latest?.version}.`,
       data: { restored: restored.map((r) => r.version), latestVersion: latest?.version ?? null },
@@ -235,7 +233,7 @@ export const batchLockContexts = defineTool({
     const results = [];
     for (const [index, item] of call.args.contexts.entries()) {
       try {
-        results.push(await lockOne(call as Call, item.topic, item.content, item.priority as Priority | undefined, item.tags));
+        results.push(await lockOne(call, item.topic, item.content, item.priority, item.tags));
       } catch (error) {
         if (error instanceof UserError) {
           throw new UserError(error.code, `contexts[${index}] ("${item.topic}"): ${error.message} Nothing in the batch was saved.`, error.fix);
@@ -272,7 +270,7 @@ export const batchRecallContexts = defineTool({
     const found: ContextVersion[] = [];
     const missing: string[] = [];
     for (const topic of args.topics) {
-      const context = await memory.contexts.get(project!, topic);
+      const context = await memory.contexts.get(project, topic);
       if (context) found.push(context);
       else missing.push(topic);
     }

@@ -3,17 +3,16 @@ import { UserError } from '../errors.ts';
 import type { Memory } from '../memory/memory.ts';
 import { sha256Hex } from '../secrets.ts';
 import { handoverForReader } from '../sessions/handover-choice.ts';
-import { resolveProject, type ResolvedProject } from '../sessions/project-resolver.ts';
-import { enterWorkSession, recordFailure, recordSuccess, toUserError, type CallEvents, type CallScope } from '../sessions/recorded-call.ts';
+import { CallPipeline, type AppliedOnce, type CallWork, type WorkDone } from '../sessions/call-pipeline.ts';
+import type { CallEvents, CallScope } from '../sessions/recorded-call.ts';
 import type { WorkSessionService } from '../sessions/work-session-service.ts';
 import type { Handover } from '../store/handovers.ts';
+import type { ProjectSummary } from '../store/projects.ts';
 import type { WorkSession } from '../store/work-sessions.ts';
-import { jsonSchemaOf, parseArgs, type Shape } from './args.ts';
+import { jsonSchemaOf } from './args.ts';
 import { projectListing } from './format.ts';
-import { projectArgFor, withProjectNote } from './project-arg.ts';
-import type { Caller, ToolDefinition, ToolOutput } from './tool.ts';
-
-export type DispatcherEvents = CallEvents;
+import { withProjectNote } from './project-arg.ts';
+import type { AcceptedCall, Caller, ProjectMode, ToolDefinition, ToolOutput, ToolWork } from './tool.ts';
 
 const shortId = (id: string): string => id.slice(0, 8);
 
@@ -26,15 +25,8 @@ export interface CallOptions {
   callKey?: string | undefined;
 }
 
-/** A write call to apply at most once: its key and what it was. */
-interface Once {
-  key: string;
-  fingerprint: string;
-}
-
 interface RegisteredTool {
   definition: ToolDefinition;
-  shape: Shape;
   listing: Tool;
 }
 
@@ -47,43 +39,41 @@ function selectionNote(from: string | null, caller: Caller): string {
   );
 }
 
-/** Validates, resolves the project, runs the tool in one transaction and shapes the MCP result. */
+/** Validates a tool call, runs it through the call pipeline and shapes the MCP result. */
 export class ToolDispatcher {
   private readonly tools = new Map<string, RegisteredTool>();
   /** Write calls with a key, while they run (a few at a time: bounded by requests in flight). */
   private readonly running = new Map<string, { fingerprint: string; result: Promise<CallToolResult> }>();
-  private readonly memoryOf: (caller: Caller) => Memory;
-  private readonly workSessions: WorkSessionService;
-  private readonly events: DispatcherEvents;
+  private readonly pipeline: CallPipeline;
 
-  constructor(deps: {
-    /** The memory a caller works in: the local store, or its tenant's schema when hosted. */
-    memoryOf: (caller: Caller) => Memory;
-    workSessions: WorkSessionService;
-    tools: readonly ToolDefinition[];
-    events?: DispatcherEvents;
-  }) {
-    this.memoryOf = deps.memoryOf;
-    this.workSessions = deps.workSessions;
-    this.events = deps.events ?? {};
+  constructor(
+    deps: (
+      | { pipeline: CallPipeline }
+      | {
+          /** The memory a caller works in: the local store, or its tenant's schema when hosted. */
+          memoryOf: (caller: Caller) => Memory;
+          workSessions: WorkSessionService;
+          events?: CallEvents;
+        }
+    ) & { tools: readonly ToolDefinition[] },
+  ) {
+    this.pipeline = 'pipeline' in deps ? deps.pipeline : new CallPipeline(deps);
     const definitions = deps.tools;
     for (const definition of definitions) {
-      const takesProject = definition.project !== 'none' && definition.projectArg === undefined;
-      const shape: Shape = takesProject ? { ...definition.args, project: projectArgFor(definition.readOnly) } : definition.args;
       const listing: Tool = {
         name: definition.name,
         title: definition.title,
-        description: takesProject ? withProjectNote(definition.description, definition.readOnly) : definition.description,
-        inputSchema: jsonSchemaOf(shape) as Tool['inputSchema'],
+        description: definition.takesProject ? withProjectNote(definition.description, definition.readOnly) : definition.description,
+        inputSchema: jsonSchemaOf(definition.shape) as Tool['inputSchema'],
         annotations: {
           title: definition.title,
           readOnlyHint: definition.readOnly,
-          destructiveHint: definition.destructive ?? false,
+          destructiveHint: definition.destructive,
           idempotentHint: definition.readOnly,
           openWorldHint: false,
         },
       };
-      this.tools.set(definition.name, { definition, shape, listing });
+      this.tools.set(definition.name, { definition, listing });
     }
   }
 
@@ -106,7 +96,7 @@ export class ToolDispatcher {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool "${String(name).slice(0, 80)}". Available tools: ${this.names().join(', ')}.`);
     }
     if (options.callKey === undefined || tool.definition.readOnly) return this.run(tool, name, rawArgs, caller, undefined);
-    const once: Once = { key: options.callKey, fingerprint: sha256Hex(`${name}\n${JSON.stringify(rawArgs ?? null)}`) };
+    const once: AppliedOnce = { key: options.callKey, fingerprint: sha256Hex(`${name}\n${JSON.stringify(rawArgs ?? null)}`) };
     // A duplicate that arrives while the first is still running here waits for the first's answer.
     const slot = `${caller.client.id}\n${once.key}`;
     const running = this.running.get(slot);
@@ -120,42 +110,32 @@ export class ToolDispatcher {
     }
   }
 
-  private async run(tool: RegisteredTool, name: string, rawArgs: unknown, caller: Caller, once: Once | undefined): Promise<CallToolResult> {
-    const { definition, shape } = tool;
-    const memory = this.memoryOf(caller);
-    let resolved: ResolvedProject | null = null;
+  private async run(tool: RegisteredTool, name: string, rawArgs: unknown, caller: Caller, once: AppliedOnce | undefined): Promise<CallToolResult> {
+    const { definition } = tool;
+    let accepted: AcceptedCall;
     try {
-      const args = parseArgs(name, shape, rawArgs);
-      const explicit = definition.project === 'none' ? undefined : (args[definition.projectArg ?? 'project'] as string | undefined);
-      const result = await memory.transaction(async (tx) => {
-        if (once) {
-          const applied = await tx.appliedCalls.find(caller.client.id, once.key);
-          if (applied?.fingerprint === once.fingerprint) return { answer: JSON.parse(applied.result) as CallToolResult, outcome: undefined };
-        }
-        resolved = await resolveProject(tx, caller, explicit, definition.project !== 'required');
-        if (!resolved && definition.project === 'required') return undefined;
-        // Reading another project never moves the selection; writing to one does, and says so.
-        const scope = await enterWorkSession(tx, this.workSessions, caller, resolved, name, { select: !definition.readOnly });
-        const { project, session } = scope;
-        const output = await definition.run({ args, caller, project: project?.name ?? null, session, memory: tx, workSessions: this.workSessions });
-        await recordSuccess(tx, caller, scope, name, output);
-        const waiting = session && name !== 'get_last_handover' ? await this.handoverToAnnounce(tx, session) : undefined;
-        if (session && !session.handoverAnnounced) await tx.sessions.markHandoverAnnounced(session.id);
-        const answer = this.success(output, scope, waiting, caller);
-        if (once) await tx.appliedCalls.record(caller.client.id, once.key, { fingerprint: once.fingerprint, result: JSON.stringify(answer) });
-        return { answer, outcome: { caller, operation: name, project: project?.name ?? null, selected: scope.selected, effects: output.effects ?? {} } };
-      }, { recordOnly: definition.readOnly, caller: { clientId: caller.client.id, instanceKey: caller.instanceKey, callKey: once?.key } });
-      if (!result) return await this.selectionRequired(memory, name, caller);
-      // A resent call was answered from its first execution: nothing happened now.
-      if (!result.outcome) return result.answer;
-      this.events.onCall?.(name, caller, true);
-      this.events.onOutcome?.(result.outcome);
-      return result.answer;
+      accepted = definition.accept(rawArgs);
     } catch (error) {
-      const userError = toUserError(error, name, this.events);
-      const project = resolved as ResolvedProject | null;
-      const sessionId = await this.recordFailure(memory, name, caller, project?.name ?? null, userError);
-      return this.failure(userError, project, sessionId);
+      return this.failure(await this.pipeline.fail(caller, name, error), null, null);
+    }
+    const workSessions = this.pipeline.workSessions;
+    const answer = async (tx: Memory, scope: CallScope, output: ToolOutput): Promise<WorkDone<CallToolResult>> => {
+      const { session } = scope;
+      const waiting = session && name !== 'get_last_handover' ? await this.handoverToAnnounce(tx, session) : undefined;
+      if (session && !session.handoverAnnounced) await tx.sessions.markHandoverAnnounced(session.id);
+      return { value: this.success(output, scope, waiting, caller, definition.project), summary: output.summary, effects: output.effects };
+    };
+    // Reading another project never moves the selection; writing to one does, and says so.
+    const request = { operation: name, args: accepted.args, explicit: accepted.explicitProject, writes: !definition.readOnly, once };
+    const result = await this.pipeline.run(caller, request, pipelineWorkOf(accepted.work, caller, workSessions, answer));
+    switch (result.kind) {
+      case 'done':
+      case 'replayed':
+        return result.value;
+      case 'no-project':
+        return selectionRequired(name, result.projects);
+      case 'failed':
+        return this.failure(result.error, result.project, result.sessionId);
     }
   }
 
@@ -166,12 +146,14 @@ export class ToolDispatcher {
     return latest && latest.sessionId !== session.id ? latest : undefined;
   }
 
-  private success(output: ToolOutput, scope: CallScope, waiting: Handover | undefined, caller: Caller): CallToolResult {
+  private success(output: ToolOutput, scope: CallScope, waiting: Handover | undefined, caller: Caller, mode: ProjectMode): CallToolResult {
     const { project, session, started } = scope;
     const selection = scope.selected && project ? { from: scope.previousProject, to: project.name } : undefined;
-    const header = project
-      ? `Project "${project.name}" · work session ${shortId(session!.id)}${started ? ' (new)' : ''}${selection ? ` · ${selectionNote(selection.from, caller)}` : ''}`
-      : 'No project selected for this client.';
+    const header = scope.project
+      ? `Project "${scope.project.name}" · work session ${shortId(scope.session.id)}${started ? ' (new)' : ''}${selection ? ` · ${selectionNote(selection.from, caller)}` : ''}`
+      : mode === 'none'
+        ? NO_PROJECT_HEADER
+        : 'No project selected for this client.';
     const notice = waiting
       ? `\n\nA handover is waiting for this project: ${waiting.clientName} ended a session at ${new Date(waiting.endedAt).toISOString()}. Call get_last_handover to read what was done and what is left.`
       : '';
@@ -189,47 +171,71 @@ export class ToolDispatcher {
     };
   }
 
-  private failure(error: UserError, project: ResolvedProject | null, sessionId: string | null): CallToolResult {
+  private failure(error: UserError, project: string | null, sessionId: string | null): CallToolResult {
     return {
       isError: true,
       content: [{ type: 'text', text: `Error ${error.code}: ${error.describe()}` }],
       structuredContent: {
         ok: false,
         error: { code: error.code, message: error.message, fix: error.fix ?? null, ...(error.details ?? {}) },
-        project: project?.name ?? null,
+        project,
         workSession: sessionId ? { id: sessionId } : null,
       },
     };
   }
 
-  /** Invariant 1: no project means a clear, normal tool result listing the projects, never a guess. */
-  private async selectionRequired(memory: Memory, tool: string, caller: Caller): Promise<CallToolResult> {
-    const projects = await memory.projects.list();
-    const listing = projectListing(projects);
-    await this.recordFailure(memory, tool, caller, null, new UserError('PROJECT_SELECTION_REQUIRED', 'no project selected'));
-    return {
-      isError: true,
-      content: [
-        {
-          type: 'text',
-          text:
-            `PROJECT_SELECTION_REQUIRED: ${tool} works on one project and this client has none selected. Nothing was done.\n\n` +
-            `Projects:\n${listing}\n\n` +
-            `Fix: call select_project_for_session(project_name="...") once, or pass project="..." to this call. ` +
-            `create_project(name="...") makes a new project.`,
-        },
-      ],
-      structuredContent: {
-        ok: false,
-        error: { code: 'PROJECT_SELECTION_REQUIRED', message: `${tool} needs a project and none is selected.` },
-        projects: projects.map((p) => ({ name: p.name, contextCount: p.contextCount })),
-        project: null,
-        workSession: null,
-      },
-    };
-  }
+}
 
-  private recordFailure(memory: Memory, tool: string, caller: Caller, project: string | null, error: UserError): Promise<string | null> {
-    return recordFailure(memory, this.workSessions, this.events, caller, tool, project, error);
+/**
+ * A tool that works on the project list (create_project, delete_project) runs in no project's work
+ * session, whatever this client has selected: its answer says so (invariant 2).
+ */
+const NO_PROJECT_HEADER = 'No project · no work session (this tool works on the project list, not inside a project).';
+
+/** A tool's bound work as the pipeline runs it: with the project and work session its mode is given. */
+function pipelineWorkOf<T>(
+  work: ToolWork,
+  caller: Caller,
+  workSessions: WorkSessionService,
+  answer: (tx: Memory, scope: CallScope, output: ToolOutput) => Promise<WorkDone<T>>,
+): CallWork<T> {
+  const base = { caller, workSessions };
+  switch (work.project) {
+    case 'required':
+      return {
+        project: 'required',
+        run: async (tx, scope) => answer(tx, scope, await work.run({ ...base, project: scope.project.name, session: scope.session, memory: tx })),
+      };
+    case 'optional':
+      return {
+        project: 'optional',
+        run: async (tx, scope) => answer(tx, scope, await work.run({ ...base, project: scope.project?.name ?? null, session: scope.session, memory: tx })),
+      };
+    case 'none':
+      return { project: 'none', run: async (tx, scope) => answer(tx, scope, await work.run({ ...base, project: null, session: null, memory: tx })) };
   }
+}
+
+/** Invariant 1: no project means a clear, normal tool result listing the projects, never a guess. */
+function selectionRequired(tool: string, projects: ProjectSummary[]): CallToolResult {
+  return {
+    isError: true,
+    content: [
+      {
+        type: 'text',
+        text:
+          `PROJECT_SELECTION_REQUIRED: ${tool} works on one project and this client has none selected. Nothing was done.\n\n` +
+          `Projects:\n${projectListing(projects)}\n\n` +
+          `Fix: call select_project_for_session(project_name="...") once, or pass project="..." to this call. ` +
+          `create_project(name="...") makes a new project.`,
+      },
+    ],
+    structuredContent: {
+      ok: false,
+      error: { code: 'PROJECT_SELECTION_REQUIRED', message: `${tool} needs a project and none is selected.` },
+      projects: projects.map((p) => ({ name: p.name, contextCount: p.contextCount })),
+      project: null,
+      workSession: null,
+    },
+  };
 }

@@ -31,9 +31,9 @@ export const searchContexts = defineTool({
   readOnly: true,
   async run({ args, project, memory }) {
     const outcome = await memory.search.search(
-      project!,
+      project,
       args.query,
-      { priorities: args.priority as Priority[] | undefined, tags: args.tags },
+      { priorities: args.priority, tags: args.tags },
       args.limit ?? 10,
     );
     const lines = outcome.hits.map(
@@ -83,9 +83,9 @@ export const exploreContextTree = defineTool({
   project: 'required',
   readOnly: true,
   async run({ args, project, memory }) {
-    const counts = await memory.contexts.versionCounts(project!);
-    const priorities = args.priority as Priority[] | undefined;
-    const contexts = (await memory.contexts.latestOfProject(project!))
+    const counts = await memory.contexts.versionCounts(project);
+    const priorities = args.priority;
+    const contexts = (await memory.contexts.latestOfProject(project))
       .filter((c) => (!args.prefix || c.label.startsWith(args.prefix)) && (!priorities?.length || priorities.includes(c.priority)));
     const groups = new Map<string, ContextVersion[]>();
     for (const context of contexts) {
@@ -124,14 +124,14 @@ export const contextDashboard = defineTool({
   readOnly: true,
   async run({ project, memory }) {
     const now = memory.clock.now();
-    const latest = await memory.contexts.latestOfProject(project!);
+    const latest = await memory.contexts.latestOfProject(project);
     const rules = latest.filter((c) => c.priority === 'always_check');
     const tagCounts = new Map<string, number>();
     for (const c of latest) for (const tag of c.tags) tagCounts.set(tag, (tagCounts.get(tag) ?? 0) + 1);
     const topTags = [...tagCounts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10);
     const recent = [...latest].sort((a, b) => b.createdAt - a.createdAt).slice(0, 8);
-    const notes = await memory.notes.recent(project!, 10);
-    const handover = (await handoverForReader(memory, project!))?.handover;
+    const notes = await memory.notes.recent(project, 10);
+    const handover = (await handoverForReader(memory, project))?.handover;
     const count = (p: Priority) => latest.filter((c) => c.priority === p).length;
     const text = [
       `Project "${project}": ${plural(latest.length, 'context')} — ${count('always_check')} always_check, ${count('important')} important, ${count('reference')} reference.`,
@@ -168,9 +168,9 @@ export const checkContexts = defineTool({
   project: 'required',
   readOnly: true,
   async run({ args, project, memory }) {
-    const rules = (await memory.contexts.latestOfProject(project!)).filter((c) => c.priority === 'always_check');
+    const rules = (await memory.contexts.latestOfProject(project)).filter((c) => c.priority === 'always_check');
     const relevant = new Set(
-      (await memory.search.search(project!, args.action, { priorities: ['always_check'] }, 50)).hits.map((h) => h.label),
+      (await memory.search.search(project, args.action, { priorities: ['always_check'] }, 50)).hits.map((h) => h.label),
     );
     const terms = searchTerms(args.action);
     const matching = rules.filter((r) => relevant.has(r.label));

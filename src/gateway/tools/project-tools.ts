@@ -83,10 +83,10 @@ export const selectProject = defineTool({
     'gateway restarts until changed; other clients keep their own. Call once at the start of work.',
   args: { project_name: PROJECT_NAME },
   project: 'required',
-  projectArg: 'project_name',
+  projectFrom: (args) => args.project_name,
   readOnly: false,
   async run({ project, caller, memory }) {
-    const name = project!;
+    const name = project;
     const info = (await memory.projects.get(name))!;
     const pinned = caller.pinnedProject ?? caller.client.pinnedProject;
     const pinNote =
@@ -113,7 +113,7 @@ export const getProjectInfo = defineTool({
   project: 'required',
   readOnly: true,
   async run({ project, memory }) {
-    const name = project!;
+    const name = project;
     const latest = await memory.contexts.latestOfProject(name);
     const byPriority = { always_check: 0, important: 0, reference: 0 };
     for (const context of latest) byPriority[context.priority]++;

@@ -67,7 +67,7 @@ export const endSession = defineTool({
   project: 'required',
   readOnly: false,
   async run({ args, session, memory, workSessions }) {
-    const handover = await workSessions.finalize(memory, session!, memory.clock.now(), 'ended', {
+    const handover = await workSessions.finalize(memory, session, memory.clock.now(), 'ended', {
       summary: args.summary,
       nextSteps: args.next_steps,
       openQuestions: args.open_questions,
@@ -92,7 +92,7 @@ export const getLastHandover = defineTool({
   project: 'required',
   readOnly: true,
   async run({ project, memory }) {
-    const chosen = await handoverForReader(memory, project!);
+    const chosen = await handoverForReader(memory, project);
     if (!chosen) {
       return {
         text: `No handover yet for project "${project}". One is written when a work session ends (end_session or the idle timeout).`,
@@ -133,7 +133,7 @@ export const addNote = defineTool({
   project: 'required',
   readOnly: false,
   async run({ args, project, session, memory }) {
-    await memory.notes.add(project!, session!.id, args.kind as (typeof NOTE_KINDS)[number], args.text);
+    await memory.notes.add(project, session.id, args.kind, args.text);
     return {
       text: `Recorded ${args.kind}: ${args.text.length > 200 ? `${args.text.slice(0, 200)}…` : args.text}`,
       data: { kind: args.kind },
