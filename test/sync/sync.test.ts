@@ -7,7 +7,7 @@ import { systemClock } from '../../src/gateway/clock.ts';
 import { createServices } from '../../src/gateway/services.ts';
 import { DATABASE_FILE, openDatabase } from '../../src/gateway/store/database.ts';
 import { tenantSchema } from '../../src/gateway/sync/sync-config.ts';
-import { SYNCED_TABLES } from '../../src/gateway/sync/remote-schema.ts';
+import { SYNCED_TABLES } from '../../src/gateway/pg/remote-schema.ts';
 import { TenantDirectory } from '../../src/gateway/hosted/tenant-directory.ts';
 import { Pool as PgPool } from 'pg';
 import { adminAuth } from '../helpers/admin-auth.ts';

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
 import type { ResourceChange } from '../resources/resource-changes.ts';
-import { pgClientConfig, type ConnectionLimits } from '../sync/pg-connection.ts';
+import { pgClientConfig, type ConnectionLimits } from '../pg/pg-connection.ts';
 import type { PgTarget } from '../sync/sync-config.ts';
-import { describeFailure } from '../sync/sync-errors.ts';
+import { describeFailure } from '../pg/pg-failure.ts';
 import { TENANT_SCHEMA_PATTERN } from './tenant-directory.ts';
 
 /** The channel on which hosted processes tell each other of resource changes (every tenant's). */

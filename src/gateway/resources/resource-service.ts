@@ -6,7 +6,7 @@ import { handoverForReader } from '../sessions/handover-choice.ts';
 import { resolveProject, requireExistingProject } from '../sessions/project-resolver.ts';
 import type { ContextVersion, Priority } from '../store/contexts.ts';
 import type { Handover } from '../store/handovers.ts';
-import { contextHeading, iso, plural, preview } from '../tools/format.ts';
+import { contextHeading, iso, plural, preview } from '../text/format.ts';
 import type { Caller } from '../tools/tool.ts';
 import { protocolErrorOf } from './protocol-errors.ts';
 import { contextUri, handoverUri, parseResourceUri, PROJECTS_URI, TEMPLATES, type ResourceAddress } from './resource-uri.ts';

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts';
 import { newId, sha256Hex } from '../secrets.ts';
-import type { Outbox } from '../sync/outbox.ts';
+import type { Outbox } from './outbox.ts';
 import { assertArchivable, contextNotFound, priorityAndTags, restoreTargets, sameAsLatest, similarLabelPattern, versionNotFound } from './context-rules.ts';
 import type { Db } from './database.ts';
 

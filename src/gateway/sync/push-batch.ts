@@ -1,5 +1,5 @@
 import type { Db } from '../store/database.ts';
-import type { Outbox, OutboxEntry } from './outbox.ts';
+import type { Outbox, OutboxEntry } from '../store/outbox.ts';
 import type { ConflictRow, ContextRow, HandoverRow, NoteRow, SessionRow, TombstoneRow } from './sync-rows.ts';
 
 export interface ProjectRow {

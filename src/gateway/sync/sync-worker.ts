@@ -2,18 +2,18 @@ import pg from 'pg';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Services } from '../services.ts';
-import { Backoff } from './backoff.ts';
-import { ConflictLog } from './conflict-log.ts';
+import { Backoff } from '../pg/backoff.ts';
+import { ConflictLog } from '../store/conflict-log.ts';
 import { LocalApply } from './local-apply.ts';
-import { createPool, pgClientConfig, type ConnectionLimits } from './pg-connection.ts';
+import { createPool, pgClientConfig, type ConnectionLimits } from '../pg/pg-connection.ts';
 import { pullChanges } from './pull.ts';
 import { readPushBatch, type PushBatch } from './push-batch.ts';
 import { encodeContexts, pushBatch, type PushResult } from './push.ts';
-import { ensureRemoteSchema, quoteIdent } from './remote-schema.ts';
+import { ensureRemoteSchema, quoteIdent } from '../pg/remote-schema.ts';
 import { targetId, type SyncConfig } from './sync-config.ts';
-import { classifyFailure, describeFailure } from './sync-errors.ts';
-import { SyncMeta } from './sync-meta.ts';
-import type { SyncStateName, SyncStatus } from './sync-status.ts';
+import { classifyFailure, describeFailure } from '../pg/pg-failure.ts';
+import { SyncMeta } from '../store/sync-meta.ts';
+import type { SyncStateName, SyncStatus } from '../store/sync-status.ts';
 
 export interface SyncTuning extends ConnectionLimits {
   /** Outbox entries per push transaction. */

@@ -9,7 +9,7 @@ import type { WorkSessionService } from '../sessions/work-session-service.ts';
 import type { Handover } from '../store/handovers.ts';
 import type { WorkSession } from '../store/work-sessions.ts';
 import { jsonSchemaOf, parseArgs, type Shape } from './args.ts';
-import { projectListing } from './format.ts';
+import { projectListing } from '../text/format.ts';
 import { projectArgFor, withProjectNote } from './project-arg.ts';
 import type { Caller, ToolDefinition, ToolOutput } from './tool.ts';
 

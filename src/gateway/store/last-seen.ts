@@ -1,4 +1,4 @@
-import type { ClientRecord } from '../store/clients.ts';
+import type { ClientRecord } from './clients.ts';
 
 /** Writing last-seen on every call would add a write per call; once a minute is enough. */
 export const LAST_SEEN_RESOLUTION_MS = 60_000;

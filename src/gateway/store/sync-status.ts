@@ -1,8 +1,8 @@
-import type { Db } from '../store/database.ts';
+import type { Db } from './database.ts';
 import type { Outbox } from './outbox.ts';
 import { ConflictLog } from './conflict-log.ts';
 import { SyncMeta } from './sync-meta.ts';
-import { isoOrNull } from '../tools/format.ts';
+import { isoOrNull } from '../text/format.ts';
 
 export type SyncStateName = 'not_configured' | 'online' | 'offline' | 'error' | 'paused';
 

@@ -1,6 +1,6 @@
-import type { Db } from '../store/database.ts';
+import type { Db } from './database.ts';
 import type { SyncConflictView } from './sync-status.ts';
-import type { ConflictRow, FromOrigin } from './sync-rows.ts';
+import type { ConflictRow, FromOrigin } from '../sync/sync-rows.ts';
 
 /** A conflict as this machine records it. */
 export type SyncConflict = ConflictRow & FromOrigin;
