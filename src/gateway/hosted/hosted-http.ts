@@ -3,7 +3,7 @@ import { headerValue, listenerOf, sendJson } from '../http/http-utils.ts';
 import type { McpEndpoint } from '../http/mcp-endpoint.ts';
 import { readMcpRequest } from '../http/mcp-request.ts';
 import type { Logger } from '../logger.ts';
-import type { Caller } from '../tools/tool.ts';
+import type { Caller } from '../sessions/caller.ts';
 import { APP_VERSION } from '../version.ts';
 import type { HostedAuth } from './hosted-auth.ts';
 

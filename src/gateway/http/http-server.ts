@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.ts';
 import type { Services } from '../services.ts';
 import type { ClientRecord } from '../store/clients.ts';
-import type { Caller } from '../tools/tool.ts';
+import type { Caller } from '../sessions/caller.ts';
 import { APP_VERSION } from '../version.ts';
 import type { AdminApi } from './admin-api.ts';
 import type { LocalAuth } from './local-auth.ts';

@@ -4,7 +4,7 @@ import type { CallRunner } from '../sessions/call-runner.ts';
 import { parseArgs, type Shape } from '../tools/args.ts';
 import { READ_PROJECT_ARG } from '../tools/project-arg.ts';
 import { projectListing } from '../text/format.ts';
-import type { Caller } from '../tools/tool.ts';
+import type { Caller } from '../sessions/caller.ts';
 import { endSessionPrompt } from './end-session-prompt.ts';
 import type { PromptDefinition } from './prompt.ts';
 import { resumePrompt } from './resume-prompt.ts';

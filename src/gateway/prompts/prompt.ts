@@ -3,7 +3,7 @@ import type { CallScope } from '../sessions/recorded-call.ts';
 import type { WorkSessionService } from '../sessions/work-session-service.ts';
 import type { ActivityEffects } from '../store/activity.ts';
 import type { ArgsOf, StringSpec } from '../tools/args.ts';
-import type { Caller } from '../tools/tool.ts';
+import type { Caller } from '../sessions/caller.ts';
 
 /** Prompt arguments are strings (MCP's rule); the tool layer's specs give their listing and validation. */
 export type PromptShape = Record<string, StringSpec>;

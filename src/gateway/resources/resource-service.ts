@@ -7,7 +7,7 @@ import { resolveProject, requireExistingProject } from '../sessions/project-reso
 import type { ContextVersion, Priority } from '../store/contexts.ts';
 import type { Handover } from '../store/handovers.ts';
 import { contextHeading, iso, plural, preview } from '../text/format.ts';
-import type { Caller } from '../tools/tool.ts';
+import type { Caller } from '../sessions/caller.ts';
 import { protocolErrorOf } from './protocol-errors.ts';
 import { contextUri, handoverUri, parseResourceUri, PROJECTS_URI, TEMPLATES, type ResourceAddress } from './resource-uri.ts';
 

@@ -1,7 +1,7 @@
 import { UserError } from '../errors.ts';
 import type { Memory } from '../memory/memory.ts';
 import type { ProjectSummary } from '../store/projects.ts';
-import type { Caller, ProjectMode } from '../tools/tool.ts';
+import type { Caller, ProjectMode } from './caller.ts';
 import { resolveProject, type ResolvedProject } from './project-resolver.ts';
 import { enterWorkSession, recordFailure, recordSuccess, toUserError, type CallEvents, type CallRecord, type CallScope } from './recorded-call.ts';
 import type { WorkSessionService } from './work-session-service.ts';

@@ -11,7 +11,8 @@ import type { WorkSession } from '../store/work-sessions.ts';
 import { jsonSchemaOf, parseArgs, type Shape } from './args.ts';
 import { projectListing } from '../text/format.ts';
 import { projectArgFor, withProjectNote } from './project-arg.ts';
-import type { Caller, ToolDefinition, ToolOutput } from './tool.ts';
+import type { ToolDefinition, ToolOutput } from './tool.ts';
+import type { Caller } from '../sessions/caller.ts';
 
 export type DispatcherEvents = CallEvents;
 

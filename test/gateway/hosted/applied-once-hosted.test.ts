@@ -11,7 +11,7 @@ import { WorkSessionService } from '../../../src/gateway/sessions/work-session-s
 import { lockKey } from '../../../src/gateway/pg/remote-schema.ts';
 import { ToolDispatcher } from '../../../src/gateway/tools/dispatcher.ts';
 import { allTools } from '../../../src/gateway/tools/index.ts';
-import type { Caller } from '../../../src/gateway/tools/tool.ts';
+import type { Caller } from '../../../src/gateway/sessions/caller.ts';
 import { disposeSharedPostgres, sharedPostgres } from '../../helpers/postgres.ts';
 
 describe('hosted: every tool call applied once across processes', () => {
