@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { systemClock } from '../../src/gateway/clock.ts';
 import { createServices } from '../../src/gateway/services.ts';
 import { DATABASE_FILE, openDatabase } from '../../src/gateway/store/database.ts';
-import { tenantSchema } from '../../src/gateway/sync/sync-config.ts';
+import { tenantSchema } from '../../src/gateway/pg/remote-schema.ts';
 import { SYNCED_TABLES } from '../../src/gateway/pg/remote-schema.ts';
 import { TenantDirectory } from '../../src/gateway/hosted/tenant-directory.ts';
 import { Pool as PgPool } from 'pg';

@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { Logger } from '../logger.ts';
 import type { ResourceChange } from '../resources/resource-changes.ts';
 import { pgClientConfig, type ConnectionLimits } from '../pg/pg-connection.ts';
-import type { PgTarget } from '../sync/sync-config.ts';
+import type { PgTarget } from '../pg/pg-target.ts';
 import { describeFailure } from '../pg/pg-failure.ts';
 import { TENANT_SCHEMA_PATTERN } from './tenant-directory.ts';
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
-import { tlsOptions, type PgTarget } from '../sync/sync-config.ts';
+import { tlsOptions, type PgTarget } from './pg-target.ts';
 import { describeFailure } from './pg-failure.ts';
 
 export interface ConnectionLimits {

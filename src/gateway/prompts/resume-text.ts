@@ -1,4 +1,4 @@
-import type { ContextVersion } from '../store/contexts.ts';
+import type { ContextVersion } from '../store/context-version.ts';
 import type { Handover } from '../store/handovers.ts';
 import type { Note } from '../store/notes.ts';
 import { contextHeading, iso, listSome, preview } from '../text/format.ts';

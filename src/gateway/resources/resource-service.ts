@@ -4,7 +4,7 @@ import type { Memory } from '../memory/memory.ts';
 import type { CallRunner } from '../sessions/call-runner.ts';
 import { handoverForReader } from '../sessions/handover-choice.ts';
 import { resolveProject, requireExistingProject } from '../sessions/project-resolver.ts';
-import type { ContextVersion, Priority } from '../store/contexts.ts';
+import type { ContextVersion, Priority } from '../store/context-version.ts';
 import type { Handover } from '../store/handovers.ts';
 import { contextHeading, iso, plural, preview } from '../text/format.ts';
 import type { Caller } from '../sessions/caller.ts';

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.ts';
-import { PRIORITIES, type ContextVersion, type Priority } from '../store/contexts.ts';
+import { PRIORITIES, type ContextVersion, type Priority } from '../store/context-version.ts';
 import type { ListSpec, StringSpec } from './args.ts';
 import { contextData, contextHeading, iso, plural, preview } from '../text/format.ts';
 import { defineTool, type ToolCall } from './tool.ts';
