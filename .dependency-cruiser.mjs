@@ -44,6 +44,13 @@ export default {
       from: { path: '^src/gateway/' },
       to: { path: ['^src/(main|renderer)/', '^node_modules/electron/', '^electron$'] },
     },
+    {
+      name: 'hosted-not-sync',
+      comment: 'Hosted mode has no local store to sync: it shares Postgres plumbing with sync through pg/, never sync itself.',
+      severity: 'error',
+      from: { path: '^src/gateway/hosted/' },
+      to: { path: '^src/gateway/sync/' },
+    },
     ...upward,
   ],
   options: {
