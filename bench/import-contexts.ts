@@ -19,7 +19,7 @@ import { runImport } from '../src/gateway/import/run-import.ts';
 import { sha256Hex } from '../src/gateway/secrets.ts';
 import { createServices, type Services } from '../src/gateway/services.ts';
 import { DATABASE_FILE, openDatabase } from '../src/gateway/store/database.ts';
-import type { Priority } from '../src/gateway/store/contexts.ts';
+import type { Priority } from '../src/gateway/store/context-version.ts';
 import { startPostgres } from '../test/helpers/postgres.ts';
 import { OLD_SQLITE_DDL, oldPerProjectDdl } from '../test/import/helpers/old-servers.ts';
 import { createCorpus } from './lib/corpus.ts';

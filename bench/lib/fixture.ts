@@ -7,7 +7,7 @@ import { createServices, type Services } from '../../src/gateway/services.ts';
 import { DATABASE_FILE, openDatabase } from '../../src/gateway/store/database.ts';
 import { ToolDispatcher } from '../../src/gateway/tools/dispatcher.ts';
 import { allTools } from '../../src/gateway/tools/index.ts';
-import type { Caller } from '../../src/gateway/tools/tool.ts';
+import type { Caller } from '../../src/gateway/sessions/caller.ts';
 import { createCorpus, type Corpus } from './corpus.ts';
 
 export const PROJECT = 'bench';

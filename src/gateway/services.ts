@@ -12,8 +12,8 @@ import { ContextSearch } from './store/search.ts';
 import { WorkSessionStore } from './store/work-sessions.ts';
 import { SqliteMemory } from './memory/sqlite-memory.ts';
 import { WorkSessionService } from './sessions/work-session-service.ts';
-import { Outbox } from './sync/outbox.ts';
-import { SyncStatusBoard } from './sync/sync-status.ts';
+import { Outbox } from './store/outbox.ts';
+import { SyncStatusBoard } from './store/sync-status.ts';
 
 /** The stores and services over one database: what tools, the admin API and the CLI work with. */
 export interface Services {

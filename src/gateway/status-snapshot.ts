@@ -1,7 +1,7 @@
 import type { Services } from './services.ts';
 import { chooseForReader, READER_WINDOW, recordsWork } from './sessions/handover-choice.ts';
-import type { SyncStatus } from './sync/sync-status.ts';
-import { iso, isoOrNull } from './tools/format.ts';
+import type { SyncStatus } from './store/sync-status.ts';
+import { iso, isoOrNull } from './text/format.ts';
 
 /** Per client, what only a running gateway knows: its live MCP sessions and its last request on them. */
 export type ConnectionCounts = ReadonlyMap<string, LiveConnections>;

@@ -185,6 +185,7 @@ async function startServer(server: EmbeddedPostgres): Promise<void> {
 export class FlakyLink {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private readonly links = new Set<[Socket, Socket]>();
   private readonly targetPort: number;
   port = 0;
 
@@ -204,6 +205,9 @@ export class FlakyLink {
           outbound.destroy();
         });
       }
+      const link: [Socket, Socket] = [inbound, outbound];
+      this.links.add(link);
+      inbound.on('close', () => this.links.delete(link));
       inbound.pipe(outbound).pipe(inbound);
     });
     await new Promise<void>((resolve, reject) => {
@@ -212,6 +216,20 @@ export class FlakyLink {
     });
     this.port = (server.address() as { port: number }).port;
     this.server = server;
+  }
+
+  /**
+   * Stops forwarding on the open connections without closing them, as a NAT timeout or a sleeping
+   * peer does: neither end hears anything again, and neither is told. New connections still pass.
+   */
+  stall(): void {
+    for (const [inbound, outbound] of this.links) {
+      inbound.unpipe(outbound);
+      outbound.unpipe(inbound);
+      inbound.pause();
+      outbound.pause();
+    }
+    this.links.clear();
   }
 
   /** Refuses new connections and cuts the open ones. */

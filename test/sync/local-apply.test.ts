@@ -7,7 +7,7 @@ import { createServices, type Services } from '../../src/gateway/services.ts';
 import { openDatabase } from '../../src/gateway/store/database.ts';
 import { LocalApply } from '../../src/gateway/sync/local-apply.ts';
 import type { PulledChanges, PulledContext } from '../../src/gateway/sync/pull.ts';
-import { storedSyncStatus } from '../../src/gateway/sync/sync-status.ts';
+import { storedSyncStatus } from '../../src/gateway/store/sync-status.ts';
 import { tempDir } from '../helpers/gateway-harness.ts';
 
 const OTHER_MACHINE = '00000000-0000-4000-8000-00000000000b';

@@ -6,9 +6,11 @@ import { isUserError, UserError } from '../../src/gateway/errors.ts';
 import { Gateway } from '../../src/gateway/gateway.ts';
 import { silentLogger } from '../../src/gateway/logger.ts';
 import { resolveSettings, type Settings } from '../../src/gateway/settings.ts';
-import { Backoff } from '../../src/gateway/sync/backoff.ts';
-import { maskUrl, resolveSyncConfig, scrubSecrets, tenantSchema, tlsOptions } from '../../src/gateway/sync/sync-config.ts';
-import { classifyFailure, describeFailure } from '../../src/gateway/sync/sync-errors.ts';
+import { Backoff } from '../../src/gateway/pg/backoff.ts';
+import { resolveSyncConfig } from '../../src/gateway/sync/sync-config.ts';
+import { tenantSchema } from '../../src/gateway/pg/remote-schema.ts';
+import { maskUrl, scrubSecrets, tlsOptions } from '../../src/gateway/pg/pg-target.ts';
+import { classifyFailure, describeFailure } from '../../src/gateway/pg/pg-failure.ts';
 import { tempDir } from '../helpers/gateway-harness.ts';
 
 const KEY = 'dmk_live_0123456789abcdef0123';

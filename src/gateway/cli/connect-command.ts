@@ -1,7 +1,7 @@
 import { GatewayCredentials } from '../bridge/gateway-proof.ts';
 import { runStdioBridge } from '../bridge/stdio-bridge.ts';
 import { UserError } from '../errors.ts';
-import { CLIENT_HEADER_NAMES } from '../http/client-headers.ts';
+import { CLIENT_HEADER_NAMES } from '../client-headers.ts';
 import { localKey, tokenKey, type ProofKey, type ProofScope } from '../local-proof.ts';
 import type { Settings } from '../settings.ts';
 import { gatewayPort, localSecret, mcpUrlOf } from './gateway-locator.ts';

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { headerValues, readConfigFile } from '../client-config/config-file.ts';
 import { claudeCodeStatePath } from '../client-config/token-uses.ts';
 import { UserError } from '../errors.ts';
-import { CLIENT_HEADER_NAMES } from '../http/client-headers.ts';
+import { CLIENT_HEADER_NAMES } from '../client-headers.ts';
 import type { Settings } from '../settings.ts';
 import { handoverForReader, laterNote } from '../sessions/handover-choice.ts';
 import { normalizeProjectName } from '../store/projects.ts';

@@ -6,9 +6,9 @@ import { postgresStartError } from '../hosted/pg-transaction.ts';
 import { TenantDirectory } from '../hosted/tenant-directory.ts';
 import { createLogger } from '../logger.ts';
 import type { SettingFlags } from '../settings.ts';
-import { createPool } from '../sync/pg-connection.ts';
+import { createPool } from '../pg/pg-connection.ts';
 import type { Output } from './output.ts';
-import { isoOrNull, plural } from '../tools/format.ts';
+import { isoOrNull, plural } from '../text/format.ts';
 
 /** What an operator's command needs: the directories over a small pool of its own, closed after. */
 async function withDirectories<T>(flags: SettingFlags, work: (tenants: TenantDirectory, clients: RemoteClientDirectory) => Promise<T>): Promise<T> {

@@ -11,7 +11,7 @@ import { cliSyncStatus, syncLine } from '../sync/sync-cli.ts';
 import { APP_VERSION } from '../version.ts';
 import { localSecret, mcpUrlOf, openServices, owningGateway } from './cli-context.ts';
 import type { Output } from './output.ts';
-import { plural } from '../tools/format.ts';
+import { plural } from '../text/format.ts';
 
 /** Live state from the running gateway (with connection counts), else straight from the store. */
 async function readSnapshot(settings: Settings, running: boolean, port: number): Promise<StatusSnapshot | undefined> {

@@ -1,4 +1,4 @@
-import { CLIENT_HEADER_NAMES } from '../http/client-headers.ts';
+import { CLIENT_HEADER_NAMES } from '../client-headers.ts';
 import { DEFAULT_PORT } from '../settings.ts';
 import type { BridgeLauncher } from './bridge-command.ts';
 

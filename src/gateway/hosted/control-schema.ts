@@ -1,5 +1,5 @@
 import type { ClientBase } from 'pg';
-import { ensureSchema, quoteIdent, type SchemaMigration } from '../sync/remote-schema.ts';
+import { ensureSchema, quoteIdent, type SchemaMigration } from '../pg/remote-schema.ts';
 
 /**
  * The hosted server's own schema: the registered tenants (API key hashes) and its OAuth state. No

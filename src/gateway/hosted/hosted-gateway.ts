@@ -8,7 +8,7 @@ import { createMcpSurface, type McpSurface } from '../http/mcp-surface.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { IdleSweeper } from '../sessions/idle-sweeper.ts';
 import { WorkSessionService } from '../sessions/work-session-service.ts';
-import { createPool, type ConnectionLimits } from '../sync/pg-connection.ts';
+import { createPool, type ConnectionLimits } from '../pg/pg-connection.ts';
 import { allTools } from '../tools/index.ts';
 import type { HostedAuth, HostedAuthDeps } from './hosted-auth.ts';
 import { createHostedRequestHandler } from './hosted-http.ts';

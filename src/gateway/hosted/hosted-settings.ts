@@ -1,6 +1,6 @@
 import { UserError } from '../errors.ts';
 import { resolveSettings, type SettingFlags } from '../settings.ts';
-import { parsePgTarget, type PgTarget } from '../sync/sync-config.ts';
+import { parsePgTarget, type PgTarget } from '../pg/pg-target.ts';
 
 /** How `dementia serve --hosted` (and the hosted admin commands) reach Postgres and the world. */
 export interface HostedSettings {

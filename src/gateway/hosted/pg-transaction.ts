@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { UserError } from '../errors.ts';
-import type { PgTarget } from '../sync/sync-config.ts';
-import { classifyFailure, describeFailure } from '../sync/sync-errors.ts';
-import { quoteIdent } from '../sync/remote-schema.ts';
+import type { PgTarget } from '../pg/pg-target.ts';
+import { classifyFailure, describeFailure } from '../pg/pg-failure.ts';
+import { quoteIdent } from '../pg/remote-schema.ts';
 import { TENANT_SCHEMA_PATTERN } from './tenant-directory.ts';
 
 /**

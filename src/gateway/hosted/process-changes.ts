@@ -1,17 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import type { Timers } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { ResourceChange } from '../resources/resource-changes.ts';
-import { pgClientConfig, type ConnectionLimits } from '../sync/pg-connection.ts';
-import type { PgTarget } from '../sync/sync-config.ts';
-import { describeFailure } from '../sync/sync-errors.ts';
+import type { ConnectionLimits } from '../pg/pg-connection.ts';
+import { Backoff } from '../pg/backoff.ts';
+import { describeFailure } from '../pg/pg-failure.ts';
+import { PgListener } from '../pg/pg-listener.ts';
+import type { PgTarget } from '../pg/pg-target.ts';
 import { TENANT_SCHEMA_PATTERN } from './tenant-directory.ts';
 
 /** The channel on which hosted processes tell each other of resource changes (every tenant's). */
 export const PROCESS_CHANGES_CHANNEL = 'dementia_hosted_resources';
 /** NOTIFY payloads must stay under 8,000 bytes: a larger change goes without its URIs (list_changed only). */
 const MAX_PAYLOAD = 7_500;
-const RECONNECT_DELAYS_MS = [200, 1_000, 5_000];
+/** How often the listening connection must answer; a silently dead one is replaced within two periods. */
+const PROBE_EVERY_MS = 30_000;
 
 interface Envelope {
   from: string;
@@ -27,6 +31,9 @@ export interface ProcessChangesDeps {
   /** Tells this process's connections of a change another process made. */
   apply: (change: ResourceChange) => Promise<void>;
   logger: Logger;
+  /** The listener's reconnect and probe timers (tests move them by hand). */
+  timers?: Timers;
+  probeEveryMs?: number;
 }
 
 /**
@@ -34,28 +41,38 @@ export interface ProcessChangesDeps {
  * event stream may be open on one process while the calls that change its resources (its own or
  * another client's) land on another, and the idle sweep of any process writes handovers. Each
  * process publishes what its calls and sweeps changed (pg_notify, delivered to the others) and
- * applies theirs to its own connections through one LISTEN connection; a lost listener reconnects
- * by itself (notifications sent meanwhile are missed: they are hints to re-list, not data).
+ * applies theirs to its own connections through one LISTEN connection (PgListener), which
+ * reconnects by itself, also when it went silent (notifications sent meanwhile are missed: they are
+ * hints to re-list, not data).
  */
 export class ProcessChanges {
   private readonly id = randomUUID();
   private readonly deps: ProcessChangesDeps;
-  private listener: pg.Client | undefined;
-  private retry: NodeJS.Timeout | undefined;
-  private failures = 0;
-  private stopped = false;
+  private readonly listener: PgListener;
 
   constructor(deps: ProcessChangesDeps) {
     this.deps = deps;
+    this.listener = new PgListener({
+      target: deps.target,
+      limits: deps.limits,
+      channel: PROCESS_CHANGES_CHANNEL,
+      name: 'resource changes of other processes',
+      onNotification: (payload) => this.received(payload),
+      probeEveryMs: deps.probeEveryMs ?? PROBE_EVERY_MS,
+      logger: deps.logger,
+      // Retry soon: while deaf, this process's clients miss what other processes change.
+      backoff: new Backoff(200, 5_000),
+      ...(deps.timers ? { timers: deps.timers } : {}),
+    });
   }
 
   /** Whether the listening connection is up (for tests and diagnostics). */
   get listening(): boolean {
-    return this.listener !== undefined;
+    return this.listener.listening;
   }
 
   start(): Promise<void> {
-    return this.listen();
+    return this.listener.start();
   }
 
   /** Tells the other processes of a change made here; never delays or fails the call that made it. */
@@ -65,44 +82,8 @@ export class ProcessChanges {
     });
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.retry);
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.end().catch(() => undefined);
-  }
-
-  private async listen(): Promise<void> {
-    const client = new pg.Client(pgClientConfig(this.deps.target, this.deps.limits));
-    const lost = () => {
-      if (this.listener !== client) return;
-      this.listener = undefined;
-      client.end().catch(() => undefined);
-      this.listenLater();
-    };
-    client.on('error', lost);
-    client.on('end', lost);
-    client.on('notification', (message) => this.received(message.payload));
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${PROCESS_CHANGES_CHANNEL}`);
-      if (this.stopped) throw new Error('stopped');
-      this.listener = client;
-      this.failures = 0;
-    } catch (error) {
-      client.end().catch(() => undefined);
-      if (this.stopped) return;
-      this.deps.logger.warn('not listening for other processes\' resource changes yet', { error: describeFailure(error, this.deps.target.secrets) });
-      this.listenLater();
-    }
-  }
-
-  private listenLater(): void {
-    if (this.stopped) return;
-    const delay = RECONNECT_DELAYS_MS[Math.min(this.failures++, RECONNECT_DELAYS_MS.length - 1)];
-    this.retry = setTimeout(() => void this.listen(), delay);
-    this.retry.unref();
+  stop(): Promise<void> {
+    return this.listener.stop();
   }
 
   private received(payload: string | undefined): void {

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { UserError } from '../errors.ts';
 import { newId } from '../secrets.ts';
 import type { ClientKind, ClientRecord } from '../store/clients.ts';
-import { lockKey, quoteIdent } from '../sync/remote-schema.ts';
+import { lockKey, quoteIdent } from '../pg/remote-schema.ts';
 import { CONTROL_SCHEMA } from './control-schema.ts';
 import { HOSTED_ORIGIN, inTransaction } from './pg-transaction.ts';
 import { TENANT_SCHEMA_PATTERN } from './tenant-directory.ts';

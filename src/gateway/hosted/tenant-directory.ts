@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { UserError } from '../errors.ts';
 import { digestsEqual, newToken, sha256Hex } from '../secrets.ts';
-import { ensureRemoteSchema, quoteIdent } from '../sync/remote-schema.ts';
-import { tenantSchema } from '../sync/sync-config.ts';
+import { ensureRemoteSchema, quoteIdent } from '../pg/remote-schema.ts';
+import { tenantSchema } from '../pg/remote-schema.ts';
 import { CONTROL_SCHEMA, ensureControlSchema } from './control-schema.ts';
 
 export interface Tenant {

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 import { ACTIVITY_RETENTION_MS } from '../store/activity.ts';
 import { APPLIED_CALL_RETENTION_MS } from '../store/applied-calls.ts';
-import { quoteIdent } from '../sync/remote-schema.ts';
+import { quoteIdent } from '../pg/remote-schema.ts';
 
 /** Tidying a tenant more often than this would only cost queries. */
 const TIDY_INTERVAL_MS = 6 * 60 * 60_000;

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ServerEvent, ServerEventBus } from '@modelcontextprotocol/server';
 import type { ResourceChanges } from '../resources/resource-changes.ts';
-import type { Caller } from '../tools/tool.ts';
+import type { Caller } from '../sessions/caller.ts';
 import { ListenStreamResources } from './resource-watchers.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { Caller } from '../tools/tool.ts';
+import type { Caller } from '../sessions/caller.ts';
 
 /** What the table needs to know of a connection (one MCP transport session). */
 export interface TableEntry {

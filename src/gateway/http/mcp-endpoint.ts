@@ -15,7 +15,7 @@ import {
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { LiveConnections } from '../status-snapshot.ts';
-import type { Caller } from '../tools/tool.ts';
+import type { Caller } from '../sessions/caller.ts';
 import { callKeyOf, IDEMPOTENCY_HEADER } from './call-key.ts';
 import { CallerEventBus } from './caller-event-bus.ts';
 import { ConnectionTable, type SessionCaps, type TableEntry } from './connection-table.ts';

@@ -1,6 +1,6 @@
 import { Server } from '@modelcontextprotocol/server';
 import { canonicalUri } from '../resources/resource-uri.ts';
-import type { Caller } from '../tools/tool.ts';
+import type { Caller } from '../sessions/caller.ts';
 import { APP_VERSION } from '../version.ts';
 import { callKeyOf, IDEMPOTENCY_HEADER } from './call-key.ts';
 import type { McpSurface } from './mcp-surface.ts';

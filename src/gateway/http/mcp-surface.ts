@@ -6,7 +6,8 @@ import { CallPipeline } from '../sessions/call-pipeline.ts';
 import type { CallEvents } from '../sessions/recorded-call.ts';
 import type { WorkSessionService } from '../sessions/work-session-service.ts';
 import { ToolDispatcher } from '../tools/dispatcher.ts';
-import type { Caller, ToolDefinition } from '../tools/tool.ts';
+import type { ToolDefinition } from '../tools/tool.ts';
+import type { Caller } from '../sessions/caller.ts';
 
 /** What the gateway serves over MCP: tools, prompts and resources, and who to tell when resources change. */
 export interface McpSurface {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ClientRecord } from '../store/clients.ts';
-import type { Caller } from '../tools/tool.ts';
-import { CLIENT_HEADER_NAMES } from './client-headers.ts';
+import type { Caller } from '../sessions/caller.ts';
+import { CLIENT_HEADER_NAMES } from '../client-headers.ts';
 import { headerValue } from './http-utils.ts';
 
 const MAX_INSTANCE_KEY = 256;

@@ -1,7 +1,7 @@
 import { ProtocolError, ProtocolErrorCode, type Server, type ServerEvent } from '@modelcontextprotocol/server';
 import type { ResourceWatcher } from '../resources/resource-changes.ts';
 import { canonicalUri, type ResourceAddress } from '../resources/resource-uri.ts';
-import type { Caller } from '../tools/tool.ts';
+import type { Caller } from '../sessions/caller.ts';
 
 /** Subscriptions one session may hold: any label of an existing project can be subscribed to, so it needs a bound. */
 export const MAX_SUBSCRIPTIONS = 256;

@@ -1,4 +1,4 @@
-import type { Priority } from '../store/contexts.ts';
+import type { Priority } from '../store/context-version.ts';
 import type { HandoverContent } from '../store/handovers.ts';
 import type { NoteKind } from '../store/notes.ts';
 

@@ -1,7 +1,7 @@
 import { parseArgs } from '../tools/args.ts';
 import { LOCK_ARGS } from '../tools/context-tools.ts';
 import { isUserError } from '../errors.ts';
-import { PRIORITIES, type Priority } from '../store/contexts.ts';
+import { PRIORITIES, type Priority } from '../store/context-version.ts';
 
 /**
  * Turning values read from another memory server into ours. Each parser returns the value or a

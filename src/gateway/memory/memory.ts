@@ -1,7 +1,9 @@
 import type { Clock } from '../clock.ts';
 import type { ActivityEntry, NewActivity } from '../store/activity.ts';
+import type { AppliedCall } from '../store/applied-calls.ts';
 import type { ClientRecord } from '../store/clients.ts';
-import type { Actor, ArchivedVersion, ContextVersion, LockResult, Priority, VersionSelector } from '../store/contexts.ts';
+import type { Actor, LockResult } from '../store/contexts.ts';
+import type { ArchivedVersion, ContextVersion, Priority, VersionSelector } from '../store/context-version.ts';
 import type { Handover } from '../store/handovers.ts';
 import type { Note, NoteKind } from '../store/notes.ts';
 import type { ProjectSummary } from '../store/projects.ts';
@@ -91,14 +93,6 @@ export interface NoteRepository {
 export interface ActivityRepository {
   record(entry: NewActivity): Awaitable<void>;
   forSession(sessionId: string): Awaitable<ActivityEntry[]>;
-}
-
-/** The first answer to a write call, kept so a resent call is answered from it instead of running again. */
-export interface AppliedCall {
-  /** Which call it was (tool and arguments), so a reused key with other content runs normally. */
-  fingerprint: string;
-  /** The CallToolResult, as JSON. */
-  result: string;
 }
 
 /**

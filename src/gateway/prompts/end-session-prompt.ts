@@ -1,5 +1,5 @@
 import { composeHandoverContent } from '../sessions/handover-composer.ts';
-import { listSome, minutesAgo, plural } from '../tools/format.ts';
+import { listSome, minutesAgo, plural } from '../text/format.ts';
 import { definePrompt } from './prompt.ts';
 
 const LISTED = 10;

@@ -1,8 +1,8 @@
 import { ProtocolError, ProtocolErrorCode, type GetPromptResult, type Prompt } from '@modelcontextprotocol/server';
 import { protocolErrorOf } from '../resources/protocol-errors.ts';
 import type { CallPipeline } from '../sessions/call-pipeline.ts';
-import { projectListing } from '../tools/format.ts';
-import type { Caller } from '../tools/tool.ts';
+import { projectListing } from '../text/format.ts';
+import type { Caller } from '../sessions/caller.ts';
 import { endSessionPrompt } from './end-session-prompt.ts';
 import type { AcceptedPrompt, PromptDefinition } from './prompt.ts';
 import { resumePrompt } from './resume-prompt.ts';

@@ -4,7 +4,7 @@ import type { WorkSessionService } from '../sessions/work-session-service.ts';
 import type { ActivityEffects } from '../store/activity.ts';
 import { parseArgsWith, type ArgsOf, type StringSpec } from '../tools/args.ts';
 import { READ_PROJECT_ARG } from '../tools/project-arg.ts';
-import type { Caller } from '../tools/tool.ts';
+import type { Caller } from '../sessions/caller.ts';
 
 /** Prompt arguments are strings (MCP's rule); the tool layer's specs give their listing and validation. */
 export type PromptShape = Record<string, StringSpec>;

@@ -1,5 +1,5 @@
 import { handoverForReader } from '../sessions/handover-choice.ts';
-import { plural } from '../tools/format.ts';
+import { plural } from '../text/format.ts';
 import { definePrompt } from './prompt.ts';
 import { composeResume, RESUME_BUDGET_CHARS } from './resume-text.ts';
 

@@ -1,7 +1,7 @@
-import type { ContextVersion } from '../store/contexts.ts';
+import type { ContextVersion } from '../store/context-version.ts';
 import type { Handover } from '../store/handovers.ts';
 import type { Note } from '../store/notes.ts';
-import { contextHeading, iso, listSome, preview } from '../tools/format.ts';
+import { contextHeading, iso, listSome, preview } from '../text/format.ts';
 
 /**
  * The size budget of the `resume` message, in characters (about 3,000 tokens): enough for a

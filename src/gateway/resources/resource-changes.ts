@@ -2,7 +2,7 @@ import type { Memory } from '../memory/memory.ts';
 import type { CallOutcome } from '../sessions/recorded-call.ts';
 import type { Handover } from '../store/handovers.ts';
 import { normalizeProjectName } from '../store/projects.ts';
-import type { Caller } from '../tools/tool.ts';
+import type { Caller } from '../sessions/caller.ts';
 import { contextUri, handoverUri } from './resource-uri.ts';
 
 /** An open MCP connection (or a 2026 listen stream) that wants to hear about resource changes. */

@@ -2,7 +2,7 @@ import { UserError } from '../errors.ts';
 import type { Memory } from '../memory/memory.ts';
 import type { ActivityEffects } from '../store/activity.ts';
 import type { ProjectSummary } from '../store/projects.ts';
-import type { Caller } from '../tools/tool.ts';
+import type { Caller } from './caller.ts';
 import { resolveProject } from './project-resolver.ts';
 import {
   enterWorkSession,

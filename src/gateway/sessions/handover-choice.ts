@@ -1,6 +1,6 @@
 import type { Memory } from '../memory/memory.ts';
 import type { Handover, HandoverContent } from '../store/handovers.ts';
-import { plural } from '../tools/format.ts';
+import { plural } from '../text/format.ts';
 import { isoMinute } from './handover-composer.ts';
 
 /**

@@ -2,7 +2,7 @@ import type { ActivityEntry } from '../store/activity.ts';
 import type { HandoverContent } from '../store/handovers.ts';
 import type { Note } from '../store/notes.ts';
 import type { WorkSession } from '../store/work-sessions.ts';
-import { plural } from '../tools/format.ts';
+import { plural } from '../text/format.ts';
 
 /** What the model itself says when it ends a session (end_session). */
 export interface ModelNotes {

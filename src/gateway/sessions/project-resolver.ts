@@ -2,7 +2,7 @@ import { didYouMean } from '../did-you-mean.ts';
 import { UserError } from '../errors.ts';
 import type { Memory } from '../memory/memory.ts';
 import { normalizeProjectName } from '../store/projects.ts';
-import type { Caller } from '../tools/tool.ts';
+import type { Caller } from './caller.ts';
 
 export type ProjectSource = 'argument' | 'pinned' | 'active';
 

@@ -2,7 +2,7 @@ import { isUserError, UserError } from '../errors.ts';
 import type { Memory } from '../memory/memory.ts';
 import type { ActivityEffects } from '../store/activity.ts';
 import type { WorkSession } from '../store/work-sessions.ts';
-import type { Caller } from '../tools/tool.ts';
+import type { Caller } from './caller.ts';
 import type { ResolvedProject } from './project-resolver.ts';
 import type { WorkSessionService } from './work-session-service.ts';
 

@@ -1,12 +1,19 @@
 import type { Clock } from '../clock.ts';
-import type { AppliedCall, AppliedCallRepository } from '../memory/memory.ts';
 import type { Db } from './database.ts';
 
 /** Long enough for the bridge's retries (30 s) across a gateway restart; short enough to stay small. */
 export const APPLIED_CALL_RETENTION_MS = 15 * 60_000;
 
+/** The first answer to a write call, kept so a resent call is answered from it instead of running again. */
+export interface AppliedCall {
+  /** Which call it was (tool and arguments), so a reused key with other content runs normally. */
+  fingerprint: string;
+  /** The CallToolResult, as JSON. */
+  result: string;
+}
+
 /** Write calls applied per client and call key (local only, never synced). */
-export class AppliedCallStore implements AppliedCallRepository {
+export class AppliedCallStore {
   private readonly clock: Clock;
   private readonly stmts;
 

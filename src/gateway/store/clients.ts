@@ -2,7 +2,7 @@ import type { Clock } from '../clock.ts';
 import { didYouMean } from '../did-you-mean.ts';
 import { UserError } from '../errors.ts';
 import { digestsEqual, newId, newToken, sha256Hex } from '../secrets.ts';
-import { LastSeenThrottle } from '../memory/last-seen.ts';
+import { LastSeenThrottle } from './last-seen.ts';
 import type { Db } from './database.ts';
 
 export const CLIENT_KINDS = ['claude-desktop', 'claude-code', 'cursor', 'vscode', 'other'] as const;

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.ts';
-import type { ArchivedVersion, ContextVersion, Priority, VersionSelector } from './contexts.ts';
+import type { ArchivedVersion, ContextVersion, Priority, VersionSelector } from './context-version.ts';
 
 /**
  * The rules of versioned contexts that do not depend on where they are stored: which versions an

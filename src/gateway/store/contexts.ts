@@ -1,29 +1,9 @@
 import type { Clock } from '../clock.ts';
 import { newId, sha256Hex } from '../secrets.ts';
-import type { Outbox } from '../sync/outbox.ts';
+import type { Outbox } from './outbox.ts';
 import { assertArchivable, contextNotFound, priorityAndTags, restoreTargets, sameAsLatest, similarLabelPattern, versionNotFound } from './context-rules.ts';
+import type { ArchivedVersion, ContextVersion, Priority, VersionSelector } from './context-version.ts';
 import type { Db } from './database.ts';
-
-export const PRIORITIES = ['always_check', 'important', 'reference'] as const;
-export type Priority = (typeof PRIORITIES)[number];
-
-export interface ContextVersion {
-  id: string;
-  project: string;
-  label: string;
-  version: number;
-  content: string;
-  priority: Priority;
-  tags: string[];
-  contentHash: string;
-  createdAt: number;
-  clientId: string | null;
-  sessionId: string | null;
-}
-
-export interface ArchivedVersion extends ContextVersion {
-  archivedAt: number;
-}
 
 /** Who is writing: recorded on every version for handovers and the activity feed. */
 export interface Actor {
@@ -37,8 +17,6 @@ export interface LockResult {
   created: boolean;
   previousVersion: number | null;
 }
-
-export type VersionSelector = number | 'latest';
 
 interface Row {
   seq: number;

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts';
 import { newId } from '../secrets.ts';
-import type { Outbox } from '../sync/outbox.ts';
+import type { Outbox } from './outbox.ts';
 import type { Db } from './database.ts';
 
 export const NOTE_KINDS = ['decision', 'todo', 'progress', 'note'] as const;

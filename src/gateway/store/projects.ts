@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
 import { UserError } from '../errors.ts';
 import { newId } from '../secrets.ts';
-import type { Outbox } from '../sync/outbox.ts';
+import type { Outbox } from './outbox.ts';
 import type { Db } from './database.ts';
 
 export interface ProjectSummary {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Db } from './database.ts';
-import type { Priority } from './contexts.ts';
+import type { Priority } from './context-version.ts';
 
 export interface SearchFilters {
   priorities?: readonly Priority[] | undefined;

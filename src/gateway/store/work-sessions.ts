@@ -1,4 +1,4 @@
-import type { Outbox } from '../sync/outbox.ts';
+import type { Outbox } from './outbox.ts';
 import type { Db } from './database.ts';
 
 export interface WorkSession {

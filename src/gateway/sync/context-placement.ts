@@ -1,6 +1,6 @@
 import type { ContextStore } from '../store/contexts.ts';
 import type { Db } from '../store/database.ts';
-import type { Outbox } from './outbox.ts';
+import type { Outbox } from '../store/outbox.ts';
 import type { ContextRow } from './sync-rows.ts';
 
 /** A row to put at a version: an existing local row (by id) or a new one from Postgres. */

@@ -1,6 +1,6 @@
 import { newId } from '../secrets.ts';
 import type { Services } from '../services.ts';
-import { ConflictLog, describeConflict } from './conflict-log.ts';
+import { ConflictLog, describeConflict } from '../store/conflict-log.ts';
 import { ContextPlacement, type Displaced, type PlacementTarget } from './context-placement.ts';
 import type { PulledChanges, PulledContext, PulledTombstone } from './pull.ts';
 import type { PushResult } from './push.ts';

@@ -1,7 +1,8 @@
 import type { ClientBase } from 'pg';
-import { quoteIdent, SYNCED_TABLES } from './remote-schema.ts';
+import { quoteIdent, SYNCED_TABLES } from '../pg/remote-schema.ts';
 import type { RemoteClientRow } from '../store/remote-clients.ts';
-import type { ConflictRow, ContextRow, FromOrigin, HandoverRow, NoteRow, SessionRow } from './sync-rows.ts';
+import type { ContextRow, HandoverRow, NoteRow, SessionRow } from './sync-rows.ts';
+import type { ConflictRow, FromOrigin } from '../store/conflict-log.ts';
 
 export type PulledSession = SessionRow & FromOrigin;
 export type PulledHandover = HandoverRow;

@@ -1,6 +1,7 @@
 import type { Db } from '../store/database.ts';
-import type { Outbox, OutboxEntry } from './outbox.ts';
-import type { ConflictRow, ContextRow, HandoverRow, NoteRow, SessionRow, TombstoneRow } from './sync-rows.ts';
+import type { Outbox, OutboxEntry } from '../store/outbox.ts';
+import type { ContextRow, HandoverRow, NoteRow, SessionRow, TombstoneRow } from './sync-rows.ts';
+import type { ConflictRow } from '../store/conflict-log.ts';
 
 export interface ProjectRow {
   name: string;

@@ -1,11 +1,11 @@
 import type { ClientBase } from 'pg';
 import { newId } from '../secrets.ts';
-import { binaryFloat8Array, binaryInt4Array, binaryTextArray, binaryUuidArray } from './pg-binary.ts';
-import { binaryCopyData, copyFrom, type CopyField } from './pg-copy.ts';
-import { describeConflict, type SyncConflict } from './conflict-log.ts';
+import { binaryFloat8Array, binaryInt4Array, binaryTextArray, binaryUuidArray } from '../pg/pg-binary.ts';
+import { binaryCopyData, copyFrom, type CopyField } from '../pg/pg-copy.ts';
+import { describeConflict, type SyncConflict } from '../store/conflict-log.ts';
 import type { PushBatch } from './push-batch.ts';
 import type { ContextRow } from './sync-rows.ts';
-import { lockKey, quoteIdent } from './remote-schema.ts';
+import { lockKey, quoteIdent } from '../pg/remote-schema.ts';
 
 export interface PushResult {
   /** This machine's contexts whose version the server holds under another number (conflicts). */

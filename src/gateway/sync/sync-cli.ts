@@ -2,8 +2,8 @@ import { isUserError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import type { Settings } from '../settings.ts';
 import { resolveSyncConfig } from './sync-config.ts';
-import { storedSyncStatus, type SyncStatus } from './sync-status.ts';
-import { plural } from '../tools/format.ts';
+import { storedSyncStatus, type SyncStatus } from '../store/sync-status.ts';
+import { plural } from '../text/format.ts';
 
 export type CliSyncStatus = SyncStatus & { configured: boolean; server: string | null; schema: string | null };
 

@@ -33,23 +33,3 @@ export interface TombstoneRow {
   archivedBy: string | null;
   archivedIn: string | null;
 }
-
-/** A version two machines created apart: both kept, the later one moved to the next version. */
-export interface ConflictRow {
-  id: string;
-  project: string;
-  label: string;
-  /** The version number both machines created. */
-  version: number;
-  keptContextId: string | null;
-  movedContextId: string;
-  movedToVersion: number;
-  detail: string;
-  detectedAt: number;
-}
-
-/** Rows written by a machine carry it, so a machine can skip its own changes when pulling. */
-export interface FromOrigin {
-  /** The machine that wrote the row (for conflicts: the server on push, or a machine on pull). */
-  origin: string;
-}

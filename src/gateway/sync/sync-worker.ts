@@ -2,18 +2,19 @@ import pg from 'pg';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Services } from '../services.ts';
-import { Backoff } from './backoff.ts';
-import { ConflictLog } from './conflict-log.ts';
+import { Backoff } from '../pg/backoff.ts';
+import { ConflictLog } from '../store/conflict-log.ts';
 import { LocalApply } from './local-apply.ts';
-import { createPool, pgClientConfig, type ConnectionLimits } from './pg-connection.ts';
+import { createPool, type ConnectionLimits } from '../pg/pg-connection.ts';
+import { PgListener } from '../pg/pg-listener.ts';
 import { pullChanges } from './pull.ts';
 import { readPushBatch, type PushBatch } from './push-batch.ts';
 import { encodeContexts, pushBatch, type PushResult } from './push.ts';
-import { ensureRemoteSchema, quoteIdent } from './remote-schema.ts';
+import { ensureRemoteSchema } from '../pg/remote-schema.ts';
 import { targetId, type SyncConfig } from './sync-config.ts';
-import { classifyFailure, describeFailure } from './sync-errors.ts';
-import { SyncMeta } from './sync-meta.ts';
-import type { SyncStateName, SyncStatus } from './sync-status.ts';
+import { classifyFailure, describeFailure } from '../pg/pg-failure.ts';
+import { SyncMeta } from '../store/sync-meta.ts';
+import type { SyncStateName, SyncStatus } from '../store/sync-status.ts';
 
 export interface SyncTuning extends ConnectionLimits {
   /** Outbox entries per push transaction. */
@@ -81,8 +82,8 @@ export class SyncWorker {
   private readonly machineId: string;
   private readonly apply: LocalApply;
   private readonly pool: pg.Pool;
-  private listener: pg.Client | undefined;
-  private listenerCheckedAt = 0;
+  /** Other machines' changes, announced by NOTIFY; started once the server first answered. */
+  private listener: PgListener | undefined;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private running: Promise<void> | undefined;
@@ -139,7 +140,7 @@ export class SyncWorker {
 
   /** Open connections, for diagnostics and leak tests: never more than the pool size plus LISTEN. */
   connections(): { pooled: number; idle: number; waiting: number; listening: boolean } {
-    return { pooled: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount, listening: this.listener !== undefined };
+    return { pooled: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount, listening: this.listener?.listening ?? false };
   }
 
   /** Runs a full push and pull now (even while paused) and resolves when it is done; failures show in status(). */
@@ -180,7 +181,7 @@ export class SyncWorker {
     this.clearTimer();
     const grace = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
     if (this.running) await Promise.race([this.running, grace(3_000)]);
-    await this.closeListener();
+    await this.listener?.stop();
     await Promise.race([this.pool.end().catch(() => undefined), grace(2_000)]);
   }
 
@@ -361,56 +362,32 @@ export class SyncWorker {
   }
 
   private async ensureListener(): Promise<void> {
-    if (this.stopped || !this.tuning.listen) return;
-    if (this.listener) {
+    if (this.stopped || !this.tuning.listen || this.listener) return;
+    this.listener = new PgListener({
+      target: this.config,
+      limits: this.tuning,
+      channel: this.config.schema,
+      name: 'sync',
+      onNotification: (payload) => {
+        if (payload === this.machineId) return;
+        this.pullDue = true;
+        this.schedule(0);
+      },
+      onListening: (listening) => {
+        // Until LISTEN is back, poll often enough to keep changes visible within 2 s.
+        if (!listening && this.state === 'online') this.schedule(this.tuning.fallbackPollMs);
+      },
       // A connection dropped silently (NAT timeout, sleeping laptop) delivers nothing and reports
-      // nothing: it is checked once per poll period and replaced when it does not answer.
-      if (performance.now() - this.listenerCheckedAt < this.tuning.pollMs) return;
-      const listener = this.listener;
-      this.listenerCheckedAt = performance.now();
-      try {
-        await listener.query('SELECT 1');
-        return;
-      } catch {
-        if (this.listener === listener) this.listener = undefined;
-        listener.end().catch(() => undefined);
-      }
-    }
-    const client = new pg.Client(pgClientConfig(this.config, this.tuning));
-    const drop = () => {
-      if (this.listener !== client) return;
-      this.listener = undefined;
-      client.end().catch(() => undefined);
-      // Until LISTEN is back, poll often enough to keep changes visible within 2 s.
-      if (this.state === 'online') this.schedule(this.tuning.fallbackPollMs);
-    };
-    client.on('error', drop);
-    client.on('end', drop);
-    client.on('notification', (message) => {
-      if (message.payload === this.machineId) return;
-      this.pullDue = true;
-      this.schedule(0);
+      // nothing: it must answer once per poll period or it is replaced.
+      probeEveryMs: this.tuning.pollMs,
+      logger: this.logger,
+      backoff: new Backoff(this.tuning.backoffBaseMs, this.tuning.backoffMaxMs),
     });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${quoteIdent(this.config.schema)}`);
-      if (this.stopped) throw new Stopped();
-      this.listener = client;
-      this.listenerCheckedAt = performance.now();
-    } catch (error) {
-      client.end().catch(() => undefined);
-      if (!(error instanceof Stopped)) this.logger.warn('sync listen failed; polling instead', { error: describeFailure(error, this.config.secrets) });
-    }
-  }
-
-  private async closeListener(): Promise<void> {
-    const client = this.listener;
-    this.listener = undefined;
-    if (client) await client.end().catch(() => undefined);
+    await this.listener.start();
   }
 
   private pollInterval(): number {
-    return this.listener ? this.tuning.pollMs : this.tuning.fallbackPollMs;
+    return this.listener?.listening ? this.tuning.pollMs : this.tuning.fallbackPollMs;
   }
 
   /** Runs a cycle after `delayMs`, unless one is already due sooner. */

@@ -1,7 +1,7 @@
 import { UserError } from '../errors.ts';
-import { PRIORITIES, type ContextVersion, type Priority } from '../store/contexts.ts';
+import { PRIORITIES, type ContextVersion, type Priority } from '../store/context-version.ts';
 import type { ListSpec, StringSpec } from './args.ts';
-import { contextData, contextHeading, iso, plural, preview } from './format.ts';
+import { contextData, contextHeading, iso, plural, preview } from '../text/format.ts';
 import { defineTool, type ToolContext } from './tool.ts';
 
 /** Content limit per version: large enough for a long spec, small enough to keep search fast. */

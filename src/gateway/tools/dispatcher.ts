@@ -10,9 +10,10 @@ import type { Handover } from '../store/handovers.ts';
 import type { ProjectSummary } from '../store/projects.ts';
 import type { WorkSession } from '../store/work-sessions.ts';
 import { jsonSchemaOf } from './args.ts';
-import { projectListing } from './format.ts';
+import { projectListing } from '../text/format.ts';
 import { withProjectNote } from './project-arg.ts';
-import type { AcceptedCall, Caller, ProjectMode, ToolDefinition, ToolOutput, ToolWork } from './tool.ts';
+import type { Caller, ProjectMode } from '../sessions/caller.ts';
+import type { AcceptedCall, ToolDefinition, ToolOutput, ToolWork } from './tool.ts';
 
 const shortId = (id: string): string => id.slice(0, 8);
 

@@ -1,8 +1,8 @@
 import { handoverForReader } from '../sessions/handover-choice.ts';
-import { PRIORITIES, type ContextVersion, type Priority } from '../store/contexts.ts';
+import { PRIORITIES, type ContextVersion, type Priority } from '../store/context-version.ts';
 import { ignoredWords, searchTerms } from '../store/search.ts';
 import { TAGS } from './context-tools.ts';
-import { contextHeading, iso, minutesAgo, plural, preview } from './format.ts';
+import { contextHeading, iso, minutesAgo, plural, preview } from '../text/format.ts';
 import { defineTool } from './tool.ts';
 
 const PRIORITY_FILTER = {

@@ -2,7 +2,7 @@ import { UserError } from '../errors.ts';
 import { handoverForReader } from '../sessions/handover-choice.ts';
 import { requireExistingProject } from '../sessions/project-resolver.ts';
 import { normalizeProjectName } from '../store/projects.ts';
-import { iso, minutesAgo, plural } from './format.ts';
+import { iso, minutesAgo, plural } from '../text/format.ts';
 import { defineTool } from './tool.ts';
 
 const PROJECT_NAME = {

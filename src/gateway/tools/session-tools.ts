@@ -1,7 +1,7 @@
 import { handoverForReader, laterNote } from '../sessions/handover-choice.ts';
 import { formatDuration } from '../sessions/handover-composer.ts';
 import { NOTE_KINDS } from '../store/notes.ts';
-import { iso, minutesAgo, plural } from './format.ts';
+import { iso, minutesAgo, plural } from '../text/format.ts';
 import { defineTool } from './tool.ts';
 
 export const sessionStatus = defineTool({

@@ -1,27 +1,10 @@
 import type { Awaitable, Memory } from '../memory/memory.ts';
+import type { Caller, ProjectMode } from '../sessions/caller.ts';
 import type { WorkSessionService } from '../sessions/work-session-service.ts';
 import type { ActivityEffects } from '../store/activity.ts';
-import type { ClientRecord } from '../store/clients.ts';
 import type { WorkSession } from '../store/work-sessions.ts';
 import { parseArgs, parseArgsWith, type ArgsOf, type Shape } from './args.ts';
 import { projectArgFor } from './project-arg.ts';
-
-/**
- * How a tool relates to projects: `required` tools act on one project (resolved per invariant 1 of docs/design.md),
- * `optional` ones use it when there is one, `none` (create/delete) never resolve one.
- */
-export type ProjectMode = 'required' | 'optional' | 'none';
-
-/** Who is calling: established by the transport, never by the tool arguments. */
-export interface Caller {
-  client: ClientRecord;
-  /** Which running instance of the client (a window, a repository); '' when it does not say. */
-  instanceKey: string;
-  /** A project pinned by the client's own config (request header), overriding the stored pin. */
-  pinnedProject?: string | undefined;
-  /** The tenant (schema) of a hosted caller; undefined locally, where there is one store. */
-  tenant?: string | undefined;
-}
 
 /** The project a tool's run is given, by its mode: a `required` tool always has one. */
 export interface ProjectByMode {

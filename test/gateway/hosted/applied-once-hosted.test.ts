@@ -8,10 +8,10 @@ import { PgTenantMemory } from '../../../src/gateway/hosted/pg-memory/pg-memory.
 import { RemoteClientDirectory } from '../../../src/gateway/hosted/remote-clients.ts';
 import { TenantDirectory } from '../../../src/gateway/hosted/tenant-directory.ts';
 import { WorkSessionService } from '../../../src/gateway/sessions/work-session-service.ts';
-import { lockKey } from '../../../src/gateway/sync/remote-schema.ts';
+import { lockKey } from '../../../src/gateway/pg/remote-schema.ts';
 import { ToolDispatcher } from '../../../src/gateway/tools/dispatcher.ts';
 import { allTools } from '../../../src/gateway/tools/index.ts';
-import type { Caller } from '../../../src/gateway/tools/tool.ts';
+import type { Caller } from '../../../src/gateway/sessions/caller.ts';
 import { disposeSharedPostgres, sharedPostgres } from '../../helpers/postgres.ts';
 
 describe('hosted: every tool call applied once across processes', () => {

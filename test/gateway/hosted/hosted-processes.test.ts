@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { tenantSchema } from '../../../src/gateway/sync/sync-config.ts';
+import { tenantSchema } from '../../../src/gateway/pg/remote-schema.ts';
 import { connectClient, textOf, type ConnectedClient } from '../../helpers/gateway-harness.ts';
 import { disposeSharedPostgres, freePort, sharedPostgres, type SharedPostgres } from '../../helpers/postgres.ts';
 import { notificationLog } from '../../helpers/resource-notifications.ts';

@@ -6,7 +6,7 @@ import { TenantDirectory } from '../../../src/gateway/hosted/tenant-directory.ts
 import { WorkSessionService } from '../../../src/gateway/sessions/work-session-service.ts';
 import { ToolDispatcher } from '../../../src/gateway/tools/dispatcher.ts';
 import { allTools } from '../../../src/gateway/tools/index.ts';
-import type { Caller } from '../../../src/gateway/tools/tool.ts';
+import type { Caller } from '../../../src/gateway/sessions/caller.ts';
 import { transcriptOf } from './tool-stacks.ts';
 
 /** The hosted side of one tenant, in-process: the real tool layer over its Postgres schema. */

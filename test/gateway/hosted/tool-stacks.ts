@@ -14,7 +14,7 @@ import type { Handover } from '../../../src/gateway/store/handovers.ts';
 import { DATABASE_FILE, openDatabase } from '../../../src/gateway/store/database.ts';
 import { ToolDispatcher } from '../../../src/gateway/tools/dispatcher.ts';
 import { allTools } from '../../../src/gateway/tools/index.ts';
-import type { Caller } from '../../../src/gateway/tools/tool.ts';
+import type { Caller } from '../../../src/gateway/sessions/caller.ts';
 
 /** The real tool layer over one memory, called in-process as the MCP endpoint calls it. */
 export interface ToolStack {

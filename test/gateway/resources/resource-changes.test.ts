@@ -9,7 +9,7 @@ import { ManualClock } from '../../../src/gateway/clock.ts';
 import { ResourceChanges, type ResourceWatcher } from '../../../src/gateway/resources/resource-changes.ts';
 import { createServices } from '../../../src/gateway/services.ts';
 import { openDatabase } from '../../../src/gateway/store/database.ts';
-import type { Caller } from '../../../src/gateway/tools/tool.ts';
+import type { Caller } from '../../../src/gateway/sessions/caller.ts';
 import { tempDir } from '../../helpers/gateway-harness.ts';
 
 class RecordingWatcher implements ResourceWatcher {

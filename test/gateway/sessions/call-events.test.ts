@@ -15,7 +15,7 @@ import type { CallOutcome, CallStart } from '../../../src/gateway/sessions/recor
 import { DATABASE_FILE, openDatabase } from '../../../src/gateway/store/database.ts';
 import { ToolDispatcher } from '../../../src/gateway/tools/dispatcher.ts';
 import { allTools } from '../../../src/gateway/tools/index.ts';
-import type { Caller } from '../../../src/gateway/tools/tool.ts';
+import type { Caller } from '../../../src/gateway/sessions/caller.ts';
 
 describe('call pipeline hooks (CallEvents)', () => {
   let dir: string;

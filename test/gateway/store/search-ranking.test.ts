@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../../src/gateway/clock.ts';
 import { createServices, type Services } from '../../../src/gateway/services.ts';
-import type { Priority } from '../../../src/gateway/store/contexts.ts';
+import type { Priority } from '../../../src/gateway/store/context-version.ts';
 import { openDatabase, type Db } from '../../../src/gateway/store/database.ts';
 import type { SearchFilters } from '../../../src/gateway/store/search.ts';
 

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../../clock.ts';
 import { sha256Hex } from '../../secrets.ts';
-import { quoteIdent } from '../../sync/remote-schema.ts';
+import { quoteIdent } from '../../pg/remote-schema.ts';
 import { CONTROL_SCHEMA } from '../control-schema.ts';
 import { isUnreachable } from '../pg-transaction.ts';
 import { hashClientSecret } from './client-secrets.ts';

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { JWK } from 'oidc-provider';
-import { quoteIdent } from '../../sync/remote-schema.ts';
+import { quoteIdent } from '../../pg/remote-schema.ts';
 import { CONTROL_SCHEMA } from '../control-schema.ts';
 
 /** The keys every hosted process must share, or a flow started on one could not finish on another. */

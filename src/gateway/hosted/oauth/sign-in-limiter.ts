@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Clock } from '../../clock.ts';
 import { sha256Hex } from '../../secrets.ts';
-import { quoteIdent } from '../../sync/remote-schema.ts';
+import { quoteIdent } from '../../pg/remote-schema.ts';
 import { CONTROL_SCHEMA } from '../control-schema.ts';
 
 export interface SignInLimits {

@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock.ts';
-import type { AppliedCall, AppliedCallRepository } from '../../memory/memory.ts';
+import type { AppliedCallRepository } from '../../memory/memory.ts';
+import type { AppliedCall } from '../../store/applied-calls.ts';
 import { at, type PgTx } from './pg-tx.ts';
 
 /**

@@ -2,7 +2,8 @@ import type { Clock } from '../../clock.ts';
 import type { ContextRepository } from '../../memory/memory.ts';
 import { newId, sha256Hex } from '../../secrets.ts';
 import { assertArchivable, contextNotFound, priorityAndTags, restoreTargets, sameAsLatest, similarLabelPattern, versionNotFound } from '../../store/context-rules.ts';
-import type { Actor, ArchivedVersion, ContextVersion, LockResult, Priority, VersionSelector } from '../../store/contexts.ts';
+import type { Actor, LockResult } from '../../store/contexts.ts';
+import type { ArchivedVersion, ContextVersion, Priority, VersionSelector } from '../../store/context-version.ts';
 import { HOSTED_ORIGIN } from '../pg-transaction.ts';
 import { at, ms, type PgTx } from './pg-tx.ts';
 

@@ -13,7 +13,7 @@ import type {
   SearchRepository,
   WorkSessionRepository,
 } from '../../memory/memory.ts';
-import { LastSeenThrottle } from '../../memory/last-seen.ts';
+import { LastSeenThrottle } from '../../store/last-seen.ts';
 import { inTransaction } from '../pg-transaction.ts';
 import { PgAppliedCalls } from './pg-applied-calls.ts';
 import { PgContexts } from './pg-contexts.ts';

@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.ts';
 import type { ActivityRepository, ClientStateRepository, HandoverRepository, NoteRepository } from '../../memory/memory.ts';
 import { newId } from '../../secrets.ts';
 import type { ActivityEffects, ActivityEntry, NewActivity } from '../../store/activity.ts';
-import type { LastSeenThrottle } from '../../memory/last-seen.ts';
+import type { LastSeenThrottle } from '../../store/last-seen.ts';
 import type { ClientRecord } from '../../store/clients.ts';
 import type { Handover, HandoverContent } from '../../store/handovers.ts';
 import type { Note, NoteKind } from '../../store/notes.ts';

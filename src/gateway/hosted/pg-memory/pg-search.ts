@@ -1,5 +1,5 @@
 import type { SearchRepository } from '../../memory/memory.ts';
-import type { Priority } from '../../store/contexts.ts';
+import type { Priority } from '../../store/context-version.ts';
 import { searchTerms, snippetOf, type SearchFilters, type SearchHit, type SearchOutcome } from '../../store/search.ts';
 import { ms, type PgTx } from './pg-tx.ts';
 

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { sha256Hex } from '../../secrets.ts';
-import { lockKey } from '../../sync/remote-schema.ts';
+import { lockKey } from '../../pg/remote-schema.ts';
 
 /**
  * One open transaction on one tenant schema: what the Postgres repositories run their statements

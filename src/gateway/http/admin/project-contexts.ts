@@ -1,6 +1,6 @@
 import type { Services } from '../../services.ts';
-import type { ContextVersion, VersionSelector } from '../../store/contexts.ts';
-import { iso, preview } from '../../tools/format.ts';
+import type { ContextVersion, VersionSelector } from '../../store/context-version.ts';
+import { iso, preview } from '../../text/format.ts';
 import { HttpError } from '../http-utils.ts';
 
 

@@ -1,6 +1,6 @@
 import { isUserError } from '../../errors.ts';
 import { sha256Hex, stableId } from '../../secrets.ts';
-import type { Priority } from '../../store/contexts.ts';
+import type { Priority } from '../../store/context-version.ts';
 import type { NoteKind } from '../../store/notes.ts';
 import { normalizeProjectName } from '../../store/projects.ts';
 import type { ImportPlan, PlannedHandover, PlannedNote, PlannedVersion, ProjectPlan, Skip, SourceProblem } from '../import-plan.ts';

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { UserError } from '../../errors.ts';
-import { pgClientConfig } from '../../sync/pg-connection.ts';
-import { quoteIdent } from '../../sync/remote-schema.ts';
-import { parsePgTarget, type PgTarget } from '../../sync/sync-config.ts';
-import { describeFailure } from '../../sync/sync-errors.ts';
+import { pgClientConfig } from '../../pg/pg-connection.ts';
+import { quoteIdent } from '../../pg/remote-schema.ts';
+import { parsePgTarget, type PgTarget } from '../../pg/pg-target.ts';
+import { describeFailure } from '../../pg/pg-failure.ts';
 import { sessionsOf, tableFields, TABLES, withRefs, type ClaudeDementiaSource, type ColumnType, type ColumnTypes, type RawRow, type SourceContainer, type TableName, type TableSpec } from './source-tables.ts';
 
 const LIMITS = { poolMax: 1, statementTimeoutMs: 300_000, connectTimeoutMs: 15_000 };

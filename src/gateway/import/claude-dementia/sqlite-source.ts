@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { UserError } from '../../errors.ts';
-import { quoteIdent } from '../../sync/remote-schema.ts';
+import { quoteIdent } from '../../pg/remote-schema.ts';
 import { recordedProject, sessionsOf, tableFields, withRefs, type ClaudeDementiaSource, type ColumnTypes, type RawRow, type SourceContainer, type TableName } from './source-tables.ts';
 
 /** Where claude-dementia kept the folder each ~/.claude-dementia/<hash>.db belonged to. */

@@ -11,6 +11,11 @@ export interface RemoteMigration extends SchemaMigration {
   hostedOnly?: boolean;
 }
 
+/** The tenant schema of an API key, as the hosted service names it. */
+export function tenantSchema(apiKey: string): string {
+  return `dementia_${sha256Hex(apiKey).slice(0, 16)}`;
+}
+
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 /** A 60-bit advisory lock key derived from the schema, so tenants never wait for each other. */

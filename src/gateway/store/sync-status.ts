@@ -1,18 +1,10 @@
-import type { Db } from '../store/database.ts';
+import type { Db } from './database.ts';
 import type { Outbox } from './outbox.ts';
-import { ConflictLog } from './conflict-log.ts';
+import { ConflictLog, type SyncConflictView } from './conflict-log.ts';
 import { SyncMeta } from './sync-meta.ts';
-import { isoOrNull } from '../tools/format.ts';
+import { isoOrNull } from '../text/format.ts';
 
 export type SyncStateName = 'not_configured' | 'online' | 'offline' | 'error' | 'paused';
-
-export interface SyncConflictView {
-  id: string;
-  project: string;
-  label: string;
-  detail: string;
-  at: string;
-}
 
 /** What the tray, the status window and `dementia status` show about sync. Never holds a secret. */
 export interface SyncStatus {

@@ -1,4 +1,4 @@
-import { scrubSecrets } from './sync-config.ts';
+import { scrubSecrets } from './pg-target.ts';
 
 /** offline: the server is unreachable or too slow (retry soon); error: it answered no (needs a fix). */
 export type FailureKind = 'offline' | 'error';

@@ -1,6 +1,33 @@
-import type { Db } from '../store/database.ts';
-import type { SyncConflictView } from './sync-status.ts';
-import type { ConflictRow, FromOrigin } from './sync-rows.ts';
+import type { Db } from './database.ts';
+
+/** A version two machines created apart: both kept, the later one moved to the next version. */
+export interface ConflictRow {
+  id: string;
+  project: string;
+  label: string;
+  /** The version number both machines created. */
+  version: number;
+  keptContextId: string | null;
+  movedContextId: string;
+  movedToVersion: number;
+  detail: string;
+  detectedAt: number;
+}
+
+/** Rows written by a machine carry it, so a machine can skip its own changes when pulling. */
+export interface FromOrigin {
+  /** The machine that wrote the row (for conflicts: the server on push, or a machine on pull). */
+  origin: string;
+}
+
+/** A conflict as the status views show it. */
+export interface SyncConflictView {
+  id: string;
+  project: string;
+  label: string;
+  detail: string;
+  at: string;
+}
 
 /** A conflict as this machine records it. */
 export type SyncConflict = ConflictRow & FromOrigin;

@@ -1,5 +1,5 @@
 import { newId } from '../secrets.ts';
-import type { Db } from '../store/database.ts';
+import type { Db } from './database.ts';
 
 /** Small local facts about sync (machine id, target, cursor, last push and pull), in `sync_state`. */
 export class SyncMeta {

@@ -1,7 +1,20 @@
-import type { ContextVersion } from '../store/contexts.ts';
-import type { ProjectSummary } from '../store/projects.ts';
+/**
+ * Shared text shapes of results, so every tool, prompt, resource and status line presents the same
+ * things the same way. On the ground floor: it names the fields it shows instead of importing the
+ * store's types.
+ */
 
-/** Shared text shapes of tool results, so every tool presents the same things the same way. */
+/** The fields of a context version that its text shows. */
+export interface ContextFacts {
+  id: string;
+  label: string;
+  version: number;
+  priority: string;
+  tags: readonly string[];
+  contentHash: string;
+  createdAt: number;
+  content: string;
+}
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 /** The same for a time that may be unknown (null), as JSON output carries it. */
@@ -29,13 +42,13 @@ export function preview(content: string, chars = PREVIEW_CHARS): string {
 }
 
 /** The heading line of a context version: label, version, priority, tags. */
-export function contextHeading(context: Pick<ContextVersion, 'label' | 'version' | 'priority' | 'tags'>): string {
+export function contextHeading(context: Pick<ContextFacts, 'label' | 'version' | 'priority' | 'tags'>): string {
   const tags = context.tags.length > 0 ? ` [${context.tags.join(', ')}]` : '';
   return `${context.label} v${context.version} (${context.priority})${tags}`;
 }
 
 /** Structured form of a context for structuredContent, optionally without its body. */
-export function contextData(context: ContextVersion, withContent: boolean): Record<string, unknown> {
+export function contextData(context: ContextFacts, withContent: boolean): Record<string, unknown> {
   return {
     id: context.id,
     label: context.label,
@@ -50,6 +63,6 @@ export function contextData(context: ContextVersion, withContent: boolean): Reco
 }
 
 /** The projects to choose from, one a line (what a caller without a project is shown). */
-export function projectListing(projects: Pick<ProjectSummary, 'name' | 'contextCount'>[]): string {
+export function projectListing(projects: readonly { name: string; contextCount: number }[]): string {
   return projects.length > 0 ? projects.map((p) => `- ${p.name} (${plural(p.contextCount, 'context')})`).join('\n') : '(no projects yet)';
 }

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
-import { tlsOptions, type PgTarget } from './sync-config.ts';
-import { describeFailure } from './sync-errors.ts';
+import { tlsOptions, type PgTarget } from './pg-target.ts';
+import { describeFailure } from './pg-failure.ts';
 
 export interface ConnectionLimits {
   /** Connections the worker may hold at once (the LISTEN connection comes on top). */

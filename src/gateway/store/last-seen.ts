@@ -1,5 +1,3 @@
-import type { ClientRecord } from '../store/clients.ts';
-
 /** Writing last-seen on every call would add a write per call; once a minute is enough. */
 export const LAST_SEEN_RESOLUTION_MS = 60_000;
 
@@ -11,7 +9,7 @@ export const LAST_SEEN_RESOLUTION_MS = 60_000;
 export class LastSeenThrottle {
   private readonly written = new Map<string, number>();
 
-  due(client: ClientRecord, now: number): boolean {
+  due(client: { readonly id: string; readonly lastSeenAt: number | null }, now: number): boolean {
     const last = Math.max(client.lastSeenAt ?? -Infinity, this.written.get(client.id) ?? -Infinity);
     if (now - last < LAST_SEEN_RESOLUTION_MS) return false;
     this.written.set(client.id, now);

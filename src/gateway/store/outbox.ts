@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.ts';
-import type { Db } from '../store/database.ts';
+import type { Db } from './database.ts';
 
 /** What a change is about; the row itself is read at push time, so the outbox holds references only. */
 export type OutboxEntity = 'project' | 'context' | 'work_session' | 'handover' | 'note' | 'conflict';
