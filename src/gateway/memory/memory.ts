@@ -5,6 +5,7 @@ import type { Actor, ArchivedVersion, ContextVersion, LockResult, Priority, Vers
 import type { Handover } from '../store/handovers.ts';
 import type { Note, NoteKind } from '../store/notes.ts';
 import type { ProjectSummary } from '../store/projects.ts';
+import type { SecretPolicy } from '../secret-scan/screen.ts';
 import type { SearchFilters, SearchOutcome } from '../store/search.ts';
 import type { WorkSession } from '../store/work-sessions.ts';
 
@@ -20,7 +21,10 @@ export interface ProjectRepository {
   list(): Awaitable<ProjectSummary[]>;
   get(name: string): Awaitable<ProjectSummary | undefined>;
   /** Creates the project; false when it already existed. */
-  create(name: string, description?: string): Awaitable<boolean>;
+  create(name: string, description?: string, secretPolicy?: SecretPolicy): Awaitable<boolean>;
+  /** What the project does with a write that carries a credential (refuse unless set to mask). */
+  secretPolicy(name: string): Awaitable<SecretPolicy>;
+  setSecretPolicy(name: string, policy: SecretPolicy): Awaitable<void>;
   /** Deletes the project and every row that belongs to it; counts per table. */
   delete(name: string): Awaitable<Record<string, number>>;
 }
