@@ -78,7 +78,8 @@ export interface WorkSessionRepository {
 }
 
 export interface HandoverRepository {
-  insert(handover: Handover): Awaitable<void>;
+  /** Stores the handover; returns it as stored (credentials in it masked, see secret-scan). */
+  insert(handover: Handover): Awaitable<Handover>;
   /** The most recent handovers (of one project, or all), newest first: ended_at, then created_at. */
   recent(limit: number, project?: string): Awaitable<Handover[]>;
   bySession(sessionId: string): Awaitable<Handover | undefined>;

@@ -49,9 +49,11 @@ export const EXTRA_RULES: readonly ExtraRule[] = [
   {
     // gitleaks rule "generic-api-key": a name that says secret (key, token, password, ...) assigned a
     // value of high entropy (gitleaks' threshold 3.5 bits per character) that mixes letters and digits.
+    // The value is read in a lookahead, so a rejected candidate ("key = `TOKEN=...`") does not
+    // swallow the assignment inside it.
     kind: 'secret-assignment',
     pattern:
-      /[\w.-]{0,50}?(?:access|auth|[Aa]pi|API|credential|creds|key|KEY|passw(?:or)?d|PASSW(?:OR)?D|secret|SECRET|token|TOKEN)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[`'"\s=]{0,5}([\w.=+/!#%&*@^~-]{12,150})(?=[`'"\s;]|\\[nr]|$)/g,
+      /[\w.-]{0,50}?(?:access|auth|[Aa]pi|API|credential|creds|key|KEY|passw(?:or)?d|PASSW(?:OR)?D|secret|SECRET|token|TOKEN)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[`'"\s=]{0,5}(?=([\w.=+/!#%&*@^~-]{12,150})(?:[`'"\s;]|\\[nr]|$))/g,
     group: 1,
     accept: (secret) => !REFERENCE.test(secret) && /\d/.test(secret) && /[A-Za-z]/.test(secret) && shannonEntropy(secret) >= 3.5,
   },

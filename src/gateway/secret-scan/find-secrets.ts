@@ -15,20 +15,18 @@ export interface SecretFinding {
   column: number;
 }
 
-/** secretlint's recommended rules, with two changes for text written by a model rather than a repository. */
+/**
+ * secretlint's recommended rules, registered one by one (a preset's per-rule `disabled` is not
+ * honoured), with two changes for text a model writes rather than a repository's files:
+ * AWS access key ids (AKIA...) are opt-in in the preset and count here; and the comment filter is
+ * left out, since "secretlint-disable" in a text would let the text switch its own check off.
+ */
+const LEFT_OUT = '@secretlint/secretlint-rule-filter-comments';
+const OPTIONS: Record<string, Record<string, unknown>> = { '@secretlint/secretlint-rule-aws': { enableIDScanRule: true } };
 const CONFIG: SecretLintCoreConfig = {
-  rules: [
-    {
-      id: recommended.meta.id,
-      rule: recommended,
-      rules: [
-        // AWS access key ids (AKIA...) are opt-in in the preset; here they count.
-        { id: '@secretlint/secretlint-rule-aws', options: { enableIDScanRule: true } },
-        // "secretlint-disable" comments would let the text that carries a secret switch the check off.
-        { id: '@secretlint/secretlint-rule-filter-comments', disabled: true },
-      ],
-    },
-  ],
+  rules: recommended.rules
+    .filter((rule) => rule.meta.id !== LEFT_OUT)
+    .map((rule) => ({ id: rule.meta.id, rule, ...(OPTIONS[rule.meta.id] ? { options: OPTIONS[rule.meta.id] } : {}) })),
 };
 
 /** Readable kind names for the preset's rules (the rest use their own short name). */
@@ -101,7 +99,9 @@ export async function findSecrets(text: string): Promise<SecretFinding[]> {
     for (const match of text.matchAll(rule.pattern)) {
       const secret = match[rule.group];
       if (secret === undefined || (rule.accept && !rule.accept(secret))) continue;
-      const offset = match.index + match[0].indexOf(secret);
+      // A secret read in a lookahead starts where the match ends.
+      const inside = match[0].indexOf(secret);
+      const offset = match.index + (inside >= 0 ? inside : match[0].length);
       const [start, end] = toEndOfToken(text, offset, offset + secret.length);
       ranges.push({ kind: rule.kind, start, end });
     }
