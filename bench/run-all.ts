@@ -24,6 +24,7 @@ const BENCHMARKS = [
   'search-contexts',
   'lock-context',
   'import-contexts',
+  'secret-detection',
   'gateway-http',
   'clients-bridge-latency',
   'clients-cold-start',
