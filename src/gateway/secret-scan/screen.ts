@@ -78,13 +78,58 @@ export async function screenFields(
   options: { maskable?: (field: string) => boolean } = {},
 ): Promise<Screened> {
   const located = await locateSecrets(fields);
-  const texts = fields.map((field) => field.text);
+  if (located.length === 0) return { texts: fields.map((field) => field.text), masked: [] };
+  // The project's policy is read only when something was found.
+  const result = decide({ fields: [...fields], policy: await policy(), ...(options.maskable ? { maskable: options.maskable } : {}) }, located);
+  if (result instanceof UserError) throw result;
+  return result;
+}
+
+/** One write of a batch checked together. */
+export interface BatchEntry {
+  fields: TextField[];
+  policy: SecretPolicy;
+  maskable?: (field: string) => boolean;
+}
+
+/** Text per scan when checking many writes at once: a scan's cost per byte is lowest around this size. */
+const BATCH_CHARS = 16 * 1024;
+
+/**
+ * Checks many writes (an import's rows) with few scans: each scan covers the fields of as many
+ * entries as fit in BATCH_CHARS. Each entry gets what screenFields would give it, or the
+ * SECRET_DETECTED error it would throw.
+ */
+export async function screenBatch(entries: readonly BatchEntry[]): Promise<(Screened | UserError)[]> {
+  const results: (Screened | UserError)[] = [];
+  let start = 0;
+  while (start < entries.length) {
+    let end = start;
+    let chars = 0;
+    while (end < entries.length && (end === start || chars < BATCH_CHARS)) {
+      chars += entries[end]!.fields.reduce((sum, field) => sum + field.text.length + 1, 0);
+      end += 1;
+    }
+    const chunk = entries.slice(start, end);
+    const owners = chunk.flatMap((entry, index) => entry.fields.map((_, field) => ({ index, field })));
+    const found = await locateSecrets(chunk.flatMap((entry) => entry.fields));
+    for (const [index, entry] of chunk.entries()) {
+      const mine = found.filter((f) => owners[f.field]!.index === index).map((f) => ({ field: owners[f.field]!.field, finding: f.finding }));
+      results.push(decide(entry, mine));
+    }
+    start = end;
+  }
+  return results;
+}
+
+function decide(entry: BatchEntry, located: { field: number; finding: SecretFinding }[]): Screened | UserError {
+  const texts = entry.fields.map((field) => field.text);
   if (located.length === 0) return { texts, masked: [] };
-  const secrets = located.map(({ field, finding }) => ({ field: fields[field]!.name, kind: finding.kind, line: finding.line, column: finding.column }));
+  const secrets = located.map(({ field, finding }) => ({ field: entry.fields[field]!.name, kind: finding.kind, line: finding.line, column: finding.column }));
+  if (entry.policy !== 'mask') return secretRefusal(secrets);
   // A name (a topic, a tag) is never masked: masked names would collide and mislead.
-  const unmaskable = options.maskable ? secrets.filter((secret) => !options.maskable!(secret.field)) : [];
-  if (unmaskable.length > 0) throw secretRefusal(unmaskable);
-  if ((await policy()) !== 'mask') throw secretRefusal(secrets);
+  const unmaskable = entry.maskable ? secrets.filter((secret) => !entry.maskable!(secret.field)) : [];
+  if (unmaskable.length > 0) return secretRefusal(unmaskable);
   return {
     texts: texts.map((text, index) => maskFindings(text, located.filter((l) => l.field === index).map((l) => l.finding))),
     masked: secrets,
