@@ -3,17 +3,21 @@
 // A real server-memory JSONL file on disk, the real CLI in its own process, a real SQLite file.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../helpers/cli-process.ts';
 import { tempDir } from '../helpers/gateway-harness.ts';
 import { fakeCredentials } from '../fixtures/secrets/samples.ts';
+import { createOldSqliteFile, T0 } from './helpers/old-servers.ts';
 import { DATABASE_FILE, openDatabase } from '../../src/gateway/store/database.ts';
 import { systemClock } from '../../src/gateway/clock.ts';
 
 const secrets = fakeCredentials();
 const openai = secrets['openai-key']![1]!;
 const awsKey = secrets['aws-key']![0]!;
+const pem = secrets['private-key']![2]!;
+const stripe = secrets['stripe-key']![0]!;
 
 describe('import: rows that carry a credential are skipped with the reason, the rest imports', () => {
   it('server-memory: the entity with a key is skipped; the others are written; nothing of the key is stored', async () => {
@@ -50,5 +54,34 @@ describe('import: rows that carry a credential are skipped with the reason, the 
     }
     // The file is left as it was: the import never changes its source.
     assert.ok(readFileSync(graph, 'utf8').includes(openai));
+  });
+
+  it('claude-dementia: a version with a private key and a note with a key are skipped; the other versions, the handover and notes import', async () => {
+    const dir = tempDir('secret-import-old-');
+    const file = join(dir, '.claude-memory.db');
+    createOldSqliteFile(file, 'Shop');
+    const old = new Database(file);
+    old.prepare('INSERT INTO context_locks (session_id, label, version, content, content_hash, locked_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run('clau_57e9a16c', 'tls', '1.0', `Server key:\n${pem}`, 'h9', T0 + 25 * 3600, '{}');
+    old.prepare('INSERT INTO memory_entries (category, content, metadata, timestamp, session_id) VALUES (?, ?, ?, ?, ?)')
+      .run('progress', `Paid with ${stripe}`, '{}', T0 + 25 * 3600 + 60, 'clau_57e9a16c');
+    old.close();
+    const dataDir = join(dir, 'data');
+    const result = await runCli(['import', 'claude-dementia', '--from', file, '--data-dir', dataDir, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(!result.stdout.includes(stripe) && !result.stdout.includes(pem.split('\n')[1]!));
+    const report = JSON.parse(result.stdout) as { projects: { name: string; versions: number; handovers: number; notes: number; skipped: { reason: string }[] }[] };
+    const [shop] = report.projects;
+    // What the same file gives without the two rows (claude-dementia-sqlite.test.ts): 4 versions, 1 handover, 1 note.
+    assert.deepEqual([shop!.name, shop!.versions, shop!.handovers, shop!.notes], ['shop', 4, 1, 1]);
+    assert.deepEqual(shop!.skipped.map((s) => s.reason.match(/a ([\w-]+) in `(\w+)`/)!.slice(1)), [['private-key', 'content'], ['stripe-key', 'text']]);
+    const db = openDatabase(join(dataDir, DATABASE_FILE), systemClock);
+    try {
+      const everything = JSON.stringify([db.prepare('SELECT * FROM contexts').all(), db.prepare('SELECT * FROM notes').all(), db.prepare('SELECT * FROM handovers').all()]);
+      assert.ok(!everything.includes(stripe) && !everything.includes(pem.split('\n')[1]!));
+      assert.equal(db.prepare("SELECT count(*) FROM contexts WHERE label = 'tls'").pluck().get(), 0);
+    } finally {
+      db.close();
+    }
   });
 });
