@@ -103,6 +103,11 @@ describe('secrets are never stored in the clear (local gateway, real HTTP)', () 
     assert.equal(count('work_sessions WHERE ended_at IS NULL'), 1);
   });
 
+  it('create_project: a description with a credential is refused and no project is created', async () => {
+    await refused('create_project', { name: 'leaky', description: `Staging DB ${dbUrl}` }, dbUrl, /database-url in `description`/, /line 1, column 12/);
+    assert.equal(count("projects WHERE name = 'leaky'"), 0);
+  });
+
   it('mask mode (set_secret_handling): stored with [REDACTED:kind], and the result says so', async () => {
     const set = await c.call('set_secret_handling', { mode: 'mask' });
     assert.match(textOf(set), /now stores writes that carry a credential with the secret masked/);
