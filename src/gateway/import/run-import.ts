@@ -6,7 +6,6 @@ import { readPostgresSource } from './claude-dementia/postgres-source.ts';
 import { readSqliteSource } from './claude-dementia/sqlite-source.ts';
 import type { ImportKind, ImportPlan, SourceProblem } from './import-plan.ts';
 import { writePlan, type ImportReport, type ProjectReport } from './plan-writer.ts';
-import { screenPlan } from './screen-plan.ts';
 import { readGraph } from './server-memory/jsonl-graph.ts';
 import { planServerMemory } from './server-memory/plan.ts';
 
@@ -39,8 +38,6 @@ const MAX_LISTED_PROBLEMS = 20;
  */
 export async function runImport(request: ImportRequest, services: Services, options: ImportOptions): Promise<ImportReport> {
   const plan = await planImport(request, services, options.dataDir);
-  // Every row passes the secret check before the writer's (synchronous) transactions begin.
-  await screenPlan(plan, (project) => services.projects.secretPolicy(project));
   if (plan.problems.length > 0) {
     const readable = await writePlan(plan, services, { dryRun: true });
     throw unreadableRows(plan.problems, readable);
