@@ -3,7 +3,7 @@
 
 /** The floors of src/, from the ground up. */
 const FLOORS = [
-  { name: 'base', path: '^src/gateway/(text/|[^/]+\\.ts$)', pathNot: '^src/gateway/(services|status-snapshot|gateway|gateway-wiring)\\.ts$' },
+  { name: 'base', path: '^src/gateway/(text/|secret-scan/|[^/]+\\.ts$)', pathNot: '^src/gateway/(services|status-snapshot|gateway|gateway-wiring)\\.ts$' },
   { name: 'pg', path: '^src/gateway/pg/' },
   { name: 'store', path: '^src/gateway/store/' },
   { name: 'memory', path: '^src/gateway/memory/' },

@@ -24,6 +24,7 @@ const BENCHMARKS = [
   'search-contexts',
   'lock-context',
   'import-contexts',
+  'secret-detection',
   'gateway-http',
   'serve-footprint',
   'clients-bridge-latency',

@@ -138,7 +138,7 @@ describe('applying pulled changes locally (invariant 6: concurrent edits keep bo
     services.projects.create('alpha');
     lock(services, 'x', 'text');
     services.outbox.acknowledge(Number.MAX_SAFE_INTEGER);
-    const deleted = { name: 'alpha', description: '', createdAt: 1, deleted: true };
+    const deleted = { name: 'alpha', description: '', createdAt: 1, deleted: true, secretPolicy: 'refuse' as const };
     services.db.transaction(() => apply.applyPulled(changes({ projects: [deleted] })))();
     assert.equal(services.projects.exists('alpha'), false);
     assert.equal(services.outbox.pending(), 0);

@@ -2,6 +2,7 @@ import { sha256Hex, stableId } from '../secrets.ts';
 import type { Services } from '../services.ts';
 import { sameAsLatest } from '../store/context-rules.ts';
 import { IMPORT_CLIENT_NAMES, type ImportKind, type ImportPlan, type LabelHistory, type LabelSnapshot, type ProjectPlan, type Skip } from './import-plan.ts';
+import { handoverRow, labelRows, noteRow, screenRows, type Dropped, type ScreenRow } from './screen-plan.ts';
 
 export interface ProjectReport {
   name: string;
@@ -42,6 +43,8 @@ export interface WriteOptions {
 /** Something to write: decided against the store, then written when `write` is true. */
 interface Unit {
   rows: number;
+  /** Its rows for the secret check, which runs before the unit is applied. */
+  screen: (ScreenRow & { row: object; skip: (skip: Skip) => void })[];
   apply(write: boolean): void;
 }
 
@@ -62,6 +65,7 @@ export function importClientId(kind: ImportKind): string {
 export async function writePlan(plan: ImportPlan, services: Services, options: WriteOptions): Promise<ImportReport> {
   const reports: ProjectReport[] = [];
   const units: Unit[] = [];
+  const dropped: Dropped = new Set();
   for (const project of plan.projects) {
     const report: ProjectReport = {
       name: project.name,
@@ -77,18 +81,27 @@ export async function writePlan(plan: ImportPlan, services: Services, options: W
       warnings: [...project.warnings],
     };
     reports.push(report);
-    units.push(...unitsOf(plan.kind, project, report, services));
+    units.push(...unitsOf(plan.kind, project, report, services, dropped));
   }
   const total = units.reduce((sum, unit) => sum + unit.rows, 0);
   const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
   let done = 0;
   let next = 0;
+  // Units before `screened` have passed the secret check; the next batch's are checked ahead.
+  let screened = 0;
+  const screenAhead = async () => {
+    const from = screened;
+    let rows = 0;
+    while (screened < units.length && (screened === from || rows + units[screened]!.rows <= batchRows)) rows += units[screened++]!.rows;
+    await screenRows(units.slice(from, screened).flatMap((unit) => unit.screen), dropped);
+  };
+  await screenAhead();
   while (next < units.length) {
     const started = performance.now();
     const batch = () => {
       let rows = 0;
       // A transaction ends after batchRows rows or BATCH_MS, whichever comes first.
-      while (next < units.length && (rows === 0 || (rows + units[next]!.rows <= batchRows && performance.now() - started < BATCH_MS))) {
+      while (next < screened && (rows === 0 || (rows + units[next]!.rows <= batchRows && performance.now() - started < BATCH_MS))) {
         units[next]!.apply(!options.dryRun);
         rows += units[next]!.rows;
         next += 1;
@@ -97,18 +110,26 @@ export async function writePlan(plan: ImportPlan, services: Services, options: W
     };
     done += options.dryRun ? batch() : services.db.transaction(batch).immediate();
     options.onProgress?.(done, total);
-    if (!options.dryRun) {
-      // SQLite has no queue for its write lock: a writer in another process (the gateway beside a
-      // CLI import) only gets it in a gap, so each batch is followed by a pause as long as itself.
-      const pause = Math.min(BATCH_MS, performance.now() - started);
-      await new Promise((resolve) => setTimeout(resolve, pause));
+    if (options.dryRun) {
+      if (next === screened) await screenAhead();
+      continue;
     }
+    // SQLite has no queue for its write lock: a writer in another process (the gateway beside a
+    // CLI import) only gets it in a gap, so each batch is followed by a pause as long as itself.
+    // The next rows' secret check runs in that pause (it needs no lock).
+    const resume = performance.now() + Math.min(BATCH_MS, performance.now() - started);
+    if (next === screened) await screenAhead();
+    const pause = resume - performance.now();
+    if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
   }
   return report(plan, options.dryRun, reports);
 }
 
-function unitsOf(kind: ImportKind, project: ProjectPlan, report: ProjectReport, services: Services): Unit[] {
+function unitsOf(kind: ImportKind, project: ProjectPlan, report: ProjectReport, services: Services, dropped: Dropped): Unit[] {
   const { projects, handovers, notes } = services;
+  const policy = services.projects.secretPolicy(project.name);
+  const skip = (entry: Skip) => void report.skipped.push(entry);
+  const checked = <T extends ScreenRow & { row: object }>(rows: T[]) => rows.map((row) => ({ ...row, skip }));
   const clientId = importClientId(kind);
   let ensured = false;
   // The project is created with its first row, in that row's transaction.
@@ -121,16 +142,26 @@ function unitsOf(kind: ImportKind, project: ProjectPlan, report: ProjectReport, 
   };
   const units: Unit[] = [];
   for (const label of project.labels) {
+    const screen = checked(labelRows(label, policy));
     units.push(
       label.kind === 'history'
-        ? { rows: label.versions.length, apply: (write) => applyHistory(services, project.name, label, clientId, report, write, ensureProject) }
-        : { rows: 1, apply: (write) => applySnapshot(services, kind, project.name, label, clientId, report, write, ensureProject) },
+        ? {
+            rows: label.versions.length,
+            screen,
+            apply: (write) => {
+              const versions = label.versions.filter((version) => !dropped.has(version));
+              if (versions.length > 0) applyHistory(services, project.name, { ...label, versions }, clientId, report, write, ensureProject);
+            },
+          }
+        : { rows: 1, screen, apply: (write) => void (dropped.has(label) || applySnapshot(services, kind, project.name, label, clientId, report, write, ensureProject)) },
     );
   }
   for (const handover of project.handovers) {
     units.push({
       rows: 1,
+      screen: checked([handoverRow(handover, policy)]),
       apply(write) {
+        if (dropped.has(handover)) return;
         if (handovers.has(handover.id)) {
           report.unchanged += 1;
           return;
@@ -157,7 +188,9 @@ function unitsOf(kind: ImportKind, project: ProjectPlan, report: ProjectReport, 
   for (const note of project.notes) {
     units.push({
       rows: 1,
+      screen: checked([noteRow(note, policy)]),
       apply(write) {
+        if (dropped.has(note)) return;
         if (notes.has(note.id)) {
           report.unchanged += 1;
           return;

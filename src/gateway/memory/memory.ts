@@ -7,6 +7,7 @@ import type { ArchivedVersion, ContextVersion, Priority, VersionSelector } from 
 import type { Handover } from '../store/handovers.ts';
 import type { Note, NoteKind } from '../store/notes.ts';
 import type { ProjectSummary } from '../store/projects.ts';
+import type { SecretPolicy } from '../secret-scan/screen.ts';
 import type { SearchFilters, SearchOutcome } from '../store/search.ts';
 import type { WorkSession } from '../store/work-sessions.ts';
 
@@ -22,7 +23,10 @@ export interface ProjectRepository {
   list(): Awaitable<ProjectSummary[]>;
   get(name: string): Awaitable<ProjectSummary | undefined>;
   /** Creates the project; false when it already existed. */
-  create(name: string, description?: string): Awaitable<boolean>;
+  create(name: string, description?: string, secretPolicy?: SecretPolicy): Awaitable<boolean>;
+  /** What the project does with a write that carries a credential (refuse unless set to mask). */
+  secretPolicy(name: string): Awaitable<SecretPolicy>;
+  setSecretPolicy(name: string, policy: SecretPolicy): Awaitable<void>;
   /** Deletes the project and every row that belongs to it; counts per table. */
   delete(name: string): Awaitable<Record<string, number>>;
 }
@@ -76,7 +80,8 @@ export interface WorkSessionRepository {
 }
 
 export interface HandoverRepository {
-  insert(handover: Handover): Awaitable<void>;
+  /** Stores the handover; returns it as stored (credentials in it masked, see secret-scan). */
+  insert(handover: Handover): Awaitable<Handover>;
   /** The most recent handovers (of one project, or all), newest first: ended_at, then created_at. */
   recent(limit: number, project?: string): Awaitable<Handover[]>;
   bySession(sessionId: string): Awaitable<Handover | undefined>;

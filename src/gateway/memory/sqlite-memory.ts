@@ -9,7 +9,8 @@ import type { NoteStore } from '../store/notes.ts';
 import type { ProjectStore } from '../store/projects.ts';
 import type { ContextSearch } from '../store/search.ts';
 import type { WorkSessionStore } from '../store/work-sessions.ts';
-import type { Memory, TransactionOptions } from './memory.ts';
+import { screenedContexts, screenedHandovers, screenedNotes, screenedProjects } from './screened-repositories.ts';
+import type { ContextRepository, HandoverRepository, Memory, NoteRepository, ProjectRepository, TransactionOptions } from './memory.ts';
 
 export interface SqliteStores {
   db: Db;
@@ -32,13 +33,13 @@ export interface SqliteStores {
  */
 export class SqliteMemory implements Memory {
   readonly clock: Clock;
-  readonly projects: ProjectStore;
-  readonly contexts: ContextStore;
+  readonly projects: ProjectRepository;
+  readonly contexts: ContextRepository;
   readonly search: ContextSearch;
   readonly clientState: ClientStore;
   readonly sessions: WorkSessionStore;
-  readonly handovers: HandoverStore;
-  readonly notes: NoteStore;
+  readonly handovers: HandoverRepository;
+  readonly notes: NoteRepository;
   readonly activity: ActivityLog;
   readonly appliedCalls: AppliedCallStore;
   private readonly db: Db;
@@ -49,13 +50,14 @@ export class SqliteMemory implements Memory {
   constructor(stores: SqliteStores) {
     this.db = stores.db;
     this.clock = stores.clock;
-    this.projects = stores.projects;
-    this.contexts = stores.contexts;
+    // Writes that store text pass the secret check first (secret-scan/screened-repositories.ts).
+    this.projects = screenedProjects(stores.projects);
+    this.contexts = screenedContexts(stores.contexts, stores.projects);
     this.search = stores.search;
     this.clientState = stores.clients;
     this.sessions = stores.sessions;
-    this.handovers = stores.handovers;
-    this.notes = stores.notes;
+    this.handovers = screenedHandovers(stores.handovers, stores.projects);
+    this.notes = screenedNotes(stores.notes, stores.projects);
     this.activity = stores.activity;
     this.appliedCalls = stores.appliedCalls;
     // IMMEDIATE takes the write lock at once: other processes on the file (the CLI) wait their turn

@@ -291,6 +291,13 @@ export const REMOTE_MIGRATIONS: readonly RemoteMigration[] = [
       `;
     },
   },
+  {
+    version: 5,
+    name: 'secret handling per project',
+    sql: (schema) => `
+      -- What a write that carries a credential does in this project: refused, or stored masked (synced with the project).
+      ALTER TABLE ${quoteIdent(schema)}.projects ADD COLUMN secret_policy text NOT NULL DEFAULT 'refuse' CHECK (secret_policy IN ('refuse', 'mask'));`,
+  },
 ];
 
 /** A versioned migration of one schema; `schema` is the (unquoted) name it applies to. */

@@ -91,8 +91,8 @@ export class WorkSessionService {
         content,
         createdAt: tx.clock.now(),
       };
-      await tx.handovers.insert(handover);
-      return handover;
+      // What was stored, which is what the caller may show: credentials in it are masked.
+      return tx.handovers.insert(handover);
     });
   }
 

@@ -62,11 +62,12 @@ export class HandoverStore {
     };
   }
 
-  insert(handover: Handover): void {
+  insert(handover: Handover): Handover {
     this.db.transaction(() => {
       this.stmts.insert.run({ ...handover, content: JSON.stringify(handover.content) });
       this.outbox?.record('handover', 'upsert', handover.id);
     })();
+    return handover;
   }
 
   has(id: string): boolean {

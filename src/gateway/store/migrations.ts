@@ -238,4 +238,12 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX applied_calls_at ON applied_calls (at);
     `,
   },
+  {
+    version: 5,
+    name: 'secret handling per project',
+    sql: `
+      -- What a write that carries a credential does in this project: refused, or stored masked.
+      ALTER TABLE projects ADD COLUMN secret_policy TEXT NOT NULL DEFAULT 'refuse' CHECK (secret_policy IN ('refuse', 'mask'));
+    `,
+  },
 ];

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts';
 import { UserError } from '../errors.ts';
 import { newId } from '../secrets.ts';
+import { DEFAULT_SECRET_POLICY, type SecretPolicy } from '../secret-scan/screen.ts';
 import type { Outbox } from './outbox.ts';
 import type { Db } from './database.ts';
 
@@ -10,6 +11,8 @@ export interface ProjectSummary {
   createdAt: number;
   contextCount: number;
   lastChangeAt: number | null;
+  /** What a write that carries a credential does: refused (default) or stored masked. */
+  secretPolicy: SecretPolicy;
 }
 
 const MAX_PROJECT_NAME = 64;
@@ -47,6 +50,8 @@ export class ProjectStore {
   private readonly existsStmt;
   private readonly listStmt;
   private readonly getStmt;
+  private readonly policyStmt;
+  private readonly setPolicyStmt;
 
   constructor(db: Db, clock: Clock, outbox?: Outbox) {
     this.db = db;
@@ -54,12 +59,14 @@ export class ProjectStore {
     this.outbox = outbox;
     this.existsStmt = db.prepare('SELECT 1 FROM projects WHERE name = ?').pluck();
     const summaries = `
-      SELECT p.name, p.description, p.created_at AS createdAt,
+      SELECT p.name, p.description, p.created_at AS createdAt, p.secret_policy AS secretPolicy,
         (SELECT count(*) FROM contexts c WHERE c.project_name = p.name AND c.is_latest = 1) AS contextCount,
         (SELECT max(created_at) FROM contexts c WHERE c.project_name = p.name) AS lastChangeAt
       FROM projects p`;
     this.listStmt = db.prepare(`${summaries} ORDER BY p.name`);
     this.getStmt = db.prepare(`${summaries} WHERE p.name = ?`);
+    this.policyStmt = db.prepare('SELECT secret_policy FROM projects WHERE name = ?').pluck();
+    this.setPolicyStmt = db.prepare('UPDATE projects SET secret_policy = ?, updated_at = ? WHERE name = ?');
   }
 
   exists(name: string): boolean {
@@ -79,16 +86,26 @@ export class ProjectStore {
   }
 
   /** Creates the project; returns false when it already existed. */
-  create(name: string, description = ''): boolean {
+  create(name: string, description = '', secretPolicy: SecretPolicy = DEFAULT_SECRET_POLICY): boolean {
     const now = this.clock.now();
     return this.db.transaction(() => {
       const result = this.db
         .prepare(
-          'INSERT INTO projects (id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING',
+          'INSERT INTO projects (id, name, description, created_at, updated_at, secret_policy) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING',
         )
-        .run(newId(), name, description, now, now);
+        .run(newId(), name, description, now, now, secretPolicy);
       if (result.changes === 1) this.outbox?.record('project', 'upsert', name);
       return result.changes === 1;
+    })();
+  }
+
+  secretPolicy(name: string): SecretPolicy {
+    return (this.policyStmt.get(name) as SecretPolicy | undefined) ?? DEFAULT_SECRET_POLICY;
+  }
+
+  setSecretPolicy(name: string, policy: SecretPolicy): void {
+    this.db.transaction(() => {
+      if (this.setPolicyStmt.run(policy, this.clock.now(), name).changes === 1) this.outbox?.record('project', 'upsert', name);
     })();
   }
 

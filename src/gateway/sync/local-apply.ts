@@ -1,4 +1,5 @@
 import { newId } from '../secrets.ts';
+import type { SecretPolicy } from '../secret-scan/screen.ts';
 import type { Services } from '../services.ts';
 import { ConflictLog, describeConflict } from '../store/conflict-log.ts';
 import { ContextPlacement, type Displaced, type PlacementTarget } from './context-placement.ts';
@@ -52,8 +53,11 @@ export class LocalApply {
         if (projects.exists(project.name) && !outbox.hasPending('project', project.name, ['upsert'])) {
           outbox.withoutRecording(() => projects.delete(project.name));
         }
-      } else {
-        this.ensureProject(project.name, project.description);
+      } else if (this.ensureProject(project.name, project.description, project.secretPolicy)) {
+        // A setting changed elsewhere, unless this machine changed it since and has not pushed that yet.
+        if (projects.secretPolicy(project.name) !== project.secretPolicy && !outbox.hasPending('project', project.name, ['upsert'])) {
+          outbox.withoutRecording(() => projects.setSecretPolicy(project.name, project.secretPolicy));
+        }
       }
     }
     let found = 0;
@@ -93,11 +97,11 @@ export class LocalApply {
   }
 
   /** Creates a project a pulled row needs; false when this machine deleted it and has not pushed that yet. */
-  private ensureProject(name: string, description = ''): boolean {
+  private ensureProject(name: string, description = '', secretPolicy?: SecretPolicy): boolean {
     const { projects, outbox } = this.services;
     if (projects.exists(name)) return true;
     if (outbox.hasPending('project', name, ['delete'])) return false;
-    outbox.withoutRecording(() => projects.create(name, description));
+    outbox.withoutRecording(() => projects.create(name, description, secretPolicy));
     return true;
   }
 

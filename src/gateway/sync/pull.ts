@@ -1,4 +1,5 @@
 import type { ClientBase } from 'pg';
+import type { SecretPolicy } from '../secret-scan/screen.ts';
 import { quoteIdent, SYNCED_TABLES } from '../pg/remote-schema.ts';
 import type { RemoteClientRow } from '../store/remote-clients.ts';
 import type { ContextRow, HandoverRow, NoteRow, SessionRow } from './sync-rows.ts';
@@ -14,6 +15,7 @@ export interface PulledProject {
   description: string;
   createdAt: number;
   deleted: boolean;
+  secretPolicy: SecretPolicy;
 }
 
 /** A context version from Postgres: tags as an array, plus its archive state there. */
@@ -84,7 +86,7 @@ export async function pullChanges(client: ClientBase, schema: string, origin: st
     const range = `seq > $1::bigint AND seq <= $2::bigint`;
     const args = [cursor, bounds.upper, origin];
     const projects = await q<PulledProject>(
-      `SELECT name, description, ${ms('created_at')} AS "createdAt", deleted_at IS NOT NULL AS deleted
+      `SELECT name, description, ${ms('created_at')} AS "createdAt", deleted_at IS NOT NULL AS deleted, secret_policy AS "secretPolicy"
        FROM ${s}.projects WHERE ${range} AND origin <> $3::uuid ORDER BY seq`,
       args,
     );

@@ -9,6 +9,7 @@ export interface ProjectRow {
   description: string;
   createdAt: number;
   updatedAt: number;
+  secretPolicy: string;
 }
 
 /** One push: the current state of every row the outbox entries up to `lastSeq` name. */
@@ -91,7 +92,7 @@ export function readPushBatch(db: Db, outbox: Outbox, limits: BatchLimits, after
     projectDeletes: [...ids('project', 'delete')],
     projects: rowsOf<ProjectRow>(
       'project',
-      `SELECT name, id, description, created_at AS createdAt, updated_at AS updatedAt FROM projects WHERE name ${inList}`,
+      `SELECT name, id, description, created_at AS createdAt, updated_at AS updatedAt, secret_policy AS secretPolicy FROM projects WHERE name ${inList}`,
     ),
     contexts,
     archives,

@@ -55,13 +55,20 @@ export async function pushBatch(
     if (batch.projects.length > 0) {
       const p = batch.projects;
       await q(
-        `INSERT INTO ${s}.projects (name, id, description, created_at, updated_at, origin)
-         SELECT r.name, r.id, r.description, ${ms('r.created')}, ${ms('r.updated')}, $6
-         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::float8[], $5::float8[]) AS r(name, id, description, created, updated)
+        `INSERT INTO ${s}.projects (name, id, description, created_at, updated_at, origin, secret_policy)
+         SELECT r.name, r.id, r.description, ${ms('r.created')}, ${ms('r.updated')}, $6, r.policy
+         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::float8[], $5::float8[], $7::text[]) AS r(name, id, description, created, updated, policy)
          ON CONFLICT (name) DO UPDATE SET id = excluded.id, description = excluded.description, created_at = excluded.created_at,
-           updated_at = excluded.updated_at, deleted_at = NULL, origin = excluded.origin
+           updated_at = excluded.updated_at, deleted_at = NULL, origin = excluded.origin, secret_policy = excluded.secret_policy
          WHERE ${s}.projects.deleted_at IS NOT NULL`,
-        [p.map((r) => r.name), p.map((r) => r.id), p.map((r) => r.description), p.map((r) => r.createdAt), p.map((r) => r.updatedAt), origin],
+        [p.map((r) => r.name), p.map((r) => r.id), p.map((r) => r.description), p.map((r) => r.createdAt), p.map((r) => r.updatedAt), origin, p.map((r) => r.secretPolicy)],
+      );
+      // The secret handling of a live project: the later change wins (the only setting a project row carries).
+      await q(
+        `UPDATE ${s}.projects p SET secret_policy = r.policy, updated_at = ${ms('r.updated')}, origin = $4
+         FROM unnest($1::text[], $2::text[], $3::float8[]) AS r(name, policy, updated)
+         WHERE p.name = r.name AND p.deleted_at IS NULL AND p.secret_policy <> r.policy AND p.updated_at < ${ms('r.updated')}`,
+        [p.map((r) => r.name), p.map((r) => r.secretPolicy), p.map((r) => r.updatedAt), origin],
       );
     }
     const result: PushResult = { renumbered: [], conflicts: [] };

@@ -1,4 +1,5 @@
 import { UserError } from '../errors.ts';
+import { maskedNotice } from '../secret-scan/screen.ts';
 import { PRIORITIES, type ContextVersion, type Priority } from '../store/context-version.ts';
 import type { ListSpec, StringSpec } from './args.ts';
 import { contextData, contextHeading, iso, plural, preview } from '../text/format.ts';
@@ -75,7 +76,7 @@ export const lockContext = defineTool({
     const heading = contextHeading(result.context);
     return {
       text: result.created
-        ? `Locked ${heading}${result.previousVersion ? `, replacing v${result.previousVersion} as latest` : ''}.`
+        ? `Locked ${heading}${result.previousVersion ? `, replacing v${result.previousVersion} as latest` : ''}.${maskedNotice(args.content, result.context.content)}`
         : `Unchanged: ${heading} already has exactly this content, priority and tags.`,
       data: { context: contextData(result.context, false), created: result.created },
       summary: result.created ? `locked ${result.context.label} v${result.context.version}` : `re-locked ${result.context.label} (unchanged)`,
@@ -113,7 +114,7 @@ export const updateContext = defineTool({
     const result = await lockOne(call, latest.label, content, priority, args.tags ?? latest.tags);
     return {
       text: result.created
-        ? `Updated ${latest.label}: v${latest.version} -> ${contextHeading(result.context)}.`
+        ? `Updated ${latest.label}: v${latest.version} -> ${contextHeading(result.context)}.${maskedNotice(content, result.context.content)}`
         : `Nothing to update: ${contextHeading(latest)} already has this content, priority and tags.`,
       data: { context: contextData(result.context, false), created: result.created },
       summary: result.created ? `updated ${latest.label} to v${result.context.version}` : `update of ${latest.label} changed nothing`,
@@ -236,7 +237,10 @@ export const batchLockContexts = defineTool({
         results.push(await lockOne(call, item.topic, item.content, item.priority, item.tags));
       } catch (error) {
         if (error instanceof UserError) {
-          throw new UserError(error.code, `contexts[${index}] ("${item.topic}"): ${error.message} Nothing in the batch was saved.`, error.fix);
+          throw new UserError(error.code, `contexts[${index}] ("${item.topic}"): ${error.message} Nothing in the batch was saved.`, error.fix, {
+            ...error.details,
+            item: index,
+          });
         }
         throw error;
       }
@@ -244,7 +248,7 @@ export const batchLockContexts = defineTool({
     const created = results.filter((r) => r.created);
     return {
       text: `Locked ${created.length} of ${plural(results.length, 'context')}${created.length < results.length ? ' (the rest were unchanged)' : ''}:\n${results
-        .map((r) => `- ${contextHeading(r.context)}${r.created ? '' : ' (unchanged)'}`)
+        .map((r, index) => `- ${contextHeading(r.context)}${r.created ? '' : ' (unchanged)'}${maskedNotice(call.args.contexts[index]!.content, r.context.content)}`)
         .join('\n')}`,
       data: { contexts: results.map((r) => ({ ...contextData(r.context, false), created: r.created })) },
       summary: `batch-locked ${plural(created.length, 'context')}`,

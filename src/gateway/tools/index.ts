@@ -1,6 +1,6 @@
 import { batchLockContexts, batchRecallContexts, lockContext, recallContext, restoreContext, unlockContext, updateContext } from './context-tools.ts';
 import { checkContexts, contextDashboard, exploreContextTree, searchContexts } from './finding-tools.ts';
-import { createProject, deleteProject, getProjectInfo, listProjects, selectProject } from './project-tools.ts';
+import { createProject, deleteProject, getProjectInfo, listProjects, selectProject, setSecretHandling } from './project-tools.ts';
 import { addNote, endSession, getLastHandover, sessionStatus } from './session-tools.ts';
 import type { ToolDefinition } from './tool.ts';
 
@@ -11,6 +11,7 @@ export const allTools: readonly ToolDefinition[] = [
   selectProject,
   getProjectInfo,
   deleteProject,
+  setSecretHandling,
   sessionStatus,
   endSession,
   getLastHandover,

@@ -1,4 +1,5 @@
 import { UserError } from '../errors.ts';
+import { SECRET_POLICIES, type SecretPolicy } from '../secret-scan/screen.ts';
 import { handoverForReader } from '../sessions/handover-choice.ts';
 import { requireExistingProject } from '../sessions/project-resolver.ts';
 import { normalizeProjectName } from '../store/projects.ts';
@@ -120,17 +121,20 @@ export const getProjectInfo = defineTool({
     const open = await memory.sessions.openOnProject(name);
     const handover = (await handoverForReader(memory, name))?.handover;
     const handoverCount = await memory.handovers.count(name);
+    const info = await memory.projects.get(name);
     const now = memory.clock.now();
     return {
       text: [
         `Project "${name}": ${plural(latest.length, 'context')} (${byPriority.always_check} always_check, ${byPriority.important} important, ${byPriority.reference} reference).`,
         `Open work sessions: ${open.length === 0 ? 'none' : open.map((s) => `${s.clientName} (last call ${minutesAgo(now, s.lastActivityAt)})`).join(', ')}.`,
         `Handovers: ${handoverCount}${handover ? `, the last from ${handover.clientName} at ${iso(handover.endedAt)}` : ''}.`,
+        `Secrets in writes: ${info?.secretPolicy === 'mask' ? 'stored masked' : 'refused'} (set_secret_handling changes it).`,
       ].join('\n'),
       data: {
         name,
         contextCount: latest.length,
         byPriority,
+        secretHandling: info?.secretPolicy ?? 'refuse',
         openSessions: open.map((s) => ({ id: s.id, client: s.clientName, lastActivityAt: iso(s.lastActivityAt) })),
         lastHandover: handover ? { id: handover.id, client: handover.clientName, endedAt: iso(handover.endedAt) } : null,
       },
@@ -166,6 +170,32 @@ export const deleteProject = defineTool({
       text: `Deleted project "${name}": ${plural(removed.contexts ?? 0, 'context version')}, ${plural(removed.archived_contexts ?? 0, 'archived version')}, ${plural(removed.handovers ?? 0, 'handover')}, ${plural(removed.notes ?? 0, 'note')}.`,
       data: { deleted: name, removed },
       summary: `deleted project ${name}`,
+    };
+  },
+});
+
+export const setSecretHandling = defineTool({
+  name: 'set_secret_handling',
+  title: 'Set secret handling',
+  description:
+    'Chooses what a write that carries a credential (API key, token, password, private key) does in this project. ' +
+    '"refuse" (the default): the write fails with SECRET_DETECTED and nothing is saved. "mask": the text is saved with each ' +
+    'secret replaced by [REDACTED:kind]. Secrets are never stored in the clear either way.',
+  args: {
+    mode: { type: 'string', description: '"refuse" or "mask".', required: true, enum: SECRET_POLICIES },
+  },
+  project: 'required',
+  readOnly: false,
+  async run({ args, project, memory }) {
+    const mode = args.mode as SecretPolicy;
+    await memory.projects.setSecretPolicy(project!, mode);
+    return {
+      text:
+        mode === 'mask'
+          ? `Project "${project}" now stores writes that carry a credential with the secret masked as [REDACTED:kind].`
+          : `Project "${project}" now refuses writes that carry a credential (SECRET_DETECTED); nothing of such a write is saved.`,
+      data: { secretHandling: mode },
+      summary: `set secret handling to ${mode}`,
     };
   },
 });

@@ -1,5 +1,6 @@
 import { handoverForReader, laterNote } from '../sessions/handover-choice.ts';
 import { formatDuration } from '../sessions/handover-composer.ts';
+import { maskedNotice } from '../secret-scan/screen.ts';
 import { NOTE_KINDS } from '../store/notes.ts';
 import { iso, minutesAgo, plural } from '../text/format.ts';
 import { defineTool } from './tool.ts';
@@ -73,7 +74,10 @@ export const endSession = defineTool({
       openQuestions: args.open_questions,
     });
     return {
-      text: `Ended the work session and wrote its handover. The next call starts a new session.\n\n${handover.summary}`,
+      text: `Ended the work session and wrote its handover. The next call starts a new session.${maskedNotice(
+        [args.summary ?? '', ...(args.next_steps ?? []), ...(args.open_questions ?? [])].join('\n'),
+        [handover.content.modelSummary ?? '', ...handover.content.nextSteps, ...handover.content.openQuestions].join('\n'),
+      )}\n\n${handover.summary}`,
       data: { handover: { id: handover.id, endedAt: iso(handover.endedAt), summary: handover.summary } },
       summary: 'ended the session',
       effects: { handover: { id: handover.id } },
@@ -133,9 +137,9 @@ export const addNote = defineTool({
   project: 'required',
   readOnly: false,
   async run({ args, project, session, memory }) {
-    await memory.notes.add(project, session.id, args.kind, args.text);
+    const { text } = await memory.notes.add(project, session.id, args.kind, args.text);
     return {
-      text: `Recorded ${args.kind}: ${args.text.length > 200 ? `${args.text.slice(0, 200)}…` : args.text}`,
+      text: `Recorded ${args.kind}: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}${maskedNotice(args.text, text)}`,
       data: { kind: args.kind },
       summary: `noted a ${args.kind}`,
     };

@@ -14,6 +14,7 @@ import type {
   WorkSessionRepository,
 } from '../../memory/memory.ts';
 import { LastSeenThrottle } from '../../store/last-seen.ts';
+import { screenedContexts, screenedHandovers, screenedNotes, screenedProjects } from '../../memory/screened-repositories.ts';
 import { inTransaction } from '../pg-transaction.ts';
 import { PgAppliedCalls } from './pg-applied-calls.ts';
 import { PgContexts } from './pg-contexts.ts';
@@ -26,25 +27,27 @@ import { lockKeysOf, PgTx } from './pg-tx.ts';
 /** The repositories of one open transaction on a tenant schema. */
 class PgTransactionMemory implements Memory {
   readonly clock: Clock;
-  readonly projects: PgProjects;
-  readonly contexts: PgContexts;
+  readonly projects: ProjectRepository;
+  readonly contexts: ContextRepository;
   readonly search: PgSearch;
   readonly clientState: PgClientState;
   readonly sessions: PgSessions;
-  readonly handovers: PgHandovers;
-  readonly notes: PgNotes;
+  readonly handovers: HandoverRepository;
+  readonly notes: NoteRepository;
   readonly activity: PgActivity;
   readonly appliedCalls: PgAppliedCalls;
 
   constructor(tx: PgTx, clock: Clock, lastSeen: LastSeenThrottle) {
     this.clock = clock;
-    this.projects = new PgProjects(tx, clock);
-    this.contexts = new PgContexts(tx, clock);
+    // Writes that store text pass the secret check first (secret-scan/screened-repositories.ts).
+    const projects = new PgProjects(tx, clock);
+    this.projects = screenedProjects(projects);
+    this.contexts = screenedContexts(new PgContexts(tx, clock), projects);
     this.search = new PgSearch(tx);
     this.clientState = new PgClientState(tx, clock, lastSeen);
     this.sessions = new PgSessions(tx, clock);
-    this.handovers = new PgHandovers(tx);
-    this.notes = new PgNotes(tx, clock);
+    this.handovers = screenedHandovers(new PgHandovers(tx), projects);
+    this.notes = screenedNotes(new PgNotes(tx, clock), projects);
     this.activity = new PgActivity(tx);
     this.appliedCalls = new PgAppliedCalls(tx, clock);
   }

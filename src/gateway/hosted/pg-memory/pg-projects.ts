@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.ts';
 import type { ProjectRepository } from '../../memory/memory.ts';
 import { newId } from '../../secrets.ts';
+import { DEFAULT_SECRET_POLICY, type SecretPolicy } from '../../secret-scan/screen.ts';
 import type { ProjectSummary } from '../../store/projects.ts';
 import { HOSTED_ORIGIN } from '../pg-transaction.ts';
 import { at, ms, msOrNull, type PgTx } from './pg-tx.ts';
@@ -11,6 +12,7 @@ interface SummaryRow {
   created_at: Date;
   context_count: number;
   last_change_at: Date | null;
+  secret_policy: SecretPolicy;
 }
 
 const toSummary = (row: SummaryRow): ProjectSummary => ({
@@ -19,6 +21,7 @@ const toSummary = (row: SummaryRow): ProjectSummary => ({
   createdAt: ms(row.created_at),
   contextCount: row.context_count,
   lastChangeAt: msOrNull(row.last_change_at),
+  secretPolicy: row.secret_policy,
 });
 
 /** Projects of a tenant schema; a deleted project is a row with `deleted_at` (the writer rules). */
@@ -32,7 +35,7 @@ export class PgProjects implements ProjectRepository {
   }
 
   private summaries(where: string): string {
-    return `SELECT p.name, p.description, p.created_at,
+    return `SELECT p.name, p.description, p.created_at, p.secret_policy,
         (SELECT count(DISTINCT label)::int FROM live_contexts c WHERE c.project_name = p.name) AS context_count,
         (SELECT max(created_at) FROM contexts c WHERE c.project_name = p.name) AS last_change_at
       FROM projects p WHERE p.deleted_at IS NULL ${where} ORDER BY p.name`;
@@ -56,16 +59,26 @@ export class PgProjects implements ProjectRepository {
   }
 
   /** Creates the project, or brings back a deleted one (the writer rule); false when it already existed. */
-  async create(name: string, description = ''): Promise<boolean> {
+  async create(name: string, description = '', secretPolicy: SecretPolicy = DEFAULT_SECRET_POLICY): Promise<boolean> {
     await this.tx.lockChanges();
     const now = at(this.clock.now());
     const changed = await this.tx.count(
-      `INSERT INTO projects (name, id, description, created_at, updated_at, origin) VALUES ($1, $2, $3, $4, $4, $5)
-       ON CONFLICT (name) DO UPDATE SET deleted_at = NULL, description = excluded.description, updated_at = excluded.updated_at, origin = excluded.origin
+      `INSERT INTO projects (name, id, description, created_at, updated_at, origin, secret_policy) VALUES ($1, $2, $3, $4, $4, $5, $6)
+       ON CONFLICT (name) DO UPDATE SET deleted_at = NULL, description = excluded.description, updated_at = excluded.updated_at, origin = excluded.origin,
+         secret_policy = excluded.secret_policy
          WHERE projects.deleted_at IS NOT NULL`,
-      [name, newId(), description, now, HOSTED_ORIGIN],
+      [name, newId(), description, now, HOSTED_ORIGIN, secretPolicy],
     );
     return changed === 1;
+  }
+
+  async secretPolicy(name: string): Promise<SecretPolicy> {
+    return (await this.tx.row<{ secret_policy: SecretPolicy }>(`SELECT secret_policy FROM projects WHERE name = $1`, [name]))?.secret_policy ?? DEFAULT_SECRET_POLICY;
+  }
+
+  async setSecretPolicy(name: string, policy: SecretPolicy): Promise<void> {
+    await this.tx.lockChanges();
+    await this.tx.count(`UPDATE projects SET secret_policy = $2, updated_at = $3, origin = $4 WHERE name = $1`, [name, policy, at(this.clock.now()), HOSTED_ORIGIN]);
   }
 
   /** Marks the project deleted and deletes its rows, as a user-confirmed delete_project must. */

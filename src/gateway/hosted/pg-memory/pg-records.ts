@@ -47,7 +47,7 @@ export class PgHandovers implements HandoverRepository {
     this.tx = tx;
   }
 
-  async insert(handover: Handover): Promise<void> {
+  async insert(handover: Handover): Promise<Handover> {
     await this.tx.lockChanges();
     await this.tx.rows(
       `INSERT INTO handovers (${HANDOVER_COLUMNS}, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
@@ -66,6 +66,7 @@ export class PgHandovers implements HandoverRepository {
         HOSTED_ORIGIN,
       ],
     );
+    return handover;
   }
 
   async recent(limit: number, project?: string): Promise<Handover[]> {
