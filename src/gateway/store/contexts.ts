@@ -150,6 +150,12 @@ export class ContextStore {
       idExists: db
         .prepare('SELECT 1 FROM contexts WHERE id = ? UNION ALL SELECT 1 FROM archived_contexts WHERE id = ?')
         .pluck(),
+      everyVersionOfProject: db.prepare(
+        `SELECT ${COLUMNS}, NULL AS archived_at FROM contexts WHERE project_name = ?
+         UNION ALL SELECT 0, id, project_name, label, version, content, priority, tags, content_hash, created_at, client_id, session_id, 0, archived_at
+           FROM archived_contexts WHERE project_name = ?
+         ORDER BY label, version`,
+      ),
       archivedCounts: db.prepare(
         'SELECT label, count(*) AS versions, max(archived_at) AS archivedAt FROM archived_contexts WHERE project_name = ? GROUP BY label ORDER BY label',
       ),
@@ -264,6 +270,12 @@ export class ContextStore {
   /** Archived versions per label of a project (the status window lists labels with none live left). */
   archivedCounts(project: string): { label: string; versions: number; archivedAt: number }[] {
     return this.stmts.archivedCounts.all(project) as { label: string; versions: number; archivedAt: number }[];
+  }
+
+  /** Every version of a project, live (archivedAt null) and archived, by label then version (export). */
+  everyVersionOfProject(project: string): (ContextVersion & { archivedAt: number | null })[] {
+    const rows = this.stmts.everyVersionOfProject.all(project, project) as (Row & { archived_at: number | null })[];
+    return rows.map((row) => ({ ...toVersion(row), archivedAt: row.archived_at }));
   }
 
   archivedVersions(project: string, label: string): ArchivedVersion[] {
