@@ -14,7 +14,7 @@ export interface Migration {
 }
 
 /** Band values for every latest version written before migration 5. */
-function fillBands(db: Db): void {
+export function fillBands(db: Db): void {
   const insert = db.prepare('INSERT INTO context_bands (seq, project_name, band) VALUES (?, ?, ?)');
   const page = db.prepare('SELECT seq, project_name AS project, content FROM contexts WHERE is_latest = 1 AND seq > ? ORDER BY seq LIMIT 500');
   // Pages rather than one iterator: the connection cannot write while a read is still open.
