@@ -80,7 +80,7 @@ describe('export memory from the status window', () => {
       assert.deepEqual(pageErrors(page), []);
       await context.close();
 
-      const dark = await openStatusPage(browser, test.gateway, { view: 'settings', colorScheme: 'dark', scale: 2 });
+      const dark = await openStatusPage(browser, test.gateway, { view: 'settings', colorScheme: 'dark', scale: 2, width: 480 });
       await dark.page.click('button[data-action="open-export"]');
       const foreign = tempDir('export-page-foreign-');
       writeFileSync(join(foreign, 'thesis.md'), 'mine');
@@ -88,7 +88,7 @@ describe('export memory from the status window', () => {
       await dark.page.click('button[data-action="run-export"]');
       await dark.page.locator('#export-memory .export-error', { hasText: 'not empty and holds no earlier export' }).waitFor({ timeout: 5_000 });
       assert.equal(readFileSync(join(foreign, 'thesis.md'), 'utf8'), 'mine');
-      await dark.page.locator('#export-memory').screenshot({ path: join(ARTIFACTS, 'settings-export-error-dark@2x.png') });
+      await dark.page.locator('#export-memory').screenshot({ path: join(ARTIFACTS, 'settings-export-error-dark-narrow@2x.png') });
       await dark.context.close();
     });
   });

@@ -1,7 +1,7 @@
 import type { ExportReport } from '../../gateway/export/export-memory.ts';
 import { postJson } from '../api.js';
 import { h } from '../dom.js';
-import { errorText, toast } from '../toast.js';
+import { errorText } from '../toast.js';
 import { icon } from '../icons.js';
 import type { ViewContext } from '../view-context.js';
 
@@ -56,8 +56,8 @@ export function exportCard(ctx: ViewContext): HTMLElement {
     form.result = null;
     rerender();
     try {
+      // The result is shown in the card itself (a toast would cover its "Done" button).
       form.result = await postJson<ExportReport>('/api/export', { to: form.to.trim(), project: form.project.trim() || undefined });
-      toast(summaryLine(form.result));
     } catch (error) {
       form.error = errorText(error);
     } finally {
@@ -96,13 +96,13 @@ export function exportCard(ctx: ViewContext): HTMLElement {
       intro,
       h(
         'div',
-        { class: 'import-fields' },
+        { class: 'import-fields export-fields' },
         h('label', { class: 'field import-from' }, h('span', { class: 'label', text: 'Folder' }), to),
         h('label', { class: 'field' }, h('span', { class: 'label', text: 'Project' }), project),
         h('datalist', { attrs: { id: 'export-projects' } }, ctx.status.projects.map((p) => h('option', { attrs: { value: p.name } }))),
       ),
       form.busy ? h('div', { class: 'connect-state is-waiting' }, h('span', { class: 'spinner' }), h('span', { text: 'Writing the files…' })) : null,
-      form.error ? h('div', { class: 'banner banner-bad export-error' }, icon('alert'), h('pre', { text: form.error })) : null,
+      form.error ? h('div', { class: 'banner banner-bad import-error export-error' }, icon('alert'), h('pre', { text: form.error })) : null,
       form.result ? h('div', { class: 'import-step' }, h('h4', { class: 'label', text: 'Exported' }), resultBlock(form.result)) : null,
       h('div', { class: 'form-actions' }, actions),
     ];
