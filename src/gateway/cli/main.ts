@@ -35,6 +35,8 @@ Hosted mode (with DEMENTIA_PG_URL; see README "Hosted mode"):
   dementia tenants list [--json] | tenants remove SCHEMA
   dementia clients list --hosted [--tenant SCHEMA] [--json]       signed-in clients (grants)
   dementia clients remove NAME|ID --hosted [--tenant SCHEMA]      revoke one at once
+  dementia export --hosted --tenant SCHEMA --to DIR [--project P] [--json]
+                                                                  a tenant's memory as the files of dementia export
 
 Kinds: claude-desktop, claude-code, cursor, vscode, other.
 A pinned project (--project) must exist; --create-project creates a new one.
@@ -132,7 +134,7 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       });
       return 0;
     case 'export':
-      (await import('./export-command.ts')).exportCommand(settings, out, { to: values.to, project: values.project, json: values.json });
+      await (await import('./export-command.ts')).exportCommand(settings, settingFlags, out, { to: values.to, project: values.project, json: values.json, hosted: values.hosted, tenant: values.tenant });
       return 0;
     case 'connect':
       await (await import('./connect-command.ts')).connectCommand(settings, out, { client: values.client, token: values.token, tokenFile: values['token-file'], project: values.project });

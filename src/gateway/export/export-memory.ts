@@ -2,6 +2,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors.ts';
 import type { Services } from '../services.ts';
+import type { ContextVersion } from '../store/contexts.ts';
+import type { Handover } from '../store/handovers.ts';
+import type { Note } from '../store/notes.ts';
 import { normalizeProjectName } from '../store/projects.ts';
 import {
   EXPORT_FORMAT,
@@ -20,33 +23,73 @@ export interface ExportReport {
   projects: ManifestProject[];
 }
 
+/** One project as read for an export (one consistent read). */
+export interface ProjectDump {
+  description: string;
+  /** Every version, live (archivedAt null) and archived. */
+  versions: (ContextVersion & { archivedAt: number | null })[];
+  handovers: Handover[];
+  notes: Note[];
+}
+
+/** Where an export reads from: the local store, or a hosted tenant's schema (export/pg-export-source.ts). */
+export interface ExportSource {
+  /** The project names (live projects only). */
+  projectNames(): Promise<string[]>;
+  readProject(name: string): Promise<ProjectDump>;
+}
+
+/** The local SQLite store: each project read in one read transaction (a snapshot beside a running gateway). */
+export function sqliteExportSource(services: Services): ExportSource {
+  return {
+    projectNames: async () => services.projects.names(),
+    readProject: async (name) =>
+      services.db.transaction(() => ({
+        description: services.projects.get(name)?.description ?? '',
+        versions: services.contexts.everyVersionOfProject(name),
+        handovers: services.handovers.allOfProject(name),
+        notes: services.notes.allOfProject(name),
+      }))(),
+  };
+}
+
 /** "2026-01-05T09-00-00.000Z": a time that sorts and is a valid file name everywhere (no ":"). */
 const fileTime = (ms: number): string => timeField(ms).replace(/:/g, '-');
+
+/** Code-unit order, the same whatever the store's collation. */
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** JSON objects with their keys sorted (Postgres jsonb does not keep key order). */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => byText(a, b)).map(([k, v]) => [k, sortedKeys(v)]));
+}
 
 /**
  * Writes every project (or one) as plain files: a Markdown file per context version, live and
  * archived, per handover and per note, and manifest.json. The same memory always gives the same
  * bytes, so an export kept in git shows exactly what changed.
  */
-export function exportMemory(services: Services, to: string, project?: string): ExportReport {
+export async function exportMemory(source: ExportSource, to: string, project?: string): Promise<ExportReport> {
   const dir = resolve(to);
-  const names = project === undefined ? services.projects.names() : [requireProject(services, project)];
+  const all = await source.projectNames();
+  const names = project === undefined ? all : [requireProject(all, project)];
   prepareFolder(dir);
-  // One read transaction: a consistent snapshot even while the gateway writes (SQLite WAL).
-  const projects = services.db.transaction(() => [...names].sort().map((name) => exportProject(services, dir, name)))();
+  const projects: ManifestProject[] = [];
+  for (const name of [...names].sort(byText)) projects.push(writeProject(dir, name, await source.readProject(name)));
   const manifest: Manifest = { format: EXPORT_FORMAT, formatVersion: EXPORT_FORMAT_VERSION, projects };
   writeFileSync(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return { to: dir, projects };
 }
 
-function requireProject(services: Services, project: string): string {
+function requireProject(names: string[], project: string): string {
   const name = normalizeProjectName(project);
-  if (!services.projects.exists(name)) {
-    throw new UserError('PROJECT_NOT_FOUND', `There is no project "${name}" to export.`, `Export one of: ${services.projects.names().join(', ') || '(none yet)'}; or leave out --project to export all.`);
+  if (!names.includes(name)) {
+    throw new UserError('PROJECT_NOT_FOUND', `There is no project "${name}" to export.`, `Export one of: ${names.join(', ') || '(none yet)'}; or leave out --project to export all.`);
   }
   return name;
 }
-
 /**
  * The folder must be new, empty, or an earlier export (which is replaced whole, so files of
  * contexts deleted since do not linger). Anything else is someone's files: never overwritten.
@@ -82,11 +125,10 @@ function readEarlierManifest(dir: string): Manifest | undefined {
   }
 }
 
-function exportProject(services: Services, dir: string, name: string): ManifestProject {
+function writeProject(dir: string, name: string, dump: ProjectDump): ManifestProject {
   const folder = toFileName(name);
   const root = join(dir, folder);
-  const summary = services.projects.get(name);
-  const versions = services.contexts.everyVersionOfProject(name);
+  const versions = dump.versions.toSorted((x, y) => byText(x.label, y.label) || x.version - y.version);
   const labels = new Set<string>();
   let archived = 0;
   for (const v of versions) {
@@ -109,8 +151,7 @@ function exportProject(services: Services, dir: string, name: string): ManifestP
       ),
     );
   }
-  const handovers = services.handovers.allOfProject(name);
-  for (const h of handovers) {
+  for (const h of dump.handovers) {
     write(
       join(root, 'handovers', `${fileTime(h.endedAt)}_${toFileName(h.id)}.md`),
       markdownFile(
@@ -121,14 +162,13 @@ function exportProject(services: Services, dir: string, name: string): ManifestP
           ['started', timeField(h.startedAt)],
           ['ended', timeField(h.endedAt)],
           ['endReason', h.endReason],
-          ['record', { ...h.content }],
+          ['record', sortedKeys(h.content) as Record<string, unknown>],
         ],
         h.summary,
       ),
     );
   }
-  const notes = services.notes.allOfProject(name);
-  for (const n of notes) {
+  for (const n of dump.notes) {
     write(
       join(root, 'notes', `${fileTime(n.createdAt)}_${toFileName(n.id)}.md`),
       markdownFile(
@@ -145,13 +185,13 @@ function exportProject(services: Services, dir: string, name: string): ManifestP
   mkdirSync(root, { recursive: true });
   return {
     name,
-    description: summary?.description ?? '',
+    description: dump.description,
     folder,
     contexts: labels.size,
     versions: versions.length,
     archived,
-    handovers: handovers.length,
-    notes: notes.length,
+    handovers: dump.handovers.length,
+    notes: dump.notes.length,
   };
 }
 

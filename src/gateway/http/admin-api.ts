@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isUserError } from '../errors.ts';
-import { exportMemory } from '../export/export-memory.ts';
+import { exportMemory, sqliteExportSource } from '../export/export-memory.ts';
 import type { Services } from '../services.ts';
 import { defaultDataDir, type Settings } from '../settings.ts';
 import { AdminCodes } from '../store/admin-codes.ts';
@@ -239,7 +239,7 @@ export class AdminApi {
   private async exportRun(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readJsonObject(req);
     const project = optionalString(body, 'project')?.trim();
-    sendJson(res, 200, exportMemory(this.host.services, requiredString(body, 'to').trim(), project === '' ? undefined : project));
+    sendJson(res, 200, await exportMemory(sqliteExportSource(this.host.services), requiredString(body, 'to').trim(), project === '' ? undefined : project));
   }
 
   /** Archive (as unlock_context: always_check needs "force": true) or restore versions of a context. */

@@ -9,7 +9,7 @@ import type { Note, NoteKind } from '../../store/notes.ts';
 import { HOSTED_ORIGIN } from '../pg-transaction.ts';
 import { at, ms, type PgTx } from './pg-tx.ts';
 
-interface HandoverRow {
+export interface HandoverRow {
   id: string;
   project_name: string;
   session_id: string;
@@ -23,9 +23,9 @@ interface HandoverRow {
   created_at: Date;
 }
 
-const HANDOVER_COLUMNS = 'id, project_name, session_id, client_id, client_name, started_at, ended_at, end_reason, summary, content, created_at';
+export const HANDOVER_COLUMNS = 'id, project_name, session_id, client_id, client_name, started_at, ended_at, end_reason, summary, content, created_at';
 
-const toHandover = (row: HandoverRow): Handover => ({
+export const toHandover = (row: HandoverRow): Handover => ({
   id: row.id,
   project: row.project_name,
   sessionId: row.session_id,
