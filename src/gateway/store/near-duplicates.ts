@@ -42,7 +42,7 @@ const SEEDS = Array.from({ length: HASHES }, (_, i) => mix(0x9e3779b9 ^ Math.imu
 
 /** The text's word 3-shingles (a text of fewer words is one shingle of all of them). */
 export function shingles(text: string): Set<string> {
-  const words = text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words = wordsOf(text);
   const set = new Set<string>();
   if (words.length < SHINGLE_WORDS) {
     if (words.length > 0) set.add(words.join(' '));
@@ -61,17 +61,40 @@ export function jaccard(a: Set<string>, b: Set<string>): number {
   return shared / (a.size + b.size - shared);
 }
 
+const wordsOf = (text: string): string[] => text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+
+/**
+ * One 32-bit hash per distinct shingle, from the words' hashes (no shingle strings are built: this
+ * runs on every write). Order-sensitive: "a b c" and "c b a" differ.
+ */
+function shingleHashes(text: string): Uint32Array {
+  const words = wordsOf(text);
+  if (words.length === 0) return new Uint32Array(0);
+  const hashes = words.map(fnv1a);
+  const set = new Set<number>();
+  if (hashes.length < SHINGLE_WORDS) {
+    let h = 0;
+    for (const w of hashes) h = mix(h ^ w);
+    set.add(h);
+  } else {
+    for (let i = 0; i + SHINGLE_WORDS <= hashes.length; i++) set.add(mix(mix(mix(hashes[i]!) ^ hashes[i + 1]!) ^ hashes[i + 2]!));
+  }
+  return Uint32Array.from(set);
+}
+
 /** The LSH band values of a text (empty for a text without words). */
 export function bandsOf(text: string): number[] {
-  const set = shingles(text);
-  if (set.size === 0) return [];
-  const minima = new Array<number>(HASHES).fill(0xffffffff);
-  for (const shingle of set) {
-    const base = fnv1a(shingle);
-    for (let i = 0; i < HASHES; i++) {
-      const h = mix(base ^ SEEDS[i]!);
-      if (h < minima[i]!) minima[i] = h;
+  const set = shingleHashes(text);
+  if (set.length === 0) return [];
+  const minima = new Uint32Array(HASHES).fill(0xffffffff);
+  for (let i = 0; i < HASHES; i++) {
+    const seed = SEEDS[i]!;
+    let min = 0xffffffff;
+    for (let j = 0; j < set.length; j++) {
+      const h = mix(set[j]! ^ seed);
+      if (h < min) min = h;
     }
+    minima[i] = min;
   }
   const bands: number[] = [];
   for (let band = 0; band < BANDS; band++) {
