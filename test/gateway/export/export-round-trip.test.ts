@@ -2,25 +2,14 @@
 // import dementia-export` brings them back into an empty data folder, and exporting that again
 // gives byte-identical files.
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../helpers/cli-process.ts';
+import { fileTree } from '../../helpers/file-tree.ts';
 import { connectClient, startTestGateway, tempDir, textOf, type TestGateway } from '../../helpers/gateway-harness.ts';
 
-/** Every file under `dir`, by path relative to it, with its bytes. */
-function tree(dir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (folder: string) => {
-    for (const name of readdirSync(folder).sort()) {
-      const path = join(folder, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else files.set(relative(dir, path), readFileSync(path, 'latin1'));
-    }
-  };
-  walk(dir);
-  return files;
-}
+const tree = fileTree;
 
 const json = (result: { code: number; stdout: string; stderr: string }) => {
   assert.equal(result.code, 0, result.stderr);
