@@ -78,4 +78,25 @@ describe('near-duplicate contexts', () => {
     assert.doesNotMatch(textOf(merged), /Near-duplicate/);
     assert.deepEqual(merged.structuredContent?.nearDuplicates, []);
   });
+
+  it('a store written before near-duplicate bands gets them when it is opened (migration 5 fills them)', async () => {
+    const old = await startTestGateway();
+    old.gateway.services.projects.create('shop');
+    const writer = await connectClient(old.url, old.addClient('writer').token);
+    await writer.call('lock_context', { project: 'shop', topic: 'returns', content: RULE });
+    await writer.close();
+    // Back to the schema of before: no band tables, migration 5 not applied.
+    old.gateway.services.db.exec('DROP TABLE context_bands; DROP TABLE context_reads; DELETE FROM schema_migrations WHERE version = 5;');
+    const { dataDir, clock } = old;
+    await old.stop();
+    const reopened = await startTestGateway({ dataDir, clock });
+    try {
+      const c2 = await connectClient(reopened.url, reopened.addClient('reader').token);
+      const locked = await c2.call('lock_context', { project: 'shop', topic: 'refunds', content: RULE_AGAIN });
+      assert.match(textOf(locked), /Very similar to `returns` v1 \(\d\d%\)/);
+      await c2.close();
+    } finally {
+      await reopened.stop({ remove: true });
+    }
+  });
 });
