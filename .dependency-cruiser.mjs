@@ -12,7 +12,7 @@ const FLOORS = [
   { name: 'tools', path: '^src/gateway/tools/' },
   { name: 'resources', path: '^src/gateway/resources/' },
   { name: 'prompts', path: '^src/gateway/prompts/' },
-  { name: 'features', path: '^src/gateway/(sync|import|client-config)/' },
+  { name: 'features', path: '^src/gateway/(sync|import|export|client-config)/' },
   { name: 'status', path: '^src/gateway/status-snapshot\\.ts$' },
   { name: 'http', path: '^src/gateway/(http|bridge)/' },
   { name: 'servers', path: '^src/gateway/(hosted/|gateway(-wiring)?\\.ts$)' },

@@ -23,6 +23,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const BENCHMARKS = [
   'search-contexts',
   'lock-context',
+  'near-duplicates',
   'import-contexts',
   'secret-detection',
   'gateway-http',
@@ -38,7 +39,7 @@ const BENCHMARKS = [
   'hosted-gateway',
 ];
 /** Benchmarks that need the seeded 100k-context store. */
-const NEEDS_TEMPLATE = new Set(['search-contexts', 'lock-context', 'sync-initial-push']);
+const NEEDS_TEMPLATE = new Set(['search-contexts', 'lock-context', 'near-duplicates', 'sync-initial-push']);
 
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
 const selected = BENCHMARKS.filter((name) => !only || only.includes(name));

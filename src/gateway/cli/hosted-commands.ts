@@ -8,16 +8,23 @@ import { createLogger } from '../logger.ts';
 import type { SettingFlags } from '../settings.ts';
 import { createPool } from '../pg/pg-connection.ts';
 import type { Output } from './output.ts';
+import type pg from 'pg';
+import { exportMemory, type ExportReport } from '../export/export-memory.ts';
+import { pgExportSource } from '../hosted/pg-export-source.ts';
 import { isoOrNull, plural } from '../text/format.ts';
 
 /** What an operator's command needs: the directories over a small pool of its own, closed after. */
-async function withDirectories<T>(flags: SettingFlags, work: (tenants: TenantDirectory, clients: RemoteClientDirectory) => Promise<T>): Promise<T> {
+async function withDirectories<T>(
+  flags: SettingFlags,
+  work: (tenants: TenantDirectory, clients: RemoteClientDirectory, pool: pg.Pool) => Promise<T>,
+  statementTimeoutMs = 15_000,
+): Promise<T> {
   const settings = resolveHostedSettings(flags);
-  const pool = createPool(settings.pg, { poolMax: 2, statementTimeoutMs: 15_000, connectTimeoutMs: 5_000 }, createLogger());
+  const pool = createPool(settings.pg, { poolMax: 2, statementTimeoutMs, connectTimeoutMs: 5_000 }, createLogger());
   try {
     const tenants = new TenantDirectory(pool);
     await tenants.prepare().catch((error: unknown) => Promise.reject(postgresStartError(error, settings.pg)));
-    return await work(tenants, new RemoteClientDirectory(pool));
+    return await work(tenants, new RemoteClientDirectory(pool), pool);
   } finally {
     await pool.end();
   }
@@ -122,4 +129,34 @@ export async function hostedClientsCommand(
         throw new UserError('UNKNOWN_COMMAND', `Unknown hosted clients action "${action ?? ''}".`, 'Use: dementia clients list --hosted | dementia clients remove NAME --hosted');
     }
   });
+}
+
+/**
+ * `dementia export --hosted --tenant SCHEMA --to DIR`: an operator exports one tenant's memory as
+ * the same files a desktop's `dementia export` writes (and `import dementia-export` reads).
+ */
+export async function hostedExportCommand(settingFlags: SettingFlags, tenant: string | undefined, to: string, project: string | undefined): Promise<ExportReport> {
+  if (!tenant) throw new UserError('MISSING_ARGUMENT', 'A hosted export needs --tenant SCHEMA.', '`dementia tenants list` shows the schemas.');
+  // An export reads every row of the tenant: no 15-second statement limit.
+  return withDirectories(
+    settingFlags,
+    async (tenants, _clients, pool) => {
+      const known = (await tenants.list()).map((t) => t.schema);
+      if (!known.includes(tenant)) {
+        throw new UserError('TENANT_NOT_FOUND', `No tenant has the schema "${tenant}".`, `Export one of: ${known.join(', ') || '(none registered)'}.`);
+      }
+      const client = await pool.connect();
+      try {
+        const source = await pgExportSource(client, tenant);
+        try {
+          return await exportMemory(source, to, project);
+        } finally {
+          await source.close();
+        }
+      } finally {
+        client.release();
+      }
+    },
+    0,
+  );
 }

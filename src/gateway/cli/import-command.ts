@@ -13,7 +13,7 @@ export interface ImportFlags {
   json: boolean;
 }
 
-const USAGE = 'dementia import claude-dementia --from <postgres-url | sqlite-file | folder> [--merge] [--dry-run] [--json]\n  or: dementia import server-memory --from <memory.jsonl> --project P [--dry-run] [--json]';
+const USAGE = 'dementia import claude-dementia --from <postgres-url | sqlite-file | folder> [--merge] [--dry-run] [--json]\n  or: dementia import server-memory --from <memory.jsonl> --project P [--dry-run] [--json]\n  or: dementia import dementia-export --from DIR [--dry-run] [--json]';
 
 /** Imports this many rows and more show a progress line. */
 const PROGRESS_FROM_ROWS = 1000;

@@ -25,6 +25,8 @@ Usage:
   dementia import claude-dementia --from <postgres-url | sqlite-file | folder> [--merge] [--dry-run] [--json]
   dementia import server-memory --from <memory.jsonl> --project P [--dry-run] [--json]
                                                                   bring in the memory of the server you switch from
+  dementia export --to DIR [--project P] [--json]                 every project as Markdown files + manifest.json
+  dementia import dementia-export --from DIR [--dry-run] [--json] bring an export back (idempotent)
   dementia connect --client NAME | --token-file F [--project P]   stdio bridge (Claude Desktop); or the token in DEMENTIA_TOKEN
 
 Hosted mode (with DEMENTIA_PG_URL; see README "Hosted mode"):
@@ -33,6 +35,8 @@ Hosted mode (with DEMENTIA_PG_URL; see README "Hosted mode"):
   dementia tenants list [--json] | tenants remove SCHEMA
   dementia clients list --hosted [--tenant SCHEMA] [--json]       signed-in clients (grants)
   dementia clients remove NAME|ID --hosted [--tenant SCHEMA]      revoke one at once
+  dementia export --hosted --tenant SCHEMA --to DIR [--project P] [--json]
+                                                                  a tenant's memory as the files of dementia export
 
 Kinds: claude-desktop, claude-code, cursor, vscode, other.
 A pinned project (--project) must exist; --create-project creates a new one.
@@ -66,6 +70,7 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       label: { type: 'string' },
       'key-from-stdin': { type: 'boolean', default: false },
       from: { type: 'string' },
+      to: { type: 'string' },
       merge: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -127,6 +132,9 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
         dryRun: values['dry-run'],
         json: values.json,
       });
+      return 0;
+    case 'export':
+      await (await import('./export-command.ts')).exportCommand(settings, settingFlags, out, { to: values.to, project: values.project, json: values.json, hosted: values.hosted, tenant: values.tenant });
       return 0;
     case 'connect':
       await (await import('./connect-command.ts')).connectCommand(settings, out, { client: values.client, token: values.token, tokenFile: values['token-file'], project: values.project });

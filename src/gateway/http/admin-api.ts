@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isUserError } from '../errors.ts';
+import { exportMemory, sqliteExportSource } from '../export/export-memory.ts';
 import type { Services } from '../services.ts';
 import { defaultDataDir, type Settings } from '../settings.ts';
 import { AdminCodes } from '../store/admin-codes.ts';
@@ -80,6 +81,7 @@ export class AdminApi {
       { method: 'POST', pattern: /^\/api\/connect\/cancel$/, route: (req, res) => this.connectCancel(req, res) },
       { method: 'POST', pattern: /^\/api\/import\/preview$/, route: (req, res) => this.importPreview(req, res) },
       { method: 'POST', pattern: /^\/api\/import\/run$/, route: (req, res) => this.importRun(req, res) },
+      { method: 'POST', pattern: /^\/api\/export$/, route: (req, res) => this.exportRun(req, res) },
       { method: 'GET', pattern: /^\/api\/projects\/([^/]+)\/contexts$/, route: (_req, res, [project]) => sendJson(res, 200, this.contexts.list(project!)) },
       { method: 'GET', pattern: /^\/api\/projects\/([^/]+)\/contexts\/([^/]+)$/, route: (_req, res, [project, label]) => sendJson(res, 200, this.contexts.detail(project!, label!)) },
       { method: 'POST', pattern: /^\/api\/projects\/([^/]+)\/contexts\/([^/]+)\/(archive|restore)$/, route: (req, res, [project, label, action]) => this.contextAction(req, res, project!, label!, action!) },
@@ -231,6 +233,13 @@ export class AdminApi {
   private async importRun(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readJsonObject(req);
     sendJson(res, 200, await this.imports.run(requiredString(body, 'importId')));
+  }
+
+  /** "Export memory…": the same files as `dementia export --to DIR [--project P]`, written by the gateway. */
+  private async exportRun(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readJsonObject(req);
+    const project = optionalString(body, 'project')?.trim();
+    sendJson(res, 200, await exportMemory(sqliteExportSource(this.host.services), requiredString(body, 'to').trim(), project === '' ? undefined : project));
   }
 
   /** Archive (as unlock_context: always_check needs "force": true) or restore versions of a context. */

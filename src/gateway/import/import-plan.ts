@@ -8,7 +8,7 @@ import type { NoteKind } from '../store/notes.ts';
  * plan twice writes nothing the second time.
  */
 
-export type ImportKind = 'claude-dementia' | 'server-memory';
+export type ImportKind = 'claude-dementia' | 'server-memory' | 'dementia-export';
 
 /** Something the import leaves out, and why. */
 export interface Skip {
@@ -54,6 +54,9 @@ export interface PlannedHandover {
   endedAt: number;
   summary: string;
   content: HandoverContent;
+  /** Who wrote it and why it ended, when the source kept them (our own export); else the import's. */
+  clientName?: string;
+  endReason?: string;
   source: string;
 }
 
@@ -71,6 +74,10 @@ export interface ProjectPlan {
   name: string;
   /** The source's names for it: 'schema "linkedin"', 'file ~/x/.claude-memory.db'. */
   from: string[];
+  /** The project's description, when the source has one (given to a project the import creates). */
+  description?: string;
+  /** Create the project even when it brings no rows (an export of an empty project). */
+  createEmpty?: boolean;
   labels: (LabelHistory | LabelSnapshot)[];
   handovers: PlannedHandover[];
   notes: PlannedNote[];
@@ -102,4 +109,5 @@ export interface ImportPlan {
 export const IMPORT_CLIENT_NAMES: Record<ImportKind, string> = {
   'claude-dementia': 'claude-dementia (imported)',
   'server-memory': 'server-memory (imported)',
+  'dementia-export': 'dementia export (imported)',
 };

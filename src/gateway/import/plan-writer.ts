@@ -138,9 +138,12 @@ function unitsOf(kind: ImportKind, project: ProjectPlan, report: ProjectReport, 
     ensured = true;
     if (projects.exists(project.name)) return;
     report.created = true;
-    if (write) projects.create(project.name);
+    if (write) projects.create(project.name, project.description);
   };
   const units: Unit[] = [];
+  if (project.createEmpty && project.labels.length + project.handovers.length + project.notes.length === 0) {
+    units.push({ rows: 1, screen: [], apply: ensureProject });
+  }
   for (const label of project.labels) {
     const screen = checked(labelRows(label, policy));
     units.push(
@@ -174,10 +177,10 @@ function unitsOf(kind: ImportKind, project: ProjectPlan, report: ProjectReport, 
           project: project.name,
           sessionId: handover.sessionId,
           clientId,
-          clientName: IMPORT_CLIENT_NAMES[kind],
+          clientName: handover.clientName ?? IMPORT_CLIENT_NAMES[kind],
           startedAt: handover.startedAt,
           endedAt: handover.endedAt,
-          endReason: 'imported',
+          endReason: handover.endReason ?? 'imported',
           summary: handover.summary,
           content: handover.content,
           createdAt: handover.endedAt,

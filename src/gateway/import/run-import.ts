@@ -2,6 +2,7 @@ import { UserError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { normalizeProjectName } from '../store/projects.ts';
 import { planClaudeDementia } from './claude-dementia/plan.ts';
+import { planDementiaExport } from './dementia-export/plan.ts';
 import { readPostgresSource } from './claude-dementia/postgres-source.ts';
 import { readSqliteSource } from './claude-dementia/sqlite-source.ts';
 import type { ImportKind, ImportPlan, SourceProblem } from './import-plan.ts';
@@ -9,11 +10,11 @@ import { writePlan, type ImportReport, type ProjectReport } from './plan-writer.
 import { readGraph } from './server-memory/jsonl-graph.ts';
 import { planServerMemory } from './server-memory/plan.ts';
 
-export const IMPORT_KINDS: readonly ImportKind[] = ['claude-dementia', 'server-memory'];
+export const IMPORT_KINDS: readonly ImportKind[] = ['claude-dementia', 'server-memory', 'dementia-export'];
 
 export interface ImportRequest {
   kind: string;
-  /** A postgres:// URL or a SQLite file or folder (claude-dementia), a JSONL file (server-memory). */
+  /** A postgres:// URL or a SQLite file or folder (claude-dementia), a JSONL file (server-memory), an export folder (dementia-export). */
   from: string;
   /** server-memory: the project to import into; claude-dementia: the project of one SQLite file. */
   project?: string | undefined;
@@ -62,6 +63,12 @@ async function planImport(request: ImportRequest, services: Services, dataDir: s
         throw new UserError('INVALID_ARGUMENTS', 'server-memory has no projects: say which one its graph goes into.', 'Pass --project NAME, e.g. --project notes.');
       }
       return planServerMemory(readGraph(from), normalizeProjectName(request.project));
+    }
+    case 'dementia-export': {
+      if (request.project !== undefined) {
+        throw new UserError('INVALID_ARGUMENTS', 'An export names its projects itself.', 'Leave out --project.');
+      }
+      return planDementiaExport(from);
     }
     default:
       throw new UserError('INVALID_ARGUMENTS', `Cannot import from "${request.kind}".`, `Import from one of: ${IMPORT_KINDS.join(', ')}.`);

@@ -47,6 +47,12 @@ export interface ContextRepository {
   /** always_check versions need force. `actor` is null when the user archives from the desktop app. */
   archive(project: string, label: string, selector: VersionSelector | 'all', force: boolean, actor: Actor | null): Awaitable<ContextVersion[]>;
   restore(project: string, label: string, version: VersionSelector | 'all'): Awaitable<ArchivedVersion[]>;
+  /** Latest versions of other labels sharing an LSH band with `content`: near-duplicate candidates (store/near-duplicates.ts). */
+  sharingBand(project: string, label: string, content: string): Awaitable<ContextVersion[]>;
+  /** Label pairs of the project whose latest versions share a band. */
+  pairsSharingBand(project: string): Awaitable<[string, string][]>;
+  /** When each label of the project was last read (recalled, or read as a resource), by label. */
+  lastReads(project: string): Awaitable<Map<string, number>>;
 }
 
 export interface SearchRepository {

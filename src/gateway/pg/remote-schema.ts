@@ -298,6 +298,36 @@ export const REMOTE_MIGRATIONS: readonly RemoteMigration[] = [
       -- What a write that carries a credential does in this project: refused, or stored masked (synced with the project).
       ALTER TABLE ${quoteIdent(schema)}.projects ADD COLUMN secret_policy text NOT NULL DEFAULT 'refuse' CHECK (secret_policy IN ('refuse', 'mask'));`,
   },
+  {
+    version: 6,
+    name: 'near-duplicate bands, last reads',
+    hostedOnly: true,
+    sql: (schema) => {
+      const s = quoteIdent(schema);
+      return `
+        -- LSH band values of each context version (store/near-duplicates.ts), computed by the hosted
+        -- server for every contexts row past filled_seq (its own and those desktops pushed): a lock
+        -- finds the labels sharing a band through the GIN index.
+        CREATE TABLE ${s}.context_bands (
+          context_id uuid PRIMARY KEY,
+          project_name text NOT NULL,
+          label text NOT NULL,
+          bands bigint[] NOT NULL
+        );
+        CREATE INDEX context_bands_lookup ON ${s}.context_bands USING gin (bands);
+        CREATE TABLE ${s}.context_bands_filled (one boolean PRIMARY KEY DEFAULT true CHECK (one), filled_seq bigint NOT NULL);
+        INSERT INTO ${s}.context_bands_filled (filled_seq) VALUES (0);
+
+        -- When each context was last read (recall, resources, prompts): the dashboard's "not read in a long time".
+        CREATE TABLE ${s}.context_reads (
+          project_name text NOT NULL,
+          label text NOT NULL,
+          read_at timestamptz NOT NULL,
+          PRIMARY KEY (project_name, label)
+        );
+      `;
+    },
+  },
 ];
 
 /** A versioned migration of one schema; `schema` is the (unquoted) name it applies to. */

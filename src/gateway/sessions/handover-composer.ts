@@ -2,6 +2,7 @@ import type { ActivityEntry } from '../store/activity.ts';
 import type { HandoverContent } from '../store/handovers.ts';
 import type { Note } from '../store/notes.ts';
 import type { WorkSession } from '../store/work-sessions.ts';
+import { searchTerms } from '../store/search.ts';
 import { plural } from '../text/format.ts';
 
 /** What the model itself says when it ends a session (end_session). */
@@ -38,7 +39,11 @@ export function composeHandoverContent(
     archived: effects.flatMap((e) => e.archived ?? []),
     restored: effects.flatMap((e) => e.restored ?? []),
     recalled: uniqueBy(effects.flatMap((e) => e.recalled ?? []), (r) => `${r.label}@${r.version}`),
-    searches: uniqueBy(effects.flatMap((e) => e.searched ?? []), (q) => q.toLowerCase()),
+    // A query of only stopwords ("the") searched for nothing: noise for whoever reads the handover.
+    searches: uniqueBy(
+      effects.flatMap((e) => e.searched ?? []).filter((q) => searchTerms(q).length > 0),
+      (q) => q.toLowerCase(),
+    ),
     decisions: notesOf('decision'),
     todos: notesOf('todo'),
     progress: notesOf('progress'),
@@ -65,6 +70,17 @@ const END_REASONS: Record<string, string> = {
   project_deleted: 'ended because the project was deleted',
 };
 
+/** One line per context, its recalled versions in the order they were first read ("api-style v2, v1"). */
+function recalledLines(recalled: HandoverContent['recalled']): string[] {
+  const versionsByLabel = new Map<string, number[]>();
+  for (const { label, version } of recalled) {
+    const versions = versionsByLabel.get(label) ?? [];
+    if (!versions.includes(version)) versions.push(version);
+    versionsByLabel.set(label, versions);
+  }
+  return [...versionsByLabel].map(([label, versions]) => `${label} ${versions.map((v) => `v${v}`).join(', ')}`);
+}
+
 /** The sections of a readable handover (each a blank line, a title and its items); empty ones are left out. */
 export function handoverSections(content: HandoverContent): string[] {
   const lines: string[] = [];
@@ -84,7 +100,7 @@ export function handoverSections(content: HandoverContent): string[] {
   );
   section('Contexts archived', content.archived.map((c) => `${c.label} v${c.version}`));
   section('Contexts restored', content.restored.map((c) => `${c.label} v${c.version}`));
-  section('Contexts recalled', content.recalled.map((c) => `${c.label} v${c.version}`));
+  section('Contexts recalled', recalledLines(content.recalled));
   section('Searches', content.searches.map((q) => `"${q}"`));
   return lines;
 }

@@ -59,6 +59,10 @@ export class ActivityLog {
       ),
       forSession: db.prepare(`${SELECT} WHERE a.session_id = ? ORDER BY a.id`),
       recent: db.prepare(`${SELECT} ORDER BY a.id DESC LIMIT ?`),
+      markRead: db.prepare(
+        `INSERT INTO context_reads (project_name, label, read_at) VALUES (?, ?, ?)
+         ON CONFLICT (project_name, label) DO UPDATE SET read_at = max(read_at, excluded.read_at)`,
+      ),
       prune: db.prepare('DELETE FROM activity WHERE at < ? AND (session_id IS NULL OR session_id NOT IN (SELECT id FROM work_sessions WHERE ended_at IS NULL))'),
     };
   }
@@ -66,6 +70,11 @@ export class ActivityLog {
   record(entry: NewActivity): void {
     const detail = entry.effects && Object.keys(entry.effects).length > 0 ? JSON.stringify(entry.effects) : null;
     this.stmts.insert.run(entry.at, entry.clientId, entry.project, entry.sessionId, entry.tool, entry.ok ? 1 : 0, entry.summary, detail);
+    // Every read of a context is recorded here (recall, search results opened, resources, prompts):
+    // the dashboard's "not read in a long time" comes from it.
+    if (entry.ok && entry.project !== null) {
+      for (const label of new Set(entry.effects?.recalled?.map((r) => r.label))) this.stmts.markRead.run(entry.project, label, entry.at);
+    }
   }
 
   forSession(sessionId: string): ActivityEntry[] {

@@ -4,6 +4,7 @@ import type { Outbox } from './outbox.ts';
 import { assertArchivable, contextNotFound, priorityAndTags, restoreTargets, sameAsLatest, similarLabelPattern, versionNotFound } from './context-rules.ts';
 import type { ArchivedVersion, ContextVersion, Priority, VersionSelector } from './context-version.ts';
 import type { Db } from './database.ts';
+import { bandsOf } from './near-duplicates.ts';
 
 /** Who is writing: recorded on every version for handovers and the activity feed. */
 export interface Actor {
@@ -51,6 +52,10 @@ function toVersion(row: Row): ContextVersion {
     sessionId: row.session_id,
   };
 }
+
+/** Candidates confirmed per lock at most, and label pairs per project: bounded work at any size. */
+const MAX_CANDIDATES = 50;
+const MAX_PAIRS = 500;
 
 /**
  * Versioned, immutable contexts. Every version is a row; exactly one live row per label is
@@ -128,6 +133,29 @@ export class ContextStore {
       idExists: db
         .prepare('SELECT 1 FROM contexts WHERE id = ? UNION ALL SELECT 1 FROM archived_contexts WHERE id = ?')
         .pluck(),
+      everyVersionOfProject: db.prepare(
+        `SELECT ${COLUMNS}, NULL AS archived_at FROM contexts WHERE project_name = ?
+         UNION ALL SELECT 0, id, project_name, label, version, content, priority, tags, content_hash, created_at, client_id, session_id, 0, archived_at
+           FROM archived_contexts WHERE project_name = ?
+         ORDER BY label, version`,
+      ),
+      lastReads: db.prepare('SELECT label, read_at AS readAt FROM context_reads WHERE project_name = ?'),
+      bandInsert: db.prepare('INSERT INTO context_bands (seq, project_name, band) VALUES (?, ?, ?)'),
+      bandDelete: db.prepare('DELETE FROM context_bands WHERE seq = ?'),
+      // Latest versions of other labels sharing a band; a band shared by very many is boilerplate.
+      sharingBand: db.prepare(
+        `SELECT ${COLUMNS} FROM contexts WHERE seq IN (
+           SELECT seq FROM context_bands WHERE project_name = ? AND band IN (SELECT value FROM json_each(?)))
+         AND label <> ? ORDER BY seq DESC LIMIT ${MAX_CANDIDATES}`,
+      ),
+      pairsSharingBand: db.prepare(
+        `WITH shared AS (SELECT band FROM context_bands WHERE project_name = ? GROUP BY band HAVING count(*) > 1)
+         SELECT DISTINCT ca.label AS a, cb.label AS b
+         FROM shared s JOIN context_bands x ON x.project_name = ? AND x.band = s.band
+           JOIN context_bands y ON y.project_name = ? AND y.band = s.band AND y.seq > x.seq
+           JOIN contexts ca ON ca.seq = x.seq JOIN contexts cb ON cb.seq = y.seq
+         LIMIT ${MAX_PAIRS}`,
+      ),
       archivedCounts: db.prepare(
         'SELECT label, count(*) AS versions, max(archived_at) AS archivedAt FROM archived_contexts WHERE project_name = ? GROUP BY label ORDER BY label',
       ),
@@ -155,6 +183,7 @@ export class ContextStore {
     if (current) {
       this.stmts.unmarkLatest.run(current.seq);
       this.stmts.ftsDelete.run(current.seq, current.label, current.content, current.tags);
+      this.stmts.bandDelete.run(current.seq);
     }
     const version = {
       id: newId(),
@@ -171,6 +200,7 @@ export class ContextStore {
     };
     const seq = Number(this.stmts.insert.run(version).lastInsertRowid);
     this.stmts.ftsInsert.run(seq, label, content, tagsJson);
+    this.indexBands(seq, project, content);
     this.outbox?.record('context', 'upsert', version.id);
     return {
       context: { ...version, tags, contentHash },
@@ -244,6 +274,12 @@ export class ContextStore {
     return this.stmts.archivedCounts.all(project) as { label: string; versions: number; archivedAt: number }[];
   }
 
+  /** Every version of a project, live (archivedAt null) and archived, by label then version (export). */
+  everyVersionOfProject(project: string): (ContextVersion & { archivedAt: number | null })[] {
+    const rows = this.stmts.everyVersionOfProject.all(project, project) as (Row & { archived_at: number | null })[];
+    return rows.map((row) => ({ ...toVersion(row), archivedAt: row.archived_at }));
+  }
+
   archivedVersions(project: string, label: string): ArchivedVersion[] {
     const rows = this.stmts.archivedVersions.all(project, label) as (Row & { archived_at: number })[];
     return rows.map((row) => ({ ...toVersion(row), archivedAt: row.archived_at }));
@@ -292,7 +328,10 @@ export class ContextStore {
   moveToArchive(id: string, archivedAt: number, archivedBy: string | null, archivedIn: string | null): boolean {
     const row = this.stmts.liveById.get(id) as Row | undefined;
     if (!row) return false;
-    if (row.is_latest === 1) this.stmts.ftsDelete.run(row.seq, row.label, row.content, row.tags);
+    if (row.is_latest === 1) {
+      this.stmts.ftsDelete.run(row.seq, row.label, row.content, row.tags);
+      this.stmts.bandDelete.run(row.seq);
+    }
     this.stmts.deleteRow.run(row.seq);
     this.stmts.archive.run({ ...row, archivedAt, archivedBy, archivedIn });
     return true;
@@ -313,12 +352,35 @@ export class ContextStore {
       if (row.is_latest === 1) {
         this.stmts.unmarkLatest.run(row.seq);
         this.stmts.ftsDelete.run(row.seq, row.label, row.content, row.tags);
+        this.stmts.bandDelete.run(row.seq);
       }
     }
     if (highest && highest.is_latest === 0) {
       this.stmts.markLatest.run(highest.seq);
       this.stmts.ftsInsert.run(highest.seq, highest.label, highest.content, highest.tags);
+      this.indexBands(highest.seq, project, highest.content);
     }
+  }
+
+  /** The latest versions of other labels of the project that share an LSH band with `content` (near-duplicates.ts). */
+  sharingBand(project: string, label: string, content: string): ContextVersion[] {
+    const bands = bandsOf(content);
+    if (bands.length === 0) return [];
+    return (this.stmts.sharingBand.all(project, JSON.stringify(bands), label) as Row[]).map(toVersion);
+  }
+
+  /** Label pairs of the project whose latest versions share a band: near-duplicate candidates. */
+  pairsSharingBand(project: string): [string, string][] {
+    return (this.stmts.pairsSharingBand.all(project, project, project) as { a: string; b: string }[]).filter((p) => p.a !== p.b).map((p) => [p.a, p.b]);
+  }
+
+  lastReads(project: string): Map<string, number> {
+    const rows = this.stmts.lastReads.all(project) as { label: string; readAt: number }[];
+    return new Map(rows.map((row) => [row.label, row.readAt]));
+  }
+
+  private indexBands(seq: number, project: string, content: string): void {
+    for (const band of bandsOf(content)) this.stmts.bandInsert.run(seq, project, band);
   }
 
   private missingLabel(project: string, label: string) {

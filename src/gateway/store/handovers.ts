@@ -56,6 +56,7 @@ export class HandoverStore {
       ),
       recentOfProject: db.prepare(`${SELECT} WHERE project_name = ? ORDER BY ended_at DESC, created_at DESC LIMIT ?`),
       recent: db.prepare(`${SELECT} ORDER BY ended_at DESC, created_at DESC LIMIT ?`),
+      allOfProject: db.prepare(`${SELECT} WHERE project_name = ? ORDER BY ended_at, id`),
       bySession: db.prepare(`${SELECT} WHERE session_id = ?`),
       count: db.prepare('SELECT count(*) FROM handovers WHERE project_name = ?').pluck(),
       exists: db.prepare('SELECT 1 FROM handovers WHERE id = ?').pluck(),
@@ -77,6 +78,11 @@ export class HandoverStore {
   recent(limit: number, project?: string): Handover[] {
     const rows = project === undefined ? this.stmts.recent.all(limit) : this.stmts.recentOfProject.all(project, limit);
     return (rows as Row[]).map(toHandover);
+  }
+
+  /** Every handover of a project, oldest first (export). */
+  allOfProject(project: string): Handover[] {
+    return (this.stmts.allOfProject.all(project) as Row[]).map(toHandover);
   }
 
   bySession(sessionId: string): Handover | undefined {

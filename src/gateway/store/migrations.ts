@@ -1,3 +1,6 @@
+import type Database from 'better-sqlite3';
+import { bandsOf } from './near-duplicates.ts';
+
 /**
  * Versioned schema migrations of the local SQLite store. Append only: a released migration is never
  * edited, a new one is added. Each runs in its own transaction and is recorded in schema_migrations.
@@ -6,6 +9,21 @@ export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
+  /** Fills what SQL alone cannot compute, in the migration's transaction. */
+  readonly fill?: (db: Database.Database) => void;
+}
+
+/** Band values for every latest version written before migration 5. */
+export function fillBands(db: Database.Database): void {
+  const insert = db.prepare('INSERT INTO context_bands (seq, project_name, band) VALUES (?, ?, ?)');
+  const page = db.prepare('SELECT seq, project_name AS project, content FROM contexts WHERE is_latest = 1 AND seq > ? ORDER BY seq LIMIT 500');
+  // Pages rather than one iterator: the connection cannot write while a read is still open.
+  for (let after = 0; ; ) {
+    const rows = page.all(after) as { seq: number; project: string; content: string }[];
+    if (rows.length === 0) return;
+    for (const row of rows) for (const band of bandsOf(row.content)) insert.run(row.seq, row.project, band);
+    after = rows[rows.length - 1]!.seq;
+  }
 }
 
 export const migrations: readonly Migration[] = [
@@ -244,6 +262,31 @@ export const migrations: readonly Migration[] = [
     sql: `
       -- What a write that carries a credential does in this project: refused, or stored masked.
       ALTER TABLE projects ADD COLUMN secret_policy TEXT NOT NULL DEFAULT 'refuse' CHECK (secret_policy IN ('refuse', 'mask'));
+    `,
+  },
+  {
+    version: 6,
+    name: 'near-duplicate bands, last reads',
+    fill: fillBands,
+    sql: `
+      -- LSH band values of each latest version (near-duplicates.ts), kept beside its full-text row
+      -- (same seq): a lock finds the labels sharing a band by index. Filled for older rows on open.
+      CREATE TABLE context_bands (
+        seq INTEGER NOT NULL,
+        project_name TEXT NOT NULL,
+        band INTEGER NOT NULL,
+        PRIMARY KEY (seq, band)
+      ) WITHOUT ROWID;
+      CREATE INDEX context_bands_lookup ON context_bands (project_name, band);
+
+      -- When each context was last read (recalled, opened from a search, read as a resource): the
+      -- dashboard shows what nobody has read in a long time. Local only, never synced.
+      CREATE TABLE context_reads (
+        project_name TEXT NOT NULL,
+        label TEXT NOT NULL,
+        read_at INTEGER NOT NULL,
+        PRIMARY KEY (project_name, label)
+      ) WITHOUT ROWID;
     `,
   },
 ];

@@ -36,6 +36,7 @@ export class NoteStore {
       recentOfProject: db.prepare(`${SELECT} WHERE project_name = ? ORDER BY created_at DESC LIMIT ?`),
       recentOfKind: db.prepare(`${SELECT} WHERE project_name = ? AND kind = ? ORDER BY created_at DESC LIMIT ?`),
       exists: db.prepare('SELECT 1 FROM notes WHERE id = ?').pluck(),
+      allOfProject: db.prepare(`${SELECT} WHERE project_name = ? ORDER BY created_at, id`),
     };
   }
 
@@ -59,6 +60,11 @@ export class NoteStore {
 
   forSession(sessionId: string): Note[] {
     return this.stmts.forSession.all(sessionId) as Note[];
+  }
+
+  /** Every note of a project, oldest first (export). */
+  allOfProject(project: string): Note[] {
+    return this.stmts.allOfProject.all(project) as Note[];
   }
 
   recent(project: string, limit: number, kind?: NoteKind): Note[] {

@@ -120,6 +120,8 @@ export class ProjectStore {
            SELECT 'delete', seq, label, content, tags FROM contexts WHERE project_name = ? AND is_latest = 1`,
         )
         .run(name);
+      this.db.prepare('DELETE FROM context_bands WHERE project_name = ?').run(name);
+      this.db.prepare('DELETE FROM context_reads WHERE project_name = ?').run(name);
       for (const table of tables) {
         removed[table] = this.db.prepare(`DELETE FROM ${table} WHERE project_name = ?`).run(name).changes;
       }

@@ -4,6 +4,7 @@ import { PRIORITIES, type ContextVersion, type Priority } from '../store/context
 import type { ListSpec, StringSpec } from './args.ts';
 import { contextData, contextHeading, iso, plural, preview } from '../text/format.ts';
 import { defineTool, type ToolContext } from './tool.ts';
+import { confirmSimilar, percent, type SimilarContext } from '../store/near-duplicates.ts';
 
 /** Content limit per version: large enough for a long spec, small enough to keep search fast. */
 export const MAX_CONTENT_BYTES = 1024 * 1024;
@@ -59,6 +60,22 @@ async function lockOne(call: ToolContext<'required'>, label: string, content: st
   });
 }
 
+/** Other topics whose latest text this new version nearly repeats (the same fact under a new name). */
+async function similarTopics(call: ToolContext<'required'>, context: ContextVersion): Promise<SimilarContext[]> {
+  return confirmSimilar(context.content, await call.memory.contexts.sharingBand(call.project, context.label, context.content));
+}
+
+/** "Very similar to `deploy/rules` v3 (94%): update that one instead?" */
+function similarText(similar: SimilarContext[]): string {
+  if (similar.length === 0) return '';
+  const [first, ...more] = similar;
+  const also = more.length > 0 ? ` (also ${more.slice(0, 3).map((s) => `\`${s.label}\` v${s.version} (${percent(s.similarity)})`).join(', ')})` : '';
+  return (
+    `\nVery similar to \`${first!.label}\` v${first!.version} (${percent(first!.similarity)})${also}: update that one instead? ` +
+    `(update_context topic="${first!.label}", then unlock_context this one.) Saved anyway.`
+  );
+}
+
 export const lockContext = defineTool({
   name: 'lock_context',
   title: 'Lock context',
@@ -74,11 +91,16 @@ export const lockContext = defineTool({
     const result = await lockOne(call, args.topic, args.content, args.priority, args.tags);
     const priority = result.context.priority;
     const heading = contextHeading(result.context);
+    const similar = result.created ? await similarTopics(call, result.context) : [];
     return {
       text: result.created
-        ? `Locked ${heading}${result.previousVersion ? `, replacing v${result.previousVersion} as latest` : ''}.${maskedNotice(args.content, result.context.content)}`
+        ? `Locked ${heading}${result.previousVersion ? `, replacing v${result.previousVersion} as latest` : ''}.${maskedNotice(args.content, result.context.content)}${similarText(similar)}`
         : `Unchanged: ${heading} already has exactly this content, priority and tags.`,
-      data: { context: contextData(result.context, false), created: result.created },
+      data: {
+        context: contextData(result.context, false),
+        created: result.created,
+        ...(similar.length > 0 ? { similar: similar.map((s) => ({ label: s.label, version: s.version, similarity: Math.floor(s.similarity * 100) / 100 })) } : {}),
+      },
       summary: result.created ? `locked ${result.context.label} v${result.context.version}` : `re-locked ${result.context.label} (unchanged)`,
       effects: result.created ? { locked: [{ label: result.context.label, version: result.context.version, priority }] } : {},
     };

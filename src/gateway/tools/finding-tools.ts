@@ -4,6 +4,23 @@ import { ignoredWords, searchTerms } from '../store/search.ts';
 import { TAGS } from './context-tools.ts';
 import { contextHeading, iso, minutesAgo, plural, preview } from '../text/format.ts';
 import { defineTool } from './tool.ts';
+import type { Memory } from '../memory/memory.ts';
+import { confirmPairs, percent, type NearDuplicatePair } from '../store/near-duplicates.ts';
+
+/** Not read (nor written) for this long: shown as a candidate to archive. */
+const UNREAD_DAYS = 30;
+const DAY_MS = 24 * 60 * 60_000;
+const LISTED = 5;
+
+/** Pairs of the project's latest versions that nearly repeat each other, most similar first. */
+async function nearDuplicates(memory: Memory, project: string, latest: ContextVersion[]): Promise<NearDuplicatePair[]> {
+  const byLabel = new Map(latest.map((c) => [c.label, c]));
+  return confirmPairs(await memory.contexts.pairsSharingBand(project), byLabel);
+}
+
+const pairLine = (p: NearDuplicatePair) =>
+  `- ${p.a.label} v${p.a.version} ≈ ${p.b.label} v${p.b.version} (${percent(p.similarity)}): merge with update_context topic="${p.a.label}", then unlock_context topic="${p.b.label}"`;
+const pairData = (p: NearDuplicatePair) => ({ a: { label: p.a.label, version: p.a.version }, b: { label: p.b.label, version: p.b.version }, similarity: Math.floor(p.similarity * 100) / 100 });
 
 const PRIORITY_FILTER = {
   type: 'list',
@@ -133,6 +150,12 @@ export const contextDashboard = defineTool({
     const notes = await memory.notes.recent(project, 10);
     const handover = (await handoverForReader(memory, project))?.handover;
     const count = (p: Priority) => latest.filter((c) => c.priority === p).length;
+    // A lean memory: what nobody read in a long time, the largest texts, and near-duplicates, each with the call that tidies it.
+    const reads = await memory.contexts.lastReads(project!);
+    const lastTouch = (c: ContextVersion) => Math.max(c.createdAt, reads.get(c.label) ?? 0);
+    const unread = latest.filter((c) => now - lastTouch(c) >= UNREAD_DAYS * DAY_MS).sort((a, b) => lastTouch(a) - lastTouch(b) || (a.label < b.label ? -1 : 1));
+    const largest = [...latest].sort((a, b) => b.content.length - a.content.length || (a.label < b.label ? -1 : 1)).slice(0, LISTED);
+    const duplicates = await nearDuplicates(memory, project!, latest);
     const text = [
       `Project "${project}": ${plural(latest.length, 'context')} — ${count('always_check')} always_check, ${count('important')} important, ${count('reference')} reference.`,
       `Always check (${rules.length}): ${rules.length === 0 ? 'none' : rules.map((r) => r.label).join(', ')}`,
@@ -140,6 +163,10 @@ export const contextDashboard = defineTool({
       `Latest changes:\n${recent.map((c) => `- ${contextHeading(c)}, ${minutesAgo(now, c.createdAt)}`).join('\n') || '- none'}`,
       `Recent notes:\n${notes.map((n) => `- ${n.kind}: ${preview(n.text, 120)}`).join('\n') || '- none'}`,
       `Last handover: ${handover ? `${handover.clientName}, ${iso(handover.endedAt)}` : 'none yet'}`,
+      `Not read in ${UNREAD_DAYS}+ days (${unread.length}; archive with unlock_context topic="..."):\n` +
+        (unread.slice(0, LISTED).map((c) => `- ${c.label} v${c.version}: last read ${reads.has(c.label) ? minutesAgo(now, reads.get(c.label)!) : `never (locked ${minutesAgo(now, c.createdAt)})`}`).join('\n') || '- none'),
+      `Largest:\n${largest.map((c) => `- ${c.label} v${c.version}: ${plural(c.content.length, 'character')}`).join('\n') || '- none'}`,
+      `Near-duplicates (${duplicates.length}):\n${duplicates.slice(0, LISTED).map(pairLine).join('\n') || '- none'}`,
     ].join('\n');
     return {
       text,
@@ -150,6 +177,9 @@ export const contextDashboard = defineTool({
         recent: recent.map((c) => ({ label: c.label, version: c.version, createdAt: iso(c.createdAt) })),
         notes: notes.map((n) => ({ kind: n.kind, text: n.text, createdAt: iso(n.createdAt) })),
         lastHandover: handover ? { id: handover.id, client: handover.clientName, endedAt: iso(handover.endedAt) } : null,
+        unread: unread.map((c) => ({ label: c.label, version: c.version, lastReadAt: reads.has(c.label) ? iso(reads.get(c.label)!) : null, createdAt: iso(c.createdAt) })),
+        largest: largest.map((c) => ({ label: c.label, version: c.version, characters: c.content.length })),
+        nearDuplicates: duplicates.map(pairData),
       },
       summary: 'viewed the dashboard',
     };
@@ -175,6 +205,8 @@ export const checkContexts = defineTool({
     const terms = searchTerms(args.action);
     const matching = rules.filter((r) => relevant.has(r.label));
     const others = rules.filter((r) => !relevant.has(r.label));
+    // Two rules saying nearly the same thing drift apart when one is updated: worth merging.
+    const duplicates = rules.length < 2 ? [] : await nearDuplicates(memory, project!, rules);
     const text =
       rules.length === 0
         ? `Project "${project}" has no always_check rules. Nothing to check for: ${args.action}`
@@ -182,13 +214,17 @@ export const checkContexts = defineTool({
             `${matching.length} of ${plural(rules.length, 'always_check rule')} ${matching.length === 1 ? 'mentions' : 'mention'} this action (${terms.join(', ') || 'it has no words to match'}):`,
             ...matching.map((r) => `## ${contextHeading(r)}\n${r.content}`),
             others.length > 0 ? `\nOther always_check rules (read them if they might apply):\n${others.map((r) => `- ${r.label}: ${preview(r.content, 160)}`).join('\n')}` : '',
-          ].join('\n');
+            duplicates.length > 0 ? `\nNear-duplicate rules:\n${duplicates.map(pairLine).join('\n')}` : '',
+          ]
+            .filter((part) => part !== '')
+            .join('\n');
     return {
       text: text.trim(),
       data: {
         action: args.action,
         applicable: matching.map((r) => ({ label: r.label, version: r.version, content: r.content })),
         otherRules: others.map((r) => ({ label: r.label, version: r.version })),
+        nearDuplicates: duplicates.map(pairData),
       },
       summary: `checked rules for "${args.action.slice(0, 60)}" (${matching.length} apply)`,
       effects: { recalled: matching.map((r) => ({ label: r.label, version: r.version })) },

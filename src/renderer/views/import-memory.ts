@@ -9,7 +9,14 @@ import type { ViewContext } from '../view-context.js';
 const KINDS = [
   { kind: 'claude-dementia', label: 'claude-dementia', from: 'postgres://user:password@host:5432/db, ~/.claude-dementia, or a .db file', project: 'Optional' },
   { kind: 'server-memory', label: 'server-memory (knowledge graph)', from: '/path/to/memory.jsonl', project: 'e.g. notes' },
+  { kind: 'dementia-export', label: 'an export of this app', from: '/path/to/memory-export (the folder with manifest.json)', project: 'Named by the export' },
 ];
+
+const FROM_LABELS: Record<string, string> = {
+  'claude-dementia': 'Postgres URL, folder or .db file',
+  'server-memory': 'memory.jsonl file',
+  'dementia-export': 'Export folder',
+};
 
 /** The form survives live updates, saving other settings and switching views. */
 const form = {
@@ -111,7 +118,7 @@ export function importCard(ctx: ViewContext): HTMLElement {
       form.preview = await postJson<ImportPreview>('/api/import/preview', {
         kind: form.kind,
         from: form.from.trim(),
-        project: form.project.trim() || undefined,
+        project: form.kind === 'dementia-export' ? undefined : form.project.trim() || undefined,
         merge: form.kind === 'claude-dementia' ? form.merge : undefined,
       });
     });
@@ -178,8 +185,8 @@ export function importCard(ctx: ViewContext): HTMLElement {
         'div',
         { class: 'import-fields' },
         h('label', { class: 'field' }, h('span', { class: 'label', text: 'Import from' }), kind),
-        h('label', { class: 'field import-from' }, h('span', { class: 'label', text: form.kind === 'server-memory' ? 'memory.jsonl file' : 'Postgres URL, folder or .db file' }), from),
-        h('label', { class: 'field' }, h('span', { class: 'label', text: 'Project' }), project),
+        h('label', { class: 'field import-from' }, h('span', { class: 'label', text: FROM_LABELS[form.kind] ?? 'Source' }), from),
+        form.kind === 'dementia-export' ? null : h('label', { class: 'field' }, h('span', { class: 'label', text: 'Project' }), project),
         h('datalist', { attrs: { id: 'import-projects' } }, ctx.status.projects.map((p) => h('option', { attrs: { value: p.name } }))),
       ),
       form.kind === 'claude-dementia'

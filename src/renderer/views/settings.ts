@@ -3,6 +3,7 @@ import { getJson, postJson } from '../api.js';
 import { h } from '../dom.js';
 import { icon } from '../icons.js';
 import { viewHeader, type View, type ViewContext } from '../view-context.js';
+import { exportCard } from './export-memory.js';
 import { importCard } from './import-memory.js';
 
 function row(label: string, hint: string | null, control: HTMLElement): HTMLElement {
@@ -46,6 +47,7 @@ function readOnlyForm(ctx: ViewContext, settings: SettingsView): Node[] {
       row('API key', 'Set with DEMENTIA_API_KEY (or apiKey in config.json).', readOnly(settings.apiKeySet ? 'set (hidden)' : 'not set')),
     ),
     importCard(ctx),
+    exportCard(ctx),
   ];
 }
 
@@ -105,6 +107,7 @@ function form(ctx: ViewContext, settings: SettingsView, reload: (next?: Settings
       ),
     ),
     importCard(ctx),
+    exportCard(ctx),
   ].filter((node): node is HTMLElement => node !== null);
 }
 

@@ -37,6 +37,8 @@ const DAY: Step[] = [
   ['search_contexts', { query: 'tuesdays posting' }],
   ['search_contexts', { query: 'refresh token', priority: 'always_check' }],
   ['search_contexts', { query: 'zebra' }],
+  // The same fact under a new name: both stores name the topic it nearly repeats (and save it).
+  ['lock_context', { topic: 'posting/days', content: 'Post on Tuesdays and Thursdays at 9:00 CET sharp.' }],
   ['check_contexts', { action: 'deploy the API on friday' }],
   ['explore_context_tree'],
   ['context_dashboard'],
@@ -89,6 +91,9 @@ describe('one tool layer, two stores: the hosted Postgres memory answers as the 
     try {
       const [expected, actual] = [await replay(local), await replay(hosted)];
       for (let i = 0; i < DAY.length; i++) assert.equal(actual[i], expected[i], `call ${i + 1} differs`);
+      const nearDuplicate = DAY.findIndex(([, args]) => args?.topic === 'posting/days');
+      assert.match(actual[nearDuplicate]!, /Very similar to `posting\/schedule` v1 \(87%\): update that one instead\?/);
+      assert.match(actual[DAY.findIndex(([tool]) => tool === 'context_dashboard')]!, /Near-duplicates \(1\):\n- posting\/days v1 ≈ posting\/schedule v1 \(87%\)/);
     } finally {
       await local.close();
       await hosted.close();

@@ -112,4 +112,22 @@ describe('idle work sessions become handovers', () => {
     assert.equal(handoverRows(gw).filter((h) => h.sessionId === sessionIdOf(first)).length, 1);
     await c.close();
   });
+
+  it('keeps what matters: no stopword-only searches, one line per context however many versions were read', async () => {
+    const c = await connectClient(gw.url, gw.addClient('Reader').token);
+    await c.call('lock_context', { topic: 'style', content: 'snake_case', project: 'linkedin' });
+    await c.call('lock_context', { topic: 'style', content: 'camelCase', project: 'linkedin' });
+    await c.call('recall_context', { topic: 'style', version: 1 });
+    await c.call('recall_context', { topic: 'style' });
+    await c.call('recall_context', { topic: 'style', version: 1 });
+    await c.call('search_contexts', { query: 'the' });
+    await c.call('search_contexts', { query: 'The Of' });
+    await c.call('search_contexts', { query: 'the case' });
+    const ended = await c.call('end_session', { summary: 'Read the style.' });
+    const summary = textOf(ended);
+    assert.match(summary, /Contexts recalled:\n- style v1, v2\n/);
+    assert.match(summary, /Searches:\n- "the case"$/);
+    assert.doesNotMatch(summary, /"the"|"The Of"/);
+    await c.close();
+  });
 });

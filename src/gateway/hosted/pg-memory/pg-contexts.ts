@@ -4,6 +4,7 @@ import { newId, sha256Hex } from '../../secrets.ts';
 import { assertArchivable, contextNotFound, priorityAndTags, restoreTargets, sameAsLatest, similarLabelPattern, versionNotFound } from '../../store/context-rules.ts';
 import type { Actor, LockResult } from '../../store/contexts.ts';
 import type { ArchivedVersion, ContextVersion, Priority, VersionSelector } from '../../store/context-version.ts';
+import { bandsOf } from '../../store/near-duplicates.ts';
 import { HOSTED_ORIGIN } from '../pg-transaction.ts';
 import { at, ms, type PgTx } from './pg-tx.ts';
 
@@ -36,6 +37,10 @@ export const toVersion = (row: ContextRow): ContextVersion => ({
   clientId: row.client_id,
   sessionId: row.session_id,
 });
+
+/** As the desktop store (store/contexts.ts): candidates per lock and pairs per project at most. */
+const MAX_CANDIDATES = 50;
+const MAX_PAIRS = 500;
 
 /**
  * Contexts of a tenant schema: every version is a row that never changes; a version is archived
@@ -163,5 +168,65 @@ export class PgContexts implements ContextRepository {
       HOSTED_ORIGIN,
     ]);
     return targets;
+  }
+
+  async sharingBand(project: string, label: string, content: string): Promise<ContextVersion[]> {
+    const bands = bandsOf(content);
+    if (bands.length === 0) return [];
+    await this.fillBands();
+    const matched = await this.tx.rows<{ context_id: string; label: string }>(
+      `SELECT context_id, label FROM context_bands WHERE bands && $2::bigint[] AND project_name = $1 AND label <> $3`,
+      [project, bands, label],
+    );
+    if (matched.length === 0) return [];
+    // Only a label's latest version counts (as the desktop indexes only latest versions).
+    const ids = new Set(matched.map((m) => m.context_id));
+    const latest = await this.tx.rows<ContextRow>(
+      `SELECT DISTINCT ON (label) ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = $1 AND label = ANY($2::text[]) ORDER BY label, version DESC`,
+      [project, [...new Set(matched.map((m) => m.label))]],
+    );
+    return latest
+      .filter((row) => ids.has(row.id))
+      .map(toVersion)
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, MAX_CANDIDATES);
+  }
+
+  async pairsSharingBand(project: string): Promise<[string, string][]> {
+    await this.fillBands();
+    const rows = await this.tx.rows<{ a: string; b: string }>(
+      `WITH latest AS (SELECT DISTINCT ON (label) id, label FROM live_contexts WHERE project_name = $1 ORDER BY label, version DESC),
+         u AS (SELECT l.label, unnest(b.bands) AS band FROM latest l JOIN context_bands b ON b.context_id = l.id),
+         shared AS (SELECT band FROM u GROUP BY band HAVING count(*) > 1)
+       SELECT DISTINCT x.label AS a, y.label AS b FROM shared s JOIN u x ON x.band = s.band JOIN u y ON y.band = s.band AND x.label < y.label
+       LIMIT ${MAX_PAIRS}`,
+      [project],
+    );
+    return rows.map((row) => [row.a, row.b]);
+  }
+
+  async lastReads(project: string): Promise<Map<string, number>> {
+    const rows = await this.tx.rows<{ label: string; read_at: Date }>(`SELECT label, read_at FROM context_reads WHERE project_name = $1`, [project]);
+    return new Map(rows.map((row) => [row.label, ms(row.read_at)]));
+  }
+
+  /**
+   * Computes the bands of every contexts row written since the last fill (by this server or pushed
+   * by a desktop): rows become visible in seq order (the change lock), so a watermark suffices.
+   */
+  private async fillBands(): Promise<void> {
+    const mark = await this.tx.row<{ filled_seq: string }>(`SELECT filled_seq FROM context_bands_filled`);
+    const rows = await this.tx.rows<{ id: string; project_name: string; label: string; content: string; seq: string }>(
+      `SELECT id, project_name, label, content, seq FROM contexts WHERE seq > $1 ORDER BY seq`,
+      [mark?.filled_seq ?? '0'],
+    );
+    if (rows.length === 0) return;
+    await this.tx.rows(
+      `INSERT INTO context_bands (context_id, project_name, label, bands)
+       SELECT t.id, t.p, t.l, t.b::bigint[] FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS t(id, p, l, b)
+       ON CONFLICT (context_id) DO UPDATE SET bands = excluded.bands`,
+      [rows.map((r) => r.id), rows.map((r) => r.project_name), rows.map((r) => r.label), rows.map((r) => `{${bandsOf(r.content).join(',')}}`)],
+    );
+    await this.tx.rows(`UPDATE context_bands_filled SET filled_seq = greatest(filled_seq, $1::bigint)`, [rows[rows.length - 1]!.seq]);
   }
 }

@@ -9,7 +9,7 @@ import type { Note, NoteKind } from '../../store/notes.ts';
 import { HOSTED_ORIGIN } from '../pg-transaction.ts';
 import { at, ms, type PgTx } from './pg-tx.ts';
 
-interface HandoverRow {
+export interface HandoverRow {
   id: string;
   project_name: string;
   session_id: string;
@@ -23,9 +23,9 @@ interface HandoverRow {
   created_at: Date;
 }
 
-const HANDOVER_COLUMNS = 'id, project_name, session_id, client_id, client_name, started_at, ended_at, end_reason, summary, content, created_at';
+export const HANDOVER_COLUMNS = 'id, project_name, session_id, client_id, client_name, started_at, ended_at, end_reason, summary, content, created_at';
 
-const toHandover = (row: HandoverRow): Handover => ({
+export const toHandover = (row: HandoverRow): Handover => ({
   id: row.id,
   project: row.project_name,
   sessionId: row.session_id,
@@ -174,6 +174,15 @@ export class PgActivity implements ActivityRepository {
       `INSERT INTO activity (at, client_id, project_name, session_id, tool, ok, summary, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [at(entry.at), entry.clientId, entry.project, entry.sessionId, entry.tool, entry.ok, entry.summary, detail],
     );
+    // Every read of a context passes here (as in the desktop's ActivityLog): the dashboard's "not read in a long time".
+    const read = [...new Set(entry.effects?.recalled?.map((r) => r.label))];
+    if (entry.ok && entry.project !== null && read.length > 0) {
+      await this.tx.rows(
+        `INSERT INTO context_reads (project_name, label, read_at) SELECT $1, l, $3 FROM unnest($2::text[]) AS l
+         ON CONFLICT (project_name, label) DO UPDATE SET read_at = greatest(context_reads.read_at, excluded.read_at)`,
+        [entry.project, read, at(entry.at)],
+      );
+    }
   }
 
   async forSession(sessionId: string): Promise<ActivityEntry[]> {
