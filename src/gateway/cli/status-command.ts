@@ -63,7 +63,8 @@ export async function statusCommand(settings: Settings, out: Output, json: boole
   if (!runtime && !existsSync(join(settings.dataDir, DATABASE_FILE))) return reportNoData(settings, out, json, port);
   const services = openServices(settings);
   try {
-    const snapshot = (await readSnapshot(settings, runtime !== undefined, port)) ?? statusSnapshot(services);
+    const live = await readSnapshot(settings, runtime !== undefined, port);
+    const snapshot = live ?? statusSnapshot(services);
     // A sign-in link only while a gateway can take it: a code for a stopped one would only fail.
     const code = runtime ? new AdminCodes(services.db, services.clock).issue() : null;
     const status = {
@@ -75,8 +76,9 @@ export async function statusCommand(settings: Settings, out: Output, json: boole
       dataDir: settings.dataDir,
       dataFound: true,
       ...snapshot,
-      // The admin API reports the worker's own status as syncDetail; the store's snapshot as sync.
-      sync: cliSyncStatus(settings, services, (snapshot as { syncDetail?: unknown }).syncDetail ?? snapshot.sync, runtime !== undefined),
+      // The admin API reports the worker's own status as syncDetail (null: that gateway does not
+      // sync); undefined when no gateway answered, so this shell's settings decide.
+      sync: cliSyncStatus(settings, services, live ? ((live as { syncDetail?: unknown }).syncDetail ?? null) : undefined, runtime !== undefined),
     };
     if (json) {
       out.json(status);

@@ -24,6 +24,9 @@ export interface SyncStatus {
   lastError: string | null;
   /** Most recent first. */
   conflicts: SyncConflictView[];
+  /** Where the running worker syncs to (masked URL and tenant schema); absent in a status read from the store alone. */
+  server?: string;
+  schema?: string;
 }
 
 

@@ -133,6 +133,8 @@ export class SyncWorker {
       lastPullAt: iso('last_pull_at'),
       lastError: this.lastError,
       conflicts: this.conflicts.recent(50),
+      server: this.config.displayUrl,
+      schema: this.config.schema,
     };
     return this.lastStatus;
   }
