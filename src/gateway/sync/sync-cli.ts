@@ -52,7 +52,8 @@ export function syncLine(status: CliSyncStatus, running: boolean): string {
   const where = status.server ? ` to ${status.server} (schema ${status.schema})` : '';
   const state = !running && status.state === 'offline' ? 'not running' : status.state;
   const times = `last push ${status.lastPushAt ?? 'never'}, last pull ${status.lastPullAt ?? 'never'}`;
-  const conflicts = status.conflicts.length > 0 ? `, ${plural(status.conflicts.length, 'conflict')}` : '';
+  const listed = status.conflictCount > status.conflicts.length ? ` (the ${status.conflicts.length} most recent in --json)` : '';
+  const conflicts = status.conflictCount > 0 ? `, ${plural(status.conflictCount, 'conflict')}${listed}` : '';
   const error = status.lastError ? `; last error: ${status.lastError}` : '';
   return `${state}${where}: ${status.pending} pending, ${times}${conflicts}${error}`;
 }

@@ -13,7 +13,7 @@ import { ensureRemoteSchema, quoteIdent } from './remote-schema.ts';
 import { targetId, type SyncConfig } from './sync-config.ts';
 import { classifyFailure, describeFailure } from './sync-errors.ts';
 import { SyncMeta } from './sync-meta.ts';
-import type { SyncStateName, SyncStatus } from './sync-status.ts';
+import { conflictsOf, type SyncStateName, type SyncStatus } from './sync-status.ts';
 
 export interface SyncTuning extends ConnectionLimits {
   /** Outbox entries per push transaction. */
@@ -132,7 +132,7 @@ export class SyncWorker {
       lastPushAt: iso('last_push_at'),
       lastPullAt: iso('last_pull_at'),
       lastError: this.lastError,
-      conflicts: this.conflicts.recent(50),
+      ...conflictsOf(this.conflicts),
       server: this.config.displayUrl,
       schema: this.config.schema,
     };
