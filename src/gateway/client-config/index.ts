@@ -10,7 +10,7 @@ import { configPath, configRoot } from './config-paths.ts';
 import { linkedTarget } from './link-target.ts';
 import { setServerEntry } from './jsonc-edit.ts';
 import { unifiedDiff } from './line-diff.ts';
-import { claudeMcpAddCommand, desktopEntry, SERVER_NAME, typedHttpEntry, urlEntry, type EntryInput } from './server-entries.ts';
+import { claudeCodeScope, claudeMcpAddCommand, desktopEntry, SERVER_NAME, typedHttpEntry, urlEntry, type EntryInput } from './server-entries.ts';
 
 export type { ClientKind } from '../store/clients.ts';
 export { resolveBridgeLauncher, currentRuntime, type BridgeLauncher, type RuntimeFacts } from './bridge-command.ts';
@@ -91,7 +91,7 @@ export function planClientConfig(input: PlanInput): ConfigPlan {
       break;
     case 'claude-code':
       entry = typedHttpEntry(entryInput);
-      command = claudeMcpAddCommand(entryInput, platform);
+      command = claudeMcpAddCommand(entryInput, platform, claudeCodeScope(entryInput, input.repoDir));
       // Claude Code's scopes: user (every folder) and local (one folder, only you) live in
       // ~/.claude.json; project scope is the repository's .mcp.json. Local wins over project.
       instructions = path
