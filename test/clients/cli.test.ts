@@ -1,7 +1,7 @@
 // The CLI for terminal users (issue 4): config writers, handover show, the SessionStart hook, all
 // with --json, plain text without colour when not on a terminal.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/gateway/clock.ts';
@@ -98,6 +98,36 @@ describe('CLI', () => {
     assert.deepEqual([elsewhere.code, elsewhere.stdout, elsewhere.stderr], [0, '', ''], 'a hook outside a pinned repository prints nothing');
     const explicit = await cli(['handover', 'show', '--project', 'nope'], env, home);
     assert.equal(explicit.stdout, 'No handover yet for project "nope".\n');
+  });
+
+  it('config claude-code --repo without a project offers the local-scope command, to run in that repository (issue 21.3)', async () => {
+    const other = join(root, 'other-repo');
+    mkdirSync(other);
+    const preview = await cli(['config', 'claude-code', '--repo', other], env);
+    assert.equal(preview.code, 0, preview.stderr);
+    assert.match(preview.stdout, new RegExp(`run the command in ${other} instead \\(local scope`));
+    assert.match(preview.stdout, /Command:\nclaude mcp add --transport http --scope local dementia /);
+    assert.doesNotMatch(preview.stdout, /--scope user/);
+  });
+
+  it('config claude-code --write for a client Claude Code already has: nothing to run, no token to issue (issue 21.4)', async () => {
+    const first = JSON.parse((await cli(['config', 'claude-code', '--write', '--json'], env)).stdout) as { token: string; command: string };
+    assert.match(first.command, /--scope user/);
+    // What `claude mcp add --scope user` leaves in ~/.claude.json.
+    const state = { mcpServers: { dementia: { type: 'http', url: 'http://127.0.0.1:47999/mcp', headers: { Authorization: `Bearer ${first.token}` } } } };
+    writeFileSync(join(home, '.claude.json'), JSON.stringify(state));
+    const preview = await cli(['config', 'claude-code'], env);
+    assert.match(preview.stdout, /already configured, nothing to run/);
+    assert.doesNotMatch(preview.stdout, /Add --write/);
+    const again = await cli(['config', 'claude-code', '--write'], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /already configured, nothing to run/);
+    assert.doesNotMatch(again.stdout, /Run this|claude mcp add/);
+    // A different entry under the same name: the command would fail, so say what to remove first.
+    writeFileSync(join(home, '.claude.json'), JSON.stringify({ mcpServers: { dementia: { ...state.mcpServers.dementia, url: 'http://127.0.0.1:1/mcp' } } }));
+    const differs = await cli(['config', 'claude-code', '--write'], env);
+    assert.match(differs.stdout, /claude mcp remove --scope user dementia/);
+    rmSync(join(home, '.claude.json'));
   });
 
   it('hooks install claude-code shows the change first, writes it on --write, and only once', async () => {

@@ -8,6 +8,8 @@ import { applyClientConfig, assertWritable, planClientConfig, type BridgeLaunche
 import { configPath } from './config-paths.ts';
 import { checkPinnedProject, type PinCheck } from './project-pin.ts';
 import type { ReadFile } from './config-file.ts';
+import { userScopeEntry, type UserScopeEntry } from './claude-code-state.ts';
+import { httpHeaders } from './server-entries.ts';
 import { knownTokenUses, ownTokenUses, placesOf } from './token-uses.ts';
 
 /** The client name each kind gets when the user names none. */
@@ -71,6 +73,8 @@ export interface ConnectPreview {
   effects: string[];
   /** Set when writing needs the user's consent to replace the client's token, and why. */
   consequence: string | null;
+  /** Claude Code by command in user scope: what ~/.claude.json already holds as "dementia"; null otherwise. */
+  userScope: UserScopeEntry | null;
 }
 
 export interface ConnectResult {
@@ -156,7 +160,11 @@ export function previewConnect(services: Services, input: ConnectInput): Connect
       ? `"${name}" already has a token, and none of the configs this app can read holds it (checked: ${token.checked.join(', ')}). ` +
         `Writing issues a new token: the current one stops working wherever "${name}" is still configured with it.`
       : null;
-  return { input, clientName: name, existing, project, token, keptToken: value || undefined, plan, gitignore, effects, consequence };
+  const userScope =
+    input.kind === 'claude-code' && plan.path === null && !project
+      ? userScopeEntry({ platform, homeDir: input.homeDir ?? homedir() }, { url: input.mcpUrl, headers: httpHeaders({ clientName: name, token: value ?? input.placeholder, mcpUrl: input.mcpUrl, project: undefined, dataDir: undefined }) }, input.readFile)
+      : null;
+  return { input, clientName: name, existing, project, token, keptToken: value || undefined, plan, gitignore, effects, consequence, userScope };
 }
 
 /**
