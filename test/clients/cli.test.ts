@@ -110,6 +110,14 @@ describe('CLI', () => {
     assert.doesNotMatch(preview.stdout, /--scope user/);
   });
 
+  it('config claude-code --repo --project says the pin waits for approval of .mcp.json, and how to avoid that (issue 21.5)', async () => {
+    const pinned = join(root, 'pinned-repo');
+    mkdirSync(pinned);
+    const preview = await cli(['config', 'claude-code', '--repo', pinned, '--project', 'app'], env);
+    assert.match(preview.stdout, /Claude Code uses a new \.mcp\.json only after you approve it: start claude in .*pinned-repo and accept "dementia"/);
+    assert.match(preview.stdout, /Local scope needs no approval/);
+  });
+
   it('config claude-code --write for a client Claude Code already has: nothing to run, no token to issue (issue 21.4)', async () => {
     const first = JSON.parse((await cli(['config', 'claude-code', '--write', '--json'], env)).stdout) as { token: string; command: string };
     assert.match(first.command, /--scope user/);
