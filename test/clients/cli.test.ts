@@ -1,7 +1,8 @@
 // The CLI for terminal users (issue 4): config writers, handover show, the SessionStart hook, all
 // with --json, plain text without colour when not on a terminal.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/gateway/clock.ts';
@@ -136,6 +137,39 @@ describe('CLI', () => {
     const differs = await cli(['config', 'claude-code', '--write'], env);
     assert.match(differs.stdout, /claude mcp remove --scope user dementia/);
     rmSync(join(home, '.claude.json'));
+  });
+
+  it('a .gitignore that is a symbolic link out of the repository is never written through unconfirmed (issue 21.14)', async () => {
+    const outside = join(root, 'outside');
+    const linked = join(root, 'linked-repo');
+    mkdirSync(outside);
+    mkdirSync(linked);
+    execFileSync('git', ['init', '-q'], { cwd: linked });
+    writeFileSync(join(outside, 'victim.txt'), 'precious\n');
+    symlinkSync('../outside/victim.txt', join(linked, '.gitignore'));
+    const preview = await cli(['config', 'claude-code', '--repo', linked], env);
+    assert.match(preview.stdout, /\.gitignore is a symbolic link to .*outside\/victim\.txt/);
+    const written = await cli(['config', 'claude-code', '--repo', linked, '--write'], env);
+    assert.equal(written.code, 2, written.stdout);
+    assert.match(written.stderr, /\.gitignore is a symbolic link to .*victim\.txt.*Nothing was written/);
+    assert.equal(readFileSync(join(outside, 'victim.txt'), 'utf8'), 'precious\n', 'the victim is untouched');
+    assert.ok(!existsSync(join(linked, '.mcp.json')), 'no config with a token left un-ignored');
+    assert.equal(gateway.services.clients.byName('Claude Code (linked-repo)'), undefined, 'no client registered');
+  });
+
+  it('a relative --repo is resolved before anything is written: a non-git folder never touches the current checkout (issue 21.14)', async () => {
+    const checkout = join(root, 'checkout');
+    const sibling = join(root, 'sibling');
+    mkdirSync(checkout);
+    mkdirSync(sibling);
+    execFileSync('git', ['init', '-q'], { cwd: checkout });
+    const written = await cli(['config', 'cursor', '--repo', '../sibling', '--write'], env, checkout);
+    assert.equal(written.code, 0, written.stderr);
+    assert.ok(existsSync(join(sibling, '.cursor', 'mcp.json')));
+    assert.ok(!existsSync(join(checkout, '.gitignore')), "the current checkout's .gitignore is not touched");
+    const missing = await cli(['config', 'cursor', '--repo', '../nowhere'], env, checkout);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--repo \.\.\/nowhere \(.*nowhere\) is not a folder/);
   });
 
   it('hooks install claude-code shows the change first, writes it on --write, and only once', async () => {
