@@ -153,9 +153,23 @@ export class ToolDispatcher {
       return result.answer;
     } catch (error) {
       const userError = toUserError(error, name, this.events);
-      const project = resolved as ResolvedProject | null;
+      // Refused before the project was resolved (a bad argument): filed under the project it was meant for.
+      const project = (resolved as ResolvedProject | null) ?? (definition.project === 'none' ? null : await this.intendedProject(memory, caller, rawArgs, definition.projectArg));
       const sessionId = await this.recordFailure(memory, name, caller, project?.name ?? null, userError);
       return this.failure(userError, project, sessionId);
+    }
+  }
+
+  /** The project a call that failed before resolving one would have run on; null when there is none (or it is unknown). */
+  private async intendedProject(memory: Memory, caller: Caller, rawArgs: unknown, projectArg: string | undefined): Promise<ResolvedProject | null> {
+    const named = rawArgs && typeof rawArgs === 'object' ? (rawArgs as Record<string, unknown>)[projectArg ?? 'project'] : undefined;
+    try {
+      return await memory.transaction((tx) => resolveProject(tx, caller, typeof named === 'string' ? named : undefined, true), {
+        recordOnly: true,
+        caller: { clientId: caller.client.id, instanceKey: caller.instanceKey },
+      });
+    } catch {
+      return null;
     }
   }
 
