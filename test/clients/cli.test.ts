@@ -95,6 +95,8 @@ describe('CLI', () => {
     const hook = await cli(['handover', 'show', '--hook'], env, repo);
     assert.equal(hook.code, 0);
     assert.match(hook.stdout, /^Last handover of project "app" \(Dementia Companion\): Claude Code \(repo\), ended .*\n[\s\S]*write the migration[\s\S]*get_last_handover\(project="app"\)/);
+    assert.doesNotMatch(hook.stdout, /for the full record/, 'the hook printed the whole handover (issue 21.11)');
+    assert.match(hook.stdout, /\n\(That is the whole handover; get_last_handover\(project="app"\) reads it again\.\)\n$/);
     const elsewhere = await cli(['handover', 'show', '--hook'], env, home);
     assert.deepEqual([elsewhere.code, elsewhere.stdout, elsewhere.stderr], [0, '', ''], 'a hook outside a pinned repository prints nothing');
     const explicit = await cli(['handover', 'show', '--project', 'nope'], env, home);

@@ -17,6 +17,8 @@ describe('status without a running gateway', () => {
   it('a stopped gateway: no sign-in link that cannot work, and how to start it', async () => {
     const dataDir = join(root, 'data');
     await cli(['clients', 'add', 'Claude Code'], { ...env, DEMENTIA_DATA_DIR: dataDir });
+    // Name, kind and id apart, not run together (issue 21.11).
+    assert.match((await cli(['clients', 'list'], { ...env, DEMENTIA_DATA_DIR: dataDir })).stdout, /^Claude Code \(claude-code\) · id [0-9a-f-]{8,}\n$/);
     const text = await cli(['status'], { ...env, DEMENTIA_DATA_DIR: dataDir });
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /^Dementia Companion \S+: not running\. Start it with: npm start \(the desktop app\) or dementia serve \(headless\)\.\n/);
