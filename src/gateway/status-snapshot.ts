@@ -51,7 +51,7 @@ export interface StatusSnapshot {
   clients: ClientStatus[];
   /** The tenant's clients on the hosted server with their open work sessions (empty without sync). */
   remoteClients: RemoteClientStatus[];
-  projects: { name: string; contextCount: number; lastChangeAt: string | null }[];
+  projects: { name: string; description: string; contextCount: number; lastChangeAt: string | null }[];
   handovers: {
     id: string;
     project: string;
@@ -122,7 +122,7 @@ export function statusSnapshot(services: Services, connections: ConnectionCounts
         })),
     })),
     remoteClients: remoteClientsOf(services),
-    projects: services.projects.list().map((p) => ({ name: p.name, contextCount: p.contextCount, lastChangeAt: isoOrNull(p.lastChangeAt) })),
+    projects: services.projects.list().map((p) => ({ name: p.name, description: p.description, contextCount: p.contextCount, lastChangeAt: isoOrNull(p.lastChangeAt) })),
     handovers: recentHandovers(services),
     activity: services.activity.recent(30).map((a) => ({
       at: iso(a.at),

@@ -1,7 +1,8 @@
 // The CLI for terminal users (issue 4): config writers, handover show, the SessionStart hook, all
 // with --json, plain text without colour when not on a terminal.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/gateway/clock.ts';
@@ -94,10 +95,83 @@ describe('CLI', () => {
     const hook = await cli(['handover', 'show', '--hook'], env, repo);
     assert.equal(hook.code, 0);
     assert.match(hook.stdout, /^Last handover of project "app" \(Dementia Companion\): Claude Code \(repo\), ended .*\n[\s\S]*write the migration[\s\S]*get_last_handover\(project="app"\)/);
+    assert.doesNotMatch(hook.stdout, /for the full record/, 'the hook printed the whole handover (issue 21.11)');
+    assert.match(hook.stdout, /\n\(That is the whole handover; get_last_handover\(project="app"\) reads it again\.\)\n$/);
     const elsewhere = await cli(['handover', 'show', '--hook'], env, home);
     assert.deepEqual([elsewhere.code, elsewhere.stdout, elsewhere.stderr], [0, '', ''], 'a hook outside a pinned repository prints nothing');
     const explicit = await cli(['handover', 'show', '--project', 'nope'], env, home);
     assert.equal(explicit.stdout, 'No handover yet for project "nope".\n');
+  });
+
+  it('config claude-code --repo without a project offers the local-scope command, to run in that repository (issue 21.3)', async () => {
+    const other = join(root, 'other-repo');
+    mkdirSync(other);
+    const preview = await cli(['config', 'claude-code', '--repo', other], env);
+    assert.equal(preview.code, 0, preview.stderr);
+    assert.match(preview.stdout, new RegExp(`run the command in ${other} instead \\(local scope`));
+    assert.match(preview.stdout, /Command:\nclaude mcp add --transport http --scope local dementia /);
+    assert.doesNotMatch(preview.stdout, /--scope user/);
+  });
+
+  it('config claude-code --repo --project says the pin waits for approval of .mcp.json, and how to avoid that (issue 21.5)', async () => {
+    const pinned = join(root, 'pinned-repo');
+    mkdirSync(pinned);
+    const preview = await cli(['config', 'claude-code', '--repo', pinned, '--project', 'app'], env);
+    assert.match(preview.stdout, /Claude Code uses a new \.mcp\.json only after you approve it: start claude in .*pinned-repo and accept "dementia"/);
+    assert.match(preview.stdout, /Local scope needs no approval/);
+  });
+
+  it('config claude-code --write for a client Claude Code already has: nothing to run, no token to issue (issue 21.4)', async () => {
+    const first = JSON.parse((await cli(['config', 'claude-code', '--write', '--json'], env)).stdout) as { token: string; command: string };
+    assert.match(first.command, /--scope user/);
+    // What `claude mcp add --scope user` leaves in ~/.claude.json.
+    const state = { mcpServers: { dementia: { type: 'http', url: 'http://127.0.0.1:47999/mcp', headers: { Authorization: `Bearer ${first.token}` } } } };
+    writeFileSync(join(home, '.claude.json'), JSON.stringify(state));
+    const preview = await cli(['config', 'claude-code'], env);
+    assert.match(preview.stdout, /already configured, nothing to run/);
+    assert.doesNotMatch(preview.stdout, /Add --write/);
+    const again = await cli(['config', 'claude-code', '--write'], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /already configured, nothing to run/);
+    assert.doesNotMatch(again.stdout, /Run this|claude mcp add/);
+    // A different entry under the same name: the command would fail, so say what to remove first.
+    writeFileSync(join(home, '.claude.json'), JSON.stringify({ mcpServers: { dementia: { ...state.mcpServers.dementia, url: 'http://127.0.0.1:1/mcp' } } }));
+    const differs = await cli(['config', 'claude-code', '--write'], env);
+    assert.match(differs.stdout, /claude mcp remove --scope user dementia/);
+    rmSync(join(home, '.claude.json'));
+  });
+
+  it('a .gitignore that is a symbolic link out of the repository is never written through unconfirmed (issue 21.14)', async () => {
+    const outside = join(root, 'outside');
+    const linked = join(root, 'linked-repo');
+    mkdirSync(outside);
+    mkdirSync(linked);
+    execFileSync('git', ['init', '-q'], { cwd: linked });
+    writeFileSync(join(outside, 'victim.txt'), 'precious\n');
+    symlinkSync('../outside/victim.txt', join(linked, '.gitignore'));
+    const preview = await cli(['config', 'claude-code', '--repo', linked], env);
+    assert.match(preview.stdout, /\.gitignore is a symbolic link to .*outside\/victim\.txt/);
+    const written = await cli(['config', 'claude-code', '--repo', linked, '--write'], env);
+    assert.equal(written.code, 2, written.stdout);
+    assert.match(written.stderr, /\.gitignore is a symbolic link to .*victim\.txt.*Nothing was written/);
+    assert.equal(readFileSync(join(outside, 'victim.txt'), 'utf8'), 'precious\n', 'the victim is untouched');
+    assert.ok(!existsSync(join(linked, '.mcp.json')), 'no config with a token left un-ignored');
+    assert.equal(gateway.services.clients.byName('Claude Code (linked-repo)'), undefined, 'no client registered');
+  });
+
+  it('a relative --repo is resolved before anything is written: a non-git folder never touches the current checkout (issue 21.14)', async () => {
+    const checkout = join(root, 'checkout');
+    const sibling = join(root, 'sibling');
+    mkdirSync(checkout);
+    mkdirSync(sibling);
+    execFileSync('git', ['init', '-q'], { cwd: checkout });
+    const written = await cli(['config', 'cursor', '--repo', '../sibling', '--write'], env, checkout);
+    assert.equal(written.code, 0, written.stderr);
+    assert.ok(existsSync(join(sibling, '.cursor', 'mcp.json')));
+    assert.ok(!existsSync(join(checkout, '.gitignore')), "the current checkout's .gitignore is not touched");
+    const missing = await cli(['config', 'cursor', '--repo', '../nowhere'], env, checkout);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--repo \.\.\/nowhere \(.*nowhere\) is not a folder/);
   });
 
   it('hooks install claude-code shows the change first, writes it on --write, and only once', async () => {

@@ -149,6 +149,7 @@ describe('config: no token changes behind the user\'s back', () => {
     const typo = await cli(['config', 'cursor', '--project', 'webshp'], env);
     assert.equal(typo.code, 2);
     assert.match(typo.stderr, /Project "webshp" does not exist; nothing was changed\. Fix: Did you mean "webshop"\?/);
+    mkdirSync(join(root, 'new-app')); // --repo names an existing folder (issue 21.14)
     const made = await cli(['config', 'cursor', '--repo', join(root, 'new-app'), '--project', 'new-app', '--create-project', '--write'], env);
     assert.equal(made.code, 0, made.stderr);
     assert.match(made.stdout, /^Created the project "new-app"\.\nRegistered the client "Cursor \(new-app\)"/);

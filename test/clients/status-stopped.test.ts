@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { systemClock } from '../../src/gateway/clock.ts';
+import { createServices } from '../../src/gateway/services.ts';
+import { DATABASE_FILE, openDatabase } from '../../src/gateway/store/database.ts';
 import { tempDir } from '../helpers/gateway-harness.ts';
 import { cli } from './processes.ts';
 
@@ -14,6 +17,8 @@ describe('status without a running gateway', () => {
   it('a stopped gateway: no sign-in link that cannot work, and how to start it', async () => {
     const dataDir = join(root, 'data');
     await cli(['clients', 'add', 'Claude Code'], { ...env, DEMENTIA_DATA_DIR: dataDir });
+    // Name, kind and id apart, not run together (issue 21.11).
+    assert.match((await cli(['clients', 'list'], { ...env, DEMENTIA_DATA_DIR: dataDir })).stdout, /^Claude Code \(claude-code\) · id [0-9a-f-]{8,}\n$/);
     const text = await cli(['status'], { ...env, DEMENTIA_DATA_DIR: dataDir });
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /^Dementia Companion \S+: not running\. Start it with: npm start \(the desktop app\) or dementia serve \(headless\)\.\n/);
@@ -36,5 +41,18 @@ describe('status without a running gateway', () => {
     await import('node:fs').then((fs) => fs.mkdirSync(existingEmpty));
     await cli(['status', '--data-dir', existingEmpty], env);
     assert.deepEqual(readdirSync(existingEmpty), [], 'an existing folder stays empty');
+  });
+
+  it('lists the clients on the hosted server, as the status page does (issue 21.2)', async () => {
+    const dataDir = join(root, 'with-hosted');
+    await cli(['clients', 'add', 'Claude Code'], { ...env, DEMENTIA_DATA_DIR: dataDir });
+    const services = createServices(openDatabase(join(dataDir, DATABASE_FILE), systemClock), systemClock, 120);
+    const lastSeenAt = Date.now() - 5 * 60_000;
+    services.remoteClients.upsert({ id: 'remote-1', name: 'claude.ai', kind: 'claude-ai', createdAt: lastSeenAt, lastSeenAt, revokedAt: null });
+    services.remoteClients.upsert({ id: 'remote-2', name: 'Office Desktop', kind: 'claude-desktop', createdAt: lastSeenAt + 1, lastSeenAt: null, revokedAt: null });
+    services.db.close();
+    const text = await cli(['status'], { ...env, DEMENTIA_DATA_DIR: dataDir });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /\nOn the hosted server:\nclaude\.ai claude-ai: last seen 5 min ago, no open session\nOffice Desktop claude-desktop: not seen yet, no open session\n$/);
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -113,5 +113,14 @@ describe('import a server-memory knowledge graph (memory.jsonl)', () => {
     assert.match(result.stderr, new RegExp(`memory\\.jsonl, line ${lines - 1}: is not a JSON object`));
     assert.match(result.stderr, /The readable rows would give:\n {2}notes: 1 context\(s\) \(1 version\(s\), 0 archived\), 0 handover\(s\), 0 note\(s\), 3 already here/);
     assert.equal(dumpStore(test.dataDir), before, 'Bob, although readable, is not written');
+  });
+
+  it("says why a line is not JSON in full: the parser's reason and the column of the line, not cut short (issue 21.9)", async () => {
+    const broken = join(tempDir('server-memory-'), 'memory.jsonl');
+    // A missing comma at character 103 of the line.
+    writeFileSync(broken, '{"type":"entity","name":"Alice","entityType":"person","observations":["a very long observation text"] "x":1}\n');
+    const result = await runCli(['import', 'server-memory', '--from', broken, '--project', 'notes', '--data-dir', test.dataDir]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /memory\.jsonl, line 1: is not a JSON object \(Expected ',' or '}' after property value at column 103\)/);
   });
 });

@@ -2,7 +2,7 @@
 // client name is reused (no "VS Code 2"), "Start over" never breaks a written config, and a new
 // token is issued only after the page showed what stops working and the user ticked it.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -153,5 +153,19 @@ describe('connect a client from the window, in Chromium', { skip: chromiumMissin
     await page.locator('#connect-state.is-connected', { hasText: 'Claude Code is connected' }).waitFor({ timeout: LIVE_MS });
     // The one refused request (the kind mismatch above) is the only thing the console reports.
     assert.deepEqual(pageErrors(page).filter((error) => !/status of 400 \(Bad Request\)/.test(error)), []);
+  });
+
+  it('Claude Code already has the server (user scope): "already configured", no command to run again (issue 21.4)', async () => {
+    const token = /Bearer (dct_[\w-]+)/.exec((await page.locator('.card.plan .plan-command pre').textContent())!)![1]!;
+    // What running that command left in ~/.claude.json.
+    writeFileSync(join(home, '.claude.json'), JSON.stringify({ mcpServers: { dementia: { type: 'http', url: test.gateway.mcpUrl, headers: { Authorization: `Bearer ${token}` } } } }));
+    await page.locator('button[data-action="start-over"]').click();
+    await preview('claude-code');
+    const plan = page.locator('.card.plan');
+    await plan.locator('[data-role="already-configured"]', { hasText: 'already configured, nothing to run' }).waitFor({ timeout: LIVE_MS });
+    assert.equal(await plan.locator('.plan-command').count(), 0, 'no command that would fail with "already exists"');
+    assert.equal(await plan.locator('button', { hasText: 'Copy command' }).count(), 0, 'nothing to copy and run');
+    await shoot('command-already-configured-light@1x.png');
+    rmSync(join(home, '.claude.json'));
   });
 });

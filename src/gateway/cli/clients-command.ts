@@ -75,7 +75,7 @@ export function clientsCommand(settings: Settings, out: Output, action: string |
         }
         if (clients.length === 0) out.line('No clients yet. Add one with: dementia clients add "Claude Code"');
         for (const client of clients) {
-          out.line(`${out.bold(client.name)} ${out.dim(`${client.kind}, id ${client.id}`)}${client.pinnedProject ? `, pinned to ${client.pinnedProject}` : ''}`);
+          out.line(`${out.bold(client.name)} (${client.kind}) ${out.dim(`· id ${client.id}`)}${client.pinnedProject ? ` · pinned to ${client.pinnedProject}` : ''}`);
         }
         return;
       }

@@ -57,7 +57,8 @@ export async function handoverCommand(settings: Settings, out: Output, action: s
     out.line(flags.hook ? header : out.bold(header));
     out.line(handover.summary);
     if (chosen.laterWithoutWork.length > 0) out.line(`\n${laterNote(chosen.laterWithoutWork)}`);
-    if (flags.hook) out.line(`\nCall get_last_handover(project="${project}") for the full record.`);
+    // The summary printed above is the whole handover: point at the tool for reading it again, not for "more".
+    if (flags.hook) out.line(`\n(That is the whole handover; get_last_handover(project="${project}") reads it again.)`);
   } finally {
     services.db.close();
   }

@@ -79,8 +79,9 @@ export async function tenantsCommand(settingFlags: SettingFlags, out: Output, ac
   });
 }
 
-const describeRemote = (client: RemoteClient) => ({
+const describeRemote = (client: RemoteClient, labels: ReadonlyMap<string, string | null>) => ({
   tenant: client.tenant,
+  tenantLabel: labels.get(client.tenant) ?? null,
   id: client.id,
   name: client.name,
   kind: client.kind,
@@ -97,7 +98,9 @@ export async function hostedClientsCommand(
   flags: { tenant?: string | undefined; json: boolean },
 ): Promise<void> {
   await withDirectories(settingFlags, async (tenants, clients) => {
-    const schemas = flags.tenant ? [flags.tenant] : (await tenants.list()).map((tenant) => tenant.schema);
+    const registered = await tenants.list();
+    const labels = new Map(registered.map((tenant) => [tenant.schema, tenant.label || null]));
+    const schemas = flags.tenant ? [flags.tenant] : registered.map((tenant) => tenant.schema);
     if (flags.tenant && !(await tenants.bySchema(flags.tenant))) {
       throw new UserError('UNKNOWN_TENANT', `No tenant with schema "${flags.tenant}" is registered.`, 'See dementia tenants list.');
     }
@@ -105,11 +108,14 @@ export async function hostedClientsCommand(
       case 'list': {
         const all = (await Promise.all(schemas.map((schema) => clients.list(schema)))).flat();
         if (flags.json) {
-          out.json(all.map(describeRemote));
+          out.json(all.map((client) => describeRemote(client, labels)));
           return;
         }
         if (all.length === 0) out.line('No signed-in clients.');
-        for (const client of all) out.line(`${client.tenant}  ${out.bold(client.name)} (${client.id})  last seen ${isoOrNull(client.lastSeenAt) ?? 'never'}`);
+        for (const client of all) {
+          const label = labels.get(client.tenant);
+          out.line(`${client.tenant}${label ? ` (${label})` : ''}  ${out.bold(client.name)} (${client.kind}) · id ${client.id} · last seen ${isoOrNull(client.lastSeenAt) ?? 'never'}`);
+        }
         return;
       }
       case 'remove': {
@@ -121,7 +127,7 @@ export async function hostedClientsCommand(
         const tenant = matches[0]?.tenant ?? schemas[0];
         if (!tenant) throw new UserError('CLIENT_NOT_FOUND', `No signed-in client "${name}".`, 'See dementia clients list --hosted.');
         const revoked = await clients.revoke(tenant, name);
-        if (flags.json) out.json({ removed: describeRemote(revoked) });
+        if (flags.json) out.json({ removed: describeRemote(revoked, labels) });
         else out.line(`Revoked ${out.bold(revoked.name)} of ${revoked.tenant}: its tokens are refused from now on.`);
         return;
       }

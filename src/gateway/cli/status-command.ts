@@ -2,7 +2,7 @@ import { proveToGateway } from '../bridge/gateway-proof.ts';
 import { localKey } from '../local-proof.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { clientView, sinceText } from '../http/admin/client-activity.ts';
+import { ACTIVE_MINUTES, clientView, formatMinutes, idleMinutesOf, sinceText } from '../http/admin/client-activity.ts';
 import { AdminCodes } from '../store/admin-codes.ts';
 import { DATABASE_FILE } from '../store/database.ts';
 import { statusSnapshot, type StatusSnapshot } from '../status-snapshot.ts';
@@ -57,13 +57,30 @@ function reportNoData(settings: Settings, out: Output, json: boolean, port: numb
   out.line(`${START_HINT} The gateway creates its data folder when it first starts.`);
 }
 
+/** The tenant's clients on the hosted server (known through sync), listed as the status page does. */
+function printRemoteClients(snapshot: StatusSnapshot, out: Output): void {
+  if (snapshot.remoteClients.length === 0) return;
+  out.line();
+  out.line(out.bold('On the hosted server:'));
+  const now = Date.parse(snapshot.now);
+  for (const client of snapshot.remoteClients) {
+    const seen = client.lastSeenAt ? `last seen ${sinceText(client.lastSeenAt, snapshot.now)}` : 'not seen yet';
+    const sessions = client.sessions.map((session) => {
+      const idle = idleMinutesOf(session.lastActivityAt, now);
+      return `${session.project} (${idle < ACTIVE_MINUTES ? 'active' : `idle ${formatMinutes(idle)}`})`;
+    });
+    out.line(`${out.bold(client.name)} ${out.dim(client.kind)}: ${seen}, ${sessions.length > 0 ? `open: ${sessions.join(', ')}` : 'no open session'}`);
+  }
+}
+
 export async function statusCommand(settings: Settings, out: Output, json: boolean): Promise<void> {
   const runtime = owningGateway(settings);
   const port = runtime?.port ?? settings.port;
   if (!runtime && !existsSync(join(settings.dataDir, DATABASE_FILE))) return reportNoData(settings, out, json, port);
   const services = openServices(settings);
   try {
-    const snapshot = (await readSnapshot(settings, runtime !== undefined, port)) ?? statusSnapshot(services);
+    const live = await readSnapshot(settings, runtime !== undefined, port);
+    const snapshot = live ?? statusSnapshot(services);
     // A sign-in link only while a gateway can take it: a code for a stopped one would only fail.
     const code = runtime ? new AdminCodes(services.db, services.clock).issue() : null;
     const status = {
@@ -75,8 +92,9 @@ export async function statusCommand(settings: Settings, out: Output, json: boole
       dataDir: settings.dataDir,
       dataFound: true,
       ...snapshot,
-      // The admin API reports the worker's own status as syncDetail; the store's snapshot as sync.
-      sync: cliSyncStatus(settings, services, (snapshot as { syncDetail?: unknown }).syncDetail ?? snapshot.sync, runtime !== undefined),
+      // The admin API reports the worker's own status as syncDetail (null: that gateway does not
+      // sync); undefined when no gateway answered, so this shell's settings decide.
+      sync: cliSyncStatus(settings, services, live ? ((live as { syncDetail?: unknown }).syncDetail ?? null) : undefined, runtime !== undefined),
     };
     if (json) {
       out.json(status);
@@ -99,6 +117,7 @@ export async function statusCommand(settings: Settings, out: Output, json: boole
           `${live}${sessions.length > 0 ? `; open: ${sessions.join(', ')}` : ''}`,
       );
     }
+    printRemoteClients(snapshot, out);
   } finally {
     services.db.close();
   }

@@ -1,13 +1,16 @@
+import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { UserError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import type { ClientKind, ClientRecord } from '../store/clients.ts';
-import { applyGitignore, planGitignore, type GitignorePlan } from './gitignore.ts';
+import { applyGitignore, assertGitignoreWritable, planGitignore, type GitignorePlan } from './gitignore.ts';
 import { applyClientConfig, assertWritable, planClientConfig, type BridgeLauncher, type ConfigPlan } from './index.ts';
 import { configPath } from './config-paths.ts';
 import { checkPinnedProject, type PinCheck } from './project-pin.ts';
 import type { ReadFile } from './config-file.ts';
+import { userScopeEntry, type UserScopeEntry } from './claude-code-state.ts';
+import { httpHeaders } from './server-entries.ts';
 import { knownTokenUses, ownTokenUses, placesOf } from './token-uses.ts';
 
 /** The client name each kind gets when the user names none. */
@@ -23,6 +26,19 @@ export const DEFAULT_CLIENT_NAMES: Record<ClientKind, string> = {
 export function defaultClientName(kind: ClientKind, repoDir: string | undefined): string {
   const base = DEFAULT_CLIENT_NAMES[kind];
   return repoDir ? `${base} (${basename(repoDir.replace(/[\\/]+$/, '')) || repoDir})` : base;
+}
+
+/** A repository folder as an absolute path; refuses one that is not an existing folder. */
+export function resolveRepoDir(dir: string): string {
+  const absolute = resolve(dir);
+  let isFolder = false;
+  try {
+    isFolder = statSync(absolute).isDirectory();
+  } catch {
+    // Missing: refused below.
+  }
+  if (!isFolder) throw new UserError('INVALID_REPO', `--repo ${dir} (${absolute}) is not a folder; nothing was written.`, "Give the repository's folder, e.g. --repo ~/code/webshop.");
+  return absolute;
 }
 
 export interface ConnectInput {
@@ -71,6 +87,8 @@ export interface ConnectPreview {
   effects: string[];
   /** Set when writing needs the user's consent to replace the client's token, and why. */
   consequence: string | null;
+  /** Claude Code by command in user scope: what ~/.claude.json already holds as "dementia"; null otherwise. */
+  userScope: UserScopeEntry | null;
 }
 
 export interface ConnectResult {
@@ -120,7 +138,9 @@ function kindMismatch(services: Services, existing: ClientRecord, kind: ClientKi
  * is reused, never duplicated as "Name 2"), which token (a working one found in the user's configs
  * is reused; a new one replaces the current only with consent), the file diff, .gitignore.
  */
-export function previewConnect(services: Services, input: ConnectInput): ConnectPreview {
+export function previewConnect(services: Services, given: ConnectInput): ConnectPreview {
+  // Resolved first: a relative path must not be re-read against another folder later (gitignore.ts walks up from it).
+  const input = given.repoDir ? { ...given, repoDir: resolveRepoDir(given.repoDir) } : given;
   const clientName = input.clientName?.trim() || defaultClientName(input.kind, input.repoDir);
   const existing = services.clients.byName(clientName);
   if (existing && existing.kind !== input.kind) throw kindMismatch(services, existing, input.kind);
@@ -156,7 +176,11 @@ export function previewConnect(services: Services, input: ConnectInput): Connect
       ? `"${name}" already has a token, and none of the configs this app can read holds it (checked: ${token.checked.join(', ')}). ` +
         `Writing issues a new token: the current one stops working wherever "${name}" is still configured with it.`
       : null;
-  return { input, clientName: name, existing, project, token, keptToken: value || undefined, plan, gitignore, effects, consequence };
+  const userScope =
+    input.kind === 'claude-code' && plan.path === null && !project
+      ? userScopeEntry({ platform, homeDir: input.homeDir ?? homedir() }, { url: input.mcpUrl, headers: httpHeaders({ clientName: name, token: value ?? input.placeholder, mcpUrl: input.mcpUrl, project: undefined, dataDir: undefined }) }, input.readFile)
+      : null;
+  return { input, clientName: name, existing, project, token, keptToken: value || undefined, plan, gitignore, effects, consequence, userScope };
 }
 
 /**
@@ -171,6 +195,7 @@ export function applyConnect(services: Services, preview: ConnectPreview, option
   }
   // A file redirected by a link nobody confirmed is refused before any client or token exists.
   assertWritable(fresh.plan, options.confirmTarget);
+  assertGitignoreWritable(fresh.gitignore, options.confirmTarget);
   if (fresh.token.action === 'rotate' && !options.rotate) {
     throw new UserError('TOKEN_ROTATION_NEEDED', `${fresh.consequence} Nothing was changed.`, 'Confirm that a new token may replace it, or connect under another client name.');
   }
@@ -218,7 +243,7 @@ export function applyConnect(services: Services, preview: ConnectPreview, option
     // The config is written: a .gitignore that cannot be changed is told, not a reason to undo it.
     let gitignoreUpdated = false;
     try {
-      gitignoreUpdated = written !== null && fresh.gitignore !== null && applyGitignore(fresh.gitignore);
+      gitignoreUpdated = written !== null && fresh.gitignore !== null && applyGitignore(fresh.gitignore, options.confirmTarget);
     } catch (error) {
       done.push(`Could not add ${fresh.gitignore!.entry} to ${fresh.gitignore!.root}/.gitignore (${(error as Error).message}): add it yourself, the file holds a token.`);
     }

@@ -10,7 +10,7 @@ import { configPath, configRoot } from './config-paths.ts';
 import { linkedTarget } from './link-target.ts';
 import { setServerEntry } from './jsonc-edit.ts';
 import { unifiedDiff } from './line-diff.ts';
-import { claudeMcpAddCommand, desktopEntry, SERVER_NAME, typedHttpEntry, urlEntry, type EntryInput } from './server-entries.ts';
+import { claudeCodeScope, claudeMcpAddCommand, desktopEntry, SERVER_NAME, typedHttpEntry, urlEntry, type EntryInput } from './server-entries.ts';
 
 export type { ClientKind } from '../store/clients.ts';
 export { resolveBridgeLauncher, currentRuntime, type BridgeLauncher, type RuntimeFacts } from './bridge-command.ts';
@@ -91,12 +91,15 @@ export function planClientConfig(input: PlanInput): ConfigPlan {
       break;
     case 'claude-code':
       entry = typedHttpEntry(entryInput);
-      command = claudeMcpAddCommand(entryInput, platform);
+      command = claudeMcpAddCommand(entryInput, platform, claudeCodeScope(entryInput, input.repoDir));
       // Claude Code's scopes: user (every folder) and local (one folder, only you) live in
       // ~/.claude.json; project scope is the repository's .mcp.json. Local wins over project.
       instructions = path
         ? `Writes ${path}: Claude Code in this repository connects over HTTP.${pinNote} The file holds a token, so it must stay out of git. ` +
-          `Or, to keep the token out of the repository folder: run the command in ${input.repoDir} instead (local scope: only you, only that folder, kept in ~/.claude.json).`
+          // Claude Code ignores a project's new .mcp.json until the user approves it (until then
+          // `claude mcp get dementia` shows the user-scope entry, without the pin).
+          `Claude Code uses a new .mcp.json only after you approve it: start claude in ${input.repoDir} and accept "dementia" when it asks (claude mcp reset-project-choices asks again). ` +
+          `Or, to keep the token out of the repository folder: run the command in ${input.repoDir} instead (local scope: only you, only that folder, kept in ~/.claude.json). Local scope needs no approval.`
         : entryInput.project
           ? `Run the command in the folder of the repository this project belongs to: local scope applies to that folder only and is kept in ~/.claude.json, not in git.${pinNote}`
           : `Run the command once: user scope, so Claude Code connects in every folder (kept in ~/.claude.json).${pinNote} To pin a project per repository, configure that repository (its .mcp.json) with a project.`;

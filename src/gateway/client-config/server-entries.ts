@@ -50,12 +50,17 @@ function shellQuote(text: string, platform: NodeJS.Platform): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Claude Code's scope for `claude mcp add`: user (every folder) or local (one folder, only you). */
+export type ClaudeCodeScope = 'user' | 'local';
+
 /**
- * `claude mcp add`: user scope (every repository) without a pin; with a pin, local scope, which
- * Claude Code keeps per repository, so run it inside that repository.
+ * User scope (every repository) for a client of no particular repository; local scope, which
+ * Claude Code keeps per folder, for a pinned project or a repository's own client: run it inside
+ * that repository (a user-scope entry would serve every folder, or collide with the existing one).
  */
-export function claudeMcpAddCommand(input: EntryInput, platform: NodeJS.Platform): string {
+export const claudeCodeScope = (input: Pick<EntryInput, 'project'>, repoDir: string | undefined): ClaudeCodeScope => (input.project || repoDir ? 'local' : 'user');
+
+export function claudeMcpAddCommand(input: EntryInput, platform: NodeJS.Platform, scope: ClaudeCodeScope): string {
   const headers = Object.entries(httpHeaders(input)).flatMap(([name, value]) => ['--header', shellQuote(`${name}: ${value}`, platform)]);
-  const scope = input.project ? 'local' : 'user';
   return ['claude', 'mcp', 'add', '--transport', 'http', '--scope', scope, SERVER_NAME, shellQuote(input.mcpUrl, platform), ...headers].join(' ');
 }

@@ -26,7 +26,7 @@ export function tokenUpdateSteps(client: ClientRecord, token: string, mcpUrl: st
     case 'claude-desktop':
       return { foundIn, steps: [`Nothing to update: Claude Desktop's bridge (connect --client ${name}) needs no token.`] };
     case 'claude-code': {
-      const add = claudeMcpAddCommand({ clientName: client.name, token, mcpUrl, project: undefined, dataDir: undefined }, process.platform);
+      const add = claudeMcpAddCommand({ clientName: client.name, token, mcpUrl, project: undefined, dataDir: undefined }, process.platform, 'user');
       return {
         foundIn,
         steps: [`claude mcp remove --scope user ${SERVER_NAME}`, add, elsewhere],

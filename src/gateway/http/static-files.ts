@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { stripTypeScriptTypes } from 'node:module';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,12 +21,47 @@ function rendererFiles(dir: string = RENDERER_DIR): string[] {
   return [...new Set(names.filter((name) => extname(name) in TYPES || name.endsWith('.ts')).map((name) => name.replace(/\.ts$/, '.js')))];
 }
 
+type TypeScript = typeof import('typescript');
+let typescript: TypeScript | undefined;
+
+/** Transpiled renderer scripts kept across restarts, by content hash (the checkout's own cache folder). */
+const TRANSPILE_CACHE = fileURLToPath(new URL('../../../node_modules/.cache/dementia-companion/renderer/', import.meta.url));
+
+/**
+ * A checkout's renderer source as browser JavaScript. Node's stripTypeScriptTypes would do, but is
+ * experimental and logs a warning; the TypeScript compiler (a dev dependency, always there in a
+ * checkout; a build ships compiled .js instead) is loaded only when a script is not in the cache
+ * yet, since loading and running it takes seconds.
+ */
+function toJavaScript(source: string, fileName: string): string {
+  const key = createHash('sha256').update(`${fileName}\0${source}`).digest('hex');
+  const cached = join(TRANSPILE_CACHE, `${key}.js`);
+  try {
+    return readFileSync(cached, 'utf8');
+  } catch {
+    // Not transpiled yet.
+  }
+  typescript ??= createRequire(import.meta.url)('typescript') as TypeScript;
+  const { ModuleKind, ScriptTarget } = typescript;
+  const output = typescript.transpileModule(source, {
+    fileName,
+    compilerOptions: { module: ModuleKind.ESNext, target: ScriptTarget.ES2022, verbatimModuleSyntax: true, sourceMap: false },
+  }).outputText;
+  try {
+    mkdirSync(TRANSPILE_CACHE, { recursive: true });
+    writeFileSync(cached, output);
+  } catch {
+    // A read-only checkout: transpile again next start.
+  }
+  return output;
+}
+
 /** The status page may load only its own scripts and styles and talk only to this gateway. */
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /**
  * Serves the status page (src/renderer). Its scripts are TypeScript in the source tree; they are
- * served as JavaScript by stripping the types once, so the same page works in Electron and a browser.
+ * served as JavaScript, transpiled once and cached, so the same page works in Electron and a browser.
  */
 export class StaticFiles {
   private readonly cache = new Map<string, { body: Buffer; type: string }>();
@@ -72,7 +108,7 @@ export class StaticFiles {
         body = readFileSync(join(RENDERER_DIR, name));
       } catch {
         const source = readFileSync(join(RENDERER_DIR, name.replace(/\.js$/, '.ts')), 'utf8');
-        body = Buffer.from(stripTypeScriptTypes(source, { mode: 'strip' }));
+        body = Buffer.from(toJavaScript(source, name.replace(/\.js$/, '.ts')));
       }
     } else {
       body = readFileSync(join(RENDERER_DIR, name));

@@ -1,7 +1,7 @@
 import type { ContextVersion } from '../store/context-version.ts';
 import type { Handover } from '../store/handovers.ts';
 import type { Note } from '../store/notes.ts';
-import { contextHeading, iso, listSome, preview } from '../text/format.ts';
+import { contextHeading, iso, listSome, plural, preview } from '../text/format.ts';
 
 /**
  * The size budget of the `resume` message, in characters (about 3,000 tokens): enough for a
@@ -41,9 +41,11 @@ export interface ResumeText {
   handoverShown: boolean;
 }
 
-const CLOSING =
+/** The last section; it sends the model to the handover's next steps only when there is a handover. */
+const closing = (hasHandover: boolean): string =>
   '## How to continue\n' +
-  'Pick up from the handover\'s next steps. Before a risky action (deploy, migration, deletion) call check_contexts(action="..."). ' +
+  (hasHandover ? 'Pick up from the handover\'s next steps. ' : 'Start from the rules and contexts above. ') +
+  'Before a risky action (deploy, migration, deletion) call check_contexts(action="..."). ' +
   'Read a context in full with recall_context(topic="..."), find others with search_contexts(query="..."). Lock decisions and rules with ' +
   'lock_context, record todos with add_note(kind="todo"). When the work is done, call end_session with a summary and next steps.';
 
@@ -97,13 +99,14 @@ export function composeResume(material: ResumeMaterial, budget = RESUME_BUDGET_C
     : `## Last handover\nNone yet: no work session on "${project}" has ended so far.`;
   const noRules =
     material.rules.length === 0 ? 'None: this project has no always_check rules.' : 'None fit in this message: see "Not shown here".';
+  const ending = closing(material.handover !== undefined);
   const ruleHeading = '## Rules to check before acting (always_check, in full)';
   const todoHeading = '## Open todos';
   const briefHeading = '## Important contexts, in brief';
 
   // Phase 1: rules, todos and briefs fill what the opening, closing, the handover's share and the
   // "not shown" reserve leave. A section costs its heading, a newline per line, and the blank line before it.
-  let room = budget - joinedLength([opening, CLOSING]) - LEFT_OUT_RESERVE - 2 - Math.min(handoverFull.length, Math.floor(budget * HANDOVER_SHARE));
+  let room = budget - joinedLength([opening, ending]) - LEFT_OUT_RESERVE - 2 - Math.min(handoverFull.length, Math.floor(budget * HANDOVER_SHARE));
   room -= 2 + ruleHeading.length + 1 + noRules.length; // the rules section with no rule in it
   const rules = fill(material.rules, (r) => `### ${contextHeading(r)}\n${r.content}`, room + 1 + noRules.length);
   if (rules.taken.length > 0) room = rules.room;
@@ -118,14 +121,14 @@ export function composeResume(material: ResumeMaterial, budget = RESUME_BUDGET_C
   const leftOut: string[] = [];
   if (rules.left.length > 0) {
     leftOut.push(
-      `- ${rules.left.length} always_check rules: ${names(rules.left.map((r) => r.label))}. ` +
+      `- ${plural(rules.left.length, 'always_check rule')}: ${names(rules.left.map((r) => r.label))}. ` +
         'Read them with recall_context(topic="...") or check_contexts(action="...") before acting.',
     );
   }
-  if (todos.left.length > 0) leftOut.push(`- ${todos.left.length} more todos: context_dashboard lists the recent notes.`);
-  if (briefs.left.length > 0) leftOut.push(`- ${briefs.left.length} more important contexts: ${names(briefs.left.map((c) => c.label))}.`);
+  if (todos.left.length > 0) leftOut.push(`- ${plural(todos.left.length, 'more todo', 'more todos')}: context_dashboard lists the recent notes.`);
+  if (briefs.left.length > 0) leftOut.push(`- ${plural(briefs.left.length, 'more important context', 'more important contexts')}: ${names(briefs.left.map((c) => c.label))}.`);
   if (material.referenceCount > 0) {
-    leftOut.push(`- ${material.referenceCount} reference contexts: search_contexts(query="...") or explore_context_tree finds them.`);
+    leftOut.push(`- ${plural(material.referenceCount, 'reference context')}: search_contexts(query="...") or explore_context_tree finds ${material.referenceCount === 1 ? 'it' : 'them'}.`);
   }
   const notShown = (lines: string[]) => (lines.length > 0 ? [cut(`## Not shown here\n${lines.join('\n')}`, LEFT_OUT_RESERVE - 2, '- …')] : []);
   const body = [
@@ -135,7 +138,7 @@ export function composeResume(material: ResumeMaterial, budget = RESUME_BUDGET_C
   ];
 
   // Phase 2: the handover gets everything the other sections did not use.
-  const assemble = (handover: string, lines: string[]) => [opening, handover, ...body, ...notShown(lines), CLOSING];
+  const assemble = (handover: string, lines: string[]) => [opening, handover, ...body, ...notShown(lines), ending];
   let sections = assemble(handoverFull, leftOut);
   if (joinedLength(sections) > budget) {
     const lines = ['- The rest of the handover: get_last_handover reads it whole.', ...leftOut];

@@ -89,11 +89,29 @@ export class CallPipeline {
     return toUserError(error, operation, this.events);
   }
 
-  /** Records a request that failed before it could run (a bad URI, a bad argument); returns the error to answer with. */
-  async fail(caller: Caller, operation: string, error: unknown): Promise<UserError> {
+  /**
+   * Records a request that failed before it could run (a bad URI, a bad argument); returns the error to answer with.
+   * With `meantFor` it is filed under the project the request was meant for (its explicit project, else the
+   * caller's pin or selection), so the activity and handover of that project show it; an unknown project files it under none.
+   */
+  async fail(caller: Caller, operation: string, error: unknown, meantFor?: { explicit: string | undefined }): Promise<UserError> {
     const userError = toUserError(error, operation, this.events);
-    await recordFailure(this.memoryOf(caller), this.workSessions, this.events, caller, operation, null, userError);
+    const memory = this.memoryOf(caller);
+    const project = meantFor ? await this.projectMeantFor(memory, caller, meantFor.explicit) : null;
+    await recordFailure(memory, this.workSessions, this.events, caller, operation, project, userError);
     return userError;
+  }
+
+  private async projectMeantFor(memory: Memory, caller: Caller, explicit: string | undefined): Promise<string | null> {
+    try {
+      const resolved = await memory.transaction((tx) => resolveProject(tx, caller, explicit, true), {
+        recordOnly: true,
+        caller: { clientId: caller.client.id, instanceKey: caller.instanceKey },
+      });
+      return resolved?.name ?? null;
+    } catch {
+      return null; // A project that does not exist (or a store that fails): the failure is still recorded, under none.
+    }
   }
 
   async run<T>(caller: Caller, request: CallRequest, work: CallWork<T>): Promise<CallResult<T>> {

@@ -36,6 +36,7 @@ export type SyncConflict = ConflictRow & FromOrigin;
 export class ConflictLog {
   private readonly insertStmt;
   private readonly recentStmt;
+  private readonly countStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
@@ -45,11 +46,17 @@ export class ConflictLog {
     this.recentStmt = db.prepare(
       'SELECT id, project_name AS project, label, detail, detected_at AS at FROM sync_conflicts ORDER BY detected_at DESC, id LIMIT ?',
     );
+    this.countStmt = db.prepare('SELECT count(*) AS n FROM sync_conflicts').pluck();
   }
 
   /** Stores a conflict once (by id); returns false when it was already known. */
   add(conflict: SyncConflict): boolean {
     return this.insertStmt.run(conflict).changes === 1;
+  }
+
+  /** All conflicts ever recorded, however many `recent` lists. */
+  count(): number {
+    return this.countStmt.get() as number;
   }
 
   recent(limit: number): SyncConflictView[] {

@@ -14,10 +14,22 @@ export interface SyncStatus {
   lastPushAt: string | null;
   lastPullAt: string | null;
   lastError: string | null;
-  /** Most recent first. */
+  /** The most recent (at most RECENT_CONFLICTS), most recent first. */
   conflicts: SyncConflictView[];
+  /** How many conflicts the store holds in all. */
+  conflictCount: number;
+  /** Where the running worker syncs to (masked URL and tenant schema); absent in a status read from the store alone. */
+  server?: string;
+  schema?: string;
 }
 
+/** How many conflicts a status lists (the count covers all of them). */
+export const RECENT_CONFLICTS = 50;
+
+/** The conflict fields of a status: the most recent listed, all counted. */
+export function conflictsOf(log: ConflictLog): Pick<SyncStatus, 'conflicts' | 'conflictCount'> {
+  return { conflicts: log.recent(RECENT_CONFLICTS), conflictCount: log.count() };
+}
 
 /** The status read from the store alone: what a process without a running sync worker can know. */
 export function storedSyncStatus(db: Db, outbox: Outbox, state: SyncStateName = 'not_configured'): SyncStatus {
@@ -28,7 +40,7 @@ export function storedSyncStatus(db: Db, outbox: Outbox, state: SyncStateName = 
     lastPushAt: isoOrNull(meta.getNumber('last_push_at')),
     lastPullAt: isoOrNull(meta.getNumber('last_pull_at')),
     lastError: null,
-    conflicts: new ConflictLog(db).recent(50),
+    ...conflictsOf(new ConflictLog(db)),
   };
 }
 

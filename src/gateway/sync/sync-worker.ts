@@ -14,7 +14,7 @@ import { ensureRemoteSchema } from '../pg/remote-schema.ts';
 import { targetId, type SyncConfig } from './sync-config.ts';
 import { classifyFailure, describeFailure } from '../pg/pg-failure.ts';
 import { SyncMeta } from '../store/sync-meta.ts';
-import type { SyncStateName, SyncStatus } from '../store/sync-status.ts';
+import { conflictsOf, type SyncStateName, type SyncStatus } from '../store/sync-status.ts';
 
 export interface SyncTuning extends ConnectionLimits {
   /** Outbox entries per push transaction. */
@@ -133,7 +133,9 @@ export class SyncWorker {
       lastPushAt: iso('last_push_at'),
       lastPullAt: iso('last_pull_at'),
       lastError: this.lastError,
-      conflicts: this.conflicts.recent(50),
+      ...conflictsOf(this.conflicts),
+      server: this.config.displayUrl,
+      schema: this.config.schema,
     };
     return this.lastStatus;
   }

@@ -17,6 +17,12 @@ import type { AcceptedCall, ToolDefinition, ToolOutput, ToolWork } from './tool.
 
 const shortId = (id: string): string => id.slice(0, 8);
 
+/** The `project` a call's raw arguments name, before they are validated; undefined when they name none. */
+function namedProject(rawArgs: unknown): string | undefined {
+  const named = rawArgs && typeof rawArgs === 'object' ? (rawArgs as Record<string, unknown>)['project'] : undefined;
+  return typeof named === 'string' ? named : undefined;
+}
+
 export interface CallOptions {
   /**
    * Identifies this call among the client's calls (an Idempotency-Key, or session and JSON-RPC
@@ -117,7 +123,9 @@ export class ToolDispatcher {
     try {
       accepted = definition.accept(rawArgs);
     } catch (error) {
-      return this.failure(await this.pipeline.fail(caller, name, error), null, null);
+      // Refused before it ran (a bad argument): filed under the project it was meant for.
+      const meantFor = definition.project === 'none' ? undefined : { explicit: namedProject(rawArgs) };
+      return this.failure(await this.pipeline.fail(caller, name, error, meantFor), null, null);
     }
     const workSessions = this.pipeline.workSessions;
     const answer = async (tx: Memory, scope: CallScope, output: ToolOutput): Promise<WorkDone<CallToolResult>> => {

@@ -21,7 +21,9 @@ export const sessionStatus = defineTool({
       return {
         text:
           `Client: ${caller.client.name} (${caller.client.kind}). No project is selected.\n` +
-          `Projects: ${names.length > 0 ? names.join(', ') : 'none yet'}. Select one with select_project_for_session(project_name="...").`,
+          (names.length > 0
+            ? `Projects: ${names.join(', ')}. Select one with select_project_for_session(project_name="...").`
+            : 'Projects: none yet. Create one with create_project(name="...").'),
         data: { client: { id: caller.client.id, name: caller.client.name, kind: caller.client.kind }, projects: names },
         summary: 'session status (no project)',
       };

@@ -143,7 +143,9 @@ function planCard(ctx: ViewContext, rerender: () => void): HTMLElement | null {
         )
       : null,
     applied ? h('ul', { class: 'written', data: { role: 'done' } }, applied.done.map((line) => h('li', {}, icon('check'), line))) : null,
-    command
+    commandOnly && plan.alreadyConfigured && !applied
+      ? h('p', { class: 'file-line', data: { role: 'already-configured' } }, icon('check'), h('span', { text: 'Claude Code already has this server in user scope (~/.claude.json): already configured, nothing to run.' }))
+      : command
       ? h(
           'div',
           { class: 'plan-command' },
@@ -167,7 +169,7 @@ function planCard(ctx: ViewContext, rerender: () => void): HTMLElement | null {
             plan.tokenAction === 'rotate' ? 'Issue the new token' : `Register ${plan.client.name}`,
           )
         : null,
-      command && hasToken ? copyButton('Copy command', command) : null,
+      command && hasToken && !(commandOnly && plan.alreadyConfigured && !applied) ? copyButton('Copy command', command) : null,
       hasToken ? copyButton('Copy snippet', snippet) : null,
       h(
         'button',

@@ -85,7 +85,12 @@ function projectList(ctx: ViewContext): Node[] {
     return h(
       'tr',
       { data: { project: project.name } },
-      h('td', {}, h('a', { class: 'project-name', attrs: { href: projectHref(project.name) }, text: project.name })),
+      h(
+        'td',
+        {},
+        h('a', { class: 'project-name', attrs: { href: projectHref(project.name) }, text: project.name }),
+        project.description ? h('div', { class: 'muted small project-description', text: project.description }) : null,
+      ),
       h('td', { class: 'num', text: String(project.contextCount) }),
       h('td', { class: 'muted', text: project.lastChangeAt ? ago(project.lastChangeAt, now) : '—' }),
       h(

@@ -22,8 +22,9 @@ function restartBanner(ctx: ViewContext, settings: SettingsView): HTMLElement | 
 }
 
 /** A setting this page cannot change (headless): its value as text, marked read-only, never an input that looks editable. */
-function readOnly(value: string): HTMLElement {
-  return h('span', { class: 'readonly' }, h('span', { class: 'readonly-value', text: value }), h('span', { class: 'badge badge-neutral', text: 'read-only' }));
+function readOnly(value: string | HTMLElement): HTMLElement {
+  const shown = typeof value === 'string' ? h('span', { class: 'readonly-value', text: value }) : value;
+  return h('span', { class: 'readonly' }, shown, h('span', { class: 'badge badge-neutral', text: 'read-only' }));
 }
 
 /** Headless: every value as text, with where it is set instead of a control (importing still works). */
@@ -36,7 +37,7 @@ function readOnlyForm(ctx: ViewContext, settings: SettingsView): Node[] {
       h('h3', { class: 'card-title', text: 'General' }),
       row('Start at login', 'Only the desktop app starts at login.', readOnly('not available')),
       row('Port', `Set with --port or DEMENTIA_PORT. The gateway listens on 127.0.0.1:${settings.runningPort}.`, readOnly(String(settings.port))),
-      row('Data folder', 'Set with --data-dir or DEMENTIA_DATA_DIR.', h('code', { class: 'path', text: settings.dataDir })),
+      row('Data folder', 'Set with --data-dir or DEMENTIA_DATA_DIR.', readOnly(h('code', { class: 'path', text: settings.dataDir }))),
       row('Handover after', 'Set with --idle-minutes or DEMENTIA_IDLE_MINUTES.', readOnly(`${settings.idleMinutes} min`)),
     ),
     h(
@@ -89,7 +90,8 @@ function form(ctx: ViewContext, settings: SettingsView, reload: (next?: Settings
       h('h3', { class: 'card-title', text: 'General' }),
       row('Start at login', 'Opens in the tray when you log in.', login),
       row('Port', `The gateway listens on 127.0.0.1:${settings.runningPort}. Clients use this port in their config.`, port),
-      row('Data folder', null, h('code', { class: 'path', text: settings.dataDir })),
+      // Chosen when the app starts (--data-dir, DEMENTIA_DATA_DIR): never editable on this page.
+      row('Data folder', 'Set with --data-dir or DEMENTIA_DATA_DIR.', readOnly(h('code', { class: 'path', text: settings.dataDir }))),
       row('Handover after', 'A work session with no call for this long becomes a handover.', h('span', { text: `${settings.idleMinutes} min` })),
     ),
     h(

@@ -94,7 +94,12 @@ export const syncView: View = {
             'div',
             { class: 'card list-card' },
             h('h3', { class: 'card-title', text: 'Conflicts' }),
-            h('p', { class: 'muted small', text: 'Two machines changed the same context. Both texts were kept: one became the next version.' }),
+            h('p', {
+              class: 'muted small',
+              text:
+                'Two machines changed the same context. Both texts were kept: one became the next version.' +
+                (sync.conflicts > conflicts.length ? ` The ${conflicts.length} most recent of ${sync.conflicts} are listed.` : ''),
+            }),
             h(
               'ul',
               { class: 'rows' },

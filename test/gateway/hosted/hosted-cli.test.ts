@@ -41,8 +41,10 @@ describe('hosted mode command line (docs/design.md section 9)', { timeout: 120_0
     try {
       assert.equal(hosted.stdout().trim(), `Dementia Companion hosted gateway listening on http://127.0.0.1:${port}/mcp`);
       const token = await signedInToken(hosted.base, tenant.apiKey, 'claude.ai');
-      const clients = JSON.parse((await npmDementia(['clients', 'list', '--hosted', '--json'], env)).stdout) as { tenant: string; name: string; id: string }[];
-      assert.deepEqual(clients.map((c) => [c.tenant, c.name]), [[tenant.schema, 'claude.ai']]);
+      const clients = JSON.parse((await npmDementia(['clients', 'list', '--hosted', '--json'], env)).stdout) as { tenant: string; tenantLabel: string | null; name: string; id: string }[];
+      assert.deepEqual(clients.map((c) => [c.tenant, c.tenantLabel, c.name]), [[tenant.schema, 'alice', 'claude.ai']]);
+      const text = (await npmDementia(['clients', 'list', '--hosted'], env)).stdout;
+      assert.match(text, new RegExp(`^${tenant.schema} \\(alice\\)  claude\\.ai \\(other\\) · id \\S+ · last seen `), 'the tenant by its label, the client by name, kind and id (issue 21.11)');
       const mcp = new URL('/mcp', hosted.base);
       const ping = () => fetch(mcp, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }) });
       assert.equal((await ping()).status, 200);

@@ -87,7 +87,7 @@ describe('prompts and resources over HTTP', () => {
     assert.match(text, /## Open todos\n- Ask legal about VAT/);
     assert.doesNotMatch(text.split('## Open todos')[1]!, /refund endpoint/, 'the handover already lists its own todos');
     assert.match(text, /## Important contexts, in brief\n- api-style v1 \(important\): REST, JSON/);
-    assert.match(text, /1 reference contexts: search_contexts/);
+    assert.match(text, /1 reference context: search_contexts/);
     assert.match(result.description ?? '', /handover from Claude Code, 1 rule, 1 context in brief/);
     assert.equal(activeProject(reader.id), 'webshop');
 

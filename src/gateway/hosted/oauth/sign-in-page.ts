@@ -43,7 +43,7 @@ export function signInPage(view: SignInView): string {
         <input id="as-new-client" name="as_new_client" type="checkbox" value="1"${view.asNewClient ? html` checked` : ''}>
         <span>
           <span class="check-title">Connect as a new client</span>
-          <span class="hint">Unticked, ${view.clientName} continues as the client it was before, with its project and work session.</span>
+          <span class="hint">Unticked, if ${view.clientName} signed in here before with this key, it continues as that client, with its project and work session.</span>
         </span>
       </label>
       <button class="btn btn-primary allow" type="submit">Allow</button>

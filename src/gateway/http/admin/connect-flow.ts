@@ -26,6 +26,8 @@ export interface PlanView {
   writable: boolean;
   /** True when the file already says exactly this. */
   unchanged: boolean;
+  /** Command-only (Claude Code, user scope): ~/.claude.json already holds this very entry, so there is nothing to run. */
+  alreadyConfigured: boolean;
   /** The file a symbolic link leads to: writing changes that one, and the page must confirm it. */
   realPath: string | null;
 }
@@ -117,6 +119,7 @@ export class ConnectFlow {
       holdsToken: plan.holdsToken,
       writable: plan.path !== null && plan.after !== null,
       unchanged: plan.path !== null && plan.diff === '',
+      alreadyConfigured: preview.userScope === 'same',
       realPath: plan.realPath,
     };
   }

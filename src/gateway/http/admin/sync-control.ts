@@ -60,7 +60,7 @@ export function summarizeSync(raw: unknown): SyncSummary {
     state,
     paused,
     pending,
-    conflicts: count(status.conflicts ?? status.conflictCount),
+    conflicts: count(status.conflictCount ?? status.conflicts),
     lastPushAt: time(status.lastPushAt),
     lastPullAt: time(status.lastPullAt),
     lastError,

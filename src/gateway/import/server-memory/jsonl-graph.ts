@@ -33,6 +33,15 @@ export interface Graph {
 
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
 
+/**
+ * The parser's reason in full, its position as the column of the line (1-based, as editors count).
+ * Node's "(line 1 column N)" is left out: the line is ours to name, and it is always 1 here.
+ */
+function jsonReason(message: string): string {
+  const at = /^(.*) in JSON at position (\d+)/.exec(message);
+  return at ? `${at[1]} at column ${Number(at[2]) + 1}` : message;
+}
+
 /** Reads the file; a line that is not what server-memory writes is a problem that names the line. */
 export function readGraph(path: string): Graph {
   const full = resolve(path);
@@ -51,7 +60,7 @@ export function readGraph(path: string): Graph {
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
       item = parsed as Record<string, unknown>;
     } catch (error) {
-      problem(line, `is not a JSON object (${(error as Error).message.slice(0, 80)})`);
+      problem(line, `is not a JSON object (${jsonReason((error as Error).message)})`);
       continue;
     }
     if (item.type === 'entity') {
