@@ -167,7 +167,10 @@ export class HostedGateway {
     const handovers = [];
     for (const tenant of await this.tenants.list()) {
       try {
-        const written = await this.workSessions.sweep(this.memoryOf(tenant.schema));
+        const memory = this.memoryOf(tenant.schema);
+        // The activity the calls' once-a-minute writes held back, so desktops and the CLI see it.
+        await memory.publishActivity();
+        const written = await this.workSessions.sweep(memory);
         handovers.push(...written);
         void this.surface.changes.handoversWritten(written, tenant.schema);
         await this.maintenance.tidy(tenant.schema);
