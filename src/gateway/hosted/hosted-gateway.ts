@@ -14,6 +14,9 @@ import { allTools } from '../tools/index.ts';
 import type { HostedAuth, HostedAuthDeps } from './hosted-auth.ts';
 import { createHostedRequestHandler } from './hosted-http.ts';
 import type { HostedSettings } from './hosted-settings.ts';
+import { HostedMetrics } from './metrics/hosted-metrics.ts';
+import { OperatorRoutes } from './metrics/operator-routes.ts';
+import { timedToolCalls } from './metrics/timed-tools.ts';
 import { PgTenantMemory } from './pg-memory/pg-memory.ts';
 import { ProcessChanges } from './process-changes.ts';
 import { postgresStartError } from './pg-transaction.ts';
@@ -53,6 +56,7 @@ export class HostedGateway {
   readonly sweeper: IdleSweeper;
   readonly workSessions: WorkSessionService;
   readonly pool: pg.Pool;
+  readonly metrics: HostedMetrics;
   private readonly memories = new Map<string, PgTenantMemory>();
   private readonly maintenance: TenantMaintenance;
   private readonly processChanges: ProcessChanges;
@@ -65,7 +69,7 @@ export class HostedGateway {
   private constructor(options: HostedGatewayOptions) {
     this.settings = options.settings;
     this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? createLogger();
+    this.logger = options.logger ?? createLogger(undefined, this.settings.logFormat);
     // The one pool of the process: every tenant, OAuth and the sweeper share its connections; one
     // more connection of the budget listens for the other processes' resource changes.
     const limits: ConnectionLimits = { poolMax: this.settings.maxConnections - 1, statementTimeoutMs: STATEMENT_TIMEOUT_MS, connectTimeoutMs: 5_000, applicationName: HOSTED_APPLICATION_NAME };
@@ -81,17 +85,30 @@ export class HostedGateway {
     this.clients = new RemoteClientDirectory(this.pool);
     this.workSessions = new WorkSessionService(this.settings.idleMinutes);
     const changed = (reason: string) => this.events.emit('change', reason);
-    const surface = createMcpSurface({
+    this.metrics = new HostedMetrics({
+      mcpSessions: () => this.endpoint.stats().connections,
+      connectedClients: () => this.endpoint.liveByClient().size,
+      pool: () => ({ inUse: this.pool.totalCount - this.pool.idleCount, waiting: this.pool.waitingCount }),
+      listening: () => this.processChanges.listening,
+    });
+    const shared = createMcpSurface({
       memoryOf: (caller) => this.memoryOf(caller.tenant),
       workSessions: this.workSessions,
       tools: allTools,
       events: {
-        onCall: (tool) => changed(`tool:${tool}`),
+        onCall: (operation, _caller, ok, errorCode) => {
+          changed(`tool:${operation}`);
+          this.metrics.call(operation, ok ? undefined : (errorCode ?? 'ERROR'));
+        },
+        onOutcome: (outcome) => {
+          if (outcome.effects.handover) this.metrics.handoversWritten('end_session');
+        },
         onInternalError: (error, tool) =>
           this.logger.error('tool failed', { tool, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
       },
       onResourceChange: (change) => this.processChanges.publish(change),
     });
+    const surface = { ...shared, tools: timedToolCalls(shared.tools, (tool, seconds) => this.metrics.toolLatency(tool, seconds)) };
     this.surface = surface;
     this.endpoint = new McpEndpoint({ surface, clock: this.clock, logger: this.logger });
     this.maintenance = new TenantMaintenance(this.pool, this.clock);
@@ -100,6 +117,7 @@ export class HostedGateway {
       idleMs: this.workSessions.idleMs,
       onHandovers: (handovers) => {
         this.logger.info('idle sessions finalized', { count: handovers.length });
+        this.metrics.handoversWritten('idle', handovers.length);
         changed('handovers');
       },
       onError: (error) => this.logger.error('idle sweep failed', { error: String(error) }),
@@ -121,6 +139,7 @@ export class HostedGateway {
         clock: gateway.clock,
         logger: gateway.logger,
         trustedProxies: gateway.settings.trustedProxies,
+        onSignIn: (outcome) => gateway.metrics.signIn(outcome),
       });
     } catch (error) {
       await gateway.stop().catch(() => undefined);
@@ -198,7 +217,8 @@ export class HostedGateway {
   }
 
   private listen(): Promise<void> {
-    const http = createServer(createHostedRequestHandler({ endpoint: this.endpoint, auth: () => this.auth, logger: this.logger }));
+    const operator = new OperatorRoutes({ metrics: this.metrics, metricsToken: this.settings.metricsToken, pool: this.pool });
+    const http = createServer(createHostedRequestHandler({ endpoint: this.endpoint, auth: () => this.auth, operator, logger: this.logger }));
     http.keepAliveTimeout = 65_000;
     this.http = http;
     return new Promise((resolve, reject) => {
