@@ -64,6 +64,7 @@ export class HostedGateway {
   private readonly logger: Logger;
   private auth: HostedAuth | undefined;
   private http: HttpServer | undefined;
+  private operator: OperatorRoutes | undefined;
   private boundPort = 0;
 
   private constructor(options: HostedGatewayOptions) {
@@ -201,6 +202,10 @@ export class HostedGateway {
   }
 
   async stop(): Promise<void> {
+    if (this.operator && this.auth && this.settings.drainSeconds > 0) {
+      this.logger.info('draining: /readyz answers 503 until the load balancer has seen it', { maxSeconds: this.settings.drainSeconds });
+      await this.operator.drain(this.settings.drainSeconds * 1000);
+    }
     this.sweeper.stop();
     await this.endpoint.closeAll();
     const http = this.http;
@@ -218,6 +223,7 @@ export class HostedGateway {
 
   private listen(): Promise<void> {
     const operator = new OperatorRoutes({ metrics: this.metrics, metricsToken: this.settings.metricsToken, pool: this.pool });
+    this.operator = operator;
     const http = createServer(createHostedRequestHandler({ endpoint: this.endpoint, auth: () => this.auth, operator, logger: this.logger }));
     http.keepAliveTimeout = 65_000;
     this.http = http;

@@ -21,6 +21,11 @@ export interface HostedSettings {
   readonly trustedProxies: number;
   /** DEMENTIA_METRICS_TOKEN: GET /metrics answers only with it as bearer token; unset, /metrics is off (404). */
   readonly metricsToken: string | undefined;
+  /**
+   * DEMENTIA_DRAIN_SECONDS: on SIGTERM, answer /readyz with 503 and keep serving until the load
+   * balancer's next readiness check (at most this long) before stopping; 0 stops at once.
+   */
+  readonly drainSeconds: number;
   /** DEMENTIA_LOG_FORMAT: `text` (default) or `json` (one JSON object a line, for log shippers). */
   readonly logFormat: LogFormat;
 }
@@ -46,7 +51,17 @@ export function resolveHostedSettings(flags: SettingFlags = {}, env: NodeJS.Proc
     trustedProxies: parseTrustedProxies(env.DEMENTIA_TRUST_PROXY),
     metricsToken: parseMetricsToken(env.DEMENTIA_METRICS_TOKEN),
     logFormat: parseLogFormat(env.DEMENTIA_LOG_FORMAT),
+    drainSeconds: parseDrainSeconds(env.DEMENTIA_DRAIN_SECONDS),
   };
+}
+
+function parseDrainSeconds(text: string | undefined): number {
+  if (text === undefined || text.trim() === '') return 0;
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || value > 300) {
+    throw new UserError('INVALID_SETTING', `DEMENTIA_DRAIN_SECONDS "${text}" is not a whole number from 0 to 300.`, 'Set it a little above your load balancer\'s health check interval (Caddy: health_interval), or 0.');
+  }
+  return value;
 }
 
 /** A metrics token is a password on a public server: long enough that guessing it is hopeless. */

@@ -30,6 +30,8 @@ export interface OperatorRoutesDeps {
 export class OperatorRoutes {
   private readonly deps: OperatorRoutesDeps;
   private readonly tokenDigest: string | undefined;
+  /** Set while stopping: /readyz answers 503, and the stop waits for the balancer to have seen it. */
+  private draining: { seen: () => void } | undefined;
 
   constructor(deps: OperatorRoutesDeps) {
     this.deps = deps;
@@ -40,6 +42,12 @@ export class OperatorRoutes {
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
     if (url.pathname === '/readyz') {
       req.resume();
+      if (this.draining) {
+        const draining = this.draining;
+        res.once('finish', () => draining.seen());
+        sendJson(res, 503, { ready: false, error: 'This process is stopping; send new requests to another.' });
+        return true;
+      }
       const ready = await this.postgresAnswers();
       sendJson(res, ready ? 200 : 503, ready ? { ready: true } : { ready: false, error: 'Postgres, the only store, does not answer.' });
       return true;
@@ -58,6 +66,23 @@ export class OperatorRoutes {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Before a stop behind a load balancer: /readyz answers 503 from now on, and this resolves once
+   * the balancer has been told so (the next /readyz answered), or after `maxMs` (nobody asked).
+   * Requests keep being served meanwhile, so none is sent to a process that is already gone.
+   */
+  drain(maxMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, maxMs);
+      this.draining = {
+        seen: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+    });
   }
 
   /** Counts the answer when it is a 429, under its route. */
