@@ -46,7 +46,7 @@ export function spawnListening(what: string, args: string[], env: NodeJS.Process
     child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(out);
+      const match = /listening on (https?:\/\/\S+)/.exec(out);
       if (match) {
         clearTimeout(timer);
         resolve({ child, url: new URL(match[1]!), stdout: () => out, stderr: () => err, exited });

@@ -1,5 +1,6 @@
 import { Gateway } from '../gateway.ts';
 import type { Settings, SettingFlags } from '../settings.ts';
+import { createLogger } from '../logger.ts';
 import type { Output } from './output.ts';
 
 /** Runs the gateway headless until SIGTERM or SIGINT. */
@@ -17,13 +18,16 @@ export async function serveHostedCommand(flags: SettingFlags, out: Output): Prom
   const { HostedGateway } = await import('../hosted/hosted-gateway.ts');
   const { createHostedAuth } = await import('../hosted/oauth/create-hosted-auth.ts');
   const settings = resolveHostedSettings(flags);
-  const gateway = await HostedGateway.start({ settings, createAuth: createHostedAuth });
+  const logger = createLogger(undefined, settings.logFormat);
+  const gateway = await HostedGateway.start({ settings, createAuth: createHostedAuth, logger });
   out.line(`Dementia Companion hosted gateway listening on ${gateway.mcpUrl}`);
-  out.error(
+  // With JSON logs, stderr carries nothing but log entries (a log shipper parses every line).
+  const notes: Output = settings.logFormat === 'json' ? { ...out, error: (text) => logger.info(text) } : out;
+  notes.error(
     `Listening on ${settings.host}:${gateway.port}; Postgres ${settings.pg.displayUrl} (at most ${settings.maxConnections} connections). ` +
       'Register API keys with: dementia tenants add',
   );
-  await untilStopped(out, () => gateway.stop());
+  await untilStopped(notes, () => gateway.stop());
 }
 
 function untilStopped(out: Output, stop: () => Promise<void>): Promise<void> {

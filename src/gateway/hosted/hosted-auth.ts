@@ -29,6 +29,8 @@ export interface HostedAuthDeps {
   logger: Logger;
   /** Reverse proxies in front whose X-Forwarded-For is believed, for sign-in rate limits (default 0: none). */
   trustedProxies?: number;
+  /** Told of every answered sign-in form: allowed, or refused (wrong key, too many attempts); for metrics. */
+  onSignIn?: (outcome: 'allowed' | 'refused') => void;
   /**
    * Test only: trust this CA (PEM) for client ID metadata documents, on loopback hosts too. Without
    * it a document must be on a public HTTPS host with a publicly trusted certificate.

@@ -7,12 +7,16 @@ import { McpEndpoint } from '../http/mcp-endpoint.ts';
 import { createMcpSurface, type McpSurface } from '../http/mcp-surface.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { IdleSweeper } from '../sessions/idle-sweeper.ts';
+import type { CallEvents } from '../sessions/recorded-call.ts';
 import { WorkSessionService } from '../sessions/work-session-service.ts';
 import { createPool, type ConnectionLimits } from '../pg/pg-connection.ts';
 import { allTools } from '../tools/index.ts';
 import type { HostedAuth, HostedAuthDeps } from './hosted-auth.ts';
 import { createHostedRequestHandler } from './hosted-http.ts';
 import type { HostedSettings } from './hosted-settings.ts';
+import { HostedMetrics } from './metrics/hosted-metrics.ts';
+import { OperatorRoutes } from './metrics/operator-routes.ts';
+import { timedToolCalls } from './metrics/timed-tools.ts';
 import { PgTenantMemory } from './pg-memory/pg-memory.ts';
 import { ProcessChanges } from './process-changes.ts';
 import { postgresStartError } from './pg-transaction.ts';
@@ -52,6 +56,7 @@ export class HostedGateway {
   readonly sweeper: IdleSweeper;
   readonly workSessions: WorkSessionService;
   readonly pool: pg.Pool;
+  readonly metrics: HostedMetrics;
   private readonly memories = new Map<string, PgTenantMemory>();
   private readonly maintenance: TenantMaintenance;
   private readonly processChanges: ProcessChanges;
@@ -59,12 +64,13 @@ export class HostedGateway {
   private readonly logger: Logger;
   private auth: HostedAuth | undefined;
   private http: HttpServer | undefined;
+  private operator: OperatorRoutes | undefined;
   private boundPort = 0;
 
   private constructor(options: HostedGatewayOptions) {
     this.settings = options.settings;
     this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? createLogger();
+    this.logger = options.logger ?? createLogger(undefined, this.settings.logFormat);
     // The one pool of the process: every tenant, OAuth and the sweeper share its connections; one
     // more connection of the budget listens for the other processes' resource changes.
     const limits: ConnectionLimits = { poolMax: this.settings.maxConnections - 1, statementTimeoutMs: STATEMENT_TIMEOUT_MS, connectTimeoutMs: 5_000, applicationName: HOSTED_APPLICATION_NAME };
@@ -80,18 +86,46 @@ export class HostedGateway {
     this.clients = new RemoteClientDirectory(this.pool);
     this.workSessions = new WorkSessionService(this.settings.idleMinutes);
     const changed = (reason: string) => this.events.emit('change', reason);
-    const surface = createMcpSurface({
+    this.metrics = new HostedMetrics({
+      mcpSessions: () => this.endpoint.stats().connections,
+      connectedClients: () => this.endpoint.liveByClient().size,
+      pool: () => ({ inUse: this.pool.totalCount - this.pool.idleCount, waiting: this.pool.waitingCount }),
+      listening: () => this.processChanges.listening,
+    });
+    const shared = createMcpSurface({
       memoryOf: (caller) => this.memoryOf(caller.tenant),
       workSessions: this.workSessions,
       tools: allTools,
-      events: callEventsFor(this.logger, changed),
+      events: this.callEvents(changed),
       onResourceChange: (change) => this.processChanges.publish(change),
     });
+    const surface = { ...shared, tools: timedToolCalls(shared.tools, (tool, seconds) => this.metrics.toolLatency(tool, seconds)) };
     this.surface = surface;
     this.endpoint = new McpEndpoint({ surface, clock: this.clock, logger: this.logger });
     this.maintenance = new TenantMaintenance(this.pool, this.clock);
     // Each tenant's handovers reach its resource watchers as they are written (sweepAllTenants).
-    this.sweeper = idleSweeperFor({ sweep: () => this.sweepAllTenants(), idleMs: this.workSessions.idleMs, logger: this.logger, changed });
+    this.sweeper = idleSweeperFor({
+      sweep: () => this.sweepAllTenants(),
+      idleMs: this.workSessions.idleMs,
+      logger: this.logger,
+      changed,
+      written: (handovers) => this.metrics.handoversWritten('idle', handovers.length),
+    });
+  }
+
+  /** What every call reports: the shared live-view and log events, plus this process's metrics. */
+  private callEvents(changed: (reason: string) => void): CallEvents {
+    const shared = callEventsFor(this.logger, changed);
+    return {
+      ...shared,
+      onCall: (operation, caller, ok, errorCode) => {
+        shared.onCall?.(operation, caller, ok, errorCode);
+        this.metrics.call(operation, ok ? undefined : (errorCode ?? 'ERROR'));
+      },
+      onOutcome: (outcome) => {
+        if (outcome.effects.handover) this.metrics.handoversWritten('end_session');
+      },
+    };
   }
 
   static async start(options: HostedGatewayOptions): Promise<HostedGateway> {
@@ -109,6 +143,7 @@ export class HostedGateway {
         clock: gateway.clock,
         logger: gateway.logger,
         trustedProxies: gateway.settings.trustedProxies,
+        onSignIn: (outcome) => gateway.metrics.signIn(outcome),
       });
     } catch (error) {
       await gateway.stop().catch(() => undefined);
@@ -155,7 +190,10 @@ export class HostedGateway {
     const handovers = [];
     for (const tenant of await this.tenants.list()) {
       try {
-        const written = await this.workSessions.sweep(this.memoryOf(tenant.schema));
+        const memory = this.memoryOf(tenant.schema);
+        // The activity the calls' once-a-minute writes held back, so desktops and the CLI see it.
+        await memory.publishActivity();
+        const written = await this.workSessions.sweep(memory);
         handovers.push(...written);
         void this.surface.changes.handoversWritten(written, tenant.schema);
         await this.maintenance.tidy(tenant.schema);
@@ -167,6 +205,10 @@ export class HostedGateway {
   }
 
   async stop(): Promise<void> {
+    if (this.operator && this.auth && this.settings.drainSeconds > 0) {
+      this.logger.info('draining: /readyz answers 503 until the load balancer has seen it', { maxSeconds: this.settings.drainSeconds });
+      await this.operator.drain(this.settings.drainSeconds * 1000);
+    }
     this.sweeper.stop();
     await this.endpoint.closeAll();
     const http = this.http;
@@ -178,7 +220,9 @@ export class HostedGateway {
   }
 
   private async listen(): Promise<void> {
-    const http = createGatewayServer(createHostedRequestHandler({ endpoint: this.endpoint, auth: () => this.auth, logger: this.logger }));
+    const operator = new OperatorRoutes({ metrics: this.metrics, metricsToken: this.settings.metricsToken, pool: this.pool });
+    this.operator = operator;
+    const http = createGatewayServer(createHostedRequestHandler({ endpoint: this.endpoint, auth: () => this.auth, operator, logger: this.logger }));
     this.http = http;
     this.boundPort = await listenOn(http, {
       port: this.settings.port,

@@ -6,17 +6,20 @@ import { callerOfRequest } from '../http/request-caller.ts';
 import type { Logger } from '../logger.ts';
 import { APP_VERSION } from '../version.ts';
 import type { HostedAuth } from './hosted-auth.ts';
+import type { OperatorRoutes } from './metrics/operator-routes.ts';
 
 export interface HostedHttpDeps {
   endpoint: McpEndpoint;
   /** Undefined while the process is still starting. */
   auth: () => HostedAuth | undefined;
+  /** /readyz, /metrics, and the count of 429s. */
+  operator: OperatorRoutes;
   logger: Logger;
 }
 
 /**
  * Routes a hosted server's requests: /mcp behind OAuth, the OAuth endpoints and sign-in page, a
- * health check. Unlike local mode there is no Host/Origin allow-list (the server is public; a
+ * health check, and the operator's readiness check and metrics. Unlike local mode there is no Host/Origin allow-list (the server is public; a
  * token is the only key) and no admin API or status page.
  */
 export function createHostedRequestHandler(deps: HostedHttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -29,12 +32,14 @@ async function handle(deps: HostedHttpDeps, req: IncomingMessage, res: ServerRes
     sendJson(res, 200, { ok: true, app: 'dementia-companion', mode: 'hosted', version: APP_VERSION });
     return;
   }
+  deps.operator.observe(res, url);
   const auth = deps.auth();
   if (!auth) {
     req.resume();
     sendJson(res, 503, { error: 'The server is starting; try again in a moment.' }, { 'retry-after': '1' });
     return;
   }
+  if (await deps.operator.handle(req, res, url)) return;
   if (url.pathname === '/mcp') return handleMcp(deps, auth, req, res);
   if (await auth.handle(req, res, url)) return;
   sendJson(res, 404, { error: `Not found: ${url.pathname}` });

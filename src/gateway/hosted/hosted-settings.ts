@@ -1,4 +1,5 @@
 import { UserError } from '../errors.ts';
+import { parseLogFormat, type LogFormat } from '../logger.ts';
 import { resolveSettings, type SettingFlags } from '../settings.ts';
 import { parsePgTarget, type PgTarget } from '../pg/pg-target.ts';
 
@@ -18,6 +19,15 @@ export interface HostedSettings {
   readonly idleMinutes: number;
   /** Reverse proxies in front whose X-Forwarded-For is believed (sign-in rate limits per address); 0: none. */
   readonly trustedProxies: number;
+  /** DEMENTIA_METRICS_TOKEN: GET /metrics answers only with it as bearer token; unset, /metrics is off (404). */
+  readonly metricsToken: string | undefined;
+  /**
+   * DEMENTIA_DRAIN_SECONDS: on SIGTERM, answer /readyz with 503 and keep serving until the load
+   * balancer's next readiness check (at most this long) before stopping; 0 stops at once.
+   */
+  readonly drainSeconds: number;
+  /** DEMENTIA_LOG_FORMAT: `text` (default) or `json` (one JSON object a line, for log shippers). */
+  readonly logFormat: LogFormat;
 }
 
 export const DEFAULT_MAX_CONNECTIONS = 10;
@@ -39,7 +49,35 @@ export function resolveHostedSettings(flags: SettingFlags = {}, env: NodeJS.Proc
     maxConnections: parseMaxConnections(env.DEMENTIA_PG_MAX_CONNECTIONS),
     idleMinutes: base.idleMinutes,
     trustedProxies: parseTrustedProxies(env.DEMENTIA_TRUST_PROXY),
+    metricsToken: parseMetricsToken(env.DEMENTIA_METRICS_TOKEN),
+    logFormat: parseLogFormat(env.DEMENTIA_LOG_FORMAT),
+    drainSeconds: parseDrainSeconds(env.DEMENTIA_DRAIN_SECONDS),
   };
+}
+
+function parseDrainSeconds(text: string | undefined): number {
+  if (text === undefined || text.trim() === '') return 0;
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || value > 300) {
+    throw new UserError('INVALID_SETTING', `DEMENTIA_DRAIN_SECONDS "${text}" is not a whole number from 0 to 300.`, 'Set it a little above your load balancer\'s health check interval (Caddy: health_interval), or 0.');
+  }
+  return value;
+}
+
+/** A metrics token is a password on a public server: long enough that guessing it is hopeless. */
+const MIN_METRICS_TOKEN = 24;
+
+function parseMetricsToken(text: string | undefined): string | undefined {
+  const token = (text ?? '').trim();
+  if (token === '') return undefined;
+  if (token.length < MIN_METRICS_TOKEN || /\s/.test(token)) {
+    throw new UserError(
+      'INVALID_SETTING',
+      `DEMENTIA_METRICS_TOKEN is shorter than ${MIN_METRICS_TOKEN} characters or contains spaces.`,
+      'Generate one with: openssl rand -hex 32 (and give Prometheus the same value as its bearer token).',
+    );
+  }
+  return token;
 }
 
 /** DEMENTIA_TRUST_PROXY: unset, 0 or false (X-Forwarded-For ignored), true (one proxy), or how many. */

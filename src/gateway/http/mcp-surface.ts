@@ -9,9 +9,12 @@ import { ToolDispatcher } from '../tools/dispatcher.ts';
 import type { ToolDefinition } from '../tools/tool.ts';
 import type { Caller } from '../sessions/caller.ts';
 
+/** What the MCP endpoint needs of the tool layer (so a composition root may wrap it, e.g. to time calls). */
+export type ToolCalls = Pick<ToolDispatcher, 'list' | 'names' | 'call'>;
+
 /** What the gateway serves over MCP: tools, prompts and resources, and who to tell when resources change. */
 export interface McpSurface {
-  tools: ToolDispatcher;
+  tools: ToolCalls;
   prompts: PromptService;
   resources: ResourceService;
   changes: ResourceChanges;

@@ -55,8 +55,11 @@ export interface CallOutcome {
 
 /** Live reports about calls, for the status views, the log and resource notifications. */
 export interface CallEvents {
-  /** Called after every call that changed or read state, for live status updates. */
-  onCall?: (operation: string, caller: Caller, ok: boolean) => void;
+  /**
+   * Called after every recorded call, for live status updates and metrics; a failed one with its
+   * error code (also when recording the failure itself failed, e.g. with the store unreachable).
+   */
+  onCall?: (operation: string, caller: Caller, ok: boolean, errorCode?: string) => void;
   onInternalError?: (error: unknown, operation: string) => void;
   /** Called after every successful call, once its changes are committed. */
   onOutcome?: (outcome: CallOutcome) => void;
@@ -143,10 +146,11 @@ export async function recordFailure(
       });
       return session?.id ?? null;
     }, { recordOnly: true, caller: { clientId: caller.client.id, instanceKey: caller.instanceKey } });
-    events.onCall?.(operation, caller, false);
+    events.onCall?.(operation, caller, false, error.code);
     return sessionId;
   } catch (logError) {
     events.onInternalError?.(logError, operation);
+    events.onCall?.(operation, caller, false, error.code);
     return null;
   }
 }

@@ -67,6 +67,7 @@ export async function createHostedAuth(deps: HostedAuthDeps): Promise<HostedAuth
     resourceUrl,
     trustedProxies: deps.trustedProxies ?? 0,
     logger: deps.logger,
+    onSignIn: deps.onSignIn,
   });
 
   return {

@@ -24,6 +24,8 @@ export interface SignInRouteDeps {
   /** Reverse proxies whose X-Forwarded-For is believed (0: none). */
   trustedProxies: number;
   logger: Logger;
+  /** Told of every answered sign-in: allowed, or refused (wrong key, too many attempts). */
+  onSignIn?: ((outcome: 'allowed' | 'refused') => void) | undefined;
 }
 
 /** One pending authorization, as the sign-in page needs it. */
@@ -98,12 +100,14 @@ export class SignInRoute {
         blocked.scope === 'address'
           ? `Too many failed sign-ins from your address. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
           : 'Too many failed sign-ins on this page. Start the connection again from your client.';
+      this.deps.onSignIn?.('refused');
       this.form(res, 429, pending, error, asNewClient, { 'retry-after': String(Math.ceil(blocked.retryAfterMs / 1000)) });
       return;
     }
     const tenant = apiKey === '' ? undefined : await this.deps.tenants.findByApiKey(apiKey);
     if (!tenant) {
       this.deps.logger.warn('Hosted sign-in refused: unknown API key', { client: displayName(pending.client) });
+      this.deps.onSignIn?.('refused');
       this.form(res, 403, pending, 'That API key is not registered on this server. Check it and try again; nothing was granted.', asNewClient);
       return;
     }
@@ -113,6 +117,7 @@ export class SignInRoute {
     const accountId = accountIdOf(tenant.schema, remote.id);
     const result: InteractionResults = { login: { accountId, remember: false }, consent: { grantId: await this.grant(accountId, pending) } };
     this.deps.logger.info('Hosted client signed in', { tenant: tenant.schema, client: remote.id, name: remote.name, asNewClient });
+    this.deps.onSignIn?.('allowed');
     await this.deps.provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
   }
 

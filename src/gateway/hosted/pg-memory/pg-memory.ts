@@ -98,6 +98,32 @@ export class PgTenantMemory implements Memory {
     this.clock = clock;
   }
 
+  /**
+   * Publishes what the calls' throttled writes held back (run periodically): the last-seen time of
+   * each client and the call count and last activity of each open session, so what desktops and
+   * `clients list --hosted` show lags the calls by at most the period. Returns how many sessions
+   * were published.
+   */
+  async publishActivity(): Promise<number> {
+    const seen = this.lastSeen.takeHeldBack();
+    try {
+      return await inTransaction(
+        this.pool,
+        async (client) => {
+          const tx = new PgTx(client, this.schema);
+          // Sessions first: their rows are locked before the change lock, in the order calls lock them.
+          const published = await new PgSessions(tx, this.clock).publishBehind(this.clock.now());
+          await new PgClientState(tx, this.clock, this.lastSeen).writeSeen(seen);
+          return published;
+        },
+        { searchPath: this.schema, waitForDisk: false },
+      );
+    } catch (error) {
+      this.lastSeen.giveBack(seen);
+      throw error;
+    }
+  }
+
   transaction<T>(work: (memory: Memory) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const locks = lockKeysOf(this.schema, options.caller);
     return inTransaction(this.pool, (client) => work(new PgTransactionMemory(new PgTx(client, this.schema, locks), this.clock, this.lastSeen)), {

@@ -251,4 +251,15 @@ export class PgClientState implements ClientStateRepository {
     await this.tx.lockChanges();
     await this.tx.rows(`UPDATE clients SET last_seen_at = $2 WHERE id = $1`, [client.id, at(now)]);
   }
+
+  /** Writes seen times the throttle held back (client id to time); an older time never replaces a newer one. */
+  async writeSeen(times: Map<string, number>): Promise<void> {
+    if (times.size === 0) return;
+    await this.tx.lockChanges();
+    await this.tx.rows(
+      `UPDATE clients c SET last_seen_at = v.at FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, at)
+       WHERE c.id = v.id AND (c.last_seen_at IS NULL OR c.last_seen_at < v.at)`,
+      [[...times.keys()], [...times.values()].map(at)],
+    );
+  }
 }

@@ -102,6 +102,31 @@ export class PgSessions implements WorkSessionRepository {
     await this.tx.rows(`UPDATE session_state SET published_at = $2 WHERE session_id = $1`, [id, at(atMs)]);
   }
 
+  /**
+   * Publishes the live state of every open hosted session whose synced row is behind (the periodic
+   * flush behind touch's once-a-minute writes, so a burst of calls that then stops still shows).
+   * Sessions a call holds right now are skipped: that call, or the next flush, publishes them.
+   * Returns how many were published.
+   */
+  async publishBehind(atMs: number): Promise<number> {
+    const behind = await this.tx.rows<{ id: string }>(
+      `SELECT st.session_id AS id FROM session_state st JOIN work_sessions ws ON ws.id = st.session_id
+       WHERE ws.origin = $1 AND ws.ended_at IS NULL AND (st.call_count <> ws.call_count OR st.last_activity_at <> ws.last_activity_at)
+       ORDER BY st.session_id FOR UPDATE OF st SKIP LOCKED`,
+      [HOSTED_ORIGIN],
+    );
+    if (behind.length === 0) return 0;
+    const ids = behind.map((row) => row.id);
+    await this.tx.lockChanges();
+    await this.tx.rows(
+      `UPDATE work_sessions ws SET last_activity_at = st.last_activity_at, call_count = st.call_count, last_tool = st.last_tool
+       FROM session_state st WHERE ws.id = ANY($1::uuid[]) AND st.session_id = ws.id AND ws.ended_at IS NULL`,
+      [ids],
+    );
+    await this.tx.rows(`UPDATE session_state SET published_at = $2 WHERE session_id = ANY($1::uuid[])`, [ids, at(atMs)]);
+    return ids.length;
+  }
+
   /** Ends the session once, with its exact counts; false when it had already ended. */
   async end(id: string, endedAt: number, reason: string): Promise<boolean> {
     const owner = await this.tx.row<{ client_id: string; instance_key: string }>(`SELECT client_id, instance_key FROM work_sessions WHERE id = $1`, [id]);
