@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { sha256Hex } from '../../secrets.ts';
 import { lockKey } from '../../sync/remote-schema.ts';
 
@@ -49,6 +49,31 @@ export class PgTx {
     if (this.changesLocked) return;
     await this.client.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey(this.schema, 'changes')]);
     this.changesLocked = true;
+  }
+
+  /**
+   * Takes the tenant's change lock and runs `text` in the same round trip: one simple query of two
+   * statements, so the second one's snapshot is taken after the lock and sees every write committed
+   * before it, and no turn of this process's event loop falls between them while the lock is held.
+   * The simple protocol takes no parameters: `text` carries its values as literal() output.
+   */
+  async rowsUnderChangeLock<R>(text: string): Promise<R[]> {
+    const results: unknown = await this.client.query(`SELECT pg_advisory_xact_lock(${lockKey(this.schema, 'changes')}::bigint); ${text}`);
+    this.changesLocked = true;
+    if (!Array.isArray(results) || results.length !== 2) throw new Error('expected the results of two statements');
+    return (results[1] as pg.QueryResult).rows as R[];
+  }
+
+  /** A value as an SQL literal of the given type (rowsUnderChangeLock's statements). */
+  literal(value: string | number | Date | readonly string[] | null, type: 'text' | 'uuid' | 'timestamptz' | 'text[]' | 'integer'): string {
+    if (value === null) return `NULL::${type}`;
+    if (typeof value === 'number') {
+      if (!Number.isSafeInteger(value)) throw new Error(`not an integer: ${value}`);
+      return `${value}::${type}`;
+    }
+    if (value instanceof Date) return `${pg.escapeLiteral(value.toISOString())}::${type}`;
+    if (typeof value === 'string') return `${pg.escapeLiteral(value)}::${type}`;
+    return `ARRAY[${value.map((item) => pg.escapeLiteral(item)).join(', ')}]::${type}`;
   }
 
   /** A write call's key lock, held to commit; the first lock of its transaction. */
