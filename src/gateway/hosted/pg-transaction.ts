@@ -55,6 +55,8 @@ interface TransactionSettings {
   waitForDisk?: boolean;
   /** Advisory lock keys (decimal bigints) to take, in this order, in the BEGIN round trip. */
   locks?: string[];
+  /** Statements to send in the COMMIT round trip, ahead of it (a simple query: values as literals). */
+  beforeCommit?: () => string;
 }
 
 const CONFLICT_ATTEMPTS = 3;
@@ -77,7 +79,7 @@ async function attemptTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient
     await client.query(`BEGIN;${searchPath}${commitMode} SELECT set_config('dementia.origin', '${HOSTED_ORIGIN}', true);${locks}`);
     const result = await work(client);
     committing = true;
-    await client.query('COMMIT');
+    await client.query(`${options.beforeCommit?.() ?? ''}COMMIT`);
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError as Error));

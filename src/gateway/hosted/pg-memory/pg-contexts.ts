@@ -56,24 +56,67 @@ export class PgContexts implements ContextRepository {
   }
 
   async lock(project: string, label: string, content: string, passedPriority: Priority | undefined, passedTags: string[] | undefined, actor: Actor): Promise<LockResult> {
-    // Under the change lock from the first read: the version number must be the label's next one.
-    await this.tx.lockChanges();
-    // The latest live version and the highest number ever used (archived ones count), in one read.
+    // Read before taking the change lock, then take it and write in one round trip, on condition
+    // that the label's latest version is still the one read (else read again under the lock): the
+    // lock that serializes the tenant's writes is held for the insert and the commit only.
+    const unlocked = await this.latestAndHighest(project, label);
+    const first = this.nextVersion(project, label, content, passedPriority, passedTags, actor, unlocked.latest);
+    if (!first.created) return first;
+    const { context } = first;
+    const v = (value: Parameters<PgTx['literal']>[0], type: Parameters<PgTx['literal']>[1]) => this.tx.literal(value, type);
+    const [p, l] = [v(project, 'text'), v(label, 'text')];
+    const inserted = await this.tx.rowsUnderChangeLock<{ version: number }>(
+      `INSERT INTO contexts (id, project_name, label, version, content, priority, tags, content_hash, created_at, client_id, session_id, origin, origin_version)
+       SELECT ${v(context.id, 'uuid')}, ${p}, ${l}, n.version, ${v(content, 'text')}, ${v(context.priority, 'text')}, ${v(context.tags, 'text[]')},
+         ${v(context.contentHash, 'text')}, ${v(at(context.createdAt), 'timestamptz')}, ${v(actor.clientId, 'uuid')}, ${v(actor.sessionId, 'uuid')}, ${v(HOSTED_ORIGIN, 'uuid')}, n.version
+       FROM (SELECT coalesce(max(version), 0) + 1 AS version FROM contexts WHERE project_name = ${p} AND label = ${l}) n
+       WHERE (SELECT id FROM live_contexts WHERE project_name = ${p} AND label = ${l} ORDER BY version DESC LIMIT 1)
+         IS NOT DISTINCT FROM ${v(unlocked.latest?.id ?? null, 'uuid')}
+       RETURNING version`,
+    );
+    if (inserted[0]) return { context: { ...context, version: inserted[0].version }, created: true, previousVersion: first.previousVersion };
+    // Another write changed the label's latest version since the read: decide again, under the lock.
+    const locked = await this.latestAndHighest(project, label);
+    const result = this.nextVersion(project, label, content, passedPriority, passedTags, actor, locked.latest);
+    if (!result.created) return result;
+    const version = (locked.highest ?? 0) + 1;
+    const { context: next } = result;
+    await this.tx.rows(
+      `INSERT INTO contexts (id, project_name, label, version, content, priority, tags, content_hash, created_at, client_id, session_id, origin, origin_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $4)`,
+      [next.id, project, label, version, content, next.priority, next.tags, next.contentHash, at(next.createdAt), actor.clientId, actor.sessionId, HOSTED_ORIGIN],
+    );
+    return { ...result, context: { ...next, version } };
+  }
+
+  /** The latest live version of a label and the highest number ever used (archived ones count), in one read. */
+  private async latestAndHighest(project: string, label: string): Promise<{ latest: ContextVersion | undefined; highest: number | null }> {
     const found = await this.tx.row<Partial<ContextRow> & { highest: number | null }>(
       `SELECT m.highest, c.* FROM (SELECT max(version) AS highest FROM contexts WHERE project_name = $1 AND label = $2) m
        LEFT JOIN LATERAL (SELECT ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = $1 AND label = $2 ORDER BY version DESC LIMIT 1) c ON true`,
       [project, label],
     );
-    const latest = found?.id ? toVersion(found as ContextRow) : undefined;
+    return { latest: found?.id ? toVersion(found as ContextRow) : undefined, highest: found?.highest ?? null };
+  }
+
+  /** What locking `content` after `latest` makes: the latest itself when nothing changes, else a new version (numbered by the caller). */
+  private nextVersion(
+    project: string,
+    label: string,
+    content: string,
+    passedPriority: Priority | undefined,
+    passedTags: string[] | undefined,
+    actor: Actor,
+    latest: ContextVersion | undefined,
+  ): LockResult {
     const { priority, tags } = priorityAndTags(latest, passedPriority, passedTags);
     const contentHash = sha256Hex(content);
     if (latest && sameAsLatest(latest, contentHash, priority, tags)) return { context: latest, created: false, previousVersion: latest.version };
-    const version = (found?.highest ?? 0) + 1;
     const context: ContextVersion = {
       id: newId(),
       project,
       label,
-      version,
+      version: 0,
       content,
       priority,
       tags,
@@ -82,11 +125,6 @@ export class PgContexts implements ContextRepository {
       clientId: actor.clientId,
       sessionId: actor.sessionId,
     };
-    await this.tx.rows(
-      `INSERT INTO contexts (id, project_name, label, version, content, priority, tags, content_hash, created_at, client_id, session_id, origin, origin_version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $4)`,
-      [context.id, project, label, version, content, priority, tags, contentHash, at(context.createdAt), actor.clientId, actor.sessionId, HOSTED_ORIGIN],
-    );
     return { context, created: true, previousVersion: latest?.version ?? null };
   }
 

@@ -126,10 +126,14 @@ export class PgTenantMemory implements Memory {
 
   transaction<T>(work: (memory: Memory) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const locks = lockKeysOf(this.schema, options.caller);
-    return inTransaction(this.pool, (client) => work(new PgTransactionMemory(new PgTx(client, this.schema, locks), this.clock, this.lastSeen)), {
-      searchPath: this.schema,
-      waitForDisk: options.recordOnly !== true,
-      locks,
-    });
+    let tx: PgTx | undefined;
+    return inTransaction(
+      this.pool,
+      (client) => {
+        tx = new PgTx(client, this.schema, locks);
+        return work(new PgTransactionMemory(tx, this.clock, this.lastSeen));
+      },
+      { searchPath: this.schema, waitForDisk: options.recordOnly !== true, locks, beforeCommit: () => tx?.takeDeferred() ?? '' },
+    );
   }
 }

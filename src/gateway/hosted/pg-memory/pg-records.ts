@@ -170,9 +170,12 @@ export class PgActivity implements ActivityRepository {
 
   async record(entry: NewActivity): Promise<void> {
     const detail = entry.effects && Object.keys(entry.effects).length > 0 ? JSON.stringify(entry.effects) : null;
-    await this.tx.rows(
-      `INSERT INTO activity (at, client_id, project_name, session_id, tool, ok, summary, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [at(entry.at), entry.clientId, entry.project, entry.sessionId, entry.tool, entry.ok, entry.summary, detail],
+    // Sent with the commit: one round trip fewer per call, and none while the tenant's change lock is held.
+    const v = (value: Parameters<PgTx['literal']>[0], type: Parameters<PgTx['literal']>[1]) => this.tx.literal(value, type);
+    this.tx.defer(
+      `INSERT INTO activity (at, client_id, project_name, session_id, tool, ok, summary, detail) VALUES (${v(at(entry.at), 'timestamptz')}, ` +
+        `${v(entry.clientId, 'uuid')}, ${v(entry.project, 'text')}, ${v(entry.sessionId, 'uuid')}, ${v(entry.tool, 'text')}, ${v(entry.ok, 'boolean')}, ` +
+        `${v(entry.summary, 'text')}, ${v(detail, 'jsonb')})`,
     );
     // Every read of a context passes here (as in the desktop's ActivityLog): the dashboard's "not read in a long time".
     const read = [...new Set(entry.effects?.recalled?.map((r) => r.label))];

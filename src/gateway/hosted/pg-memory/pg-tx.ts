@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { sha256Hex } from '../../secrets.ts';
 import { lockKey } from '../../pg/remote-schema.ts';
 
@@ -22,6 +22,7 @@ export class PgTx {
   readonly schema: string;
   private readonly client: pg.PoolClient;
   private changesLocked = false;
+  private readonly deferred: string[] = [];
   /** Keys of the call and instance locks this transaction holds. */
   private readonly held: Set<string>;
 
@@ -33,6 +34,7 @@ export class PgTx {
   }
 
   async rows<R>(text: string, values: unknown[] = []): Promise<R[]> {
+    await this.flushDeferred();
     return (await this.client.query({ name: statementName(text), text, values })).rows as R[];
   }
 
@@ -41,7 +43,28 @@ export class PgTx {
   }
 
   async count(text: string, values: unknown[] = []): Promise<number> {
+    await this.flushDeferred();
     return (await this.client.query({ name: statementName(text), text, values })).rowCount ?? 0;
+  }
+
+  /**
+   * A write nothing in the transaction reads back before commit (a call's activity entry): sent in
+   * the COMMIT round trip (takeDeferred), or ahead of the transaction's next statement. Its values
+   * are literal() output.
+   */
+  defer(statement: string): void {
+    this.deferred.push(statement);
+  }
+
+  /** The deferred statements as the start of a simple query ('' when none); they are then sent by the caller. */
+  takeDeferred(): string {
+    const text = this.deferred.map((statement) => `${statement}; `).join('');
+    this.deferred.length = 0;
+    return text;
+  }
+
+  private async flushDeferred(): Promise<void> {
+    if (this.deferred.length > 0) await this.client.query(this.takeDeferred());
   }
 
   /** The tenant's change lock, held to commit; before the first read a write depends on. */
@@ -49,6 +72,33 @@ export class PgTx {
     if (this.changesLocked) return;
     await this.client.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey(this.schema, 'changes')]);
     this.changesLocked = true;
+  }
+
+  /**
+   * Takes the tenant's change lock and runs `text` in the same round trip: one simple query of two
+   * statements, so the second one's snapshot is taken after the lock and sees every write committed
+   * before it, and no turn of this process's event loop falls between them while the lock is held.
+   * The simple protocol takes no parameters: `text` carries its values as literal() output.
+   */
+  async rowsUnderChangeLock<R>(text: string): Promise<R[]> {
+    const deferred = this.takeDeferred();
+    const results: unknown = await this.client.query(`${deferred}SELECT pg_advisory_xact_lock(${lockKey(this.schema, 'changes')}::bigint); ${text}`);
+    this.changesLocked = true;
+    if (!Array.isArray(results)) throw new Error('expected the results of several statements');
+    return (results.at(-1) as pg.QueryResult).rows as R[];
+  }
+
+  /** A value as an SQL literal of the given type (rowsUnderChangeLock's statements). */
+  literal(value: string | number | boolean | Date | readonly string[] | null, type: 'text' | 'uuid' | 'timestamptz' | 'text[]' | 'integer' | 'boolean' | 'jsonb'): string {
+    if (value === null) return `NULL::${type}`;
+    if (typeof value === 'boolean') return `${value}::${type}`;
+    if (typeof value === 'number') {
+      if (!Number.isSafeInteger(value)) throw new Error(`not an integer: ${value}`);
+      return `${value}::${type}`;
+    }
+    if (value instanceof Date) return `${pg.escapeLiteral(value.toISOString())}::${type}`;
+    if (typeof value === 'string') return `${pg.escapeLiteral(value)}::${type}`;
+    return `ARRAY[${value.map((item) => pg.escapeLiteral(item)).join(', ')}]::${type}`;
   }
 
   /** A write call's key lock, held to commit; the first lock of its transaction. */
