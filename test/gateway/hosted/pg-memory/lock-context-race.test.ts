@@ -5,7 +5,7 @@ import { ManualClock } from '../../../../src/gateway/clock.ts';
 import { PgTenantMemory } from '../../../../src/gateway/hosted/pg-memory/pg-memory.ts';
 import { HOSTED_ORIGIN } from '../../../../src/gateway/hosted/pg-transaction.ts';
 import { newId } from '../../../../src/gateway/secrets.ts';
-import { lockKey, quoteIdent } from '../../../../src/gateway/sync/remote-schema.ts';
+import { lockKey, quoteIdent } from '../../../../src/gateway/pg/remote-schema.ts';
 import { disposeSharedPostgres, sharedPostgres } from '../../../helpers/postgres.ts';
 import { addTenants } from '../hosted-processes.ts';
 
