@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import { UserError } from '../errors.ts';
+import { apiKeyProblem } from '../api-key-rule.ts';
 import { sha256Hex } from '../secrets.ts';
 import type { Settings } from '../settings.ts';
 
@@ -93,7 +94,7 @@ function optionalString(value: unknown, name: string): string | undefined {
 
 function validateApiKey(apiKey: string, source: string): void {
   // Keys are opaque to this app; these checks catch paste accidents (quotes, spaces, a cut-off key).
-  if (apiKey.length < 16 || apiKey.length > 512 || !/^[\x21-\x7e]+$/.test(apiKey) || /["'`]/.test(apiKey)) {
+  if (apiKeyProblem(apiKey) !== undefined) {
     throw new UserError(
       'INVALID_SETTING',
       `${source} is not a valid API key (it must be 16 to 512 printable characters without spaces or quotes; got ${apiKey.length} characters).`,
