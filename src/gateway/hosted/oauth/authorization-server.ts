@@ -116,6 +116,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   };
   const provider = new Provider(options.publicUrl.origin, configuration);
   compareHashedClientSecrets(provider);
+  errorsStayBeforeApproval(provider);
   provider.use(scopeAsGranted);
   // URLs are built from the request (oidc-provider's way); SignInRoute and handle() pin the request
   // to the public URL, whatever proxy sits in front (see pinToPublicUrl).
@@ -157,6 +158,22 @@ function acceptAsSent(key: string, metadata: { scope?: string | undefined; appli
   }
   const appUri = (metadata.redirect_uris ?? []).some((uri) => !/^https?:/i.test(uri));
   if (appUri && metadata.application_type === 'web') metadata.application_type = 'native';
+}
+
+/**
+ * An authorization request refused before the user signed in and chose is answered with this
+ * server's own error page, never a redirect (RFC 9700 §4.11.2): anyone can register any https
+ * redirect URI, so a refused request would otherwise be an open redirect from the user's own
+ * memory server to a phishing page. Only the resume (after the sign-in page) redirects errors, such
+ * as the user's own "Deny", to the client. oidc-provider announces every authorization error before
+ * it decides between redirect and renderError; `allow_redirect` is what that decision reads.
+ */
+function errorsStayBeforeApproval(provider: Provider): void {
+  const keepHere = (ctx: KoaContextWithOIDC, error: Error & { allow_redirect?: boolean }) => {
+    if (ctx.oidc?.route === 'authorization') error.allow_redirect = false;
+  };
+  provider.on('authorization.error', keepHere);
+  provider.on('server_error', keepHere);
 }
 
 /**
