@@ -37,8 +37,10 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
       res.end(
         JSON.stringify({
           client_id: cimdUrl,
+          // As Claude Code's (https://claude.ai/oauth/claude-code-client-metadata): loopback redirect
+          // URIs without a port and no application_type; the app listens on an ephemeral port.
           client_name: 'Claude Code',
-          redirect_uris: ['http://127.0.0.1:33418/callback'],
+          redirect_uris: ['http://localhost/callback', 'http://127.0.0.1/callback'],
           grant_types: ['authorization_code', 'refresh_token'],
           response_types: ['code'],
           token_endpoint_auth_method: 'none',
@@ -128,6 +130,7 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
   });
 
   it('CIMD (what claude.ai prefers): the client_id is its metadata document URL, nothing is registered, and a new flow continues the same client', async () => {
+    // Any port matches the document's port-less loopback redirect URIs (RFC 8252 §7.3).
     const client = new TestOAuthClient({ name: 'Claude Code', redirectUri: 'http://127.0.0.1:33418/callback', clientMetadataUrl: cimdUrl });
     const tokens = await connectWithOAuth(server, shared.browser, client, alice.apiKey);
     secrets.push(tokens.access_token, tokens.refresh_token!);

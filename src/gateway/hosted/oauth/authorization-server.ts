@@ -143,21 +143,41 @@ const KNOWN_CLIENT_SCOPES = new Set(['offline_access']);
 
 /**
  * Runs once per client (for the one extra property, RFC 7591's software_id) before oidc-provider
- * validates it, so that what MCP clients really send is not refused:
+ * validates it, for registrations and client ID metadata documents alike, so that what MCP clients
+ * really send is not refused, and what the MCP authorization spec forbids is:
  * - the scopes they will ask for (the SDK registers the resource's "mcp", others their own names):
  *   only scopes this server knows are kept; asking for others later grants nothing more;
+ * - redirect URIs are https or http on a loopback address (plain http elsewhere is refused);
  * - app redirect URIs (`cursor://...`) without `application_type`: such a client is a native app
- *   (the default, "web", allows only http(s) redirect URIs).
+ *   (the default, "web", allows only http(s) redirect URIs);
+ * - a client whose redirect URIs are all http loopback (Claude Code's metadata document names
+ *   `http://localhost/callback` with no port) is a native app too, so that its redirect URIs match
+ *   on any port (RFC 8252 §7.3): it listens on whatever port is free.
  */
-function acceptAsSent(key: string, metadata: { scope?: string | undefined; application_type?: string | undefined; redirect_uris?: readonly string[] | undefined }): void {
+function acceptAsSent(key: string, metadata: { scope?: string | undefined; application_type?: string | undefined; redirect_uris?: unknown }): void {
   if (key !== 'software_id') return;
   if (typeof metadata.scope === 'string') {
     const known = metadata.scope.split(' ').filter((scope) => KNOWN_CLIENT_SCOPES.has(scope));
     if (known.length > 0) metadata.scope = known.join(' ');
     else delete metadata.scope;
   }
-  const appUri = (metadata.redirect_uris ?? []).some((uri) => !/^https?:/i.test(uri));
-  if (appUri && metadata.application_type === 'web') metadata.application_type = 'native';
+  // Anything but a list of strings is left for oidc-provider to refuse (invalid_client_metadata).
+  const uris = metadata.redirect_uris;
+  if (!Array.isArray(uris) || !uris.every((uri): uri is string => typeof uri === 'string')) return;
+  const plainHttp = uris.find((uri) => /^http:/i.test(uri) && !isLoopbackHttp(uri));
+  if (plainHttp !== undefined) {
+    throw new errors.InvalidClientMetadata(`redirect_uris must be https or http on a loopback address (127.0.0.1, [::1], localhost); ${plainHttp} is neither`);
+  }
+  const appUri = uris.some((uri) => !/^https?:/i.test(uri));
+  const allLoopback = uris.length > 0 && uris.every(isLoopbackHttp);
+  if ((appUri || allLoopback) && (metadata.application_type ?? 'web') === 'web') metadata.application_type = 'native';
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+function isLoopbackHttp(uri: string): boolean {
+  const url = URL.parse(uri);
+  return url !== null && url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
 }
 
 /**
