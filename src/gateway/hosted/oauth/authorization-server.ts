@@ -1,6 +1,7 @@
 import Provider, { errors, interactionPolicy, type Account, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { compareHashedClientSecrets } from './client-secrets.ts';
-import { fetchTrustingCa } from './ca-trusting-fetch.ts';
+import { cimdFetch } from './cimd-fetch.ts';
+import type { Logger } from '../../logger.ts';
 import { PgOAuthAdapter, type OAuthStore } from './pg-oauth-adapter.ts';
 import type { ServerKeys } from './server-keys.ts';
 import { messagePage, pageHeaders } from './sign-in-page.ts';
@@ -48,7 +49,8 @@ export interface AuthorizationServerOptions {
   store: OAuthStore;
   /** The signed-in identity behind an account id, or undefined once revoked or removed. */
   findAccount(accountId: string): Promise<Account | undefined>;
-  /** Test only: trust this CA for client ID metadata documents on loopback hosts (see fetchTrustingCa). */
+  logger: Logger;
+  /** Test only: trust this CA for client ID metadata documents, on loopback hosts too (see cimdFetch). */
   cimdCa?: string | undefined;
 }
 
@@ -95,9 +97,12 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
           return { scope: MCP_SCOPE, audience: resource, accessTokenFormat: 'opaque', accessTokenTTL: LIFETIMES.accessTokenSeconds };
         },
       },
-      clientIdMetadataDocument: { enabled: true, ack: 'draft-02' },
+      // A document is fetched once and kept (oidc-provider's cache: 100 documents per process) for
+      // its Cache-Control max-age, at least 5 minutes and at most a day.
+      clientIdMetadataDocument: { enabled: true, ack: 'draft-02', cacheDuration: { min: 5 * 60, max: 24 * 60 * 60 } },
     },
-    ...(options.cimdCa ? { fetch: fetchTrustingCa(options.cimdCa) } : {}),
+    // Only client ID metadata documents are fetched (no jwks_uri, sector or logout URIs are enabled).
+    fetch: cimdFetch({ logger: options.logger, testCa: options.cimdCa }),
     ttl: {
       AccessToken: LIFETIMES.accessTokenSeconds,
       AuthorizationCode: LIFETIMES.authorizationCodeSeconds,

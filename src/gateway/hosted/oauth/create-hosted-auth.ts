@@ -43,7 +43,7 @@ export async function createHostedAuth(deps: HostedAuthDeps): Promise<HostedAuth
     });
     return client ? { accountId, claims: () => ({ sub: accountId }) } : undefined;
   };
-  const provider = createAuthorizationServer({ publicUrl, resourceUrl, keys, store: new OAuthStore(pool, clock), findAccount, cimdCa: deps.testCimdCa });
+  const provider = createAuthorizationServer({ publicUrl, resourceUrl, keys, store: new OAuthStore(pool, clock), findAccount, logger: deps.logger, cimdCa: deps.testCimdCa });
   provider.on('server_error', (_ctx: unknown, error: Error) => deps.logger.error('OAuth server error', { error: error.message }));
   // Koa logs stray errors to the console unless someone listens; the logger is the one place for them.
   (provider as unknown as NodeJS.EventEmitter).on('error', (error: Error) => deps.logger.error('OAuth request failed', { error: error.message }));
