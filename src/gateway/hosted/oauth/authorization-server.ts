@@ -2,6 +2,7 @@ import Provider, { errors, interactionPolicy, type Account, type Configuration, 
 import { compareHashedClientSecrets } from './client-secrets.ts';
 import { cimdFetch } from './cimd-fetch.ts';
 import type { Logger } from '../../logger.ts';
+import { RefreshGrace } from './refresh-grace.ts';
 import { PgOAuthAdapter, type OAuthStore } from './pg-oauth-adapter.ts';
 import type { ServerKeys } from './server-keys.ts';
 import { messagePage, pageHeaders } from './sign-in-page.ts';
@@ -62,8 +63,13 @@ export interface AuthorizationServerOptions {
  */
 export function createAuthorizationServer(options: AuthorizationServerOptions): Provider {
   const resource = options.resourceUrl.href;
+  const checkResource = (indicator: string) => {
+    if (!sameResource(indicator, options.resourceUrl)) throw new errors.InvalidTarget(`this server only issues tokens for ${resource}`);
+  };
+  const store = options.store;
+  const refreshGrace = new RefreshGrace(store, checkResource);
   const configuration: Configuration = {
-    adapter: (name: string) => new PgOAuthAdapter(options.store, name),
+    adapter: (name: string) => new PgOAuthAdapter(store, name),
     jwks: options.keys.signing,
     cookies: {
       keys: options.keys.cookies,
@@ -93,7 +99,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
         defaultResource: async () => resource,
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx, indicator) => {
-          if (!sameResource(indicator, options.resourceUrl)) throw new errors.InvalidTarget(`this server only issues tokens for ${resource}`);
+          checkResource(indicator);
           return { scope: MCP_SCOPE, audience: resource, accessTokenFormat: 'opaque', accessTokenTTL: LIFETIMES.accessTokenSeconds };
         },
       },
@@ -116,13 +122,18 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     // Tokens outlive the browser session (which is only the sign-in's).
     expiresWithSession: async () => false,
     interactions: { url: async (_ctx, interaction) => `${SIGN_IN_PATH}/${interaction.uid}`, policy: signInEveryTime() },
-    findAccount: async (_ctx, accountId) => options.findAccount(accountId),
+    findAccount: async (ctx, accountId, token) => {
+      // oidc-provider asks for the account before it spends a refresh token: the one place to refuse without spending.
+      refreshGrace.beforeSpending(ctx, token);
+      return options.findAccount(accountId);
+    },
     renderError: async (ctx, out) => renderError(ctx, out, options.publicUrl),
   };
   const provider = new Provider(options.publicUrl.origin, configuration);
   compareHashedClientSecrets(provider);
   errorsStayBeforeApproval(provider);
   provider.use(scopeAsGranted);
+  provider.use(refreshGrace.middleware());
   // URLs are built from the request (oidc-provider's way); SignInRoute and handle() pin the request
   // to the public URL, whatever proxy sits in front (see pinToPublicUrl).
   provider.proxy = true;
