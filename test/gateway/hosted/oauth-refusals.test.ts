@@ -121,7 +121,7 @@ describe('hosted OAuth refuses what the MCP authorization spec refuses', { skip:
   it('an expired access token is refused with the challenge; its refresh token still gets a new one', async () => {
     const tokens = await signIn();
     assert.equal((await mcpRequest(server, tokens.access_token)).status, 200);
-    server.clock.advanceMinutes(61);
+    server.clock.advanceMinutes(12 * 60 + 1);
     const expired = await mcpRequest(server, tokens.access_token);
     assert.equal(expired.status, 401);
     assert.match(expired.challenge ?? '', /error="invalid_token"/);

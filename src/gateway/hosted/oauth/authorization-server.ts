@@ -33,7 +33,13 @@ export const SIGN_IN_PATH = '/oauth/sign-in';
 export const MCP_SCOPE = 'mcp';
 
 export const LIFETIMES = {
-  accessTokenSeconds: 60 * 60,
+  /**
+   * 12 hours: claude.ai has been seen not to refresh custom connectors' tokens, so an hour meant
+   * signing in again every hour. A longer life costs little here, since every MCP request checks
+   * that the client and tenant are still served (revocation takes effect on the next request, see
+   * BearerAuth); what it does cost is a stolen token working until then, or until revoked.
+   */
+  accessTokenSeconds: 12 * 60 * 60,
   authorizationCodeSeconds: 60,
   refreshTokenSeconds: 30 * 24 * 60 * 60,
   /** After a year of refreshing, the user signs in again. */

@@ -34,6 +34,14 @@ const refresh = (refreshToken: string, resource = server.mcpUrl.href) =>
   tokenRequest(server.publicUrl, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: client.client_id, resource });
 
 describe('refreshing tokens the way Claude\'s clients do', { timeout: 120_000 }, () => {
+  it('an access token lasts 12 hours, for clients that never refresh', async () => {
+    const fresh = await refresh(tokens.refresh_token);
+    assert.equal(Number(fresh.body.expires_in), 12 * 60 * 60);
+    server.clock.advanceMinutes(11 * 60);
+    assert.equal((await mcpRequest(server, fresh.body.access_token!)).status, 200, 'still valid after 11 hours');
+    server.clock.set(Date.now());
+  });
+
   it('a refused refresh (wrong resource) spends nothing: the retry with the right resource works and the access token stays valid', async () => {
     const wrong = await refresh(tokens.refresh_token, `${server.mcpUrl.href}/`.replace(/\/mcp\/$/, '/elsewhere'));
     assert.equal(wrong.status, 400);
