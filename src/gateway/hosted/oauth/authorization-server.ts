@@ -139,6 +139,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   compareHashedClientSecrets(provider);
   errorsStayBeforeApproval(provider);
   provider.use(scopeAsGranted);
+  provider.use(mcpScopeAdvertised);
   provider.use(refreshGrace.middleware());
   // URLs are built from the request (oidc-provider's way); SignInRoute and handle() pin the request
   // to the public URL, whatever proxy sits in front (see pinToPublicUrl).
@@ -159,6 +160,17 @@ async function scopeAsGranted(ctx: KoaContextWithOIDC, next: () => Promise<void>
     ctx.query = { ...ctx.query, scope: [...new Set([...asked, MCP_SCOPE])].join(' ') };
   }
   await next();
+}
+
+/**
+ * The authorization server metadata names the MCP scope too (oidc-provider lists only its own
+ * OpenID scopes; the resource's scope is granted through resource indicators).
+ */
+async function mcpScopeAdvertised(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
+  await next();
+  if (ctx.oidc?.route !== 'discovery' || ctx.status !== 200) return;
+  const body = ctx.body as { scopes_supported?: string[] } | undefined;
+  if (body && Array.isArray(body.scopes_supported) && !body.scopes_supported.includes(MCP_SCOPE)) body.scopes_supported = [MCP_SCOPE, ...body.scopes_supported];
 }
 
 const KNOWN_CLIENT_SCOPES = new Set(['offline_access']);
