@@ -113,7 +113,9 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
     secrets.push(second.access_token, second.refresh_token!);
     assert.deepEqual(await whoami(server, client), me, 'a refreshed token is the same client of the same tenant');
 
-    // The old refresh token is refused, and its reuse revokes the whole grant (a stolen copy is worthless).
+    // After the grace period for parallel refreshes (see refresh.test.ts), the old refresh token is
+    // refused, and its reuse revokes the whole grant (a stolen copy is worthless).
+    server.clock.advanceMinutes(1);
     const reused = await tokenRequest(
       server.publicUrl,
       { grant_type: 'refresh_token', refresh_token: first.refresh_token! },
@@ -122,6 +124,7 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
     assert.equal(reused.status, 400);
     assert.equal(reused.body.error, 'invalid_grant');
     assert.equal((await mcpRequest(server, second.access_token)).status, 401, 'the grant of a reused refresh token is revoked');
+    server.clock.set(Date.now());
 
     // A wrong client secret is refused.
     const wrongSecret = await tokenRequest(server.publicUrl, { grant_type: 'refresh_token', refresh_token: second.refresh_token! }, { id: registered.client_id, secret: 'not-the-secret' });
