@@ -181,7 +181,7 @@ describe('hosted OAuth refuses what the MCP authorization spec refuses', { skip:
       const url = authorizationUrl(server.publicUrl, { clientId: client.client_id, redirectUri: REDIRECT, ...pkceParams() });
       await page.goto(url.href);
       assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Connect Cursor', 'the page names the client that asks');
-      assert.match(await page.locator('.requester').innerText(), /Returns you to 127\.0\.0\.1:7000/, 'and where it goes back to');
+      assert.match(await page.locator('.requester').innerText(), /Returns you to http:\/\/127\.0\.0\.1:7000/, 'and where it goes back to');
       await page.getByLabel('API key').fill('dmk_this-is-not-a-registered-key');
       await page.getByRole('button', { name: 'Allow' }).click();
       await page.getByRole('alert').waitFor();
