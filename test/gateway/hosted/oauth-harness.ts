@@ -17,6 +17,7 @@ import { ManualClock } from '../../../src/gateway/clock.ts';
 import { silentLogger, type Logger } from '../../../src/gateway/logger.ts';
 import type { HostedAuth, HostedCaller } from '../../../src/gateway/hosted/hosted-auth.ts';
 import { createHostedAuth } from '../../../src/gateway/hosted/oauth/create-hosted-auth.ts';
+import type { RegistrationLimitSettings } from '../../../src/gateway/hosted/oauth/registration-limits.ts';
 import { RemoteClientDirectory } from '../../../src/gateway/hosted/remote-clients.ts';
 import { TenantDirectory } from '../../../src/gateway/hosted/tenant-directory.ts';
 import { after, before } from 'node:test';
@@ -61,7 +62,7 @@ export interface AuthServer {
 export async function startAuthServer(
   postgres: TestPostgres,
   database: string,
-  options: { port?: number; pgUrl?: string; trustedProxies?: number; testCimdCa?: string; publicUrl?: URL } = {},
+  options: { port?: number; pgUrl?: string; trustedProxies?: number; testCimdCa?: string; publicUrl?: URL; testRegistrationLimits?: RegistrationLimitSettings } = {},
 ): Promise<AuthServer> {
   const port = options.port ?? (await freePort());
   const publicUrl = options.publicUrl ?? new URL(`http://127.0.0.1:${port}`);
@@ -85,6 +86,7 @@ export async function startAuthServer(
     logger: logger ?? silentLogger,
     trustedProxies: options.trustedProxies ?? 0,
     ...(options.testCimdCa ? { testCimdCa: options.testCimdCa } : {}),
+    ...(options.testRegistrationLimits ? { testRegistrationLimits: options.testRegistrationLimits } : {}),
   });
   const mcp = toNodeHandler(
     createMcpHandler(

@@ -6,6 +6,7 @@ import { createAuthorizationServer, MCP_SCOPE, OAUTH_ROUTES, SIGN_IN_PATH } from
 import { BearerAuth } from './bearer-auth.ts';
 import { parseAccountId } from './client-identity.ts';
 import { OAuthStore } from './pg-oauth-adapter.ts';
+import { RegistrationLimits } from './registration-limits.ts';
 import { pinToPublicUrl } from './public-url.ts';
 import { ProtectedResourceMetadata } from './resource-metadata.ts';
 import { loadServerKeys } from './server-keys.ts';
@@ -43,7 +44,9 @@ export async function createHostedAuth(deps: HostedAuthDeps): Promise<HostedAuth
     });
     return client ? { accountId, claims: () => ({ sub: accountId }) } : undefined;
   };
-  const provider = createAuthorizationServer({ publicUrl, resourceUrl, keys, store: new OAuthStore(pool, clock), findAccount, logger: deps.logger, cimdCa: deps.testCimdCa });
+  const store = new OAuthStore(pool, clock);
+  const registrations = new RegistrationLimits({ store, clock, trustedProxies: deps.trustedProxies ?? 0, limits: deps.testRegistrationLimits });
+  const provider = createAuthorizationServer({ publicUrl, resourceUrl, keys, store, findAccount, logger: deps.logger, cimdCa: deps.testCimdCa });
   provider.on('server_error', (_ctx: unknown, error: Error) => deps.logger.error('OAuth server error', { error: error.message }));
   // Koa logs stray errors to the console unless someone listens; the logger is the one place for them.
   (provider as unknown as NodeJS.EventEmitter).on('error', (error: Error) => deps.logger.error('OAuth request failed', { error: error.message }));
@@ -82,8 +85,11 @@ export async function createHostedAuth(deps: HostedAuthDeps): Promise<HostedAuth
       }
       if (path.startsWith(`${ASSETS_PATH}/`)) return serveSignInAsset(path.slice(ASSETS_PATH.length + 1), res);
       if (AUTHORIZATION_SERVER_METADATA.has(path) || path.startsWith('/oauth/')) {
+        const registering = path === OAUTH_ROUTES.registration && req.method === 'POST';
+        if (registering && registrations.refuse(req, res)) return true;
         pinToPublicUrl(req, publicUrl);
         await callback(req, res);
+        if (registering && res.statusCode === 201) await registrations.dropOldestUnused();
         return true;
       }
       return false;
