@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Account } from 'oidc-provider';
 import { UserError } from '../../errors.ts';
+import { repeatLimited } from '../../repeat-limited-logger.ts';
 import type { HostedAuth, HostedAuthDeps } from '../hosted-auth.ts';
 import { createAuthorizationServer, MCP_SCOPE, OAUTH_ROUTES, SIGN_IN_PATH } from './authorization-server.ts';
 import { BearerAuth } from './bearer-auth.ts';
@@ -47,9 +48,11 @@ export async function createHostedAuth(deps: HostedAuthDeps): Promise<HostedAuth
   const store = new OAuthStore(pool, clock);
   const registrations = new RegistrationLimits({ store, clock, trustedProxies: deps.trustedProxies ?? 0, limits: deps.testRegistrationLimits });
   const provider = createAuthorizationServer({ publicUrl, resourceUrl, keys, store, findAccount, logger: deps.logger, cimdCa: deps.testCimdCa });
-  provider.on('server_error', (_ctx: unknown, error: Error) => deps.logger.error('OAuth server error', { error: error.message }));
+  // Anyone can make these repeat (aborted requests, malformed bodies): the same line at most once a minute.
+  const errorLog = repeatLimited(deps.logger, clock);
+  provider.on('server_error', (_ctx: unknown, error: Error) => errorLog.error('OAuth server error', { error: error.message }));
   // Koa logs stray errors to the console unless someone listens; the logger is the one place for them.
-  (provider as unknown as NodeJS.EventEmitter).on('error', (error: Error) => deps.logger.error('OAuth request failed', { error: error.message }));
+  (provider as unknown as NodeJS.EventEmitter).on('error', (error: Error) => errorLog.error('OAuth request failed', { error: error.message }));
   const callback = provider.callback();
 
   const metadata = new ProtectedResourceMetadata({
