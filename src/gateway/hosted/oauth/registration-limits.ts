@@ -8,12 +8,14 @@ import type { OAuthStore } from './pg-oauth-adapter.ts';
 /**
  * Dynamic client registration is anonymous (the MCP spec asks for it), so its cost is bounded here:
  * - a registration's metadata is at most MAX_METADATA_BYTES;
- * - each client address registers at most `perAddress` clients per window, per process;
+ * - each client address registers at most `perAddress` clients per window, per process (generous:
+ *   claude.ai registers from Anthropic's servers for all its users, though it prefers metadata
+ *   documents, which register nothing);
  * - at most `unusedClients` registrations that never completed a sign-in are kept; beyond that the
  *   oldest are dropped first (a client that signed in is kept as long as its tokens).
  * The control schema therefore holds at most about unusedClients x 8 KB of unused registrations.
  */
-export const REGISTRATION_LIMITS = { maxMetadataBytes: 8 * 1024, perAddress: 20, windowSeconds: 10 * 60, unusedClients: 5_000 };
+export const REGISTRATION_LIMITS = { maxMetadataBytes: 8 * 1024, perAddress: 60, windowSeconds: 10 * 60, unusedClients: 5_000 };
 
 export type RegistrationLimitSettings = Partial<typeof REGISTRATION_LIMITS>;
 
