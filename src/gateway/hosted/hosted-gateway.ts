@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type Server as HttpServer } from 'node:http';
+import { capConnections, hostedServerOptions } from './connection-limits.ts';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { systemClock, type Clock } from '../clock.ts';
@@ -195,8 +196,8 @@ export class HostedGateway {
   }
 
   private listen(): Promise<void> {
-    const http = createServer(createHostedRequestHandler({ endpoint: this.endpoint, auth: () => this.auth, logger: this.logger }));
-    http.keepAliveTimeout = 65_000;
+    const http = createServer(hostedServerOptions(), createHostedRequestHandler({ endpoint: this.endpoint, auth: () => this.auth, logger: this.logger }));
+    capConnections(http);
     this.http = http;
     return new Promise((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) => {

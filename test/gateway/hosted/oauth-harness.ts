@@ -16,6 +16,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ManualClock } from '../../../src/gateway/clock.ts';
 import { silentLogger, type Logger } from '../../../src/gateway/logger.ts';
 import type { HostedAuth, HostedCaller } from '../../../src/gateway/hosted/hosted-auth.ts';
+import { capConnections, hostedServerOptions, type ConnectionLimits } from '../../../src/gateway/hosted/connection-limits.ts';
 import { createHostedAuth } from '../../../src/gateway/hosted/oauth/create-hosted-auth.ts';
 import type { RegistrationLimitSettings } from '../../../src/gateway/hosted/oauth/registration-limits.ts';
 import { RemoteClientDirectory } from '../../../src/gateway/hosted/remote-clients.ts';
@@ -62,7 +63,7 @@ export interface AuthServer {
 export async function startAuthServer(
   postgres: TestPostgres,
   database: string,
-  options: { port?: number; pgUrl?: string; trustedProxies?: number; testCimdCa?: string; publicUrl?: URL; testRegistrationLimits?: RegistrationLimitSettings } = {},
+  options: { port?: number; pgUrl?: string; trustedProxies?: number; testCimdCa?: string; publicUrl?: URL; testRegistrationLimits?: RegistrationLimitSettings; connectionLimits?: Partial<ConnectionLimits> } = {},
 ): Promise<AuthServer> {
   const port = options.port ?? (await freePort());
   const publicUrl = options.publicUrl ?? new URL(`http://127.0.0.1:${port}`);
@@ -102,12 +103,14 @@ export async function startAuthServer(
       { legacy: 'stateless' },
     ),
   );
-  const http = createServer((req, res) => {
+  // As serve --hosted creates its server (hosted-gateway.ts), with the test's limits.
+  const http = createServer(hostedServerOptions(options.connectionLimits), (req, res) => {
     void route(hostedAuth, mcp, req, res).catch((error: unknown) => {
       logged.push(`error route ${String(error)}`);
       if (!res.headersSent) res.writeHead(500).end(String(error));
     });
   });
+  capConnections(http, options.connectionLimits);
   await listen(http, port);
   return {
     port,
