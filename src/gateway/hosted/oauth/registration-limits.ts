@@ -15,7 +15,7 @@ import type { OAuthStore } from './pg-oauth-adapter.ts';
  *   oldest are dropped first (a client that signed in is kept as long as its tokens).
  * The control schema therefore holds at most about unusedClients x 8 KB of unused registrations.
  */
-export const REGISTRATION_LIMITS = { maxMetadataBytes: 8 * 1024, perAddress: 60, windowSeconds: 10 * 60, unusedClients: 5_000 };
+export const REGISTRATION_LIMITS = { maxMetadataBytes: 8 * 1024, perAddress: 300, windowSeconds: 10 * 60, unusedClients: 5_000 };
 
 export type RegistrationLimitSettings = Partial<typeof REGISTRATION_LIMITS>;
 
