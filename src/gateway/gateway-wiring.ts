@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerOptions, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UserError } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -42,10 +42,8 @@ export function idleSweeperFor(deps: {
 }
 
 /** An HTTP server for MCP clients, whose connections outlive the idle timeouts of proxies and clients (60 s). */
-export function createGatewayServer(handler: (req: IncomingMessage, res: ServerResponse) => void): HttpServer {
-  const http = createServer(handler);
-  http.keepAliveTimeout = 65_000;
-  return http;
+export function createGatewayServer(handler: (req: IncomingMessage, res: ServerResponse) => void, options: ServerOptions = {}): HttpServer {
+  return createServer({ keepAliveTimeout: 65_000, ...options }, handler);
 }
 
 /**

@@ -3,7 +3,8 @@ import { UserError } from '../errors.ts';
 import { resolveHostedSettings } from '../hosted/hosted-settings.ts';
 import { RemoteClientDirectory, type RemoteClient } from '../hosted/remote-clients.ts';
 import { postgresStartError } from '../hosted/pg-transaction.ts';
-import { TenantDirectory } from '../hosted/tenant-directory.ts';
+import { TenantDirectory, type Tenant } from '../hosted/tenant-directory.ts';
+import { STRONG_KEY_ADVICE } from '../api-key-rule.ts';
 import { createLogger } from '../logger.ts';
 import type { SettingFlags } from '../settings.ts';
 import { createPool } from '../pg/pg-connection.ts';
@@ -59,11 +60,14 @@ export async function tenantsCommand(settingFlags: SettingFlags, out: Output, ac
         const list = await tenants.list();
         const rows = await Promise.all(list.map(async (tenant) => ({ ...tenant, clients: (await clients.list(tenant.schema)).length })));
         if (flags.json) {
-          out.json(rows.map((row) => ({ schema: row.schema, label: row.label, createdAt: isoOrNull(row.createdAt), clients: row.clients })));
+          out.json(rows.map((row) => ({ schema: row.schema, label: row.label, createdAt: isoOrNull(row.createdAt), clients: row.clients, keyStrength: row.keyStrength })));
           return;
         }
         if (rows.length === 0) out.line('No tenants yet. Register one with: dementia tenants add');
-        for (const row of rows) out.line(`${row.schema}  ${row.label || '-'}  ${plural(row.clients, 'client')}  since ${isoOrNull(row.createdAt)}`);
+        for (const row of rows) out.line(`${row.schema}  ${row.label || '-'}  ${plural(row.clients, 'client')}  since ${isoOrNull(row.createdAt)}${keyWarning(row)}`);
+        if (rows.some((row) => row.keyStrength !== 'strong')) {
+          out.line(`Weak keys can be guessed: give those users a new key (dementia tenants add), then dementia tenants remove the old schema once their data is moved. A strong key is ${STRONG_KEY_ADVICE}.`);
+        }
         return;
       }
       case 'remove': {
@@ -77,6 +81,13 @@ export async function tenantsCommand(settingFlags: SettingFlags, out: Output, ac
         throw new UserError('UNKNOWN_COMMAND', `Unknown tenants action "${action ?? ''}".`, 'Use: dementia tenants add | list | remove SCHEMA');
     }
   });
+}
+
+/** What `tenants list` says of a key that may be guessed (only its length is known). */
+function keyWarning(tenant: Tenant): string {
+  if (tenant.keyStrength === 'weak') return `  WEAK KEY (${plural(tenant.keyLength ?? 0, 'character')})`;
+  if (tenant.keyStrength === 'unknown') return '  key strength unknown (registered before keys were checked; known at its next sign-in)';
+  return '';
 }
 
 const describeRemote = (client: RemoteClient, labels: ReadonlyMap<string, string | null>) => ({

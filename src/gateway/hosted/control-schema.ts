@@ -72,6 +72,15 @@ export const CONTROL_MIGRATIONS: readonly SchemaMigration[] = [
       `;
     },
   },
+  {
+    version: 3,
+    name: 'tenant key length',
+    sql: (schema) => `
+      -- Only the key's hash is kept, so its strength is recorded when it is seen: at registration, or
+      -- for keys registered before this column, at their next sign-in (NULL until then).
+      ALTER TABLE ${quoteIdent(schema)}.tenants ADD COLUMN key_length integer;
+    `,
+  },
 ];
 
 /** Creates the control schema and brings it up to date (several hosted processes may start at once). */

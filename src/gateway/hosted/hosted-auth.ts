@@ -12,6 +12,8 @@ export interface HostedCaller {
 }
 
 /** The answer to an MCP request without a valid token (401 with the OAuth challenge, or 503). */
+import type { RegistrationLimitSettings } from './oauth/registration-limits.ts';
+
 export interface AuthRefusal {
   status: number;
   headers: Record<string, string>;
@@ -36,6 +38,8 @@ export interface HostedAuthDeps {
    * it a document must be on a public HTTPS host with a publicly trusted certificate.
    */
   testCimdCa?: string;
+  /** Test only: smaller registration limits than REGISTRATION_LIMITS, to reach them in a test. */
+  testRegistrationLimits?: RegistrationLimitSettings;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
+import { capConnections, hostedServerOptions } from './connection-limits.ts';
 import type pg from 'pg';
 import { systemClock, type Clock } from '../clock.ts';
 import { callEventsFor, closeServer, createGatewayServer, idleSweeperFor, listenOn } from '../gateway-wiring.ts';
@@ -222,7 +223,8 @@ export class HostedGateway {
   private async listen(): Promise<void> {
     const operator = new OperatorRoutes({ metrics: this.metrics, metricsToken: this.settings.metricsToken, pool: this.pool });
     this.operator = operator;
-    const http = createGatewayServer(createHostedRequestHandler({ endpoint: this.endpoint, auth: () => this.auth, operator, logger: this.logger }));
+    const http = createGatewayServer(createHostedRequestHandler({ endpoint: this.endpoint, auth: () => this.auth, operator, logger: this.logger }), hostedServerOptions());
+    capConnections(http);
     this.http = http;
     this.boundPort = await listenOn(http, {
       port: this.settings.port,

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
+import { apiKeyProblem } from '../api-key-rule.ts';
 import { parsePgTarget, type PgTarget } from '../pg/pg-target.ts';
 import { tenantSchema } from '../pg/remote-schema.ts';
 import { sha256Hex } from '../secrets.ts';
@@ -47,7 +48,7 @@ function optionalString(value: unknown, name: string): string | undefined {
 
 function validateApiKey(apiKey: string, source: string): void {
   // Keys are opaque to this app; these checks catch paste accidents (quotes, spaces, a cut-off key).
-  if (apiKey.length < 16 || apiKey.length > 512 || !/^[\x21-\x7e]+$/.test(apiKey) || /["'`]/.test(apiKey)) {
+  if (apiKeyProblem(apiKey) !== undefined) {
     throw new UserError(
       'INVALID_SETTING',
       `${source} is not a valid API key (it must be 16 to 512 printable characters without spaces or quotes; got ${apiKey.length} characters).`,

@@ -33,6 +33,9 @@ export interface ListSpec extends Base {
   enum?: readonly string[];
   lowercase?: boolean;
 }
+/** The largest version number: Postgres' integer (hosted mode), so both modes refuse the same numbers. */
+const MAX_VERSION = 2_147_483_647;
+
 /** A version number, or one of the given words ("latest", "all"). */
 export interface VersionSpec extends Base {
   type: 'version';
@@ -107,7 +110,7 @@ function propertySchema(spec: ArgSpec): Record<string, unknown> {
       return { description, anyOf: [{ type: 'array', items: item, maxItems: spec.maxItems }, { type: 'string' }] };
     }
     case 'version':
-      return { description, anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', enum: spec.words }] };
+      return { description, anyOf: [{ type: 'integer', minimum: 1, maximum: MAX_VERSION }, { type: 'string', enum: spec.words }] };
     case 'objects':
       return {
         type: 'array',
@@ -233,9 +236,9 @@ function checkValue(path: string, spec: ArgSpec, value: unknown): unknown {
     case 'version': {
       if (typeof value === 'string' && spec.words.includes(value.trim().toLowerCase())) return value.trim().toLowerCase();
       const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-      if (typeof number === 'number' && Number.isInteger(number) && number >= 1) return number;
+      if (typeof number === 'number' && Number.isInteger(number) && number >= 1 && number <= MAX_VERSION) return number;
       throw new ArgProblem(
-        `\`${path}\` must be a version number (1, 2, ...) or ${spec.words.map((w) => `"${w}"`).join(' or ')}, got ${typeName(value)}${typeof value === 'string' || typeof value === 'number' ? ` (${String(value).slice(0, 20)})` : ''}.`,
+        `\`${path}\` must be a version number (1, 2, ... at most ${MAX_VERSION}) or ${spec.words.map((w) => `"${w}"`).join(' or ')}, got ${typeName(value)}${typeof value === 'string' || typeof value === 'number' ? ` (${String(value).slice(0, 20)})` : ''}.`,
       );
     }
     case 'objects': {

@@ -37,8 +37,10 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
       res.end(
         JSON.stringify({
           client_id: cimdUrl,
+          // As Claude Code's (https://claude.ai/oauth/claude-code-client-metadata): loopback redirect
+          // URIs without a port and no application_type; the app listens on an ephemeral port.
           client_name: 'Claude Code',
-          redirect_uris: ['http://127.0.0.1:33418/callback'],
+          redirect_uris: ['http://localhost/callback', 'http://127.0.0.1/callback'],
           grant_types: ['authorization_code', 'refresh_token'],
           response_types: ['code'],
           token_endpoint_auth_method: 'none',
@@ -111,7 +113,9 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
     secrets.push(second.access_token, second.refresh_token!);
     assert.deepEqual(await whoami(server, client), me, 'a refreshed token is the same client of the same tenant');
 
-    // The old refresh token is refused, and its reuse revokes the whole grant (a stolen copy is worthless).
+    // After the grace period for parallel refreshes (see refresh.test.ts), the old refresh token is
+    // refused, and its reuse revokes the whole grant (a stolen copy is worthless).
+    server.clock.advanceMinutes(1);
     const reused = await tokenRequest(
       server.publicUrl,
       { grant_type: 'refresh_token', refresh_token: first.refresh_token! },
@@ -120,6 +124,7 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
     assert.equal(reused.status, 400);
     assert.equal(reused.body.error, 'invalid_grant');
     assert.equal((await mcpRequest(server, second.access_token)).status, 401, 'the grant of a reused refresh token is revoked');
+    server.clock.set(Date.now());
 
     // A wrong client secret is refused.
     const wrongSecret = await tokenRequest(server.publicUrl, { grant_type: 'refresh_token', refresh_token: second.refresh_token! }, { id: registered.client_id, secret: 'not-the-secret' });
@@ -128,6 +133,7 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
   });
 
   it('CIMD (what claude.ai prefers): the client_id is its metadata document URL, nothing is registered, and a new flow continues the same client', async () => {
+    // Any port matches the document's port-less loopback redirect URIs (RFC 8252 §7.3).
     const client = new TestOAuthClient({ name: 'Claude Code', redirectUri: 'http://127.0.0.1:33418/callback', clientMetadataUrl: cimdUrl });
     const tokens = await connectWithOAuth(server, shared.browser, client, alice.apiKey);
     secrets.push(tokens.access_token, tokens.refresh_token!);

@@ -16,7 +16,9 @@ import type { Browser, Page } from 'playwright-core';
 import { ManualClock } from '../../../src/gateway/clock.ts';
 import { silentLogger, type Logger } from '../../../src/gateway/logger.ts';
 import type { HostedAuth, HostedCaller } from '../../../src/gateway/hosted/hosted-auth.ts';
+import { capConnections, hostedServerOptions, type ConnectionLimits } from '../../../src/gateway/hosted/connection-limits.ts';
 import { createHostedAuth } from '../../../src/gateway/hosted/oauth/create-hosted-auth.ts';
+import type { RegistrationLimitSettings } from '../../../src/gateway/hosted/oauth/registration-limits.ts';
 import { RemoteClientDirectory } from '../../../src/gateway/hosted/remote-clients.ts';
 import { TenantDirectory } from '../../../src/gateway/hosted/tenant-directory.ts';
 import { after, before } from 'node:test';
@@ -61,7 +63,7 @@ export interface AuthServer {
 export async function startAuthServer(
   postgres: TestPostgres,
   database: string,
-  options: { port?: number; pgUrl?: string; trustedProxies?: number; testCimdCa?: string; publicUrl?: URL } = {},
+  options: { port?: number; pgUrl?: string; trustedProxies?: number; testCimdCa?: string; publicUrl?: URL; testRegistrationLimits?: RegistrationLimitSettings; connectionLimits?: Partial<ConnectionLimits> } = {},
 ): Promise<AuthServer> {
   const port = options.port ?? (await freePort());
   const publicUrl = options.publicUrl ?? new URL(`http://127.0.0.1:${port}`);
@@ -85,6 +87,7 @@ export async function startAuthServer(
     logger: logger ?? silentLogger,
     trustedProxies: options.trustedProxies ?? 0,
     ...(options.testCimdCa ? { testCimdCa: options.testCimdCa } : {}),
+    ...(options.testRegistrationLimits ? { testRegistrationLimits: options.testRegistrationLimits } : {}),
   });
   const mcp = toNodeHandler(
     createMcpHandler(
@@ -100,12 +103,14 @@ export async function startAuthServer(
       { legacy: 'stateless' },
     ),
   );
-  const http = createServer((req, res) => {
+  // As serve --hosted creates its server (hosted-gateway.ts), with the test's limits.
+  const http = createServer(hostedServerOptions(options.connectionLimits), (req, res) => {
     void route(hostedAuth, mcp, req, res).catch((error: unknown) => {
       logged.push(`error route ${String(error)}`);
       if (!res.headersSent) res.writeHead(500).end(String(error));
     });
   });
+  capConnections(http, options.connectionLimits);
   await listen(http, port);
   return {
     port,

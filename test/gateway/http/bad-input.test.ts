@@ -35,6 +35,8 @@ describe('bad input', () => {
     ['lone surrogate', 'lock_context', { topic: 'a', content: 'bad \ud800 text' }, /unpaired UTF-16 surrogate/],
     ['NUL character', 'lock_context', { topic: 'a', content: 'bad \u0000 text' }, /NUL character/],
     ['version word', 'recall_context', { topic: 'a', version: 'newest' }, /`version` must be a version number/],
+    // Beyond Postgres' integer: hosted mode answered INTERNAL_ERROR; the shared schema refuses it for both modes.
+    ['version beyond integer range', 'recall_context', { topic: 'a', version: 2147483648 }, /`version` must be a version number .* at most 2147483647/],
     ['bad batch item', 'batch_lock_contexts', { contexts: [{ topic: 'a' }] }, /Missing required argument `contexts\[0\]\.content`/],
     ['delete without confirm', 'delete_project', { project_name: 'inputs', confirm: 'other' }, /CONFIRMATION_REQUIRED/],
   ];

@@ -1,6 +1,8 @@
 import Provider, { errors, interactionPolicy, type Account, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { compareHashedClientSecrets } from './client-secrets.ts';
-import { fetchTrustingCa } from './ca-trusting-fetch.ts';
+import { cimdFetch } from './cimd-fetch.ts';
+import type { Logger } from '../../logger.ts';
+import { RefreshGrace } from './refresh-grace.ts';
 import { PgOAuthAdapter, type OAuthStore } from './pg-oauth-adapter.ts';
 import type { ServerKeys } from './server-keys.ts';
 import { messagePage, pageHeaders } from './sign-in-page.ts';
@@ -31,7 +33,13 @@ export const SIGN_IN_PATH = '/oauth/sign-in';
 export const MCP_SCOPE = 'mcp';
 
 export const LIFETIMES = {
-  accessTokenSeconds: 60 * 60,
+  /**
+   * 12 hours: claude.ai has been seen not to refresh custom connectors' tokens, so an hour meant
+   * signing in again every hour. A longer life costs little here, since every MCP request checks
+   * that the client and tenant are still served (revocation takes effect on the next request, see
+   * BearerAuth); what it does cost is a stolen token working until then, or until revoked.
+   */
+  accessTokenSeconds: 12 * 60 * 60,
   authorizationCodeSeconds: 60,
   refreshTokenSeconds: 30 * 24 * 60 * 60,
   /** After a year of refreshing, the user signs in again. */
@@ -48,7 +56,8 @@ export interface AuthorizationServerOptions {
   store: OAuthStore;
   /** The signed-in identity behind an account id, or undefined once revoked or removed. */
   findAccount(accountId: string): Promise<Account | undefined>;
-  /** Test only: trust this CA for client ID metadata documents on loopback hosts (see fetchTrustingCa). */
+  logger: Logger;
+  /** Test only: trust this CA for client ID metadata documents, on loopback hosts too (see cimdFetch). */
   cimdCa?: string | undefined;
 }
 
@@ -60,8 +69,13 @@ export interface AuthorizationServerOptions {
  */
 export function createAuthorizationServer(options: AuthorizationServerOptions): Provider {
   const resource = options.resourceUrl.href;
+  const checkResource = (indicator: string) => {
+    if (!sameResource(indicator, options.resourceUrl)) throw new errors.InvalidTarget(`this server only issues tokens for ${resource}`);
+  };
+  const store = options.store;
+  const refreshGrace = new RefreshGrace(store, checkResource);
   const configuration: Configuration = {
-    adapter: (name: string) => new PgOAuthAdapter(options.store, name),
+    adapter: (name: string) => new PgOAuthAdapter(store, name),
     jwks: options.keys.signing,
     cookies: {
       keys: options.keys.cookies,
@@ -91,13 +105,16 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
         defaultResource: async () => resource,
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx, indicator) => {
-          if (!sameResource(indicator, options.resourceUrl)) throw new errors.InvalidTarget(`this server only issues tokens for ${resource}`);
+          checkResource(indicator);
           return { scope: MCP_SCOPE, audience: resource, accessTokenFormat: 'opaque', accessTokenTTL: LIFETIMES.accessTokenSeconds };
         },
       },
-      clientIdMetadataDocument: { enabled: true, ack: 'draft-02' },
+      // A document is fetched once and kept (oidc-provider's cache: 100 documents per process) for
+      // its Cache-Control max-age, at least 5 minutes and at most a day.
+      clientIdMetadataDocument: { enabled: true, ack: 'draft-02', cacheDuration: { min: 5 * 60, max: 24 * 60 * 60 } },
     },
-    ...(options.cimdCa ? { fetch: fetchTrustingCa(options.cimdCa) } : {}),
+    // Only client ID metadata documents are fetched (no jwks_uri, sector or logout URIs are enabled).
+    fetch: cimdFetch({ logger: options.logger, testCa: options.cimdCa }),
     ttl: {
       AccessToken: LIFETIMES.accessTokenSeconds,
       AuthorizationCode: LIFETIMES.authorizationCodeSeconds,
@@ -111,12 +128,19 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     // Tokens outlive the browser session (which is only the sign-in's).
     expiresWithSession: async () => false,
     interactions: { url: async (_ctx, interaction) => `${SIGN_IN_PATH}/${interaction.uid}`, policy: signInEveryTime() },
-    findAccount: async (_ctx, accountId) => options.findAccount(accountId),
+    findAccount: async (ctx, accountId, token) => {
+      // oidc-provider asks for the account before it spends a refresh token: the one place to refuse without spending.
+      refreshGrace.beforeSpending(ctx, token);
+      return options.findAccount(accountId);
+    },
     renderError: async (ctx, out) => renderError(ctx, out, options.publicUrl),
   };
   const provider = new Provider(options.publicUrl.origin, configuration);
   compareHashedClientSecrets(provider);
+  errorsStayBeforeApproval(provider);
   provider.use(scopeAsGranted);
+  provider.use(mcpScopeAdvertised);
+  provider.use(refreshGrace.middleware());
   // URLs are built from the request (oidc-provider's way); SignInRoute and handle() pin the request
   // to the public URL, whatever proxy sits in front (see pinToPublicUrl).
   provider.proxy = true;
@@ -138,25 +162,72 @@ async function scopeAsGranted(ctx: KoaContextWithOIDC, next: () => Promise<void>
   await next();
 }
 
+/**
+ * The authorization server metadata names the MCP scope too (oidc-provider lists only its own
+ * OpenID scopes; the resource's scope is granted through resource indicators).
+ */
+async function mcpScopeAdvertised(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
+  await next();
+  if (ctx.oidc?.route !== 'discovery' || ctx.status !== 200) return;
+  const body = ctx.body as { scopes_supported?: string[] } | undefined;
+  if (body && Array.isArray(body.scopes_supported) && !body.scopes_supported.includes(MCP_SCOPE)) body.scopes_supported = [MCP_SCOPE, ...body.scopes_supported];
+}
+
 const KNOWN_CLIENT_SCOPES = new Set(['offline_access']);
 
 /**
  * Runs once per client (for the one extra property, RFC 7591's software_id) before oidc-provider
- * validates it, so that what MCP clients really send is not refused:
+ * validates it, for registrations and client ID metadata documents alike, so that what MCP clients
+ * really send is not refused, and what the MCP authorization spec forbids is:
  * - the scopes they will ask for (the SDK registers the resource's "mcp", others their own names):
  *   only scopes this server knows are kept; asking for others later grants nothing more;
+ * - redirect URIs are https or http on a loopback address (plain http elsewhere is refused);
  * - app redirect URIs (`cursor://...`) without `application_type`: such a client is a native app
- *   (the default, "web", allows only http(s) redirect URIs).
+ *   (the default, "web", allows only http(s) redirect URIs);
+ * - a client whose redirect URIs are all http loopback (Claude Code's metadata document names
+ *   `http://localhost/callback` with no port) is a native app too, so that its redirect URIs match
+ *   on any port (RFC 8252 §7.3): it listens on whatever port is free.
  */
-function acceptAsSent(key: string, metadata: { scope?: string | undefined; application_type?: string | undefined; redirect_uris?: readonly string[] | undefined }): void {
+function acceptAsSent(key: string, metadata: { scope?: string | undefined; application_type?: string | undefined; redirect_uris?: unknown }): void {
   if (key !== 'software_id') return;
   if (typeof metadata.scope === 'string') {
     const known = metadata.scope.split(' ').filter((scope) => KNOWN_CLIENT_SCOPES.has(scope));
     if (known.length > 0) metadata.scope = known.join(' ');
     else delete metadata.scope;
   }
-  const appUri = (metadata.redirect_uris ?? []).some((uri) => !/^https?:/i.test(uri));
-  if (appUri && metadata.application_type === 'web') metadata.application_type = 'native';
+  // Anything but a list of strings is left for oidc-provider to refuse (invalid_client_metadata).
+  const uris = metadata.redirect_uris;
+  if (!Array.isArray(uris) || !uris.every((uri): uri is string => typeof uri === 'string')) return;
+  const plainHttp = uris.find((uri) => /^http:/i.test(uri) && !isLoopbackHttp(uri));
+  if (plainHttp !== undefined) {
+    throw new errors.InvalidClientMetadata(`redirect_uris must be https or http on a loopback address (127.0.0.1, [::1], localhost); ${plainHttp} is neither`);
+  }
+  const appUri = uris.some((uri) => !/^https?:/i.test(uri));
+  const allLoopback = uris.length > 0 && uris.every(isLoopbackHttp);
+  if ((appUri || allLoopback) && (metadata.application_type ?? 'web') === 'web') metadata.application_type = 'native';
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+function isLoopbackHttp(uri: string): boolean {
+  const url = URL.parse(uri);
+  return url !== null && url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+}
+
+/**
+ * An authorization request refused before the user signed in and chose is answered with this
+ * server's own error page, never a redirect (RFC 9700 §4.11.2): anyone can register any https
+ * redirect URI, so a refused request would otherwise be an open redirect from the user's own
+ * memory server to a phishing page. Only the resume (after the sign-in page) redirects errors, such
+ * as the user's own "Deny", to the client. oidc-provider announces every authorization error before
+ * it decides between redirect and renderError; `allow_redirect` is what that decision reads.
+ */
+function errorsStayBeforeApproval(provider: Provider): void {
+  const keepHere = (ctx: KoaContextWithOIDC, error: Error & { allow_redirect?: boolean }) => {
+    if (ctx.oidc?.route === 'authorization') error.allow_redirect = false;
+  };
+  provider.on('authorization.error', keepHere);
+  provider.on('server_error', keepHere);
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Clock } from '../../clock.ts';
 import { sha256Hex } from '../../secrets.ts';
 import type { AuthRefusal, HostedCaller } from '../hosted-auth.ts';
 import type { RemoteClientDirectory } from '../remote-clients.ts';
+import { MCP_SCOPE } from './authorization-server.ts';
 import { parseAccountId } from './client-identity.ts';
 import { isStoreDown, storeUnreachableText } from './store-unavailable.ts';
 import type { VerifiedTokens } from './verified-tokens.ts';
@@ -58,7 +59,7 @@ export class BearerAuth {
           body: { error: 'temporarily_unavailable', error_description: storeUnreachableText() },
         };
       }
-      const response = bearerAuthChallengeResponse(error, { resourceMetadataUrl: this.deps.resourceMetadataUrl });
+      const response = bearerAuthChallengeResponse(error, { resourceMetadataUrl: this.deps.resourceMetadataUrl, requiredScopes: [MCP_SCOPE] });
       return { status: response.status, headers: Object.fromEntries(response.headers), body: await response.json() };
     }
   }

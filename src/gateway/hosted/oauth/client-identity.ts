@@ -9,8 +9,28 @@ export interface OAuthClientFacts {
   clientIdMetadataDocument?: boolean;
 }
 
-/** The name shown on the sign-in page and given to the remote client. */
-export const displayName = (client: OAuthClientFacts): string => client.clientName?.trim() || 'An unnamed client';
+/**
+ * The name shown on the sign-in page and given to the remote client. Anyone can register any name,
+ * so control and format characters (bidi overrides that reorder text, zero-width characters) are
+ * shown as U+FFFD, and the name is cut to a line's length.
+ */
+export const displayName = (client: OAuthClientFacts): string => {
+  const shown = (client.clientName ?? '').replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, '\uFFFD').trim();
+  if (shown === '') return 'An unnamed client';
+  return shown.length > MAX_NAME_CHARS ? `${shown.slice(0, MAX_NAME_CHARS - 1)}…` : shown;
+};
+
+const MAX_NAME_CHARS = 80;
+
+/**
+ * Where the code goes, as the sign-in page names it: scheme and host exactly
+ * (`evilapp://claude.ai` is not `https://claude.ai`), or the whole URI when it has no host.
+ */
+export function redirectTargetOf(redirectUri: string): string {
+  const url = URL.parse(redirectUri);
+  if (!url || url.host === '') return redirectUri.replace(/[\p{Cc}\p{Cf}]/gu, '\uFFFD');
+  return `${url.protocol}//${url.host}`;
+}
 
 /**
  * What identifies the client software across its registrations (docs/design.md section 10): its client ID

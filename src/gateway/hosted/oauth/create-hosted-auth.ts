@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Account } from 'oidc-provider';
 import { UserError } from '../../errors.ts';
+import { repeatLimited } from '../../repeat-limited-logger.ts';
 import type { HostedAuth, HostedAuthDeps } from '../hosted-auth.ts';
 import { createAuthorizationServer, MCP_SCOPE, OAUTH_ROUTES, SIGN_IN_PATH } from './authorization-server.ts';
 import { BearerAuth } from './bearer-auth.ts';
 import { parseAccountId } from './client-identity.ts';
 import { OAuthStore } from './pg-oauth-adapter.ts';
+import { RegistrationLimits } from './registration-limits.ts';
 import { pinToPublicUrl } from './public-url.ts';
 import { ProtectedResourceMetadata } from './resource-metadata.ts';
 import { loadServerKeys } from './server-keys.ts';
@@ -43,10 +45,14 @@ export async function createHostedAuth(deps: HostedAuthDeps): Promise<HostedAuth
     });
     return client ? { accountId, claims: () => ({ sub: accountId }) } : undefined;
   };
-  const provider = createAuthorizationServer({ publicUrl, resourceUrl, keys, store: new OAuthStore(pool, clock), findAccount, cimdCa: deps.testCimdCa });
-  provider.on('server_error', (_ctx: unknown, error: Error) => deps.logger.error('OAuth server error', { error: error.message }));
+  const store = new OAuthStore(pool, clock);
+  const registrations = new RegistrationLimits({ store, clock, trustedProxies: deps.trustedProxies ?? 0, limits: deps.testRegistrationLimits });
+  const provider = createAuthorizationServer({ publicUrl, resourceUrl, keys, store, findAccount, logger: deps.logger, cimdCa: deps.testCimdCa });
+  // Anyone can make these repeat (aborted requests, malformed bodies): the same line at most once a minute.
+  const errorLog = repeatLimited(deps.logger, clock);
+  provider.on('server_error', (_ctx: unknown, error: Error) => errorLog.error('OAuth server error', { error: error.message }));
   // Koa logs stray errors to the console unless someone listens; the logger is the one place for them.
-  (provider as unknown as NodeJS.EventEmitter).on('error', (error: Error) => deps.logger.error('OAuth request failed', { error: error.message }));
+  (provider as unknown as NodeJS.EventEmitter).on('error', (error: Error) => errorLog.error('OAuth request failed', { error: error.message }));
   const callback = provider.callback();
 
   const metadata = new ProtectedResourceMetadata({
@@ -83,8 +89,11 @@ export async function createHostedAuth(deps: HostedAuthDeps): Promise<HostedAuth
       }
       if (path.startsWith(`${ASSETS_PATH}/`)) return serveSignInAsset(path.slice(ASSETS_PATH.length + 1), res);
       if (AUTHORIZATION_SERVER_METADATA.has(path) || path.startsWith('/oauth/')) {
+        const registering = path === OAUTH_ROUTES.registration && req.method === 'POST';
+        if (registering && registrations.refuse(req, res)) return true;
         pinToPublicUrl(req, publicUrl);
         await callback(req, res);
+        if (registering && res.statusCode === 201) await registrations.dropOldestUnused();
         return true;
       }
       return false;

@@ -6,8 +6,8 @@ export interface SignInView {
   action: string;
   /** The registered name of the client that asks. */
   clientName: string;
-  /** Where the browser goes afterwards: the host of the client's redirect URI. */
-  redirectHost: string;
+  /** Where the browser goes afterwards: the scheme and host of the client's redirect URI (see redirectTargetOf). */
+  redirectTarget: string;
   /** This server, as the brand line shows it. */
   serverHost: string;
   error?: string | undefined;
@@ -30,7 +30,7 @@ export function signInPage(view: SignInView): string {
       <div class="avatar" aria-hidden="true">${initial(view.clientName)}</div>
       <div class="grow">
         <div class="requester-name ellipsis">${view.clientName}</div>
-        <div class="muted small">Returns you to <span class="mono">${view.redirectHost}</span></div>
+        <div class="muted small">Returns you to <span class="mono">${view.redirectTarget}</span></div>
       </div>
     </div>
     ${view.error ? html`<div class="banner banner-bad" role="alert" id="sign-in-error">${view.error}</div>` : ''}

@@ -7,7 +7,7 @@ import type { RemoteClientDirectory } from '../remote-clients.ts';
 import type { TenantDirectory } from '../tenant-directory.ts';
 import { MCP_SCOPE, SIGN_IN_PATH } from './authorization-server.ts';
 import { clientAddress } from './client-address.ts';
-import { accountIdOf, clientKeyOf, clientKindOf, displayName, type OAuthClientFacts } from './client-identity.ts';
+import { accountIdOf, clientKeyOf, clientKindOf, displayName, redirectTargetOf, type OAuthClientFacts } from './client-identity.ts';
 import { pinToPublicUrl } from './public-url.ts';
 import { sameResource } from './resource-metadata.ts';
 import type { SignInLimiter } from './sign-in-limiter.ts';
@@ -136,7 +136,7 @@ export class SignInRoute {
     const body = signInPage({
       action: `${SIGN_IN_PATH}/${pending.uid}`,
       clientName: displayName(pending.client),
-      redirectHost: URL.parse(pending.redirectUri)?.host || pending.redirectUri,
+      redirectTarget: redirectTargetOf(pending.redirectUri),
       serverHost: this.deps.publicUrl.host,
       error,
       asNewClient,
