@@ -4,10 +4,17 @@
 // other call may interleave).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { performance } from 'node:perf_hooks';
 import { findSecrets, maskFindings } from '../../../src/gateway/secret-scan/find-secrets.ts';
 import { fakeCredentials, negativeSamples, positiveSamples } from '../../fixtures/secrets/samples.ts';
 
 describe('findSecrets', () => {
+  it('keeps nothing per scan: the performance buffer does not grow with every write (the gateway runs for weeks)', async () => {
+    const marksBefore = performance.getEntriesByType('mark').length;
+    for (let i = 0; i < 200; i++) await findSecrets(`owner=load client=${i} call=${i * 7}`);
+    assert.equal(performance.getEntriesByType('mark').length, marksBefore);
+  });
+
   it('finds every credential of the labelled sample, as its own kind', async () => {
     const missed = [];
     for (const sample of positiveSamples()) {
