@@ -27,10 +27,16 @@ export function hostedServerOptions(limits: Partial<ConnectionLimits> = {}): Ser
   return { headersTimeout: all.headersTimeoutMs, requestTimeout: all.requestTimeoutMs, keepAliveTimeout: all.keepAliveTimeoutMs, connectionsCheckingInterval: all.checkEveryMs };
 }
 
-/** Caps connections per process and per client address; a connection over a cap is closed at once. */
-export function capConnections(server: Server, limits: Partial<ConnectionLimits> = {}): void {
+/**
+ * Caps connections per process and per client address; a connection over a cap is closed at once.
+ * Behind trusted proxies (DEMENTIA_TRUST_PROXY) every connection comes from a proxy, so a cap per
+ * address would cap the whole process at one address's share: there only the process cap holds
+ * (per client, the proxy limits connections and the sign-in limiter sees X-Forwarded-For).
+ */
+export function capConnections(server: Server, limits: Partial<ConnectionLimits> = {}, trustedProxies = 0): void {
   const all = { ...HOSTED_CONNECTION_LIMITS, ...limits };
   server.maxConnections = all.maxConnections;
+  if (trustedProxies > 0) return;
   const perAddress = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
     const address = socket.remoteAddress ?? 'unknown';

@@ -224,7 +224,7 @@ export class HostedGateway {
     const operator = new OperatorRoutes({ metrics: this.metrics, metricsToken: this.settings.metricsToken, pool: this.pool });
     this.operator = operator;
     const http = createGatewayServer(createHostedRequestHandler({ endpoint: this.endpoint, auth: () => this.auth, operator, logger: this.logger }), hostedServerOptions());
-    capConnections(http);
+    capConnections(http, {}, this.settings.trustedProxies);
     this.http = http;
     this.boundPort = await listenOn(http, {
       port: this.settings.port,

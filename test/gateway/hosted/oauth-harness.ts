@@ -110,7 +110,7 @@ export async function startAuthServer(
       if (!res.headersSent) res.writeHead(500).end(String(error));
     });
   });
-  capConnections(http, options.connectionLimits);
+  capConnections(http, options.connectionLimits, options.trustedProxies);
   await listen(http, port);
   return {
     port,

@@ -44,4 +44,26 @@ describe('slow connections (slowloris) cannot hold the server', { timeout: 60_00
     const answer = await fetch(new URL('/.well-known/oauth-authorization-server', server.publicUrl));
     assert.equal(answer.status, 200);
   });
+
+  it('behind a trusted proxy, every connection comes from its address: no cap per address there, the process cap still holds', async () => {
+    const behindProxy = await startAuthServer(postgres, await postgres.createDatabase('slow_connections_proxy'), {
+      trustedProxies: 1,
+      connectionLimits: { perAddress: 4, maxConnections: 6 },
+    });
+    try {
+      const open = () =>
+        new Promise<Socket>((resolve) => {
+          const socket = connect(behindProxy.port, '127.0.0.1', () => resolve(socket));
+          socket.on('error', () => {});
+        });
+      const sockets = await Promise.all(Array.from({ length: 6 }, open));
+      const closedOver = new Promise<void>((done) => void open().then((socket) => socket.on('close', () => done())));
+      await closedOver; // the seventh is over the process cap
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(sockets.map((socket) => socket.destroyed), [false, false, false, false, false, false], 'six connections from the proxy address stay open (per-address cap is 4)');
+      for (const socket of sockets) socket.destroy();
+    } finally {
+      await behindProxy.close();
+    }
+  });
 });
