@@ -28,7 +28,7 @@ let amaro: Amaro | undefined;
  * erasable syntax, tsconfig's erasableSyntaxOnly), each replaced by white space so lines and columns
  * stay where they were. amaro is Node's own type stripper as a library: the same result as
  * module.stripTypeScriptTypes without its experimental warning. It is loaded (a WebAssembly module,
- * about 19 MiB) on the first script a page asks for, never at start.
+ * about 15 MiB) on the first script a page asks for, never at start.
  */
 function toJavaScript(source: string): string {
   amaro ??= createRequire(import.meta.url)('amaro') as Amaro;

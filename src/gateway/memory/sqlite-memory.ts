@@ -51,7 +51,7 @@ export class SqliteMemory implements Memory {
   constructor(stores: SqliteStores) {
     this.db = stores.db;
     this.clock = stores.clock;
-    // Writes that store text pass the secret check first (secret-scan/screened-repositories.ts).
+    // Writes that store text pass the secret check first (memory/screened-repositories.ts).
     // A write outside a transaction may wait for the scanner to load; inside one it is loaded
     // already (transaction below), and findSecrets refuses loudly if some path missed that.
     const ready = () => (this.db.inTransaction ? undefined : ensureSecretScanner());

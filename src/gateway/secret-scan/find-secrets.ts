@@ -28,10 +28,10 @@ let secretlint: Secretlint | undefined;
 let loading: Promise<void> | undefined;
 
 /**
- * Loads secretlint and its rules (about 20 MiB and 180 ms), once, on the first write that needs
- * them rather than at start: an idle gateway never pays for it. Callers await this before they
- * open a local SQLite transaction (sqlite-memory.ts, the import writer), since loading waits for
- * the disk and nothing may interleave inside one.
+ * Loads secretlint and its rules once, on the first write that needs them rather than at start
+ * (an idle `serve` is about 5 MiB smaller for it, bench/serve-footprint.ts). Callers await this
+ * before they open a local SQLite transaction (sqlite-memory.ts, the import writer), since loading
+ * waits for the disk and nothing may interleave inside one.
  */
 export function ensureSecretScanner(): Promise<void> {
   loading ??= import('./secretlint-rules.ts').then(

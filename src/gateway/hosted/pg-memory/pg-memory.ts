@@ -40,7 +40,7 @@ class PgTransactionMemory implements Memory {
 
   constructor(tx: PgTx, clock: Clock, lastSeen: LastSeenThrottle) {
     this.clock = clock;
-    // Writes that store text pass the secret check first (secret-scan/screened-repositories.ts).
+    // Writes that store text pass the secret check first (memory/screened-repositories.ts).
     const projects = new PgProjects(tx, clock);
     // Postgres may wait for the scanner to load anywhere, also inside a transaction.
     this.projects = screenedProjects(projects, ensureSecretScanner);
