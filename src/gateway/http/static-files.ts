@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,44 +15,24 @@ const TYPES: Record<string, string> = {
 };
 
 /** Every file of the status page, with TypeScript sources listed under the .js name they are served as. */
-function rendererFiles(dir: string = RENDERER_DIR): string[] {
+function rendererFiles(dir: string): string[] {
   const names = readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((name) => name.split('\\').join('/'));
   return [...new Set(names.filter((name) => extname(name) in TYPES || name.endsWith('.ts')).map((name) => name.replace(/\.ts$/, '.js')))];
 }
 
-type TypeScript = typeof import('typescript');
-let typescript: TypeScript | undefined;
-
-/** Transpiled renderer scripts kept across restarts, by content hash (the checkout's own cache folder). */
-const TRANSPILE_CACHE = fileURLToPath(new URL('../../../node_modules/.cache/dementia-companion/renderer/', import.meta.url));
+type Amaro = typeof import('amaro');
+let amaro: Amaro | undefined;
 
 /**
- * A checkout's renderer source as browser JavaScript. Node's stripTypeScriptTypes would do, but is
- * experimental and logs a warning; the TypeScript compiler (a dev dependency, always there in a
- * checkout; a build ships compiled .js instead) is loaded only when a script is not in the cache
- * yet, since loading and running it takes seconds.
+ * A checkout's renderer source as browser JavaScript: its types erased (the renderer uses only
+ * erasable syntax, tsconfig's erasableSyntaxOnly), each replaced by white space so lines and columns
+ * stay where they were. amaro is Node's own type stripper as a library: the same result as
+ * module.stripTypeScriptTypes without its experimental warning. It is loaded (a WebAssembly module,
+ * about 15 MiB) on the first script a page asks for, never at start.
  */
-function toJavaScript(source: string, fileName: string): string {
-  const key = createHash('sha256').update(`${fileName}\0${source}`).digest('hex');
-  const cached = join(TRANSPILE_CACHE, `${key}.js`);
-  try {
-    return readFileSync(cached, 'utf8');
-  } catch {
-    // Not transpiled yet.
-  }
-  typescript ??= createRequire(import.meta.url)('typescript') as TypeScript;
-  const { ModuleKind, ScriptTarget } = typescript;
-  const output = typescript.transpileModule(source, {
-    fileName,
-    compilerOptions: { module: ModuleKind.ESNext, target: ScriptTarget.ES2022, verbatimModuleSyntax: true, sourceMap: false },
-  }).outputText;
-  try {
-    mkdirSync(TRANSPILE_CACHE, { recursive: true });
-    writeFileSync(cached, output);
-  } catch {
-    // A read-only checkout: transpile again next start.
-  }
-  return output;
+function toJavaScript(source: string): string {
+  amaro ??= createRequire(import.meta.url)('amaro') as Amaro;
+  return amaro.transformSync(source, { mode: 'strip-only' }).code;
 }
 
 /** The status page may load only its own scripts and styles and talk only to this gateway. */
@@ -61,13 +40,17 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 
 /**
  * Serves the status page (src/renderer). Its scripts are TypeScript in the source tree; they are
- * served as JavaScript, transpiled once and cached, so the same page works in Electron and a browser.
+ * served as JavaScript with their types stripped, so the same page works in Electron and a browser.
+ * Every file is kept in memory until its modification time changes (an edited source is served anew).
  */
 export class StaticFiles {
-  private readonly cache = new Map<string, { body: Buffer; type: string }>();
+  private readonly cache = new Map<string, { mtimeMs: number; file: { body: Buffer; type: string } }>();
   private readonly files: ReadonlySet<string>;
+  private readonly dir: string;
 
-  constructor(files: readonly string[] = rendererFiles()) {
+  /** `dir`: the status page's folder (another one in tests). */
+  constructor(dir: string = RENDERER_DIR, files: readonly string[] = rendererFiles(dir)) {
+    this.dir = dir;
     this.files = new Set(files);
   }
 
@@ -99,22 +82,19 @@ export class StaticFiles {
   }
 
   private load(name: string): { body: Buffer; type: string } {
+    const path = this.sourceOf(name);
+    const { mtimeMs } = statSync(path);
     const cached = this.cache.get(name);
-    if (cached) return cached;
-    let body: Buffer;
-    if (name.endsWith('.js')) {
-      // A build leaves compiled .js beside the sources; a checkout runs from the .ts.
-      try {
-        body = readFileSync(join(RENDERER_DIR, name));
-      } catch {
-        const source = readFileSync(join(RENDERER_DIR, name.replace(/\.js$/, '.ts')), 'utf8');
-        body = Buffer.from(toJavaScript(source, name.replace(/\.js$/, '.ts')));
-      }
-    } else {
-      body = readFileSync(join(RENDERER_DIR, name));
-    }
+    if (cached?.mtimeMs === mtimeMs) return cached.file;
+    const body = path.endsWith('.ts') ? Buffer.from(toJavaScript(readFileSync(path, 'utf8'))) : readFileSync(path);
     const file = { body, type: TYPES[extname(name)] ?? 'application/octet-stream' };
-    this.cache.set(name, file);
+    this.cache.set(name, { mtimeMs, file });
     return file;
+  }
+
+  /** The file on disk behind a served name: a build leaves compiled .js beside the sources; a checkout runs from the .ts. */
+  private sourceOf(name: string): string {
+    const path = join(this.dir, name);
+    return !name.endsWith('.js') || existsSync(path) ? path : join(this.dir, name.replace(/\.js$/, '.ts'));
   }
 }

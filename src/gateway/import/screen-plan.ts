@@ -1,5 +1,5 @@
 import { UserError } from '../errors.ts';
-import { screenBatch, type BatchEntry, type SecretPolicy, type TextField } from '../secret-scan/screen.ts';
+import { ensureSecretScanner, screenBatch, type BatchEntry, type SecretPolicy, type TextField } from '../secret-scan/screen.ts';
 import type { LabelHistory, LabelSnapshot, PlannedHandover, PlannedNote, Skip } from './import-plan.ts';
 
 /**
@@ -69,6 +69,8 @@ export function noteRow(note: PlannedNote, policy: SecretPolicy): ScreenRow & { 
 
 /** Checks the rows: masks in place, or adds the row to `dropped` and reports the skip. */
 export async function screenRows(rows: readonly (ScreenRow & { row: object; skip: (skip: Skip) => void })[], dropped: Dropped): Promise<void> {
+  // Runs between the writer's batches, never inside one: loading the scanner may wait here.
+  await ensureSecretScanner();
   const outcomes = await screenBatch(rows);
   for (const [index, outcome] of outcomes.entries()) {
     const row = rows[index]!;

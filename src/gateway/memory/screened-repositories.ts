@@ -7,7 +7,11 @@ import { maskAll, screenFields } from '../secret-scan/screen.ts';
  * tenant schema) builds its repositories through these, so whatever writes through a Memory (tools,
  * work sessions and their handovers, the status window) passes the check before anything is
  * stored or recorded for sync. Everything else is the store's own method, untouched.
+ *
+ * `ready` loads the scanner where the store may wait for it (ensureSecretScanner): the hosted store
+ * anywhere, the local one outside a transaction only (its transaction loads it before BEGIN).
  */
+export type ScannerReady = () => void | Promise<void>;
 
 function overriding<T extends object>(target: T, overrides: Partial<T>): T {
   return new Proxy(target, {
@@ -15,9 +19,10 @@ function overriding<T extends object>(target: T, overrides: Partial<T>): T {
   });
 }
 
-export function screenedContexts(contexts: ContextRepository, projects: ProjectRepository): ContextRepository {
+export function screenedContexts(contexts: ContextRepository, projects: ProjectRepository, ready: ScannerReady): ContextRepository {
   return overriding(contexts, {
     async lock(project, label, content, priority, tags, actor) {
+      await ready();
       const fields = [
         { name: 'content', text: content },
         { name: 'topic', text: label },
@@ -29,9 +34,10 @@ export function screenedContexts(contexts: ContextRepository, projects: ProjectR
   });
 }
 
-export function screenedNotes(notes: NoteRepository, projects: ProjectRepository): NoteRepository {
+export function screenedNotes(notes: NoteRepository, projects: ProjectRepository, ready: ScannerReady): NoteRepository {
   return overriding(notes, {
     async add(project, sessionId, kind, text) {
+      await ready();
       const { texts } = await screenFields([{ name: 'text', text }], () => projects.secretPolicy(project));
       return notes.add(project, sessionId, kind, texts[0]!);
     },
@@ -43,9 +49,10 @@ export function screenedNotes(notes: NoteRepository, projects: ProjectRepository
  * write; what it carries along from the session (searches, notes synced from elsewhere) is masked,
  * never refused: the idle sweeper must always be able to write a session's one handover.
  */
-export function screenedHandovers(handovers: HandoverRepository, projects: ProjectRepository): HandoverRepository {
+export function screenedHandovers(handovers: HandoverRepository, projects: ProjectRepository, ready: ScannerReady): HandoverRepository {
   return overriding(handovers, {
     async insert(handover: Handover) {
+      await ready();
       const { content } = handover;
       const own = [
         ...(content.modelSummary !== null ? [{ name: 'summary', text: content.modelSummary }] : []),
@@ -77,9 +84,10 @@ export function screenedHandovers(handovers: HandoverRepository, projects: Proje
   });
 }
 
-export function screenedProjects(projects: ProjectRepository): ProjectRepository {
+export function screenedProjects(projects: ProjectRepository, ready: ScannerReady): ProjectRepository {
   return overriding(projects, {
     async create(name, description, secretPolicy) {
+      await ready();
       const { texts } = await screenFields([{ name: 'description', text: description ?? '' }], () => secretPolicy ?? 'refuse');
       return projects.create(name, texts[0], secretPolicy);
     },

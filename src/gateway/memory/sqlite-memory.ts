@@ -9,6 +9,7 @@ import type { NoteStore } from '../store/notes.ts';
 import type { ProjectStore } from '../store/projects.ts';
 import type { ContextSearch } from '../store/search.ts';
 import type { WorkSessionStore } from '../store/work-sessions.ts';
+import { ensureSecretScanner } from '../secret-scan/screen.ts';
 import { screenedContexts, screenedHandovers, screenedNotes, screenedProjects } from './screened-repositories.ts';
 import type { ContextRepository, HandoverRepository, Memory, NoteRepository, ProjectRepository, TransactionOptions } from './memory.ts';
 
@@ -50,14 +51,17 @@ export class SqliteMemory implements Memory {
   constructor(stores: SqliteStores) {
     this.db = stores.db;
     this.clock = stores.clock;
-    // Writes that store text pass the secret check first (secret-scan/screened-repositories.ts).
-    this.projects = screenedProjects(stores.projects);
-    this.contexts = screenedContexts(stores.contexts, stores.projects);
+    // Writes that store text pass the secret check first (memory/screened-repositories.ts).
+    // A write outside a transaction may wait for the scanner to load; inside one it is loaded
+    // already (transaction below), and findSecrets refuses loudly if some path missed that.
+    const ready = () => (this.db.inTransaction ? undefined : ensureSecretScanner());
+    this.projects = screenedProjects(stores.projects, ready);
+    this.contexts = screenedContexts(stores.contexts, stores.projects, ready);
     this.search = stores.search;
     this.clientState = stores.clients;
     this.sessions = stores.sessions;
-    this.handovers = screenedHandovers(stores.handovers, stores.projects);
-    this.notes = screenedNotes(stores.notes, stores.projects);
+    this.handovers = screenedHandovers(stores.handovers, stores.projects, ready);
+    this.notes = screenedNotes(stores.notes, stores.projects, ready);
     this.activity = stores.activity;
     this.appliedCalls = stores.appliedCalls;
     // IMMEDIATE takes the write lock at once: other processes on the file (the CLI) wait their turn
@@ -70,6 +74,9 @@ export class SqliteMemory implements Memory {
   /** Options change nothing here: WAL with synchronous=NORMAL never waits for the disk at commit. */
   async transaction<T>(work: (memory: Memory) => Promise<T>, _options?: TransactionOptions): Promise<T> {
     if (this.db.inTransaction) return work(this);
+    // The secret scanner loads on first need; loading waits for the disk, which must never happen
+    // between BEGIN and COMMIT (other calls would interleave). Once loaded this settles at once.
+    await ensureSecretScanner();
     this.begin.run();
     let result: T;
     try {

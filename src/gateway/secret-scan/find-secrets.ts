@@ -1,7 +1,3 @@
-import { lintSource } from '@secretlint/core';
-import { secretLintProfiler } from '@secretlint/profiler';
-import { creator as recommended } from '@secretlint/secretlint-rule-preset-recommend';
-import type { SecretLintCoreConfig } from '@secretlint/types';
 import { EXTRA_RULES } from './extra-rules.ts';
 
 /** A credential found in a text: what kind, and where (never the secret itself). */
@@ -17,46 +13,6 @@ export interface SecretFinding {
 }
 
 /**
- * secretlint's recommended rules, registered one by one (a preset's per-rule `disabled` is not
- * honoured), with two changes for text a model writes rather than a repository's files:
- * AWS access key ids (AKIA...) are opt-in in the preset and count here; and the comment filter is
- * left out, since "secretlint-disable" in a text would let the text switch its own check off.
- */
-// secretlint profiles every rule of every scan with performance.mark() and keeps the entries: on by
-// default, it grows the process's performance buffer without bound (a million marks after 10,000 scans).
-secretLintProfiler.setEnabled(false);
-
-const LEFT_OUT = '@secretlint/secretlint-rule-filter-comments';
-const OPTIONS: Record<string, Record<string, unknown>> = { '@secretlint/secretlint-rule-aws': { enableIDScanRule: true } };
-const CONFIG: SecretLintCoreConfig = {
-  rules: recommended.rules
-    .filter((rule) => rule.meta.id !== LEFT_OUT)
-    .map((rule) => ({ id: rule.meta.id, rule, ...(OPTIONS[rule.meta.id] ? { options: OPTIONS[rule.meta.id] } : {}) })),
-};
-
-/** Readable kind names for the preset's rules (the rest use their own short name). */
-const KIND_OF_RULE: Record<string, string> = {
-  aws: 'aws-key',
-  github: 'github-token',
-  gitlab: 'gitlab-token',
-  slack: 'slack-token',
-  stripe: 'stripe-key',
-  openai: 'openai-key',
-  anthropic: 'anthropic-key',
-  npm: 'npm-token',
-  basicauth: 'password-in-url',
-  'database-connection-string': 'database-url',
-  privatekey: 'private-key',
-  sendgrid: 'sendgrid-key',
-  huggingface: 'huggingface-token',
-};
-
-function kindOfRule(ruleId: string): string {
-  const short = ruleId.replace(/^@secretlint\/secretlint-rule-/, '');
-  return KIND_OF_RULE[short] ?? short;
-}
-
-/**
  * Widens a reported range to the end of the token it starts: some rules report only part of what
  * they matched (the AWS secret rule reports the name's offset with the key's length), and masking
  * must never leave a piece of the secret behind. A token ends at white space, a quote or a bracket.
@@ -65,6 +21,29 @@ function toEndOfToken(text: string, start: number, end: number): [number, number
   let to = Math.max(end, start + 1);
   while (to < text.length && !/[\s'"`,;)\]}>]/.test(text[to]!)) to++;
   return [start, to];
+}
+
+type Secretlint = typeof import('./secretlint-rules.ts');
+let secretlint: Secretlint | undefined;
+let loading: Promise<void> | undefined;
+
+/**
+ * Loads secretlint and its rules once, on the first write that needs them rather than at start
+ * (an idle `serve` is about 5 MiB smaller for it, bench/serve-footprint.ts). Callers await this
+ * before they open a local SQLite transaction (sqlite-memory.ts, the import writer), since loading
+ * waits for the disk and nothing may interleave inside one.
+ */
+export function ensureSecretScanner(): Promise<void> {
+  loading ??= import('./secretlint-rules.ts').then(
+    (loaded) => {
+      secretlint = loaded;
+    },
+    (error: unknown) => {
+      loading = undefined;
+      throw error;
+    },
+  );
+  return loading;
 }
 
 function lineStarts(text: string): number[] {
@@ -87,18 +66,15 @@ function position(starts: number[], offset: number): { line: number; column: num
 /**
  * The credentials in `text`, in order of position, overlapping findings merged. The scan settles
  * without waiting for I/O (its promise resolves in microtasks), so it may run inside a SQLite
- * transaction, where no other call can interleave.
+ * transaction, where no other call can interleave; for that, the scanner must already be loaded
+ * (ensureSecretScanner): loading here would wait for the disk, so it is refused instead.
  */
 export async function findSecrets(text: string): Promise<SecretFinding[]> {
+  if (!secretlint) throw new Error('Internal error: the secret scanner is not loaded yet; await ensureSecretScanner() before opening the transaction that writes.');
   const ranges: { kind: string; start: number; end: number }[] = [];
-  const result = await lintSource({
-    // A text with no file name: secretlint then applies its file-specific rules (.npmrc) everywhere.
-    source: { content: text, filePath: '', ext: '.txt', contentType: 'text' },
-    options: { config: CONFIG, noPhysicFilePath: true, maskSecrets: true },
-  });
-  for (const message of result.messages) {
-    const [start, end] = toEndOfToken(text, message.range[0], message.range[1]);
-    ranges.push({ kind: kindOfRule(message.ruleId), start, end });
+  for (const message of await secretlint.lintText(text)) {
+    const [start, end] = toEndOfToken(text, message.start, message.end);
+    ranges.push({ kind: message.kind, start, end });
   }
   for (const rule of EXTRA_RULES) {
     for (const match of text.matchAll(rule.pattern)) {

@@ -1,6 +1,8 @@
 import { UserError } from '../errors.ts';
 import { findSecrets, maskFindings, type SecretFinding } from './find-secrets.ts';
 
+export { ensureSecretScanner } from './find-secrets.ts';
+
 /** What a project does with a write that carries a credential: refuse it (the default), or store it masked. */
 export const SECRET_POLICIES = ['refuse', 'mask'] as const;
 export type SecretPolicy = (typeof SECRET_POLICIES)[number];

@@ -3,12 +3,22 @@
 // settles without waiting for I/O (the local store runs it inside a SQLite transaction, where no
 // other call may interleave).
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { performance } from 'node:perf_hooks';
-import { findSecrets, maskFindings } from '../../../src/gateway/secret-scan/find-secrets.ts';
+import { ensureSecretScanner, findSecrets, maskFindings } from '../../../src/gateway/secret-scan/find-secrets.ts';
 import { fakeCredentials, negativeSamples, positiveSamples } from '../../fixtures/secrets/samples.ts';
 
+describe('findSecrets before the scanner is loaded', () => {
+  // Loading waits for the disk: a path that scans inside a local transaction without having loaded
+  // it first must fail here, loudly, instead of letting other calls interleave with the transaction.
+  it('refuses with an internal error that names the fix', async () => {
+    await assert.rejects(findSecrets('ghp_' + 'a'.repeat(36)), /not loaded yet; await ensureSecretScanner\(\)/);
+  });
+});
+
 describe('findSecrets', () => {
+  before(ensureSecretScanner);
+
   it('keeps nothing per scan: the performance buffer does not grow with every write (the gateway runs for weeks)', async () => {
     const marksBefore = performance.getEntriesByType('mark').length;
     for (let i = 0; i < 200; i++) await findSecrets(`owner=load client=${i} call=${i * 7}`);

@@ -14,6 +14,7 @@ import type {
   WorkSessionRepository,
 } from '../../memory/memory.ts';
 import { LastSeenThrottle } from '../../store/last-seen.ts';
+import { ensureSecretScanner } from '../../secret-scan/screen.ts';
 import { screenedContexts, screenedHandovers, screenedNotes, screenedProjects } from '../../memory/screened-repositories.ts';
 import { inTransaction } from '../pg-transaction.ts';
 import { PgAppliedCalls } from './pg-applied-calls.ts';
@@ -39,15 +40,16 @@ class PgTransactionMemory implements Memory {
 
   constructor(tx: PgTx, clock: Clock, lastSeen: LastSeenThrottle) {
     this.clock = clock;
-    // Writes that store text pass the secret check first (secret-scan/screened-repositories.ts).
+    // Writes that store text pass the secret check first (memory/screened-repositories.ts).
     const projects = new PgProjects(tx, clock);
-    this.projects = screenedProjects(projects);
-    this.contexts = screenedContexts(new PgContexts(tx, clock), projects);
+    // Postgres may wait for the scanner to load anywhere, also inside a transaction.
+    this.projects = screenedProjects(projects, ensureSecretScanner);
+    this.contexts = screenedContexts(new PgContexts(tx, clock), projects, ensureSecretScanner);
     this.search = new PgSearch(tx);
     this.clientState = new PgClientState(tx, clock, lastSeen);
     this.sessions = new PgSessions(tx, clock);
-    this.handovers = screenedHandovers(new PgHandovers(tx), projects);
-    this.notes = screenedNotes(new PgNotes(tx, clock), projects);
+    this.handovers = screenedHandovers(new PgHandovers(tx), projects, ensureSecretScanner);
+    this.notes = screenedNotes(new PgNotes(tx, clock), projects, ensureSecretScanner);
     this.activity = new PgActivity(tx);
     this.appliedCalls = new PgAppliedCalls(tx, clock);
   }
