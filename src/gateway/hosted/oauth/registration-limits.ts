@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../clock.ts';
-import { quoteIdent } from '../../sync/remote-schema.ts';
+import { quoteIdent } from '../../pg/remote-schema.ts';
 import { CONTROL_SCHEMA } from '../control-schema.ts';
 import { clientAddress } from './client-address.ts';
 import type { OAuthStore } from './pg-oauth-adapter.ts';

@@ -6,7 +6,7 @@ import { signInPage } from '../../../../src/gateway/hosted/oauth/sign-in-page.ts
 
 describe('the sign-in page', () => {
   it('does not say a first-time client "continues as the client it was before"', () => {
-    const page = String(signInPage({ action: '/sign-in/x', clientName: 'claudeai', redirectHost: 'claude.ai', serverHost: 'memory.example.com' }));
+    const page = String(signInPage({ action: '/sign-in/x', clientName: 'claudeai', redirectTarget: 'https://claude.ai', serverHost: 'memory.example.com' }));
     assert.doesNotMatch(page, /continues as the client it was before/);
     assert.match(page, /Unticked, if claudeai signed in here before with this key, it continues as that client, with its project and work session\./);
   });
