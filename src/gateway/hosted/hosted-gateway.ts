@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../clock.ts';
 import { callEventsFor, closeServer, createGatewayServer, idleSweeperFor, listenOn } from '../gateway-wiring.ts';
 import { McpEndpoint } from '../http/mcp-endpoint.ts';
 import { createMcpSurface, type McpSurface } from '../http/mcp-surface.ts';
+import { SignedSessionIds, type SessionIds } from '../http/session-ids.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { IdleSweeper } from '../sessions/idle-sweeper.ts';
 import type { CallEvents } from '../sessions/recorded-call.ts';
@@ -16,6 +17,7 @@ import type { HostedAuth, HostedAuthDeps } from './hosted-auth.ts';
 import { createHostedRequestHandler } from './hosted-http.ts';
 import type { HostedSettings } from './hosted-settings.ts';
 import { HostedMetrics } from './metrics/hosted-metrics.ts';
+import { loadSessionIdKey } from './oauth/server-keys.ts';
 import { OperatorRoutes } from './metrics/operator-routes.ts';
 import { timedToolCalls } from './metrics/timed-tools.ts';
 import { PgTenantMemory } from './pg-memory/pg-memory.ts';
@@ -64,6 +66,8 @@ export class HostedGateway {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private auth: HostedAuth | undefined;
+  /** Signs session ids with the key all processes share (loaded at start, before the first request). */
+  private signedSessionIds: SessionIds | undefined;
   private http: HttpServer | undefined;
   private operator: OperatorRoutes | undefined;
   private boundPort = 0;
@@ -102,7 +106,16 @@ export class HostedGateway {
     });
     const surface = { ...shared, tools: timedToolCalls(shared.tools, (tool, seconds) => this.metrics.toolLatency(tool, seconds)) };
     this.surface = surface;
-    this.endpoint = new McpEndpoint({ surface, clock: this.clock, logger: this.logger });
+    const sessionIds = (): SessionIds => {
+      if (!this.signedSessionIds) throw new Error('an MCP request arrived before the session id key was loaded');
+      return this.signedSessionIds;
+    };
+    this.endpoint = new McpEndpoint({
+      surface,
+      clock: this.clock,
+      logger: this.logger,
+      sessionIds: { issue: (caller) => sessionIds().issue(caller), issuedTo: (id, caller) => sessionIds().issuedTo(id, caller) },
+    });
     this.maintenance = new TenantMaintenance(this.pool, this.clock);
     // Each tenant's handovers reach its resource watchers as they are written (sweepAllTenants).
     this.sweeper = idleSweeperFor({
@@ -134,6 +147,7 @@ export class HostedGateway {
     try {
       await gateway.tenants.prepare().catch((error: unknown) => Promise.reject(postgresStartError(error, gateway.settings.pg)));
       await gateway.tenants.upgradeAll();
+      gateway.signedSessionIds = new SignedSessionIds(await loadSessionIdKey(gateway.pool));
       // Listening first: without DEMENTIA_PUBLIC_URL the public URL is the socket's (port 0 in tests).
       await gateway.listen();
       gateway.auth = await options.createAuth({

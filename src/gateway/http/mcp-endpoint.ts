@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   createMcpHandler,
@@ -22,6 +21,7 @@ import { ConnectionTable, type SessionCaps, type TableEntry } from './connection
 import { directToolCall, errorOf, writeJsonRpc, type DirectToolCall } from './direct-tool-call.ts';
 import { InitializeLimiter, type LimiterOptions } from './initialize-limiter.ts';
 import { createMcpServer } from './mcp-server-factory.ts';
+import { randomSessionIds, type SessionIds } from './session-ids.ts';
 import type { McpSurface } from './mcp-surface.ts';
 import { abortOnClose, webRequestOf, writeWebResponse } from './node-web.ts';
 
@@ -62,6 +62,9 @@ const jsonRpcError = (status: number, code: number, message: string, headers: Re
     status,
     headers: { 'content-type': 'application/json', ...headers },
   });
+
+/** The same client of the same tenant (client ids are per tenant). */
+const sameClient = (a: Caller, b: Caller): boolean => a.client.id === b.client.id && a.tenant === b.tenant;
 
 function callerOf(authInfo: AuthInfo | undefined): Caller {
   const caller = authInfo?.extra?.caller as Caller | undefined;
@@ -123,7 +126,8 @@ const isInitialize = (body: unknown): boolean =>
  * transports keyed by Mcp-Session-Id; a session id the gateway does not know (it restarted, or the
  * connection was closed) is re-attached for the same client instead of stranding the client on 404.
  * 2026-07-28 traffic is session-less and served per request. Either way the caller comes from the
- * token, never from the session id.
+ * token, never from the session id, and an unknown id is re-attached only for the caller it was
+ * issued to (SessionIds).
  *
  * Memory is bounded by the work, not by reconnects: live sessions are capped per client and per
  * client instance (least recently used closed first), and new sessions, by initialize or by
@@ -142,6 +146,7 @@ export class McpEndpoint {
   private readonly initializeLimiter: InitializeLimiter;
   private readonly reattachLimiter: InitializeLimiter;
   private readonly idleMs: number;
+  private readonly sessionIds: SessionIds;
   private reaper: NodeJS.Timeout | undefined;
 
   constructor(deps: {
@@ -158,6 +163,8 @@ export class McpEndpoint {
     sessionCaps?: SessionCaps;
     /** Connections without a request for this long are closed. */
     connectionIdleMs?: number;
+    /** How session ids are made and checked before re-attaching one (hosted: signed, see session-ids.ts). */
+    sessionIds?: SessionIds;
   }) {
     this.surface = deps.surface;
     this.bus = new CallerEventBus(deps.surface.changes);
@@ -169,6 +176,7 @@ export class McpEndpoint {
     this.reattachLimiter = new InitializeLimiter(deps.clock, deps.initializeLimit);
     this.connections = new ConnectionTable(deps.sessionCaps);
     this.idleMs = deps.connectionIdleMs ?? CONNECTION_IDLE_MS;
+    this.sessionIds = deps.sessionIds ?? randomSessionIds;
     this.modern = createMcpHandler((ctx) => createMcpServer(this.surface, callerOf(ctx.authInfo)), {
       legacy: 'reject',
       bus: this.bus,
@@ -211,7 +219,7 @@ export class McpEndpoint {
   private liveConnection(req: IncomingMessage, caller: Caller): Connection | undefined {
     const sessionId = req.headers['mcp-session-id'];
     const connection = typeof sessionId === 'string' ? this.connections.get(sessionId) : undefined;
-    return connection?.caller.client.id === caller.client.id ? connection : undefined;
+    return connection && sameClient(connection.caller, caller) ? connection : undefined;
   }
 
   /** A plain tools/call on a live JSON session, answered without the SDK's web stack (see direct-tool-call.ts). */
@@ -331,12 +339,14 @@ export class McpEndpoint {
       return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id must be 1 to 128 visible ASCII characters, as this gateway issued it. Send initialize for a new session.');
     }
     let connection = this.connections.get(sessionId);
-    if (connection && connection.caller.client.id !== caller.client.id) {
+    if (connection && !sameClient(connection.caller, caller)) {
       // Another client's session: answer as if it did not exist, leaking nothing.
       return jsonRpcError(404, -32001, 'Session not found');
     }
     if (!connection) {
       if (request.method === 'DELETE') return new Response(null, { status: 200 });
+      // Issued to another tenant or client (on another process, or before a restart): unknown here.
+      if (!this.sessionIds.issuedTo(sessionId, caller)) return jsonRpcError(404, -32001, 'Session not found');
       const pending = this.reattaching.get(sessionId);
       if (pending) connection = await pending;
       else {
@@ -351,7 +361,7 @@ export class McpEndpoint {
         }
         connection = await this.reattach(caller, sessionId, request);
       }
-      if (connection.caller.client.id !== caller.client.id) return jsonRpcError(404, -32001, 'Session not found');
+      if (!sameClient(connection.caller, caller)) return jsonRpcError(404, -32001, 'Session not found');
     }
     connection.lastRequestAt = this.clock.now();
     const response = await this.serve(connection, request, options);
@@ -371,7 +381,7 @@ export class McpEndpoint {
   private async open(caller: Caller, sessionId: string | undefined, sse: boolean): Promise<Connection> {
     const now = this.clock.now();
     const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => sessionId ?? randomUUID(),
+      sessionIdGenerator: () => sessionId ?? this.sessionIds.issue(caller),
       enableJsonResponse: !sse,
       onsessioninitialized: (id) => {
         connection.id = id;
