@@ -24,6 +24,7 @@ import { PgTenantMemory } from './pg-memory/pg-memory.ts';
 import { ProcessChanges } from './process-changes.ts';
 import { postgresStartError } from './pg-transaction.ts';
 import { RemoteClientDirectory } from './remote-clients.ts';
+import { DEFAULT_TENANT_CAPS, type TenantCaps } from './tenant-caps.ts';
 import { TenantDirectory } from './tenant-directory.ts';
 import { TenantMaintenance } from './tenant-maintenance.ts';
 
@@ -33,6 +34,8 @@ export interface HostedGatewayOptions {
   createAuth: (deps: HostedAuthDeps) => Promise<HostedAuth>;
   clock?: Clock;
   logger?: Logger;
+  /** Per-tenant caps (tests use small ones); DEFAULT_TENANT_CAPS otherwise. Not settable by env on purpose. */
+  tenantCaps?: Partial<TenantCaps>;
 }
 
 export type HostedGatewayEvents = { change: [reason: string] };
@@ -88,7 +91,8 @@ export class HostedGateway {
       logger: this.logger,
     });
     this.tenants = new TenantDirectory(this.pool);
-    this.clients = new RemoteClientDirectory(this.pool);
+    const caps: TenantCaps = { ...DEFAULT_TENANT_CAPS, ...options.tenantCaps };
+    this.clients = new RemoteClientDirectory(this.pool, { caps, clock: this.clock });
     this.workSessions = new WorkSessionService(this.settings.idleMinutes);
     const changed = (reason: string) => this.events.emit('change', reason);
     this.metrics = new HostedMetrics({
@@ -114,6 +118,7 @@ export class HostedGateway {
       surface,
       clock: this.clock,
       logger: this.logger,
+      sessionsPerTenant: caps.sessionsPerTenant,
       sessionIds: { issue: (caller) => sessionIds().issue(caller), issuedTo: (id, caller) => sessionIds().issuedTo(id, caller) },
     });
     this.maintenance = new TenantMaintenance(this.pool, this.clock);
@@ -212,6 +217,7 @@ export class HostedGateway {
         handovers.push(...written);
         void this.surface.changes.handoversWritten(written, tenant.schema);
         await this.maintenance.tidy(tenant.schema);
+        await this.clients.dropUnused(tenant.schema);
       } catch (error) {
         this.logger.error('sweep of a tenant failed', { tenant: tenant.schema, error: error instanceof Error ? error.message : String(error) });
       }

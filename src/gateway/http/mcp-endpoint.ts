@@ -130,8 +130,9 @@ const isInitialize = (body: unknown): boolean =>
  * issued to (SessionIds).
  *
  * Memory is bounded by the work, not by reconnects: live sessions are capped per client and per
- * client instance (least recently used closed first), and new sessions, by initialize or by
- * re-attaching an unknown id, are rate-limited per client.
+ * client instance (least recently used closed first), new sessions, by initialize or by
+ * re-attaching an unknown id, are rate-limited per client, and a hosted tenant holds at most
+ * `sessionsPerTenant` live sessions on a process (429 beyond it).
  */
 export class McpEndpoint {
   private readonly connections: ConnectionTable<Connection>;
@@ -147,6 +148,9 @@ export class McpEndpoint {
   private readonly reattachLimiter: InitializeLimiter;
   private readonly idleMs: number;
   private readonly sessionIds: SessionIds;
+  private readonly sessionsPerTenant: number | undefined;
+  /** Sessions of a tenant being opened right now: counted against its cap before they are live. */
+  private readonly openingByTenant = new Map<string, number>();
   private reaper: NodeJS.Timeout | undefined;
 
   constructor(deps: {
@@ -165,6 +169,8 @@ export class McpEndpoint {
     connectionIdleMs?: number;
     /** How session ids are made and checked before re-attaching one (hosted: signed, see session-ids.ts). */
     sessionIds?: SessionIds;
+    /** Live sessions one hosted tenant may hold on this process (none locally): beyond it, 429. */
+    sessionsPerTenant?: number;
   }) {
     this.surface = deps.surface;
     this.bus = new CallerEventBus(deps.surface.changes);
@@ -177,6 +183,7 @@ export class McpEndpoint {
     this.connections = new ConnectionTable(deps.sessionCaps);
     this.idleMs = deps.connectionIdleMs ?? CONNECTION_IDLE_MS;
     this.sessionIds = deps.sessionIds ?? randomSessionIds;
+    this.sessionsPerTenant = deps.sessionsPerTenant;
     this.modern = createMcpHandler((ctx) => createMcpServer(this.surface, callerOf(ctx.authInfo)), {
       legacy: 'reject',
       bus: this.bus,
@@ -310,6 +317,36 @@ export class McpEndpoint {
     });
   }
 
+  /**
+   * Runs `work` (which opens a session) unless the caller's tenant already holds its cap of live
+   * sessions on this process, counting the ones being opened, so a burst cannot overshoot.
+   */
+  private async withinTenantCap<T>(caller: Caller, work: () => Promise<T>): Promise<T | Response> {
+    const cap = this.sessionsPerTenant;
+    const tenant = caller.tenant;
+    if (cap === undefined || tenant === undefined) return work();
+    const opening = this.openingByTenant.get(tenant) ?? 0;
+    if (this.connections.countOfTenant(tenant) + opening >= cap) {
+      const retryAfter = LEFT_AFTER_MS / 1000;
+      this.logger.warn('tenant session cap reached', { tenant, client: caller.client.name, cap });
+      return jsonRpcError(
+        429,
+        -32000,
+        `Too many sessions: the tenant of client "${caller.client.name}" holds ${cap} live MCP sessions on this server process, the most one tenant may hold. ` +
+          `Keep using the Mcp-Session-Id you have, close sessions you no longer use (idle ones close after ${Math.round(this.idleMs / 60_000)} minutes), or retry in ${retryAfter} s.`,
+        { 'retry-after': String(retryAfter) },
+      );
+    }
+    this.openingByTenant.set(tenant, opening + 1);
+    try {
+      return await work();
+    } finally {
+      const left = (this.openingByTenant.get(tenant) ?? 1) - 1;
+      if (left > 0) this.openingByTenant.set(tenant, left);
+      else this.openingByTenant.delete(tenant);
+    }
+  }
+
   /** The answer to a request, and the connection whose GET stream it is, if it is one. */
   private async route(res: ServerResponse, request: Request, body: unknown, authInfo: AuthInfo, caller: Caller): Promise<Routed> {
     if (!(await isLegacyRequest(request, body))) {
@@ -329,8 +366,7 @@ export class McpEndpoint {
       if (retryAfter > 0) {
         return this.tooMany('new MCP sessions', caller, retryAfter, 'Keep using the Mcp-Session-Id you already have (it stays valid, even across gateway restarts).');
       }
-      const connection = await this.open(caller, undefined, prefersSse(request));
-      return this.serve(connection, request, options);
+      return this.withinTenantCap(caller, async () => this.serve(await this.open(caller, undefined, prefersSse(request)), request, options));
     }
     if (!sessionId) {
       return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required. Send initialize first, then its session id on every request.');
@@ -359,7 +395,9 @@ export class McpEndpoint {
             'Session ids this gateway does not know are re-attached only a few at a time; send initialize for a new session instead.',
           );
         }
-        connection = await this.reattach(caller, sessionId, request);
+        const reattached = await this.withinTenantCap(caller, () => this.reattach(caller, sessionId, request));
+        if (reattached instanceof Response) return reattached;
+        connection = reattached;
       }
       if (!sameClient(connection.caller, caller)) return jsonRpcError(404, -32001, 'Session not found');
     }
