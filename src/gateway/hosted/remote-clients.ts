@@ -55,6 +55,8 @@ const COLUMNS = 'id, name, kind, client_key, created_at, last_seen_at';
 const MAX_NAME = 100;
 /** A client id as stored (a UUID): anything else names no client, and is never sent to Postgres as one. */
 const CLIENT_ID_PATTERN = /^[0-9a-f-]{36}$/i;
+/** Active clients signed in over the hosted server ($1) before $2 that never made a call. */
+const UNUSED_BEFORE = 'WHERE revoked_at IS NULL AND last_seen_at IS NULL AND origin = $1 AND created_at < $2';
 
 const toClient = (tenant: string, row: Row): RemoteClient => ({
   tenant,
@@ -116,7 +118,10 @@ export class RemoteClientDirectory {
    * Drops the tenant's clients that signed in over the hosted server and never made a call within
    * `unusedClientMs`, with their grants and tokens; returns how many.
    */
-  dropUnused(tenant: string): Promise<number> {
+  async dropUnused(tenant: string): Promise<number> {
+    // Every sweep asks; the tenant's change lock (a synced write) only when there is one to drop.
+    const due = await this.pool.query(`SELECT 1 FROM ${quoteIdent(tenant)}.clients ${UNUSED_BEFORE} LIMIT 1`, [HOSTED_ORIGIN, this.unusedCutoff()]);
+    if (due.rows.length === 0) return 0;
     return inTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey(tenant, 'changes')]);
       return this.dropUnusedIn(client, tenant);
@@ -139,12 +144,16 @@ export class RemoteClientDirectory {
     throw new ClientCapReached(this.caps.clientsPerTenant, Math.max(1, Math.ceil((freedAt - this.clock.now()) / 1000)), this.caps.unusedClientMs);
   }
 
+  /** Clients that signed in before this and never made a call are dropped. */
+  private unusedCutoff(): Date {
+    return new Date(this.clock.now() - this.caps.unusedClientMs);
+  }
+
   private async dropUnusedIn(client: pg.PoolClient, tenant: string): Promise<number> {
-    const dropped = await client.query<{ id: string }>(
-      `UPDATE ${quoteIdent(tenant)}.clients SET revoked_at = now()
-        WHERE revoked_at IS NULL AND last_seen_at IS NULL AND origin = $1 AND created_at < $2 RETURNING id`,
-      [HOSTED_ORIGIN, new Date(this.clock.now() - this.caps.unusedClientMs)],
-    );
+    const dropped = await client.query<{ id: string }>(`UPDATE ${quoteIdent(tenant)}.clients SET revoked_at = now() ${UNUSED_BEFORE} RETURNING id`, [
+      HOSTED_ORIGIN,
+      this.unusedCutoff(),
+    ]);
     if (dropped.rows.length === 0) return 0;
     // Its grant, codes and tokens (oidc-provider's accountId is "<tenant>/<client id>", see accountIdOf).
     await client.query(`DELETE FROM ${quoteIdent(CONTROL_SCHEMA)}.oauth_state WHERE payload->>'accountId' = ANY($1::text[])`, [

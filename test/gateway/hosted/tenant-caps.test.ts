@@ -129,4 +129,22 @@ describe('hosted mode: caps per tenant (live MCP sessions, signed-in clients, un
     assert.ok(grants.rowCount! > 0, 'the kept clients keep their grants');
     assert.equal(droppedGrants.rowCount, 0, 'the dropped client has no grant or token left');
   });
+  it('the sweep drops a client that never made a call once unusedClientMs has passed, with no sign-in needed', async () => {
+    // Postgres stamps the sign-in with its own time: the gateway's clock starts from there.
+    clock.set(Date.now());
+    const dave = await gateway.tenants.add({ label: 'dave-sweep' });
+    const token = await signedInToken(gateway.publicUrl, dave.apiKey, 'abandoned');
+    const revoked = async () =>
+      (
+        await pool.query<{ revoked: boolean }>(
+          `SELECT revoked_at IS NOT NULL AS revoked FROM ${quoteIdent(dave.tenant.schema)}.clients WHERE name = 'abandoned'`,
+        )
+      ).rows[0]!.revoked;
+    await gateway.sweeper.runOnce();
+    assert.equal(await revoked(), false, 'kept until unusedClientMs has passed');
+    clock.advanceMinutes(UNUSED_MS / 60_000 + 1);
+    await gateway.sweeper.runOnce();
+    assert.equal(await revoked(), true);
+    assert.equal((await initialize(new URL(gateway.mcpUrl), token)).status, 401);
+  });
 });
