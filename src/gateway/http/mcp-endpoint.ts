@@ -42,7 +42,7 @@ export interface Connection extends TableEntry {
   reattached: boolean;
 }
 
-/** Session ids this gateway issues are UUIDs; the spec allows visible ASCII. Anything else is refused, not stored. */
+/** Session ids this gateway issues are UUIDs (hosted: signed, see session-ids.ts); the spec allows visible ASCII. Anything else is refused, not stored. */
 const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** Connections idle this long (by their last request, not by open streams) are closed. */
