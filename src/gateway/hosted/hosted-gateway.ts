@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../clock.ts';
 import { callEventsFor, closeServer, createGatewayServer, idleSweeperFor, listenOn } from '../gateway-wiring.ts';
 import { McpEndpoint } from '../http/mcp-endpoint.ts';
 import { createMcpSurface, type McpSurface } from '../http/mcp-surface.ts';
+import { SignedSessionIds, type SessionIds } from '../http/session-ids.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { IdleSweeper } from '../sessions/idle-sweeper.ts';
 import type { CallEvents } from '../sessions/recorded-call.ts';
@@ -16,12 +17,14 @@ import type { HostedAuth, HostedAuthDeps } from './hosted-auth.ts';
 import { createHostedRequestHandler } from './hosted-http.ts';
 import type { HostedSettings } from './hosted-settings.ts';
 import { HostedMetrics } from './metrics/hosted-metrics.ts';
+import { loadSessionIdKey } from './oauth/server-keys.ts';
 import { OperatorRoutes } from './metrics/operator-routes.ts';
 import { timedToolCalls } from './metrics/timed-tools.ts';
 import { PgTenantMemory } from './pg-memory/pg-memory.ts';
 import { ProcessChanges } from './process-changes.ts';
 import { postgresStartError } from './pg-transaction.ts';
 import { RemoteClientDirectory } from './remote-clients.ts';
+import { DEFAULT_TENANT_CAPS, type TenantCaps } from './tenant-caps.ts';
 import { TenantDirectory } from './tenant-directory.ts';
 import { TenantMaintenance } from './tenant-maintenance.ts';
 
@@ -31,6 +34,8 @@ export interface HostedGatewayOptions {
   createAuth: (deps: HostedAuthDeps) => Promise<HostedAuth>;
   clock?: Clock;
   logger?: Logger;
+  /** Per-tenant caps (tests use small ones); DEFAULT_TENANT_CAPS otherwise. Not settable by env on purpose. */
+  tenantCaps?: Partial<TenantCaps>;
 }
 
 export type HostedGatewayEvents = { change: [reason: string] };
@@ -64,6 +69,8 @@ export class HostedGateway {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private auth: HostedAuth | undefined;
+  /** Signs session ids with the key all processes share (loaded at start, before the first request). */
+  private signedSessionIds: SessionIds | undefined;
   private http: HttpServer | undefined;
   private operator: OperatorRoutes | undefined;
   private boundPort = 0;
@@ -84,7 +91,8 @@ export class HostedGateway {
       logger: this.logger,
     });
     this.tenants = new TenantDirectory(this.pool);
-    this.clients = new RemoteClientDirectory(this.pool);
+    const caps: TenantCaps = { ...DEFAULT_TENANT_CAPS, ...options.tenantCaps };
+    this.clients = new RemoteClientDirectory(this.pool, { caps, clock: this.clock });
     this.workSessions = new WorkSessionService(this.settings.idleMinutes);
     const changed = (reason: string) => this.events.emit('change', reason);
     this.metrics = new HostedMetrics({
@@ -102,7 +110,17 @@ export class HostedGateway {
     });
     const surface = { ...shared, tools: timedToolCalls(shared.tools, (tool, seconds) => this.metrics.toolLatency(tool, seconds)) };
     this.surface = surface;
-    this.endpoint = new McpEndpoint({ surface, clock: this.clock, logger: this.logger });
+    const sessionIds = (): SessionIds => {
+      if (!this.signedSessionIds) throw new Error('an MCP request arrived before the session id key was loaded');
+      return this.signedSessionIds;
+    };
+    this.endpoint = new McpEndpoint({
+      surface,
+      clock: this.clock,
+      logger: this.logger,
+      sessionsPerTenant: caps.sessionsPerTenant,
+      sessionIds: { issue: (caller) => sessionIds().issue(caller), issuedTo: (id, caller) => sessionIds().issuedTo(id, caller) },
+    });
     this.maintenance = new TenantMaintenance(this.pool, this.clock);
     // Each tenant's handovers reach its resource watchers as they are written (sweepAllTenants).
     this.sweeper = idleSweeperFor({
@@ -134,6 +152,7 @@ export class HostedGateway {
     try {
       await gateway.tenants.prepare().catch((error: unknown) => Promise.reject(postgresStartError(error, gateway.settings.pg)));
       await gateway.tenants.upgradeAll();
+      gateway.signedSessionIds = new SignedSessionIds(await loadSessionIdKey(gateway.pool));
       // Listening first: without DEMENTIA_PUBLIC_URL the public URL is the socket's (port 0 in tests).
       await gateway.listen();
       gateway.auth = await options.createAuth({
@@ -198,6 +217,7 @@ export class HostedGateway {
         handovers.push(...written);
         void this.surface.changes.handoversWritten(written, tenant.schema);
         await this.maintenance.tidy(tenant.schema);
+        await this.clients.dropUnused(tenant.schema);
       } catch (error) {
         this.logger.error('sweep of a tenant failed', { tenant: tenant.schema, error: error instanceof Error ? error.message : String(error) });
       }

@@ -1,11 +1,29 @@
 import type pg from 'pg';
+import { systemClock, type Clock } from '../clock.ts';
 import { UserError } from '../errors.ts';
 import { newId } from '../secrets.ts';
 import type { ClientKind, ClientRecord } from '../store/clients.ts';
 import { lockKey, quoteIdent } from '../pg/remote-schema.ts';
 import { CONTROL_SCHEMA } from './control-schema.ts';
 import { HOSTED_ORIGIN, inTransaction } from './pg-transaction.ts';
+import { DEFAULT_TENANT_CAPS, type TenantCaps } from './tenant-caps.ts';
 import { TENANT_SCHEMA_PATTERN } from './tenant-directory.ts';
+
+/** A sign-in that would add a client beyond the tenant's cap (see TenantCaps). */
+export class ClientCapReached extends Error {
+  readonly cap: number;
+  /** When a client that never made a call will have been dropped, making room; a day when none will. */
+  readonly retryAfterSeconds: number;
+  /** How long a client that never makes a call is kept. */
+  readonly unusedClientMs: number;
+
+  constructor(cap: number, retryAfterSeconds: number, unusedClientMs: number) {
+    super(`the tenant already has ${cap} signed-in clients`);
+    this.cap = cap;
+    this.retryAfterSeconds = retryAfterSeconds;
+    this.unusedClientMs = unusedClientMs;
+  }
+}
 
 /** A client of the hosted server, as the operator and the desktop app see it. */
 export interface RemoteClient extends ClientRecord {
@@ -37,6 +55,8 @@ const COLUMNS = 'id, name, kind, client_key, created_at, last_seen_at';
 const MAX_NAME = 100;
 /** A client id as stored (a UUID): anything else names no client, and is never sent to Postgres as one. */
 const CLIENT_ID_PATTERN = /^[0-9a-f-]{36}$/i;
+/** Active clients signed in over the hosted server ($1) before $2 that never made a call. */
+const UNUSED_BEFORE = 'WHERE revoked_at IS NULL AND last_seen_at IS NULL AND origin = $1 AND created_at < $2';
 
 const toClient = (tenant: string, row: Row): RemoteClient => ({
   tenant,
@@ -57,9 +77,13 @@ const toClient = (tenant: string, row: Row): RemoteClient => ({
  */
 export class RemoteClientDirectory {
   private readonly pool: pg.Pool;
+  private readonly caps: Pick<TenantCaps, 'clientsPerTenant' | 'unusedClientMs'>;
+  private readonly clock: Clock;
 
-  constructor(pool: pg.Pool) {
+  constructor(pool: pg.Pool, options: { caps?: Pick<TenantCaps, 'clientsPerTenant' | 'unusedClientMs'>; clock?: Clock } = {}) {
     this.pool = pool;
+    this.caps = options.caps ?? DEFAULT_TENANT_CAPS;
+    this.clock = options.clock ?? systemClock;
   }
 
   /**
@@ -80,6 +104,7 @@ export class RemoteClientDirectory {
         );
         if (existing.rows[0]) return toClient(tenant, existing.rows[0]);
       }
+      await this.makeRoom(client, tenant);
       const name = await this.uniqueName(client, table, request.name);
       const inserted = await client.query<Row>(
         `INSERT INTO ${table} (id, name, kind, client_key, created_at, origin) VALUES ($1, $2, $3, $4, now(), $5) RETURNING ${COLUMNS}`,
@@ -87,6 +112,54 @@ export class RemoteClientDirectory {
       );
       return toClient(tenant, inserted.rows[0]!);
     });
+  }
+
+  /**
+   * Drops the tenant's clients that signed in over the hosted server and never made a call within
+   * `unusedClientMs`, with their grants and tokens; returns how many.
+   */
+  async dropUnused(tenant: string): Promise<number> {
+    // Every sweep asks; the tenant's change lock (a synced write) only when there is one to drop.
+    const due = await this.pool.query(`SELECT 1 FROM ${quoteIdent(tenant)}.clients ${UNUSED_BEFORE} LIMIT 1`, [HOSTED_ORIGIN, this.unusedCutoff()]);
+    if (due.rows.length === 0) return 0;
+    return inTransaction(this.pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey(tenant, 'changes')]);
+      return this.dropUnusedIn(client, tenant);
+    });
+  }
+
+  /** Within a sign-in that adds a client: drops unused clients when at the cap, and refuses if still at it. */
+  private async makeRoom(client: pg.PoolClient, tenant: string): Promise<void> {
+    const table = `${quoteIdent(tenant)}.clients`;
+    const count = async () => Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE revoked_at IS NULL`)).rows[0]!.n);
+    if ((await count()) < this.caps.clientsPerTenant) return;
+    if ((await this.dropUnusedIn(client, tenant)) > 0 && (await count()) < this.caps.clientsPerTenant) return;
+    const oldestUnused = await client.query<{ created_at: Date }>(
+      `SELECT min(created_at) AS created_at FROM ${table} WHERE revoked_at IS NULL AND last_seen_at IS NULL AND origin = $1`,
+      [HOSTED_ORIGIN],
+    );
+    const freedAt = oldestUnused.rows[0]?.created_at
+      ? oldestUnused.rows[0].created_at.getTime() + this.caps.unusedClientMs
+      : this.clock.now() + this.caps.unusedClientMs;
+    throw new ClientCapReached(this.caps.clientsPerTenant, Math.max(1, Math.ceil((freedAt - this.clock.now()) / 1000)), this.caps.unusedClientMs);
+  }
+
+  /** Clients that signed in before this and never made a call are dropped. */
+  private unusedCutoff(): Date {
+    return new Date(this.clock.now() - this.caps.unusedClientMs);
+  }
+
+  private async dropUnusedIn(client: pg.PoolClient, tenant: string): Promise<number> {
+    const dropped = await client.query<{ id: string }>(`UPDATE ${quoteIdent(tenant)}.clients SET revoked_at = now() ${UNUSED_BEFORE} RETURNING id`, [
+      HOSTED_ORIGIN,
+      this.unusedCutoff(),
+    ]);
+    if (dropped.rows.length === 0) return 0;
+    // Its grant, codes and tokens (oidc-provider's accountId is "<tenant>/<client id>", see accountIdOf).
+    await client.query(`DELETE FROM ${quoteIdent(CONTROL_SCHEMA)}.oauth_state WHERE payload->>'accountId' = ANY($1::text[])`, [
+      dropped.rows.map((row) => `${tenant}/${row.id}`),
+    ]);
+    return dropped.rows.length;
   }
 
   /** An active (not revoked) client of the tenant, or undefined. */

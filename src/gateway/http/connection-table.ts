@@ -31,6 +31,8 @@ export const DEFAULT_SESSION_CAPS: SessionCaps = { perInstance: 16, perClient: 6
 export class ConnectionTable<C extends TableEntry> {
   private readonly byId = new Map<string, C>();
   private readonly byClient = new Map<string, Set<C>>();
+  /** Live connections per hosted tenant (local callers have none). */
+  private readonly byTenant = new Map<string, number>();
   private readonly caps: SessionCaps;
 
   constructor(caps: SessionCaps = DEFAULT_SESSION_CAPS) {
@@ -45,6 +47,11 @@ export class ConnectionTable<C extends TableEntry> {
     return this.byId.get(id);
   }
 
+  /** Live connections of a tenant. */
+  countOfTenant(tenant: string): number {
+    return this.byTenant.get(tenant) ?? 0;
+  }
+
   list(): C[] {
     return [...this.byId.values()];
   }
@@ -53,6 +60,7 @@ export class ConnectionTable<C extends TableEntry> {
   add(connection: C): C[] {
     this.delete(connection.id);
     this.byId.set(connection.id, connection);
+    this.countTenant(connection, +1);
     const clientId = connection.caller.client.id;
     let mine = this.byClient.get(clientId);
     if (!mine) this.byClient.set(clientId, (mine = new Set()));
@@ -69,11 +77,20 @@ export class ConnectionTable<C extends TableEntry> {
     const connection = this.byId.get(id);
     if (!connection) return false;
     this.byId.delete(id);
+    this.countTenant(connection, -1);
     const clientId = connection.caller.client.id;
     const mine = this.byClient.get(clientId);
     mine?.delete(connection);
     if (mine?.size === 0) this.byClient.delete(clientId);
     return true;
+  }
+
+  private countTenant(connection: C, by: number): void {
+    const tenant = connection.caller.tenant;
+    if (tenant === undefined) return;
+    const count = (this.byTenant.get(tenant) ?? 0) + by;
+    if (count > 0) this.byTenant.set(tenant, count);
+    else this.byTenant.delete(tenant);
   }
 
   /** Least recently used first, never the connection just added nor a busy one. */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   createMcpHandler,
@@ -22,6 +21,7 @@ import { ConnectionTable, type SessionCaps, type TableEntry } from './connection
 import { directToolCall, errorOf, writeJsonRpc, type DirectToolCall } from './direct-tool-call.ts';
 import { InitializeLimiter, type LimiterOptions } from './initialize-limiter.ts';
 import { createMcpServer } from './mcp-server-factory.ts';
+import { randomSessionIds, type SessionIds } from './session-ids.ts';
 import type { McpSurface } from './mcp-surface.ts';
 import { abortOnClose, webRequestOf, writeWebResponse } from './node-web.ts';
 
@@ -42,7 +42,7 @@ export interface Connection extends TableEntry {
   reattached: boolean;
 }
 
-/** Session ids this gateway issues are UUIDs; the spec allows visible ASCII. Anything else is refused, not stored. */
+/** Session ids this gateway issues are UUIDs (hosted: signed, see session-ids.ts); the spec allows visible ASCII. Anything else is refused, not stored. */
 const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** Connections idle this long (by their last request, not by open streams) are closed. */
@@ -62,6 +62,9 @@ const jsonRpcError = (status: number, code: number, message: string, headers: Re
     status,
     headers: { 'content-type': 'application/json', ...headers },
   });
+
+/** The same client of the same tenant (client ids are per tenant). */
+const sameClient = (a: Caller, b: Caller): boolean => a.client.id === b.client.id && a.tenant === b.tenant;
 
 function callerOf(authInfo: AuthInfo | undefined): Caller {
   const caller = authInfo?.extra?.caller as Caller | undefined;
@@ -123,11 +126,13 @@ const isInitialize = (body: unknown): boolean =>
  * transports keyed by Mcp-Session-Id; a session id the gateway does not know (it restarted, or the
  * connection was closed) is re-attached for the same client instead of stranding the client on 404.
  * 2026-07-28 traffic is session-less and served per request. Either way the caller comes from the
- * token, never from the session id.
+ * token, never from the session id, and an unknown id is re-attached only for the caller it was
+ * issued to (SessionIds).
  *
  * Memory is bounded by the work, not by reconnects: live sessions are capped per client and per
- * client instance (least recently used closed first), and new sessions, by initialize or by
- * re-attaching an unknown id, are rate-limited per client.
+ * client instance (least recently used closed first), new sessions, by initialize or by
+ * re-attaching an unknown id, are rate-limited per client, and a hosted tenant holds at most
+ * `sessionsPerTenant` live sessions on a process (429 beyond it).
  */
 export class McpEndpoint {
   private readonly connections: ConnectionTable<Connection>;
@@ -142,6 +147,10 @@ export class McpEndpoint {
   private readonly initializeLimiter: InitializeLimiter;
   private readonly reattachLimiter: InitializeLimiter;
   private readonly idleMs: number;
+  private readonly sessionIds: SessionIds;
+  private readonly sessionsPerTenant: number | undefined;
+  /** Sessions of a tenant being opened right now: counted against its cap before they are live. */
+  private readonly openingByTenant = new Map<string, number>();
   private reaper: NodeJS.Timeout | undefined;
 
   constructor(deps: {
@@ -158,6 +167,10 @@ export class McpEndpoint {
     sessionCaps?: SessionCaps;
     /** Connections without a request for this long are closed. */
     connectionIdleMs?: number;
+    /** How session ids are made and checked before re-attaching one (hosted: signed, see session-ids.ts). */
+    sessionIds?: SessionIds;
+    /** Live sessions one hosted tenant may hold on this process (none locally): beyond it, 429. */
+    sessionsPerTenant?: number;
   }) {
     this.surface = deps.surface;
     this.bus = new CallerEventBus(deps.surface.changes);
@@ -169,6 +182,8 @@ export class McpEndpoint {
     this.reattachLimiter = new InitializeLimiter(deps.clock, deps.initializeLimit);
     this.connections = new ConnectionTable(deps.sessionCaps);
     this.idleMs = deps.connectionIdleMs ?? CONNECTION_IDLE_MS;
+    this.sessionIds = deps.sessionIds ?? randomSessionIds;
+    this.sessionsPerTenant = deps.sessionsPerTenant;
     this.modern = createMcpHandler((ctx) => createMcpServer(this.surface, callerOf(ctx.authInfo)), {
       legacy: 'reject',
       bus: this.bus,
@@ -211,7 +226,7 @@ export class McpEndpoint {
   private liveConnection(req: IncomingMessage, caller: Caller): Connection | undefined {
     const sessionId = req.headers['mcp-session-id'];
     const connection = typeof sessionId === 'string' ? this.connections.get(sessionId) : undefined;
-    return connection?.caller.client.id === caller.client.id ? connection : undefined;
+    return connection && sameClient(connection.caller, caller) ? connection : undefined;
   }
 
   /** A plain tools/call on a live JSON session, answered without the SDK's web stack (see direct-tool-call.ts). */
@@ -302,6 +317,36 @@ export class McpEndpoint {
     });
   }
 
+  /**
+   * Runs `work` (which opens a session) unless the caller's tenant already holds its cap of live
+   * sessions on this process, counting the ones being opened, so a burst cannot overshoot.
+   */
+  private async withinTenantCap<T>(caller: Caller, work: () => Promise<T>): Promise<T | Response> {
+    const cap = this.sessionsPerTenant;
+    const tenant = caller.tenant;
+    if (cap === undefined || tenant === undefined) return work();
+    const opening = this.openingByTenant.get(tenant) ?? 0;
+    if (this.connections.countOfTenant(tenant) + opening >= cap) {
+      const retryAfter = LEFT_AFTER_MS / 1000;
+      this.logger.warn('tenant session cap reached', { tenant, client: caller.client.name, cap });
+      return jsonRpcError(
+        429,
+        -32000,
+        `Too many sessions: the tenant of client "${caller.client.name}" holds ${cap} live MCP sessions on this server process, the most one tenant may hold. ` +
+          `Keep using the Mcp-Session-Id you have, close sessions you no longer use (idle ones close after ${Math.round(this.idleMs / 60_000)} minutes), or retry in ${retryAfter} s.`,
+        { 'retry-after': String(retryAfter) },
+      );
+    }
+    this.openingByTenant.set(tenant, opening + 1);
+    try {
+      return await work();
+    } finally {
+      const left = (this.openingByTenant.get(tenant) ?? 1) - 1;
+      if (left > 0) this.openingByTenant.set(tenant, left);
+      else this.openingByTenant.delete(tenant);
+    }
+  }
+
   /** The answer to a request, and the connection whose GET stream it is, if it is one. */
   private async route(res: ServerResponse, request: Request, body: unknown, authInfo: AuthInfo, caller: Caller): Promise<Routed> {
     if (!(await isLegacyRequest(request, body))) {
@@ -321,8 +366,7 @@ export class McpEndpoint {
       if (retryAfter > 0) {
         return this.tooMany('new MCP sessions', caller, retryAfter, 'Keep using the Mcp-Session-Id you already have (it stays valid, even across gateway restarts).');
       }
-      const connection = await this.open(caller, undefined, prefersSse(request));
-      return this.serve(connection, request, options);
+      return this.withinTenantCap(caller, async () => this.serve(await this.open(caller, undefined, prefersSse(request)), request, options));
     }
     if (!sessionId) {
       return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required. Send initialize first, then its session id on every request.');
@@ -331,12 +375,14 @@ export class McpEndpoint {
       return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id must be 1 to 128 visible ASCII characters, as this gateway issued it. Send initialize for a new session.');
     }
     let connection = this.connections.get(sessionId);
-    if (connection && connection.caller.client.id !== caller.client.id) {
+    if (connection && !sameClient(connection.caller, caller)) {
       // Another client's session: answer as if it did not exist, leaking nothing.
       return jsonRpcError(404, -32001, 'Session not found');
     }
     if (!connection) {
       if (request.method === 'DELETE') return new Response(null, { status: 200 });
+      // Issued to another tenant or client (on another process, or before a restart): unknown here.
+      if (!this.sessionIds.issuedTo(sessionId, caller)) return jsonRpcError(404, -32001, 'Session not found');
       const pending = this.reattaching.get(sessionId);
       if (pending) connection = await pending;
       else {
@@ -349,9 +395,11 @@ export class McpEndpoint {
             'Session ids this gateway does not know are re-attached only a few at a time; send initialize for a new session instead.',
           );
         }
-        connection = await this.reattach(caller, sessionId, request);
+        const reattached = await this.withinTenantCap(caller, () => this.reattach(caller, sessionId, request));
+        if (reattached instanceof Response) return reattached;
+        connection = reattached;
       }
-      if (connection.caller.client.id !== caller.client.id) return jsonRpcError(404, -32001, 'Session not found');
+      if (!sameClient(connection.caller, caller)) return jsonRpcError(404, -32001, 'Session not found');
     }
     connection.lastRequestAt = this.clock.now();
     const response = await this.serve(connection, request, options);
@@ -371,7 +419,7 @@ export class McpEndpoint {
   private async open(caller: Caller, sessionId: string | undefined, sse: boolean): Promise<Connection> {
     const now = this.clock.now();
     const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => sessionId ?? randomUUID(),
+      sessionIdGenerator: () => sessionId ?? this.sessionIds.issue(caller),
       enableJsonResponse: !sse,
       onsessioninitialized: (id) => {
         connection.id = id;

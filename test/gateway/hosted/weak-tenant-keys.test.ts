@@ -5,8 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { sha256Hex } from '../../../src/gateway/secrets.ts';
 import { TenantDirectory } from '../../../src/gateway/hosted/tenant-directory.ts';
-import { ensureRemoteSchema } from '../../../src/gateway/pg/remote-schema.ts';
-import { tenantSchema } from '../../../src/gateway/pg/remote-schema.ts';
+import { ensureRemoteSchema, tenantSchema } from '../../../src/gateway/pg/remote-schema.ts';
 import { disposeSharedPostgres, sharedPostgres, type SharedPostgres } from '../../helpers/postgres.ts';
 
 const CLI = fileURLToPath(new URL('../../../src/gateway/cli/main.ts', import.meta.url));

@@ -25,15 +25,20 @@ const MAKERS: { [K in keyof ServerKeys]: () => ServerKeys[K] } = {
 /** The keys in the control schema; the first process to start makes them (a concurrent one adopts them). */
 export async function loadServerKeys(pool: pg.Pool): Promise<ServerKeys> {
   return {
-    signing: await loadOrMake(pool, 'signing'),
-    cookies: await loadOrMake(pool, 'cookies'),
+    signing: await loadOrMake(pool, 'signing', MAKERS.signing),
+    cookies: await loadOrMake(pool, 'cookies', MAKERS.cookies),
   };
 }
 
-async function loadOrMake<K extends keyof ServerKeys>(pool: pg.Pool, name: K): Promise<ServerKeys[K]> {
-  const read = async () => (await pool.query<{ value: ServerKeys[K] }>(`SELECT value FROM ${KEYS} WHERE name = $1`, [name])).rows[0]?.value;
+/** The key that signs MCP session ids (see http/session-ids.ts): every process must know whose an id is. */
+export async function loadSessionIdKey(pool: pg.Pool): Promise<Buffer> {
+  return Buffer.from(await loadOrMake(pool, 'session-ids', () => randomBytes(32).toString('base64url')), 'base64url');
+}
+
+async function loadOrMake<T>(pool: pg.Pool, name: string, make: () => T): Promise<T> {
+  const read = async () => (await pool.query<{ value: T }>(`SELECT value FROM ${KEYS} WHERE name = $1`, [name])).rows[0]?.value;
   const existing = await read();
   if (existing) return existing;
-  await pool.query(`INSERT INTO ${KEYS} (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [name, JSON.stringify(MAKERS[name]())]);
+  await pool.query(`INSERT INTO ${KEYS} (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [name, JSON.stringify(make())]);
   return (await read())!;
 }

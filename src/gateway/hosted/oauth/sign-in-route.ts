@@ -3,7 +3,7 @@ import type Provider from 'oidc-provider';
 import { errors, type InteractionResults } from 'oidc-provider';
 import { HttpError, readBody } from '../../http/http-utils.ts';
 import type { Logger } from '../../logger.ts';
-import type { RemoteClientDirectory } from '../remote-clients.ts';
+import { ClientCapReached, type RemoteClientDirectory } from '../remote-clients.ts';
 import type { TenantDirectory } from '../tenant-directory.ts';
 import { MCP_SCOPE, SIGN_IN_PATH } from './authorization-server.ts';
 import { clientAddress } from './client-address.ts';
@@ -113,7 +113,29 @@ export class SignInRoute {
     }
     await this.deps.limiter.succeeded(address, pending.uid);
     const name = displayName(pending.client);
-    const remote = await this.deps.clients.signIn(tenant.schema, { clientKey: clientKeyOf(pending.client), name, kind: clientKindOf(name), asNewClient });
+    let remote;
+    try {
+      remote = await this.deps.clients.signIn(tenant.schema, { clientKey: clientKeyOf(pending.client), name, kind: clientKindOf(name), asNewClient });
+    } catch (error) {
+      if (!(error instanceof ClientCapReached)) throw error;
+      this.deps.logger.warn('Hosted sign-in refused: client cap of the tenant reached', { tenant: tenant.schema, cap: error.cap });
+      this.deps.onSignIn?.('refused');
+      const hours = (seconds: number) => {
+        const n = Math.max(1, Math.round(seconds / 3600));
+        return `${n} hour${n === 1 ? '' : 's'}`;
+      };
+      this.form(
+        res,
+        429,
+        pending,
+        `This key already has ${error.cap} signed-in clients, the most this server allows; nothing was granted. ` +
+          `Ask whoever runs this server to remove one you no longer use (dementia clients remove NAME --hosted), ` +
+          `or try again in about ${hours(error.retryAfterSeconds)}: a client that never makes a call is dropped ${hours(error.unusedClientMs / 1000)} after it signed in.`,
+        asNewClient,
+        { 'retry-after': String(error.retryAfterSeconds) },
+      );
+      return;
+    }
     const accountId = accountIdOf(tenant.schema, remote.id);
     const result: InteractionResults = { login: { accountId, remember: false }, consent: { grantId: await this.grant(accountId, pending) } };
     this.deps.logger.info('Hosted client signed in', { tenant: tenant.schema, client: remote.id, name: remote.name, asNewClient });
