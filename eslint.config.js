@@ -12,14 +12,25 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'electron', message: 'Only src/main/electron-adapter.ts may import electron at run time; use `import type` elsewhere.', allowTypeImports: true }] },
+        {
+          paths: [
+            {
+              name: 'electron',
+              message: 'Only src/main/electron-adapter.ts may import electron at run time; use `import type` elsewhere.',
+              allowTypeImports: true,
+            },
+          ],
+        },
       ],
     },
   },
   {
     files: ['src/gateway/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['electron', '**/main/**'], message: 'src/gateway never imports electron or the desktop shell.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['electron', '**/main/**'], message: 'src/gateway never imports electron or the desktop shell.' }] },
+      ],
     },
   },
   {

@@ -39,7 +39,9 @@ export async function main(): Promise<Figure[]> {
         const direct = await sequential(http, calls, tool, args);
         const bridged = await sequential(bridge, calls, tool, args);
         row[tool] = { http: direct, bridge: bridged };
-        console.log(`  round ${round + 1} ${tool.padEnd(15)} HTTP p50 ${direct.p50.toFixed(3)} ms, bridge p50 ${bridged.p50.toFixed(3)} ms (p99 ${direct.p99.toFixed(3)} / ${bridged.p99.toFixed(3)})`);
+        console.log(
+          `  round ${round + 1} ${tool.padEnd(15)} HTTP p50 ${direct.p50.toFixed(3)} ms, bridge p50 ${bridged.p50.toFixed(3)} ms (p99 ${direct.p99.toFixed(3)} / ${bridged.p99.toFixed(3)})`,
+        );
       }
       rounds.push(row);
     }

@@ -25,7 +25,13 @@ async function rssOf(pid: number): Promise<number> {
     // not Linux
   }
   const { execFileSync } = await import('node:child_process');
-  return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim()) * 1024;
+  return (
+    Number(
+      execFileSync('ps', ['-o', 'rss=', '-p', String(pid)])
+        .toString()
+        .trim(),
+    ) * 1024
+  );
 }
 
 /** Live MCP sessions the gateway holds, summed over clients, as `dementia status --json` reports them. */
@@ -113,7 +119,9 @@ async function setUp(name: string, clients: number, reconnectEvery: number): Pro
   const gateway = await serveGateway();
   const soakClients: SoakClient[] = [];
   for (let index = 0; index < clients; index++) {
-    const { token } = JSON.parse(await gateway.cli(['clients', 'add', `Soak ${index}`, '--project', `soak-${index % 4}`, '--create-project', '--json'])) as { token: string };
+    const { token } = JSON.parse(await gateway.cli(['clients', 'add', `Soak ${index}`, '--project', `soak-${index % 4}`, '--create-project', '--json'])) as {
+      token: string;
+    };
     soakClients.push({ index, token, client: await connect(gateway, token), calls: 0, reconnects: 0, refusedInitializes: 0 });
   }
   return { name, gateway, clients: soakClients, reconnectEvery, rounds: [] };
@@ -151,11 +159,15 @@ export async function main(): Promise<Figure[]> {
   const perRound = 2_400;
   const callsPerClient = Math.ceil(perRound / clientCount);
   const rounds = Math.ceil(totalCalls / (callsPerClient * clientCount));
-  console.log(`soak: ${clientCount} clients, ${rounds} rounds of ${callsPerClient * clientCount} calls; reconnecting every ${reconnectEvery} calls vs never (baseline)`);
+  console.log(
+    `soak: ${clientCount} clients, ${rounds} rounds of ${callsPerClient * clientCount} calls; reconnecting every ${reconnectEvery} calls vs never (baseline)`,
+  );
   const reconnecting = await setUp('reconnecting', clientCount, reconnectEvery);
   const steady = await setUp('steady', clientCount, 0);
   try {
-    console.log(`  start: reconnecting ${((await rssOf(reconnecting.gateway.pid)) / MiB).toFixed(1)} MiB, steady ${((await rssOf(steady.gateway.pid)) / MiB).toFixed(1)} MiB`);
+    console.log(
+      `  start: reconnecting ${((await rssOf(reconnecting.gateway.pid)) / MiB).toFixed(1)} MiB, steady ${((await rssOf(steady.gateway.pid)) / MiB).toFixed(1)} MiB`,
+    );
     for (let r = 0; r < rounds; r++) {
       for (const target of [reconnecting, steady]) await round(target, callsPerClient);
       const [a, b] = [reconnecting.rounds[r]!, steady.rounds[r]!];
@@ -186,7 +198,9 @@ export async function main(): Promise<Figure[]> {
   ];
   printTable(`soak: ${clientCount} clients reconnecting every ${reconnectEvery} calls vs never, same run`, figures);
   const curve = (target: Target) => target.rounds.map((r) => ({ calls: r.calls, rssMiB: Math.round(r.rssMiB * 10) / 10, liveSessions: r.liveSessions }));
-  console.log(`results: ${writeResults('clients-soak', { clientCount, reconnectEvery, curve: { reconnecting: curve(reconnecting), steady: curve(steady) }, figures })}`);
+  console.log(
+    `results: ${writeResults('clients-soak', { clientCount, reconnectEvery, curve: { reconnecting: curve(reconnecting), steady: curve(steady) }, figures })}`,
+  );
   return figures;
 }
 

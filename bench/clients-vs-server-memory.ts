@@ -74,7 +74,12 @@ export async function main(): Promise<Figure[]> {
     const searchContexts = (query: string): [string, Record<string, unknown>] => ['search_contexts', { query, limit: 10 }];
     const targets: Target[] = [
       { name: 'gateway over HTTP', client: await httpClient(gateway.url, { Authorization: `Bearer ${token}` }), store: lock, search: searchContexts },
-      { name: 'gateway via stdio bridge', client: await stdioClient(process.execPath, [CLI, 'connect', '--client', 'Bench bridge'], gateway.env), store: lock, search: searchContexts },
+      {
+        name: 'gateway via stdio bridge',
+        client: await stdioClient(process.execPath, [CLI, 'connect', '--client', 'Bench bridge'], gateway.env),
+        store: lock,
+        search: searchContexts,
+      },
       {
         name: 'server-memory (stdio)',
         client: await stdioClient(process.execPath, [SERVER_MEMORY], { MEMORY_FILE_PATH: join(memoryDir, 'memory.jsonl') }),

@@ -90,7 +90,9 @@ export async function main(): Promise<Figure[]> {
         const seq = await sequential(target, calls);
         const perSecond = await inFlight(target, calls * 2, concurrency);
         row[target.name] = { seq, perSecond };
-        console.log(`  round ${round + 1} ${target.name.padEnd(15)} p50 ${seq.p50.toFixed(3)} ms  p99 ${seq.p99.toFixed(3)} ms  ${perSecond.toFixed(0)} calls/s`);
+        console.log(
+          `  round ${round + 1} ${target.name.padEnd(15)} p50 ${seq.p50.toFixed(3)} ms  p99 ${seq.p99.toFixed(3)} ms  ${perSecond.toFixed(0)} calls/s`,
+        );
       }
       rounds.push(row);
     }

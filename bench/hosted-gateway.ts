@@ -69,7 +69,12 @@ async function roundTrips(pgUrl: string, schema: string): Promise<Record<string,
   try {
     const memory = new PgTenantMemory(pool, schema, new ManualClock(Date.now()));
     const dispatcher = new ToolDispatcher({ memoryOf: () => memory, workSessions: new WorkSessionService(120), tools: allTools });
-    const client = await new RemoteClientDirectory(pool).signIn(schema, { clientKey: 'bench:round-trips', name: 'round trips', kind: 'other', asNewClient: false });
+    const client = await new RemoteClientDirectory(pool).signIn(schema, {
+      clientKey: 'bench:round-trips',
+      name: 'round trips',
+      kind: 'other',
+      asNewClient: false,
+    });
     const caller = { client, instanceKey: '', tenant: schema };
     const perCall: Record<string, number> = {};
     const cases: [string, (i: number) => Record<string, unknown>][] = [
@@ -126,14 +131,21 @@ async function postgresFloor(pgUrl: string, calls: number): Promise<{ roundTrip:
       const clients = await Promise.all(Array.from({ length: CONCURRENCY }, () => pool.connect()));
       let next = 0;
       const started = performance.now();
-      await Promise.all(clients.map(async (client, slot) => {
-        for (let i = next++; i < calls * 2; i = next++) await write(client, keyOf(slot));
-      }));
+      await Promise.all(
+        clients.map(async (client, slot) => {
+          for (let i = next++; i < calls * 2; i = next++) await write(client, keyOf(slot));
+        }),
+      );
       const rate = (calls * 2) / ((performance.now() - started) / 1000);
       for (const client of clients) client.release();
       return rate;
     };
-    return { roundTrip: summarize(trips).p50, write: summarize(writes).p50, oneKeyPerSecond: await perSecond(() => 1), manyKeysPerSecond: await perSecond((slot) => slot + 1) };
+    return {
+      roundTrip: summarize(trips).p50,
+      write: summarize(writes).p50,
+      oneKeyPerSecond: await perSecond(() => 1),
+      manyKeysPerSecond: await perSecond((slot) => slot + 1),
+    };
   } finally {
     await pool.end();
   }
@@ -170,8 +182,12 @@ export async function main(): Promise<Figure[]> {
     }
     const hostedSide: Side = { name: 'hosted', clients: await Promise.all(tokens.map((token) => httpClient(mcp, { Authorization: `Bearer ${token}` }))) };
     const localTokens: string[] = [];
-    for (let i = 0; i < CONCURRENCY; i++) localTokens.push((JSON.parse(await local.cli(['clients', 'add', `bench ${i}`, '--json'])) as { token: string }).token);
-    const localSide: Side = { name: 'local', clients: await Promise.all(localTokens.map((token) => httpClient(local.url, { Authorization: `Bearer ${token}` }))) };
+    for (let i = 0; i < CONCURRENCY; i++)
+      localTokens.push((JSON.parse(await local.cli(['clients', 'add', `bench ${i}`, '--json'])) as { token: string }).token);
+    const localSide: Side = {
+      name: 'local',
+      clients: await Promise.all(localTokens.map((token) => httpClient(local.url, { Authorization: `Bearer ${token}` }))),
+    };
     await prepare(hostedSide);
     await prepare(localSide);
 
@@ -259,7 +275,9 @@ export async function main(): Promise<Figure[]> {
     await sampler;
 
     // Visibility both ways: tenant 0's desktop (syncing) and a hosted client of tenant 0.
-    const desktop = await httpClient(desktopGateway.url, { Authorization: `Bearer ${(JSON.parse(await desktopGateway.cli(['clients', 'add', 'desktop', '--json'])) as { token: string }).token}` });
+    const desktop = await httpClient(desktopGateway.url, {
+      Authorization: `Bearer ${(JSON.parse(await desktopGateway.cli(['clients', 'add', 'desktop', '--json'])) as { token: string }).token}`,
+    });
     const remote = busy[0]!;
     await call(desktop, 'create_project', { name: 'bench' }); // pulled by now, or merged by name on push
     const found = async (client: Client, topic: string) => !(await client.callTool({ name: 'recall_context', arguments: { project: 'bench', topic } })).isError;
@@ -280,7 +298,12 @@ export async function main(): Promise<Figure[]> {
     const figures: Figure[] = [
       { figure: 'local recall_context p50 (baseline)', value: med((r) => r.local!.recall.p50), unit: 'ms' },
       { figure: 'hosted recall_context p50', value: med((r) => r.hosted!.recall.p50), unit: 'ms' },
-      { figure: 'hosted recall_context p50 over local', value: med((r) => r.hosted!.recall.p50 - r.local!.recall.p50), unit: 'ms', target: { op: '<=', value: 3 } },
+      {
+        figure: 'hosted recall_context p50 over local',
+        value: med((r) => r.hosted!.recall.p50 - r.local!.recall.p50),
+        unit: 'ms',
+        target: { op: '<=', value: 3 },
+      },
       { figure: 'hosted recall_context p99', value: med((r) => r.hosted!.recall.p99), unit: 'ms' },
       { figure: 'local lock_context p50 (baseline)', value: med((r) => r.local!.lock.p50), unit: 'ms' },
       { figure: 'Postgres alone: round trip p50 (baseline)', value: median(floors.map((f) => f.roundTrip)), unit: 'ms' },
@@ -289,13 +312,41 @@ export async function main(): Promise<Figure[]> {
       { figure: 'hosted lock_context p50 over local', value: med((r) => r.hosted!.lock.p50 - r.local!.lock.p50), unit: 'ms', target: { op: '<=', value: 3 } },
       { figure: 'hosted lock_context p99', value: med((r) => r.hosted!.lock.p99), unit: 'ms' },
       { figure: `local recall_context calls/s, ${CONCURRENCY} in flight (baseline)`, value: med((r) => r.local!.recallPerSecond), unit: '/s' },
-      { figure: `hosted recall_context calls/s, ${CONCURRENCY} in flight`, value: med((r) => r.hosted!.recallPerSecond), unit: '/s', target: { op: '>=', value: 500 } },
+      {
+        figure: `hosted recall_context calls/s, ${CONCURRENCY} in flight`,
+        value: med((r) => r.hosted!.recallPerSecond),
+        unit: '/s',
+        target: { op: '>=', value: 500 },
+      },
       { figure: `local lock_context calls/s, ${CONCURRENCY} in flight (baseline)`, value: med((r) => r.local!.lockPerSecond), unit: '/s' },
-      { figure: `Postgres alone: durable writes/s, ${CONCURRENCY} in flight on one lock (baseline)`, value: median(floors.map((f) => f.oneKeyPerSecond)), unit: '/s' },
-      { figure: `Postgres alone: durable writes/s, ${CONCURRENCY} in flight on ${CONCURRENCY} locks (baseline)`, value: median(floors.map((f) => f.manyKeysPerSecond)), unit: '/s' },
-      { figure: `hosted lock_context calls/s, ${CONCURRENCY} in flight`, value: med((r) => r.hosted!.lockPerSecond), unit: '/s', target: { op: '>=', value: 500 } },
-      { figure: `hosted recall_context calls/s, ${CONCURRENCY} in flight over ${CONCURRENCY} tenants`, value: median(spreadRecall), unit: '/s', target: { op: '>=', value: 500 } },
-      { figure: `hosted lock_context calls/s, ${CONCURRENCY} in flight over ${CONCURRENCY} tenants`, value: median(spreadLock), unit: '/s', target: { op: '>=', value: 500 } },
+      {
+        figure: `Postgres alone: durable writes/s, ${CONCURRENCY} in flight on one lock (baseline)`,
+        value: median(floors.map((f) => f.oneKeyPerSecond)),
+        unit: '/s',
+      },
+      {
+        figure: `Postgres alone: durable writes/s, ${CONCURRENCY} in flight on ${CONCURRENCY} locks (baseline)`,
+        value: median(floors.map((f) => f.manyKeysPerSecond)),
+        unit: '/s',
+      },
+      {
+        figure: `hosted lock_context calls/s, ${CONCURRENCY} in flight`,
+        value: med((r) => r.hosted!.lockPerSecond),
+        unit: '/s',
+        target: { op: '>=', value: 500 },
+      },
+      {
+        figure: `hosted recall_context calls/s, ${CONCURRENCY} in flight over ${CONCURRENCY} tenants`,
+        value: median(spreadRecall),
+        unit: '/s',
+        target: { op: '>=', value: 500 },
+      },
+      {
+        figure: `hosted lock_context calls/s, ${CONCURRENCY} in flight over ${CONCURRENCY} tenants`,
+        value: median(spreadLock),
+        unit: '/s',
+        target: { op: '>=', value: 500 },
+      },
       ...Object.entries(trips).map(([tool, n]): Figure => ({ figure: `Postgres round trips per ${tool}`, value: n, unit: '' })),
       { figure: 'Postgres connections held, 20 tenants busy (limit 10)', value: mostConnections, unit: '', target: { op: '<=', value: 10 } },
       { figure: 'desktop -> hosted visible p50', value: summarize(toHosted).p50, unit: 'ms' },
@@ -304,7 +355,9 @@ export async function main(): Promise<Figure[]> {
       { figure: 'hosted -> desktop visible p99', value: summarize(toDesktop).p99, unit: 'ms', target: { op: '<=', value: 2000 } },
     ];
     printTable(`hosted gateway vs local gateway, median of ${runs} rounds`, figures);
-    console.log(`results: ${writeResults('hosted-gateway', { calls, runs, rounds, floors, spreadRecall, spreadLock, roundTrips: trips, toHosted, toDesktop, figures })}`);
+    console.log(
+      `results: ${writeResults('hosted-gateway', { calls, runs, rounds, floors, spreadRecall, spreadLock, roundTrips: trips, toHosted, toDesktop, figures })}`,
+    );
     return figures;
   } finally {
     hosted.child.kill('SIGTERM');

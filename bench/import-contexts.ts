@@ -66,7 +66,9 @@ function writeSqliteSource(dir: string, rows: OldRow[]): string {
   const file = new Database(path);
   file.exec(OLD_SQLITE_DDL);
   file.prepare('INSERT INTO sessions (id, started_at, project_name) VALUES (?, ?, ?)').run('bench_session', rows[0]!.lockedAt, PROJECT);
-  const insert = file.prepare('INSERT INTO context_locks (session_id, label, version, content, content_hash, locked_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insert = file.prepare(
+    'INSERT INTO context_locks (session_id, label, version, content, content_hash, locked_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
   file.transaction(() => {
     for (const row of rows) insert.run('bench_session', row.label, row.version, row.content, sha256Hex(row.content).slice(0, 16), row.lockedAt, metadata(row));
   })();
@@ -85,7 +87,14 @@ async function writePostgresSource(url: string, rows: OldRow[]): Promise<void> {
       await client.query(
         `INSERT INTO "${PROJECT}".context_locks (session_id, label, version, content, content_hash, metadata, locked_at)
          SELECT 'bench_session', * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[])`,
-        [chunk.map((r) => r.label), chunk.map((r) => r.version), chunk.map((r) => r.content), chunk.map((r) => sha256Hex(r.content).slice(0, 16)), chunk.map(metadata), chunk.map((r) => r.lockedAt)],
+        [
+          chunk.map((r) => r.label),
+          chunk.map((r) => r.version),
+          chunk.map((r) => r.content),
+          chunk.map((r) => sha256Hex(r.content).slice(0, 16)),
+          chunk.map(metadata),
+          chunk.map((r) => r.lockedAt),
+        ],
       );
     }
   } finally {
@@ -123,7 +132,20 @@ function bulkInsert(services: Services, rows: OldRow[]): void {
     rows.forEach((row, i) => {
       const latest = rows[i + 1]?.label !== row.label;
       const tags = JSON.stringify(row.tags);
-      const seq = Number(insert.run(crypto.randomUUID(), PROJECT, row.label, Number(row.version.split('.')[1]) + 1, row.content, row.priority, tags, sha256Hex(row.content), latest ? 1 : 0, row.lockedAt * 1000).lastInsertRowid);
+      const seq = Number(
+        insert.run(
+          crypto.randomUUID(),
+          PROJECT,
+          row.label,
+          Number(row.version.split('.')[1]) + 1,
+          row.content,
+          row.priority,
+          tags,
+          sha256Hex(row.content),
+          latest ? 1 : 0,
+          row.lockedAt * 1000,
+        ).lastInsertRowid,
+      );
       if (latest) fts.run(seq, row.label, row.content, tags);
     });
   })();
@@ -134,9 +156,11 @@ function lockPath(services: Services, rows: OldRow[]): void {
   services.projects.create(PROJECT);
   const actor = { clientId: crypto.randomUUID(), sessionId: crypto.randomUUID() };
   for (let start = 0; start < rows.length; start += BATCH) {
-    services.db.transaction(() => {
-      for (const row of rows.slice(start, start + BATCH)) services.contexts.lock(PROJECT, row.label, row.content, row.priority, row.tags, actor);
-    }).immediate();
+    services.db
+      .transaction(() => {
+        for (const row of rows.slice(start, start + BATCH)) services.contexts.lock(PROJECT, row.label, row.content, row.priority, row.tags, actor);
+      })
+      .immediate();
   }
 }
 
@@ -198,15 +222,19 @@ export async function main(): Promise<Figure[]> {
     const sqliteFile = writeSqliteSource(work, rows);
     const database = await server.createDatabase('claude_dementia');
     await writePostgresSource(server.url(database), rows);
-    console.log(`import: ${count} claude-dementia context versions (${new Set(rows.map((r) => r.label)).size} labels), ${runs} runs, into an empty data folder`);
+    console.log(
+      `import: ${count} claude-dementia context versions (${new Set(rows.map((r) => r.label)).size} labels), ${runs} runs, into an empty data folder`,
+    );
     const check = (services: Services) => {
       const written = services.db.prepare('SELECT count(*) FROM contexts').pluck().get() as number;
       if (written !== count) throw new Error(`expected ${count} contexts, found ${written}`);
     };
-    const importFrom = (from: string, dryRun = false) => async (services: Services) => {
-      await runImport({ kind: 'claude-dementia', from, dryRun }, services, { dataDir: work });
-      if (!dryRun) check(services);
-    };
+    const importFrom =
+      (from: string, dryRun = false) =>
+      async (services: Services) => {
+        await runImport({ kind: 'claude-dementia', from, dryRun }, services, { dataDir: work });
+        if (!dryRun) check(services);
+      };
     const { results, median } = await medianRun<Run>(
       runs,
       async () => ({
@@ -220,7 +248,9 @@ export async function main(): Promise<Figure[]> {
       (run) => run.sqlite,
     );
     for (const [i, r] of results.entries()) {
-      console.log(`  run ${i + 1}: SQLite source ${r.sqlite.toFixed(2)} s, Postgres source ${r.postgres.toFixed(2)} s, dry run ${r.dryRun.toFixed(2)} s; bulk insert ${r.bulk.toFixed(2)} s, lock path ${r.lock.toFixed(2)} s`);
+      console.log(
+        `  run ${i + 1}: SQLite source ${r.sqlite.toFixed(2)} s, Postgres source ${r.postgres.toFixed(2)} s, dry run ${r.dryRun.toFixed(2)} s; bulk insert ${r.bulk.toFixed(2)} s, lock path ${r.lock.toFixed(2)} s`,
+      );
       const c = r.concurrent;
       console.log(
         `         lock_context during a CLI import (${c.importSeconds.toFixed(1)} s, ${c.during.count} calls): p50 ${c.during.p50.toFixed(2)} ms, p99 ${c.during.p99.toFixed(1)} ms, max ${c.during.max.toFixed(1)} ms; alone: p50 ${c.alone.p50.toFixed(2)} ms, p99 ${c.alone.p99.toFixed(1)} ms, max ${c.alone.max.toFixed(1)} ms`,

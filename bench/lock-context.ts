@@ -67,7 +67,8 @@ export async function main(): Promise<Figure[]> {
     },
     (r) => r.perSecond,
   );
-  const line = (r: LockRun) => `${r.perSecond.toFixed(0)}/s, p50 ${r.latency.p50.toFixed(3)} ms, p99 ${r.latency.p99.toFixed(3)} ms, max ${r.latency.max.toFixed(1)} ms`;
+  const line = (r: LockRun) =>
+    `${r.perSecond.toFixed(0)}/s, p50 ${r.latency.p50.toFixed(3)} ms, p99 ${r.latency.p99.toFixed(3)} ms, max ${r.latency.max.toFixed(1)} ms`;
   for (const [i, r] of results.entries()) console.log(`  run ${i + 1}: lock_context ${line(r)}; storage path alone ${line(baselines[i]!)}`);
   const baseline = baselines.toSorted((a, b) => a.perSecond - b.perSecond)[(baselines.length - 1) >> 1]!;
   const figures: Figure[] = [

@@ -26,14 +26,23 @@ async function runLocks(templateDir: string, contexts: number, locks: number, ru
   const stack = await openCopy(templateDir);
   try {
     const { db, contexts: store } = stack.services;
-    const latest = db.prepare('SELECT label, content FROM contexts WHERE project_name = ? AND is_latest = 1 ORDER BY seq').all(PROJECT) as { label: string; content: string }[];
+    const latest = db.prepare('SELECT label, content FROM contexts WHERE project_name = ? AND is_latest = 1 ORDER BY seq').all(PROJECT) as {
+      label: string;
+      content: string;
+    }[];
     const corpus = createCorpus(2000 + run, { firstIndex: contexts });
     const random = prng(77 + run);
     const calls = Array.from({ length: locks }, (_, i) => {
       const next = corpus.next();
       const roll = random();
       if (roll < 0.2) return { topic: latest[Math.floor(random() * latest.length)]!.label, content: next.content, priority: next.priority, tags: next.tags };
-      if (roll < 0.28) return { topic: `copy/${run}-${i}`, content: `${latest[Math.floor(random() * latest.length)]!.content} Also noted.`, priority: next.priority, tags: next.tags };
+      if (roll < 0.28)
+        return {
+          topic: `copy/${run}-${i}`,
+          content: `${latest[Math.floor(random() * latest.length)]!.content} Also noted.`,
+          priority: next.priority,
+          tags: next.tags,
+        };
       return { topic: next.topic, content: next.content, priority: next.priority, tags: next.tags };
     });
     // The baseline switches off the band rows the store now writes with each latest version.
@@ -91,7 +100,8 @@ export async function main(): Promise<Figure[]> {
     (r) => r.perSecond,
   );
   const line = (r: Run) => `${r.perSecond.toFixed(0)}/s, p50 ${r.latency.p50.toFixed(3)} ms, p99 ${r.latency.p99.toFixed(3)} ms`;
-  for (const [i, r] of results.entries()) console.log(`  run ${i + 1}: with the check ${line(r)} (${r.found} near-duplicates found); without ${line(baselines[i]!)}`);
+  for (const [i, r] of results.entries())
+    console.log(`  run ${i + 1}: with the check ${line(r)} (${r.found} near-duplicates found); without ${line(baselines[i]!)}`);
   const baseline = baselines.toSorted((a, b) => a.perSecond - b.perSecond)[(baselines.length - 1) >> 1]!;
   const fill = await fillSeconds(dir);
   const figures: Figure[] = [

@@ -34,7 +34,11 @@ try {
   await Promise.all(
     Array.from({ length: LOOPS }, async () => {
       while (Date.now() < endsAt) {
-        const body = JSON.stringify({ client_name: randomBytes(3500).toString('hex'), redirect_uris: ['https://flood.example/cb'], token_endpoint_auth_method: 'none' });
+        const body = JSON.stringify({
+          client_name: randomBytes(3500).toString('hex'),
+          redirect_uris: ['https://flood.example/cb'],
+          token_endpoint_auth_method: 'none',
+        });
         const response = await fetch(new URL('/oauth/register', hosted.base), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
         await response.arrayBuffer();
         counts.set(response.status, (counts.get(response.status) ?? 0) + 1);
@@ -46,7 +50,9 @@ try {
   console.log(`registration flood, ${seconds} s, ${LOOPS} loops from 127.0.0.1, 7 KB names (Postgres: ${postgres.description})`);
   console.log(`requests: ${total} (${(total / seconds).toFixed(0)}/s); by status: ${[...counts].map(([status, n]) => `${status}: ${n}`).join(', ')}`);
   console.log(`oauth_state baseline (same run, before the flood): ${(baseline.bytes / 1024).toFixed(0)} KB, ${baseline.clients} clients`);
-  console.log(`oauth_state after the flood: ${(flooded.bytes / 1024).toFixed(0)} KB, ${flooded.clients} clients (+${((flooded.bytes - baseline.bytes) / 1024).toFixed(0)} KB)`);
+  console.log(
+    `oauth_state after the flood: ${(flooded.bytes / 1024).toFixed(0)} KB, ${flooded.clients} clients (+${((flooded.bytes - baseline.bytes) / 1024).toFixed(0)} KB)`,
+  );
 } finally {
   await pool.end();
   hosted.child.kill('SIGTERM');

@@ -64,7 +64,10 @@ for (const name of selected) {
 }
 
 const targeted = summary.filter((figure) => figure.target);
-printTable(`Summary (load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after, on ${process.env.BENCH_CONTEXTS ?? '100000'} contexts)`, targeted);
+printTable(
+  `Summary (load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after, on ${process.env.BENCH_CONTEXTS ?? '100000'} contexts)`,
+  targeted,
+);
 const missed = targeted.filter((figure) => passes(figure) === false);
 console.log(missed.length === 0 ? '\nEvery target met.' : `\n${missed.length} target(s) missed: ${missed.map((f) => f.figure).join('; ')}`);
 console.log(`results: ${writeResults('summary', { figures: summary })}`);

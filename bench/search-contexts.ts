@@ -26,7 +26,9 @@ export function buildQueries(stats: CorpusStats, perKind = 8): Query[] {
   const common = byDf.slice(0, perKind).map(([w]) => w); // each in a large share of all contexts
   const mid = spread(band(n * 0.005, n * 0.03), perKind);
   const rare = spread(band(2, Math.max(5, Math.floor(n * 0.0003))), perKind * 2);
-  const tags = Object.entries(stats.tagFrequency).sort((a, b) => b[1] - a[1]).map(([t]) => t);
+  const tags = Object.entries(stats.tagFrequency)
+    .sort((a, b) => b[1] - a[1])
+    .map(([t]) => t);
   const topTag = tags[0]!;
   const midTags = spread(tags.slice(Math.floor(tags.length / 4), Math.floor(tags.length / 2)), perKind);
   const queries: Query[] = [];
@@ -80,9 +82,7 @@ export async function runSearch(stack: Stack, queries: Query[], iterations: numb
   }
   return {
     all: summarize(samples),
-    byKind: Object.fromEntries(
-      [...byKind.entries()].map(([kind, e]) => [kind, { ...summarize(e.samples), avgResults: e.results / e.samples.length }]),
-    ),
+    byKind: Object.fromEntries([...byKind.entries()].map(([kind, e]) => [kind, { ...summarize(e.samples), avgResults: e.results / e.samples.length }])),
   };
 }
 
@@ -94,12 +94,18 @@ export async function main(): Promise<Figure[]> {
   const queries = buildQueries(stats);
   const stack = await openCopy(dir);
   console.log(`search_contexts: ${contexts} contexts, ${queries.length} queries, ${iterations} searches x ${runs} runs`);
-  const { results, median } = await medianRun(runs, (run) => runSearch(stack, queries, iterations, 7 + run), (r) => r.all.p99);
+  const { results, median } = await medianRun(
+    runs,
+    (run) => runSearch(stack, queries, iterations, 7 + run),
+    (r) => r.all.p99,
+  );
   stack.close({ remove: true });
   console.log(`\nper query kind (median run; ms)`);
   console.log(`${'kind'.padEnd(26)} ${'p50'.padStart(7)} ${'p99'.padStart(7)} ${'max'.padStart(7)}  results`);
   for (const [kind, s] of Object.entries(median.byKind)) {
-    console.log(`${kind.padEnd(26)} ${s.p50.toFixed(3).padStart(7)} ${s.p99.toFixed(3).padStart(7)} ${s.max.toFixed(2).padStart(7)}  ${s.avgResults.toFixed(1)}`);
+    console.log(
+      `${kind.padEnd(26)} ${s.p50.toFixed(3).padStart(7)} ${s.p99.toFixed(3).padStart(7)} ${s.max.toFixed(2).padStart(7)}  ${s.avgResults.toFixed(1)}`,
+    );
   }
   const figures: Figure[] = [
     { figure: `search_contexts p50 (${contexts / 1000}k contexts)`, value: median.all.p50, unit: 'ms', target: { op: '<=', value: 2 } },

@@ -115,7 +115,12 @@ export async function main(): Promise<Figure[]> {
 
   const figures: Figure[] = [
     { figure: 'recall: positives caught', value: (100 * caught) / positives, unit: `% of ${positives}`, target: { op: '>=', value: 95 } },
-    { figure: 'false alarms: negatives flagged', value: (100 * quality.flagged.length) / quality.negatives, unit: `% of ${quality.negatives}`, target: { op: '<=', value: 5 } },
+    {
+      figure: 'false alarms: negatives flagged',
+      value: (100 * quality.flagged.length) / quality.negatives,
+      unit: `% of ${quality.negatives}`,
+      target: { op: '<=', value: 5 },
+    },
     { figure: 'baseline: ContextStore.lock p50 (no check)', value: baseline.latency.p50, unit: 'ms' },
     { figure: 'checked lock p50', value: median.latency.p50, unit: 'ms' },
     { figure: 'added by the check, p50', value: median.latency.p50 - baseline.latency.p50, unit: 'ms' },
@@ -124,7 +129,14 @@ export async function main(): Promise<Figure[]> {
     ...sizes.map((s) => ({ figure: `scan alone, ${s.bytes / 1024} KB text, p50`, value: s.ms, unit: 'ms' })),
   ];
   printTable(`secret detection (median of ${runs} runs by throughput, ${locks} locks each)`, figures);
-  const path = writeResults('secret-detection', { quality: { ...quality, byKind: Object.fromEntries(quality.byKind) }, runs: results, plain, median, sizes, figures });
+  const path = writeResults('secret-detection', {
+    quality: { ...quality, byKind: Object.fromEntries(quality.byKind) },
+    runs: results,
+    plain,
+    median,
+    sizes,
+    figures,
+  });
   console.log(`results: ${path}`);
   return figures;
 }

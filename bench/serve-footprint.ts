@@ -124,7 +124,8 @@ export async function main(): Promise<Figure[]> {
       pageOpenMs: spread(withPage.map((l) => l.page!.openMs)),
       pageRssAfterMiB: spread(withPage.map((l) => l.page!.rssAfterMiB)),
     };
-    for (const [name, s] of Object.entries(stats)) console.log(`${name.padEnd(18)} median ${s.median.toFixed(1)}  min ${s.min.toFixed(1)}  max ${s.max.toFixed(1)}`);
+    for (const [name, s] of Object.entries(stats))
+      console.log(`${name.padEnd(18)} median ${s.median.toFixed(1)}  min ${s.min.toFixed(1)}  max ${s.max.toFixed(1)}`);
     const figures: Figure[] = [
       { figure: 'bare node http server: spawn to listening', value: stats.bareListeningMs.median, unit: 'ms' },
       { figure: 'dementia serve: spawn to listening', value: stats.serveListeningMs.median, unit: 'ms' },

@@ -82,7 +82,11 @@ export async function main(): Promise<Figure[]> {
   try {
     const database = await server.createDatabase('bench_push');
     console.log(`sync initial push: ${contexts} contexts to ${server.description}, ${runs} runs (a new tenant schema each)`);
-    const { results, median } = await medianRun(runs, (run) => pushOnce(dir, server.url(database), run), (r) => r.perSecond);
+    const { results, median } = await medianRun(
+      runs,
+      (run) => pushOnce(dir, server.url(database), run),
+      (r) => r.perSecond,
+    );
     for (const [i, r] of results.entries()) {
       console.log(`  run ${i + 1}: ${r.rows} rows (${r.megabytes.toFixed(0)} MB of text) in ${r.seconds.toFixed(2)} s = ${r.perSecond.toFixed(0)} rows/s`);
     }

@@ -40,7 +40,10 @@ async function close(s: Side): Promise<void> {
 function callFor(i: number): { tool: string; args: Record<string, unknown> } {
   if (i % 4 === 3) return { tool: 'search_contexts', args: { query: `decision ${i % 50}` } };
   if (i % 4 === 2) return { tool: 'recall_context', args: { topic: `topic-${(i - 2) % 40}` } };
-  return { tool: 'lock_context', args: { topic: `topic-${i % 40}`, content: `decision ${i % 50}: text of call ${i}, ${'detail '.repeat(20)}`, tags: ['bench'] } };
+  return {
+    tool: 'lock_context',
+    args: { topic: `topic-${i % 40}`, content: `decision ${i % 50}: text of call ${i}, ${'detail '.repeat(20)}`, tags: ['bench'] },
+  };
 }
 
 async function block(s: Side, from: number, count: number): Promise<void> {
@@ -86,7 +89,9 @@ export async function main(): Promise<Figure[]> {
     const ratio = withSync.p50 / without.p50;
     console.log(`  sync running: p50 ${withSync.p50.toFixed(3)} ms, p90 ${withSync.p90.toFixed(3)} ms, p99 ${withSync.p99.toFixed(3)} ms`);
     console.log(`  sync off:     p50 ${without.p50.toFixed(3)} ms, p90 ${without.p90.toFixed(3)} ms, p99 ${without.p99.toFixed(3)} ms`);
-    console.log(`  pulled from the other machine meanwhile: ${on.gateway.services.db.prepare("SELECT count(*) FROM contexts WHERE label LIKE 'elsewhere-%'").pluck().get() as number} versions`);
+    console.log(
+      `  pulled from the other machine meanwhile: ${on.gateway.services.db.prepare("SELECT count(*) FROM contexts WHERE label LIKE 'elsewhere-%'").pluck().get() as number} versions`,
+    );
     const figures: Figure[] = [
       { figure: 'p50 with sync / p50 without', value: (ratio - 1) * 100, unit: '% slower', target: { op: '<=', value: 10 } },
       { figure: 'tool p50, sync running', value: withSync.p50, unit: 'ms' },

@@ -93,7 +93,7 @@ export async function main(): Promise<Figure[]> {
       { figure: 'A -> B visible, polling fallback, max', value: polling.max, unit: 'ms', target: { op: '<=', value: 2000 } },
       { figure: 'A -> B visible, polling fallback, p50', value: polling.p50, unit: 'ms' },
     ];
-    printTable('sync visibility (change acknowledged on A until it is in B\'s store)', figures);
+    printTable("sync visibility (change acknowledged on A until it is in B's store)", figures);
     const path = writeResults('sync-visibility', { changes, listen, polling, figures, server: server.description });
     console.log(`results: ${path}`);
     return figures;

@@ -10,16 +10,30 @@ type Rgba = [number, number, number, number];
 /** Coverage of a shape at a point of the unit square (0..1 each way): a signed distance, negative inside. */
 type Shape = (x: number, y: number) => number;
 
-const circle = (cx: number, cy: number, r: number): Shape => (x, y) => Math.hypot(x - cx, y - cy) - r;
-const ring = (cx: number, cy: number, r: number, width: number): Shape => (x, y) => Math.abs(Math.hypot(x - cx, y - cy) - r) - width / 2;
-const minus = (a: Shape, b: Shape): Shape => (x, y) => Math.max(a(x, y), -b(x, y));
-const union = (...shapes: Shape[]): Shape => (x, y) => Math.min(...shapes.map((s) => s(x, y)));
-const roundedSquare = (inset: number, radius: number): Shape => (x, y) => {
-  const half = 0.5 - inset;
-  const qx = Math.abs(x - 0.5) - (half - radius);
-  const qy = Math.abs(y - 0.5) - (half - radius);
-  return Math.hypot(Math.max(qx, 0), Math.max(qy, 0)) + Math.min(Math.max(qx, qy), 0) - radius;
-};
+const circle =
+  (cx: number, cy: number, r: number): Shape =>
+  (x, y) =>
+    Math.hypot(x - cx, y - cy) - r;
+const ring =
+  (cx: number, cy: number, r: number, width: number): Shape =>
+  (x, y) =>
+    Math.abs(Math.hypot(x - cx, y - cy) - r) - width / 2;
+const minus =
+  (a: Shape, b: Shape): Shape =>
+  (x, y) =>
+    Math.max(a(x, y), -b(x, y));
+const union =
+  (...shapes: Shape[]): Shape =>
+  (x, y) =>
+    Math.min(...shapes.map((s) => s(x, y)));
+const roundedSquare =
+  (inset: number, radius: number): Shape =>
+  (x, y) => {
+    const half = 0.5 - inset;
+    const qx = Math.abs(x - 0.5) - (half - radius);
+    const qy = Math.abs(y - 0.5) - (half - radius);
+    return Math.hypot(Math.max(qx, 0), Math.max(qy, 0)) + Math.min(Math.max(qx, qy), 0) - radius;
+  };
 
 /** The mark inside a box of the unit square: ring with a gap at the upper right, where a node sits. */
 function mark(scale: number, weight: number, dot = 1): Shape {
@@ -43,12 +57,18 @@ function render(size: number, layers: Layer[]): Buffer {
   const samples = 5;
   for (let py = 0; py < size; py++) {
     for (let px = 0; px < size; px++) {
-      let r = 0, g = 0, b = 0, a = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0;
       for (let sy = 0; sy < samples; sy++) {
         for (let sx = 0; sx < samples; sx++) {
           const x = (px + (sx + 0.5) / samples) / size;
           const y = (py + (sy + 0.5) / samples) / size;
-          let cr = 0, cg = 0, cb = 0, ca = 0;
+          let cr = 0,
+            cg = 0,
+            cb = 0,
+            ca = 0;
           for (const layer of layers) {
             if (layer.shape(x, y) > 0) continue;
             const [lr, lg, lb, la] = layer.color(x, y);
@@ -58,7 +78,10 @@ function render(size: number, layers: Layer[]): Buffer {
             cb = lb * alpha + cb * (1 - alpha);
             ca = alpha + ca * (1 - alpha);
           }
-          r += cr; g += cg; b += cb; a += ca;
+          r += cr;
+          g += cg;
+          b += cb;
+          a += ca;
         }
       }
       const n = samples * samples;

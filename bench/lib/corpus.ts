@@ -53,7 +53,40 @@ const TECH_WORDS = (
   'notification email message channel webhook callback event listener handler scheduler cron batch job'
 ).split(' ');
 
-const ONSETS = ['b', 'br', 'c', 'ch', 'cl', 'd', 'dr', 'f', 'fl', 'g', 'gr', 'h', 'j', 'k', 'l', 'm', 'n', 'p', 'pl', 'pr', 'qu', 'r', 's', 'sh', 'sl', 'st', 't', 'th', 'tr', 'v', 'w', 'z'];
+const ONSETS = [
+  'b',
+  'br',
+  'c',
+  'ch',
+  'cl',
+  'd',
+  'dr',
+  'f',
+  'fl',
+  'g',
+  'gr',
+  'h',
+  'j',
+  'k',
+  'l',
+  'm',
+  'n',
+  'p',
+  'pl',
+  'pr',
+  'qu',
+  'r',
+  's',
+  'sh',
+  'sl',
+  'st',
+  't',
+  'th',
+  'tr',
+  'v',
+  'w',
+  'z',
+];
 const NUCLEI = ['a', 'e', 'i', 'o', 'u', 'ai', 'ea', 'ou', 'io', 'y'];
 const CODAS = ['', '', 'n', 'r', 'l', 's', 't', 'x', 'nd', 'rk', 'mp', 'st'];
 
@@ -160,7 +193,7 @@ export function createCorpus(seed = 42, options: { vocabularySize?: number; firs
       }
       if (sentence.length > 0) sentences.push(`${sentence[0]![0]!.toUpperCase()}${sentence.join(' ').slice(1)}.`);
       for (const w of seen) documentFrequency.set(w, (documentFrequency.get(w) ?? 0) + 1);
-      const topicWord = vocabulary.words[FUNCTION_WORDS.length + word() % 600]!;
+      const topicWord = vocabulary.words[FUNCTION_WORDS.length + (word() % 600)]!;
       const tagCount = Math.floor(random() * 4);
       const chosen = new Set<string>();
       for (let i = 0; i < tagCount; i++) chosen.add(tags[tagRank()]!);

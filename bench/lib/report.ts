@@ -44,18 +44,26 @@ export interface Figure {
 export const passes = (f: Figure): boolean | undefined =>
   f.target === undefined ? undefined : f.target.op === '<=' ? f.value <= f.target.value : f.value >= f.target.value;
 
-const fmt = (value: number): string =>
-  Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(3);
+const fmt = (value: number): string => (Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(3));
 
 /** Prints figures as an aligned table with a PASS/MISS flag per target. */
 export function printTable(title: string, figures: readonly Figure[]): void {
   const rows = figures.map((f) => {
     const ok = passes(f);
-    return [f.figure, `${fmt(f.value)} ${f.unit}`, f.target ? `${f.target.op} ${fmt(f.target.value)} ${f.unit}` : '', ok === undefined ? '' : ok ? 'PASS' : 'MISS'];
+    return [
+      f.figure,
+      `${fmt(f.value)} ${f.unit}`,
+      f.target ? `${f.target.op} ${fmt(f.target.value)} ${f.unit}` : '',
+      ok === undefined ? '' : ok ? 'PASS' : 'MISS',
+    ];
   });
   const header = ['figure', 'value', 'target', ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 1 || i === 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 1 || i === 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   console.log(`\n${title}`);
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));

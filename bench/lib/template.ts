@@ -20,7 +20,13 @@ export interface CorpusStats {
 function templateKey(count: number): string {
   const hash = createHash('sha256');
   // What decides the seeded rows and index; search code and pragmas do not.
-  const files = ['src/gateway/store/migrations.ts', 'src/gateway/store/contexts.ts', 'src/gateway/store/near-duplicates.ts', 'bench/lib/corpus.ts', 'bench/lib/fixture.ts'];
+  const files = [
+    'src/gateway/store/migrations.ts',
+    'src/gateway/store/contexts.ts',
+    'src/gateway/store/near-duplicates.ts',
+    'bench/lib/corpus.ts',
+    'bench/lib/fixture.ts',
+  ];
   for (const file of files) hash.update(file).update(readFileSync(join(ROOT, file)));
   return `${count}-${hash.digest('hex').slice(0, 12)}`;
 }

@@ -77,9 +77,17 @@ export class Gateway {
     void this.localSecret; // created (or replaced, with a warning) now rather than at the first bridge
     this.localAuth = new LocalAuth({ clients: this.services.clients, clock, localSecret: () => this.localSecret, port: () => this.boundPort });
     const changed = (reason: string) => this.events.emit('change', reason);
-    this.sync = syncConfig && syncWorker
-      ? new syncWorker({ services: this.services, config: syncConfig, clock, logger: this.logger, onChange: () => changed('sync'), tuning: options.syncTuning })
-      : undefined;
+    this.sync =
+      syncConfig && syncWorker
+        ? new syncWorker({
+            services: this.services,
+            config: syncConfig,
+            clock,
+            logger: this.logger,
+            onChange: () => changed('sync'),
+            tuning: options.syncTuning,
+          })
+        : undefined;
     if (this.sync) {
       const sync = this.sync;
       this.services.syncStatus.attach(() => sync.status());

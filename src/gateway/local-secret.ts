@@ -77,5 +77,9 @@ export function readOrCreateLocalSecret(dataDir: string, onReplace?: (reason: st
   }
   const settled = inspect(path);
   if ('secret' in settled) return settled.secret;
-  throw new UserError('LOCAL_SECRET_UNUSABLE', `${path} ${'problem' in settled ? settled.problem : 'is missing'}.`, `Remove ${path}; a new secret is created at the next start.`);
+  throw new UserError(
+    'LOCAL_SECRET_UNUSABLE',
+    `${path} ${'problem' in settled ? settled.problem : 'is missing'}.`,
+    `Remove ${path}; a new secret is created at the next start.`,
+  );
 }

@@ -22,7 +22,11 @@ export function parseLogFormat(text: string | undefined): LogFormat {
   const value = (text ?? '').trim().toLowerCase();
   if (value === '' || value === 'text') return 'text';
   if (value === 'json') return 'json';
-  throw new UserError('INVALID_SETTING', `DEMENTIA_LOG_FORMAT "${text}" is neither text nor json.`, 'Leave it unset for readable lines, or set json for one JSON object a line.');
+  throw new UserError(
+    'INVALID_SETTING',
+    `DEMENTIA_LOG_FORMAT "${text}" is neither text nor json.`,
+    'Leave it unset for readable lines, or set json for one JSON object a line.',
+  );
 }
 
 export function createLogger(write: (line: string) => void = (line) => process.stderr.write(`${line}\n`), format: LogFormat = 'text'): Logger {

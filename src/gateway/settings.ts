@@ -22,11 +22,7 @@ export const DEFAULT_IDLE_MINUTES = 120;
 export const APP_FOLDER_NAME = 'Dementia Companion';
 
 /** The platform's app-data folder; the same one Electron's `app.getPath('userData')` returns. */
-export function defaultDataDir(
-  platform: NodeJS.Platform = process.platform,
-  env: NodeJS.ProcessEnv = process.env,
-  home: string = homedir(),
-): string {
+export function defaultDataDir(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string {
   if (platform === 'darwin') return join(home, 'Library', 'Application Support', APP_FOLDER_NAME);
   if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), APP_FOLDER_NAME);
   return join(env.XDG_CONFIG_HOME || join(home, '.config'), APP_FOLDER_NAME);
@@ -58,11 +54,7 @@ export function resolveSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv
 function parsePort(text: string): number {
   const port = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UserError(
-      'INVALID_SETTING',
-      `The port "${text}" is not a TCP port number.`,
-      'Set --port or DEMENTIA_PORT to a whole number from 1 to 65535.',
-    );
+    throw new UserError('INVALID_SETTING', `The port "${text}" is not a TCP port number.`, 'Set --port or DEMENTIA_PORT to a whole number from 1 to 65535.');
   }
   return port;
 }

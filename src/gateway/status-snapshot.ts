@@ -122,7 +122,9 @@ export function statusSnapshot(services: Services, connections: ConnectionCounts
         })),
     })),
     remoteClients: remoteClientsOf(services),
-    projects: services.projects.list().map((p) => ({ name: p.name, description: p.description, contextCount: p.contextCount, lastChangeAt: isoOrNull(p.lastChangeAt) })),
+    projects: services.projects
+      .list()
+      .map((p) => ({ name: p.name, description: p.description, contextCount: p.contextCount, lastChangeAt: isoOrNull(p.lastChangeAt) })),
     handovers: recentHandovers(services),
     activity: services.activity.recent(30).map((a) => ({
       at: iso(a.at),

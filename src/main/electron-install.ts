@@ -25,8 +25,13 @@ export function planLaunch(options: { env: NodeJS.ProcessEnv; platform: NodeJS.P
   const binary = findElectronBinary(options.env, options.root);
   if (binary !== undefined) return { kind: 'electron', binary };
   // ELECTRON_BIN names the binary to use: a missing one is a configuration to honour, not to download over.
-  if (options.env.ELECTRON_BIN) return { kind: 'headless', reason: `No Electron binary installed (ELECTRON_BIN names no file: ${options.env.ELECTRON_BIN}): running the gateway headless.` };
-  if (!hasDisplay(options.env, options.platform)) return { kind: 'headless', reason: 'No Electron binary installed and no display: running the gateway headless.' };
+  if (options.env.ELECTRON_BIN)
+    return {
+      kind: 'headless',
+      reason: `No Electron binary installed (ELECTRON_BIN names no file: ${options.env.ELECTRON_BIN}): running the gateway headless.`,
+    };
+  if (!hasDisplay(options.env, options.platform))
+    return { kind: 'headless', reason: 'No Electron binary installed and no display: running the gateway headless.' };
   return { kind: 'install-electron' };
 }
 
@@ -69,7 +74,8 @@ function failureReason(output: string, env: NodeJS.ProcessEnv, code: number | nu
     }
   })();
   if (first === undefined) return `Electron's installer exited with code ${code}`;
-  if (/fetch failed|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ENETUNREACH|socket hang up/i.test(first)) return `could not reach ${host} (${first.replace(/^\w*Error:\s*/, '')})`;
+  if (/fetch failed|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ENETUNREACH|socket hang up/i.test(first))
+    return `could not reach ${host} (${first.replace(/^\w*Error:\s*/, '')})`;
   return first.replace(/^\w*Error:\s*/, '').slice(0, 200);
 }
 

@@ -133,7 +133,14 @@ export function buildTrayMenu(state: TrayState): TrayMenuItem[] {
     checked: state.sync.paused,
     action: { type: 'toggle-sync-pause' },
   });
-  menu.push({ type: 'checkbox', id: 'start-at-login', label: 'Start at login', enabled: true, checked: state.startAtLogin, action: { type: 'toggle-start-at-login' } });
+  menu.push({
+    type: 'checkbox',
+    id: 'start-at-login',
+    label: 'Start at login',
+    enabled: true,
+    checked: state.startAtLogin,
+    action: { type: 'toggle-start-at-login' },
+  });
   menu.push(SEPARATOR);
   menu.push(item('quit', 'Quit Dementia Companion', { type: 'quit' }));
   return menu;

@@ -77,7 +77,10 @@ export async function readEvents(onStatus: (status: AdminStatus) => void): Promi
     for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
       const lines = buffer.slice(0, end).split('\n');
       buffer = buffer.slice(end + 2);
-      const data = lines.filter((line) => line.startsWith('data: ')).map((line) => line.slice(6)).join('\n');
+      const data = lines
+        .filter((line) => line.startsWith('data: '))
+        .map((line) => line.slice(6))
+        .join('\n');
       if (lines.includes('event: status') && data) onStatus(JSON.parse(data) as AdminStatus);
     }
   }

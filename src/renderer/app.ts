@@ -64,7 +64,11 @@ function navItem(view: View): HTMLElement {
   const badge = state.status && view.badge ? view.badge(state.status) : null;
   return h(
     'a',
-    { class: `nav-item${view.id === state.view ? ' active' : ''}`, attrs: { href: `#${view.id}`, 'aria-current': view.id === state.view ? 'page' : undefined }, data: { view: view.id } },
+    {
+      class: `nav-item${view.id === state.view ? ' active' : ''}`,
+      attrs: { href: `#${view.id}`, 'aria-current': view.id === state.view ? 'page' : undefined },
+      data: { view: view.id },
+    },
     icon(view.icon),
     h('span', { class: 'grow', text: view.title }),
     badge ? h('span', { class: `nav-badge${view.id === 'sync' ? ' nav-badge-warn' : ''}`, text: badge }) : null,
@@ -72,10 +76,7 @@ function navItem(view: View): HTMLElement {
 }
 
 function renderNav(): void {
-  nav.replaceChildren(
-    h('div', { class: 'nav-group' }, MAIN_VIEWS.map(navItem)),
-    h('div', { class: 'nav-group nav-group-bottom' }, MORE_VIEWS.map(navItem)),
-  );
+  nav.replaceChildren(h('div', { class: 'nav-group' }, MAIN_VIEWS.map(navItem)), h('div', { class: 'nav-group nav-group-bottom' }, MORE_VIEWS.map(navItem)));
   const status = state.status;
   if (status) {
     document.getElementById('address')!.textContent = new URL(status.gateway.mcpUrl).host;
@@ -136,7 +137,9 @@ function showSignedOut(byUser = false): void {
   signedOut = true;
   forgetPageKey();
   document.body.classList.add('signed-out');
-  main.replaceChildren(emptyState('alert', byUser ? 'You signed out' : 'This page is not signed in', byUser ? `This browser no longer has access. ${SIGN_IN_HINT}` : SIGN_IN_HINT));
+  main.replaceChildren(
+    emptyState('alert', byUser ? 'You signed out' : 'This page is not signed in', byUser ? `This browser no longer has access. ${SIGN_IN_HINT}` : SIGN_IN_HINT),
+  );
   live.replaceChildren();
 }
 

@@ -78,7 +78,10 @@ describe('every tool call applied once', () => {
   const count = (sql: string, ...params: unknown[]): number => {
     const db = new Database(join(t.dataDir, DATABASE_FILE), { readonly: true });
     try {
-      return db.prepare(sql).pluck().get(...params) as number;
+      return db
+        .prepare(sql)
+        .pluck()
+        .get(...params) as number;
     } finally {
       db.close();
     }
@@ -109,7 +112,12 @@ describe('every tool call applied once', () => {
       assert.equal(count("SELECT count(*) FROM notes WHERE text LIKE 'decision %'"), 20, 'add_note');
       assert.equal(count("SELECT count(*) FROM contexts WHERE label LIKE 'rule-%'"), 4, 'lock_context: one version each of the 4 still live');
       assert.equal(count("SELECT count(*) FROM archived_contexts WHERE label LIKE 'rule-%'"), 4, 'unlock_context: archived once each');
-      assert.equal(count("SELECT max(version) FROM (SELECT version FROM contexts WHERE label LIKE 'rule-%' UNION ALL SELECT version FROM archived_contexts WHERE label LIKE 'rule-%')"), 1);
+      assert.equal(
+        count(
+          "SELECT max(version) FROM (SELECT version FROM contexts WHERE label LIKE 'rule-%' UNION ALL SELECT version FROM archived_contexts WHERE label LIKE 'rule-%')",
+        ),
+        1,
+      );
       assert.equal(count("SELECT count(*) FROM contexts WHERE label LIKE 'batch-%'"), 3, 'batch_lock_contexts');
       assert.equal(count("SELECT count(*) FROM handovers WHERE project_name = 'once'"), 1, 'end_session: one handover');
       assert.equal(count("SELECT count(*) FROM work_sessions WHERE project_name = 'once'"), 1, 'and no second session opened by a rerun');
@@ -125,7 +133,12 @@ describe('every tool call applied once', () => {
     const init = await fetch(t.url, {
       method: 'POST',
       headers: auth,
-      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'resender', version: '1' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'resender', version: '1' } },
+      }),
     });
     await init.text();
     const session = { ...auth, 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-06-18' };
@@ -145,7 +158,11 @@ describe('every tool call applied once', () => {
     assert.equal(count("SELECT count(*) FROM notes WHERE project_name = 'resend'"), 3, 'a reused id with other arguments is not mistaken for a resend');
     // Read-only tools just run again (nothing to apply twice), with their current answer.
     const status = (id: number) =>
-      fetch(t.url, { method: 'POST', headers: session, body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'session_status', arguments: {} } }) }).then((r) => r.json());
+      fetch(t.url, {
+        method: 'POST',
+        headers: session,
+        body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'session_status', arguments: {} } }),
+      }).then((r) => r.json());
     assert.ok(((await status(9)) as { result: unknown }).result);
   });
 
@@ -155,7 +172,12 @@ describe('every tool call applied once', () => {
       const response = await fetch(t.url, {
         method: 'POST',
         headers: { ...HEADERS, authorization: `Bearer ${token}` },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'k', version: '1' } } }),
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 0,
+          method: 'initialize',
+          params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'k', version: '1' } },
+        }),
       });
       await response.text();
       return response.headers.get('mcp-session-id')!;
@@ -165,7 +187,12 @@ describe('every tool call applied once', () => {
         await fetch(t.url, {
           method: 'POST',
           headers: { ...HEADERS, authorization: `Bearer ${token}`, 'mcp-session-id': sessionId, 'idempotency-key': 'k-123' },
-          body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'lock_context', arguments: { topic: 'keyed', content: 'once' } } }),
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: 3,
+            method: 'tools/call',
+            params: { name: 'lock_context', arguments: { topic: 'keyed', content: 'once' } },
+          }),
         })
       ).json()) as { result: { structuredContent: { version: number } } };
     const first = await lock(await open());

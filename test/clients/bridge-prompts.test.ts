@@ -40,7 +40,10 @@ describe('prompts and resources through the stdio bridge', () => {
     const bridge = await connectThroughBridge(['--client', 'Claude Desktop'], env, dataDir);
     const writer = await connectClient(served.url, writerToken);
     try {
-      assert.deepEqual((await bridge.client.listPrompts()).prompts.map((p) => p.name), ['resume', 'end_session']);
+      assert.deepEqual(
+        (await bridge.client.listPrompts()).prompts.map((p) => p.name),
+        ['resume', 'end_session'],
+      );
       const none = textOf(await bridge.client.getPrompt({ name: 'resume' }));
       assert.match(none, /no project is selected[\s\S]*- garden \(1 context\)\n- kitchen \(0 contexts\)/);
 
@@ -50,12 +53,14 @@ describe('prompts and resources through the stdio bridge', () => {
       assert.match(resumed, /### watering v1 \(always_check\)\nWater the tomatoes at dawn\./);
 
       const listed = await bridge.client.listResources();
-      assert.deepEqual(listed.resources.map((r) => r.uri), [
-        'dementia://projects',
-        'dementia://projects/garden/handover',
-        'dementia://projects/garden/contexts/watering',
-      ]);
-      assert.deepEqual((await bridge.client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate)[0], 'dementia://projects/{project}/contexts/{label}');
+      assert.deepEqual(
+        listed.resources.map((r) => r.uri),
+        ['dementia://projects', 'dementia://projects/garden/handover', 'dementia://projects/garden/contexts/watering'],
+      );
+      assert.deepEqual(
+        (await bridge.client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate)[0],
+        'dementia://projects/{project}/contexts/{label}',
+      );
       await writer.call('lock_context', { project: 'kitchen', topic: 'knives', content: 'Hand wash only.' });
       assert.match(textOf(await bridge.client.readResource({ uri: 'dementia://projects/kitchen/contexts/knives' })), /Hand wash only\./);
       const bad = await bridge.client.readResource({ uri: 'dementia://projects/cellar/handover' }).catch((error: Error) => error);

@@ -20,7 +20,12 @@ describe('stdio bridge protocol handling', () => {
       req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
       req.on('end', () => {
         const body = raw ? JSON.parse(raw) : {};
-        seen.push({ method: body.method, session: req.headers['mcp-session-id'] as string | undefined, version: req.headers['mcp-protocol-version'] as string | undefined, instance: req.headers['x-dementia-instance'] as string | undefined });
+        seen.push({
+          method: body.method,
+          session: req.headers['mcp-session-id'] as string | undefined,
+          version: req.headers['mcp-protocol-version'] as string | undefined,
+          instance: req.headers['x-dementia-instance'] as string | undefined,
+        });
         handler(req, body, res);
       });
     });
@@ -62,13 +67,24 @@ describe('stdio bridge protocol handling', () => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
   };
-  const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } } };
+  const initialize = {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+  };
   const call = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'session_status', arguments: {} } });
 
   it('keeps the session id and negotiated version, reads SSE answers, and re-initializes a forgotten session unseen', async () => {
     let session = 's1';
     handler = (req, body, res) => {
-      if (body.method === 'initialize') return json(res, 200, { jsonrpc: '2.0', id: body.id, result: { protocolVersion: '2025-06-18', capabilities: {}, serverInfo: { name: 'f', version: '1' } } }, { 'mcp-session-id': session });
+      if (body.method === 'initialize')
+        return json(
+          res,
+          200,
+          { jsonrpc: '2.0', id: body.id, result: { protocolVersion: '2025-06-18', capabilities: {}, serverInfo: { name: 'f', version: '1' } } },
+          { 'mcp-session-id': session },
+        );
       if (body.method === 'notifications/initialized') return void res.writeHead(202).end();
       if (req.headers['mcp-session-id'] !== session) return json(res, 404, { jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } });
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -84,7 +100,15 @@ describe('stdio bridge protocol handling', () => {
     session = 's2'; // the gateway forgot s1 and would not re-attach it
     const [second] = await b.send(call(3));
     assert.deepEqual(second, { jsonrpc: '2.0', id: 3, result: { content: [{ type: 'text', text: 'on s2' }] } }, 'the client never saw the re-initialize');
-    assert.deepEqual(seen.slice(-4).map((s) => [s.method, s.session]), [['tools/call', 's1'], ['initialize', undefined], ['notifications/initialized', 's2'], ['tools/call', 's2']]);
+    assert.deepEqual(
+      seen.slice(-4).map((s) => [s.method, s.session]),
+      [
+        ['tools/call', 's1'],
+        ['initialize', undefined],
+        ['notifications/initialized', 's2'],
+        ['tools/call', 's2'],
+      ],
+    );
     await b.close();
   });
 
@@ -102,7 +126,8 @@ describe('stdio bridge protocol handling', () => {
   });
 
   it('turns refused credentials into a readable tool result (tool calls) or a JSON-RPC error with the request id', async () => {
-    handler = (_req, _body, res) => json(res, 401, { jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Unauthorized: missing or invalid client token.' } });
+    handler = (_req, _body, res) =>
+      json(res, 401, { jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Unauthorized: missing or invalid client token.' } });
     const b = bridge();
     const [tool] = await b.send(call(4));
     assert.equal(tool!.id, 4);
@@ -117,9 +142,17 @@ describe('stdio bridge protocol handling', () => {
   });
 
   it('forwards batches and answers a line that is not JSON with a parse error', async () => {
-    handler = (_req, body, res) => json(res, 200, (body as unknown as { id: number }[]).map((m) => ({ jsonrpc: '2.0', id: m.id, result: {} })));
+    handler = (_req, body, res) =>
+      json(
+        res,
+        200,
+        (body as unknown as { id: number }[]).map((m) => ({ jsonrpc: '2.0', id: m.id, result: {} })),
+      );
     const b = bridge();
-    assert.deepEqual((await b.send([call(6), call(7)], 2)).map((a) => a.id), [6, 7]);
+    assert.deepEqual(
+      (await b.send([call(6), call(7)], 2)).map((a) => a.id),
+      [6, 7],
+    );
     const [garbage] = await b.send('{oops');
     assert.equal((garbage!.error as { code: number }).code, -32700);
     await b.close();

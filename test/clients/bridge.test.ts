@@ -137,7 +137,10 @@ describe('stdio bridge', () => {
 
     const typo = await connectThroughBridge(['--client', 'Claude Desktp'], env, repoA).catch((error: unknown) => error as Error);
     assert.ok(typo instanceof Error, 'initialize is refused');
-    assert.match(typo.message, /The gateway refused the bridge: No client named "Claude Desktp"\. Fix: Did you mean "Claude Desktop"\? Registered clients: .*"Claude Desktop"/s);
+    assert.match(
+      typo.message,
+      /The gateway refused the bridge: No client named "Claude Desktp"\. Fix: Did you mean "Claude Desktop"\? Registered clients: .*"Claude Desktop"/s,
+    );
     assert.doesNotMatch(typo.message, /Start the Dementia Companion app/);
   });
 });

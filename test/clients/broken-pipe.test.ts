@@ -26,7 +26,15 @@ describe('a closed output pipe', () => {
   after(() => rmSync(root, { recursive: true, force: true }));
 
   it('every command exits 0 without a stack trace', async () => {
-    for (const args of [['--help'], ['status'], ['status', '--json'], ['clients', 'add', 'Pipe', '--json'], ['clients', 'list'], ['config', 'cursor'], ['hooks', 'install', 'claude-code']]) {
+    for (const args of [
+      ['--help'],
+      ['status'],
+      ['status', '--json'],
+      ['clients', 'add', 'Pipe', '--json'],
+      ['clients', 'list'],
+      ['config', 'cursor'],
+      ['hooks', 'install', 'claude-code'],
+    ]) {
       const result = await withClosedStdout(args, env);
       assert.deepEqual([result.code, result.signal, result.stderr], [0, null, ''], args.join(' '));
     }

@@ -23,7 +23,12 @@ describe('CLI', () => {
   const env = { HOME: home, XDG_CONFIG_HOME: '', DEMENTIA_DATA_DIR: dataDir, DEMENTIA_PORT: '47999' };
   let gateway: Gateway;
   before(async () => {
-    gateway = await Gateway.start({ settings: { ...resolveSettings({}, {}), port: 0, dataDir }, clock: new ManualClock(), logger: silentLogger, writeRuntimeFile: false });
+    gateway = await Gateway.start({
+      settings: { ...resolveSettings({}, {}), port: 0, dataDir },
+      clock: new ManualClock(),
+      logger: silentLogger,
+      writeRuntimeFile: false,
+    });
   });
   after(async () => {
     await gateway.stop();
@@ -44,7 +49,12 @@ describe('CLI', () => {
   });
 
   it('config --write registers the client and writes 0600 with its token; writing again keeps that token', async () => {
-    const first = JSON.parse((await cli(['config', 'cursor', '--write', '--json'], env)).stdout) as { token: string; created: boolean; path: string; backupPath: string | null };
+    const first = JSON.parse((await cli(['config', 'cursor', '--write', '--json'], env)).stdout) as {
+      token: string;
+      created: boolean;
+      path: string;
+      backupPath: string | null;
+    };
     assert.equal(first.created, true);
     assert.equal(first.backupPath, null);
     assert.equal(statSync(first.path).mode & 0o777, 0o600);
@@ -77,7 +87,10 @@ describe('CLI', () => {
   it('config claude-code --repo pins a project in .mcp.json; handover show finds it from any folder below', async () => {
     const written = await cli(['config', 'claude-code', '--repo', repo, '--project', 'App', '--write'], env);
     assert.equal(written.code, 0, written.stderr);
-    assert.match(written.stdout, /^Created the project "app"\.\nRegistered the client "Claude Code \(repo\)" \(claude-code\)\.\nWrote .*\.mcp\.json\.\n.mcp\.json holds a token and is not in a git repository/);
+    assert.match(
+      written.stdout,
+      /^Created the project "app"\.\nRegistered the client "Claude Code \(repo\)" \(claude-code\)\.\nWrote .*\.mcp\.json\.\n.mcp\.json holds a token and is not in a git repository/,
+    );
     const mcpJson = JSON.parse(readFileSync(join(repo, '.mcp.json'), 'utf8'));
     assert.equal(mcpJson.mcpServers.dementia.headers['X-Dementia-Project'], 'app');
 
@@ -89,12 +102,18 @@ describe('CLI', () => {
     await c.call('end_session', { summary: 'Chose the database.', next_steps: ['write the migration'] });
     await c.close();
 
-    const shown = JSON.parse((await cli(['handover', 'show', '--json'], env, join(repo, 'src', 'deep'))).stdout) as { project: string; handover: { summary: string } };
+    const shown = JSON.parse((await cli(['handover', 'show', '--json'], env, join(repo, 'src', 'deep'))).stdout) as {
+      project: string;
+      handover: { summary: string };
+    };
     assert.equal(shown.project, 'app');
     assert.match(shown.handover.summary, /Chose the database\./);
     const hook = await cli(['handover', 'show', '--hook'], env, repo);
     assert.equal(hook.code, 0);
-    assert.match(hook.stdout, /^Last handover of project "app" \(Dementia Companion\): Claude Code \(repo\), ended .*\n[\s\S]*write the migration[\s\S]*get_last_handover\(project="app"\)/);
+    assert.match(
+      hook.stdout,
+      /^Last handover of project "app" \(Dementia Companion\): Claude Code \(repo\), ended .*\n[\s\S]*write the migration[\s\S]*get_last_handover\(project="app"\)/,
+    );
     assert.doesNotMatch(hook.stdout, /for the full record/, 'the hook printed the whole handover (issue 21.11)');
     assert.match(hook.stdout, /\n\(That is the whole handover; get_last_handover\(project="app"\) reads it again\.\)\n$/);
     const elsewhere = await cli(['handover', 'show', '--hook'], env, home);
@@ -179,12 +198,18 @@ describe('CLI', () => {
     assert.match(preview.stdout, /SessionStart/);
     assert.match(preview.stdout, /Nothing was changed\. Add --write to install it\./);
     assert.ok(!existsSync(join(repo, '.claude', 'settings.json')));
-    const written = JSON.parse((await cli(['hooks', 'install', 'claude-code', '--repo', repo, '--write', '--json'], env)).stdout) as { written: boolean; path: string };
+    const written = JSON.parse((await cli(['hooks', 'install', 'claude-code', '--repo', repo, '--write', '--json'], env)).stdout) as {
+      written: boolean;
+      path: string;
+    };
     assert.equal(written.written, true);
     const settings = JSON.parse(readFileSync(written.path, 'utf8'));
     assert.match(settings.hooks.SessionStart[0].hooks[0].command, /handover show --hook$/);
     const again = await cli(['hooks', 'install', 'claude-code', '--repo', repo], env);
-    assert.match(again.stdout, /^The SessionStart hook is already installed in .*settings\.json \(this repository's Claude Code conversations\); nothing was changed\.\n$/);
+    assert.match(
+      again.stdout,
+      /^The SessionStart hook is already installed in .*settings\.json \(this repository's Claude Code conversations\); nothing was changed\.\n$/,
+    );
   });
 
   it('explains mistakes with a fix and exit code 2', async () => {

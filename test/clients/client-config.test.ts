@@ -20,7 +20,17 @@ const mode = (path: string) => statSync(path).mode & 0o777;
 describe('client config writers', () => {
   const home = tempDir('dementia-home-');
   after(() => rmSync(home, { recursive: true, force: true }));
-  const input = (overrides: Partial<PlanInput>): PlanInput => ({ kind: 'cursor', clientName: 'Claude Desktop', token: TOKEN, mcpUrl: MCP_URL, homeDir: home, platform: 'linux', env: {}, bridge, ...overrides });
+  const input = (overrides: Partial<PlanInput>): PlanInput => ({
+    kind: 'cursor',
+    clientName: 'Claude Desktop',
+    token: TOKEN,
+    mcpUrl: MCP_URL,
+    homeDir: home,
+    platform: 'linux',
+    env: {},
+    bridge,
+    ...overrides,
+  });
   /** Puts a fixture where the planner will look for the kind's config file. */
   const place = (path: string, name: string) => {
     mkdirSync(join(path, '..'), { recursive: true });
@@ -28,16 +38,27 @@ describe('client config writers', () => {
     return path;
   };
 
-  it('uses each client\'s real per-OS path', () => {
+  it("uses each client's real per-OS path", () => {
     const paths = (platform: NodeJS.Platform, env: NodeJS.ProcessEnv = {}) =>
-      (['claude-desktop', 'cursor', 'vscode'] as const).map((kind) => planClientConfig({ ...input({ kind, platform, env, homeDir: platform === 'win32' ? 'C:\\Users\\me' : '/home/me' }), readFile: () => null }).path);
-    assert.deepEqual(paths('darwin'), ['/home/me/Library/Application Support/Claude/claude_desktop_config.json', '/home/me/.cursor/mcp.json', '/home/me/Library/Application Support/Code/User/mcp.json']);
+      (['claude-desktop', 'cursor', 'vscode'] as const).map(
+        (kind) =>
+          planClientConfig({ ...input({ kind, platform, env, homeDir: platform === 'win32' ? 'C:\\Users\\me' : '/home/me' }), readFile: () => null }).path,
+      );
+    assert.deepEqual(paths('darwin'), [
+      '/home/me/Library/Application Support/Claude/claude_desktop_config.json',
+      '/home/me/.cursor/mcp.json',
+      '/home/me/Library/Application Support/Code/User/mcp.json',
+    ]);
     assert.deepEqual(paths('win32', { APPDATA: 'C:\\Users\\me\\AppData\\Roaming' }), [
       'C:\\Users\\me\\AppData\\Roaming\\Claude\\claude_desktop_config.json',
       'C:\\Users\\me\\.cursor\\mcp.json',
       'C:\\Users\\me\\AppData\\Roaming\\Code\\User\\mcp.json',
     ]);
-    assert.deepEqual(paths('linux', { XDG_CONFIG_HOME: '/xdg' }), ['/xdg/Claude/claude_desktop_config.json', '/home/me/.cursor/mcp.json', '/xdg/Code/User/mcp.json']);
+    assert.deepEqual(paths('linux', { XDG_CONFIG_HOME: '/xdg' }), [
+      '/xdg/Claude/claude_desktop_config.json',
+      '/home/me/.cursor/mcp.json',
+      '/xdg/Code/User/mcp.json',
+    ]);
     const repo = planClientConfig({ ...input({ kind: 'vscode', repoDir: '/src/app' }), readFile: () => null });
     assert.equal(repo.path, '/src/app/.vscode/mcp.json');
   });
@@ -50,10 +71,16 @@ describe('client config writers', () => {
     assert.deepEqual(after.mcpServers.filesystem, before.mcpServers.filesystem);
     assert.deepEqual(after.mcpServers.github, before.mcpServers.github);
     assert.equal(after.globalShortcut, 'Alt+Space');
-    assert.deepEqual(after.mcpServers.dementia, { command: '/opt/node/bin/node', args: ['/opt/dementia/src/gateway/cli/main.ts', 'connect', '--client', 'Claude Desktop', '--project', 'my-app'] });
+    assert.deepEqual(after.mcpServers.dementia, {
+      command: '/opt/node/bin/node',
+      args: ['/opt/dementia/src/gateway/cli/main.ts', 'connect', '--client', 'Claude Desktop', '--project', 'my-app'],
+    });
     assert.ok(!plan.after!.includes(TOKEN) && !plan.holdsToken);
     // Only our entry is added: every original line is still there, in order.
-    assert.ok(plan.diff.split('\n').every((line) => !line.startsWith('-') || line.startsWith('---')), plan.diff);
+    assert.ok(
+      plan.diff.split('\n').every((line) => !line.startsWith('-') || line.startsWith('---')),
+      plan.diff,
+    );
     const { backupPath } = applyClientConfig(plan);
     assert.equal(readFileSync(path, 'utf8'), plan.after);
     assert.equal(readFileSync(backupPath!, 'utf8'), fixture('claude_desktop_config.json'));
@@ -69,7 +96,7 @@ describe('client config writers', () => {
     assert.match(plan.diff, /^-.*\/old\/node/m);
   });
 
-  it('Claude Desktop: a file without mcpServers gets one, in the file\'s own indentation (tabs)', () => {
+  it("Claude Desktop: a file without mcpServers gets one, in the file's own indentation (tabs)", () => {
     place(join(home, '.config', 'Claude', 'claude_desktop_config.json'), 'claude_desktop_config.no-servers.json');
     const plan = planClientConfig(input({ kind: 'claude-desktop' }));
     assert.deepEqual(Object.keys(JSON.parse(plan.after!)), ['globalShortcut', 'mcpServers']);
@@ -87,7 +114,11 @@ describe('client config writers', () => {
     assert.deepEqual(after.inputs, parseJsonc(original).inputs);
     applyClientConfig(plan);
     assert.equal(mode(path), 0o600, 'holds a token');
-    assert.deepEqual(readdirSync(join(path, '..')).filter((name) => name.endsWith('.tmp')), [], 'no temp file left behind');
+    assert.deepEqual(
+      readdirSync(join(path, '..')).filter((name) => name.endsWith('.tmp')),
+      [],
+      'no temp file left behind',
+    );
     // Planning again finds nothing to change.
     assert.equal(planClientConfig(input({ kind: 'vscode' })).diff, '');
   });
@@ -96,7 +127,11 @@ describe('client config writers', () => {
     place(join(home, '.config', 'Code', 'User', 'mcp.json'), 'vscode-mcp.crlf-empty.json');
     const plan = planClientConfig(input({ kind: 'vscode', project: 'app' }));
     assert.ok(!/[^\r]\n/.test(plan.after!), 'every line ends in CRLF');
-    assert.deepEqual(parseJsonc(plan.after!).servers!.dementia, { type: 'http', url: MCP_URL, headers: { Authorization: `Bearer ${TOKEN}`, 'X-Dementia-Project': 'app' } });
+    assert.deepEqual(parseJsonc(plan.after!).servers!.dementia, {
+      type: 'http',
+      url: MCP_URL,
+      headers: { Authorization: `Bearer ${TOKEN}`, 'X-Dementia-Project': 'app' },
+    });
   });
 
   it('Cursor: ~/.cursor/mcp.json with url and headers; other servers byte for byte', () => {
@@ -124,7 +159,11 @@ describe('client config writers', () => {
       const after = JSON.parse(plan.after!);
       assert.deepEqual(after.mcpServers.sentry, JSON.parse(fixture('claude-code-mcp.json')).mcpServers.sentry);
       assert.equal(after.mcpServers['local-db'].env.DB_URL, '${DB_URL:-postgres://localhost/app}');
-      assert.deepEqual(after.mcpServers.dementia, { type: 'http', url: MCP_URL, headers: { Authorization: `Bearer ${TOKEN}`, 'X-Dementia-Project': 'linkedin' } });
+      assert.deepEqual(after.mcpServers.dementia, {
+        type: 'http',
+        url: MCP_URL,
+        headers: { Authorization: `Bearer ${TOKEN}`, 'X-Dementia-Project': 'linkedin' },
+      });
       assert.match(plan.instructions, /must stay out of git.*run the command in .* instead \(local scope: only you, only that folder/);
       applyClientConfig(plan);
       assert.equal(mode(plan.path!), 0o600);
@@ -135,12 +174,18 @@ describe('client config writers', () => {
 
   it('refuses a file that is not JSON, and one that changed after the preview; neither is touched', () => {
     const path = place(join(home, '.cursor', 'mcp.json'), 'broken.json');
-    assert.throws(() => planClientConfig(input({ kind: 'cursor' })), (error) => isUserError(error) && error.code === 'CONFIG_UNREADABLE' && /line \d/.test(error.message));
+    assert.throws(
+      () => planClientConfig(input({ kind: 'cursor' })),
+      (error) => isUserError(error) && error.code === 'CONFIG_UNREADABLE' && /line \d/.test(error.message),
+    );
     assert.equal(readFileSync(path, 'utf8'), fixture('broken.json'));
     place(path, 'cursor-mcp.json');
     const plan = planClientConfig(input({ kind: 'cursor' }));
     writeFileSync(path, `${fixture('cursor-mcp.json')}\n`);
-    assert.throws(() => applyClientConfig(plan), (error) => isUserError(error) && error.code === 'CONFIG_CHANGED');
+    assert.throws(
+      () => applyClientConfig(plan),
+      (error) => isUserError(error) && error.code === 'CONFIG_CHANGED',
+    );
     assert.equal(readFileSync(path, 'utf8'), `${fixture('cursor-mcp.json')}\n`);
   });
 
@@ -151,7 +196,10 @@ describe('client config writers', () => {
     mkdirSync(join(home, '.cursor'));
     symlinkSync(real, join(home, '.cursor', 'mcp.json'));
     const linked = planClientConfig(input({ kind: 'cursor' }));
-    assert.throws(() => applyClientConfig(linked), (error) => isUserError(error) && error.code === 'CONFIG_IS_LINK');
+    assert.throws(
+      () => applyClientConfig(linked),
+      (error) => isUserError(error) && error.code === 'CONFIG_IS_LINK',
+    );
     applyClientConfig(linked, { confirmTarget: real });
     assert.ok(statSync(join(home, '.cursor', 'mcp.json')).isFile());
     assert.ok(JSON.parse(readFileSync(real, 'utf8')).mcpServers.dementia, 'the target got the entry; the link is still a link');
@@ -161,17 +209,23 @@ describe('client config writers', () => {
   });
 
   it('resolves the bridge launcher: this Node binary + the CLI script, or the packaged app binary under Electron', () => {
-    assert.deepEqual(resolveBridgeLauncher({ execPath: '/usr/bin/node', electron: undefined, cliScript: '/app/cli/main.js' }), { command: '/usr/bin/node', args: ['/app/cli/main.js'] });
-    assert.deepEqual(resolveBridgeLauncher({ execPath: '/Applications/Dementia Companion.app/Contents/MacOS/Dementia Companion', electron: '45.0.0', cliScript: '/x' }), {
-      command: '/Applications/Dementia Companion.app/Contents/MacOS/Dementia Companion',
-      args: [],
+    assert.deepEqual(resolveBridgeLauncher({ execPath: '/usr/bin/node', electron: undefined, cliScript: '/app/cli/main.js' }), {
+      command: '/usr/bin/node',
+      args: ['/app/cli/main.js'],
     });
+    assert.deepEqual(
+      resolveBridgeLauncher({ execPath: '/Applications/Dementia Companion.app/Contents/MacOS/Dementia Companion', electron: '45.0.0', cliScript: '/x' }),
+      {
+        command: '/Applications/Dementia Companion.app/Contents/MacOS/Dementia Companion',
+        args: [],
+      },
+    );
     const current = resolveBridgeLauncher();
     assert.equal(current.command, process.execPath);
     assert.match(current.args[0]!, /src\/gateway\/cli\/main\.ts$/);
   });
 
-  it('the Claude Code SessionStart hook keeps the user\'s hooks and replaces only its own', () => {
+  it("the Claude Code SessionStart hook keeps the user's hooks and replaces only its own", () => {
     const repo = tempDir('dementia-repo-');
     try {
       place(join(repo, '.claude', 'settings.json'), 'claude-settings.json');

@@ -77,7 +77,11 @@ export async function runConcurrentLoad(options: { clients: number; callsPerClie
         const started = performance.now();
         const result =
           call % 2 === 0
-            ? await client.call('lock_context', { topic: `${label}-c${index}-${call % 40}`, content: `owner=${project} client=${index} call=${call}`, tags: [project] })
+            ? await client.call('lock_context', {
+                topic: `${label}-c${index}-${call % 40}`,
+                content: `owner=${project} client=${index} call=${call}`,
+                tags: [project],
+              })
             : call % 4 === 1
               ? await client.call('search_contexts', { query: `owner ${project}`, limit: 5 })
               : await client.call('recall_context', { topic: `${label}-c${index}-${(call - 1) % 40}`, preview_only: true });
@@ -108,10 +112,12 @@ export async function runConcurrentLoad(options: { clients: number; callsPerClie
     const elapsedMs = performance.now() - started;
 
     // Half leave politely (DELETE), half just vanish and are reaped by their last request.
-    await Promise.all(clients.map(async (client, i) => {
-      if (i % 2 === 0) await client.transport.terminateSession();
-      await client.close();
-    }));
+    await Promise.all(
+      clients.map(async (client, i) => {
+        if (i % 2 === 0) await client.transport.terminateSession();
+        await client.close();
+      }),
+    );
     await ask({ op: 'advanceAndReap', minutes: 16 });
     const connectionsAfter = await connections();
     const memoryAfter = await memory();

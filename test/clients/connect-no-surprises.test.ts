@@ -26,7 +26,7 @@ function snapshot(dir: string): Record<string, string> {
 const bearer = (path: string, group = 'mcpServers') =>
   (JSON.parse(readFileSync(path, 'utf8'))[group].dementia.headers.Authorization as string).replace(/^Bearer /, '');
 
-describe('config: no token changes behind the user\'s back', () => {
+describe("config: no token changes behind the user's back", () => {
   let world: CliWorld;
   let gateway: Gateway;
   let env: Record<string, string>;
@@ -55,7 +55,12 @@ describe('config: no token changes behind the user\'s back', () => {
   it('a preview never changes anything, for a new client and for an existing one', async () => {
     const files = [snapshot(home), snapshot(repo)];
     const clients = gateway.services.clients.list();
-    for (const args of [['config', 'cursor'], ['config', 'claude-code'], ['config', 'vscode', '--repo', repo, '--project', 'webshop'], ['config', 'cursor', '--json']]) {
+    for (const args of [
+      ['config', 'cursor'],
+      ['config', 'claude-code'],
+      ['config', 'vscode', '--repo', repo, '--project', 'webshop'],
+      ['config', 'cursor', '--json'],
+    ]) {
       const result = await cli(args, env);
       assert.equal(result.code, 0, result.stderr);
     }
@@ -64,11 +69,21 @@ describe('config: no token changes behind the user\'s back', () => {
   });
 
   it('the user-scope Claude Code entry keeps working when a repository is pinned: the repository gets its own client', async () => {
-    const registered = JSON.parse((await cli(['config', 'claude-code', '--write', '--json'], env)).stdout) as { token: string; command: string; created: boolean };
+    const registered = JSON.parse((await cli(['config', 'claude-code', '--write', '--json'], env)).stdout) as {
+      token: string;
+      command: string;
+      created: boolean;
+    };
     assert.equal(registered.created, true);
     assert.match(registered.command, /--scope user dementia/);
     // What `claude mcp add --scope user` stores: ~/.claude.json, top-level mcpServers.
-    writeFileSync(join(home, '.claude.json'), JSON.stringify({ numStartups: 3, mcpServers: { dementia: { type: 'http', url: gateway.mcpUrl, headers: { Authorization: `Bearer ${registered.token}` } } } }));
+    writeFileSync(
+      join(home, '.claude.json'),
+      JSON.stringify({
+        numStartups: 3,
+        mcpServers: { dementia: { type: 'http', url: gateway.mcpUrl, headers: { Authorization: `Bearer ${registered.token}` } } },
+      }),
+    );
 
     const preview = await cli(['config', 'claude-code', '--repo', repo, '--project', 'webshop'], env);
     assert.match(preview.stdout, /Client: "Claude Code \(webshop\)" \(new, claude-code\)/);
@@ -89,8 +104,13 @@ describe('config: no token changes behind the user\'s back', () => {
   it('naming an existing client reuses its token from the config that holds it: no "Name 2", nothing breaks', async () => {
     const before = gateway.services.clients.list().length;
     const pinned = await cli(['config', 'claude-code', '--client', 'Claude Code', '--repo', repo, '--project', 'webshop'], env);
-    assert.match(pinned.stdout, /Client: "Claude Code" \(existing, claude-code\)\n- Uses the current token of "Claude Code", found in Claude Code, user scope \(~\/\.claude\.json\): nothing that works now stops working\./);
-    const json = JSON.parse((await cli(['config', 'claude-code', '--client', 'Claude Code', '--repo', repo, '--project', 'webshop', '--write', '--json'], env)).stdout) as { rotated: boolean; created: boolean; token: string };
+    assert.match(
+      pinned.stdout,
+      /Client: "Claude Code" \(existing, claude-code\)\n- Uses the current token of "Claude Code", found in Claude Code, user scope \(~\/\.claude\.json\): nothing that works now stops working\./,
+    );
+    const json = JSON.parse(
+      (await cli(['config', 'claude-code', '--client', 'Claude Code', '--repo', repo, '--project', 'webshop', '--write', '--json'], env)).stdout,
+    ) as { rotated: boolean; created: boolean; token: string };
     assert.deepEqual([json.rotated, json.created], [false, false]);
     assert.equal(bearer(join(repo, '.mcp.json')), json.token);
     assert.ok(gateway.services.clients.authenticate(json.token));
@@ -101,7 +121,10 @@ describe('config: no token changes behind the user\'s back', () => {
     const vscode = JSON.parse((await cli(['config', 'vscode', '--write', '--json'], env)).stdout) as { token: string; path: string };
     rmSync(vscode.path); // The token now lives nowhere this app can read (pasted by hand elsewhere).
     const preview = await cli(['config', 'vscode'], env);
-    assert.match(preview.stdout, /Warning: "VS Code" already has a token, and none of the configs this app can read holds it \(checked: .*\)\. Writing issues a new token: the current one stops working wherever "VS Code" is still configured with it\./);
+    assert.match(
+      preview.stdout,
+      /Warning: "VS Code" already has a token, and none of the configs this app can read holds it \(checked: .*\)\. Writing issues a new token: the current one stops working wherever "VS Code" is still configured with it\./,
+    );
     assert.match(preview.stdout, /Add --write --rotate-token to write it/);
     const refused = await cli(['config', 'vscode', '--write'], env);
     assert.equal(refused.code, 2);
@@ -130,19 +153,28 @@ describe('config: no token changes behind the user\'s back', () => {
     writeFileSync(join(other, '.mcp.json'), '{"mcpServers": {}}\n');
     execFileSync('git', ['add', '.mcp.json'], { cwd: other });
     const result = await cli(['config', 'claude-code', '--repo', other, '--project', 'webshop', '--write'], env);
-    assert.match(result.stdout, /git already tracks \.mcp\.json, and it will hold a token: run `git rm --cached \.mcp\.json` and commit \(this adds \/\.mcp\.json to \.gitignore\)/);
+    assert.match(
+      result.stdout,
+      /git already tracks \.mcp\.json, and it will hold a token: run `git rm --cached \.mcp\.json` and commit \(this adds \/\.mcp\.json to \.gitignore\)/,
+    );
     assert.match(readFileSync(join(other, '.gitignore'), 'utf8'), /\/\.mcp\.json/);
   });
 
   it('scope hints: a pin without a repository is local scope, run in that repository; user scope otherwise', async () => {
     const local = await cli(['config', 'claude-code', '--client', 'Claude Code', '--project', 'webshop'], env);
-    assert.match(local.stdout, /^Run the command in the folder of the repository this project belongs to: local scope applies to that folder only and is kept in ~\/\.claude\.json, not in git\./);
+    assert.match(
+      local.stdout,
+      /^Run the command in the folder of the repository this project belongs to: local scope applies to that folder only and is kept in ~\/\.claude\.json, not in git\./,
+    );
     assert.match(local.stdout, /claude mcp add --transport http --scope local dementia .* --header "X-Dementia-Project: webshop"/);
     const user = await cli(['config', 'claude-code', '--client', 'Claude Code'], env);
     assert.match(user.stdout, /^Run the command once: user scope, so Claude Code connects in every folder/);
     assert.match(user.stdout, /--scope user dementia/);
     const repoHint = await cli(['config', 'claude-code', '--repo', repo, '--project', 'webshop'], env);
-    assert.match(repoHint.stdout, /Or, to keep the token out of the repository folder: run the command in .*webshop instead \(local scope: only you, only that folder, kept in ~\/\.claude\.json\)\./);
+    assert.match(
+      repoHint.stdout,
+      /Or, to keep the token out of the repository folder: run the command in .*webshop instead \(local scope: only you, only that folder, kept in ~\/\.claude\.json\)\./,
+    );
   });
 
   it('an unknown project is refused with a did-you-mean; --create-project creates it', async () => {

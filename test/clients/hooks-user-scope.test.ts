@@ -29,11 +29,16 @@ describe('the Claude Code hook at user scope', () => {
     const settings = join(home, '.claude', 'settings.json');
     assert.match(
       first.stdout,
-      new RegExp(`^Installed the SessionStart hook in ${settings.replace(/[.]/g, '\\.')} \\(user scope: every Claude Code conversation on this machine\\)\\.\\nEach new Claude Code conversation starts with the waiting handover of the project pinned for its folder`),
+      new RegExp(
+        `^Installed the SessionStart hook in ${settings.replace(/[.]/g, '\\.')} \\(user scope: every Claude Code conversation on this machine\\)\\.\\nEach new Claude Code conversation starts with the waiting handover of the project pinned for its folder`,
+      ),
     );
     assert.match(JSON.parse(readFileSync(settings, 'utf8')).hooks.SessionStart[0].hooks[0].command, /handover show --hook$/);
     const again = await cli(['hooks', 'install', 'claude-code', '--write'], env);
-    assert.equal(again.stdout, `The SessionStart hook is already installed in ${settings} (user scope: every Claude Code conversation on this machine); nothing was changed.\n`);
+    assert.equal(
+      again.stdout,
+      `The SessionStart hook is already installed in ${settings} (user scope: every Claude Code conversation on this machine); nothing was changed.\n`,
+    );
   });
 
   it('the hook finds a project pinned with claude mcp add --scope local (in ~/.claude.json), from a subfolder too', async () => {
@@ -42,7 +47,16 @@ describe('the Claude Code hook at user scope', () => {
     const c = await connectClient(new URL(gateway.mcpUrl), token, { headers: { 'X-Dementia-Project': 'shop' } });
     await c.call('end_session', { summary: 'Checkout works.', next_steps: ['add refunds'] });
     await c.close();
-    writeFileSync(join(home, '.claude.json'), JSON.stringify({ projects: { [shop]: { mcpServers: { dementia: { type: 'http', url: gateway.mcpUrl, headers: { Authorization: `Bearer ${token}`, 'X-Dementia-Project': 'shop' } } } } } }));
+    writeFileSync(
+      join(home, '.claude.json'),
+      JSON.stringify({
+        projects: {
+          [shop]: {
+            mcpServers: { dementia: { type: 'http', url: gateway.mcpUrl, headers: { Authorization: `Bearer ${token}`, 'X-Dementia-Project': 'shop' } } },
+          },
+        },
+      }),
+    );
     const hook = await cli(['handover', 'show', '--hook'], env, join(shop, 'app'));
     assert.equal(hook.code, 0, hook.stderr);
     assert.match(hook.stdout, /^Last handover of project "shop" \(Dementia Companion\): Claude Code, ended [\s\S]*add refunds/);

@@ -26,7 +26,10 @@ describe('client instances', () => {
     assert.equal(b.project, 'api');
     assert.notEqual(a.workSession?.id, b.workSession?.id);
     const instances = t.gateway.services.clients.instances(t.gateway.services.clients.byName('Claude Code')!.id);
-    assert.deepEqual(instances.map((i) => [i.instanceKey, i.activeProject]).sort(), [['/home/me/src/web', 'web'], ['/home/me/src/äpi', 'api']]);
+    assert.deepEqual(instances.map((i) => [i.instanceKey, i.activeProject]).sort(), [
+      ['/home/me/src/web', 'web'],
+      ['/home/me/src/äpi', 'api'],
+    ]);
 
     // A new connection (a reconnect) of the same window finds its project again; the other window is unaffected.
     await web.close();

@@ -78,4 +78,5 @@ export function cli(args: string[], env: Record<string, string>, cwd?: string): 
   });
 }
 
-export const structured = (result: ToolResult) => result.structuredContent as { project: string | null; workSession: { id: string; started?: boolean } | null; [key: string]: unknown };
+export const structured = (result: ToolResult) =>
+  result.structuredContent as { project: string | null; workSession: { id: string; started?: boolean } | null; [key: string]: unknown };

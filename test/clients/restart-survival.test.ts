@@ -30,22 +30,22 @@ describe('restart survival over HTTP', () => {
   for (const mode of ['json', 'sse'] as const) {
     it(`keeps serving the old session id after a restart (${mode} responses): same client, project, work session`, async () => {
       const port = await freePort();
-      let gateway = await start(port); 
+      let gateway = await start(port);
       const { client, token } = gateway.services.clients.add(`Cursor ${mode}`, 'cursor', null);
       const url = new URL(gateway.mcpUrl);
-      const c = await connectClient(url, token, { sse: mode === 'sse' }); 
-      await c.call('create_project', { name: `restart-${mode}` }); 
-      await c.call('select_project_for_session', { project_name: `restart-${mode}` }); 
-      const before = structured(await c.call('lock_context', { topic: 'plan', content: 'keep going' })); 
+      const c = await connectClient(url, token, { sse: mode === 'sse' });
+      await c.call('create_project', { name: `restart-${mode}` });
+      await c.call('select_project_for_session', { project_name: `restart-${mode}` });
+      const before = structured(await c.call('lock_context', { topic: 'plan', content: 'keep going' }));
       const sessionId = c.transport.sessionId!;
       assert.ok(sessionId);
 
-      await gateway.stop(); 
+      await gateway.stop();
       // In one process the client must get to see its sockets closed before the new server is up;
       // a real restart takes far longer than this one turn of the event loop.
-      await new Promise((resolve) => setImmediate(resolve)); 
+      await new Promise((resolve) => setImmediate(resolve));
       clock.advanceMinutes(3);
-      gateway = await start(port); 
+      gateway = await start(port);
       try {
         // The same SDK client object simply goes on, with the id it already has.
         const afterRestart = structured(await c.call('recall_context', { topic: 'plan' }));
@@ -58,26 +58,33 @@ describe('restart survival over HTTP', () => {
         assert.equal(connection?.caller.client.id, client.id);
 
         // A client process that only remembers the id (and its protocol version) is served too.
-        const raw = await post(url, { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' }, toolCall('session_status'));
-        assert.equal(raw.status, 200); 
-        assert.match(await raw.text(), new RegExp(`restart-${mode}`)); 
+        const raw = await post(
+          url,
+          { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' },
+          toolCall('session_status'),
+        );
+        assert.equal(raw.status, 200);
+        assert.match(await raw.text(), new RegExp(`restart-${mode}`));
 
         // GET (the server-to-client stream) with the old id is served as well.
         const abort = new AbortController();
-        const stream = await fetch(url, { headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId, accept: 'text/event-stream' }, signal: abort.signal });
+        const stream = await fetch(url, {
+          headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId, accept: 'text/event-stream' },
+          signal: abort.signal,
+        });
         assert.equal(stream.status, 200);
         assert.match(stream.headers.get('content-type') ?? '', /text\/event-stream/);
         const first = await stream.body!.getReader().read();
         assert.equal(new TextDecoder().decode(first.value), ': stream open\n\n', 'the stream opens at once, not at the first 15 s keep-alive');
-        abort.abort(); 
-        await c.close(); 
+        abort.abort();
+        await c.close();
       } finally {
-        await gateway.stop(); 
+        await gateway.stop();
       }
     });
   }
 
-  it('answers unknown session ids: no or bad token 401, another client\'s live session 404, DELETE of a gone session 200', async () => {
+  it("answers unknown session ids: no or bad token 401, another client's live session 404, DELETE of a gone session 200", async () => {
     const gateway = await start(await freePort());
     try {
       const url = new URL(gateway.mcpUrl);

@@ -26,9 +26,15 @@ describe('clients rotate-token', () => {
     assert.equal(rotated.code, 0, rotated.stderr);
     const token = /New token for Cursor \(the old one stopped working\): (dct_\S+)\n/.exec(rotated.stdout)?.[1];
     assert.ok(token);
-    assert.match(rotated.stdout, /The old token is still in: ~\/\.cursor\/mcp\.json\. Update the client:\n {2}dementia config cursor --client "Cursor" --token dct_\S+ --write\n/);
+    assert.match(
+      rotated.stdout,
+      /The old token is still in: ~\/\.cursor\/mcp\.json\. Update the client:\n {2}dementia config cursor --client "Cursor" --token dct_\S+ --write\n/,
+    );
     const command = /\n {2}(dementia config cursor [^\n]+ --write)\n/.exec(rotated.stdout)![1]!;
-    const args = command.split(' ').slice(1).map((arg) => arg.replace(/^"|"$/g, ''));
+    const args = command
+      .split(' ')
+      .slice(1)
+      .map((arg) => arg.replace(/^"|"$/g, ''));
     const updated = await cli(args, env);
     assert.equal(updated.code, 0, updated.stderr);
     assert.match(updated.stdout, /^Used the token you gave, the current token of "Cursor"\.\nWrote /);
@@ -49,7 +55,10 @@ describe('clients rotate-token', () => {
     await cli(['clients', 'add', 'Claude Code', '--kind', 'claude-code'], env);
     const code = JSON.parse((await cli(['clients', 'rotate-token', 'Claude Code', '--json'], env)).stdout) as { token: string; update: { steps: string[] } };
     assert.equal(code.update.steps[0], 'claude mcp remove --scope user dementia');
-    assert.equal(code.update.steps[1], `claude mcp add --transport http --scope user dementia http://127.0.0.1:47995/mcp --header "Authorization: Bearer ${code.token}"`);
+    assert.equal(
+      code.update.steps[1],
+      `claude mcp add --transport http --scope user dementia http://127.0.0.1:47995/mcp --header "Authorization: Bearer ${code.token}"`,
+    );
     await cli(['clients', 'add', 'Claude Desktop', '--kind', 'claude-desktop'], env);
     const desktop = await cli(['clients', 'rotate-token', 'Claude Desktop'], env);
     assert.match(desktop.stdout, /Nothing to update: Claude Desktop's bridge \(connect --client "Claude Desktop"\) needs no token\./);

@@ -40,7 +40,11 @@ describe('secret check through the stdio bridge', () => {
       assert.ok(textOf(refused).startsWith('Error SECRET_DETECTED'), textOf(refused));
       assert.match(textOf(refused), /slack-token in `content` at line 2, column 12/);
       assert.ok(!textOf(refused).includes(slack));
-      const saved = await bridge.call('lock_context', { project: 'chat', topic: 'alerts', content: 'Alerts go to #ops. The bot token is in 1Password item "ops bot".' });
+      const saved = await bridge.call('lock_context', {
+        project: 'chat',
+        topic: 'alerts',
+        content: 'Alerts go to #ops. The bot token is in 1Password item "ops bot".',
+      });
       assert.equal(saved.isError, undefined, textOf(saved));
       assert.ok(!bridge.stderr().includes(slack));
     } finally {
@@ -49,7 +53,11 @@ describe('secret check through the stdio bridge', () => {
     assert.ok(!served.stdout().includes(slack) && !served.stderr().includes(slack), 'the gateway never logs the secret');
     const db = openDatabase(join(dataDir, DATABASE_FILE), systemClock);
     try {
-      const rows = JSON.stringify([db.prepare('SELECT * FROM contexts').all(), db.prepare('SELECT * FROM activity').all(), db.prepare('SELECT * FROM applied_calls').all()]);
+      const rows = JSON.stringify([
+        db.prepare('SELECT * FROM contexts').all(),
+        db.prepare('SELECT * FROM activity').all(),
+        db.prepare('SELECT * FROM applied_calls').all(),
+      ]);
       assert.ok(!rows.includes(slack));
       assert.deepEqual(db.prepare('SELECT version FROM contexts WHERE label = ?').pluck().all('alerts'), [1]);
     } finally {

@@ -22,17 +22,25 @@ interface RawReply {
 /** node:http, because fetch does not let a caller choose the Host header. */
 function raw(port: number, options: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<RawReply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path ?? '/mcp', headers: options.headers, setHost: false }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path ?? '/mcp', headers: options.headers, setHost: false },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
 }
 
-const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+});
 const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
 describe('security', () => {
@@ -58,7 +66,9 @@ describe('security', () => {
 
   it('listens on 127.0.0.1 only', async () => {
     assert.equal(gateway.settings.host, '127.0.0.1');
-    const external = Object.values(networkInterfaces()).flat().find((address) => address && !address.internal && address.family === 'IPv4');
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address && !address.internal && address.family === 'IPv4');
     if (external) {
       const refused = await new Promise<string>((resolve) => {
         const socket = connect(port, external.address);
@@ -71,7 +81,15 @@ describe('security', () => {
   });
 
   it('rejects a Host that is not loopback with our port, 403 without details (DNS rebinding)', async () => {
-    for (const bad of ['evil.example', `evil.example:${port}`, '127.0.0.1', `127.0.0.1:${port + 1}`, `127.0.0.1.evil.example:${port}`, `localhost.:${port}`, `0.0.0.0:${port}`]) {
+    for (const bad of [
+      'evil.example',
+      `evil.example:${port}`,
+      '127.0.0.1',
+      `127.0.0.1:${port + 1}`,
+      `127.0.0.1.evil.example:${port}`,
+      `localhost.:${port}`,
+      `0.0.0.0:${port}`,
+    ]) {
       const reply = await raw(port, { method: 'POST', headers: { host: bad, authorization: `Bearer ${token}`, ...MCP_HEADERS }, body: INIT });
       assert.equal(reply.status, 403, bad);
       assert.deepEqual(JSON.parse(reply.body), { error: 'Forbidden' }, 'no details');
@@ -90,12 +108,23 @@ describe('security', () => {
       assert.equal(reply.body, '{"error":"Forbidden"}');
     }
     for (const origin of [`http://127.0.0.1:${port}`, 'http://localhost:3000', 'http://[::1]:8080']) {
-      assert.equal((await raw(port, { method: 'POST', headers: { host, origin, authorization: `Bearer ${token}`, ...MCP_HEADERS }, body: INIT })).status, 200, origin);
+      assert.equal(
+        (await raw(port, { method: 'POST', headers: { host, origin, authorization: `Bearer ${token}`, ...MCP_HEADERS }, body: INIT })).status,
+        200,
+        origin,
+      );
     }
   });
 
   it('requires a valid token on every MCP request (401 with a Bearer challenge, no OAuth hints)', async () => {
-    for (const authorization of [undefined, 'Bearer', `Basic ${Buffer.from(`x:${token}`).toString('base64')}`, `Bearer ${newToken()}`, `Bearer ${token}x`, `Bearer ${token.slice(0, -1)}`]) {
+    for (const authorization of [
+      undefined,
+      'Bearer',
+      `Basic ${Buffer.from(`x:${token}`).toString('base64')}`,
+      `Bearer ${newToken()}`,
+      `Bearer ${token}x`,
+      `Bearer ${token.slice(0, -1)}`,
+    ]) {
       const reply = await raw(port, { method: 'POST', headers: { host, ...MCP_HEADERS, ...(authorization ? { authorization } : {}) }, body: INIT });
       assert.equal(reply.status, 401, authorization);
       assert.equal(reply.headers['www-authenticate'], 'Bearer realm="dementia-companion"', 'no resource_metadata: no OAuth discovery');
@@ -111,7 +140,15 @@ describe('security', () => {
   });
 
   it('publishes no OAuth discovery metadata', async () => {
-    for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp', '/.well-known/openid-configuration', '/register', '/authorize', '/token']) {
+    for (const path of [
+      '/.well-known/oauth-authorization-server',
+      '/.well-known/oauth-protected-resource',
+      '/.well-known/oauth-protected-resource/mcp',
+      '/.well-known/openid-configuration',
+      '/register',
+      '/authorize',
+      '/token',
+    ]) {
       assert.equal((await raw(port, { path, headers: { host } })).status, 404, path);
     }
   });
@@ -145,10 +182,18 @@ describe('security', () => {
 
   it('caps request bodies with a clear 413, before reading a declared oversize body', async () => {
     const big = Buffer.alloc(8 * 1024 * 1024 + 10, 0x20);
-    const streamed = await raw(port, { method: 'POST', headers: { host, authorization: `Bearer ${token}`, ...MCP_HEADERS, 'transfer-encoding': 'chunked' }, body: big });
+    const streamed = await raw(port, {
+      method: 'POST',
+      headers: { host, authorization: `Bearer ${token}`, ...MCP_HEADERS, 'transfer-encoding': 'chunked' },
+      body: big,
+    });
     assert.equal(streamed.status, 413);
     assert.match(JSON.parse(streamed.body).error.message, /exceeds the limit of 8388608 bytes/);
-    const declared = await raw(port, { method: 'POST', headers: { host, authorization: `Bearer ${token}`, ...MCP_HEADERS, 'content-length': String(big.length) }, body: big });
+    const declared = await raw(port, {
+      method: 'POST',
+      headers: { host, authorization: `Bearer ${token}`, ...MCP_HEADERS, 'content-length': String(big.length) },
+      body: big,
+    });
     assert.equal(declared.status, 413);
     assert.match(declared.body, /the limit is 8388608 bytes/);
   });

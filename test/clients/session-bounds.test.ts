@@ -9,7 +9,12 @@ import { MAX_SUBSCRIPTIONS } from '../../src/gateway/http/resource-watchers.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway-harness.ts';
 
 const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bounds', version: '1' } } });
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bounds', version: '1' } },
+});
 const { perInstance, perClient } = DEFAULT_SESSION_CAPS;
 
 async function initialize(url: URL, token: string, instance = ''): Promise<string> {
@@ -51,7 +56,11 @@ describe('bounded session table', () => {
     assert.match(await response.text(), /"result":\{"content"/);
     assert.equal(sessionsOf(id).length, perInstance);
     assert.equal(t.gateway.endpoint.list().find((connection) => connection.id === ids[0])?.reattached, true);
-    assert.equal(t.gateway.endpoint.list().some((connection) => connection.id === ids[9]), false, 'the least recently used one made room');
+    assert.equal(
+      t.gateway.endpoint.list().some((connection) => connection.id === ids[9]),
+      false,
+      'the least recently used one made room',
+    );
   });
 
   it('many instance keys of one client stay within the per-client cap', async () => {
@@ -73,7 +82,8 @@ describe('bounded session table', () => {
       const response = await statusCall(t.url, token, randomUUID());
       statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
       const text = await response.text();
-      if (response.status === 429) refusal = { retryAfter: response.headers.get('retry-after'), message: (JSON.parse(text) as { error: { message: string } }).error.message };
+      if (response.status === 429)
+        refusal = { retryAfter: response.headers.get('retry-after'), message: (JSON.parse(text) as { error: { message: string } }).error.message };
     }
     assert.equal(statuses.get(200), 30, 'a burst of 30 re-attaches (a restart with many windows) is served');
     assert.equal(statuses.get(429), 1970);

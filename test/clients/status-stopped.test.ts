@@ -25,7 +25,12 @@ describe('status without a running gateway', () => {
     assert.doesNotMatch(text.stdout, /auth\?code=|one-time link/);
     assert.match(text.stdout, /Status page: {2}once the gateway runs/);
     assert.match(text.stdout, /Claude Code claude-code: project none, not connected yet/);
-    const json = JSON.parse((await cli(['status', '--json'], { ...env, DEMENTIA_DATA_DIR: dataDir })).stdout) as { running: boolean; statusUrl: string | null; dataFound: boolean; clients: unknown[] };
+    const json = JSON.parse((await cli(['status', '--json'], { ...env, DEMENTIA_DATA_DIR: dataDir })).stdout) as {
+      running: boolean;
+      statusUrl: string | null;
+      dataFound: boolean;
+      clients: unknown[];
+    };
     assert.deepEqual([json.running, json.statusUrl, json.dataFound, json.clients.length], [false, null, true, 1]);
   });
 
@@ -33,7 +38,10 @@ describe('status without a running gateway', () => {
     const typo = join(root, 'dat');
     const text = await cli(['status', '--data-dir', typo], env);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /not running, and no data yet in .*dat \(nothing was created there\)\.\nIs that the folder you meant\? The default is .*Dementia Companion; --data-dir and DEMENTIA_DATA_DIR choose another\.\nStart it with/);
+    assert.match(
+      text.stdout,
+      /not running, and no data yet in .*dat \(nothing was created there\)\.\nIs that the folder you meant\? The default is .*Dementia Companion; --data-dir and DEMENTIA_DATA_DIR choose another\.\nStart it with/,
+    );
     assert.equal(existsSync(typo), false, 'no folder, no database');
     const json = JSON.parse((await cli(['status', '--json', '--data-dir', typo], env)).stdout) as { dataFound: boolean; statusUrl: null; clients: unknown[] };
     assert.deepEqual([json.dataFound, json.statusUrl, json.clients], [false, null, []]);
@@ -49,10 +57,20 @@ describe('status without a running gateway', () => {
     const services = createServices(openDatabase(join(dataDir, DATABASE_FILE), systemClock), systemClock, 120);
     const lastSeenAt = Date.now() - 5 * 60_000;
     services.remoteClients.upsert({ id: 'remote-1', name: 'claude.ai', kind: 'claude-ai', createdAt: lastSeenAt, lastSeenAt, revokedAt: null });
-    services.remoteClients.upsert({ id: 'remote-2', name: 'Office Desktop', kind: 'claude-desktop', createdAt: lastSeenAt + 1, lastSeenAt: null, revokedAt: null });
+    services.remoteClients.upsert({
+      id: 'remote-2',
+      name: 'Office Desktop',
+      kind: 'claude-desktop',
+      createdAt: lastSeenAt + 1,
+      lastSeenAt: null,
+      revokedAt: null,
+    });
     services.db.close();
     const text = await cli(['status'], { ...env, DEMENTIA_DATA_DIR: dataDir });
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /\nOn the hosted server:\nclaude\.ai claude-ai: last seen 5 min ago, no open session\nOffice Desktop claude-desktop: not seen yet, no open session\n$/);
+    assert.match(
+      text.stdout,
+      /\nOn the hosted server:\nclaude\.ai claude-ai: last seen 5 min ago, no open session\nOffice Desktop claude-desktop: not seen yet, no open session\n$/,
+    );
   });
 });

@@ -6,7 +6,12 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway-harness.t
 import { settledHeap } from './gc.ts';
 
 const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'storm', version: '1' } } });
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'storm', version: '1' } },
+});
 
 /** A client that initializes and walks away: no notifications/initialized follow-up, no DELETE. */
 async function initialize(url: URL, token: string): Promise<Response> {
@@ -41,7 +46,10 @@ describe('reconnect storms', () => {
     const limited = await fetch(t.url, { method: 'POST', headers: { ...HEADERS, authorization: `Bearer ${stormy}` }, body: INIT });
     assert.equal(limited.status, 429);
     assert.equal(limited.headers.get('retry-after'), '1');
-    assert.match(((await limited.json()) as { error: { message: string } }).error.message, /Too many new MCP sessions from client "Stormy".*Mcp-Session-Id.*retry in 1 s/);
+    assert.match(
+      ((await limited.json()) as { error: { message: string } }).error.message,
+      /Too many new MCP sessions from client "Stormy".*Mcp-Session-Id.*retry in 1 s/,
+    );
     assert.equal((await initialize(t.url, calm)).status, 200, 'another client is not affected');
     t.clock.advanceMinutes(1 / 60);
     assert.equal((await initialize(t.url, stormy)).status, 200, 'one more after a second');
@@ -75,9 +83,11 @@ describe('reconnect storms', () => {
     await t.gateway.endpoint.reapIdle(0);
     const tokens = Array.from({ length: 25 }, (_, i) => t.addClient(`Abandoner ${i}`).token);
     const round = async () => {
-      await Promise.all(tokens.map(async (token) => {
-        for (let i = 0; i < 20; i++) await initialize(t.url, token);
-      }));
+      await Promise.all(
+        tokens.map(async (token) => {
+          for (let i = 0; i < 20; i++) await initialize(t.url, token);
+        }),
+      );
       assert.equal(t.gateway.endpoint.stats().connections, 25 * 16, 'at most 16 live sessions per client instance');
       t.clock.advanceMinutes(16);
       assert.equal(await t.gateway.endpoint.reapIdle(), 25 * 16);

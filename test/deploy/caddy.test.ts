@@ -36,7 +36,11 @@ function caddyfileFor(caddyPort: number, upstreamPorts: number[], storage: strin
     return text.replace(new RegExp(from.source, 'm'), to);
   };
   let site = substitute(shipped, /^memory\.example\.com \{$/, `https://127.0.0.1:${caddyPort} {\n\ttls internal`);
-  site = substitute(site, /^(\s*)reverse_proxy 127\.0\.0\.1:47821 127\.0\.0\.1:47822 \{$/, `$1reverse_proxy ${upstreamPorts.map((port) => `127.0.0.1:${port}`).join(' ')} {`);
+  site = substitute(
+    site,
+    /^(\s*)reverse_proxy 127\.0\.0\.1:47821 127\.0\.0\.1:47822 \{$/,
+    `$1reverse_proxy ${upstreamPorts.map((port) => `127.0.0.1:${port}`).join(' ')} {`,
+  );
   // No admin API, no port 80, no change to the machine's trust store: a test touches nothing outside its folder.
   const globals = `{\n\tadmin off\n\tskip_install_trust\n\tauto_https disable_redirects\n\tstorage file_system ${storage}\n}\n\n`;
   return globals + site;
@@ -183,10 +187,22 @@ describe('deploy/: two hosted processes behind Caddy over real TLS', { skip: mis
       // sign-in from 127.0.0.2 counts against 127.0.0.2, not against the proxy, nor what the client claimed.
       const registration = await register(base, { client_name: 'Guesser', redirect_uris: [CALLBACK] });
       const jar = new CookieJar();
-      const signInPage = locationOf(await visit(authorizationUrl(base, { clientId: registration.client_id, redirectUri: CALLBACK, challenge: pkce().challenge, method: 'S256', resource: mcpUrl.href }), jar));
+      const signInPage = locationOf(
+        await visit(
+          authorizationUrl(base, {
+            clientId: registration.client_id,
+            redirectUri: CALLBACK,
+            challenge: pkce().challenge,
+            method: 'S256',
+            resource: mcpUrl.href,
+          }),
+          jar,
+        ),
+      );
       assert.equal(await postFormFrom('127.0.0.2', signInPage, jar, { api_key: 'dmk_not-the-key-not-the-key-not-the-key' }, '203.0.113.9'), 403);
       const failures = async (address: string) =>
-        (await pool.query<{ failures: number }>(`SELECT failures FROM ${CONTROL_SCHEMA}.sign_in_failures WHERE bucket = $1`, [`address:${sha256Hex(address)}`])).rows[0]?.failures;
+        (await pool.query<{ failures: number }>(`SELECT failures FROM ${CONTROL_SCHEMA}.sign_in_failures WHERE bucket = $1`, [`address:${sha256Hex(address)}`]))
+          .rows[0]?.failures;
       assert.equal(await failures('127.0.0.2'), 1, 'counted against the client address Caddy saw');
       assert.equal(await failures('203.0.113.9'), undefined, 'an X-Forwarded-For the client sent itself is not believed');
 

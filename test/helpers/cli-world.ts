@@ -26,7 +26,12 @@ export async function startCliWorld(configPort: number): Promise<CliWorld> {
   const home = join(root, 'home');
   const dataDir = join(root, 'data');
   mkdirSync(home);
-  const gateway = await Gateway.start({ settings: { ...resolveSettings({}, {}), port: 0, dataDir }, clock: new ManualClock(), logger: silentLogger, writeRuntimeFile: false });
+  const gateway = await Gateway.start({
+    settings: { ...resolveSettings({}, {}), port: 0, dataDir },
+    clock: new ManualClock(),
+    logger: silentLogger,
+    writeRuntimeFile: false,
+  });
   return {
     root,
     home,

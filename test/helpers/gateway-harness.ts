@@ -25,9 +25,7 @@ export interface TestGateway {
 }
 
 /** A real gateway on a free port over a real SQLite file, with a clock the test moves. */
-export async function startTestGateway(
-  options: { dataDir?: string; clock?: ManualClock; idleMinutes?: number; logger?: Logger } = {},
-): Promise<TestGateway> {
+export async function startTestGateway(options: { dataDir?: string; clock?: ManualClock; idleMinutes?: number; logger?: Logger } = {}): Promise<TestGateway> {
   const dataDir = options.dataDir ?? tempDir();
   const clock = options.clock ?? new ManualClock();
   const settings = { ...resolveSettings({}, {}), port: 0, dataDir, idleMinutes: options.idleMinutes ?? 120 };

@@ -92,7 +92,7 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
   process.once('exit', () => rmSync(databaseDir, { recursive: true, force: true }));
   let counter = 0;
   const url = (database = 'postgres') => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
-  const query = async <T,>(database: string, text: string, values: unknown[] = []): Promise<T[]> => {
+  const query = async <T>(database: string, text: string, values: unknown[] = []): Promise<T[]> => {
     const client = new pg.Client({ connectionString: url(database) });
     await client.connect();
     try {

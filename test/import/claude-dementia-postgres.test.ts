@@ -11,7 +11,14 @@ import { structured } from './helpers/results.ts';
 
 type Report = ImportReport;
 
-const counts = (p: ProjectReport) => ({ name: p.name, contexts: p.contexts, versions: p.versions, archived: p.archived, handovers: p.handovers, notes: p.notes });
+const counts = (p: ProjectReport) => ({
+  name: p.name,
+  contexts: p.contexts,
+  versions: p.versions,
+  archived: p.archived,
+  handovers: p.handovers,
+  notes: p.notes,
+});
 
 /** Every row of every table of the old server's database, to prove the import never writes to it. */
 async function sourceDump(pg: SharedPostgres, database: string): Promise<string> {
@@ -62,7 +69,13 @@ describe('import claude-dementia from its Postgres database', () => {
     assert.deepEqual(dryRun.skipped, [
       { item: 'schema "dementia_0f1e2d3c4b5a6978", context_locks id 3', reason: 'the row names no project (no project_name, and its session has none)' },
     ]);
-    assert.equal(storeRows<{ n: number }>(dataDir, 'SELECT (SELECT count(*) FROM projects) + (SELECT count(*) FROM contexts) + (SELECT count(*) FROM archived_contexts) + (SELECT count(*) FROM handovers) + (SELECT count(*) FROM notes) + (SELECT count(*) FROM sync_outbox) AS n')[0]!.n, 0);
+    assert.equal(
+      storeRows<{ n: number }>(
+        dataDir,
+        'SELECT (SELECT count(*) FROM projects) + (SELECT count(*) FROM contexts) + (SELECT count(*) FROM archived_contexts) + (SELECT count(*) FROM handovers) + (SELECT count(*) FROM notes) + (SELECT count(*) FROM sync_outbox) AS n',
+      )[0]!.n,
+      0,
+    );
     assert.equal(await sourceDump(pg, database), source, 'the source is only read');
   });
 
@@ -88,7 +101,10 @@ describe('import claude-dementia from its Postgres database', () => {
       const report = JSON.parse(result.stdout) as Report;
       assert.equal(report.dryRun, false);
       assert.deepEqual(report.projects.map(counts), dryRun.projects.map(counts));
-      const outbox = storeRows<{ entity: string; op: string; n: number }>(dataDir, 'SELECT entity, op, count(*) AS n FROM sync_outbox GROUP BY 1, 2 ORDER BY 1, 2');
+      const outbox = storeRows<{ entity: string; op: string; n: number }>(
+        dataDir,
+        'SELECT entity, op, count(*) AS n FROM sync_outbox GROUP BY 1, 2 ORDER BY 1, 2',
+      );
       assert.deepEqual(outbox, [
         { entity: 'context', op: 'archive', n: 2 },
         { entity: 'context', op: 'upsert', n: 21 },
@@ -100,8 +116,16 @@ describe('import claude-dementia from its Postgres database', () => {
 
     it('MCP clients see every project; versions "1.0" … "1.10" are 1 … 11 in numeric order, with their times', async () => {
       const projects = (structured(await mcp.call('list_projects')).projects as { name: string; contextCount: number }[]).map((p) => [p.name, p.contextCount]);
-      assert.deepEqual(projects, [['client-portal', 1], ['home-lab', 1], ['innkeeper', 2], ['linkedin', 4]]);
-      const latest = structured(await mcp.call('recall_context', { project: 'linkedin', topic: 'voice' })) as { context: { version: number; content: string; priority: string; tags: string[]; createdAt: string }; versions: number[] };
+      assert.deepEqual(projects, [
+        ['client-portal', 1],
+        ['home-lab', 1],
+        ['innkeeper', 2],
+        ['linkedin', 4],
+      ]);
+      const latest = structured(await mcp.call('recall_context', { project: 'linkedin', topic: 'voice' })) as {
+        context: { version: number; content: string; priority: string; tags: string[]; createdAt: string };
+        versions: number[];
+      };
       assert.equal(latest.context.version, 11);
       assert.equal(latest.context.content, voiceText('1.10'));
       assert.deepEqual(latest.versions, [11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
@@ -112,8 +136,14 @@ describe('import claude-dementia from its Postgres database', () => {
         const old = structured(await mcp.call('recall_context', { project: 'linkedin', topic: 'voice', version: i + 1 })) as { context: { content: string } };
         assert.equal(old.context.content, voiceText(version), `v${i + 1} is "${version}"`);
       }
-      const checkin = structured(await mcp.call('recall_context', { project: 'innkeeper', topic: 'checkin-flow' })) as { context: { version: number; tags: string[]; priority: string; createdAt: string } };
-      assert.deepEqual(checkin.context, { ...checkin.context, version: 2, tags: ['ops', 'deploy'], priority: 'important', createdAt: '2025-07-01T16:40:00.000Z' }, 'TIMESTAMPTZ and TEXT[] columns');
+      const checkin = structured(await mcp.call('recall_context', { project: 'innkeeper', topic: 'checkin-flow' })) as {
+        context: { version: number; tags: string[]; priority: string; createdAt: string };
+      };
+      assert.deepEqual(
+        checkin.context,
+        { ...checkin.context, version: 2, tags: ['ops', 'deploy'], priority: 'important', createdAt: '2025-07-01T16:40:00.000Z' },
+        'TIMESTAMPTZ and TEXT[] columns',
+      );
       const bio = structured(await mcp.call('recall_context', { project: 'linkedin', topic: 'bio' })) as { context: { tags: string[]; priority: string } };
       assert.deepEqual([bio.context.tags, bio.context.priority], [['profile', 'about'], 'reference'], 'a comma-separated tags column, no metadata');
       const hashtags = structured(await mcp.call('recall_context', { project: 'linkedin', topic: 'hashtags' })) as { context: { priority: string } };
@@ -127,8 +157,13 @@ describe('import claude-dementia from its Postgres database', () => {
     });
 
     it('search finds imported contexts; versions the old server unlocked are archived and restore_context brings them back', async () => {
-      const hits = structured(await mcp.call('search_contexts', { project: 'innkeeper', query: 'QR code check in' })) as { results: { label: string; version: number }[] };
-      assert.deepEqual(hits.results.map((hit) => [hit.label, hit.version]), [['checkin-flow', 2]]);
+      const hits = structured(await mcp.call('search_contexts', { project: 'innkeeper', query: 'QR code check in' })) as {
+        results: { label: string; version: number }[];
+      };
+      assert.deepEqual(
+        hits.results.map((hit) => [hit.label, hit.version]),
+        [['checkin-flow', 2]],
+      );
       const rules = structured(await mcp.call('check_contexts', { project: 'linkedin', action: 'post on Tuesday and tag people' }));
       assert.match(JSON.stringify(rules), /posting-rules/);
 
@@ -136,18 +171,27 @@ describe('import claude-dementia from its Postgres database', () => {
       assert.equal(missing.isError, true, 'archived: not live until restored');
       const restored = structured(await mcp.call('restore_context', { project: 'linkedin', topic: 'old-schedule' }));
       assert.deepEqual(restored, { ...restored, restored: [1], latestVersion: 1 });
-      const schedule = structured(await mcp.call('recall_context', { project: 'linkedin', topic: 'old-schedule' })) as { context: { content: string; priority: string; tags: string[] } };
+      const schedule = structured(await mcp.call('recall_context', { project: 'linkedin', topic: 'old-schedule' })) as {
+        context: { content: string; priority: string; tags: string[] };
+      };
       assert.deepEqual([schedule.context.content, schedule.context.priority, schedule.context.tags], ['Post daily at 7am.', 'important', ['schedule']]);
 
       // "pricing" 1.1 was unlocked in the old server: it is archived v2 above the live v1.
-      assert.equal((structured(await mcp.call('recall_context', { project: 'innkeeper', topic: 'pricing' })) as { context: { version: number } }).context.version, 1);
+      assert.equal(
+        (structured(await mcp.call('recall_context', { project: 'innkeeper', topic: 'pricing' })) as { context: { version: number } }).context.version,
+        1,
+      );
       structured(await mcp.call('restore_context', { project: 'innkeeper', topic: 'pricing', version: 2 }));
-      const pricing = structured(await mcp.call('recall_context', { project: 'innkeeper', topic: 'pricing' })) as { context: { version: number; content: string } };
+      const pricing = structured(await mcp.call('recall_context', { project: 'innkeeper', topic: 'pricing' })) as {
+        context: { version: number; content: string };
+      };
       assert.deepEqual([pricing.context.version, pricing.context.content], [2, 'Prices exclude VAT for business guests.']);
     });
 
     it('handovers arrive as handovers: get_last_handover returns the last one with its real end time', async () => {
-      const inn = structured(await mcp.call('get_last_handover', { project: 'innkeeper' })) as { handover: { endedAt: string; startedAt: string; client: string; content: { progress: string[]; nextSteps: string[]; notes: string[] } } };
+      const inn = structured(await mcp.call('get_last_handover', { project: 'innkeeper' })) as {
+        handover: { endedAt: string; startedAt: string; client: string; content: { progress: string[]; nextSteps: string[]; notes: string[] } };
+      };
       assert.equal(inn.handover.endedAt, new Date(INNKEEPER_FINISHED).toISOString(), 'finished_at, not the later time the row was written');
       assert.equal(inn.handover.startedAt, '2025-07-01T16:00:00.000Z');
       assert.equal(inn.handover.client, 'claude-dementia (imported)');
@@ -156,31 +200,44 @@ describe('import claude-dementia from its Postgres database', () => {
       assert.deepEqual(inn.handover.content.notes, ['Tools used: lock_context, unlock_context']);
 
       const result = await mcp.call('get_last_handover', { project: 'linkedin' });
-      const linkedin = structured(result) as { handover: { endedAt: string; startedAt: string; content: { todos: string[]; openQuestions: string[]; progress: string[]; locked: unknown[] } } };
+      const linkedin = structured(result) as {
+        handover: { endedAt: string; startedAt: string; content: { todos: string[]; openQuestions: string[]; progress: string[]; locked: unknown[] } };
+      };
       assert.equal(linkedin.handover.endedAt, new Date((T0 + 6 * HOUR) * 1000).toISOString(), 'the later of two handovers, at its own time');
       assert.equal(linkedin.handover.startedAt, new Date(T0 * 1000).toISOString(), 'the old session started then');
       assert.deepEqual(linkedin.handover.content.todos, ['Schedule the launch post']);
       assert.deepEqual(linkedin.handover.content.openQuestions, ['Which headline tested better?']);
       assert.deepEqual(linkedin.handover.content.progress, ['Drafted three posts about the launch.', 'Completed: Pick the banner image']);
-      assert.deepEqual(linkedin.handover.content.locked, [
-        { label: 'voice', version: 11, priority: 'important' },
-        { label: 'posting-rules', version: 1, priority: 'always_check' },
-      ], 'the versions the locked contexts got here');
+      assert.deepEqual(
+        linkedin.handover.content.locked,
+        [
+          { label: 'voice', version: 11, priority: 'important' },
+          { label: 'posting-rules', version: 1, priority: 'always_check' },
+        ],
+        'the versions the locked contexts got here',
+      );
       assert.match(textOf(result), /imported from claude-dementia[\s\S]*Next steps:|imported from claude-dementia[\s\S]*Todos:\n- Schedule the launch post/);
 
       const notes = storeRows<{ project_name: string; kind: string; text: string }>(dataDir, 'SELECT project_name, kind, text FROM notes ORDER BY created_at');
-      assert.deepEqual(notes, [
-        { project_name: 'linkedin', kind: 'progress', text: 'Drafted three posts about the launch.' },
-        { project_name: 'linkedin', kind: 'todo', text: 'Reply to the comments on the hiring post.' },
-        { project_name: 'client-portal', kind: 'progress', text: 'Moved the login page to server-side sessions.' },
-        { project_name: 'client-portal', kind: 'decision', text: 'Passkeys first, passwords as a fallback.' },
-      ], 'progress, todo and decision entries are notes (one without a time gets the import’s); the project of a session-only entry comes from public.mcp_sessions');
+      assert.deepEqual(
+        notes,
+        [
+          { project_name: 'linkedin', kind: 'progress', text: 'Drafted three posts about the launch.' },
+          { project_name: 'linkedin', kind: 'todo', text: 'Reply to the comments on the hiring post.' },
+          { project_name: 'client-portal', kind: 'progress', text: 'Moved the login page to server-side sessions.' },
+          { project_name: 'client-portal', kind: 'decision', text: 'Passkeys first, passwords as a fallback.' },
+        ],
+        'progress, todo and decision entries are notes (one without a time gets the import’s); the project of a session-only entry comes from public.mcp_sessions',
+      );
     });
 
     it('the running gateway’s status (tray, status window) shows the imported projects', async () => {
       const response = await fetch(`${test.gateway.baseUrl}/api/status`, { headers: await adminAuth(test.gateway) });
       const status = (await response.json()) as { projects: { name: string; contextCount: number }[]; handovers: { project: string; client: string }[] };
-      assert.deepEqual(status.projects.map((p) => p.name), ['client-portal', 'home-lab', 'innkeeper', 'linkedin']);
+      assert.deepEqual(
+        status.projects.map((p) => p.name),
+        ['client-portal', 'home-lab', 'innkeeper', 'linkedin'],
+      );
       assert.ok(status.handovers.some((h) => h.project === 'innkeeper' && h.client === 'claude-dementia (imported)'));
     });
 
@@ -211,7 +268,13 @@ describe('import claude-dementia from its Postgres database', () => {
     assert.match(result.stderr, /Fix: Correct or delete those rows in the source/);
     assert.doesNotMatch(result.stderr + result.stdout, /test-password/);
     const readable = JSON.parse(result.stdout) as Report & { problems: { where: string; table: string; row: string }[] };
-    assert.deepEqual(readable.problems.map((p) => [p.where, p.table, p.row]), [['schema "notes"', 'context_locks', 'id 2'], ['schema "notes"', 'memory_entries', 'id 2']]);
+    assert.deepEqual(
+      readable.problems.map((p) => [p.where, p.table, p.row]),
+      [
+        ['schema "notes"', 'context_locks', 'id 2'],
+        ['schema "notes"', 'memory_entries', 'id 2'],
+      ],
+    );
     assert.deepEqual(readable.projects.map(counts), [{ name: 'notes', contexts: 1, versions: 1, archived: 0, handovers: 0, notes: 1 }]);
     const after = dumpStore(dataDir);
     assert.ok(before === '(no store)' || after === before);
@@ -238,25 +301,44 @@ describe('import claude-dementia from its Postgres database', () => {
     const twins = await pg.createDatabase('twins');
     for (const schema of ['LinkedIn', 'linkedin']) {
       await pg.query(twins, `CREATE SCHEMA "${schema}"`);
-      await pg.query(twins, `CREATE TABLE "${schema}".context_locks (id SERIAL PRIMARY KEY, session_id TEXT NOT NULL, label TEXT NOT NULL, version TEXT, content TEXT, content_hash TEXT, metadata TEXT, tags TEXT, locked_at DOUBLE PRECISION)`);
+      await pg.query(
+        twins,
+        `CREATE TABLE "${schema}".context_locks (id SERIAL PRIMARY KEY, session_id TEXT NOT NULL, label TEXT NOT NULL, version TEXT, content TEXT, content_hash TEXT, metadata TEXT, tags TEXT, locked_at DOUBLE PRECISION)`,
+      );
     }
-    await pg.query(twins, `INSERT INTO "LinkedIn".context_locks (session_id, label, version, content, content_hash, metadata, locked_at) VALUES ('a', 'voice', '1.0', 'From the upper-case schema.', 'x', '{}', $1)`, [T0]);
-    await pg.query(twins, `INSERT INTO linkedin.context_locks (session_id, label, version, content, content_hash, metadata, locked_at) VALUES ('b', 'voice', '1.0', 'From the lower-case schema.', 'x', '{}', $1), ('b', 'voice', '1.1', 'Lower-case, later.', 'x', '{}', $2)`, [T0 + HOUR, T0 + 2 * HOUR]);
+    await pg.query(
+      twins,
+      `INSERT INTO "LinkedIn".context_locks (session_id, label, version, content, content_hash, metadata, locked_at) VALUES ('a', 'voice', '1.0', 'From the upper-case schema.', 'x', '{}', $1)`,
+      [T0],
+    );
+    await pg.query(
+      twins,
+      `INSERT INTO linkedin.context_locks (session_id, label, version, content, content_hash, metadata, locked_at) VALUES ('b', 'voice', '1.0', 'From the lower-case schema.', 'x', '{}', $1), ('b', 'voice', '1.1', 'Lower-case, later.', 'x', '{}', $2)`,
+      [T0 + HOUR, T0 + 2 * HOUR],
+    );
     const dataDir = tempDir();
     const plain = await runCli(['import', 'claude-dementia', '--from', pg.url(twins), '--data-dir', dataDir, '--json']);
     assert.equal(plain.code, 0, plain.stderr);
     const report = JSON.parse(plain.stdout) as Report;
     assert.deepEqual(report.projects.map(counts), [{ name: 'linkedin', contexts: 0, versions: 0, archived: 0, handovers: 0, notes: 0 }]);
     assert.deepEqual(report.projects[0]!.skipped, [
-      { item: 'schema "LinkedIn" and schema "linkedin"', reason: 'they would all become project "linkedin", so none of them was imported. Import them into that one project with --merge.' },
+      {
+        item: 'schema "LinkedIn" and schema "linkedin"',
+        reason: 'they would all become project "linkedin", so none of them was imported. Import them into that one project with --merge.',
+      },
     ]);
     assert.equal(storeRows<{ n: number }>(dataDir, 'SELECT count(*) AS n FROM contexts')[0]!.n, 0);
 
     const merged = await runCli(['import', 'claude-dementia', '--from', pg.url(twins), '--data-dir', dataDir, '--json', '--merge']);
     const mergedReport = JSON.parse(merged.stdout) as Report;
     assert.deepEqual(mergedReport.projects.map(counts), [{ name: 'linkedin', contexts: 1, versions: 3, archived: 0, handovers: 0, notes: 0 }]);
-    assert.deepEqual(mergedReport.projects[0]!.warnings, ['label "voice": 2 old sessions each numbered their versions from 1.0; their versions follow each other, oldest session first']);
+    assert.deepEqual(mergedReport.projects[0]!.warnings, [
+      'label "voice": 2 old sessions each numbered their versions from 1.0; their versions follow each other, oldest session first',
+    ]);
     const versions = storeRows<{ version: number; content: string }>(dataDir, "SELECT version, content FROM contexts WHERE label = 'voice' ORDER BY version");
-    assert.deepEqual(versions.map((v) => v.content), ['From the upper-case schema.', 'From the lower-case schema.', 'Lower-case, later.']);
+    assert.deepEqual(
+      versions.map((v) => v.content),
+      ['From the upper-case schema.', 'From the lower-case schema.', 'Lower-case, later.'],
+    );
   });
 });

@@ -36,31 +36,41 @@ describe('import claude-dementia from its local SQLite files', () => {
     const fingerprint = sha(projectFile);
     const result = await runCli(['import', 'claude-dementia', '--from', projectFile, '--data-dir', dataDir, '--json']);
     assert.equal(result.code, 0, result.stderr);
-    const report = JSON.parse(result.stdout) as { projects: { name: string; versions: number; archived: number; handovers: number; notes: number; warnings: string[] }[] };
+    const report = JSON.parse(result.stdout) as {
+      projects: { name: string; versions: number; archived: number; handovers: number; notes: number; warnings: string[] }[];
+    };
     assert.deepEqual(
       report.projects.map((p) => [p.name, p.versions, p.archived, p.handovers, p.notes]),
       [['client-portal', 4, 1, 1, 1]],
       'the session’s project name "Client Portal", normalized',
     );
-    assert.deepEqual(report.projects[0]!.warnings, ['label "architecture": 2 old sessions each numbered their versions from 1.0; their versions follow each other, oldest session first']);
+    assert.deepEqual(report.projects[0]!.warnings, [
+      'label "architecture": 2 old sessions each numbered their versions from 1.0; their versions follow each other, oldest session first',
+    ]);
     assert.equal(sha(projectFile), fingerprint, 'the source file is unchanged');
 
     const test = await startTestGateway({ dataDir });
     try {
       const { token } = test.addClient('Cursor', { kind: 'cursor' });
       const mcp = await connectClient(test.url, token);
-      const architecture = structured(await mcp.call('recall_context', { project: 'client-portal', topic: 'architecture' })) as { context: { version: number; content: string; createdAt: string } };
+      const architecture = structured(await mcp.call('recall_context', { project: 'client-portal', topic: 'architecture' })) as {
+        context: { version: number; content: string; createdAt: string };
+      };
       assert.deepEqual(
         [architecture.context.version, architecture.context.content, architecture.context.createdAt],
         [3, 'Search is its own service now.', new Date((T0 + 25 * HOUR) * 1000).toISOString()],
         'the later session’s "1.0" is the newest version',
       );
-      const first = structured(await mcp.call('recall_context', { project: 'client-portal', topic: 'architecture', version: 1 })) as { context: { content: string } };
+      const first = structured(await mcp.call('recall_context', { project: 'client-portal', topic: 'architecture', version: 1 })) as {
+        context: { content: string };
+      };
       assert.equal(first.context.content, 'Monolith first.');
       const stamped = structured(await mcp.call('recall_context', { project: 'client-portal', topic: 'test_memory_1' })) as { context: { createdAt: string } };
       assert.equal(stamped.context.createdAt, '2025-06-03T09:15:42.000Z', 'CURRENT_TIMESTAMP text is UTC');
       assert.deepEqual(structured(await mcp.call('restore_context', { project: 'client-portal', topic: 'test_api_spec' })).restored, [1]);
-      const handover = structured(await mcp.call('get_last_handover', { project: 'client-portal' })) as { handover: { endedAt: string; startedAt: string; content: { todos: string[] } } };
+      const handover = structured(await mcp.call('get_last_handover', { project: 'client-portal' })) as {
+        handover: { endedAt: string; startedAt: string; content: { todos: string[] } };
+      };
       assert.equal(handover.handover.endedAt, new Date((T0 + 26 * HOUR) * 1000).toISOString());
       assert.equal(handover.handover.startedAt, new Date((T0 + 24 * HOUR) * 1000).toISOString(), 'the session’s own start');
       assert.deepEqual(handover.handover.content.todos, ['Load-test search']);
@@ -74,7 +84,10 @@ describe('import claude-dementia from its local SQLite files', () => {
     const dataDir = tempDir();
     const first = await runCli(['import', 'claude-dementia', '--from', cacheDir, '--data-dir', dataDir]);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /^Imported .*\.claude-dementia:\n {2}notes: 3 context\(s\) \(4 version\(s\), 1 archived\), 1 handover\(s\), 1 note\(s\) \(new project\)/);
+    assert.match(
+      first.stdout,
+      /^Imported .*\.claude-dementia:\n {2}notes: 3 context\(s\) \(4 version\(s\), 1 archived\), 1 handover\(s\), 1 note\(s\) \(new project\)/,
+    );
     assert.match(first.stdout, /skipped file .*not-a-db\.db: is not a SQLite database/);
     const rows = dumpStore(dataDir);
     const again = await runCli(['import', 'claude-dementia', '--from', cacheDir, '--data-dir', dataDir]);
@@ -85,7 +98,18 @@ describe('import claude-dementia from its local SQLite files', () => {
 
   it('--project names the project of one file; a file that is not a claude-dementia database is a clear error', async () => {
     const dataDir = tempDir();
-    const named = await runCli(['import', 'claude-dementia', '--from', projectFile, '--project', 'Portal Legacy', '--data-dir', dataDir, '--json', '--dry-run']);
+    const named = await runCli([
+      'import',
+      'claude-dementia',
+      '--from',
+      projectFile,
+      '--project',
+      'Portal Legacy',
+      '--data-dir',
+      dataDir,
+      '--json',
+      '--dry-run',
+    ]);
     assert.equal(named.code, 0, named.stderr);
     assert.equal((JSON.parse(named.stdout) as { projects: { name: string }[] }).projects[0]!.name, 'portal-legacy');
     const notMemory = await runCli(['import', 'claude-dementia', '--from', join(cacheDir, 'not-a-db.db'), '--data-dir', dataDir]);
@@ -101,7 +125,9 @@ describe('import claude-dementia from its local SQLite files', () => {
     const file = join(tempDir('old-dementia-'), 'big.db');
     const db = new Database(file);
     db.exec(OLD_SQLITE_DDL);
-    const insert = db.prepare("INSERT INTO context_locks (session_id, label, version, content, content_hash, locked_at, metadata) VALUES ('s', ?, '1.0', ?, 'h', ?, '{}')");
+    const insert = db.prepare(
+      "INSERT INTO context_locks (session_id, label, version, content, content_hash, locked_at, metadata) VALUES ('s', ?, '1.0', ?, 'h', ?, '{}')",
+    );
     db.transaction(() => {
       for (let i = 0; i < 1200; i++) insert.run(`topic-${i}`, `Context number ${i}.`, T0 + i);
     })();
@@ -111,7 +137,10 @@ describe('import claude-dementia from its local SQLite files', () => {
     assert.equal(result.code, 0, result.stderr);
     const lines = result.stderr.trim().split('\n');
     assert.ok(lines.length >= 2, result.stderr);
-    assert.ok(lines.every((line) => /^Importing: \d+ of 1200 rows \(\d+%\)$/.test(line)), result.stderr);
+    assert.ok(
+      lines.every((line) => /^Importing: \d+ of 1200 rows \(\d+%\)$/.test(line)),
+      result.stderr,
+    );
     assert.equal(lines.at(-1), 'Importing: 1200 of 1200 rows (100%)');
     assert.equal((JSON.parse(result.stdout) as { totals: { versions: number } }).totals.versions, 1200);
   });

@@ -43,6 +43,9 @@ describe('imported memory syncs to the tenant', () => {
     const handover = await b.call('get_last_handover', { project: 'linkedin' });
     assert.equal((handover.structuredContent as { handover: { endedAt: string } }).handover.endedAt, new Date((T0 + 6 * HOUR) * 1000).toISOString());
     const projects = (await b.call('list_projects')).structuredContent as { projects: { name: string }[] };
-    assert.deepEqual(projects.projects.map((p) => p.name), ['client-portal', 'home-lab', 'innkeeper', 'linkedin']);
+    assert.deepEqual(
+      projects.projects.map((p) => p.name),
+      ['client-portal', 'home-lab', 'innkeeper', 'linkedin'],
+    );
   });
 });

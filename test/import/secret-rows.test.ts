@@ -61,23 +61,37 @@ describe('import: rows that carry a credential are skipped with the reason, the 
     const file = join(dir, '.claude-memory.db');
     createOldSqliteFile(file, 'Shop');
     const old = new Database(file);
-    old.prepare('INSERT INTO context_locks (session_id, label, version, content, content_hash, locked_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    old
+      .prepare('INSERT INTO context_locks (session_id, label, version, content, content_hash, locked_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run('clau_57e9a16c', 'tls', '1.0', `Server key:\n${pem}`, 'h9', T0 + 25 * 3600, '{}');
-    old.prepare('INSERT INTO memory_entries (category, content, metadata, timestamp, session_id) VALUES (?, ?, ?, ?, ?)')
+    old
+      .prepare('INSERT INTO memory_entries (category, content, metadata, timestamp, session_id) VALUES (?, ?, ?, ?, ?)')
       .run('progress', `Paid with ${stripe}`, '{}', T0 + 25 * 3600 + 60, 'clau_57e9a16c');
     old.close();
     const dataDir = join(dir, 'data');
     const result = await runCli(['import', 'claude-dementia', '--from', file, '--data-dir', dataDir, '--json']);
     assert.equal(result.code, 0, result.stderr);
     assert.ok(!result.stdout.includes(stripe) && !result.stdout.includes(pem.split('\n')[1]!));
-    const report = JSON.parse(result.stdout) as { projects: { name: string; versions: number; handovers: number; notes: number; skipped: { reason: string }[] }[] };
+    const report = JSON.parse(result.stdout) as {
+      projects: { name: string; versions: number; handovers: number; notes: number; skipped: { reason: string }[] }[];
+    };
     const [shop] = report.projects;
     // What the same file gives without the two rows (claude-dementia-sqlite.test.ts): 4 versions, 1 handover, 1 note.
     assert.deepEqual([shop!.name, shop!.versions, shop!.handovers, shop!.notes], ['shop', 4, 1, 1]);
-    assert.deepEqual(shop!.skipped.map((s) => s.reason.match(/a ([\w-]+) in `(\w+)`/)!.slice(1)), [['private-key', 'content'], ['stripe-key', 'text']]);
+    assert.deepEqual(
+      shop!.skipped.map((s) => s.reason.match(/a ([\w-]+) in `(\w+)`/)!.slice(1)),
+      [
+        ['private-key', 'content'],
+        ['stripe-key', 'text'],
+      ],
+    );
     const db = openDatabase(join(dataDir, DATABASE_FILE), systemClock);
     try {
-      const everything = JSON.stringify([db.prepare('SELECT * FROM contexts').all(), db.prepare('SELECT * FROM notes').all(), db.prepare('SELECT * FROM handovers').all()]);
+      const everything = JSON.stringify([
+        db.prepare('SELECT * FROM contexts').all(),
+        db.prepare('SELECT * FROM notes').all(),
+        db.prepare('SELECT * FROM handovers').all(),
+      ]);
       assert.ok(!everything.includes(stripe) && !everything.includes(pem.split('\n')[1]!));
       assert.equal(db.prepare("SELECT count(*) FROM contexts WHERE label = 'tls'").pluck().get(), 0);
     } finally {

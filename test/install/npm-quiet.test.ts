@@ -16,7 +16,11 @@ describe('npm in this repository', () => {
     const home = mkdtempSync(join(tmpdir(), 'npm-home-'));
     try {
       const config = (key: string) =>
-        execFileSync('npm', ['config', 'get', key], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: home, npm_config_cache: join(home, 'cache') }, encoding: 'utf8' }).trim();
+        execFileSync('npm', ['config', 'get', key], {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH, HOME: home, npm_config_cache: join(home, 'cache') },
+          encoding: 'utf8',
+        }).trim();
       assert.equal(config('loglevel'), 'error');
       assert.equal(config('fund'), 'false');
       assert.equal(config('update-notifier'), 'false');

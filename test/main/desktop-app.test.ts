@@ -87,7 +87,11 @@ describe('desktop app wiring under a fake Electron', () => {
     assert.equal(window.visible, false, 'closed to the tray');
     await app.openStatus('clients');
     assert.equal(electron.windows.length, 1, 'the same window comes back');
-    assert.match(window.urls.at(-1)!, new RegExp(`^${app.gateway.baseUrl}/auth\\?code=dca_[\\w-]+#clients$`), 'signed in afresh: the last session may have ended while hidden');
+    assert.match(
+      window.urls.at(-1)!,
+      new RegExp(`^${app.gateway.baseUrl}/auth\\?code=dca_[\\w-]+#clients$`),
+      'signed in afresh: the last session may have ended while hidden',
+    );
     assert.equal(window.visible, true);
     const baseUrl = app.gateway.baseUrl;
     // Cmd+Q: the shell holds the quit back until the gateway is stopped.
@@ -107,7 +111,12 @@ describe('desktop app wiring under a fake Electron', () => {
     try {
       const electron = new FakeElectron();
       const dataDir = tempDir('dementia-desktop-');
-      const app = new DesktopApp({ electron, env: { DEMENTIA_DATA_DIR: dataDir, DEMENTIA_PORT: String(first.app.gateway.port) }, logger: silentLogger, writeRuntimeFile: false });
+      const app = new DesktopApp({
+        electron,
+        env: { DEMENTIA_DATA_DIR: dataDir, DEMENTIA_PORT: String(first.app.gateway.port) },
+        logger: silentLogger,
+        writeRuntimeFile: false,
+      });
       assert.equal(await app.start(), false);
       assert.equal(electron.quitCalls, 1);
       assert.match(electron.errors[0]!.message, /already in use/);
@@ -151,7 +160,10 @@ describe('tray rebuilt on every change; its clicks change what MCP clients see',
       // Time passes without calls: the periodic refresh shows "idle".
       ctx.clock.advanceMinutes(37);
       ctx.app.refresh();
-      assert.equal(tray.find(`client:${clientId}`)!.type === 'submenu' && (tray.find(`client:${clientId}`) as { label: string }).label, 'Claude Code — linkedin · idle 37 min');
+      assert.equal(
+        tray.find(`client:${clientId}`)!.type === 'submenu' && (tray.find(`client:${clientId}`) as { label: string }).label,
+        'Claude Code — linkedin · idle 37 min',
+      );
     } finally {
       await mcp.close();
     }
@@ -191,7 +203,10 @@ describe('tray rebuilt on every change; its clicks change what MCP clients see',
       // The click says what it wrote (issue 15.7): a notification, since a menu has no page.
       const notice = ctx.electron.notifications.at(-1)!;
       assert.equal(notice.title, 'Session ended');
-      assert.match(notice.body, /^Ended Claude Code's session on linkedin and wrote its handover: 2 tool calls: 1 context locked\. The next session on it reads this handover\.$/m);
+      assert.match(
+        notice.body,
+        /^Ended Claude Code's session on linkedin and wrote its handover: 2 tool calls: 1 context locked\. The next session on it reads this handover\.$/m,
+      );
       assert.match(tray.find(`client:${clientId}`)!.type === 'submenu' ? (tray.find(`client:${clientId}`) as { label: string }).label : '', /handover written/);
       const end = tray.find(`client:${clientId}:end-session`);
       assert.equal(end?.type === 'normal' && end.enabled, false, 'nothing left to end');
@@ -260,7 +275,12 @@ describe('sync in the tray', () => {
   it('offline with pending changes shows in the sync line; "Pause sync" pauses the engine and shows it', { timeout: 20_000 }, async () => {
     const electron = new FakeElectron();
     const dataDir = tempDir('dementia-desktop-');
-    const env = { DEMENTIA_DATA_DIR: dataDir, DEMENTIA_PORT: '0', DEMENTIA_PG_URL: 'postgres://app:pw@127.0.0.1:1/memory?sslmode=disable', DEMENTIA_API_KEY: 'dk_test_0123456789abcdef' };
+    const env = {
+      DEMENTIA_DATA_DIR: dataDir,
+      DEMENTIA_PORT: '0',
+      DEMENTIA_PG_URL: 'postgres://app:pw@127.0.0.1:1/memory?sslmode=disable',
+      DEMENTIA_API_KEY: 'dk_test_0123456789abcdef',
+    };
     const app = new DesktopApp({ electron, env, logger: silentLogger, writeRuntimeFile: false });
     await app.start();
     try {

@@ -48,7 +48,10 @@ describe('electron-builder.yml', () => {
     assert.equal(config.mac.target, 'dmg');
     assert.equal(config.win.target, 'nsis');
     assert.ok(config.asarUnpack.includes('node_modules/better-sqlite3/**'));
-    assert.deepEqual(config.extraResources.map(({ from, to }) => ({ from, to })), [{ from: 'build/tray', to: 'tray' }]);
+    assert.deepEqual(
+      config.extraResources.map(({ from, to }) => ({ from, to })),
+      [{ from: 'build/tray', to: 'tray' }],
+    );
     assert.ok(config.deb.depends.includes('libayatana-appindicator3-1'));
     assert.equal(config.mac.extendInfo.LSUIElement, true, 'no dock icon on macOS');
   });

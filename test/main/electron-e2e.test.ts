@@ -8,7 +8,11 @@ import { tempDir } from '../helpers/gateway-harness.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const binary = process.env.ELECTRON_BIN;
-const skip = !binary ? 'ELECTRON_BIN is not set: no Electron binary on this machine (it cannot be downloaded here)' : !existsSync(binary) ? `ELECTRON_BIN=${binary} does not exist` : false;
+const skip = !binary
+  ? 'ELECTRON_BIN is not set: no Electron binary on this machine (it cannot be downloaded here)'
+  : !existsSync(binary)
+    ? `ELECTRON_BIN=${binary} does not exist`
+    : false;
 
 /** The real app in a real Electron: only where ELECTRON_BIN names a binary; skipped (not passed) elsewhere. */
 describe('desktop app in Electron (end to end)', { skip }, () => {
@@ -23,7 +27,11 @@ describe('desktop app in Electron (end to end)', { skip }, () => {
     try {
       const page = await app.firstWindow();
       await page.locator('.view-header h1', { hasText: 'Connect a client' }).waitFor();
-      assert.equal(await page.evaluate(() => (window as unknown as { dementiaDesktop?: { desktop: boolean } }).dementiaDesktop?.desktop), true, 'the narrow preload API');
+      assert.equal(
+        await page.evaluate(() => (window as unknown as { dementiaDesktop?: { desktop: boolean } }).dementiaDesktop?.desktop),
+        true,
+        'the narrow preload API',
+      );
       assert.equal(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require), 'undefined', 'no Node in the page');
       const prefs = await app.evaluate(({ BrowserWindow }) => {
         const [first] = BrowserWindow.getAllWindows();

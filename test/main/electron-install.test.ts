@@ -76,8 +76,15 @@ describe('npm start on a first start', () => {
     });
     assert.deepEqual(planLaunch({ env: { DISPLAY: ':0' }, platform: 'linux', root, headless: true }), { kind: 'headless' });
     const missing = join(root, 'nope');
-    assert.equal(planLaunch({ env: { DISPLAY: ':0', ELECTRON_BIN: missing }, platform: 'linux', root, headless: false }).kind, 'headless', 'ELECTRON_BIN is honoured, never downloaded over');
-    assert.deepEqual(planLaunch({ env: { ELECTRON_BIN: process.execPath }, platform: 'linux', root, headless: false }), { kind: 'electron', binary: process.execPath });
+    assert.equal(
+      planLaunch({ env: { DISPLAY: ':0', ELECTRON_BIN: missing }, platform: 'linux', root, headless: false }).kind,
+      'headless',
+      'ELECTRON_BIN is honoured, never downloaded over',
+    );
+    assert.deepEqual(planLaunch({ env: { ELECTRON_BIN: process.execPath }, platform: 'linux', root, headless: false }), {
+      kind: 'electron',
+      binary: process.execPath,
+    });
   });
 
   it('offline: the real installer fails, and the answer says why and how to fix it', { timeout: 30_000 }, async () => {

@@ -21,7 +21,7 @@ function readPng(path: string): { width: number; height: number; alpha: number[]
   const width = bytes.readUInt32BE(16);
   const height = bytes.readUInt32BE(20);
   const data: Buffer[] = [];
-  for (let offset = 8; offset < bytes.length; ) {
+  for (let offset = 8; offset < bytes.length;) {
     const length = bytes.readUInt32BE(offset);
     if (bytes.toString('ascii', offset + 4, offset + 8) === 'IDAT') data.push(bytes.subarray(offset + 8, offset + 8 + length));
     offset += 12 + length;
@@ -34,7 +34,13 @@ function readPng(path: string): { width: number; height: number; alpha: number[]
 
 describe('tray and app icons in build/', () => {
   it('are real PNGs at 16/32 px (@2x) and 512 px; the macOS template is black with alpha', () => {
-    const sizes: Record<string, number> = { 'tray/tray.png': 16, 'tray/tray@2x.png': 32, 'tray/trayTemplate.png': 16, 'tray/trayTemplate@2x.png': 32, 'icon.png': 512 };
+    const sizes: Record<string, number> = {
+      'tray/tray.png': 16,
+      'tray/tray@2x.png': 32,
+      'tray/trayTemplate.png': 16,
+      'tray/trayTemplate@2x.png': 32,
+      'icon.png': 512,
+    };
     for (const [name, size] of Object.entries(sizes)) {
       const png = readPng(join(root, 'build', name));
       assert.deepEqual([png.width, png.height], [size, size], name);

@@ -48,7 +48,16 @@ describe('tray menu as data', () => {
     const menu = render(
       buildTrayMenu(
         state({
-          clients: [client({ id: 'c1', name: 'Claude Code', project: 'linkedin', activityLabel: 'active', openSessions: 1, activity: { kind: 'active', minutesUntilHandover: 119 } })],
+          clients: [
+            client({
+              id: 'c1',
+              name: 'Claude Code',
+              project: 'linkedin',
+              activityLabel: 'active',
+              openSessions: 1,
+              activity: { kind: 'active', minutesUntilHandover: 119 },
+            }),
+          ],
           remoteClients: [
             {
               id: 'r1',
@@ -97,9 +106,32 @@ describe('tray menu as data', () => {
       state({
         startAtLogin: true,
         clients: [
-          client({ id: 'a', name: 'Claude Code', project: 'linkedin', connections: 2, openSessions: 1, activity: { kind: 'active', minutesUntilHandover: 119 }, activityLabel: 'active' }),
-          client({ id: 'b', name: 'Claude Desktop', kind: 'claude-desktop', project: 'client-portal', openSessions: 1, activity: { kind: 'idle', idleMinutes: 37, minutesUntilHandover: 83 }, activityLabel: 'idle 37 min' }),
-          client({ id: 'c', name: 'Cursor', kind: 'cursor', project: 'linkedin', activity: { kind: 'handover-written', at: NOW, connected: false }, activityLabel: 'handover written' }),
+          client({
+            id: 'a',
+            name: 'Claude Code',
+            project: 'linkedin',
+            connections: 2,
+            openSessions: 1,
+            activity: { kind: 'active', minutesUntilHandover: 119 },
+            activityLabel: 'active',
+          }),
+          client({
+            id: 'b',
+            name: 'Claude Desktop',
+            kind: 'claude-desktop',
+            project: 'client-portal',
+            openSessions: 1,
+            activity: { kind: 'idle', idleMinutes: 37, minutesUntilHandover: 83 },
+            activityLabel: 'idle 37 min',
+          }),
+          client({
+            id: 'c',
+            name: 'Cursor',
+            kind: 'cursor',
+            project: 'linkedin',
+            activity: { kind: 'handover-written', at: NOW, connected: false },
+            activityLabel: 'handover written',
+          }),
         ],
       }),
     );
@@ -146,7 +178,14 @@ describe('tray menu as data', () => {
         state({
           clients: [
             client({ id: 'a', name: 'Claude Code' }),
-            client({ id: 'b', name: 'Repo bot', project: 'linkedin', pinned: true, activity: { kind: 'connected', lastContactAt: NOW, called: true }, activityLabel: 'connected' }),
+            client({
+              id: 'b',
+              name: 'Repo bot',
+              project: 'linkedin',
+              pinned: true,
+              activity: { kind: 'connected', lastContactAt: NOW, called: true },
+              activityLabel: 'connected',
+            }),
           ],
         }),
       ),
@@ -172,20 +211,43 @@ describe('tray menu as data', () => {
   });
 
   it('a client is connected before its first tool call, and says when it was last connected once its sessions closed', () => {
-    const base: ClientStatus = { id: 'x', name: 'Cursor', kind: 'cursor', pinnedProject: null, lastSeenAt: null, lastContactAt: NOW, connections: 1, instances: [], sessions: [] };
+    const base: ClientStatus = {
+      id: 'x',
+      name: 'Cursor',
+      kind: 'cursor',
+      pinnedProject: null,
+      lastSeenAt: null,
+      lastContactAt: NOW,
+      connections: 1,
+      instances: [],
+      sessions: [],
+    };
     const line = (status: ClientStatus) => {
       const view = clientView(status, { now: NOW, handovers: [] });
       return render(buildTrayMenu(state({ clients: [client({ ...view, openSessions: 0 })] })))[3];
     };
     assert.equal(line(base), 'Cursor — no project · connected, no tool call yet >');
     assert.equal(line({ ...base, lastSeenAt: '2026-01-05T09:40:00.000Z' }), 'Cursor — no project · connected >');
-    assert.equal(line({ ...base, connections: 0, lastContactAt: '2026-01-05T09:55:00.000Z' }), 'Cursor — no project · last connected 5 min ago, no tool call yet >');
-    assert.equal(line({ ...base, connections: 0, lastContactAt: '2026-01-03T09:55:00.000Z', lastSeenAt: '2026-01-03T09:50:00.000Z' }), 'Cursor — no project · last connected 2 days ago >');
+    assert.equal(
+      line({ ...base, connections: 0, lastContactAt: '2026-01-05T09:55:00.000Z' }),
+      'Cursor — no project · last connected 5 min ago, no tool call yet >',
+    );
+    assert.equal(
+      line({ ...base, connections: 0, lastContactAt: '2026-01-03T09:55:00.000Z', lastSeenAt: '2026-01-03T09:50:00.000Z' }),
+      'Cursor — no project · last connected 2 days ago >',
+    );
     assert.equal(line({ ...base, connections: 0, lastContactAt: null }), 'Cursor — no project · not connected yet >');
   });
 
   it('offline with pending changes', () => {
-    const sync = summarizeSync({ state: 'offline', pending: 14, lastPushAt: '2026-01-05T09:50:00.000Z', lastPullAt: null, lastError: 'connect ECONNREFUSED', conflicts: [] });
+    const sync = summarizeSync({
+      state: 'offline',
+      pending: 14,
+      lastPushAt: '2026-01-05T09:50:00.000Z',
+      lastPullAt: null,
+      lastError: 'connect ECONNREFUSED',
+      conflicts: [],
+    });
     const menu = render(buildTrayMenu(state({ sync })));
     assert.deepEqual(menu.slice(0, 2), ['Gateway 127.0.0.1:47821 (copy MCP URL)', 'Offline, 14 changes waiting']);
     assert.ok(menu.includes('Sync now'));
@@ -194,7 +256,14 @@ describe('tray menu as data', () => {
 
   it('conflicts, synced, paused, error', () => {
     const conflict = { id: '1', project: 'linkedin', label: 'schedule', detail: 'both machines wrote v3', at: NOW };
-    const synced = summarizeSync({ state: 'online', pending: 0, lastPushAt: '2026-01-05T09:58:00.000Z', lastPullAt: '2026-01-05T09:57:00.000Z', lastError: null, conflicts: [conflict, conflict] });
+    const synced = summarizeSync({
+      state: 'online',
+      pending: 0,
+      lastPushAt: '2026-01-05T09:58:00.000Z',
+      lastPullAt: '2026-01-05T09:57:00.000Z',
+      lastError: null,
+      conflicts: [conflict, conflict],
+    });
     const menu = render(buildTrayMenu(state({ sync: synced })));
     assert.deepEqual(menu.slice(0, 4), ['Gateway 127.0.0.1:47821 (copy MCP URL)', 'Synced 2 min ago', '2 sync conflicts — review', '---']);
     const conflicts = buildTrayMenu(state({ sync: synced })).find((item) => item.type !== 'separator' && item.id === 'conflicts');
@@ -204,7 +273,14 @@ describe('tray menu as data', () => {
     assert.equal(pausedMenu[1], 'Sync paused, 3 changes waiting');
     assert.ok(pausedMenu.includes('[x] Pause sync'));
     assert.ok(pausedMenu.includes('[Sync now]'), 'paused: nothing to sync now');
-    const error: SyncSummary = summarizeSync({ state: 'error', pending: 1, lastPushAt: null, lastPullAt: null, lastError: 'permission denied for schema dementia_0123456789abcdef while pushing the outbox', conflicts: [] });
+    const error: SyncSummary = summarizeSync({
+      state: 'error',
+      pending: 1,
+      lastPushAt: null,
+      lastPullAt: null,
+      lastError: 'permission denied for schema dementia_0123456789abcdef while pushing the outbox',
+      conflicts: [],
+    });
     assert.equal(syncLine(error, NOW), 'Sync error: permission denied for schema dementia_0123456789abcdef whil…');
   });
 });

@@ -39,9 +39,17 @@ describe('admin API', () => {
   it('refuses cross-site writes: foreign or other local origins, missing Origin with a cookie, non-JSON bodies', async () => {
     const path = `/api/clients/${client.id}/project`;
     assert.equal((await post(path, { project: 'linkedin' }, { ...browser, origin: 'https://evil.example' })).status, 403, 'the router refuses foreign origins');
-    assert.equal((await post(path, { project: 'linkedin' }, { ...browser, origin: 'http://localhost:3000' })).status, 403, 'another local site is not this page');
+    assert.equal(
+      (await post(path, { project: 'linkedin' }, { ...browser, origin: 'http://localhost:3000' })).status,
+      403,
+      'another local site is not this page',
+    );
     assert.equal((await post(path, { project: 'linkedin' }, browser)).status, 403, 'a browser write carries an Origin');
-    const form = await fetch(`${base}${path}`, { method: 'POST', headers: { ...browser, origin: base, 'content-type': 'text/plain' }, body: '{"project":"linkedin"}' });
+    const form = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { ...browser, origin: base, 'content-type': 'text/plain' },
+      body: '{"project":"linkedin"}',
+    });
     assert.equal(form.status, 403, 'a simple (preflight-free) request cannot write');
     assert.equal((await post(path, { project: 'linkedin' }, { ...browser, host: 'evil.example' })).status, 403, 'DNS rebinding: foreign Host');
     assert.equal(test.gateway.services.clients.activeProject(client.id, ''), null, 'nothing changed');
@@ -55,7 +63,11 @@ describe('admin API', () => {
       await mcp.call('select_project_for_session', { project_name: 'linkedin' });
       test.gateway.services.projects.create('home-lab');
       const response = await post(`/api/clients/${client.id}/project`, { project: 'Home-Lab' }, admin);
-      assert.deepEqual(await response.json(), { client: client.id, project: 'home-lab', instances: ['', '/src/other'] }, 'the instance’s own selection is replaced too');
+      assert.deepEqual(
+        await response.json(),
+        { client: client.id, project: 'home-lab', instances: ['', '/src/other'] },
+        'the instance’s own selection is replaced too',
+      );
       assert.equal((await mcp.call('session_status')).structuredContent?.project, 'home-lab');
       const unknown = await post(`/api/clients/${client.id}/project`, { project: 'nope' }, admin);
       assert.equal(unknown.status, 400);
@@ -123,7 +135,13 @@ describe('admin API', () => {
     const auth = admin;
     const clients = () => test.gateway.services.clients.list().map((c) => c.name);
     const before = clients();
-    const plan = (await (await post('/api/connect/plan', { kind: 'claude-code' }, auth)).json()) as { planId: string; client: { id: string | null; name: string; exists: boolean }; tokenAction: string; consequence: string | null; command: string };
+    const plan = (await (await post('/api/connect/plan', { kind: 'claude-code' }, auth)).json()) as {
+      planId: string;
+      client: { id: string | null; name: string; exists: boolean };
+      tokenAction: string;
+      consequence: string | null;
+      command: string;
+    };
     assert.deepEqual(plan.client, { id: client.id, name: 'Claude Code', kind: 'claude-code', exists: true }, 'the existing client, never "Claude Code 2"');
     assert.equal(plan.tokenAction, 'rotate', 'no config this test can read holds its token');
     assert.match(plan.consequence!, /Writing issues a new token: the current one stops working/);

@@ -21,7 +21,8 @@ describe('connect a client from the window, in Chromium', { skip: chromiumMissin
   const savedHome = process.env.HOME;
   const savedXdg = process.env.XDG_CONFIG_HOME;
   const names = () => test.gateway.services.clients.list().map((c) => `${c.name}:${c.kind}`);
-  const tokenIn = (path: string, group: string) => (JSON.parse(readFileSync(path, 'utf8'))[group].dementia.headers.Authorization as string).replace(/^Bearer /, '');
+  const tokenIn = (path: string, group: string) =>
+    (JSON.parse(readFileSync(path, 'utf8'))[group].dementia.headers.Authorization as string).replace(/^Bearer /, '');
   const works = async (token: string) => {
     const c = await connectClient(test.url, token);
     try {
@@ -100,7 +101,10 @@ describe('connect a client from the window, in Chromium', { skip: chromiumMissin
     await preview('vscode', 'VS Code');
     await plan.locator('[data-role="client-state"]', { hasText: 'existing client' }).waitFor();
     await plan.locator('.badge', { hasText: 'already configured' }).waitFor();
-    assert.match((await plan.locator('.plan-effects').textContent())!, /Uses the current token of "VS Code", found in ~\/\.config\/Code\/User\/mcp\.json: nothing that works now stops working\./);
+    assert.match(
+      (await plan.locator('.plan-effects').textContent())!,
+      /Uses the current token of "VS Code", found in ~\/\.config\/Code\/User\/mcp\.json: nothing that works now stops working\./,
+    );
     assert.equal(await plan.locator('.diff').count(), 0, 'the file already says this');
     assert.equal(await plan.locator('button[data-action="write"]').count(), 0);
     await shoot('existing-client-light@1x.png');
@@ -116,7 +120,10 @@ describe('connect a client from the window, in Chromium', { skip: chromiumMissin
     const plan = page.locator('.card.plan');
     const warning = plan.locator('.banner-warn');
     await warning.waitFor();
-    assert.match((await warning.textContent())!, /"VS Code" already has a token, and none of the configs this app can read holds it .* Writing issues a new token: the current one stops working wherever "VS Code" is still configured with it\./);
+    assert.match(
+      (await warning.textContent())!,
+      /"VS Code" already has a token, and none of the configs this app can read holds it .* Writing issues a new token: the current one stops working wherever "VS Code" is still configured with it\./,
+    );
     const write = plan.locator('button[data-action="write"]');
     assert.equal(await write.isDisabled(), true, 'writing waits for consent');
     for (const scheme of ['light', 'dark'] as const) {
@@ -149,16 +156,22 @@ describe('connect a client from the window, in Chromium', { skip: chromiumMissin
       await shoot(`command-issued-${scheme}@1x.png`);
     }
     const token = /Bearer (dct_[\w-]+)/.exec((await command.textContent())!)?.[1];
-    assert.ok(token && (await works(token)), 'the command\'s token connects');
+    assert.ok(token && (await works(token)), "the command's token connects");
     await page.locator('#connect-state.is-connected', { hasText: 'Claude Code is connected' }).waitFor({ timeout: LIVE_MS });
     // The one refused request (the kind mismatch above) is the only thing the console reports.
-    assert.deepEqual(pageErrors(page).filter((error) => !/status of 400 \(Bad Request\)/.test(error)), []);
+    assert.deepEqual(
+      pageErrors(page).filter((error) => !/status of 400 \(Bad Request\)/.test(error)),
+      [],
+    );
   });
 
   it('Claude Code already has the server (user scope): "already configured", no command to run again (issue 21.4)', async () => {
     const token = /Bearer (dct_[\w-]+)/.exec((await page.locator('.card.plan .plan-command pre').textContent())!)![1]!;
     // What running that command left in ~/.claude.json.
-    writeFileSync(join(home, '.claude.json'), JSON.stringify({ mcpServers: { dementia: { type: 'http', url: test.gateway.mcpUrl, headers: { Authorization: `Bearer ${token}` } } } }));
+    writeFileSync(
+      join(home, '.claude.json'),
+      JSON.stringify({ mcpServers: { dementia: { type: 'http', url: test.gateway.mcpUrl, headers: { Authorization: `Bearer ${token}` } } } }),
+    );
     await page.locator('button[data-action="start-over"]').click();
     await preview('claude-code');
     const plan = page.locator('.card.plan');

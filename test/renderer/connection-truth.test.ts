@@ -50,7 +50,9 @@ describe('connections as they are: status window and tray', { skip: chromiumMiss
     assert.equal(trayLine(t.gateway, 'Cursor'), 'Cursor — no project · not connected yet');
 
     const first = await connectClient(t.url, token); // initialize + initialized, nothing else
-    await card().locator('.badge', { hasText: /^connected$/ }).waitFor({ timeout: LIVE_MS });
+    await card()
+      .locator('.badge', { hasText: /^connected$/ })
+      .waitFor({ timeout: LIVE_MS });
     await subtitle().filter({ hasText: 'Cursor · 1 connection · last contact just now · no tool call yet' }).waitFor({ timeout: LIVE_MS });
     assert.equal(trayLine(t.gateway, 'Cursor'), 'Cursor — no project · connected, no tool call yet');
     await page.screenshot({ path: join(ARTIFACTS, 'client-connected-no-call-light@1x.png') });
@@ -85,14 +87,18 @@ describe('connections as they are: status window and tray', { skip: chromiumMiss
       await client.call('list_projects');
       t.clock.advanceMinutes(3);
       await client.call('list_projects'); // within the minute resolution of "last call": still 3 min
-      await card().locator('.badge', { hasText: /^connected$/ }).waitFor({ timeout: LIVE_MS });
+      await card()
+        .locator('.badge', { hasText: /^connected$/ })
+        .waitFor({ timeout: LIVE_MS });
       assert.equal(trayLine(t.gateway, 'Cursor'), 'Cursor — no project · connected');
     } finally {
       await client?.transport.terminateSession();
       await client?.close();
     }
     await card().locator('.badge', { hasText: 'not connected' }).waitFor({ timeout: LIVE_MS });
-    await subtitle().filter({ hasText: /Cursor · last connected just now · last call (just now|3 min ago)/ }).waitFor({ timeout: LIVE_MS });
+    await subtitle()
+      .filter({ hasText: /Cursor · last connected just now · last call (just now|3 min ago)/ })
+      .waitFor({ timeout: LIVE_MS });
     assert.match(trayLine(t.gateway, 'Cursor')!, /^Cursor — no project · last connected just now$/);
   });
 });
@@ -114,7 +120,10 @@ describe('connections as they are: dementia status against dementia serve', () =
       assert.equal(code.lastSeenAt, null, 'no tool call yet');
       assert.ok(code.lastContactAt && Date.now() - Date.parse(code.lastContactAt) < 60_000);
       assert.equal(code.activityLabel, 'connected, no tool call yet');
-      assert.match((await cli(['status'], env)).stdout, /Claude Code claude-code: project none, connected, no tool call yet, 1 connection \(last contact just now\)/);
+      assert.match(
+        (await cli(['status'], env)).stdout,
+        /Claude Code claude-code: project none, connected, no tool call yet, 1 connection \(last contact just now\)/,
+      );
 
       await client.transport.terminateSession();
       await client.close();

@@ -43,7 +43,10 @@ describe('export memory from the status window', () => {
     const ok = await post('/api/export', { to, project: 'garden' });
     assert.equal(ok.status, 200);
     const report = (await ok.json()) as { projects: { name: string; versions: number }[] };
-    assert.deepEqual(report.projects.map((p) => [p.name, p.versions]), [['garden', 2]]);
+    assert.deepEqual(
+      report.projects.map((p) => [p.name, p.versions]),
+      [['garden', 2]],
+    );
     assert.equal(readFileSync(join(to, 'garden', 'contexts', 'beds%2Flayout', 'v0002.md'), 'utf8').split('\n---\n')[1], 'Tomatoes in bed 3.');
 
     const foreign = tempDir('export-api-foreign-');
@@ -71,7 +74,10 @@ describe('export memory from the status window', () => {
       await page.click('button[data-action="run-export"]');
       const done = page.locator('#export-memory .export-report');
       await done.waitFor({ timeout: 10_000 });
-      assert.match((await done.locator('.import-summary').textContent())!, /^Exported 1 project\(s\): 2 version\(s\) of 1 context\(s\), 0 handover\(s\), 0 note\(s\)\. Folder: /);
+      assert.match(
+        (await done.locator('.import-summary').textContent())!,
+        /^Exported 1 project\(s\): 2 version\(s\) of 1 context\(s\), 0 handover\(s\), 0 note\(s\)\. Folder: /,
+      );
       assert.deepEqual(await done.locator('tr[data-export-project="garden"] td').allTextContents(), ['garden', '1', '2', '0', '0', '0']);
       assert.ok(existsSync(join(to, 'manifest.json')));
       await page.locator('#export-memory').screenshot({ path: join(ARTIFACTS, 'settings-export-done-light@1x.png') });

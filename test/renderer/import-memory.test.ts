@@ -41,13 +41,20 @@ describe('import memory from the status window', () => {
     assert.equal(preview.status, 200);
     const { importId, report } = (await preview.json()) as { importId: string; report: { dryRun: boolean; projects: { name: string; versions: number }[] } };
     assert.equal(report.dryRun, true);
-    assert.deepEqual(report.projects.map((p) => [p.name, p.versions]), [['home-lab', 4]]);
+    assert.deepEqual(
+      report.projects.map((p) => [p.name, p.versions]),
+      [['home-lab', 4]],
+    );
     assert.equal(dumpStore(test.dataDir), before, 'the preview wrote nothing');
 
     const { token } = test.addClient('Claude Code', { kind: 'claude-code' });
     assert.equal((await post('/api/import/run', { importId }, { authorization: `Bearer ${token}` })).status, 401, 'a client token is not an admin sign-in');
     assert.equal((await post('/api/import/run', { importId }, { ...admin, origin: 'http://localhost:3000' })).status, 403, 'another local site');
-    const form = await fetch(`${base}/api/import/run`, { method: 'POST', headers: { ...admin, 'content-type': 'text/plain' }, body: JSON.stringify({ importId }) });
+    const form = await fetch(`${base}/api/import/run`, {
+      method: 'POST',
+      headers: { ...admin, 'content-type': 'text/plain' },
+      body: JSON.stringify({ importId }),
+    });
     assert.equal(form.status, 403, 'not JSON');
     const noFrom = await post('/api/import/preview', { kind: 'claude-dementia' });
     assert.deepEqual([noFrom.status, await noFrom.json()], [400, { error: '"from" is required.' }]);
@@ -80,7 +87,10 @@ describe('import memory from the status window', () => {
       await page.click('button[data-action="preview-import"]');
       const preview = page.locator('.import-report[data-dry-run="true"]');
       await preview.waitFor({ timeout: 5_000 });
-      assert.equal(await preview.locator('.import-summary').textContent(), 'Would add 4 version(s) of 3 context(s), 1 archived version(s), 1 handover(s) and 1 note(s).');
+      assert.equal(
+        await preview.locator('.import-summary').textContent(),
+        'Would add 4 version(s) of 3 context(s), 1 archived version(s), 1 handover(s) and 1 note(s).',
+      );
       const row = preview.locator('tr[data-import-project="home-lab"] td');
       assert.deepEqual(await row.allTextContents(), ['home-labnew', '3', '4', '1', '1', '1', '0', '0']);
       assert.match((await preview.locator('.import-details').textContent())!, /label "architecture": 2 old sessions/);
@@ -90,7 +100,10 @@ describe('import memory from the status window', () => {
       await page.click('button[data-action="run-import"]');
       const done = page.locator('.import-report[data-dry-run="false"]');
       await done.waitFor({ timeout: 10_000 });
-      assert.equal(await done.locator('.import-summary').textContent(), 'Added 4 version(s) of 3 context(s), 1 archived version(s), 1 handover(s) and 1 note(s).');
+      assert.equal(
+        await done.locator('.import-summary').textContent(),
+        'Added 4 version(s) of 3 context(s), 1 archived version(s), 1 handover(s) and 1 note(s).',
+      );
       await page.locator('#import-memory').screenshot({ path: join(ARTIFACTS, 'settings-import-done-light@1x.png') });
 
       const { token } = test.addClient('Cursor', { kind: 'cursor' });
@@ -111,7 +124,9 @@ describe('import memory from the status window', () => {
       await dark.page.click('button[data-action="open-import"]');
       await dark.page.fill('input[name="importFrom"]', oldFile);
       await dark.page.click('button[data-action="preview-import"]');
-      await dark.page.locator('.import-report[data-dry-run="true"] .import-summary', { hasText: 'Nothing new: everything is already here.' }).waitFor({ timeout: 5_000 });
+      await dark.page
+        .locator('.import-report[data-dry-run="true"] .import-summary', { hasText: 'Nothing new: everything is already here.' })
+        .waitFor({ timeout: 5_000 });
       assert.equal(await dark.page.locator('button[data-action="run-import"]').isDisabled(), true, 'nothing to import: the button is off');
       await dark.page.locator('#import-memory').screenshot({ path: join(ARTIFACTS, 'settings-import-again-dark@2x.png') });
       assert.deepEqual(pageErrors(dark.page), []);

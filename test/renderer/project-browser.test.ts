@@ -44,7 +44,12 @@ describe('the Projects page browses contexts, in Chromium', { skip: chromiumMiss
     await mcp.call('select_project_for_session', { project_name: 'linkedin' });
     await mcp.call('lock_context', { topic: 'api/auth', content: 'Tokens live in the vault.', priority: 'always_check', tags: ['security'] });
     await mcp.call('lock_context', { topic: 'api/auth', content: 'Tokens live in the vault; rotate them monthly.' });
-    await mcp.call('lock_context', { topic: 'posting-schedule', content: 'Post Tuesday and Thursday at 9:00.', priority: 'important', tags: 'social, schedule' });
+    await mcp.call('lock_context', {
+      topic: 'posting-schedule',
+      content: 'Post Tuesday and Thursday at 9:00.',
+      priority: 'important',
+      tags: 'social, schedule',
+    });
     await mcp.call('lock_context', { topic: 'notes', content: 'Try carousels.' });
     await mcp.call('lock_context', { topic: 'old-idea', content: 'Daily posts.' });
     await mcp.call('unlock_context', { topic: 'old-idea' });
@@ -61,19 +66,32 @@ describe('the Projects page browses contexts, in Chromium', { skip: chromiumMiss
     await test?.stop({ remove: true });
   });
 
-  it('the admin API follows the tools\' rules: always_check needs force; unknown projects and versions are clear errors', async () => {
+  it("the admin API follows the tools' rules: always_check needs force; unknown projects and versions are clear errors", async () => {
     const refused = await api('/api/projects/linkedin/contexts/api%2Fauth/archive', { version: 2 });
     assert.equal(refused.status, 400);
     assert.match(((await refused.json()) as { error: string }).error, /has priority always_check; nothing was archived\. Fix: Pass force: true/);
     assert.equal((await api('/api/projects/nope/contexts')).status, 404);
     assert.equal((await api('/api/projects/linkedin/contexts/api%2Fauth/archive', { version: 'some' })).status, 400);
     assert.equal((await api('/api/projects/linkedin/contexts/missing')).status, 404);
-    const listing = (await (await api('/api/projects/linkedin/contexts')).json()) as { contexts: { label: string; versions: number }[]; archivedOnly: { label: string }[] };
-    assert.deepEqual(listing.contexts.map((c) => [c.label, c.versions]), [['api/auth', 2], ['notes', 1], ['posting-schedule', 1]]);
-    assert.deepEqual(listing.archivedOnly.map((a) => a.label), ['old-idea']);
+    const listing = (await (await api('/api/projects/linkedin/contexts')).json()) as {
+      contexts: { label: string; versions: number }[];
+      archivedOnly: { label: string }[];
+    };
+    assert.deepEqual(
+      listing.contexts.map((c) => [c.label, c.versions]),
+      [
+        ['api/auth', 2],
+        ['notes', 1],
+        ['posting-schedule', 1],
+      ],
+    );
+    assert.deepEqual(
+      listing.archivedOnly.map((a) => a.label),
+      ['old-idea'],
+    );
   });
 
-  it('lists a project\'s contexts and opens one with its versions', async () => {
+  it("lists a project's contexts and opens one with its versions", async () => {
     await page.locator('a.project-name', { hasText: 'linkedin' }).click();
     await page.waitForURL(/#projects\/linkedin$/);
     const rows = page.locator('table.contexts tbody tr');
@@ -128,7 +146,10 @@ describe('the Projects page browses contexts, in Chromium', { skip: chromiumMiss
     // A context locked by a client shows up without a reload.
     await mcp.call('lock_context', { topic: 'hashtags', content: 'At most three.' });
     await page.locator('table.contexts tr[data-label="hashtags"]').waitFor({ timeout: LIVE_MS });
-    assert.deepEqual(pageErrors(page).filter((error) => !/status of 400 \(Bad Request\)/.test(error)), []);
+    assert.deepEqual(
+      pageErrors(page).filter((error) => !/status of 400 \(Bad Request\)/.test(error)),
+      [],
+    );
   });
 
   it('screenshots: the projects list and the handovers (a session without work is marked), light and dark', async () => {
@@ -150,7 +171,11 @@ describe('the Projects page browses contexts, in Chromium', { skip: chromiumMiss
       const { context, page: shot } = await openStatusPage(browser, test.gateway, { colorScheme: scheme, view: 'settings' });
       await shot.locator('[data-role="read-only"]', { hasText: /^Read-only here: the gateway runs headless/ }).waitFor();
       const settingsGroups = 'main .settings-group:not(.import-card)';
-      assert.equal(await shot.locator(['input', 'select', 'textarea', 'button'].map((tag) => `${settingsGroups} ${tag}`).join(', ')).count(), 0, 'nothing that looks editable');
+      assert.equal(
+        await shot.locator(['input', 'select', 'textarea', 'button'].map((tag) => `${settingsGroups} ${tag}`).join(', ')).count(),
+        0,
+        'nothing that looks editable',
+      );
       await shot.locator('#import-memory button', { hasText: 'Import memory…' }).waitFor();
       assert.ok((await shot.locator('main .readonly .badge', { hasText: 'read-only' }).count()) >= 4);
       assert.match((await shot.locator('.setting', { hasText: 'Port' }).textContent())!, /Set with --port or DEMENTIA_PORT/);

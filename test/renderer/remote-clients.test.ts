@@ -11,7 +11,7 @@ import { chromiumMissing, launchChromium, openStatusPage, pageErrors } from './h
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/status-window/', import.meta.url));
 
-describe('status window: the tenant\'s clients on the hosted server', { skip: chromiumMissing(), timeout: 60_000 }, () => {
+describe("status window: the tenant's clients on the hosted server", { skip: chromiumMissing(), timeout: 60_000 }, () => {
   let browser: Browser;
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -41,7 +41,7 @@ describe('status window: the tenant\'s clients on the hosted server', { skip: ch
         await card.waitFor();
         assert.equal(await card.locator('h2').textContent(), 'claude.ai');
         assert.match((await card.locator('.session').textContent())!, /claude\.ai · innkeeper · active/);
-        assert.equal(await card.locator('select').count(), 0, 'a hosted client\'s project is not changed from the desktop');
+        assert.equal(await card.locator('select').count(), 0, "a hosted client's project is not changed from the desktop");
         assert.equal(await page.locator('.remote-clients > h2').textContent(), 'On the hosted server');
         assert.ok((await page.locator('[data-client] h2', { hasText: 'Claude Code' }).count()) === 1, 'the local client is there too');
         await page.screenshot({ path: `${ARTIFACTS}remote-clients-${colorScheme}.png`, fullPage: true });

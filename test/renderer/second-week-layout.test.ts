@@ -38,7 +38,12 @@ describe('the status page in the second week', { skip: chromiumMissing() }, () =
     await test.stop({ remove: true });
   });
 
-  for (const [width, scheme] of [[1040, 'light'], [1040, 'dark'], [560, 'light'], [560, 'dark']] as const) {
+  for (const [width, scheme] of [
+    [1040, 'light'],
+    [1040, 'dark'],
+    [560, 'light'],
+    [560, 'dark'],
+  ] as const) {
     it(`at ${width} px, ${scheme}: projects with descriptions, the data folder read-only, the import form whole`, { timeout: 60_000 }, async () => {
       const { context, page } = await openStatusPage(browser, test.gateway, { view: 'projects', width, colorScheme: scheme });
       const row = page.locator('tr[data-project="webshop"]');
@@ -50,7 +55,10 @@ describe('the status page in the second week', { skip: chromiumMissing() }, () =
       const dataFolder = page.locator('.setting', { hasText: /^Data folder/ });
       await dataFolder.waitFor();
       assert.equal(await dataFolder.locator('.badge', { hasText: 'read-only' }).count(), 1, 'the data folder is read-only here too');
-      await page.locator('.settings-group').first().screenshot({ path: join(ARTIFACTS, `settings-general-${scheme}-${width}.png`) });
+      await page
+        .locator('.settings-group')
+        .first()
+        .screenshot({ path: join(ARTIFACTS, `settings-general-${scheme}-${width}.png`) });
 
       await page.click('button[data-action="open-import"]');
       const kind = page.locator('select[name="importKind"]');

@@ -46,7 +46,12 @@ describe('status window in a real Chromium', { skip: chromiumMissing() }, () => 
     await page.click('a[data-view="handovers"]');
     const handover = page.locator('details.handover').first();
     assert.match((await handover.locator('summary').textContent())!, /client-portal.*from Claude Desktop.*ended by the model/s);
-    assert.deepEqual(await handover.locator('.handover-list li').allTextContents(), ['Wire the login page', 'Add rate limits', 'Use server-side sessions for the portal.', 'api-auth v1 (always_check)']);
+    assert.deepEqual(await handover.locator('.handover-list li').allTextContents(), [
+      'Wire the login page',
+      'Add rate limits',
+      'Use server-side sessions for the portal.',
+      'api-auth v1 (always_check)',
+    ]);
 
     await page.click('a[data-view="activity"]');
     assert.equal(await page.locator('.activity .row').first().getAttribute('data-tool'), 'recall_context');
@@ -87,7 +92,12 @@ describe('status window in a real Chromium', { skip: chromiumMissing() }, () => 
 
   it('screenshots of the main views at 1x and 2x, light and dark', { timeout: 60_000 }, async () => {
     const views = ['clients', 'projects', 'sync', 'handovers', 'activity', 'connect', 'settings'];
-    for (const [scale, scheme] of [[1, 'light'], [2, 'light'], [1, 'dark'], [2, 'dark']] as const) {
+    for (const [scale, scheme] of [
+      [1, 'light'],
+      [2, 'light'],
+      [1, 'dark'],
+      [2, 'dark'],
+    ] as const) {
       const { context, page: shot } = await openStatusPage(browser, seed.test.gateway, { scale, colorScheme: scheme });
       for (const view of views) {
         await shot.click(`a[data-view="${view}"]`);
@@ -124,7 +134,13 @@ describe('connect a client and empty states in Chromium', { skip: chromiumMissin
     mkdirSync(ARTIFACTS, { recursive: true });
     // Sync configured against a Postgres that is not there: the "offline, changes waiting" state.
     const dataDir = tempDir();
-    const settings = { ...resolveSettings({}, {}), port: 0, dataDir, pgUrl: 'postgres://app:pw@127.0.0.1:1/memory?sslmode=disable', apiKey: 'dk_test_0123456789abcdef' };
+    const settings = {
+      ...resolveSettings({}, {}),
+      port: 0,
+      dataDir,
+      pgUrl: 'postgres://app:pw@127.0.0.1:1/memory?sslmode=disable',
+      apiKey: 'dk_test_0123456789abcdef',
+    };
     const gateway = await Gateway.start({ settings, logger: silentLogger, writeRuntimeFile: false });
     test = { gateway, stop: async () => (await gateway.stop(), rmSync(dataDir, { recursive: true, force: true })) };
     browser = await launchChromium();
@@ -159,7 +175,9 @@ describe('connect a client and empty states in Chromium', { skip: chromiumMissin
 
     // The written file is what Cursor would read: its token connects, and the page sees it.
     const { readFileSync } = await import('node:fs');
-    const written = JSON.parse(readFileSync(join(home, '.cursor', 'mcp.json'), 'utf8')) as { mcpServers: { dementia: { url: string; headers: { Authorization: string } } } };
+    const written = JSON.parse(readFileSync(join(home, '.cursor', 'mcp.json'), 'utf8')) as {
+      mcpServers: { dementia: { url: string; headers: { Authorization: string } } };
+    };
     const entry = written.mcpServers.dementia;
     assert.equal(entry.url, test.gateway.mcpUrl);
     const { connectClient } = await import('../helpers/gateway-harness.ts');

@@ -67,17 +67,31 @@ const close = (server: Server) => new Promise<void>((resolve) => (server.closeAl
 
 function post(port: number, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path,
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
-const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+});
 
 describe('the stdio bridge never hands a reusable secret to whoever listens on the port', () => {
   const dataDir = tempDir('dementia-bridge-proof-');
@@ -115,35 +129,46 @@ describe('the stdio bridge never hands a reusable secret to whoever listens on t
     for (const { headers, path, body } of received) {
       const authorization = headers.authorization;
       if (authorization) {
-        assert.equal((await post(realPort, '/mcp', { authorization, 'x-dementia-client': 'Claude Code' }, INIT)).status, 401, 'no credential it saw opens an MCP session');
+        assert.equal(
+          (await post(realPort, '/mcp', { authorization, 'x-dementia-client': 'Claude Code' }, INIT)).status,
+          401,
+          'no credential it saw opens an MCP session',
+        );
         assert.equal((await post(realPort, '/api/connect/plan', { authorization }, '{"kind":"cursor"}')).status, 401, 'nor the admin API');
       }
       if (path === '/local-auth/session') assert.notEqual((await post(realPort, path, {}, body)).status, 200, 'a proof it saw cannot be replayed');
     }
   }
 
-  it('a process bound on the configured port (no gateway running) gets nothing reusable; the bridge says it is not the gateway', { timeout: 30_000 }, async () => {
-    const port = await freePort();
-    const env = { DEMENTIA_DATA_DIR: dataDir, DEMENTIA_PORT: String(port), DEMENTIA_BRIDGE_RETRY_SECONDS: '1' };
-    const { server, received } = await hostileListener(port);
-    try {
-      for (const args of [['--client', 'Claude Desktop'], ['--token', token]]) {
-        const failed = await connectThroughBridge(args, env, dataDir).then(
-          async (bridge) => {
-            const result = await bridge.call('session_status').catch((error: Error) => error);
-            await bridge.close();
-            return result instanceof Error ? result.message : JSON.stringify(result);
-          },
-          (error: Error) => error.message,
-        );
-        assert.match(failed, /not the Dementia Companion gateway of this data folder/, `${args[0]}: a clear refusal`);
+  it(
+    'a process bound on the configured port (no gateway running) gets nothing reusable; the bridge says it is not the gateway',
+    { timeout: 30_000 },
+    async () => {
+      const port = await freePort();
+      const env = { DEMENTIA_DATA_DIR: dataDir, DEMENTIA_PORT: String(port), DEMENTIA_BRIDGE_RETRY_SECONDS: '1' };
+      const { server, received } = await hostileListener(port);
+      try {
+        for (const args of [
+          ['--client', 'Claude Desktop'],
+          ['--token', token],
+        ]) {
+          const failed = await connectThroughBridge(args, env, dataDir).then(
+            async (bridge) => {
+              const result = await bridge.call('session_status').catch((error: Error) => error);
+              await bridge.close();
+              return result instanceof Error ? result.message : JSON.stringify(result);
+            },
+            (error: Error) => error.message,
+          );
+          assert.match(failed, /not the Dementia Companion gateway of this data folder/, `${args[0]}: a clear refusal`);
+        }
+      } finally {
+        await close(server);
       }
-    } finally {
-      await close(server);
-    }
-    assert.ok(received.length > 0, 'the listener was contacted');
-    await assertNothingReusable(received, await realGateway());
-  });
+      assert.ok(received.length > 0, 'the listener was contacted');
+      await assertNothingReusable(received, await realGateway());
+    },
+  );
 
   it('a relay that forwards to the real gateway (a man in the middle) is refused too: the proofs name the port', { timeout: 30_000 }, async () => {
     const realPort = await realGateway();
@@ -182,14 +207,22 @@ describe('the stdio bridge never hands a reusable secret to whoever listens on t
       await bridge.close();
     }
     const bearerSecret = { authorization: `Bearer ${secret}` };
-    assert.equal((await post(realPort, '/mcp', { ...bearerSecret, 'x-dementia-client': 'Claude Code' }, INIT)).status, 401, 'the secret as a bearer is not a client');
+    assert.equal(
+      (await post(realPort, '/mcp', { ...bearerSecret, 'x-dementia-client': 'Claude Code' }, INIT)).status,
+      401,
+      'the secret as a bearer is not a client',
+    );
     assert.equal((await post(realPort, '/api/connect/plan', bearerSecret, '{"kind":"cursor"}')).status, 401, 'nor an admin');
 
     // What the proof grants is what was asked for, and a client token's key never opens the admin API.
     const base = `http://127.0.0.1:${realPort}`;
     await assert.rejects(proveToGateway(base, tokenKey(token), { kind: 'admin' }), /never opens the admin API/);
     const bridgeSession = await proveToGateway(base, localKey(secret), { kind: 'client', client: 'Claude Desktop' });
-    assert.equal((await post(realPort, '/api/connect/plan', { authorization: `Bearer ${bridgeSession.token}` }, '{"kind":"cursor"}')).status, 401, 'a bridge session is no admin');
+    assert.equal(
+      (await post(realPort, '/api/connect/plan', { authorization: `Bearer ${bridgeSession.token}` }, '{"kind":"cursor"}')).status,
+      401,
+      'a bridge session is no admin',
+    );
     const adminSession = await proveToGateway(base, localKey(secret), { kind: 'admin' });
     assert.equal((await post(realPort, '/mcp', { authorization: `Bearer ${adminSession.token}` }, INIT)).status, 401, 'an admin session is no client');
   });

@@ -27,7 +27,11 @@ function otherAppFile(root: string): string {
 function assertUntouched(path: string): void {
   assert.equal(readFileSync(path, 'utf8'), OTHER_APP, `${path} keeps its content`);
   assert.equal(statSync(path).mode & 0o777, 0o644, `${path} keeps its mode`);
-  assert.deepEqual(readdirSync(join(path, '..')).filter((name) => name !== 'settings.json'), [], 'no backup or temp file beside it');
+  assert.deepEqual(
+    readdirSync(join(path, '..')).filter((name) => name !== 'settings.json'),
+    [],
+    'no backup or temp file beside it',
+  );
 }
 
 describe('config writers and symbolic links', () => {
@@ -103,7 +107,11 @@ describe('config writers and symbolic links', () => {
     after(() => test.stop());
 
     const post = async (path: string, body: unknown) => {
-      const response = await fetch(`${test.gateway.baseUrl}${path}`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(`${test.gateway.baseUrl}${path}`, {
+        method: 'POST',
+        headers: { ...admin, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     };
 
@@ -125,33 +133,37 @@ describe('config writers and symbolic links', () => {
       assert.ok(existsSync(join(repo, '.mcp.json')));
     });
 
-    it('in a real Chromium: the preview warns and names the target; the write button says which file it writes (screenshot)', { skip: chromiumMissing() }, async () => {
-      const repo = join(root, 'repo-browser');
-      mkdirSync(repo, { recursive: true });
-      const target = otherAppFile(join(root, 'victim-5'));
-      symlinkSync(target, join(repo, '.mcp.json'));
-      const browser = await launchChromium();
-      try {
-        const { page } = await openStatusPage(browser, test.gateway, { view: 'connect' });
-        await page.locator('[data-kind="claude-code"]').click();
-        await page.locator('input[name="name"]').fill('Claude Code in the linked repo');
-        await page.locator('input[name="repoDir"]').fill(repo);
-        await page.locator('[data-action="preview"]').click();
-        const warning = page.locator('.link-warning');
-        await warning.waitFor();
-        assert.ok((await warning.textContent())!.includes(`symbolic link to ${target}`));
-        const write = page.locator('.plan-actions .btn-primary');
-        assert.equal(await write.textContent(), `Write the linked file ${target}`);
-        mkdirSync(ARTIFACTS, { recursive: true });
-        await page.locator('.plan').screenshot({ path: join(ARTIFACTS, 'connect-linked-file.png') });
-        assertUntouched(target);
-        await write.click();
-        await page.locator('.written').waitFor();
-        assert.ok(JSON.parse(readFileSync(target, 'utf8')).mcpServers.dementia, 'written after the explicit click');
-        assert.deepEqual(pageErrors(page), []);
-      } finally {
-        await browser.close();
-      }
-    });
+    it(
+      'in a real Chromium: the preview warns and names the target; the write button says which file it writes (screenshot)',
+      { skip: chromiumMissing() },
+      async () => {
+        const repo = join(root, 'repo-browser');
+        mkdirSync(repo, { recursive: true });
+        const target = otherAppFile(join(root, 'victim-5'));
+        symlinkSync(target, join(repo, '.mcp.json'));
+        const browser = await launchChromium();
+        try {
+          const { page } = await openStatusPage(browser, test.gateway, { view: 'connect' });
+          await page.locator('[data-kind="claude-code"]').click();
+          await page.locator('input[name="name"]').fill('Claude Code in the linked repo');
+          await page.locator('input[name="repoDir"]').fill(repo);
+          await page.locator('[data-action="preview"]').click();
+          const warning = page.locator('.link-warning');
+          await warning.waitFor();
+          assert.ok((await warning.textContent())!.includes(`symbolic link to ${target}`));
+          const write = page.locator('.plan-actions .btn-primary');
+          assert.equal(await write.textContent(), `Write the linked file ${target}`);
+          mkdirSync(ARTIFACTS, { recursive: true });
+          await page.locator('.plan').screenshot({ path: join(ARTIFACTS, 'connect-linked-file.png') });
+          assertUntouched(target);
+          await write.click();
+          await page.locator('.written').waitFor();
+          assert.ok(JSON.parse(readFileSync(target, 'utf8')).mcpServers.dementia, 'written after the explicit click');
+          assert.deepEqual(pageErrors(page), []);
+        } finally {
+          await browser.close();
+        }
+      },
+    );
   });
 });

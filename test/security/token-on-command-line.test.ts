@@ -65,14 +65,19 @@ describe('client tokens stay off command lines', { skip: process.platform !== 'l
     const bridge = await launchBridge(['--token', token], env);
     try {
       assert.match(await bridge.whoami(), /Cursor/);
-      assert.match(bridge.stderr(), /--token puts the token on the command line, where every local user can read it.*--client NAME.*DEMENTIA_TOKEN.*--token-file/s);
+      assert.match(
+        bridge.stderr(),
+        /--token puts the token on the command line, where every local user can read it.*--client NAME.*DEMENTIA_TOKEN.*--token-file/s,
+      );
     } finally {
       await bridge.close();
     }
   });
 
   it('the Claude Desktop entry that `config` writes carries no token at all', async () => {
-    const planned = JSON.parse((await cli(['config', 'claude-desktop', '--json'], { ...env, HOME: dataDir, XDG_CONFIG_HOME: join(dataDir, 'xdg') })).stdout) as { snippet: string };
+    const planned = JSON.parse(
+      (await cli(['config', 'claude-desktop', '--json'], { ...env, HOME: dataDir, XDG_CONFIG_HOME: join(dataDir, 'xdg') })).stdout,
+    ) as { snippet: string };
     const entry = (JSON.parse(planned.snippet) as { mcpServers: { dementia: { args: string[]; env?: Record<string, string> } } }).mcpServers.dementia;
     assert.deepEqual(entry.args.slice(-3), ['connect', '--client', 'Claude Desktop']);
     assert.doesNotMatch(JSON.stringify(entry), /dct_|--token/);

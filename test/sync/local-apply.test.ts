@@ -21,7 +21,20 @@ function machine(): { services: Services; apply: LocalApply; clock: ManualClock 
 }
 
 function changes(parts: Partial<PulledChanges>): PulledChanges {
-  return { cursor: '1', more: false, changes: 1, projects: [], contexts: [], tombstones: [], sessions: [], handovers: [], notes: [], conflicts: [], remoteClients: [], ...parts };
+  return {
+    cursor: '1',
+    more: false,
+    changes: 1,
+    projects: [],
+    contexts: [],
+    tombstones: [],
+    sessions: [],
+    handovers: [],
+    notes: [],
+    conflicts: [],
+    remoteClients: [],
+    ...parts,
+  };
 }
 
 function remoteContext(project: string, label: string, version: number, content: string, origin = OTHER_MACHINE): PulledContext {
@@ -63,25 +76,29 @@ describe('applying pulled changes locally (invariant 6: concurrent edits keep bo
     assert.equal(services.contexts.get('alpha', 'rules', 2)?.content, theirs.content);
     assert.equal(services.contexts.get('alpha', 'rules', 3)?.id, mine2.id);
     assert.equal(services.contexts.get('alpha', 'rules', 4)?.id, mine3.id);
-    assert.equal(services.contexts.get('alpha', 'rules')?.id, mine3.id, 'this machine\'s newest text stays the latest');
+    assert.equal(services.contexts.get('alpha', 'rules')?.id, mine3.id, "this machine's newest text stays the latest");
     // The full-text index holds the latest version only, so it finds the latest text at once.
-    assert.deepEqual(services.search.search('alpha', 'kittens', {}, 10).hits.map((h) => h.version), [4]);
+    assert.deepEqual(
+      services.search.search('alpha', 'kittens', {}, 10).hits.map((h) => h.version),
+      [4],
+    );
     assert.deepEqual(services.search.search('alpha', 'puppies', {}, 10).hits, []);
     const conflicts = storedSyncStatus(services.db, services.outbox).conflicts;
     assert.equal(conflicts.length, 1);
     assert.match(conflicts[0]!.detail, /version 2 of "rules".*now v3/);
-    assert.ok(services.outbox.peek(100).some((entry) => entry.entity === 'conflict'), 'the conflict goes to Postgres for the other machine');
+    assert.ok(
+      services.outbox.peek(100).some((entry) => entry.entity === 'conflict'),
+      'the conflict goes to Postgres for the other machine',
+    );
     assert.equal(services.outbox.peek(100).filter((entry) => entry.entity === 'context').length, 2, 'pulled rows are not echoed');
   });
 
-  it('the server renumbering this machine\'s row moves its later unpushed rows along', () => {
+  it("the server renumbering this machine's row moves its later unpushed rows along", () => {
     const { services, apply } = machine();
     services.projects.create('alpha');
     const first = lock(services, 'spec', 'one');
     const second = lock(services, 'spec', 'two');
-    services.db.transaction(() =>
-      apply.applyPushResult({ renumbered: [{ id: first.id, project: 'alpha', label: 'spec', version: 2 }], conflicts: [] }),
-    )();
+    services.db.transaction(() => apply.applyPushResult({ renumbered: [{ id: first.id, project: 'alpha', label: 'spec', version: 2 }], conflicts: [] }))();
     assert.equal(services.contexts.get('alpha', 'spec', 2)?.id, first.id);
     assert.equal(services.contexts.get('alpha', 'spec', 3)?.id, second.id);
     assert.equal(services.contexts.get('alpha', 'spec', 1), undefined);

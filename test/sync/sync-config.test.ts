@@ -117,7 +117,11 @@ describe('sync settings (invariant 8: no secret in any message)', () => {
   it('the gateway refuses to start on a malformed setting, with the UserError', async () => {
     const dataDir = tempDir('dementia-cfg-');
     await assert.rejects(
-      Gateway.start({ settings: settings({ dataDir, pgUrl: `postgres://app:${PASSWORD}@db.example.com/x`, apiKey: 'bad key' }), logger: silentLogger, writeRuntimeFile: false }),
+      Gateway.start({
+        settings: settings({ dataDir, pgUrl: `postgres://app:${PASSWORD}@db.example.com/x`, apiKey: 'bad key' }),
+        logger: silentLogger,
+        writeRuntimeFile: false,
+      }),
       (error: unknown) => isUserError(error) && /DEMENTIA_API_KEY/.test(error.message) && !error.describe().includes(PASSWORD),
     );
   });

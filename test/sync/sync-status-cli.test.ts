@@ -93,7 +93,11 @@ describe('dementia status and sync', { timeout: 60_000 }, () => {
       assert.equal(json.sync.conflicts[0]!.id, 'conflict-59', 'most recent first');
       assert.equal(json.syncDetail?.conflictCount, 60);
       assert.match((await cli(['status'], env)).stdout, /, 60 conflicts \(the 50 most recent in --json\)/);
-      const page = (await (await fetch(new URL('/api/status', served.url), { headers: await adminAuth({ baseUrl: served.url.origin, localSecret: readOrCreateLocalSecret(dataDir) }) })).json()) as {
+      const page = (await (
+        await fetch(new URL('/api/status', served.url), {
+          headers: await adminAuth({ baseUrl: served.url.origin, localSecret: readOrCreateLocalSecret(dataDir) }),
+        })
+      ).json()) as {
         sync: { conflicts: number };
       };
       assert.equal(page.sync.conflicts, 60, 'the page counts them all');

@@ -48,7 +48,13 @@ describe('sync: two machines on one tenant (invariant 5: handovers cross machine
     const b = await startMachine({ pgUrl: pg.url(database), apiKey, clientName: 'Claude Desktop' });
     try {
       await a.ok('create_project', { name: 'LinkedIn' });
-      await a.ok('lock_context', { project: 'linkedin', topic: 'api_design', content: 'Cursor pagination for the feed endpoint', priority: 'important', tags: ['api', 'feed'] });
+      await a.ok('lock_context', {
+        project: 'linkedin',
+        topic: 'api_design',
+        content: 'Cursor pagination for the feed endpoint',
+        priority: 'important',
+        tags: ['api', 'feed'],
+      });
       await a.ok('add_note', { project: 'linkedin', kind: 'todo', text: 'Wire the feed cursor into the mobile client' });
       const ended = await a.ok('end_session', { project: 'linkedin', summary: 'Designed the feed API', next_steps: ['Implement the cursor'] });
       assert.match(ended, /handover/i);
@@ -60,7 +66,7 @@ describe('sync: two machines on one tenant (invariant 5: handovers cross machine
       assert.deepEqual(b.gateway.services.projects.names(), ['linkedin']);
       const search = await b.ok('search_contexts', { project: 'linkedin', query: 'feed pagination' });
       assert.match(search, /api_design v1 \(important\)/);
-      assert.match(search, /handover is waiting/, 'B\'s first call on the project is told about A\'s handover');
+      assert.match(search, /handover is waiting/, "B's first call on the project is told about A's handover");
       const recall = await b.ok('recall_context', { project: 'linkedin', topic: 'api_design' });
       assert.match(recall, /Cursor pagination for the feed endpoint/);
       const handover = await b.ok('get_last_handover', { project: 'linkedin' });
@@ -73,7 +79,10 @@ describe('sync: two machines on one tenant (invariant 5: handovers cross machine
       assert.equal(onB?.clientName, 'Claude Code');
       assert.notEqual(onB?.endedAt, null);
       b.clock.advanceMinutes(600);
-      assert.equal((await b.gateway.sweeper.runOnce()).some((h) => h.sessionId === aSession), false);
+      assert.equal(
+        (await b.gateway.sweeper.runOnce()).some((h) => h.sessionId === aSession),
+        false,
+      );
 
       // And back: B's work reaches A.
       await b.ok('lock_context', { project: 'linkedin', topic: 'api_design', content: 'Cursor pagination, 50 items per page' });
@@ -190,7 +199,10 @@ describe('sync: nothing acknowledged is lost (invariant 6)', { timeout: 60_000 }
       const total = 3_000;
       services.db.transaction(() => {
         for (let i = 0; i < total; i++) {
-          services.contexts.lock('bulk', `label-${i % 1_000}`, `content number ${i}`, 'reference', ['bulk'], { clientId: crypto.randomUUID(), sessionId: crypto.randomUUID() });
+          services.contexts.lock('bulk', `label-${i % 1_000}`, `content number ${i}`, 'reference', ['bulk'], {
+            clientId: crypto.randomUUID(),
+            sessionId: crypto.randomUUID(),
+          });
         }
       })();
       const pushing = a.sync.syncNow();
@@ -238,12 +250,17 @@ describe('sync: nothing acknowledged is lost (invariant 6)', { timeout: 60_000 }
       // Enough rows for the COPY path too, whose replay must fall back to the row-by-UUID path.
       const { services } = a.gateway;
       services.db.transaction(() => {
-        for (let i = 0; i < 250; i++) services.contexts.lock('alpha', `bulk-${i}`, `bulk text ${i}`, 'reference', [], { clientId: crypto.randomUUID(), sessionId: crypto.randomUUID() });
+        for (let i = 0; i < 250; i++)
+          services.contexts.lock('alpha', `bulk-${i}`, `bulk text ${i}`, 'reference', [], { clientId: crypto.randomUUID(), sessionId: crypto.randomUUID() });
       })();
       await a.sync.syncNow();
       const snapshot = async () =>
-        remote(database, apiKey, `SELECT 'c' AS t, id::text, version, seq FROM $schema.contexts UNION ALL SELECT 'a', context_id::text, version, seq FROM $schema.archived_contexts
-          UNION ALL SELECT 'h', id::text, 0, seq FROM $schema.handovers UNION ALL SELECT 's', id::text, call_count, seq FROM $schema.work_sessions ORDER BY 1, 2`);
+        remote(
+          database,
+          apiKey,
+          `SELECT 'c' AS t, id::text, version, seq FROM $schema.contexts UNION ALL SELECT 'a', context_id::text, version, seq FROM $schema.archived_contexts
+          UNION ALL SELECT 'h', id::text, 0, seq FROM $schema.handovers UNION ALL SELECT 's', id::text, call_count, seq FROM $schema.work_sessions ORDER BY 1, 2`,
+        );
       const before = await snapshot();
       // As if every push had reached Postgres but none of the acknowledgements had reached SQLite.
       a.gateway.services.outbox.reseed();
@@ -253,7 +270,10 @@ describe('sync: nothing acknowledged is lost (invariant 6)', { timeout: 60_000 }
       assert.equal(a.sync.status().pending, 0);
       assert.deepEqual(await snapshot(), before, 'no row added, changed or renumbered');
       assert.deepEqual(a.sync.status().conflicts, []);
-      assert.deepEqual(a.gateway.services.contexts.versions('alpha', 'notes').map((v) => v.version), [5, 4, 3, 1]);
+      assert.deepEqual(
+        a.gateway.services.contexts.versions('alpha', 'notes').map((v) => v.version),
+        [5, 4, 3, 1],
+      );
     } finally {
       await a.stop({ remove: true });
     }
@@ -342,7 +362,11 @@ describe('sync: nothing acknowledged is lost (invariant 6)', { timeout: 60_000 }
         const rows = await remote(database, apiKey, `SELECT 1 FROM $schema.contexts WHERE label = 'survivor'`).catch(() => []);
         return rows.length === 1;
       });
-      const [row] = await remote<{ content: string; project_name: string }>(database, apiKey, `SELECT content, project_name FROM $schema.contexts WHERE label = 'survivor'`);
+      const [row] = await remote<{ content: string; project_name: string }>(
+        database,
+        apiKey,
+        `SELECT content, project_name FROM $schema.contexts WHERE label = 'survivor'`,
+      );
       assert.deepEqual(row, { content: 'acknowledged before the kill', project_name: 'alpha' });
     } finally {
       await stopChild(second, 'SIGTERM');
@@ -399,8 +423,18 @@ describe('sync: concurrent offline edits keep both texts (invariant 6)', { timeo
       b.sync.resume();
       await settle(a, b, a);
 
-      const texts = (m: Machine) => m.gateway.services.contexts.versions('alpha', 'plan').map((v) => `${v.version}:${v.content}`).reverse();
-      const expected = ['1:shared first plan', '2:A: ship on Monday', '3:A: ship on Monday, after QA', '4:B: ship on Friday', '5:B: ship on Friday, with a flag'];
+      const texts = (m: Machine) =>
+        m.gateway.services.contexts
+          .versions('alpha', 'plan')
+          .map((v) => `${v.version}:${v.content}`)
+          .reverse();
+      const expected = [
+        '1:shared first plan',
+        '2:A: ship on Monday',
+        '3:A: ship on Monday, after QA',
+        '4:B: ship on Friday',
+        '5:B: ship on Friday, with a flag',
+      ];
       assert.deepEqual(texts(a), expected);
       assert.deepEqual(texts(b), expected);
       for (const machine of [a, b]) {
@@ -421,7 +455,7 @@ describe('sync: concurrent offline edits keep both texts (invariant 6)', { timeo
 });
 
 describe('sync: tenant isolation (invariant 7)', { timeout: 30_000 }, () => {
-  it('a second API key\'s schema is never read or written', async () => {
+  it("a second API key's schema is never read or written", async () => {
     const database = await pg.createDatabase();
     const keyOne = newKey();
     const keyTwo = newKey();
@@ -470,7 +504,7 @@ describe('sync: tenant isolation (invariant 7)', { timeout: 30_000 }, () => {
       assert.doesNotMatch(status.lastError ?? '', /wrong-secret-pw/);
       assert.doesNotMatch(JSON.stringify(status), new RegExp(apiKey));
       assert.equal(status.pending, 1);
-      const snapshot = (await (await fetch(`${a.gateway.baseUrl}/api/status`, { headers: await adminAuth(a.gateway) })).text());
+      const snapshot = await (await fetch(`${a.gateway.baseUrl}/api/status`, { headers: await adminAuth(a.gateway) })).text();
       assert.doesNotMatch(snapshot, /wrong-secret-pw/);
     } finally {
       await a.stop({ remove: true });
@@ -507,8 +541,11 @@ describe('sync: the Postgres side is usable by the hosted server', { timeout: 30
     );
     const tables = new Set(columns.map((c) => c.table_name));
     for (const table of tables) assert.ok(doc.includes(`### \`${table}\``), `docs/postgres-schema.md has a section for ${table}`);
-    for (const table of [...SYNCED_TABLES, 'schema_migrations', 'live_contexts', 'latest_contexts', 'client_instances', 'session_state', 'activity']) assert.ok(tables.has(table), `${table} exists`);
-    for (const { table_name: table, column_name: column } of columns.filter((c) => !c.table_name.endsWith('_contexts') || c.table_name === 'archived_contexts')) {
+    for (const table of [...SYNCED_TABLES, 'schema_migrations', 'live_contexts', 'latest_contexts', 'client_instances', 'session_state', 'activity'])
+      assert.ok(tables.has(table), `${table} exists`);
+    for (const { table_name: table, column_name: column } of columns.filter(
+      (c) => !c.table_name.endsWith('_contexts') || c.table_name === 'archived_contexts',
+    )) {
       const section = doc.split(/^### /m).find((part) => part.startsWith(`\`${table}\``));
       assert.ok(section, `docs/postgres-schema.md has a section for ${table}`);
       assert.ok(section.includes(`\`${column}\``), `docs/postgres-schema.md documents ${table}.${column}`);

@@ -52,7 +52,12 @@ export async function proveToGateway(baseUrl: string, key: ProofKey, scope: Proo
   const callerNonce = newNonce();
   const challenge = await postJson(`${baseUrl}${CHALLENGE_PATH}`, { key: key.id, nonce: callerNonce });
   const nonce = challenge.body.nonce;
-  if (challenge.status !== 200 || typeof nonce !== 'string' || !NONCE_SHAPE.test(nonce) || !proofsEqual(gatewayProof(key, port, callerNonce, nonce), challenge.body.proof)) {
+  if (
+    challenge.status !== 200 ||
+    typeof nonce !== 'string' ||
+    !NONCE_SHAPE.test(nonce) ||
+    !proofsEqual(gatewayProof(key, port, callerNonce, nonce), challenge.body.proof)
+  ) {
     if (challenge.status === 401 && key.id !== LOCAL_KEY_ID) {
       throw new UserError(
         GATEWAY_REFUSED,
@@ -62,7 +67,13 @@ export async function proveToGateway(baseUrl: string, key: ProofKey, scope: Proo
     }
     throw notOurGateway(port, key);
   }
-  const session = await postJson(`${baseUrl}${SESSION_PATH}`, { key: key.id, nonce, scope: scope.kind, client: scope.kind === 'client' ? scope.client : undefined, proof: callerProof(key, port, nonce, scope) });
+  const session = await postJson(`${baseUrl}${SESSION_PATH}`, {
+    key: key.id,
+    nonce,
+    scope: scope.kind,
+    client: scope.kind === 'client' ? scope.client : undefined,
+    proof: callerProof(key, port, nonce, scope),
+  });
   const token = session.body.token;
   if (session.status !== 200 || typeof token !== 'string') {
     const reason = typeof session.body.error === 'string' ? session.body.error : `It answered HTTP ${session.status}.`;

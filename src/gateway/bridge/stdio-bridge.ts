@@ -229,7 +229,9 @@ export class StdioBridge {
 
   /** Answers every request of `messages` with `reason`; `explained` when it already says what to do. */
   private giveUp(messages: Message[], reason: string, explained = false): void {
-    const text = explained ? reason : `${reason}. Start the Dementia Companion app (or \`dementia serve\`) and call the tool again; this client does not need a restart.`;
+    const text = explained
+      ? reason
+      : `${reason}. Start the Dementia Companion app (or \`dementia serve\`) and call the tool again; this client does not need a restart.`;
     this.options.log(reason);
     for (const message of messages.filter(isRequest)) this.write(failureFor(message, text));
   }

@@ -14,14 +14,23 @@ export function readTokenFile(path: string): string {
   try {
     stat = lstatSync(path);
   } catch (error) {
-    throw new UserError('TOKEN_FILE_MISSING', `Cannot read the token file ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, 'Pass the path of a file holding the token that `dementia clients add` printed.');
+    throw new UserError(
+      'TOKEN_FILE_MISSING',
+      `Cannot read the token file ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`,
+      'Pass the path of a file holding the token that `dementia clients add` printed.',
+    );
   }
   if (!stat.isFile()) throw new UserError('TOKEN_FILE_INVALID', `${path} is not a regular file.`, 'Pass the path of a plain file holding the token.');
   if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
     throw new UserError('TOKEN_FILE_READABLE', `${path} has mode ${(stat.mode & 0o777).toString(8)}: other users can read the token.`, `chmod 600 ${path}`);
   }
   const token = readFileSync(path, 'utf8').trim();
-  if (!TOKEN_SHAPE.test(token)) throw new UserError('TOKEN_FILE_INVALID', `${path} does not hold a client token (dct_...).`, 'Put the token that `dementia clients add` printed in it, alone.');
+  if (!TOKEN_SHAPE.test(token))
+    throw new UserError(
+      'TOKEN_FILE_INVALID',
+      `${path} does not hold a client token (dct_...).`,
+      'Put the token that `dementia clients add` printed in it, alone.',
+    );
   return token;
 }
 
@@ -29,7 +38,11 @@ export function readTokenFile(path: string): string {
  * The client token the bridge uses, if any: --token-file or --token (explicit flags), else
  * DEMENTIA_TOKEN unless --client names the client (an explicit flag wins over the environment).
  */
-export function bridgeToken(flags: { token?: string | undefined; tokenFile?: string | undefined; client?: string | undefined }, env: NodeJS.ProcessEnv, warn: (line: string) => void): string | undefined {
+export function bridgeToken(
+  flags: { token?: string | undefined; tokenFile?: string | undefined; client?: string | undefined },
+  env: NodeJS.ProcessEnv,
+  warn: (line: string) => void,
+): string | undefined {
   if (flags.tokenFile) return readTokenFile(flags.tokenFile);
   if (flags.token) {
     warn(TOKEN_FLAG_WARNING);

@@ -62,7 +62,11 @@ export function clientsCommand(settings: Settings, out: Output, action: string |
         out.line(`Registered ${out.bold(client.name)} (${kind})${project ? `, pinned to ${pin?.create ? 'the new ' : ''}project ${project}` : ''}.`);
         out.line(`Token (shown once; keep it secret): ${token}`);
         out.line();
-        out.line(plan.command ? 'Connect it with:' : `Add this to ${plan.path ?? 'the client\'s config'} (or run: dementia config ${kind} --client ${JSON.stringify(client.name)} --token ${token} --write):`);
+        out.line(
+          plan.command
+            ? 'Connect it with:'
+            : `Add this to ${plan.path ?? "the client's config"} (or run: dementia config ${kind} --client ${JSON.stringify(client.name)} --token ${token} --write):`,
+        );
         out.line(connect.snippet);
         return;
       }
@@ -75,7 +79,9 @@ export function clientsCommand(settings: Settings, out: Output, action: string |
         }
         if (clients.length === 0) out.line('No clients yet. Add one with: dementia clients add "Claude Code"');
         for (const client of clients) {
-          out.line(`${out.bold(client.name)} (${client.kind}) ${out.dim(`· id ${client.id}`)}${client.pinnedProject ? ` · pinned to ${client.pinnedProject}` : ''}`);
+          out.line(
+            `${out.bold(client.name)} (${client.kind}) ${out.dim(`· id ${client.id}`)}${client.pinnedProject ? ` · pinned to ${client.pinnedProject}` : ''}`,
+          );
         }
         return;
       }
@@ -96,7 +102,11 @@ export function clientsCommand(settings: Settings, out: Output, action: string |
           return;
         }
         out.line(`New token for ${client.name} (the old one stopped working): ${token}`);
-        out.line(foundIn.length > 0 ? `\nThe old token is still in: ${foundIn.join(', ')}. Update the client:` : '\nUpdate the client (wherever its old token is configured):');
+        out.line(
+          foundIn.length > 0
+            ? `\nThe old token is still in: ${foundIn.join(', ')}. Update the client:`
+            : '\nUpdate the client (wherever its old token is configured):',
+        );
         for (const step of update.steps) out.line(`  ${step}`);
         return;
       }

@@ -33,7 +33,8 @@ export const TOKEN_PLACEHOLDER = '<token issued on --write>';
  * [--write [--rotate-token]] [--token T]`. A preview changes nothing; --write does what it showed.
  */
 export function configCommand(settings: Settings, out: Output, kindText: string | undefined, flags: ConfigFlags): void {
-  if (!kindText) throw new UserError('MISSING_ARGUMENT', 'config needs a client kind.', 'Run: dementia config claude-desktop (or claude-code, cursor, vscode).');
+  if (!kindText)
+    throw new UserError('MISSING_ARGUMENT', 'config needs a client kind.', 'Run: dementia config claude-desktop (or claude-code, cursor, vscode).');
   const input: ConnectInput = {
     kind: parseClientKind(kindText),
     clientName: flags.client,
@@ -52,11 +53,25 @@ export function configCommand(settings: Settings, out: Output, kindText: string 
       const { plan } = preview;
       const needsConsent = preview.consequence !== null;
       if (flags.json) {
-        return out.json({ written: false, clientName: preview.clientName, clientExists: preview.existing !== undefined, tokenAction: preview.token, effects: preview.effects, consequence: preview.consequence, userScope: preview.userScope, ...plan });
+        return out.json({
+          written: false,
+          clientName: preview.clientName,
+          clientExists: preview.existing !== undefined,
+          tokenAction: preview.token,
+          effects: preview.effects,
+          consequence: preview.consequence,
+          userScope: preview.userScope,
+          ...plan,
+        });
       }
       if (flags.diff) return void (plan.diff === '' ? out.line(`${plan.path ?? 'Nothing'} is already up to date.`) : out.line(plan.diff.trimEnd()));
       out.line(plan.instructions);
-      if (plan.realPath) out.line(out.bold(`${linkWarning(plan.path!, plan.realPath)} Writing it needs --confirm-target ${plan.realPath} (or replace the link with a file of its own).`));
+      if (plan.realPath)
+        out.line(
+          out.bold(
+            `${linkWarning(plan.path!, plan.realPath)} Writing it needs --confirm-target ${plan.realPath} (or replace the link with a file of its own).`,
+          ),
+        );
       out.line(`\n${out.bold('Client:')} "${preview.clientName}" (${preview.existing ? 'existing' : 'new'}, ${input.kind})`);
       for (const effect of preview.effects) out.line(`- ${effect}`);
       if (preview.consequence) out.line(`\n${out.red('Warning:')} ${preview.consequence}`);

@@ -32,14 +32,23 @@ export function bridgeHeaders(flags: ConnectFlags, cwd: string): Record<string, 
  * Desktop's config; token rotation does not break it). A token: with the token itself. Either way
  * by challenge-response (gateway-proof.ts): neither ever travels, and the gateway proves itself first.
  */
-export function bridgeCredentials(settings: Settings, flags: ConnectFlags, log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): GatewayCredentials {
+export function bridgeCredentials(
+  settings: Settings,
+  flags: ConnectFlags,
+  log: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): GatewayCredentials {
   const token = bridgeToken(flags, env, log);
   if (token) {
     const key = tokenKey(token);
     return new GatewayCredentials(() => key, { kind: 'client' });
   }
   if (!flags.client) {
-    throw new UserError('MISSING_ARGUMENT', 'connect needs --client NAME (or a token in DEMENTIA_TOKEN or --token-file FILE).', 'Run: dementia connect --client "Claude Desktop"');
+    throw new UserError(
+      'MISSING_ARGUMENT',
+      'connect needs --client NAME (or a token in DEMENTIA_TOKEN or --token-file FILE).',
+      'Run: dementia connect --client "Claude Desktop"',
+    );
   }
   const key = (): ProofKey => localKey(localSecret(settings, log));
   const scope: ProofScope = { kind: 'client', client: flags.client };

@@ -13,7 +13,8 @@ export interface ExportFlags {
   tenant?: string | undefined;
 }
 
-const USAGE = 'dementia export --to DIR [--project P] [--json]\n  or (operator, with DEMENTIA_PG_URL): dementia export --hosted --tenant SCHEMA --to DIR [--project P] [--json]';
+const USAGE =
+  'dementia export --to DIR [--project P] [--json]\n  or (operator, with DEMENTIA_PG_URL): dementia export --hosted --tenant SCHEMA --to DIR [--project P] [--json]';
 
 /**
  * `dementia export --to DIR`: the memory as plain files a person can read and keep in git, which
@@ -36,7 +37,10 @@ export async function exportCommand(settings: Settings, settingFlags: SettingFla
 
 function print(out: Output, report: ExportReport, json: boolean): void {
   if (json) {
-    out.json({ to: report.to, projects: report.projects.map(({ name, contexts, versions, archived, handovers, notes }) => ({ name, contexts, versions, archived, handovers, notes })) });
+    out.json({
+      to: report.to,
+      projects: report.projects.map(({ name, contexts, versions, archived, handovers, notes }) => ({ name, contexts, versions, archived, handovers, notes })),
+    });
     return;
   }
   out.line(out.bold(`Exported to ${report.to}:`));

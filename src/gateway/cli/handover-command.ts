@@ -34,12 +34,22 @@ export function pinnedProjectOf(dir: string, homeDir: string = homedir()): strin
  * repository pins). With --hook (Claude Code SessionStart) it prints only the handover text and
  * stays silent, exit 0, whenever there is nothing to show: a hook must never block a session.
  */
-export async function handoverCommand(settings: Settings, out: Output, action: string | undefined, flags: { project?: string | undefined; json: boolean; hook: boolean; cwd: string }): Promise<void> {
-  if (action !== 'show' && !flags.hook) throw new UserError('UNKNOWN_COMMAND', `Unknown handover action "${action ?? ''}".`, 'Use: dementia handover show [--project P].');
+export async function handoverCommand(
+  settings: Settings,
+  out: Output,
+  action: string | undefined,
+  flags: { project?: string | undefined; json: boolean; hook: boolean; cwd: string },
+): Promise<void> {
+  if (action !== 'show' && !flags.hook)
+    throw new UserError('UNKNOWN_COMMAND', `Unknown handover action "${action ?? ''}".`, 'Use: dementia handover show [--project P].');
   const named = flags.project ?? pinnedProjectOf(flags.cwd);
   if (!named) {
     if (flags.hook) return;
-    throw new UserError('PROJECT_SELECTION_REQUIRED', 'No project given and this folder pins none (.mcp.json or a local-scope claude mcp add).', 'Pass --project P, or pin one: dementia config claude-code --repo . --project P --write.');
+    throw new UserError(
+      'PROJECT_SELECTION_REQUIRED',
+      'No project given and this folder pins none (.mcp.json or a local-scope claude mcp add).',
+      'Pass --project P, or pin one: dementia config claude-code --repo . --project P --write.',
+    );
   }
   const project = normalizeProjectName(named);
   if (flags.hook && !existsSync(join(settings.dataDir))) return;

@@ -5,9 +5,19 @@ import { defaultDataDir, type Settings } from '../settings.ts';
 import type { Output } from './output.ts';
 
 /** `dementia hooks install claude-code [--repo DIR] [--write]`: shows the change, writes it on --write. */
-export function hooksCommand(settings: Settings, out: Output, action: string | undefined, target: string | undefined, flags: { repo?: string | undefined; write: boolean; json: boolean; confirmTarget?: string | undefined }): void {
+export function hooksCommand(
+  settings: Settings,
+  out: Output,
+  action: string | undefined,
+  target: string | undefined,
+  flags: { repo?: string | undefined; write: boolean; json: boolean; confirmTarget?: string | undefined },
+): void {
   if (action !== 'install' || target !== 'claude-code') {
-    throw new UserError('UNKNOWN_COMMAND', `Unknown hooks command "${[action, target].filter(Boolean).join(' ')}".`, 'Use: dementia hooks install claude-code [--repo DIR] [--write].');
+    throw new UserError(
+      'UNKNOWN_COMMAND',
+      `Unknown hooks command "${[action, target].filter(Boolean).join(' ')}".`,
+      'Use: dementia hooks install claude-code [--repo DIR] [--write].',
+    );
   }
   const plan = planClaudeCodeHook({
     launcher: resolveBridgeLauncher(),
@@ -24,7 +34,8 @@ export function hooksCommand(settings: Settings, out: Output, action: string | u
   }
   if (!written) {
     out.line(plan.instructions);
-    if (plan.realPath) out.line(`${linkWarning(plan.path!, plan.realPath)} Writing it needs --confirm-target ${plan.realPath} (or replace the link with a file of its own).`);
+    if (plan.realPath)
+      out.line(`${linkWarning(plan.path!, plan.realPath)} Writing it needs --confirm-target ${plan.realPath} (or replace the link with a file of its own).`);
     out.line(`\n${plan.diff.trimEnd()}`);
     out.line(out.dim('\nNothing was changed. Add --write to install it.'));
     return;

@@ -31,7 +31,6 @@ async function withDirectories<T>(
   }
 }
 
-
 export interface TenantsFlags {
   label?: string | undefined;
   /** Register the key a desktop already syncs with (read from standard input) instead of making one. */
@@ -40,12 +39,19 @@ export interface TenantsFlags {
 }
 
 /** `dementia tenants add | list | remove SCHEMA`: the API keys a hosted server serves. */
-export async function tenantsCommand(settingFlags: SettingFlags, out: Output, action: string | undefined, schema: string | undefined, flags: TenantsFlags): Promise<void> {
+export async function tenantsCommand(
+  settingFlags: SettingFlags,
+  out: Output,
+  action: string | undefined,
+  schema: string | undefined,
+  flags: TenantsFlags,
+): Promise<void> {
   await withDirectories(settingFlags, async (tenants, clients) => {
     switch (action) {
       case 'add': {
         const apiKey = flags.keyFromStdin ? readFileSync(0, 'utf8').trim() : undefined;
-        if (flags.keyFromStdin && !apiKey) throw new UserError('MISSING_ARGUMENT', 'No API key on standard input.', 'Pipe the key in: echo "$KEY" | dementia tenants add --key-from-stdin');
+        if (flags.keyFromStdin && !apiKey)
+          throw new UserError('MISSING_ARGUMENT', 'No API key on standard input.', 'Pipe the key in: echo "$KEY" | dementia tenants add --key-from-stdin');
         const { apiKey: key, tenant } = await tenants.add({ label: flags.label, ...(apiKey ? { apiKey } : {}) });
         if (flags.json) {
           out.json({ apiKey: key, schema: tenant.schema, label: tenant.label, createdAt: isoOrNull(tenant.createdAt) });
@@ -60,18 +66,34 @@ export async function tenantsCommand(settingFlags: SettingFlags, out: Output, ac
         const list = await tenants.list();
         const rows = await Promise.all(list.map(async (tenant) => ({ ...tenant, clients: (await clients.list(tenant.schema)).length })));
         if (flags.json) {
-          out.json(rows.map((row) => ({ schema: row.schema, label: row.label, createdAt: isoOrNull(row.createdAt), clients: row.clients, keyStrength: row.keyStrength })));
+          out.json(
+            rows.map((row) => ({
+              schema: row.schema,
+              label: row.label,
+              createdAt: isoOrNull(row.createdAt),
+              clients: row.clients,
+              keyStrength: row.keyStrength,
+            })),
+          );
           return;
         }
         if (rows.length === 0) out.line('No tenants yet. Register one with: dementia tenants add');
-        for (const row of rows) out.line(`${row.schema}  ${row.label || '-'}  ${plural(row.clients, 'client')}  since ${isoOrNull(row.createdAt)}${keyWarning(row)}`);
+        for (const row of rows)
+          out.line(`${row.schema}  ${row.label || '-'}  ${plural(row.clients, 'client')}  since ${isoOrNull(row.createdAt)}${keyWarning(row)}`);
         if (rows.some((row) => row.keyStrength !== 'strong')) {
-          out.line(`Weak keys can be guessed: give those users a new key (dementia tenants add), then dementia tenants remove the old schema once their data is moved. A strong key is ${STRONG_KEY_ADVICE}.`);
+          out.line(
+            `Weak keys can be guessed: give those users a new key (dementia tenants add), then dementia tenants remove the old schema once their data is moved. A strong key is ${STRONG_KEY_ADVICE}.`,
+          );
         }
         return;
       }
       case 'remove': {
-        if (!schema) throw new UserError('MISSING_ARGUMENT', 'tenants remove needs the tenant schema.', 'Run: dementia tenants list, then dementia tenants remove dementia_<16 hex>');
+        if (!schema)
+          throw new UserError(
+            'MISSING_ARGUMENT',
+            'tenants remove needs the tenant schema.',
+            'Run: dementia tenants list, then dementia tenants remove dementia_<16 hex>',
+          );
         const removed = await tenants.remove(schema);
         if (flags.json) out.json({ removed: removed.schema });
         else out.line(`Tenant ${removed.schema} is no longer served; its tokens are refused. Its data stays in schema ${removed.schema}.`);
@@ -125,13 +147,17 @@ export async function hostedClientsCommand(
         if (all.length === 0) out.line('No signed-in clients.');
         for (const client of all) {
           const label = labels.get(client.tenant);
-          out.line(`${client.tenant}${label ? ` (${label})` : ''}  ${out.bold(client.name)} (${client.kind}) · id ${client.id} · last seen ${isoOrNull(client.lastSeenAt) ?? 'never'}`);
+          out.line(
+            `${client.tenant}${label ? ` (${label})` : ''}  ${out.bold(client.name)} (${client.kind}) · id ${client.id} · last seen ${isoOrNull(client.lastSeenAt) ?? 'never'}`,
+          );
         }
         return;
       }
       case 'remove': {
         if (!name) throw new UserError('MISSING_ARGUMENT', 'clients remove --hosted needs a client name or id.', 'See dementia clients list --hosted.');
-        const matches = (await Promise.all(schemas.map((schema) => clients.list(schema)))).flat().filter((c) => c.id === name || c.name.toLowerCase() === name.toLowerCase());
+        const matches = (await Promise.all(schemas.map((schema) => clients.list(schema))))
+          .flat()
+          .filter((c) => c.id === name || c.name.toLowerCase() === name.toLowerCase());
         if (matches.length > 1 && new Set(matches.map((c) => c.tenant)).size > 1) {
           throw new UserError('AMBIGUOUS_CLIENT', `Clients named "${name}" exist in several tenants.`, 'Add --tenant SCHEMA, or pass the client id.');
         }
@@ -143,7 +169,11 @@ export async function hostedClientsCommand(
         return;
       }
       default:
-        throw new UserError('UNKNOWN_COMMAND', `Unknown hosted clients action "${action ?? ''}".`, 'Use: dementia clients list --hosted | dementia clients remove NAME --hosted');
+        throw new UserError(
+          'UNKNOWN_COMMAND',
+          `Unknown hosted clients action "${action ?? ''}".`,
+          'Use: dementia clients list --hosted | dementia clients remove NAME --hosted',
+        );
     }
   });
 }
@@ -152,7 +182,12 @@ export async function hostedClientsCommand(
  * `dementia export --hosted --tenant SCHEMA --to DIR`: an operator exports one tenant's memory as
  * the same files a desktop's `dementia export` writes (and `import dementia-export` reads).
  */
-export async function hostedExportCommand(settingFlags: SettingFlags, tenant: string | undefined, to: string, project: string | undefined): Promise<ExportReport> {
+export async function hostedExportCommand(
+  settingFlags: SettingFlags,
+  tenant: string | undefined,
+  to: string,
+  project: string | undefined,
+): Promise<ExportReport> {
   if (!tenant) throw new UserError('MISSING_ARGUMENT', 'A hosted export needs --tenant SCHEMA.', '`dementia tenants list` shows the schemas.');
   // An export reads every row of the tenant: no 15-second statement limit.
   return withDirectories(

@@ -13,7 +13,8 @@ export interface ImportFlags {
   json: boolean;
 }
 
-const USAGE = 'dementia import claude-dementia --from <postgres-url | sqlite-file | folder> [--merge] [--dry-run] [--json]\n  or: dementia import server-memory --from <memory.jsonl> --project P [--dry-run] [--json]\n  or: dementia import dementia-export --from DIR [--dry-run] [--json]';
+const USAGE =
+  'dementia import claude-dementia --from <postgres-url | sqlite-file | folder> [--merge] [--dry-run] [--json]\n  or: dementia import server-memory --from <memory.jsonl> --project P [--dry-run] [--json]\n  or: dementia import dementia-export --from DIR [--dry-run] [--json]';
 
 /** Imports this many rows and more show a progress line. */
 const PROGRESS_FROM_ROWS = 1000;
@@ -30,20 +31,16 @@ export async function importCommand(settings: Settings, out: Output, kind: strin
   const services = openServices(settings);
   let shownStep = -1;
   try {
-    const report = await runImport(
-      { kind, from: flags.from, project: flags.project, merge: flags.merge, dryRun: flags.dryRun },
-      services,
-      {
-        dataDir: settings.dataDir,
-        onProgress: (done, total) => {
-          if (total < PROGRESS_FROM_ROWS || flags.dryRun) return;
-          const step = Math.floor((done / total) * 10);
-          if (step === shownStep) return;
-          shownStep = step;
-          out.progress(`Importing: ${done} of ${total} rows (${Math.floor((done / total) * 100)}%)`);
-        },
+    const report = await runImport({ kind, from: flags.from, project: flags.project, merge: flags.merge, dryRun: flags.dryRun }, services, {
+      dataDir: settings.dataDir,
+      onProgress: (done, total) => {
+        if (total < PROGRESS_FROM_ROWS || flags.dryRun) return;
+        const step = Math.floor((done / total) * 10);
+        if (step === shownStep) return;
+        shownStep = step;
+        out.progress(`Importing: ${done} of ${total} rows (${Math.floor((done / total) * 100)}%)`);
       },
-    );
+    });
     out.progress(null);
     if (flags.json) out.json(report);
     else printReport(out, report);
@@ -71,6 +68,9 @@ function printReport(out: Output, report: ImportReport): void {
   const added = t.versions + t.archived + t.handovers + t.notes;
   if (report.projects.length === 0) out.line('  nothing to import');
   else if (added === 0 && t.unchanged > 0) out.line(report.dryRun ? 'Nothing new: everything is already here.' : 'Nothing new: everything was already here.');
-  else out.line(`${report.dryRun ? 'Would add' : 'Added'} ${t.versions} version(s) of ${t.contexts} context(s), ${t.archived} archived version(s), ${t.handovers} handover(s), ${t.notes} note(s); ${t.skipped} skipped.`);
+  else
+    out.line(
+      `${report.dryRun ? 'Would add' : 'Added'} ${t.versions} version(s) of ${t.contexts} context(s), ${t.archived} archived version(s), ${t.handovers} handover(s), ${t.notes} note(s); ${t.skipped} skipped.`,
+    );
   if (report.dryRun && added > 0) out.line('Run the same command without --dry-run to import.');
 }

@@ -97,7 +97,12 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
         await (await import('./hosted-commands.ts')).hostedClientsCommand(settingFlags, out, action, name, { tenant: values.tenant, json: values.json });
         return 0;
       }
-      (await import('./clients-command.ts')).clientsCommand(settings, out, action, name, { kind: values.kind, project: values.project, createProject: values['create-project'], json: values.json });
+      (await import('./clients-command.ts')).clientsCommand(settings, out, action, name, {
+        kind: values.kind,
+        project: values.project,
+        createProject: values['create-project'],
+        json: values.json,
+      });
       return 0;
     case 'config':
       (await import('./config-command.ts')).configCommand(settings, out, action, {
@@ -115,17 +120,26 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       return 0;
     case 'handover':
       try {
-        await (await import('./handover-command.ts')).handoverCommand(settings, out, action, { project: values.project, json: values.json, hook: values.hook, cwd: process.cwd() });
+        await (
+          await import('./handover-command.ts')
+        ).handoverCommand(settings, out, action, { project: values.project, json: values.json, hook: values.hook, cwd: process.cwd() });
       } catch (error) {
         // A SessionStart hook must never get in the way of a new conversation.
         if (!values.hook) throw error;
       }
       return 0;
     case 'hooks':
-      (await import('./hooks-command.ts')).hooksCommand(settings, out, action, name, { repo: values.repo, write: values.write, json: values.json, confirmTarget: values['confirm-target'] });
+      (await import('./hooks-command.ts')).hooksCommand(settings, out, action, name, {
+        repo: values.repo,
+        write: values.write,
+        json: values.json,
+        confirmTarget: values['confirm-target'],
+      });
       return 0;
     case 'import':
-      await (await import('./import-command.ts')).importCommand(settings, out, action, {
+      await (
+        await import('./import-command.ts')
+      ).importCommand(settings, out, action, {
         from: values.from,
         project: values.project,
         merge: values.merge,
@@ -134,13 +148,19 @@ export async function main(argv: string[], out: Output = createOutput()): Promis
       });
       return 0;
     case 'export':
-      await (await import('./export-command.ts')).exportCommand(settings, settingFlags, out, { to: values.to, project: values.project, json: values.json, hosted: values.hosted, tenant: values.tenant });
+      await (
+        await import('./export-command.ts')
+      ).exportCommand(settings, settingFlags, out, { to: values.to, project: values.project, json: values.json, hosted: values.hosted, tenant: values.tenant });
       return 0;
     case 'connect':
-      await (await import('./connect-command.ts')).connectCommand(settings, out, { client: values.client, token: values.token, tokenFile: values['token-file'], project: values.project });
+      await (
+        await import('./connect-command.ts')
+      ).connectCommand(settings, out, { client: values.client, token: values.token, tokenFile: values['token-file'], project: values.project });
       return 0;
     case 'tenants':
-      await (await import('./hosted-commands.ts')).tenantsCommand(settingFlags, out, action, name, {
+      await (
+        await import('./hosted-commands.ts')
+      ).tenantsCommand(settingFlags, out, action, name, {
         label: values.label,
         keyFromStdin: values['key-from-stdin'],
         json: values.json,

@@ -100,9 +100,13 @@ export async function statusCommand(settings: Settings, out: Output, json: boole
       out.json(status);
       return;
     }
-    out.line(`${out.bold('Dementia Companion')} ${APP_VERSION}: ${status.running ? out.green(`running (pid ${status.pid})`) : `${out.red('not running')}. ${START_HINT}`}`);
+    out.line(
+      `${out.bold('Dementia Companion')} ${APP_VERSION}: ${status.running ? out.green(`running (pid ${status.pid})`) : `${out.red('not running')}. ${START_HINT}`}`,
+    );
     out.line(`MCP endpoint: ${status.mcpUrl}`);
-    out.line(`Status page:  ${status.statusUrl ? `${status.statusUrl} ${out.dim('(one-time link)')}` : 'once the gateway runs (dementia status then prints a sign-in link)'}`);
+    out.line(
+      `Status page:  ${status.statusUrl ? `${status.statusUrl} ${out.dim('(one-time link)')}` : 'once the gateway runs (dementia status then prints a sign-in link)'}`,
+    );
     out.line(`Data folder:  ${status.dataDir}`);
     out.line(`Sync:         ${syncLine(status.sync, status.running)}`);
     out.line();

@@ -53,7 +53,7 @@ export function planClaudeCodeHook(input: HookInput): ConfigPlan {
     snippet: JSON.stringify({ hooks: { SessionStart: [ours] } }, null, 2),
     instructions:
       `Each new Claude Code conversation${input.repoDir ? ' in this repository' : ''} starts with the waiting handover of the project ` +
-      'pinned for its folder (X-Dementia-Project in the repository\'s .mcp.json, or in a `claude mcp add --scope local` there). ' +
+      "pinned for its folder (X-Dementia-Project in the repository's .mcp.json, or in a `claude mcp add --scope local` there). " +
       'In a folder without a pin, or without a waiting handover, it prints nothing.',
     fileMode: 0o600,
     holdsToken: false,

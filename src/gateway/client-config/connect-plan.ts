@@ -37,7 +37,12 @@ export function resolveRepoDir(dir: string): string {
   } catch {
     // Missing: refused below.
   }
-  if (!isFolder) throw new UserError('INVALID_REPO', `--repo ${dir} (${absolute}) is not a folder; nothing was written.`, "Give the repository's folder, e.g. --repo ~/code/webshop.");
+  if (!isFolder)
+    throw new UserError(
+      'INVALID_REPO',
+      `--repo ${dir} (${absolute}) is not a folder; nothing was written.`,
+      "Give the repository's folder, e.g. --repo ~/code/webshop.",
+    );
   return absolute;
 }
 
@@ -66,11 +71,7 @@ export interface ConnectInput {
 
 /** What connecting does about the client's token. Only `rotate` breaks anything, and needs consent. */
 export type TokenAction =
-  | { action: 'none' }
-  | { action: 'new-client' }
-  | { action: 'given' }
-  | { action: 'reuse'; foundIn: string[] }
-  | { action: 'rotate'; checked: string[] };
+  { action: 'none' } | { action: 'new-client' } | { action: 'given' } | { action: 'reuse'; foundIn: string[] } | { action: 'rotate'; checked: string[] };
 
 export interface ConnectPreview {
   input: ConnectInput;
@@ -104,14 +105,24 @@ export interface ConnectResult {
   done: string[];
 }
 
-const DESKTOP_NOTE = 'its config holds no token: the bridge proves itself with this machine\'s local secret';
+const DESKTOP_NOTE = "its config holds no token: the bridge proves itself with this machine's local secret";
 
-function tokenAction(services: Services, input: ConnectInput, name: string, existing: ClientRecord | undefined, target: string | null): { token: TokenAction; value: string | undefined } {
+function tokenAction(
+  services: Services,
+  input: ConnectInput,
+  name: string,
+  existing: ClientRecord | undefined,
+  target: string | null,
+): { token: TokenAction; value: string | undefined } {
   if (input.kind === 'claude-desktop') return { token: { action: 'none' }, value: '' };
   if (input.token) {
     const owner = services.clients.authenticate(input.token);
     if (!owner || owner.id !== existing?.id) {
-      throw new UserError('INVALID_TOKEN', `The token given is not ${existing ? `${name}'s` : `the token of a client named "${name}"`}.`, 'Pass that client\'s own token, or leave --token out.');
+      throw new UserError(
+        'INVALID_TOKEN',
+        `The token given is not ${existing ? `${name}'s` : `the token of a client named "${name}"`}.`,
+        "Pass that client's own token, or leave --token out.",
+      );
     }
     return { token: { action: 'given' }, value: input.token };
   }
@@ -165,8 +176,10 @@ export function previewConnect(services: Services, given: ConnectInput): Connect
   const gitignore = input.repoDir && plan.path && plan.holdsToken ? planGitignore(plan.path) : null;
   const name = existing?.name ?? clientName;
   const effects: string[] = [];
-  if (!existing) effects.push(`Registers the client "${name}" (${input.kind})${input.kind === 'claude-desktop' ? `; ${DESKTOP_NOTE}` : ' and issues its token'}.`);
-  else if (token.action === 'reuse') effects.push(`Uses the current token of "${name}", found in ${token.foundIn.join(', ')}: nothing that works now stops working.`);
+  if (!existing)
+    effects.push(`Registers the client "${name}" (${input.kind})${input.kind === 'claude-desktop' ? `; ${DESKTOP_NOTE}` : ' and issues its token'}.`);
+  else if (token.action === 'reuse')
+    effects.push(`Uses the current token of "${name}", found in ${token.foundIn.join(', ')}: nothing that works now stops working.`);
   else if (token.action === 'given') effects.push(`Uses the token you gave, the current token of "${name}".`);
   else if (token.action === 'none') effects.push(`Configures the existing client "${name}"; ${DESKTOP_NOTE}.`);
   if (project?.create) effects.push(`Creates the project "${project.name}".`);
@@ -178,7 +191,14 @@ export function previewConnect(services: Services, given: ConnectInput): Connect
       : null;
   const userScope =
     input.kind === 'claude-code' && plan.path === null && !project
-      ? userScopeEntry({ platform, homeDir: input.homeDir ?? homedir() }, { url: input.mcpUrl, headers: httpHeaders({ clientName: name, token: value ?? input.placeholder, mcpUrl: input.mcpUrl, project: undefined, dataDir: undefined }) }, input.readFile)
+      ? userScopeEntry(
+          { platform, homeDir: input.homeDir ?? homedir() },
+          {
+            url: input.mcpUrl,
+            headers: httpHeaders({ clientName: name, token: value ?? input.placeholder, mcpUrl: input.mcpUrl, project: undefined, dataDir: undefined }),
+          },
+          input.readFile,
+        )
       : null;
   return { input, clientName: name, existing, project, token, keptToken: value || undefined, plan, gitignore, effects, consequence, userScope };
 }
@@ -188,7 +208,11 @@ export function previewConnect(services: Services, given: ConnectInput): Connect
  * writes the file (refusing if it changed since the preview), and keeps the token out of git.
  * One transaction: if the file cannot be written, no client or token is left behind.
  */
-export function applyConnect(services: Services, preview: ConnectPreview, options: { rotate: boolean; confirmTarget?: string | undefined; now?: Date }): ConnectResult {
+export function applyConnect(
+  services: Services,
+  preview: ConnectPreview,
+  options: { rotate: boolean; confirmTarget?: string | undefined; now?: Date },
+): ConnectResult {
   const fresh = previewConnect(services, preview.input);
   if (fresh.plan.path && (fresh.plan.before !== preview.plan.before || fresh.plan.realPath !== preview.plan.realPath)) {
     throw new UserError('CONFIG_CHANGED', `${fresh.plan.path} changed since the preview; nothing was written.`, 'Preview again, then write.');
@@ -197,7 +221,11 @@ export function applyConnect(services: Services, preview: ConnectPreview, option
   assertWritable(fresh.plan, options.confirmTarget);
   assertGitignoreWritable(fresh.gitignore, options.confirmTarget);
   if (fresh.token.action === 'rotate' && !options.rotate) {
-    throw new UserError('TOKEN_ROTATION_NEEDED', `${fresh.consequence} Nothing was changed.`, 'Confirm that a new token may replace it, or connect under another client name.');
+    throw new UserError(
+      'TOKEN_ROTATION_NEEDED',
+      `${fresh.consequence} Nothing was changed.`,
+      'Confirm that a new token may replace it, or connect under another client name.',
+    );
   }
   const done: string[] = [];
   const result = services.db.transaction(() => {
@@ -239,13 +267,22 @@ export function applyConnect(services: Services, preview: ConnectPreview, option
       readFile: fresh.input.readFile,
     });
     const written = plan.path ? applyClientConfig(plan, { now: options.now, confirmTarget: options.confirmTarget }) : null;
-    if (written) done.push(written.backupPath ? `Wrote ${written.path} (backup: ${written.backupPath}).` : plan.diff === '' ? `${written.path} was already up to date.` : `Wrote ${written.path}.`);
+    if (written)
+      done.push(
+        written.backupPath
+          ? `Wrote ${written.path} (backup: ${written.backupPath}).`
+          : plan.diff === ''
+            ? `${written.path} was already up to date.`
+            : `Wrote ${written.path}.`,
+      );
     // The config is written: a .gitignore that cannot be changed is told, not a reason to undo it.
     let gitignoreUpdated = false;
     try {
       gitignoreUpdated = written !== null && fresh.gitignore !== null && applyGitignore(fresh.gitignore, options.confirmTarget);
     } catch (error) {
-      done.push(`Could not add ${fresh.gitignore!.entry} to ${fresh.gitignore!.root}/.gitignore (${(error as Error).message}): add it yourself, the file holds a token.`);
+      done.push(
+        `Could not add ${fresh.gitignore!.entry} to ${fresh.gitignore!.root}/.gitignore (${(error as Error).message}): add it yourself, the file holds a token.`,
+      );
     }
     if (gitignoreUpdated) done.push(`Added ${fresh.gitignore!.entry} to ${fresh.gitignore!.root}/.gitignore.`);
     if (fresh.gitignore && fresh.gitignore.state !== 'add' && fresh.gitignore.state !== 'ignored') done.push(fresh.gitignore.note);

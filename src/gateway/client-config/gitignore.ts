@@ -46,7 +46,9 @@ function git(root: string, args: string[]): number | undefined {
 function listedInGitignore(root: string, entry: string): boolean {
   const path = join(root, '.gitignore');
   if (!existsSync(path)) return false;
-  const lines = readFileSync(path, 'utf8').split(/\r?\n/).map((line) => line.trim());
+  const lines = readFileSync(path, 'utf8')
+    .split(/\r?\n/)
+    .map((line) => line.trim());
   return lines.includes(entry) || lines.includes(entry.slice(1));
 }
 
@@ -54,7 +56,13 @@ export function planGitignore(file: string): GitignorePlan {
   const plan = planEntry(file);
   if (!plan.addsEntry || plan.root === null) return plan;
   const realPath = linkedTarget(join(plan.root, '.gitignore'), plan.root);
-  return realPath ? { ...plan, realPath, note: `${gitignoreLinkWarning(plan.root, realPath)} Adding ${plan.entry} needs --confirm-target ${realPath} (or replace the link with a file of its own).` } : plan;
+  return realPath
+    ? {
+        ...plan,
+        realPath,
+        note: `${gitignoreLinkWarning(plan.root, realPath)} Adding ${plan.entry} needs --confirm-target ${realPath} (or replace the link with a file of its own).`,
+      }
+    : plan;
 }
 
 const gitignoreLinkWarning = (root: string, realPath: string): string =>
@@ -65,7 +73,11 @@ export function assertGitignoreWritable(plan: GitignorePlan | null, confirmTarge
   if (plan === null || plan.root === null || !plan.addsEntry) return;
   const realPath = linkedTarget(join(plan.root, '.gitignore'), plan.root);
   if (realPath !== plan.realPath) {
-    throw new UserError('CONFIG_CHANGED', `${join(plan.root, '.gitignore')} now leads somewhere else than when it was previewed; nothing was written.`, 'Preview again, then write.');
+    throw new UserError(
+      'CONFIG_CHANGED',
+      `${join(plan.root, '.gitignore')} now leads somewhere else than when it was previewed; nothing was written.`,
+      'Preview again, then write.',
+    );
   }
   if (realPath !== null && confirmTarget !== realPath) {
     throw new UserError(
@@ -78,10 +90,20 @@ export function assertGitignoreWritable(plan: GitignorePlan | null, confirmTarge
 
 function planEntry(file: string): GitignorePlan {
   const root = gitRoot(dirname(file));
-  const name = relative(root ?? dirname(file), file).split(sep).join('/');
+  const name = relative(root ?? dirname(file), file)
+    .split(sep)
+    .join('/');
   const entry = `/${name}`;
   if (!root) {
-    return { file, state: 'no-git', root, entry, addsEntry: false, note: `${name} holds a token and is not in a git repository; keep it out of any repository you make here.`, realPath: null };
+    return {
+      file,
+      state: 'no-git',
+      root,
+      entry,
+      addsEntry: false,
+      note: `${name} holds a token and is not in a git repository; keep it out of any repository you make here.`,
+      realPath: null,
+    };
   }
   const checked = git(root, ['check-ignore', '-q', '--no-index', '--', name]);
   const ignored = checked === undefined ? listedInGitignore(root, entry) : checked === 0;

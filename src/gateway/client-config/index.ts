@@ -120,7 +120,20 @@ export function planClientConfig(input: PlanInput): ConfigPlan {
   }
   const snippet = fragment(group, entry);
   if (path === null) {
-    return { kind: input.kind, path, before: null, after: null, diff: '', command, snippet, instructions, fileMode: null, holdsToken, configRoot: null, realPath: null };
+    return {
+      kind: input.kind,
+      path,
+      before: null,
+      after: null,
+      diff: '',
+      command,
+      snippet,
+      instructions,
+      fileMode: null,
+      holdsToken,
+      configRoot: null,
+      realPath: null,
+    };
   }
   const root = configRoot(input.kind, pathContext);
   const realPath = linkedTarget(path, root);
@@ -159,7 +172,11 @@ export function assertWritable(plan: ConfigPlan, confirmTarget: string | undefin
 function writableTarget(plan: ConfigPlan & { path: string }, confirmTarget: string | undefined): string {
   const realPath = plan.configRoot ? linkedTarget(plan.path, plan.configRoot) : null;
   if (realPath !== plan.realPath) {
-    throw new UserError('CONFIG_CHANGED', `${plan.path} now leads somewhere else than when it was previewed; nothing was written.`, 'Preview again, then write.');
+    throw new UserError(
+      'CONFIG_CHANGED',
+      `${plan.path} now leads somewhere else than when it was previewed; nothing was written.`,
+      'Preview again, then write.',
+    );
   }
   if (realPath === null) return plan.path;
   if (confirmTarget !== realPath) {
@@ -176,9 +193,16 @@ function writableTarget(plan: ConfigPlan & { path: string }, confirmTarget: stri
  * Writes a plan: refuses if the file changed since it was planned (so the diff shown is the diff
  * applied), keeps a time-stamped backup of the old file, writes atomically with the plan's mode.
  */
-export function applyClientConfig(plan: ConfigPlan, options: { now?: Date; confirmTarget?: string | undefined } = {}): { path: string; backupPath: string | null } {
+export function applyClientConfig(
+  plan: ConfigPlan,
+  options: { now?: Date; confirmTarget?: string | undefined } = {},
+): { path: string; backupPath: string | null } {
   if (plan.path === null || plan.after === null) {
-    throw new UserError('NOTHING_TO_WRITE', `A ${plan.kind} client is not configured by a file.`, plan.command ? `Run: ${plan.command}` : 'Paste the snippet into the client.');
+    throw new UserError(
+      'NOTHING_TO_WRITE',
+      `A ${plan.kind} client is not configured by a file.`,
+      plan.command ? `Run: ${plan.command}` : 'Paste the snippet into the client.',
+    );
   }
   const target = writableTarget(plan as ConfigPlan & { path: string }, options.confirmTarget);
   const current = readIfExists(target);

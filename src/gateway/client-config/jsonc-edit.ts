@@ -19,8 +19,7 @@ function indentAt(text: string, offset: number): string {
   return /^[ \t]*/.exec(text.slice(lineStart))![0];
 }
 
-const render = (value: unknown, style: Style, indent: string): string =>
-  JSON.stringify(value, null, style.unit).split('\n').join(`${style.eol}${indent}`);
+const render = (value: unknown, style: Style, indent: string): string => JSON.stringify(value, null, style.unit).split('\n').join(`${style.eol}${indent}`);
 
 const unreadable = (path: string, why: string) =>
   new UserError('CONFIG_UNREADABLE', `${path} ${why}; it was left unchanged.`, 'Fix the file (or move it away) and try again, or paste the snippet by hand.');

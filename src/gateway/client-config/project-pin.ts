@@ -21,9 +21,5 @@ export function checkPinnedProject(services: Services, input: string, createProj
   if (services.projects.exists(name)) return { name, create: false };
   const names = services.projects.names();
   if (createProject || names.length === 0) return { name, create: true };
-  throw new UserError(
-    'UNKNOWN_PROJECT',
-    `Project "${name}" does not exist; nothing was changed.`,
-    unknownProjectFix(name, names, createHint),
-  );
+  throw new UserError('UNKNOWN_PROJECT', `Project "${name}" does not exist; nothing was changed.`, unknownProjectFix(name, names, createHint));
 }

@@ -58,7 +58,8 @@ export type ClaudeCodeScope = 'user' | 'local';
  * Claude Code keeps per folder, for a pinned project or a repository's own client: run it inside
  * that repository (a user-scope entry would serve every folder, or collide with the existing one).
  */
-export const claudeCodeScope = (input: Pick<EntryInput, 'project'>, repoDir: string | undefined): ClaudeCodeScope => (input.project || repoDir ? 'local' : 'user');
+export const claudeCodeScope = (input: Pick<EntryInput, 'project'>, repoDir: string | undefined): ClaudeCodeScope =>
+  input.project || repoDir ? 'local' : 'user';
 
 export function claudeMcpAddCommand(input: EntryInput, platform: NodeJS.Platform, scope: ClaudeCodeScope): string {
   const headers = Object.entries(httpHeaders(input)).flatMap(([name, value]) => ['--header', shellQuote(`${name}: ${value}`, platform)]);

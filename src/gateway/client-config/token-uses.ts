@@ -29,7 +29,11 @@ export function claudeCodeStatePath(context: Pick<PathContext, 'platform' | 'hom
  * repository file about to be written). Used to reuse a client's working token instead of issuing a
  * new one, and to say which configs a new token would break.
  */
-export function knownTokenUses(context: PathContext, extraPaths: readonly string[] = [], read: ReadFile = readIfExists): { uses: TokenUse[]; checked: string[] } {
+export function knownTokenUses(
+  context: PathContext,
+  extraPaths: readonly string[] = [],
+  read: ReadFile = readIfExists,
+): { uses: TokenUse[]; checked: string[] } {
   const home = context.homeDir;
   const short = (path: string) => (path.startsWith(home) ? `~${path.slice(home.length)}` : path);
   const uses: TokenUse[] = [];
@@ -47,7 +51,8 @@ export function knownTokenUses(context: PathContext, extraPaths: readonly string
   const state = readConfigFile(statePath, read);
   for (const token of tokensIn(state?.mcpServers)) uses.push({ path: statePath, label: `Claude Code, user scope (${short(statePath)})`, token });
   for (const [folder, settings] of Object.entries((state?.projects ?? {}) as Record<string, { mcpServers?: unknown } | null>)) {
-    for (const token of tokensIn(settings?.mcpServers)) uses.push({ path: statePath, label: `Claude Code, local scope in ${short(folder)} (${short(statePath)})`, token });
+    for (const token of tokensIn(settings?.mcpServers))
+      uses.push({ path: statePath, label: `Claude Code, local scope in ${short(folder)} (${short(statePath)})`, token });
   }
   return { uses, checked: [...files, statePath].map(short) };
 }

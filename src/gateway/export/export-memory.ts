@@ -63,7 +63,11 @@ const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 function sortedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedKeys);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => byText(a, b)).map(([k, v]) => [k, sortedKeys(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .sort(([a], [b]) => byText(a, b))
+      .map(([k, v]) => [k, sortedKeys(v)]),
+  );
 }
 
 /**
@@ -86,7 +90,11 @@ export async function exportMemory(source: ExportSource, to: string, project?: s
 function requireProject(names: string[], project: string): string {
   const name = normalizeProjectName(project);
   if (!names.includes(name)) {
-    throw new UserError('PROJECT_NOT_FOUND', `There is no project "${name}" to export.`, `Export one of: ${names.join(', ') || '(none yet)'}; or leave out --project to export all.`);
+    throw new UserError(
+      'PROJECT_NOT_FOUND',
+      `There is no project "${name}" to export.`,
+      `Export one of: ${names.join(', ') || '(none yet)'}; or leave out --project to export all.`,
+    );
   }
   return name;
 }

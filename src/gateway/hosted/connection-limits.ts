@@ -24,7 +24,12 @@ export type ConnectionLimits = typeof HOSTED_CONNECTION_LIMITS;
 /** Options for `http.createServer` (the timeouts are checked on Node's own interval). */
 export function hostedServerOptions(limits: Partial<ConnectionLimits> = {}): ServerOptions {
   const all = { ...HOSTED_CONNECTION_LIMITS, ...limits };
-  return { headersTimeout: all.headersTimeoutMs, requestTimeout: all.requestTimeoutMs, keepAliveTimeout: all.keepAliveTimeoutMs, connectionsCheckingInterval: all.checkEveryMs };
+  return {
+    headersTimeout: all.headersTimeoutMs,
+    requestTimeout: all.requestTimeoutMs,
+    keepAliveTimeout: all.keepAliveTimeoutMs,
+    connectionsCheckingInterval: all.checkEveryMs,
+  };
 }
 
 /**

@@ -81,7 +81,12 @@ export class HostedGateway {
     this.logger = options.logger ?? createLogger(undefined, this.settings.logFormat);
     // The one pool of the process: every tenant, OAuth and the sweeper share its connections; one
     // more connection of the budget listens for the other processes' resource changes.
-    const limits: ConnectionLimits = { poolMax: this.settings.maxConnections - 1, statementTimeoutMs: STATEMENT_TIMEOUT_MS, connectTimeoutMs: 5_000, applicationName: HOSTED_APPLICATION_NAME };
+    const limits: ConnectionLimits = {
+      poolMax: this.settings.maxConnections - 1,
+      statementTimeoutMs: STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: 5_000,
+      applicationName: HOSTED_APPLICATION_NAME,
+    };
     this.pool = createPool(this.settings.pg, limits, this.logger);
     this.processChanges = new ProcessChanges({
       pool: this.pool,
@@ -243,7 +248,10 @@ export class HostedGateway {
   private async listen(): Promise<void> {
     const operator = new OperatorRoutes({ metrics: this.metrics, metricsToken: this.settings.metricsToken, pool: this.pool });
     this.operator = operator;
-    const http = createGatewayServer(createHostedRequestHandler({ endpoint: this.endpoint, auth: () => this.auth, operator, logger: this.logger }), hostedServerOptions());
+    const http = createGatewayServer(
+      createHostedRequestHandler({ endpoint: this.endpoint, auth: () => this.auth, operator, logger: this.logger }),
+      hostedServerOptions(),
+    );
     capConnections(http, {}, this.settings.trustedProxies);
     this.http = http;
     this.boundPort = await listenOn(http, {

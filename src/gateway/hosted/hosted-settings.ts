@@ -59,7 +59,11 @@ function parseDrainSeconds(text: string | undefined): number {
   if (text === undefined || text.trim() === '') return 0;
   const value = Number(text);
   if (!/^\d+$/.test(text.trim()) || value > 300) {
-    throw new UserError('INVALID_SETTING', `DEMENTIA_DRAIN_SECONDS "${text}" is not a whole number from 0 to 300.`, 'Set it a little above your load balancer\'s health check interval (Caddy: health_interval), or 0.');
+    throw new UserError(
+      'INVALID_SETTING',
+      `DEMENTIA_DRAIN_SECONDS "${text}" is not a whole number from 0 to 300.`,
+      "Set it a little above your load balancer's health check interval (Caddy: health_interval), or 0.",
+    );
   }
   return value;
 }
@@ -99,13 +103,25 @@ function parsePublicUrl(text: string | undefined): URL | undefined {
   try {
     url = new URL(text);
   } catch {
-    throw new UserError('INVALID_SETTING', `DEMENTIA_PUBLIC_URL "${text}" is not a URL.`, 'Set it to the HTTPS address of your proxy, e.g. https://memory.example.com.');
+    throw new UserError(
+      'INVALID_SETTING',
+      `DEMENTIA_PUBLIC_URL "${text}" is not a URL.`,
+      'Set it to the HTTPS address of your proxy, e.g. https://memory.example.com.',
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new UserError('INVALID_SETTING', `DEMENTIA_PUBLIC_URL "${text}" is not an http(s) URL.`, 'Set it to the HTTPS address of your proxy, e.g. https://memory.example.com.');
+    throw new UserError(
+      'INVALID_SETTING',
+      `DEMENTIA_PUBLIC_URL "${text}" is not an http(s) URL.`,
+      'Set it to the HTTPS address of your proxy, e.g. https://memory.example.com.',
+    );
   }
   if (url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
-    throw new UserError('INVALID_SETTING', `DEMENTIA_PUBLIC_URL "${text}" has a path, query or fragment.`, 'Use the origin only, e.g. https://memory.example.com (the MCP endpoint is /mcp under it).');
+    throw new UserError(
+      'INVALID_SETTING',
+      `DEMENTIA_PUBLIC_URL "${text}" has a path, query or fragment.`,
+      'Use the origin only, e.g. https://memory.example.com (the MCP endpoint is /mcp under it).',
+    );
   }
   return new URL(url.origin);
 }
@@ -114,7 +130,11 @@ function parseMaxConnections(text: string | undefined): number {
   if (text === undefined || text === '') return DEFAULT_MAX_CONNECTIONS;
   const value = Number(text);
   if (!/^\d+$/.test(text.trim()) || value < 2 || value > 1000) {
-    throw new UserError('INVALID_SETTING', `DEMENTIA_PG_MAX_CONNECTIONS "${text}" is not a whole number from 2 to 1000.`, `Leave it unset for ${DEFAULT_MAX_CONNECTIONS}, or set a number your Postgres allows.`);
+    throw new UserError(
+      'INVALID_SETTING',
+      `DEMENTIA_PG_MAX_CONNECTIONS "${text}" is not a whole number from 2 to 1000.`,
+      `Leave it unset for ${DEFAULT_MAX_CONNECTIONS}, or set a number your Postgres allows.`,
+    );
   }
   return value;
 }

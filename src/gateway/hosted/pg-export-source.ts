@@ -19,7 +19,9 @@ export async function pgExportSource(client: pg.ClientBase, schema: string): Pro
     async readProject(name: string): Promise<ProjectDump> {
       const description = (await rows<{ description: string }>(`SELECT description FROM ${s}.projects WHERE name = $1`, [name]))[0]?.description ?? '';
       const versions = await rows<ContextRow & { archived_at: Date | null }>(
-        `SELECT ${CONTEXT_COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')}, a.archived_at
+        `SELECT ${CONTEXT_COLUMNS.split(', ')
+          .map((c) => `c.${c}`)
+          .join(', ')}, a.archived_at
          FROM ${s}.contexts c LEFT JOIN ${s}.archived_contexts a ON a.context_id = c.id AND a.restored_at IS NULL
          WHERE c.project_name = $1`,
         [name],
@@ -33,7 +35,14 @@ export async function pgExportSource(client: pg.ClientBase, schema: string): Pro
         description,
         versions: versions.map((row) => ({ ...toVersion(row), archivedAt: row.archived_at === null ? null : row.archived_at.getTime() })),
         handovers: handovers.map(toHandover),
-        notes: notes.map((row): Note => ({ id: row.id, project: name, sessionId: row.session_id, kind: row.kind, text: row.text, createdAt: row.created_at.getTime() })),
+        notes: notes.map((row): Note => ({
+          id: row.id,
+          project: name,
+          sessionId: row.session_id,
+          kind: row.kind,
+          text: row.text,
+          createdAt: row.created_at.getTime(),
+        })),
       };
     },
     close: async () => void (await client.query('COMMIT')),

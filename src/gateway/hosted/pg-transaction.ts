@@ -28,11 +28,7 @@ export const isUnreachable = (error: unknown): boolean => !(error instanceof Use
  * carry HOSTED_ORIGIN. A connection that failed is discarded instead of going back to the pool;
  * connection trouble becomes STORE_UNREACHABLE (nothing was committed).
  */
-export async function inTransaction<T>(
-  pool: pg.Pool,
-  work: (client: pg.PoolClient) => Promise<T>,
-  options: TransactionSettings = {},
-): Promise<T> {
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, options: TransactionSettings = {}): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await attemptTransaction(pool, work, options);
@@ -111,15 +107,31 @@ export function postgresStartError(error: unknown, target: PgTarget): UserError 
   const detail = describeFailure(error, target.secrets);
   const where = `${target.host}:${target.port}/${target.database}`;
   if (code === '28P01' || code === '28000') {
-    return new UserError('POSTGRES_LOGIN_REFUSED', `Postgres at ${where} refused the login of user "${target.user}" (${detail}).`, 'Check the user and password in DEMENTIA_PG_URL.');
+    return new UserError(
+      'POSTGRES_LOGIN_REFUSED',
+      `Postgres at ${where} refused the login of user "${target.user}" (${detail}).`,
+      'Check the user and password in DEMENTIA_PG_URL.',
+    );
   }
   if (code === '3D000') {
-    return new UserError('POSTGRES_DATABASE_MISSING', `Postgres at ${where} has no database "${target.database}".`, 'Create it (createdb) or name an existing one in DEMENTIA_PG_URL.');
+    return new UserError(
+      'POSTGRES_DATABASE_MISSING',
+      `Postgres at ${where} has no database "${target.database}".`,
+      'Create it (createdb) or name an existing one in DEMENTIA_PG_URL.',
+    );
   }
   if (isUnreachable(error)) {
-    return new UserError('POSTGRES_UNREACHABLE', `Postgres at ${where} cannot be reached (${detail}).`, 'Check that it runs and that DEMENTIA_PG_URL names its host and port.');
+    return new UserError(
+      'POSTGRES_UNREACHABLE',
+      `Postgres at ${where} cannot be reached (${detail}).`,
+      'Check that it runs and that DEMENTIA_PG_URL names its host and port.',
+    );
   }
-  return new UserError('POSTGRES_ERROR', `Postgres at ${where} answered with an error: ${detail}.`, 'Check DEMENTIA_PG_URL and the rights of its user (it creates schemas and tables).');
+  return new UserError(
+    'POSTGRES_ERROR',
+    `Postgres at ${where} answered with an error: ${detail}.`,
+    'Check DEMENTIA_PG_URL and the rights of its user (it creates schemas and tables).',
+  );
 }
 
 /** A lock key, checked: it goes into the text of the BEGIN round trip, which takes no parameters. */

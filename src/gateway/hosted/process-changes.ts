@@ -111,7 +111,8 @@ function decode(payload: string | undefined): Envelope | undefined {
     const selection = change.selection;
     if (selection !== undefined && (typeof selection.clientId !== 'string' || typeof selection.instanceKey !== 'string')) return undefined;
     const project = change.project;
-    if (project !== undefined && (typeof project.name !== 'string' || !Array.isArray(project.uris) || !project.uris.every((uri) => typeof uri === 'string'))) return undefined;
+    if (project !== undefined && (typeof project.name !== 'string' || !Array.isArray(project.uris) || !project.uris.every((uri) => typeof uri === 'string')))
+      return undefined;
     return { from: value.from, change: { tenant: change.tenant, selection, project } };
   } catch {
     return undefined;

@@ -36,7 +36,13 @@ interface TenantRow {
 
 const COLUMNS = 'schema, key_hash, label, created_at, key_length';
 const strengthOf = (length: number | null): KeyStrength => (length === null ? 'unknown' : length < API_KEY_MIN_LENGTH ? 'weak' : 'strong');
-const toTenant = (row: TenantRow): Tenant => ({ schema: row.schema, label: row.label, createdAt: row.created_at.getTime(), keyStrength: strengthOf(row.key_length), keyLength: row.key_length });
+const toTenant = (row: TenantRow): Tenant => ({
+  schema: row.schema,
+  label: row.label,
+  createdAt: row.created_at.getTime(),
+  keyStrength: strengthOf(row.key_length),
+  keyLength: row.key_length,
+});
 
 /**
  * The tenants the hosted server serves: registered by an operator (`dementia tenants add`), known
@@ -87,7 +93,11 @@ export class TenantDirectory {
       );
       const row = inserted.rows[0];
       if (!row) {
-        throw new UserError('TENANT_EXISTS', `A tenant with this API key is already registered (schema ${schema}).`, 'Nothing to do; `dementia tenants list` shows it.');
+        throw new UserError(
+          'TENANT_EXISTS',
+          `A tenant with this API key is already registered (schema ${schema}).`,
+          'Nothing to do; `dementia tenants list` shows it.',
+        );
       }
       return { apiKey, tenant: toTenant(row) };
     } finally {
@@ -114,10 +124,9 @@ export class TenantDirectory {
 
   /** Stops serving a tenant at once (its tokens are refused); its schema and data stay. */
   async remove(schema: string): Promise<Tenant> {
-    const result = await this.pool.query<TenantRow>(
-      `UPDATE ${TENANTS} SET removed_at = now() WHERE schema = $1 AND removed_at IS NULL RETURNING ${COLUMNS}`,
-      [schema],
-    );
+    const result = await this.pool.query<TenantRow>(`UPDATE ${TENANTS} SET removed_at = now() WHERE schema = $1 AND removed_at IS NULL RETURNING ${COLUMNS}`, [
+      schema,
+    ]);
     const row = result.rows[0];
     if (!row) {
       const known = (await this.list()).map((tenant) => tenant.schema);
@@ -133,10 +142,7 @@ export class TenantDirectory {
   /** The tenant of an API key, or undefined; the hash comparison takes constant time. */
   async findByApiKey(apiKey: string): Promise<Tenant | undefined> {
     const hash = sha256Hex(apiKey);
-    const result = await this.pool.query<TenantRow>(
-      `SELECT ${COLUMNS} FROM ${TENANTS} WHERE schema = $1 AND removed_at IS NULL`,
-      [tenantSchema(apiKey)],
-    );
+    const result = await this.pool.query<TenantRow>(`SELECT ${COLUMNS} FROM ${TENANTS} WHERE schema = $1 AND removed_at IS NULL`, [tenantSchema(apiKey)]);
     const row = result.rows[0];
     if (!row || !digestsEqual(row.key_hash, hash)) return undefined;
     if (row.key_length === null) {

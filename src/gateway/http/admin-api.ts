@@ -71,7 +71,11 @@ export class AdminApi {
     this.settingsHost = headlessSettingsHost(host.settings, () => host.port);
     this.routes = [
       { method: 'GET', pattern: /^\/api\/status$/, route: (_req, res) => sendJson(res, 200, this.status()) },
-      { method: 'GET', pattern: /^\/api\/events$/, route: (req, res, _params, session) => this.stream.open(req, res, session ? () => this.sessions.touch(session) : undefined) },
+      {
+        method: 'GET',
+        pattern: /^\/api\/events$/,
+        route: (req, res, _params, session) => this.stream.open(req, res, session ? () => this.sessions.touch(session) : undefined),
+      },
       { method: 'POST', pattern: /^\/api\/session\/sign-out$/, route: (_req, res, _params, session) => this.signOut(res, session) },
       { method: 'POST', pattern: /^\/api\/clients\/([^/]+)\/project$/, route: (req, res, [id]) => this.setProject(req, res, id!) },
       { method: 'POST', pattern: /^\/api\/clients\/([^/]+)\/end-session$/, route: (_req, res, [id]) => this.endSession(res, id!) },
@@ -83,8 +87,16 @@ export class AdminApi {
       { method: 'POST', pattern: /^\/api\/import\/run$/, route: (req, res) => this.importRun(req, res) },
       { method: 'POST', pattern: /^\/api\/export$/, route: (req, res) => this.exportRun(req, res) },
       { method: 'GET', pattern: /^\/api\/projects\/([^/]+)\/contexts$/, route: (_req, res, [project]) => sendJson(res, 200, this.contexts.list(project!)) },
-      { method: 'GET', pattern: /^\/api\/projects\/([^/]+)\/contexts\/([^/]+)$/, route: (_req, res, [project, label]) => sendJson(res, 200, this.contexts.detail(project!, label!)) },
-      { method: 'POST', pattern: /^\/api\/projects\/([^/]+)\/contexts\/([^/]+)\/(archive|restore)$/, route: (req, res, [project, label, action]) => this.contextAction(req, res, project!, label!, action!) },
+      {
+        method: 'GET',
+        pattern: /^\/api\/projects\/([^/]+)\/contexts\/([^/]+)$/,
+        route: (_req, res, [project, label]) => sendJson(res, 200, this.contexts.detail(project!, label!)),
+      },
+      {
+        method: 'POST',
+        pattern: /^\/api\/projects\/([^/]+)\/contexts\/([^/]+)\/(archive|restore)$/,
+        route: (req, res, [project, label, action]) => this.contextAction(req, res, project!, label!, action!),
+      },
       { method: 'GET', pattern: /^\/api\/settings$/, route: (_req, res) => sendJson(res, 200, this.settingsHost.read()) },
       { method: 'POST', pattern: /^\/api\/settings$/, route: (req, res) => this.saveSettings(req, res) },
       { method: 'POST', pattern: /^\/api\/app\/restart$/, route: (_req, res) => this.restart(res) },
@@ -164,7 +176,7 @@ export class AdminApi {
   }
 
   private signOut(res: ServerResponse, session: string | undefined): void {
-    if (!session) throw new HttpError(409, 'Only a browser session signs out; the CLI\'s admin tokens end by themselves.');
+    if (!session) throw new HttpError(409, "Only a browser session signs out; the CLI's admin tokens end by themselves.");
     const clearCookie = this.sessions.end(session);
     this.host.events.emit('change', 'signed-out'); // open event streams of that session close
     sendJson(res, 200, { signedOut: true }, { 'set-cookie': clearCookie });
@@ -206,7 +218,11 @@ export class AdminApi {
   private async connectApply(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readJsonObject(req);
     if (body.rotateToken !== undefined && typeof body.rotateToken !== 'boolean') throw new HttpError(400, '"rotateToken" must be true or false.');
-    sendJson(res, 200, await this.connect.apply(requiredString(body, 'planId'), { rotate: body.rotateToken === true, confirmTarget: optionalString(body, 'confirmTarget') }));
+    sendJson(
+      res,
+      200,
+      await this.connect.apply(requiredString(body, 'planId'), { rotate: body.rotateToken === true, confirmTarget: optionalString(body, 'confirmTarget') }),
+    );
   }
 
   private async connectCancel(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -247,7 +263,8 @@ export class AdminApi {
     const body = await readJsonObject(req);
     if (body.force !== undefined && typeof body.force !== 'boolean') throw new HttpError(400, '"force" must be true or false.');
     const version = versionSelector(body.version ?? (action === 'archive' ? 'all' : 'latest'));
-    const result = action === 'archive' ? await this.contexts.archive(project, label, version, body.force === true) : await this.contexts.restore(project, label, version);
+    const result =
+      action === 'archive' ? await this.contexts.archive(project, label, version, body.force === true) : await this.contexts.restore(project, label, version);
     sendJson(res, 200, result);
   }
 

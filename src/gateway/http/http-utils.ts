@@ -88,7 +88,10 @@ export function headerValue(req: IncomingMessage, name: string): string | undefi
  * A node:http listener from an async handler: a handler that throws gets a logged 500 (or, once the
  * answer has started, an ended response) instead of an unhandled rejection.
  */
-export function listenerOf(logger: Logger, handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>): (req: IncomingMessage, res: ServerResponse) => void {
+export function listenerOf(
+  logger: Logger,
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     handle(req, res).catch((error: unknown) => {
       logger.error('request failed', { path: req.url?.split('?')[0], error: error instanceof Error ? error.message : String(error) });

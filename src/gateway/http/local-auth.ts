@@ -116,8 +116,10 @@ export class LocalAuth {
     const now = this.deps.clock.now();
     if (!challenge || challenge.expiresAt < now || challenge.keyId !== body.key) throw new HttpError(401, 'Unknown or expired challenge: ask for a new one.');
     const { key, clientId } = this.resolveKey(body.key);
-    const scope: ProofScope = body.scope === 'admin' ? { kind: 'admin' } : { kind: 'client', client: typeof body.client === 'string' ? body.client : undefined };
-    if (!proofsEqual(callerProof(key, this.deps.port(), nonce, scope), body.proof)) throw new HttpError(401, 'The proof does not match: the caller does not hold this key.');
+    const scope: ProofScope =
+      body.scope === 'admin' ? { kind: 'admin' } : { kind: 'client', client: typeof body.client === 'string' ? body.client : undefined };
+    if (!proofsEqual(callerProof(key, this.deps.port(), nonce, scope), body.proof))
+      throw new HttpError(401, 'The proof does not match: the caller does not hold this key.');
     let client: ClientRecord | undefined;
     if (scope.kind === 'admin') {
       if (key.id !== LOCAL_KEY_ID) throw new HttpError(403, 'A client token never opens the admin API.');

@@ -118,8 +118,7 @@ const hasLeft = (connection: Connection, now: number): boolean =>
   connection.streamEndedAt >= connection.lastRequestAt &&
   now - connection.streamEndedAt >= LEFT_AFTER_MS;
 
-const isInitialize = (body: unknown): boolean =>
-  Array.isArray(body) ? body.some((message) => isInitializeRequest(message)) : isInitializeRequest(body);
+const isInitialize = (body: unknown): boolean => (Array.isArray(body) ? body.some((message) => isInitializeRequest(message)) : isInitializeRequest(body));
 
 /**
  * The MCP endpoint. 2025-era traffic (2025-03-26, 2025-06-18, 2025-11-25) is served by sessionful
@@ -351,7 +350,9 @@ export class McpEndpoint {
   private async route(res: ServerResponse, request: Request, body: unknown, authInfo: AuthInfo, caller: Caller): Promise<Routed> {
     if (!(await isLegacyRequest(request, body))) {
       // Session-less revision: a listen stream ends when its client leaves, which needs the signal.
-      return { response: await this.bus.within(caller, () => this.modern.fetch(new Request(request, { signal: abortOnClose(res) }), { parsedBody: body, authInfo })) };
+      return {
+        response: await this.bus.within(caller, () => this.modern.fetch(new Request(request, { signal: abortOnClose(res) }), { parsedBody: body, authInfo })),
+      };
     }
     const routed = await this.routeSessionful(request, body, authInfo, caller);
     return routed instanceof Response ? { response: routed } : routed;
@@ -364,7 +365,12 @@ export class McpEndpoint {
     if (isInitialize(body)) {
       const retryAfter = this.initializeLimiter.take(caller.client.id);
       if (retryAfter > 0) {
-        return this.tooMany('new MCP sessions', caller, retryAfter, 'Keep using the Mcp-Session-Id you already have (it stays valid, even across gateway restarts).');
+        return this.tooMany(
+          'new MCP sessions',
+          caller,
+          retryAfter,
+          'Keep using the Mcp-Session-Id you already have (it stays valid, even across gateway restarts).',
+        );
       }
       return this.withinTenantCap(caller, async () => this.serve(await this.open(caller, undefined, prefersSse(request)), request, options));
     }
@@ -372,7 +378,11 @@ export class McpEndpoint {
       return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required. Send initialize first, then its session id on every request.');
     }
     if (!SESSION_ID.test(sessionId)) {
-      return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id must be 1 to 128 visible ASCII characters, as this gateway issued it. Send initialize for a new session.');
+      return jsonRpcError(
+        400,
+        -32000,
+        'Bad Request: Mcp-Session-Id must be 1 to 128 visible ASCII characters, as this gateway issued it. Send initialize for a new session.',
+      );
     }
     let connection = this.connections.get(sessionId);
     if (connection && !sameClient(connection.caller, caller)) {

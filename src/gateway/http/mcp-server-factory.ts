@@ -8,7 +8,7 @@ import { ConnectionResources } from './resource-watchers.ts';
 
 /** Told to every model at initialize: how to use this memory well. */
 export const SERVER_INSTRUCTIONS = [
-  'Dementia Companion is project memory shared by all of the user\'s Claude clients and machines.',
+  "Dementia Companion is project memory shared by all of the user's Claude clients and machines.",
   'Each client works on one project at a time; it stays selected across reconnects. If a tool answers',
   'PROJECT_SELECTION_REQUIRED, ask the user which project (list_projects) and call select_project_for_session once.',
   'At the start of work read get_last_handover. Lock decisions, specs and rules with lock_context (rules as',

@@ -22,7 +22,9 @@ function decodeHeader(value: string): string {
  * project is refused there (invariant 1), the same in both modes.
  */
 export function callerOfRequest(req: IncomingMessage, client: ClientRecord, tenant?: string): Caller {
-  const instanceKey = decodeHeader(headerValue(req, CLIENT_HEADER_NAMES.instance.toLowerCase()) ?? '').trim().slice(0, MAX_INSTANCE_KEY);
+  const instanceKey = decodeHeader(headerValue(req, CLIENT_HEADER_NAMES.instance.toLowerCase()) ?? '')
+    .trim()
+    .slice(0, MAX_INSTANCE_KEY);
   const pinnedProject = headerValue(req, CLIENT_HEADER_NAMES.project.toLowerCase())?.trim() || undefined;
   return { client, instanceKey, pinnedProject, ...(tenant !== undefined ? { tenant } : {}) };
 }

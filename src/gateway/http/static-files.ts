@@ -36,7 +36,8 @@ function toJavaScript(source: string): string {
 }
 
 /** The status page may load only its own scripts and styles and talk only to this gateway. */
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /**
  * Serves the status page (src/renderer). Its scripts are TypeScript in the source tree; they are

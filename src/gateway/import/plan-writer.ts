@@ -93,7 +93,10 @@ export async function writePlan(plan: ImportPlan, services: Services, options: W
     const from = screened;
     let rows = 0;
     while (screened < units.length && (screened === from || rows + units[screened]!.rows <= batchRows)) rows += units[screened++]!.rows;
-    await screenRows(units.slice(from, screened).flatMap((unit) => unit.screen), dropped);
+    await screenRows(
+      units.slice(from, screened).flatMap((unit) => unit.screen),
+      dropped,
+    );
   };
   await screenAhead();
   while (next < units.length) {
@@ -156,7 +159,11 @@ function unitsOf(kind: ImportKind, project: ProjectPlan, report: ProjectReport, 
               if (versions.length > 0) applyHistory(services, project.name, { ...label, versions }, clientId, report, write, ensureProject);
             },
           }
-        : { rows: 1, screen, apply: (write) => void (dropped.has(label) || applySnapshot(services, kind, project.name, label, clientId, report, write, ensureProject)) },
+        : {
+            rows: 1,
+            screen,
+            apply: (write) => void (dropped.has(label) || applySnapshot(services, kind, project.name, label, clientId, report, write, ensureProject)),
+          },
     );
   }
   for (const handover of project.handovers) {
@@ -227,7 +234,10 @@ function applyHistory(
   const missing = label.versions.filter((v) => !present.has(v.id));
   report.unchanged += present.size;
   if (missing.length === 0) return;
-  const foreign = existing.filter((row) => !present.has(row.id)).map((row) => row.version).sort((a, b) => a - b);
+  const foreign = existing
+    .filter((row) => !present.has(row.id))
+    .map((row) => row.version)
+    .sort((a, b) => a - b);
   if (foreign.length > 0) {
     for (const version of missing) {
       report.skipped.push({
@@ -284,7 +294,10 @@ function applySnapshot(
   // Same text after the same latest version: the same id, however often or wherever it is imported.
   const id = stableId(kind, project, label.label, contentHash, label.priority, JSON.stringify(label.tags), latest?.id ?? '');
   if (contexts.hasId(id)) {
-    report.skipped.push({ item: label.source, reason: `this text of "${label.label}" was imported before and has been unlocked here since; restore_context brings it back` });
+    report.skipped.push({
+      item: label.source,
+      reason: `this text of "${label.label}" was imported before and has been unlocked here since; restore_context brings it back`,
+    });
     return;
   }
   ensureProject(write);

@@ -43,7 +43,11 @@ export async function runImport(request: ImportRequest, services: Services, opti
     const readable = await writePlan(plan, services, { dryRun: true });
     throw unreadableRows(plan.problems, readable);
   }
-  return writePlan(plan, services, { dryRun: request.dryRun, ...(options.batchRows ? { batchRows: options.batchRows } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  return writePlan(plan, services, {
+    dryRun: request.dryRun,
+    ...(options.batchRows ? { batchRows: options.batchRows } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
 }
 
 async function planImport(request: ImportRequest, services: Services, dataDir: string): Promise<ImportPlan> {
@@ -53,14 +57,22 @@ async function planImport(request: ImportRequest, services: Services, dataDir: s
     case 'claude-dementia': {
       const postgres = /^postgres(ql)?:\/\//i.test(from);
       if (postgres && request.project !== undefined) {
-        throw new UserError('INVALID_ARGUMENTS', '--project names the project of one SQLite file; a Postgres source names its projects itself.', 'Leave out --project.');
+        throw new UserError(
+          'INVALID_ARGUMENTS',
+          '--project names the project of one SQLite file; a Postgres source names its projects itself.',
+          'Leave out --project.',
+        );
       }
       const source = postgres ? await readPostgresSource(from, dataDir) : readSqliteSource(from, request.project);
       return planClaudeDementia(source, { merge: request.merge === true, now: services.clock.now() });
     }
     case 'server-memory': {
       if (request.project === undefined || request.project.trim() === '') {
-        throw new UserError('INVALID_ARGUMENTS', 'server-memory has no projects: say which one its graph goes into.', 'Pass --project NAME, e.g. --project notes.');
+        throw new UserError(
+          'INVALID_ARGUMENTS',
+          'server-memory has no projects: say which one its graph goes into.',
+          'Pass --project NAME, e.g. --project notes.',
+        );
       }
       return planServerMemory(readGraph(from), normalizeProjectName(request.project));
     }

@@ -38,7 +38,16 @@ function withHandoverTexts(content: HandoverContent, texts: string[]): HandoverC
 export function labelRows(label: LabelHistory | LabelSnapshot, policy: SecretPolicy): (ScreenRow & { row: object })[] {
   const topic = { name: 'topic', text: label.label };
   if (label.kind === 'snapshot') {
-    return [{ row: label, fields: [{ name: 'content', text: label.content }, topic, ...tagFields(label.tags)], policy, maskable: onlyContent, source: label.source, keep: (texts) => void (label.content = texts[0]!) }];
+    return [
+      {
+        row: label,
+        fields: [{ name: 'content', text: label.content }, topic, ...tagFields(label.tags)],
+        policy,
+        maskable: onlyContent,
+        source: label.source,
+        keep: (texts) => void (label.content = texts[0]!),
+      },
+    ];
   }
   return label.versions.map((version) => ({
     row: version,

@@ -115,6 +115,12 @@ export function checkLockInput(label: unknown, content: unknown, tags: unknown):
     return { label: args.topic, content: args.content, tags: args.tags ?? [] };
   } catch (error) {
     if (!isUserError(error)) throw error;
-    return new Bad(error.message.replace(/^import: /, '').replace(/`topic`/g, 'the label').replace(/`content`/g, 'the content').replace(/`tags(\[\d+\])?`/g, 'a tag'));
+    return new Bad(
+      error.message
+        .replace(/^import: /, '')
+        .replace(/`topic`/g, 'the label')
+        .replace(/`content`/g, 'the content')
+        .replace(/`tags(\[\d+\])?`/g, 'a tag'),
+    );
   }
 }

@@ -66,7 +66,11 @@ function readCa(file: string, source: string, dataDir: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch {
-    throw new UserError('INVALID_SETTING', `The CA certificate file ${path} (${source}) cannot be read.`, 'Point it at a readable PEM file, or remove the setting to use the system CAs.');
+    throw new UserError(
+      'INVALID_SETTING',
+      `The CA certificate file ${path} (${source}) cannot be read.`,
+      'Point it at a readable PEM file, or remove the setting to use the system CAs.',
+    );
   }
 }
 

@@ -352,9 +352,7 @@ export async function ensureSchema(client: ClientBase, schema: string, migration
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
     );
-    const applied = new Set(
-      (await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`)).rows.map((row) => row.version),
-    );
+    const applied = new Set((await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`)).rows.map((row) => row.version));
     for (const migration of migrations) {
       if (applied.has(migration.version)) continue;
       await client.query(migration.sql(schema));
@@ -373,5 +371,9 @@ export async function ensureSchema(client: ClientBase, schema: string, migration
  * syncs never pays for.
  */
 export function ensureRemoteSchema(client: ClientBase, schema: string, options: { hosted?: boolean } = {}): Promise<void> {
-  return ensureSchema(client, schema, REMOTE_MIGRATIONS.filter((migration) => options.hosted === true || migration.hostedOnly !== true));
+  return ensureSchema(
+    client,
+    schema,
+    REMOTE_MIGRATIONS.filter((migration) => options.hosted === true || migration.hostedOnly !== true),
+  );
 }

@@ -44,7 +44,10 @@ export class PromptService {
   async get(caller: Caller, name: string, rawArgs: Record<string, string> | undefined): Promise<GetPromptResult> {
     const prompt = this.prompts.get(name);
     if (!prompt) {
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt "${String(name).slice(0, 80)}". Available prompts: ${[...this.prompts.keys()].join(', ')}.`);
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        `Unknown prompt "${String(name).slice(0, 80)}". Available prompts: ${[...this.prompts.keys()].join(', ')}.`,
+      );
     }
     const { definition } = prompt;
     const operation = promptOperation(name);

@@ -13,7 +13,7 @@ export const resumePrompt = definePrompt({
   description:
     'Starts the conversation with the project memory: the waiting handover, the always_check rules in full, open todos ' +
     `and the important contexts in brief, in one message of at most ${RESUME_BUDGET_CHARS.toLocaleString('en-US')} characters ` +
-    '(what does not fit is named, with how to read it). Without `project` it resumes this client\'s project; naming one also selects it.',
+    "(what does not fit is named, with how to read it). Without `project` it resumes this client's project; naming one also selects it.",
   args: {},
   selectsProject: true,
   async compose({ project, scope, memory }) {

@@ -44,7 +44,7 @@ export interface ResumeText {
 /** The last section; it sends the model to the handover's next steps only when there is a handover. */
 const closing = (hasHandover: boolean): string =>
   '## How to continue\n' +
-  (hasHandover ? 'Pick up from the handover\'s next steps. ' : 'Start from the rules and contexts above. ') +
+  (hasHandover ? "Pick up from the handover's next steps. " : 'Start from the rules and contexts above. ') +
   'Before a risky action (deploy, migration, deletion) call check_contexts(action="..."). ' +
   'Read a context in full with recall_context(topic="..."), find others with search_contexts(query="..."). Lock decisions and rules with ' +
   'lock_context, record todos with add_note(kind="todo"). When the work is done, call end_session with a summary and next steps.';
@@ -97,8 +97,7 @@ export function composeResume(material: ResumeMaterial, budget = RESUME_BUDGET_C
   const handoverFull = material.handover
     ? `## Last handover\n${material.handover.summary}`
     : `## Last handover\nNone yet: no work session on "${project}" has ended so far.`;
-  const noRules =
-    material.rules.length === 0 ? 'None: this project has no always_check rules.' : 'None fit in this message: see "Not shown here".';
+  const noRules = material.rules.length === 0 ? 'None: this project has no always_check rules.' : 'None fit in this message: see "Not shown here".';
   const ending = closing(material.handover !== undefined);
   const ruleHeading = '## Rules to check before acting (always_check, in full)';
   const todoHeading = '## Open todos';
@@ -126,15 +125,24 @@ export function composeResume(material: ResumeMaterial, budget = RESUME_BUDGET_C
     );
   }
   if (todos.left.length > 0) leftOut.push(`- ${plural(todos.left.length, 'more todo', 'more todos')}: context_dashboard lists the recent notes.`);
-  if (briefs.left.length > 0) leftOut.push(`- ${plural(briefs.left.length, 'more important context', 'more important contexts')}: ${names(briefs.left.map((c) => c.label))}.`);
+  if (briefs.left.length > 0)
+    leftOut.push(`- ${plural(briefs.left.length, 'more important context', 'more important contexts')}: ${names(briefs.left.map((c) => c.label))}.`);
   if (material.referenceCount > 0) {
-    leftOut.push(`- ${plural(material.referenceCount, 'reference context')}: search_contexts(query="...") or explore_context_tree finds ${material.referenceCount === 1 ? 'it' : 'them'}.`);
+    leftOut.push(
+      `- ${plural(material.referenceCount, 'reference context')}: search_contexts(query="...") or explore_context_tree finds ${material.referenceCount === 1 ? 'it' : 'them'}.`,
+    );
   }
   const notShown = (lines: string[]) => (lines.length > 0 ? [cut(`## Not shown here\n${lines.join('\n')}`, LEFT_OUT_RESERVE - 2, '- …')] : []);
   const body = [
     `${ruleHeading}\n${rules.taken.length > 0 ? rules.taken.map((t) => t.text).join('\n') : noRules}`,
-    ...section(todoHeading, todos.taken.map((t) => t.text)),
-    ...section(briefHeading, briefs.taken.map((t) => t.text)),
+    ...section(
+      todoHeading,
+      todos.taken.map((t) => t.text),
+    ),
+    ...section(
+      briefHeading,
+      briefs.taken.map((t) => t.text),
+    ),
   ];
 
   // Phase 2: the handover gets everything the other sections did not use.

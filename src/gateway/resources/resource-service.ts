@@ -201,7 +201,9 @@ export class ResourceService {
 
   private async readProjects(memory: Memory, current: string | null): Promise<{ value: string; summary: string }> {
     const projects = await memory.projects.list();
-    const lines = projects.map((p) => `${p.name === current ? '* ' : '- '}${p.name}: ${plural(p.contextCount, 'context')}${p.description ? ` — ${p.description}` : ''}`);
+    const lines = projects.map(
+      (p) => `${p.name === current ? '* ' : '- '}${p.name}: ${plural(p.contextCount, 'context')}${p.description ? ` — ${p.description}` : ''}`,
+    );
     const text =
       projects.length === 0
         ? 'There are no projects yet. Create one with create_project(name="...").'

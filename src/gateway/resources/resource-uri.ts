@@ -15,9 +15,7 @@ export const TEMPLATES = {
 } as const;
 
 export type ResourceAddress =
-  | { kind: 'projects' }
-  | { kind: 'context'; project: string; label: string; version: number | 'latest' }
-  | { kind: 'handover'; project: string };
+  { kind: 'projects' } | { kind: 'context'; project: string; label: string; version: number | 'latest' } | { kind: 'handover'; project: string };
 
 const projectPrefix = (project: string): string => `${PROJECTS_URI}/${encodeURIComponent(project)}`;
 

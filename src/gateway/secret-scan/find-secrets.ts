@@ -70,7 +70,8 @@ function position(starts: number[], offset: number): { line: number; column: num
  * (ensureSecretScanner): loading here would wait for the disk, so it is refused instead.
  */
 export async function findSecrets(text: string): Promise<SecretFinding[]> {
-  if (!secretlint) throw new Error('Internal error: the secret scanner is not loaded yet; await ensureSecretScanner() before opening the transaction that writes.');
+  if (!secretlint)
+    throw new Error('Internal error: the secret scanner is not loaded yet; await ensureSecretScanner() before opening the transaction that writes.');
   const ranges: { kind: string; start: number; end: number }[] = [];
   for (const message of await secretlint.lintText(text)) {
     const [start, end] = toEndOfToken(text, message.start, message.end);

@@ -132,14 +132,24 @@ function decide(entry: BatchEntry, located: { field: number; finding: SecretFind
   const unmaskable = entry.maskable ? secrets.filter((secret) => !entry.maskable!(secret.field)) : [];
   if (unmaskable.length > 0) return secretRefusal(unmaskable);
   return {
-    texts: texts.map((text, index) => maskFindings(text, located.filter((l) => l.field === index).map((l) => l.finding))),
+    texts: texts.map((text, index) =>
+      maskFindings(
+        text,
+        located.filter((l) => l.field === index).map((l) => l.finding),
+      ),
+    ),
     masked: secrets,
   };
 }
 
 /** Masks every credential whatever the policy: for text a write carries along but did not choose (searches in a handover). */
 export async function maskAll(texts: readonly string[]): Promise<string[]> {
-  return (await screenFields(texts.map((text, index) => ({ name: String(index), text })), () => 'mask')).texts;
+  return (
+    await screenFields(
+      texts.map((text, index) => ({ name: String(index), text })),
+      () => 'mask',
+    )
+  ).texts;
 }
 
 const MARKER = /\[REDACTED:[\w-]+\]/g;

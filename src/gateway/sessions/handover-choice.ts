@@ -16,9 +16,17 @@ import { isoMinute } from './handover-composer.ts';
 export function recordsWork(content: HandoverContent): boolean {
   return (
     content.modelSummary !== null ||
-    [content.nextSteps, content.openQuestions, content.decisions, content.todos, content.progress, content.notes, content.locked, content.archived, content.restored].some(
-      (items) => items.length > 0,
-    )
+    [
+      content.nextSteps,
+      content.openQuestions,
+      content.decisions,
+      content.todos,
+      content.progress,
+      content.notes,
+      content.locked,
+      content.archived,
+      content.restored,
+    ].some((items) => items.length > 0)
   );
 }
 
@@ -42,7 +50,6 @@ export function chooseForReader(recent: readonly Handover[]): ReaderHandover | u
 export async function handoverForReader(memory: Memory, project: string): Promise<ReaderHandover | undefined> {
   return chooseForReader(await memory.handovers.recent(READER_WINDOW, project));
 }
-
 
 const END_WORDS: Record<string, string> = {
   idle: 'after the idle timeout',
@@ -70,7 +77,7 @@ export function workDigest(content: HandoverContent): string {
     content.decisions.length > 0 && plural(content.decisions.length, 'decision'),
     content.todos.length > 0 && plural(content.todos.length, 'todo'),
     content.progress.length + content.notes.length > 0 && plural(content.progress.length + content.notes.length, 'note'),
-    (content.modelSummary !== null || content.nextSteps.length > 0) && 'the model\'s summary and next steps',
+    (content.modelSummary !== null || content.nextSteps.length > 0) && "the model's summary and next steps",
   ].filter((part): part is string => typeof part === 'string');
   const calls = plural(content.toolCalls, 'tool call');
   if (parts.length > 0) return `${calls}: ${parts.join(', ')}`;

@@ -38,7 +38,10 @@ export function composeHandoverContent(
     locked: effects.flatMap((e) => e.locked ?? []),
     archived: effects.flatMap((e) => e.archived ?? []),
     restored: effects.flatMap((e) => e.restored ?? []),
-    recalled: uniqueBy(effects.flatMap((e) => e.recalled ?? []), (r) => `${r.label}@${r.version}`),
+    recalled: uniqueBy(
+      effects.flatMap((e) => e.recalled ?? []),
+      (r) => `${r.label}@${r.version}`,
+    ),
     // A query of only stopwords ("the") searched for nothing: noise for whoever reads the handover.
     searches: uniqueBy(
       effects.flatMap((e) => e.searched ?? []).filter((q) => searchTerms(q).length > 0),
@@ -98,10 +101,19 @@ export function handoverSections(content: HandoverContent): string[] {
     'Contexts locked or changed',
     content.locked.map((c) => `${c.label} v${c.version} (${c.priority})`),
   );
-  section('Contexts archived', content.archived.map((c) => `${c.label} v${c.version}`));
-  section('Contexts restored', content.restored.map((c) => `${c.label} v${c.version}`));
+  section(
+    'Contexts archived',
+    content.archived.map((c) => `${c.label} v${c.version}`),
+  );
+  section(
+    'Contexts restored',
+    content.restored.map((c) => `${c.label} v${c.version}`),
+  );
   section('Contexts recalled', recalledLines(content.recalled));
-  section('Searches', content.searches.map((q) => `"${q}"`));
+  section(
+    'Searches',
+    content.searches.map((q) => `"${q}"`),
+  );
   return lines;
 }
 

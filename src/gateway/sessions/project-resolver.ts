@@ -36,7 +36,7 @@ export async function requireExistingProject(memory: Memory, input: string): Pro
  * next call. The user creates it on purpose (create_project, or --create-project on the CLI).
  */
 function unknownPinnedProject(memory: Memory, name: string, fromHeader: boolean): Promise<UserError> {
-  const where = fromHeader ? 'in this client\'s config (X-Dementia-Project)' : 'to this client (dementia clients add --project)';
+  const where = fromHeader ? "in this client's config (X-Dementia-Project)" : 'to this client (dementia clients add --project)';
   return unknownProject(
     memory,
     name,

@@ -133,19 +133,22 @@ export async function recordFailure(
   error: UserError,
 ): Promise<string | null> {
   try {
-    const sessionId = await memory.transaction(async (tx) => {
-      const session = project ? (await workSessions.touch(tx, caller.client, caller.instanceKey, project, operation)).session : null;
-      await tx.activity.record({
-        at: tx.clock.now(),
-        clientId: caller.client.id,
-        project,
-        sessionId: session?.id ?? null,
-        tool: operation,
-        ok: false,
-        summary: `${error.code}: ${error.message}`.slice(0, 300),
-      });
-      return session?.id ?? null;
-    }, { recordOnly: true, caller: { clientId: caller.client.id, instanceKey: caller.instanceKey } });
+    const sessionId = await memory.transaction(
+      async (tx) => {
+        const session = project ? (await workSessions.touch(tx, caller.client, caller.instanceKey, project, operation)).session : null;
+        await tx.activity.record({
+          at: tx.clock.now(),
+          clientId: caller.client.id,
+          project,
+          sessionId: session?.id ?? null,
+          tool: operation,
+          ok: false,
+          summary: `${error.code}: ${error.message}`.slice(0, 300),
+        });
+        return session?.id ?? null;
+      },
+      { recordOnly: true, caller: { clientId: caller.client.id, instanceKey: caller.instanceKey } },
+    );
     events.onCall?.(operation, caller, false, error.code);
     return sessionId;
   } catch (logError) {
@@ -159,5 +162,9 @@ export async function recordFailure(
 export function toUserError(error: unknown, operation: string, events: CallEvents): UserError {
   if (isUserError(error)) return error;
   events.onInternalError?.(error, operation);
-  return new UserError('INTERNAL_ERROR', `${operation} failed inside the gateway; nothing was changed.`, 'Try again; if it keeps failing, see the gateway log.');
+  return new UserError(
+    'INTERNAL_ERROR',
+    `${operation} failed inside the gateway; nothing was changed.`,
+    'Try again; if it keeps failing, see the gateway log.',
+  );
 }

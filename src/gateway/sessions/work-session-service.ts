@@ -71,13 +71,7 @@ export class WorkSessionService {
         if (existing) return existing;
       }
       const fresh = (await tx.sessions.byId(session.id)) ?? session;
-      const content = composeHandoverContent(
-        fresh,
-        endedAt,
-        await tx.activity.forSession(session.id),
-        await tx.notes.forSession(session.id),
-        modelNotes,
-      );
+      const content = composeHandoverContent(fresh, endedAt, await tx.activity.forSession(session.id), await tx.notes.forSession(session.id), modelNotes);
       const handover: Handover = {
         id: newId(),
         project: fresh.project,

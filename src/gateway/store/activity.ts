@@ -63,7 +63,9 @@ export class ActivityLog {
         `INSERT INTO context_reads (project_name, label, read_at) VALUES (?, ?, ?)
          ON CONFLICT (project_name, label) DO UPDATE SET read_at = max(read_at, excluded.read_at)`,
       ),
-      prune: db.prepare('DELETE FROM activity WHERE at < ? AND (session_id IS NULL OR session_id NOT IN (SELECT id FROM work_sessions WHERE ended_at IS NULL))'),
+      prune: db.prepare(
+        'DELETE FROM activity WHERE at < ? AND (session_id IS NULL OR session_id NOT IN (SELECT id FROM work_sessions WHERE ended_at IS NULL))',
+      ),
     };
   }
 

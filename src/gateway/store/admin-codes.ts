@@ -24,9 +24,7 @@ export class AdminCodes {
 
   /** True once for a valid, unexpired code. */
   consume(code: string): boolean {
-    const row = this.db
-      .prepare('DELETE FROM admin_codes WHERE code_hash = ? RETURNING expires_at')
-      .get(sha256Hex(code)) as { expires_at: number } | undefined;
+    const row = this.db.prepare('DELETE FROM admin_codes WHERE code_hash = ? RETURNING expires_at').get(sha256Hex(code)) as { expires_at: number } | undefined;
     return row !== undefined && row.expires_at >= this.clock.now();
   }
 }

@@ -44,15 +44,10 @@ const toRecord = (row: ClientRow): ClientRecord => ({
 /** The instance key used when a client does not say which of its windows is calling. */
 export const DEFAULT_INSTANCE = '';
 
-
 export function parseClientKind(text: string): ClientKind {
   const kind = text.trim().toLowerCase() as ClientKind;
   if (!CLIENT_KINDS.includes(kind)) {
-    throw new UserError(
-      'INVALID_CLIENT_KIND',
-      `Unknown client kind "${text}".`,
-      `Use one of: ${CLIENT_KINDS.join(', ')}.`,
-    );
+    throw new UserError('INVALID_CLIENT_KIND', `Unknown client kind "${text}".`, `Use one of: ${CLIENT_KINDS.join(', ')}.`);
   }
   return kind;
 }
@@ -104,9 +99,7 @@ export class ClientStore {
     const token = newToken();
     const id = newId();
     this.db
-      .prepare(
-        'INSERT INTO clients (id, name, kind, token_hash, pinned_project, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
+      .prepare('INSERT INTO clients (id, name, kind, token_hash, pinned_project, created_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(id, trimmed, kind, sha256Hex(token), pinnedProject, this.clock.now());
     return { client: this.requireById(id), token };
   }
@@ -137,7 +130,9 @@ export class ClientStore {
     throw new UserError(
       'CLIENT_NOT_FOUND',
       `No client named "${idOrName}".`,
-      names.length > 0 ? `${didYouMean(idOrName, names)}Registered clients: ${names.map((n) => `"${n}"`).join(', ')}.` : 'Register one with: dementia clients add "Claude Code".',
+      names.length > 0
+        ? `${didYouMean(idOrName, names)}Registered clients: ${names.map((n) => `"${n}"`).join(', ')}.`
+        : 'Register one with: dementia clients add "Claude Code".',
     );
   }
 

@@ -45,11 +45,19 @@ export function assertArchivable(label: string, targets: ContextVersion[], force
 /** The archived versions a restore takes (newest first in `archived`). */
 export function restoreTargets(project: string, label: string, archived: ArchivedVersion[], version: VersionSelector | 'all'): ArchivedVersion[] {
   if (archived.length === 0) {
-    throw new UserError('NOTHING_TO_RESTORE', `Context "${label}" in project "${project}" has no archived versions.`, 'Check the label with explore_context_tree.');
+    throw new UserError(
+      'NOTHING_TO_RESTORE',
+      `Context "${label}" in project "${project}" has no archived versions.`,
+      'Check the label with explore_context_tree.',
+    );
   }
   const targets = version === 'all' ? archived : version === 'latest' ? archived.slice(0, 1) : archived.filter((a) => a.version === version);
   if (targets.length === 0) {
-    throw new UserError('VERSION_NOT_FOUND', `Context "${label}" has no archived version ${String(version)}.`, `Archived versions: ${archived.map((a) => a.version).join(', ')}.`);
+    throw new UserError(
+      'VERSION_NOT_FOUND',
+      `Context "${label}" has no archived version ${String(version)}.`,
+      `Archived versions: ${archived.map((a) => a.version).join(', ')}.`,
+    );
   }
   return targets;
 }
@@ -58,11 +66,20 @@ export function restoreTargets(project: string, label: string, archived: Archive
  * A new version's priority and tags: the ones passed, else the latest version's (read under the
  * same write lock as the new version, so a concurrent lock cannot slip in between), else none.
  */
-export function priorityAndTags(latest: Pick<ContextVersion, 'priority' | 'tags'> | undefined, priority: Priority | undefined, tags: string[] | undefined): { priority: Priority; tags: string[] } {
+export function priorityAndTags(
+  latest: Pick<ContextVersion, 'priority' | 'tags'> | undefined,
+  priority: Priority | undefined,
+  tags: string[] | undefined,
+): { priority: Priority; tags: string[] } {
   return { priority: priority ?? latest?.priority ?? 'reference', tags: tags ?? latest?.tags ?? [] };
 }
 
 /** A lock of the same content, priority and tags as the latest version changes nothing. */
-export function sameAsLatest(latest: Pick<ContextVersion, 'contentHash' | 'priority' | 'tags'>, contentHash: string, priority: string, tags: string[]): boolean {
+export function sameAsLatest(
+  latest: Pick<ContextVersion, 'contentHash' | 'priority' | 'tags'>,
+  contentHash: string,
+  priority: string,
+  tags: string[],
+): boolean {
   return latest.contentHash === contentHash && latest.priority === priority && JSON.stringify(latest.tags) === JSON.stringify(tags);
 }

@@ -87,9 +87,7 @@ export class ContextStore {
       unmarkLatest: db.prepare('UPDATE contexts SET is_latest = 0 WHERE seq = ?'),
       markLatest: db.prepare('UPDATE contexts SET is_latest = 1 WHERE seq = ?'),
       ftsInsert: db.prepare('INSERT INTO contexts_fts (rowid, label, content, tags) VALUES (?, ?, ?, ?)'),
-      ftsDelete: db.prepare(
-        `INSERT INTO contexts_fts (contexts_fts, rowid, label, content, tags) VALUES ('delete', ?, ?, ?, ?)`,
-      ),
+      ftsDelete: db.prepare(`INSERT INTO contexts_fts (contexts_fts, rowid, label, content, tags) VALUES ('delete', ?, ?, ?, ?)`),
       deleteRow: db.prepare('DELETE FROM contexts WHERE seq = ?'),
       archive: db.prepare(
         `INSERT INTO archived_contexts (id, project_name, label, version, content, priority, tags, content_hash, created_at,
@@ -97,9 +95,7 @@ export class ContextStore {
          VALUES (@id, @project_name, @label, @version, @content, @priority, @tags, @content_hash, @created_at,
            @client_id, @session_id, @archivedAt, @archivedBy, @archivedIn)`,
       ),
-      archivedVersions: db.prepare(
-        `SELECT * FROM archived_contexts WHERE project_name = ? AND label = ? ORDER BY version DESC`,
-      ),
+      archivedVersions: db.prepare(`SELECT * FROM archived_contexts WHERE project_name = ? AND label = ? ORDER BY version DESC`),
       deleteArchived: db.prepare('DELETE FROM archived_contexts WHERE id = ?'),
       liveById: db.prepare(`SELECT ${COLUMNS} FROM contexts WHERE id = ?`),
       // An archived row goes back under its own version; refreshLatest decides whether it is latest.
@@ -108,15 +104,9 @@ export class ContextStore {
          SELECT id, project_name, label, version, content, priority, tags, content_hash, 0, created_at, client_id, session_id
          FROM archived_contexts WHERE id = ?`,
       ),
-      latestOfProject: db.prepare(
-        `SELECT ${COLUMNS} FROM contexts WHERE project_name = ? AND is_latest = 1 ORDER BY label`,
-      ),
-      labelsLike: db
-        .prepare(`SELECT label FROM contexts WHERE project_name = ? AND is_latest = 1 AND label LIKE ? ESCAPE '\\' LIMIT 5`)
-        .pluck(),
-      versionCounts: db.prepare(
-        'SELECT label, count(*) AS versions FROM contexts WHERE project_name = ? GROUP BY label',
-      ),
+      latestOfProject: db.prepare(`SELECT ${COLUMNS} FROM contexts WHERE project_name = ? AND is_latest = 1 ORDER BY label`),
+      labelsLike: db.prepare(`SELECT label FROM contexts WHERE project_name = ? AND is_latest = 1 AND label LIKE ? ESCAPE '\\' LIMIT 5`).pluck(),
+      versionCounts: db.prepare('SELECT label, count(*) AS versions FROM contexts WHERE project_name = ? GROUP BY label'),
       insertArchived: db.prepare(
         `INSERT INTO archived_contexts (id, project_name, label, version, content, priority, tags, content_hash, created_at,
            client_id, session_id, archived_at, archived_by_client, archived_in_session)
@@ -130,9 +120,7 @@ export class ContextStore {
       idsOfLabel: db.prepare(
         'SELECT id, version FROM contexts WHERE project_name = ? AND label = ? UNION ALL SELECT id, version FROM archived_contexts WHERE project_name = ? AND label = ?',
       ),
-      idExists: db
-        .prepare('SELECT 1 FROM contexts WHERE id = ? UNION ALL SELECT 1 FROM archived_contexts WHERE id = ?')
-        .pluck(),
+      idExists: db.prepare('SELECT 1 FROM contexts WHERE id = ? UNION ALL SELECT 1 FROM archived_contexts WHERE id = ?').pluck(),
       everyVersionOfProject: db.prepare(
         `SELECT ${COLUMNS}, NULL AS archived_at FROM contexts WHERE project_name = ?
          UNION ALL SELECT 0, id, project_name, label, version, content, priority, tags, content_hash, created_at, client_id, session_id, 0, archived_at
@@ -163,14 +151,7 @@ export class ContextStore {
   }
 
   /** Locks a new version of `label` (priority or tags undefined: the latest's); call inside a transaction. */
-  lock(
-    project: string,
-    label: string,
-    content: string,
-    passedPriority: Priority | undefined,
-    passedTags: string[] | undefined,
-    actor: Actor,
-  ): LockResult {
+  lock(project: string, label: string, content: string, passedPriority: Priority | undefined, passedTags: string[] | undefined, actor: Actor): LockResult {
     const current = this.stmts.latest.get(project, label) as Row | undefined;
     const latest = current ? toVersion(current) : undefined;
     const { priority, tags } = priorityAndTags(latest, passedPriority, passedTags);
@@ -290,15 +271,8 @@ export class ContextStore {
    * because they are rules the model promised to check. Call inside a transaction. The actor is
    * null when the user archives from the desktop app (no client, no work session).
    */
-  archive(
-    project: string,
-    label: string,
-    selector: VersionSelector | 'all',
-    force: boolean,
-    actor: Actor | null,
-  ): ContextVersion[] {
-    const targets =
-      selector === 'all' ? this.versions(project, label) : [this.require(project, label, selector)];
+  archive(project: string, label: string, selector: VersionSelector | 'all', force: boolean, actor: Actor | null): ContextVersion[] {
+    const targets = selector === 'all' ? this.versions(project, label) : [this.require(project, label, selector)];
     if (targets.length === 0) throw this.missingLabel(project, label);
     assertArchivable(label, targets, force);
     const now = this.clock.now();

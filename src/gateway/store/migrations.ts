@@ -18,7 +18,7 @@ export function fillBands(db: Database.Database): void {
   const insert = db.prepare('INSERT INTO context_bands (seq, project_name, band) VALUES (?, ?, ?)');
   const page = db.prepare('SELECT seq, project_name AS project, content FROM contexts WHERE is_latest = 1 AND seq > ? ORDER BY seq LIMIT 500');
   // Pages rather than one iterator: the connection cannot write while a read is still open.
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const rows = page.all(after) as { seq: number; project: string; content: string }[];
     if (rows.length === 0) return;
     for (const row of rows) for (const band of bandsOf(row.content)) insert.run(row.seq, row.project, band);

@@ -84,9 +84,7 @@ export class Outbox {
 
   /** The oldest entries after `afterSeq`, in order. */
   peek(limit: number, afterSeq = 0): OutboxEntry[] {
-    return this.db
-      .prepare('SELECT seq, entity, op, row_id AS rowId FROM sync_outbox WHERE seq > ? ORDER BY seq LIMIT ?')
-      .all(afterSeq, limit) as OutboxEntry[];
+    return this.db.prepare('SELECT seq, entity, op, row_id AS rowId FROM sync_outbox WHERE seq > ? ORDER BY seq LIMIT ?').all(afterSeq, limit) as OutboxEntry[];
   }
 
   /** Drops entries up to and including `lastSeq`, once Postgres has committed them. */

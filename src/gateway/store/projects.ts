@@ -27,11 +27,7 @@ export function normalizeProjectName(input: string): string {
     throw new UserError('INVALID_PROJECT_NAME', 'The project name is empty.', 'Pass a name such as "linkedin".');
   }
   if (name.length > MAX_PROJECT_NAME) {
-    throw new UserError(
-      'INVALID_PROJECT_NAME',
-      `The project name is ${name.length} characters long; the limit is ${MAX_PROJECT_NAME}.`,
-      'Use a shorter name.',
-    );
+    throw new UserError('INVALID_PROJECT_NAME', `The project name is ${name.length} characters long; the limit is ${MAX_PROJECT_NAME}.`, 'Use a shorter name.');
   }
   if (!/^[\p{L}\p{N}][\p{L}\p{N}._-]*$/u.test(name)) {
     throw new UserError(
@@ -90,9 +86,7 @@ export class ProjectStore {
     const now = this.clock.now();
     return this.db.transaction(() => {
       const result = this.db
-        .prepare(
-          'INSERT INTO projects (id, name, description, created_at, updated_at, secret_policy) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING',
-        )
+        .prepare('INSERT INTO projects (id, name, description, created_at, updated_at, secret_policy) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING')
         .run(newId(), name, description, now, now, secretPolicy);
       if (result.changes === 1) this.outbox?.record('project', 'upsert', name);
       return result.changes === 1;

@@ -38,11 +38,20 @@ const STOPWORDS = new Set(
 
 const MAX_TERMS = 16;
 
-const wordsOf = (query: string): string[] => [...new Set(query.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])];
+const wordsOf = (query: string): string[] => [
+  ...new Set(
+    query
+      .normalize('NFKC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? [],
+  ),
+];
 
 /** Splits a free-text query into searchable words: case-folded, accents kept for the tokenizer, stopwords dropped. */
 export function searchTerms(query: string): string[] {
-  return wordsOf(query).filter((word) => !STOPWORDS.has(word)).slice(0, MAX_TERMS);
+  return wordsOf(query)
+    .filter((word) => !STOPWORDS.has(word))
+    .slice(0, MAX_TERMS);
 }
 
 /** The words of a query that search ignores (stopwords), to tell the user why a query found nothing. */
@@ -131,19 +140,19 @@ export class ContextSearch {
     this.db = db;
     tuneIndexMerging(db);
     // Scores from the index alone: a row lookup costs about a microsecond, so they come after.
-    this.best = db.prepare(
-      `SELECT rowid AS seq, score FROM (
+    this.best = db
+      .prepare(
+        `SELECT rowid AS seq, score FROM (
          SELECT rowid, ${SCORE} AS score FROM contexts_fts
          WHERE contexts_fts MATCH @match ORDER BY rowid DESC LIMIT @candidates)
        ORDER BY score, rowid DESC LIMIT @top`,
-    ).raw();
+      )
+      .raw();
     this.row = db.prepare(
       `SELECT project_name AS project, label, version, priority, tags, created_at AS createdAt, content
        FROM contexts WHERE seq = ?`,
     );
-    this.matchCount = db
-      .prepare('SELECT count(*) FROM (SELECT rowid FROM contexts_fts WHERE contexts_fts MATCH ? ORDER BY rowid DESC LIMIT ?)')
-      .pluck();
+    this.matchCount = db.prepare('SELECT count(*) FROM (SELECT rowid FROM contexts_fts WHERE contexts_fts MATCH ? ORDER BY rowid DESC LIMIT ?)').pluck();
   }
 
   search(project: string, query: string, filters: SearchFilters, limit: number): SearchOutcome {
@@ -259,6 +268,9 @@ export function snippetOf(content: string, terms: string[], width = 160): string
     if (index >= 0 && (at < 0 || index < at)) at = index;
   }
   const start = Math.max(0, at < 0 ? 0 : at - width / 4);
-  const text = content.slice(start, start + width).replace(/\s+/g, ' ').trim();
+  const text = content
+    .slice(start, start + width)
+    .replace(/\s+/g, ' ')
+    .trim();
   return `${start > 0 ? '…' : ''}${text}${start + width < content.length ? '…' : ''}`;
 }

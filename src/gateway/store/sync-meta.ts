@@ -8,9 +8,7 @@ export class SyncMeta {
 
   constructor(db: Db) {
     this.getStmt = db.prepare('SELECT value FROM sync_state WHERE key = ?').pluck();
-    this.setStmt = db.prepare(
-      'INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-    );
+    this.setStmt = db.prepare('INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   }
 
   get(key: string): string | undefined {

@@ -41,9 +41,7 @@ export class WorkSessionStore {
         `INSERT INTO work_sessions (id, client_id, client_name, instance_key, project_name, started_at, last_activity_at)
          VALUES (@id, @clientId, @clientName, @instanceKey, @project, @startedAt, @lastActivityAt)`,
       ),
-      touch: db.prepare(
-        'UPDATE work_sessions SET last_activity_at = ?, call_count = call_count + 1, last_tool = ? WHERE id = ?',
-      ),
+      touch: db.prepare('UPDATE work_sessions SET last_activity_at = ?, call_count = call_count + 1, last_tool = ? WHERE id = ?'),
       end: db.prepare('UPDATE work_sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL'),
       idle: db.prepare(`${SELECT} WHERE ended_at IS NULL AND origin IS NULL AND last_activity_at <= ? ORDER BY last_activity_at`),
       allOpen: db.prepare(`${SELECT} WHERE ended_at IS NULL AND origin IS NULL ORDER BY last_activity_at DESC`),

@@ -139,7 +139,6 @@ export class LocalApply {
       : contexts.moveToArchive(tombstone.id, tombstone.archivedAt, tombstone.archivedBy, tombstone.archivedIn);
     if (moved) contexts.refreshLatest(tombstone.project, tombstone.label);
   }
-
 }
 
 function toNewVersion(row: PulledContext): PlacementTarget['insert'] {

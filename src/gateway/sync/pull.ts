@@ -38,10 +38,6 @@ export interface PulledTombstone {
   restored: boolean;
 }
 
-
-
-
-
 /** A client of the hosted server (the tenant's `clients` table). */
 export type PulledRemoteClient = RemoteClientRow;
 
@@ -81,7 +77,19 @@ export async function pullChanges(client: ClientBase, schema: string, origin: st
     );
     if (!bounds || bounds.upper === null) {
       await client.query('COMMIT');
-      return { cursor, more: false, changes: 0, projects: [], contexts: [], tombstones: [], sessions: [], handovers: [], notes: [], conflicts: [], remoteClients: [] };
+      return {
+        cursor,
+        more: false,
+        changes: 0,
+        projects: [],
+        contexts: [],
+        tombstones: [],
+        sessions: [],
+        handovers: [],
+        notes: [],
+        conflicts: [],
+        remoteClients: [],
+      };
     }
     const range = `seq > $1::bigint AND seq <= $2::bigint`;
     const args = [cursor, bounds.upper, origin];

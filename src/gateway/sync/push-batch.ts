@@ -50,8 +50,7 @@ export function readPushBatch(db: Db, outbox: Outbox, limits: BatchLimits, after
   const read = readContexts(db, entries, limits.maxBytes);
   entries = read.entries;
   const contexts = read.rows;
-  const ids = (entity: OutboxEntry['entity'], op: OutboxEntry['op']) =>
-    new Set(entries.filter((e) => e.entity === entity && e.op === op).map((e) => e.rowId));
+  const ids = (entity: OutboxEntry['entity'], op: OutboxEntry['op']) => new Set(entries.filter((e) => e.entity === entity && e.op === op).map((e) => e.rowId));
 
   // Archive and restore push the row's state now, decided by the last of those ops in this batch.
   const lastTombstoneOp = new Map<string, 'archive' | 'restore'>();

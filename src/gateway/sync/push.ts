@@ -61,7 +61,15 @@ export async function pushBatch(
          ON CONFLICT (name) DO UPDATE SET id = excluded.id, description = excluded.description, created_at = excluded.created_at,
            updated_at = excluded.updated_at, deleted_at = NULL, origin = excluded.origin, secret_policy = excluded.secret_policy
          WHERE ${s}.projects.deleted_at IS NOT NULL`,
-        [p.map((r) => r.name), p.map((r) => r.id), p.map((r) => r.description), p.map((r) => r.createdAt), p.map((r) => r.updatedAt), origin, p.map((r) => r.secretPolicy)],
+        [
+          p.map((r) => r.name),
+          p.map((r) => r.id),
+          p.map((r) => r.description),
+          p.map((r) => r.createdAt),
+          p.map((r) => r.updatedAt),
+          origin,
+          p.map((r) => r.secretPolicy),
+        ],
       );
       // The secret handling of a live project: the later change wins (the only setting a project row carries).
       await q(

@@ -71,10 +71,18 @@ export function resolveSyncConfig(settings: Settings): SyncConfig | undefined {
   const caFile = settings.pgCaFile ?? optionalString(file.pgCaFile, 'pgCaFile');
   if (pgUrl === undefined && apiKey === undefined) return undefined;
   if (pgUrl === undefined) {
-    throw new UserError('INVALID_SETTING', `${keySource} is set but no Postgres URL is.`, `Set DEMENTIA_PG_URL (or pgUrl in ${SYNC_CONFIG_FILE}) too, or remove the API key to run without sync.`);
+    throw new UserError(
+      'INVALID_SETTING',
+      `${keySource} is set but no Postgres URL is.`,
+      `Set DEMENTIA_PG_URL (or pgUrl in ${SYNC_CONFIG_FILE}) too, or remove the API key to run without sync.`,
+    );
   }
   if (apiKey === undefined) {
-    throw new UserError('INVALID_SETTING', `${urlSource} is set but no API key is.`, `Set DEMENTIA_API_KEY (or apiKey in ${SYNC_CONFIG_FILE}) too, or remove the URL to run without sync.`);
+    throw new UserError(
+      'INVALID_SETTING',
+      `${urlSource} is set but no API key is.`,
+      `Set DEMENTIA_API_KEY (or apiKey in ${SYNC_CONFIG_FILE}) too, or remove the URL to run without sync.`,
+    );
   }
   validateApiKey(apiKey, keySource);
   const target = parsePgTarget(pgUrl, urlSource, caFile, settings.dataDir);

@@ -110,7 +110,13 @@ function propertySchema(spec: ArgSpec): Record<string, unknown> {
       return { description, anyOf: [{ type: 'array', items: item, maxItems: spec.maxItems }, { type: 'string' }] };
     }
     case 'version':
-      return { description, anyOf: [{ type: 'integer', minimum: 1, maximum: MAX_VERSION }, { type: 'string', enum: spec.words }] };
+      return {
+        description,
+        anyOf: [
+          { type: 'integer', minimum: 1, maximum: MAX_VERSION },
+          { type: 'string', enum: spec.words },
+        ],
+      };
     case 'objects':
       return {
         type: 'array',
@@ -176,9 +182,7 @@ function checkString(path: string, spec: StringSpec, value: unknown): string {
     throw new ArgProblem(`\`${path}\` must be one of ${spec.enum.map((e) => `"${e}"`).join(', ')}; got "${text.slice(0, 40)}".`);
   }
   if (spec.minLength !== undefined && text.length < spec.minLength) {
-    throw new ArgProblem(
-      spec.minLength === 1 ? `\`${path}\` is empty. Pass a non-empty value.` : `\`${path}\` must be at least ${spec.minLength} characters.`,
-    );
+    throw new ArgProblem(spec.minLength === 1 ? `\`${path}\` is empty. Pass a non-empty value.` : `\`${path}\` must be at least ${spec.minLength} characters.`);
   }
   if (spec.maxLength !== undefined && text.length > spec.maxLength) {
     throw new ArgProblem(`\`${path}\` is ${text.length} characters long; the limit is ${spec.maxLength}. Shorten it.`);
@@ -186,9 +190,7 @@ function checkString(path: string, spec: StringSpec, value: unknown): string {
   if (spec.maxBytes !== undefined) {
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > spec.maxBytes) {
-      throw new ArgProblem(
-        `\`${path}\` is ${formatBytes(bytes)}; the limit is ${formatBytes(spec.maxBytes)}. Split it into several smaller pieces.`,
-      );
+      throw new ArgProblem(`\`${path}\` is ${formatBytes(bytes)}; the limit is ${formatBytes(spec.maxBytes)}. Split it into several smaller pieces.`);
     }
   }
   return text;
@@ -265,13 +267,9 @@ function checkObject(path: string, shape: Shape, raw: unknown, also: AlsoAccepte
   const prefix = path ? `${path}.` : '';
   for (const key of Object.keys(input)) {
     if (known.includes(key)) continue;
-    const closest = known
-      .map((name) => ({ name, d: distance(key.toLowerCase(), name.toLowerCase()) }))
-      .sort((a, b) => a.d - b.d)[0];
+    const closest = known.map((name) => ({ name, d: distance(key.toLowerCase(), name.toLowerCase()) })).sort((a, b) => a.d - b.d)[0];
     const hint = closest && closest.d <= Math.max(2, Math.floor(key.length / 3)) ? ` Did you mean \`${prefix}${closest.name}\`?` : '';
-    throw new ArgProblem(
-      `Unknown argument \`${prefix}${key}\`.${hint} Accepted: ${known.map((k) => `\`${k}\``).join(', ') || 'none'}.`,
-    );
+    throw new ArgProblem(`Unknown argument \`${prefix}${key}\`.${hint} Accepted: ${known.map((k) => `\`${k}\``).join(', ') || 'none'}.`);
   }
   const result: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(shape)) {

@@ -28,7 +28,7 @@ const PRIORITY = {
   type: 'string',
   description:
     'always_check: a rule to check before acting (surfaced by check_contexts, archiving needs force). ' +
-    'important: a key decision or spec. reference: background. Omitted: the latest version\'s priority (reference for a new topic).',
+    "important: a key decision or spec. reference: background. Omitted: the latest version's priority (reference for a new topic).",
   enum: PRIORITIES,
 } satisfies StringSpec;
 export const TAGS: ListSpec = {
@@ -69,7 +69,13 @@ async function similarTopics(call: ToolContext<'required'>, context: ContextVers
 function similarText(similar: SimilarContext[]): string {
   if (similar.length === 0) return '';
   const [first, ...more] = similar;
-  const also = more.length > 0 ? ` (also ${more.slice(0, 3).map((s) => `\`${s.label}\` v${s.version} (${percent(s.similarity)})`).join(', ')})` : '';
+  const also =
+    more.length > 0
+      ? ` (also ${more
+          .slice(0, 3)
+          .map((s) => `\`${s.label}\` v${s.version} (${percent(s.similarity)})`)
+          .join(', ')})`
+      : '';
   return (
     `\nVery similar to \`${first!.label}\` v${first!.version} (${percent(first!.similarity)})${also}: update that one instead? ` +
     `(update_context topic="${first!.label}", then unlock_context this one.) Saved anyway.`
@@ -99,7 +105,9 @@ export const lockContext = defineTool({
       data: {
         context: contextData(result.context, false),
         created: result.created,
-        ...(similar.length > 0 ? { similar: similar.map((s) => ({ label: s.label, version: s.version, similarity: Math.floor(s.similarity * 100) / 100 })) } : {}),
+        ...(similar.length > 0
+          ? { similar: similar.map((s) => ({ label: s.label, version: s.version, similarity: Math.floor(s.similarity * 100) / 100 })) }
+          : {}),
       },
       summary: result.created ? `locked ${result.context.label} v${result.context.version}` : `re-locked ${result.context.label} (unchanged)`,
       effects: result.created ? { locked: [{ label: result.context.label, version: result.context.version, priority }] } : {},
@@ -238,12 +246,11 @@ export const restoreContext = defineTool({
 export const batchLockContexts = defineTool({
   name: 'batch_lock_contexts',
   title: 'Lock several contexts',
-  description:
-    'Locks up to 100 contexts at once, atomically: if any item is invalid, none is saved and the error names the item.',
+  description: 'Locks up to 100 contexts at once, atomically: if any item is invalid, none is saved and the error names the item.',
   args: {
     contexts: {
       type: 'objects',
-      description: 'The contexts to lock, each with content, topic, and optional priority and tags (omitted: those of the topic\'s latest version).',
+      description: "The contexts to lock, each with content, topic, and optional priority and tags (omitted: those of the topic's latest version).",
       required: true,
       minItems: 1,
       maxItems: 100,
@@ -270,7 +277,10 @@ export const batchLockContexts = defineTool({
     const created = results.filter((r) => r.created);
     return {
       text: `Locked ${created.length} of ${plural(results.length, 'context')}${created.length < results.length ? ' (the rest were unchanged)' : ''}:\n${results
-        .map((r, index) => `- ${contextHeading(r.context)}${r.created ? '' : ' (unchanged)'}${maskedNotice(call.args.contexts[index]!.content, r.context.content)}`)
+        .map(
+          (r, index) =>
+            `- ${contextHeading(r.context)}${r.created ? '' : ' (unchanged)'}${maskedNotice(call.args.contexts[index]!.content, r.context.content)}`,
+        )
         .join('\n')}`,
       data: { contexts: results.map((r) => ({ ...contextData(r.context, false), created: r.created })) },
       summary: `batch-locked ${plural(created.length, 'context')}`,

@@ -20,7 +20,11 @@ async function nearDuplicates(memory: Memory, project: string, latest: ContextVe
 
 const pairLine = (p: NearDuplicatePair) =>
   `- ${p.a.label} v${p.a.version} ≈ ${p.b.label} v${p.b.version} (${percent(p.similarity)}): merge with update_context topic="${p.a.label}", then unlock_context topic="${p.b.label}"`;
-const pairData = (p: NearDuplicatePair) => ({ a: { label: p.a.label, version: p.a.version }, b: { label: p.b.label, version: p.b.version }, similarity: Math.floor(p.similarity * 100) / 100 });
+const pairData = (p: NearDuplicatePair) => ({
+  a: { label: p.a.label, version: p.a.version },
+  b: { label: p.b.label, version: p.b.version },
+  similarity: Math.floor(p.similarity * 100) / 100,
+});
 
 const PRIORITY_FILTER = {
   type: 'list',
@@ -47,15 +51,8 @@ export const searchContexts = defineTool({
   project: 'required',
   readOnly: true,
   async run({ args, project, memory }) {
-    const outcome = await memory.search.search(
-      project,
-      args.query,
-      { priorities: args.priority, tags: args.tags },
-      args.limit ?? 10,
-    );
-    const lines = outcome.hits.map(
-      (hit, i) => `${i + 1}. ${contextHeading(hit)} — ${hit.snippet}`,
-    );
+    const outcome = await memory.search.search(project, args.query, { priorities: args.priority, tags: args.tags }, args.limit ?? 10);
+    const lines = outcome.hits.map((hit, i) => `${i + 1}. ${contextHeading(hit)} — ${hit.snippet}`);
     const how = outcome.matched === 'any' ? ' (no context has all the words; these have some)' : '';
     const ignored = ignoredWords(args.query);
     return {
@@ -64,8 +61,8 @@ export const searchContexts = defineTool({
           ? `Nothing to search for: "${args.query}" has only words that search ignores (${ignored.join(', ') || 'no letters or digits'}). ` +
             'Add a word that says what you are looking for, or use explore_context_tree to see every topic.'
           : outcome.hits.length === 0
-          ? `No context in "${project}" matches "${args.query}"${outcome.terms.length > 0 ? ` (searched for: ${outcome.terms.join(', ')})` : ''}. Try other words or explore_context_tree.`
-          : `${plural(outcome.hits.length, 'result')} for "${args.query}"${how}:\n${lines.join('\n')}`,
+            ? `No context in "${project}" matches "${args.query}"${outcome.terms.length > 0 ? ` (searched for: ${outcome.terms.join(', ')})` : ''}. Try other words or explore_context_tree.`
+            : `${plural(outcome.hits.length, 'result')} for "${args.query}"${how}:\n${lines.join('\n')}`,
       data: {
         query: args.query,
         terms: outcome.terms,
@@ -102,8 +99,9 @@ export const exploreContextTree = defineTool({
   async run({ args, project, memory }) {
     const counts = await memory.contexts.versionCounts(project);
     const priorities = args.priority;
-    const contexts = (await memory.contexts.latestOfProject(project))
-      .filter((c) => (!args.prefix || c.label.startsWith(args.prefix)) && (!priorities?.length || priorities.includes(c.priority)));
+    const contexts = (await memory.contexts.latestOfProject(project)).filter(
+      (c) => (!args.prefix || c.label.startsWith(args.prefix)) && (!priorities?.length || priorities.includes(c.priority)),
+    );
     const groups = new Map<string, ContextVersion[]>();
     for (const context of contexts) {
       const group = groupOf(context.label);
@@ -117,7 +115,10 @@ export const exploreContextTree = defineTool({
       for (const c of members) lines.push(`  ${contextHeading(c)}, ${plural(counts.get(c.label) ?? 1, 'version')}`);
     }
     return {
-      text: contexts.length === 0 ? `No contexts in "${project}"${args.prefix ? ` starting with "${args.prefix}"` : ''} yet.` : `${plural(contexts.length, 'context')} in "${project}":\n${lines.join('\n')}`,
+      text:
+        contexts.length === 0
+          ? `No contexts in "${project}"${args.prefix ? ` starting with "${args.prefix}"` : ''} yet.`
+          : `${plural(contexts.length, 'context')} in "${project}":\n${lines.join('\n')}`,
       data: {
         groups: [...groups.entries()].map(([name, members]) => ({
           name: name === NO_PREFIX ? null : name,
@@ -164,7 +165,13 @@ export const contextDashboard = defineTool({
       `Recent notes:\n${notes.map((n) => `- ${n.kind}: ${preview(n.text, 120)}`).join('\n') || '- none'}`,
       `Last handover: ${handover ? `${handover.clientName}, ${iso(handover.endedAt)}` : 'none yet'}`,
       `Not read in ${UNREAD_DAYS}+ days (${unread.length}; archive with unlock_context topic="..."):\n` +
-        (unread.slice(0, LISTED).map((c) => `- ${c.label} v${c.version}: last read ${reads.has(c.label) ? minutesAgo(now, reads.get(c.label)!) : `never (locked ${minutesAgo(now, c.createdAt)})`}`).join('\n') || '- none'),
+        (unread
+          .slice(0, LISTED)
+          .map(
+            (c) =>
+              `- ${c.label} v${c.version}: last read ${reads.has(c.label) ? minutesAgo(now, reads.get(c.label)!) : `never (locked ${minutesAgo(now, c.createdAt)})`}`,
+          )
+          .join('\n') || '- none'),
       `Largest:\n${largest.map((c) => `- ${c.label} v${c.version}: ${plural(c.content.length, 'character')}`).join('\n') || '- none'}`,
       `Near-duplicates (${duplicates.length}):\n${duplicates.slice(0, LISTED).map(pairLine).join('\n') || '- none'}`,
     ].join('\n');
@@ -177,7 +184,12 @@ export const contextDashboard = defineTool({
         recent: recent.map((c) => ({ label: c.label, version: c.version, createdAt: iso(c.createdAt) })),
         notes: notes.map((n) => ({ kind: n.kind, text: n.text, createdAt: iso(n.createdAt) })),
         lastHandover: handover ? { id: handover.id, client: handover.clientName, endedAt: iso(handover.endedAt) } : null,
-        unread: unread.map((c) => ({ label: c.label, version: c.version, lastReadAt: reads.has(c.label) ? iso(reads.get(c.label)!) : null, createdAt: iso(c.createdAt) })),
+        unread: unread.map((c) => ({
+          label: c.label,
+          version: c.version,
+          lastReadAt: reads.has(c.label) ? iso(reads.get(c.label)!) : null,
+          createdAt: iso(c.createdAt),
+        })),
         largest: largest.map((c) => ({ label: c.label, version: c.version, characters: c.content.length })),
         nearDuplicates: duplicates.map(pairData),
       },
@@ -193,15 +205,19 @@ export const checkContexts = defineTool({
     'Before an action (a deploy, a migration, a refactor, sending a message), shows which always_check rules apply to it: ' +
     'rules that share words with the action first, then the other rules, so none is missed.',
   args: {
-    action: { type: 'string', description: 'The planned action in a sentence, e.g. "deploy the API to production".', required: true, minLength: 1, maxLength: 2_000 },
+    action: {
+      type: 'string',
+      description: 'The planned action in a sentence, e.g. "deploy the API to production".',
+      required: true,
+      minLength: 1,
+      maxLength: 2_000,
+    },
   },
   project: 'required',
   readOnly: true,
   async run({ args, project, memory }) {
     const rules = (await memory.contexts.latestOfProject(project)).filter((c) => c.priority === 'always_check');
-    const relevant = new Set(
-      (await memory.search.search(project, args.action, { priorities: ['always_check'] }, 50)).hits.map((h) => h.label),
-    );
+    const relevant = new Set((await memory.search.search(project, args.action, { priorities: ['always_check'] }, 50)).hits.map((h) => h.label));
     const terms = searchTerms(args.action);
     const matching = rules.filter((r) => relevant.has(r.label));
     const others = rules.filter((r) => !relevant.has(r.label));
@@ -213,7 +229,9 @@ export const checkContexts = defineTool({
         : [
             `${matching.length} of ${plural(rules.length, 'always_check rule')} ${matching.length === 1 ? 'mentions' : 'mention'} this action (${terms.join(', ') || 'it has no words to match'}):`,
             ...matching.map((r) => `## ${contextHeading(r)}\n${r.content}`),
-            others.length > 0 ? `\nOther always_check rules (read them if they might apply):\n${others.map((r) => `- ${r.label}: ${preview(r.content, 160)}`).join('\n')}` : '',
+            others.length > 0
+              ? `\nOther always_check rules (read them if they might apply):\n${others.map((r) => `- ${r.label}: ${preview(r.content, 160)}`).join('\n')}`
+              : '',
             duplicates.length > 0 ? `\nNear-duplicate rules:\n${duplicates.map(pairLine).join('\n')}` : '',
           ]
             .filter((part) => part !== '')

@@ -5,7 +5,7 @@ import type { StringSpec } from './args.ts';
  * a read-only tool reads the named project and leaves the selection alone; a tool that writes makes
  * the named project the client's selected one (its result's first line says so).
  */
-const WHERE = 'Omit it to use this client\'s project (pinned in its config, else the one selected with select_project_for_session).';
+const WHERE = "Omit it to use this client's project (pinned in its config, else the one selected with select_project_for_session).";
 
 export const READ_PROJECT_ARG: StringSpec = {
   type: 'string',

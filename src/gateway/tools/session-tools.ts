@@ -110,7 +110,13 @@ export const getLastHandover = defineTool({
     return {
       text: laterWithoutWork.length > 0 ? `${handover.summary}\n\n${laterNote(laterWithoutWork)}` : handover.summary,
       data: {
-        laterWithoutWork: laterWithoutWork.map((h) => ({ id: h.id, client: h.clientName, endedAt: iso(h.endedAt), endReason: h.endReason, toolCalls: h.content.toolCalls })),
+        laterWithoutWork: laterWithoutWork.map((h) => ({
+          id: h.id,
+          client: h.clientName,
+          endedAt: iso(h.endedAt),
+          endReason: h.endReason,
+          toolCalls: h.content.toolCalls,
+        })),
         handover: {
           id: handover.id,
           sessionId: handover.sessionId,

@@ -12,7 +12,12 @@ export const activityView: View = {
     const now = ctx.now();
     const header = viewHeader('Activity', 'The latest tool calls of every client, as they happen.');
     if (activity.length === 0) {
-      return h('section', { class: 'view' }, header, emptyState('activity', 'Quiet so far', 'Tool calls from your clients appear here the moment they happen.'));
+      return h(
+        'section',
+        { class: 'view' },
+        header,
+        emptyState('activity', 'Quiet so far', 'Tool calls from your clients appear here the moment they happen.'),
+      );
     }
     return h(
       'section',

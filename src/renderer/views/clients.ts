@@ -102,7 +102,8 @@ function clientCard(ctx: ViewContext, client: Client): HTMLElement {
       : ['not connected yet'];
   const calls = client.lastSeenAt ? ` · last call ${ago(client.lastSeenAt, now)}` : client.lastContactAt ? ' · no tool call yet' : '';
   // The badge stays short: the line under the name has the times.
-  const badge = { connected: 'connected', disconnected: 'not connected', 'handover-written': 'handover written' }[client.activity.kind as string] ?? client.activityLabel;
+  const badge =
+    { connected: 'connected', disconnected: 'not connected', 'handover-written': 'handover written' }[client.activity.kind as string] ?? client.activityLabel;
   return h(
     'article',
     { class: 'card client', data: { client: client.id } },
@@ -110,12 +111,7 @@ function clientCard(ctx: ViewContext, client: Client): HTMLElement {
       'div',
       { class: 'client-head' },
       h('div', { class: `avatar kind-${client.kind}` }, icon(kindIcon(client.kind))),
-      h(
-        'div',
-        { class: 'client-title' },
-        h('h2', { text: client.name }),
-        h('p', { class: 'muted' }, kindLabel(client.kind), ' · ', presence, calls),
-      ),
+      h('div', { class: 'client-title' }, h('h2', { text: client.name }), h('p', { class: 'muted' }, kindLabel(client.kind), ' · ', presence, calls)),
       h('span', { class: `badge badge-${STATE_CLASS[client.activity.kind] ?? 'neutral'}`, data: { state: client.activity.kind }, text: badge }),
     ),
     h(
@@ -139,8 +135,15 @@ function clientCard(ctx: ViewContext, client: Client): HTMLElement {
       ),
     ),
     client.sessions.length > 0
-      ? h('div', { class: 'sessions' }, client.sessions.map((session) => sessionRow(ctx, session)))
-      : h('p', { class: 'no-session muted', text: client.project ? `No open work session. The next call starts one on ${client.project}.` : 'No open work session.' }),
+      ? h(
+          'div',
+          { class: 'sessions' },
+          client.sessions.map((session) => sessionRow(ctx, session)),
+        )
+      : h('p', {
+          class: 'no-session muted',
+          text: client.project ? `No open work session. The next call starts one on ${client.project}.` : 'No open work session.',
+        }),
   );
 }
 
@@ -151,7 +154,12 @@ export const clientsView: View = {
   badge: (status) => (status.clients.length > 0 ? String(status.clients.length) : null),
   render(ctx) {
     const { clients } = ctx.status;
-    const connect = h('button', { class: 'btn btn-primary', attrs: { type: 'button' }, on: { click: () => ctx.navigate('connect') } }, icon('plug'), 'Connect a client');
+    const connect = h(
+      'button',
+      { class: 'btn btn-primary', attrs: { type: 'button' }, on: { click: () => ctx.navigate('connect') } },
+      icon('plug'),
+      'Connect a client',
+    );
     if (clients.length === 0) {
       return h(
         'section',
@@ -170,7 +178,11 @@ export const clientsView: View = {
       'section',
       { class: 'view' },
       viewHeader('Clients', 'Each client keeps its own project; a change applies to its next tool call.', connect),
-      h('div', { class: 'stack' }, clients.map((client) => clientCard(ctx, client))),
+      h(
+        'div',
+        { class: 'stack' },
+        clients.map((client) => clientCard(ctx, client)),
+      ),
       remoteClientsSection(ctx),
     );
   },

@@ -35,14 +35,38 @@ function diffBlock(diff: string): HTMLElement {
     'pre',
     { class: 'diff', attrs: { 'aria-label': 'Changes to the file' } },
     diff.split('\n').map((line) => {
-      const kind = line.startsWith('+++') || line.startsWith('---') ? 'meta' : line.startsWith('@@') ? 'hunk' : line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : 'ctx';
+      const kind =
+        line.startsWith('+++') || line.startsWith('---')
+          ? 'meta'
+          : line.startsWith('@@')
+            ? 'hunk'
+            : line.startsWith('+')
+              ? 'add'
+              : line.startsWith('-')
+                ? 'del'
+                : 'ctx';
       return h('span', { class: `diff-${kind}`, text: `${line}\n` });
     }),
   );
 }
 
 function copyButton(label: string, text: string): HTMLElement {
-  return h('button', { class: 'btn', attrs: { type: 'button' }, on: { click: () => void copyText(text).then(() => toast('Copied'), (e: Error) => toast(e.message, 'error')) } }, icon('copy'), label);
+  return h(
+    'button',
+    {
+      class: 'btn',
+      attrs: { type: 'button' },
+      on: {
+        click: () =>
+          void copyText(text).then(
+            () => toast('Copied'),
+            (e: Error) => toast(e.message, 'error'),
+          ),
+      },
+    },
+    icon('copy'),
+    label,
+  );
 }
 
 /** A preview changes nothing on the gateway: no client is registered and no token is issued. */
@@ -72,8 +96,16 @@ function connectionState(ctx: ViewContext): HTMLElement {
     'div',
     { class: `connect-state ${connected ? 'is-connected' : 'is-waiting'}`, attrs: { id: 'connect-state' } },
     connected
-      ? [icon('check'), h('span', { text: `${plan.client.name} is connected${client.lastSeenAt ? ` — first call at ${clockTime(client.lastSeenAt, ctx.now())}` : ''}.` })]
-      : [h('span', { class: 'spinner' }), h('span', { text: `Waiting for ${plan.client.name} to connect… ${plan.path ? 'Restart or reload it after writing the config.' : 'Run the command, then start it.'}` })],
+      ? [
+          icon('check'),
+          h('span', { text: `${plan.client.name} is connected${client.lastSeenAt ? ` — first call at ${clockTime(client.lastSeenAt, ctx.now())}` : ''}.` }),
+        ]
+      : [
+          h('span', { class: 'spinner' }),
+          h('span', {
+            text: `Waiting for ${plan.client.name} to connect… ${plan.path ? 'Restart or reload it after writing the config.' : 'Run the command, then start it.'}`,
+          }),
+        ],
   );
 }
 
@@ -103,10 +135,17 @@ function planCard(ctx: ViewContext, rerender: () => void): HTMLElement | null {
   const applied = form.applied;
   const blocked = plan.consequence !== null && !form.confirmRotate;
   const write = async () => {
-    const ok = await ctx.run(async () => {
-      // Through a symbolic link only to the target shown here: the gateway checks it is still the same.
-      form.applied = await postJson<AppliedView>('/api/connect/apply', { planId: plan.planId, rotateToken: form.confirmRotate, confirmTarget: plan.realPath ?? undefined });
-    }, plan.path ? 'Config written' : 'Token created');
+    const ok = await ctx.run(
+      async () => {
+        // Through a symbolic link only to the target shown here: the gateway checks it is still the same.
+        form.applied = await postJson<AppliedView>('/api/connect/apply', {
+          planId: plan.planId,
+          rotateToken: form.confirmRotate,
+          confirmTarget: plan.realPath ?? undefined,
+        });
+      },
+      plan.path ? 'Config written' : 'Token created',
+    );
     if (ok) rerender();
   };
   const fileName = plan.path ? plan.path.split(/[\\/]/).pop() : '';
@@ -125,41 +164,84 @@ function planCard(ctx: ViewContext, rerender: () => void): HTMLElement | null {
       h(
         'div',
         { class: 'grow' },
-        h('h3', {}, plan.client.name, ' ', h('span', { class: `badge ${plan.client.exists ? 'badge-neutral' : 'badge-info'}`, data: { role: 'client-state' }, text: plan.client.exists ? 'existing client' : 'new client' })),
+        h(
+          'h3',
+          {},
+          plan.client.name,
+          ' ',
+          h('span', {
+            class: `badge ${plan.client.exists ? 'badge-neutral' : 'badge-info'}`,
+            data: { role: 'client-state' },
+            text: plan.client.exists ? 'existing client' : 'new client',
+          }),
+        ),
         h('p', { class: 'muted', text: plan.instructions }),
       ),
     ),
-    plan.effects.length > 0 && !applied ? h('ul', { class: 'plan-effects' }, plan.effects.map((effect) => h('li', { text: effect }))) : null,
+    plan.effects.length > 0 && !applied
+      ? h(
+          'ul',
+          { class: 'plan-effects' },
+          plan.effects.map((effect) => h('li', { text: effect })),
+        )
+      : null,
     rotationWarning(plan, rerender),
     plan.path
       ? h(
           'div',
           { class: 'plan-file' },
-          h('div', { class: 'file-line' }, icon('file'), h('code', { text: plan.path }), plan.unchanged ? h('span', { class: 'badge badge-good', text: 'already configured' }) : null),
+          h(
+            'div',
+            { class: 'file-line' },
+            icon('file'),
+            h('code', { text: plan.path }),
+            plan.unchanged ? h('span', { class: 'badge badge-good', text: 'already configured' }) : null,
+          ),
           plan.realPath
-            ? h('p', { class: 'link-warning', attrs: { role: 'alert' } }, icon('alert'), h('span', { text: `This file is a symbolic link to ${plan.realPath}. Writing changes that file; make sure it is this client’s own config.` }))
+            ? h(
+                'p',
+                { class: 'link-warning', attrs: { role: 'alert' } },
+                icon('alert'),
+                h('span', { text: `This file is a symbolic link to ${plan.realPath}. Writing changes that file; make sure it is this client’s own config.` }),
+              )
             : null,
           plan.diff ? diffBlock(plan.diff) : null,
         )
       : null,
-    applied ? h('ul', { class: 'written', data: { role: 'done' } }, applied.done.map((line) => h('li', {}, icon('check'), line))) : null,
-    commandOnly && plan.alreadyConfigured && !applied
-      ? h('p', { class: 'file-line', data: { role: 'already-configured' } }, icon('check'), h('span', { text: 'Claude Code already has this server in user scope (~/.claude.json): already configured, nothing to run.' }))
-      : command
+    applied
       ? h(
-          'div',
-          { class: 'plan-command' },
-          h('span', { class: 'label', text: plan.path ? 'Or run this command instead' : 'Run this command' }),
-          h('pre', { class: 'code', text: command }),
-          hasToken ? null : h('span', { class: 'hint', text: 'The token is filled in once it is created.' }),
+          'ul',
+          { class: 'written', data: { role: 'done' } },
+          applied.done.map((line) => h('li', {}, icon('check'), line)),
         )
       : null,
+    commandOnly && plan.alreadyConfigured && !applied
+      ? h(
+          'p',
+          { class: 'file-line', data: { role: 'already-configured' } },
+          icon('check'),
+          h('span', { text: 'Claude Code already has this server in user scope (~/.claude.json): already configured, nothing to run.' }),
+        )
+      : command
+        ? h(
+            'div',
+            { class: 'plan-command' },
+            h('span', { class: 'label', text: plan.path ? 'Or run this command instead' : 'Run this command' }),
+            h('pre', { class: 'code', text: command }),
+            hasToken ? null : h('span', { class: 'hint', text: 'The token is filled in once it is created.' }),
+          )
+        : null,
     plan.holdsToken && plan.path ? h('p', { class: 'muted small', text: 'The config holds this client’s own token. Keep it out of version control.' }) : null,
     h(
       'div',
       { class: 'plan-actions' },
       plan.writable && !applied && !plan.unchanged
-        ? h('button', { class: 'btn btn-primary', attrs: { type: 'button', disabled: blocked }, data: { action: 'write' }, on: { click: () => void write() } }, icon('check'), plan.realPath ? `Write the linked file ${plan.realPath}` : `Write ${fileName}`)
+        ? h(
+            'button',
+            { class: 'btn btn-primary', attrs: { type: 'button', disabled: blocked }, data: { action: 'write' }, on: { click: () => void write() } },
+            icon('check'),
+            plan.realPath ? `Write the linked file ${plan.realPath}` : `Write ${fileName}`,
+          )
         : null,
       commandOnly && !applied && !hasToken
         ? h(
@@ -231,23 +313,47 @@ export const connectView: View = {
           ),
         ),
       );
-      const nameInput = h('input', { class: 'input', attrs: { type: 'text', name: 'name', placeholder: kindLabel(form.kind), value: form.name, maxlength: '100' }, on: { input: () => (form.name = nameInput.value) } });
+      const nameInput = h('input', {
+        class: 'input',
+        attrs: { type: 'text', name: 'name', placeholder: kindLabel(form.kind), value: form.name, maxlength: '100' },
+        on: { input: () => (form.name = nameInput.value) },
+      });
       const projectSelect = h(
         'select',
         { class: 'select', attrs: { name: 'project' }, on: { change: () => (form.project = projectSelect.value) } },
         h('option', { text: 'Don’t pin', attrs: { value: '', selected: form.project === '' } }),
         ctx.status.projects.map((p) => h('option', { text: p.name, attrs: { value: p.name, selected: form.project === p.name } })),
       );
-      const repoInput = h('input', { class: 'input', attrs: { type: 'text', name: 'repoDir', placeholder: 'Empty: your user config', value: form.repoDir }, on: { input: () => (form.repoDir = repoInput.value) } });
-      const repoField = form.kind === 'claude-desktop' ? null : h('label', { class: 'field' }, h('span', { class: 'label', text: 'Repository folder (optional)' }), repoInput);
+      const repoInput = h('input', {
+        class: 'input',
+        attrs: { type: 'text', name: 'repoDir', placeholder: 'Empty: your user config', value: form.repoDir },
+        on: { input: () => (form.repoDir = repoInput.value) },
+      });
+      const repoField =
+        form.kind === 'claude-desktop' ? null : h('label', { class: 'field' }, h('span', { class: 'label', text: 'Repository folder (optional)' }), repoInput);
       return [
         viewHeader('Connect a client', 'Pick a client; see exactly what will be written before anything changes.'),
         h(
           'div',
           { class: 'card form-card' },
           tiles,
-          h('div', { class: 'fields' }, h('label', { class: 'field' }, h('span', { class: 'label', text: 'Name' }), nameInput), h('label', { class: 'field' }, h('span', { class: 'label', text: 'Pin a project' }), projectSelect), repoField),
-          h('div', { class: 'form-actions' }, h('button', { class: 'btn btn-primary', attrs: { type: 'button' }, data: { action: 'preview' }, on: { click: () => void preview(ctx, rerender) } }, form.plan ? 'Preview again' : 'Preview changes', icon('arrow'))),
+          h(
+            'div',
+            { class: 'fields' },
+            h('label', { class: 'field' }, h('span', { class: 'label', text: 'Name' }), nameInput),
+            h('label', { class: 'field' }, h('span', { class: 'label', text: 'Pin a project' }), projectSelect),
+            repoField,
+          ),
+          h(
+            'div',
+            { class: 'form-actions' },
+            h(
+              'button',
+              { class: 'btn btn-primary', attrs: { type: 'button' }, data: { action: 'preview' }, on: { click: () => void preview(ctx, rerender) } },
+              form.plan ? 'Preview again' : 'Preview changes',
+              icon('arrow'),
+            ),
+          ),
         ),
         planCard(ctx, rerender),
       ].filter((node): node is HTMLElement => node !== null);

@@ -32,12 +32,29 @@ function resultBlock(report: ExportReport): HTMLElement {
       h(
         'table',
         { class: 'table import-table' },
-        h('thead', {}, h('tr', {}, ['Project', 'Contexts', 'Versions', 'Archived', 'Handovers', 'Notes'].map((title, i) => h('th', { class: i > 0 ? 'num' : undefined, text: title })))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Project', 'Contexts', 'Versions', 'Archived', 'Handovers', 'Notes'].map((title, i) => h('th', { class: i > 0 ? 'num' : undefined, text: title })),
+          ),
+        ),
         h(
           'tbody',
           {},
           report.projects.map((p) =>
-            h('tr', { data: { exportProject: p.name } }, h('td', {}, h('span', { class: 'project-name', text: p.name })), num(p.contexts), num(p.versions), num(p.archived), num(p.handovers), num(p.notes)),
+            h(
+              'tr',
+              { data: { exportProject: p.name } },
+              h('td', {}, h('span', { class: 'project-name', text: p.name })),
+              num(p.contexts),
+              num(p.versions),
+              num(p.archived),
+              num(p.handovers),
+              num(p.notes),
+            ),
           ),
         ),
       ),
@@ -77,19 +94,56 @@ export function exportCard(ctx: ViewContext): HTMLElement {
       text: 'Write every project as plain Markdown files (one per context version, archived ones too, handovers and notes) and a manifest.json: readable, and easy to keep in git. Exporting again into the same folder replaces that export.',
     });
     if (!form.open) {
-      return [head, intro, h('div', { class: 'form-actions' }, h('button', { class: 'btn', attrs: { type: 'button' }, data: { action: 'open-export' }, on: { click: () => ((form.open = true), rerender()) } }, 'Export memory…'))];
+      return [
+        head,
+        intro,
+        h(
+          'div',
+          { class: 'form-actions' },
+          h(
+            'button',
+            { class: 'btn', attrs: { type: 'button' }, data: { action: 'open-export' }, on: { click: () => ((form.open = true), rerender()) } },
+            'Export memory…',
+          ),
+        ),
+      ];
     }
-    const to = h('input', { class: 'input', attrs: { type: 'text', name: 'exportTo', autocomplete: 'off', spellcheck: 'false', placeholder: '/path/to/memory-export (new or empty folder)', value: form.to, disabled: form.busy }, on: { input: () => (form.to = to.value) } });
+    const to = h('input', {
+      class: 'input',
+      attrs: {
+        type: 'text',
+        name: 'exportTo',
+        autocomplete: 'off',
+        spellcheck: 'false',
+        placeholder: '/path/to/memory-export (new or empty folder)',
+        value: form.to,
+        disabled: form.busy,
+      },
+      on: { input: () => (form.to = to.value) },
+    });
     const project = h('input', {
       class: 'input',
-      attrs: { type: 'text', name: 'exportProject', autocomplete: 'off', list: 'export-projects', placeholder: 'All projects', value: form.project, disabled: form.busy },
+      attrs: {
+        type: 'text',
+        name: 'exportProject',
+        autocomplete: 'off',
+        list: 'export-projects',
+        placeholder: 'All projects',
+        value: form.project,
+        disabled: form.busy,
+      },
       on: { input: () => (form.project = project.value) },
     });
     const actions = form.result
       ? [h('button', { class: 'btn btn-primary', attrs: { type: 'button' }, data: { action: 'export-done' }, on: { click: reset } }, 'Done')]
       : [
           h('button', { class: 'btn btn-quiet', attrs: { type: 'button', disabled: form.busy }, on: { click: reset } }, 'Cancel'),
-          h('button', { class: 'btn btn-primary', attrs: { type: 'button', disabled: form.busy }, data: { action: 'run-export' }, on: { click: () => void run() } }, icon('check'), 'Export'),
+          h(
+            'button',
+            { class: 'btn btn-primary', attrs: { type: 'button', disabled: form.busy }, data: { action: 'run-export' }, on: { click: () => void run() } },
+            icon('check'),
+            'Export',
+          ),
         ];
     const nodes: (HTMLElement | null)[] = [
       head,
@@ -99,7 +153,11 @@ export function exportCard(ctx: ViewContext): HTMLElement {
         { class: 'import-fields export-fields' },
         h('label', { class: 'field import-from' }, h('span', { class: 'label', text: 'Folder' }), to),
         h('label', { class: 'field' }, h('span', { class: 'label', text: 'Project' }), project),
-        h('datalist', { attrs: { id: 'export-projects' } }, ctx.status.projects.map((p) => h('option', { attrs: { value: p.name } }))),
+        h(
+          'datalist',
+          { attrs: { id: 'export-projects' } },
+          ctx.status.projects.map((p) => h('option', { attrs: { value: p.name } })),
+        ),
       ),
       form.busy ? h('div', { class: 'connect-state is-waiting' }, h('span', { class: 'spinner' }), h('span', { text: 'Writing the files…' })) : null,
       form.error ? h('div', { class: 'banner banner-bad import-error export-error' }, icon('alert'), h('pre', { text: form.error })) : null,

@@ -48,7 +48,11 @@ export const handoversView: View = {
         'section',
         { class: 'view' },
         header,
-        emptyState('handovers', 'No handovers yet', 'A work session becomes a handover when the model calls end_session, when you end it here, or after the idle timeout.'),
+        emptyState(
+          'handovers',
+          'No handovers yet',
+          'A work session becomes a handover when the model calls end_session, when you end it here, or after the idle timeout.',
+        ),
       );
     }
     return h(
@@ -62,7 +66,11 @@ export const handoversView: View = {
           // Open by default: what each project's next session reads (a later session without work does not hide it).
           const details = h(
             'details',
-            { class: `card handover${handover.recordsWork ? '' : ' handover-empty'}`, data: { handover: handover.id }, attrs: { open: opened.has(handover.id) || (opened.size === 0 && handover.forReader) } },
+            {
+              class: `card handover${handover.recordsWork ? '' : ' handover-empty'}`,
+              data: { handover: handover.id },
+              attrs: { open: opened.has(handover.id) || (opened.size === 0 && handover.forReader) },
+            },
             h(
               'summary',
               {},
@@ -73,7 +81,11 @@ export const handoversView: View = {
                 ? h('span', { class: 'badge badge-info', title: 'What get_last_handover and the next session on this project read', text: 'read next' })
                 : handover.recordsWork
                   ? null
-                  : h('span', { class: 'badge badge-neutral', title: 'No changes, notes or summary: an earlier handover is read instead', text: 'no work recorded' }),
+                  : h('span', {
+                      class: 'badge badge-neutral',
+                      title: 'No changes, notes or summary: an earlier handover is read instead',
+                      text: 'no work recorded',
+                    }),
               h('span', { class: 'muted nowrap', title: clockTime(handover.endedAt, now), text: ago(handover.endedAt, now) }),
             ),
             h('div', { class: 'handover-body' }, readable(handover.summary)),

@@ -66,7 +66,11 @@ function details(report: ImportReport): HTMLElement | null {
     'details',
     { class: 'import-details', attrs: { open: lines.length <= 6 } },
     h('summary', { text: `Notes (${lines.length}): what is skipped or changed, and why` }),
-    h('ul', { class: 'handover-list' }, lines.map((line) => h('li', { text: line }))),
+    h(
+      'ul',
+      { class: 'handover-list' },
+      lines.map((line) => h('li', { text: line })),
+    ),
   );
 }
 
@@ -80,14 +84,20 @@ function reportBlock(report: ImportReport): HTMLElement {
           'div',
           { class: 'import-table-wrap' },
           h(
-          'table',
-          { class: 'table import-table' },
-          h(
-            'thead',
-            {},
-            h('tr', {}, ['Project', 'Contexts', 'Versions', 'Archived', 'Handovers', 'Notes', 'Already here', 'Skipped'].map((title, i) => h('th', { class: i > 0 ? 'num' : undefined, text: title }))),
-          ),
-          h('tbody', {}, report.projects.map(projectRow)),
+            'table',
+            { class: 'table import-table' },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ['Project', 'Contexts', 'Versions', 'Archived', 'Handovers', 'Notes', 'Already here', 'Skipped'].map((title, i) =>
+                  h('th', { class: i > 0 ? 'num' : undefined, text: title }),
+                ),
+              ),
+            ),
+            h('tbody', {}, report.projects.map(projectRow)),
           ),
         )
       : null,
@@ -143,7 +153,15 @@ export function importCard(ctx: ViewContext): HTMLElement {
       return [
         head,
         intro,
-        h('div', { class: 'form-actions' }, h('button', { class: 'btn', attrs: { type: 'button' }, data: { action: 'open-import' }, on: { click: () => ((form.open = true), rerender()) } }, 'Import memory…')),
+        h(
+          'div',
+          { class: 'form-actions' },
+          h(
+            'button',
+            { class: 'btn', attrs: { type: 'button' }, data: { action: 'open-import' }, on: { click: () => ((form.open = true), rerender()) } },
+            'Import memory…',
+          ),
+        ),
       ];
     }
     const spec = KINDS.find((k) => k.kind === form.kind)!;
@@ -153,30 +171,65 @@ export function importCard(ctx: ViewContext): HTMLElement {
       { class: 'select', attrs: { name: 'importKind', disabled: locked }, on: { change: () => ((form.kind = kind.value), rerender()) } },
       KINDS.map((k) => h('option', { text: k.label, attrs: { value: k.kind, selected: k.kind === form.kind } })),
     );
-    const from = h('input', { class: 'input', attrs: { type: 'text', name: 'importFrom', autocomplete: 'off', spellcheck: 'false', placeholder: spec.from, value: form.from, disabled: locked }, on: { input: () => (form.from = from.value) } });
+    const from = h('input', {
+      class: 'input',
+      attrs: { type: 'text', name: 'importFrom', autocomplete: 'off', spellcheck: 'false', placeholder: spec.from, value: form.from, disabled: locked },
+      on: { input: () => (form.from = from.value) },
+    });
     const project = h('input', {
       class: 'input',
-      attrs: { type: 'text', name: 'importProject', autocomplete: 'off', list: 'import-projects', placeholder: spec.project, value: form.project, disabled: locked },
+      attrs: {
+        type: 'text',
+        name: 'importProject',
+        autocomplete: 'off',
+        list: 'import-projects',
+        placeholder: spec.project,
+        value: form.project,
+        disabled: locked,
+      },
       on: { input: () => (form.project = project.value) },
     });
-    const merge = h('input', { class: 'switch', attrs: { type: 'checkbox', name: 'importMerge', role: 'switch', checked: form.merge, disabled: locked }, on: { change: () => (form.merge = merge.checked) } });
+    const merge = h('input', {
+      class: 'switch',
+      attrs: { type: 'checkbox', name: 'importMerge', role: 'switch', checked: form.merge, disabled: locked },
+      on: { change: () => (form.merge = merge.checked) },
+    });
     const busy = form.busy ? h('div', { class: 'connect-state is-waiting' }, h('span', { class: 'spinner' }), h('span', { text: form.busy })) : null;
     const error = form.error ? h('div', { class: 'banner banner-bad import-error' }, icon('alert'), h('pre', { text: form.error })) : null;
     const actions = form.result
       ? [h('button', { class: 'btn btn-primary', attrs: { type: 'button' }, data: { action: 'import-done' }, on: { click: reset } }, 'Done')]
       : form.preview
         ? [
-            h('button', { class: 'btn btn-quiet', attrs: { type: 'button', disabled: form.busy !== null }, on: { click: () => ((form.preview = null), rerender()) } }, 'Back'),
             h(
               'button',
-              { class: 'btn btn-primary', attrs: { type: 'button', disabled: form.busy !== null || added(form.preview.report) === 0 }, data: { action: 'run-import' }, on: { click: () => void run() } },
+              { class: 'btn btn-quiet', attrs: { type: 'button', disabled: form.busy !== null }, on: { click: () => ((form.preview = null), rerender()) } },
+              'Back',
+            ),
+            h(
+              'button',
+              {
+                class: 'btn btn-primary',
+                attrs: { type: 'button', disabled: form.busy !== null || added(form.preview.report) === 0 },
+                data: { action: 'run-import' },
+                on: { click: () => void run() },
+              },
               icon('check'),
               'Import',
             ),
           ]
         : [
             h('button', { class: 'btn btn-quiet', attrs: { type: 'button', disabled: form.busy !== null }, on: { click: reset } }, 'Cancel'),
-            h('button', { class: 'btn btn-primary', attrs: { type: 'button', disabled: form.busy !== null }, data: { action: 'preview-import' }, on: { click: () => void preview() } }, 'Preview import', icon('arrow')),
+            h(
+              'button',
+              {
+                class: 'btn btn-primary',
+                attrs: { type: 'button', disabled: form.busy !== null },
+                data: { action: 'preview-import' },
+                on: { click: () => void preview() },
+              },
+              'Preview import',
+              icon('arrow'),
+            ),
           ];
     const nodes: (HTMLElement | null)[] = [
       head,
@@ -187,19 +240,33 @@ export function importCard(ctx: ViewContext): HTMLElement {
         h('label', { class: 'field' }, h('span', { class: 'label', text: 'Import from' }), kind),
         h('label', { class: 'field import-from' }, h('span', { class: 'label', text: FROM_LABELS[form.kind] ?? 'Source' }), from),
         form.kind === 'dementia-export' ? null : h('label', { class: 'field' }, h('span', { class: 'label', text: 'Project' }), project),
-        h('datalist', { attrs: { id: 'import-projects' } }, ctx.status.projects.map((p) => h('option', { attrs: { value: p.name } }))),
+        h(
+          'datalist',
+          { attrs: { id: 'import-projects' } },
+          ctx.status.projects.map((p) => h('option', { attrs: { value: p.name } })),
+        ),
       ),
       form.kind === 'claude-dementia'
         ? h(
             'div',
             { class: 'setting' },
-            h('div', { class: 'setting-text' }, h('span', { class: 'setting-label', text: 'Merge projects with the same name' }), h('span', { class: 'muted small', text: 'Old projects whose names become one here ("LinkedIn", "linkedin") go into that one project; otherwise they are skipped.' })),
+            h(
+              'div',
+              { class: 'setting-text' },
+              h('span', { class: 'setting-label', text: 'Merge projects with the same name' }),
+              h('span', {
+                class: 'muted small',
+                text: 'Old projects whose names become one here ("LinkedIn", "linkedin") go into that one project; otherwise they are skipped.',
+              }),
+            ),
             h('div', { class: 'setting-control' }, merge),
           )
         : null,
       busy,
       error,
-      form.preview ? h('div', { class: 'import-step' }, h('h4', { class: 'label', text: 'Dry run: nothing written yet' }), reportBlock(form.preview.report)) : null,
+      form.preview
+        ? h('div', { class: 'import-step' }, h('h4', { class: 'label', text: 'Dry run: nothing written yet' }), reportBlock(form.preview.report))
+        : null,
       form.result ? h('div', { class: 'import-step' }, h('h4', { class: 'label', text: 'Imported' }), reportBlock(form.result)) : null,
       h('div', { class: 'form-actions' }, actions),
     ];

@@ -47,8 +47,14 @@ function draw(ctx: ViewContext): void {
     return;
   }
   const data = cache.get(path)?.data as (ContextListing & ContextDetail & { error?: string }) | undefined;
-  const body = !data ? h('div', { class: 'card skeleton' }) : data.error ? h('div', { class: 'banner banner-bad' }, icon('alert'), h('span', { text: data.error })) : null;
-  root.replaceChildren(...(label === undefined ? contextList(ctx, project, body ? null : data!, body) : contextPage(ctx, project, label, body ? null : data!, body)));
+  const body = !data
+    ? h('div', { class: 'card skeleton' })
+    : data.error
+      ? h('div', { class: 'banner banner-bad' }, icon('alert'), h('span', { text: data.error }))
+      : null;
+  root.replaceChildren(
+    ...(label === undefined ? contextList(ctx, project, body ? null : data!, body) : contextPage(ctx, project, label, body ? null : data!, body)),
+  );
 }
 
 function crumbs(project: string, label?: string): HTMLElement {
@@ -68,7 +74,13 @@ function priorityBadge(priority: string): HTMLElement {
 }
 
 function tagChips(tags: string[]): HTMLElement | null {
-  return tags.length === 0 ? null : h('span', { class: 'tags' }, tags.map((tag) => h('span', { class: 'tag', text: tag })));
+  return tags.length === 0
+    ? null
+    : h(
+        'span',
+        { class: 'tags' },
+        tags.map((tag) => h('span', { class: 'tag', text: tag })),
+      );
 }
 
 function projectList(ctx: ViewContext): Node[] {
@@ -113,7 +125,19 @@ function projectList(ctx: ViewContext): Node[] {
       h(
         'table',
         { class: 'table' },
-        h('thead', {}, h('tr', {}, h('th', { text: 'Project' }), h('th', { class: 'num', text: 'Contexts' }), h('th', { text: 'Last change' }), h('th', { text: 'Working now' }), h('th', { text: 'Last handover' }))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { text: 'Project' }),
+            h('th', { class: 'num', text: 'Contexts' }),
+            h('th', { text: 'Last change' }),
+            h('th', { text: 'Working now' }),
+            h('th', { text: 'Last handover' }),
+          ),
+        ),
         h('tbody', {}, rows),
       ),
     ),
@@ -129,7 +153,12 @@ function contextList(ctx: ViewContext, project: string, listing: ContextListing 
     h(
       'tr',
       { data: { label: c.label } },
-      h('td', {}, h('a', { class: 'context-label', attrs: { href: contextHref(project, c.label) }, text: c.label }), h('div', { class: 'muted small context-preview', text: c.preview })),
+      h(
+        'td',
+        {},
+        h('a', { class: 'context-label', attrs: { href: contextHref(project, c.label) }, text: c.label }),
+        h('div', { class: 'muted small context-preview', text: c.preview }),
+      ),
       h('td', {}, priorityBadge(c.priority), tagChips(c.tags)),
       h('td', { class: 'num nowrap' }, `v${c.version}`, c.versions > 1 ? h('span', { class: 'muted', text: ` · ${c.versions} live` }) : null),
       h('td', { class: 'muted nowrap', text: ago(c.createdAt, now) }),
@@ -154,17 +183,40 @@ function contextList(ctx: ViewContext, project: string, listing: ContextListing 
           h(
             'table',
             { class: 'table contexts' },
-            h('thead', {}, h('tr', {}, h('th', { text: 'Context' }), h('th', { text: 'Priority and tags' }), h('th', { class: 'num', text: 'Latest' }), h('th', { text: 'Locked' }))),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', { text: 'Context' }),
+                h('th', { text: 'Priority and tags' }),
+                h('th', { class: 'num', text: 'Latest' }),
+                h('th', { text: 'Locked' }),
+              ),
+            ),
             h('tbody', {}, live),
           ),
         ),
     archived.length > 0
-      ? h('div', { class: 'card table-card' }, h('h3', { class: 'card-title table-title', text: 'Archived (no live version)' }), h('table', { class: 'table archived' }, h('tbody', {}, archived)))
+      ? h(
+          'div',
+          { class: 'card table-card' },
+          h('h3', { class: 'card-title table-title', text: 'Archived (no live version)' }),
+          h('table', { class: 'table archived' }, h('tbody', {}, archived)),
+        )
       : null,
   ].filter((node): node is HTMLElement => node !== null);
 }
 
-async function act(ctx: ViewContext, project: string, label: string, action: 'archive' | 'restore', body: Record<string, unknown>, success: string): Promise<void> {
+async function act(
+  ctx: ViewContext,
+  project: string,
+  label: string,
+  action: 'archive' | 'restore',
+  body: Record<string, unknown>,
+  success: string,
+): Promise<void> {
   const ok = await ctx.run(() => postJson(`${detailPath(project, label)}/${action}`, body), success);
   if (ok) {
     confirming = null;
@@ -209,9 +261,16 @@ function versionCard(ctx: ViewContext, project: string, label: string, version: 
           'div',
           { class: 'banner banner-warn', attrs: { role: 'alert' } },
           icon('alert'),
-          h('span', { class: 'grow', text: `v${version.version} is an always_check rule: clients check it before acting. Archive it anyway? It can be restored.` }),
+          h('span', {
+            class: 'grow',
+            text: `v${version.version} is an always_check rule: clients check it before acting. Archive it anyway? It can be restored.`,
+          }),
           h('button', { class: 'btn', attrs: { type: 'button' }, on: { click: () => ((confirming = null), draw(ctx)) } }, 'Keep'),
-          h('button', { class: 'btn btn-primary', attrs: { type: 'button' }, data: { action: 'archive-anyway' }, on: { click: () => void archive(true) } }, 'Archive anyway'),
+          h(
+            'button',
+            { class: 'btn btn-primary', attrs: { type: 'button' }, data: { action: 'archive-anyway' }, on: { click: () => void archive(true) } },
+            'Archive anyway',
+          ),
         )
       : null,
     h('pre', { class: 'context-content', text: version.content }),
@@ -228,10 +287,18 @@ function contextPage(ctx: ViewContext, project: string, label: string, detail: C
       { class: 'row archived-version', data: { version: String(a.version) } },
       h('strong', { text: `v${a.version}` }),
       priorityBadge(a.priority),
-      h('span', { class: 'muted grow', text: `archived ${ago(a.archivedAt, ctx.now())} · ${a.content.length > 80 ? `${a.content.slice(0, 80)}…` : a.content}` }),
+      h('span', {
+        class: 'muted grow',
+        text: `archived ${ago(a.archivedAt, ctx.now())} · ${a.content.length > 80 ? `${a.content.slice(0, 80)}…` : a.content}`,
+      }),
       h(
         'button',
-        { class: 'btn', attrs: { type: 'button' }, data: { action: 'restore' }, on: { click: () => void act(ctx, project, label, 'restore', { version: a.version }, `Restored ${label} v${a.version}`) } },
+        {
+          class: 'btn',
+          attrs: { type: 'button' },
+          data: { action: 'restore' },
+          on: { click: () => void act(ctx, project, label, 'restore', { version: a.version }, `Restored ${label} v${a.version}`) },
+        },
         'Restore',
       ),
     ),
@@ -240,9 +307,20 @@ function contextPage(ctx: ViewContext, project: string, label: string, detail: C
     crumbs(project, label),
     header,
     detail.versions.length === 0
-      ? h('div', { class: 'banner banner-neutral' }, icon('alert'), h('span', { text: 'Every version is archived: nothing of it is searched or recalled. Restore one below.' }))
-      : h('div', { class: 'stack' }, detail.versions.map((version, index) => versionCard(ctx, project, label, version, index === 0 ? (detail.versions[1]?.version ?? null) : null))),
-    archived.length > 0 ? h('div', { class: 'card list-card archived-list' }, h('h3', { class: 'card-title', text: `Archived (${archived.length})` }), archived) : null,
+      ? h(
+          'div',
+          { class: 'banner banner-neutral' },
+          icon('alert'),
+          h('span', { text: 'Every version is archived: nothing of it is searched or recalled. Restore one below.' }),
+        )
+      : h(
+          'div',
+          { class: 'stack' },
+          detail.versions.map((version, index) => versionCard(ctx, project, label, version, index === 0 ? (detail.versions[1]?.version ?? null) : null)),
+        ),
+    archived.length > 0
+      ? h('div', { class: 'card list-card archived-list' }, h('h3', { class: 'card-title', text: `Archived (${archived.length})` }), archived)
+      : null,
   ].filter((node): node is HTMLElement => node !== null);
 }
 

@@ -45,7 +45,13 @@ function remoteCard(ctx: ViewContext, client: RemoteClient): HTMLElement {
         text: client.sessions.length > 0 ? plural(client.sessions.length, 'open session') : 'no open session',
       }),
     ),
-    client.sessions.length > 0 ? h('div', { class: 'sessions' }, client.sessions.map((session) => sessionLine(ctx, client, session))) : null,
+    client.sessions.length > 0
+      ? h(
+          'div',
+          { class: 'sessions' },
+          client.sessions.map((session) => sessionLine(ctx, client, session)),
+        )
+      : null,
   );
 }
 
@@ -60,7 +66,14 @@ export function remoteClientsSection(ctx: ViewContext): HTMLElement | null {
     'section',
     { class: 'remote-clients', attrs: { 'aria-label': 'Clients on the hosted server' } },
     h('h2', { text: 'On the hosted server' }),
-    h('p', { class: 'muted', text: 'Clients signed in to the hosted server with this API key, and their open work sessions. They share this memory through sync.' }),
-    h('div', { class: 'stack' }, remote.map((client) => remoteCard(ctx, client))),
+    h('p', {
+      class: 'muted',
+      text: 'Clients signed in to the hosted server with this API key, and their open work sessions. They share this memory through sync.',
+    }),
+    h(
+      'div',
+      { class: 'stack' },
+      remote.map((client) => remoteCard(ctx, client)),
+    ),
   );
 }

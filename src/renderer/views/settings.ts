@@ -7,7 +7,12 @@ import { exportCard } from './export-memory.js';
 import { importCard } from './import-memory.js';
 
 function row(label: string, hint: string | null, control: HTMLElement): HTMLElement {
-  return h('div', { class: 'setting' }, h('div', { class: 'setting-text' }, h('span', { class: 'setting-label', text: label }), hint ? h('span', { class: 'muted small', text: hint }) : null), h('div', { class: 'setting-control' }, control));
+  return h(
+    'div',
+    { class: 'setting' },
+    h('div', { class: 'setting-text' }, h('span', { class: 'setting-label', text: label }), hint ? h('span', { class: 'muted small', text: hint }) : null),
+    h('div', { class: 'setting-control' }, control),
+  );
 }
 
 function restartBanner(ctx: ViewContext, settings: SettingsView): HTMLElement | null {
@@ -17,7 +22,13 @@ function restartBanner(ctx: ViewContext, settings: SettingsView): HTMLElement | 
     { class: 'banner banner-info' },
     icon('alert'),
     h('span', { class: 'grow', text: 'Saved. The new port and sync settings apply after a restart.' }),
-    ctx.status.desktop ? h('button', { class: 'btn btn-primary', attrs: { type: 'button' }, on: { click: () => void ctx.run(() => postJson('/api/app/restart'), 'Restarting…') } }, 'Restart now') : null,
+    ctx.status.desktop
+      ? h(
+          'button',
+          { class: 'btn btn-primary', attrs: { type: 'button' }, on: { click: () => void ctx.run(() => postJson('/api/app/restart'), 'Restarting…') } },
+          'Restart now',
+        )
+      : null,
   );
 }
 
@@ -57,16 +68,27 @@ function form(ctx: ViewContext, settings: SettingsView, reload: (next?: Settings
   const port = h('input', { class: 'input input-narrow', attrs: { type: 'number', name: 'port', min: '1024', max: '65535', value: String(settings.port) } });
   const pgUrl = h('input', {
     class: 'input',
-    attrs: { type: 'password', name: 'pgUrl', autocomplete: 'off', placeholder: settings.pgServer ? `Saved: ${settings.pgServer}` : 'postgres://user:password@host:5432/db' },
+    attrs: {
+      type: 'password',
+      name: 'pgUrl',
+      autocomplete: 'off',
+      placeholder: settings.pgServer ? `Saved: ${settings.pgServer}` : 'postgres://user:password@host:5432/db',
+    },
   });
-  const apiKey = h('input', { class: 'input', attrs: { type: 'password', name: 'apiKey', autocomplete: 'off', placeholder: settings.apiKeySet ? 'Saved (hidden)' : 'Your Dementia API key' } });
+  const apiKey = h('input', {
+    class: 'input',
+    attrs: { type: 'password', name: 'apiKey', autocomplete: 'off', placeholder: settings.apiKeySet ? 'Saved (hidden)' : 'Your Dementia API key' },
+  });
   const login = h('input', {
     class: 'switch',
     attrs: { type: 'checkbox', name: 'startAtLogin', role: 'switch', checked: settings.startAtLogin === true, disabled: settings.startAtLogin === null },
     on: {
       change: () =>
         void ctx
-          .run(() => postJson<SettingsView>('/api/settings', { startAtLogin: login.checked }).then(reload), login.checked ? 'Starts at login' : 'Won’t start at login')
+          .run(
+            () => postJson<SettingsView>('/api/settings', { startAtLogin: login.checked }).then(reload),
+            login.checked ? 'Starts at login' : 'Won’t start at login',
+          )
           .then((ok) => {
             if (!ok) login.checked = !login.checked;
           }),
@@ -98,13 +120,20 @@ function form(ctx: ViewContext, settings: SettingsView, reload: (next?: Settings
       'div',
       { class: 'card settings-group' },
       h('h3', { class: 'card-title', text: 'Hosted sync' }),
-      h('p', { class: 'muted small', text: settings.secureStorage ? 'Stored encrypted by your operating system’s keychain; never shown again.' : 'Stored only where the operating system can encrypt it.' }),
+      h('p', {
+        class: 'muted small',
+        text: settings.secureStorage
+          ? 'Stored encrypted by your operating system’s keychain; never shown again.'
+          : 'Stored only where the operating system can encrypt it.',
+      }),
       row('Postgres URL', settings.pgServer ? `Saved: ${settings.pgServer}` : 'Not set', pgUrl),
       row('API key', settings.apiKeySet ? 'Saved' : 'Not set', apiKey),
       h(
         'div',
         { class: 'form-actions' },
-        settings.pgServer || settings.apiKeySet ? h('button', { class: 'btn btn-quiet', attrs: { type: 'button' }, on: { click: clearSync } }, 'Remove sync settings') : null,
+        settings.pgServer || settings.apiKeySet
+          ? h('button', { class: 'btn btn-quiet', attrs: { type: 'button' }, on: { click: clearSync } }, 'Remove sync settings')
+          : null,
         h('button', { class: 'btn btn-primary', attrs: { type: 'button' }, data: { action: 'save-settings' }, on: { click: () => void save() } }, 'Save'),
       ),
     ),

@@ -27,7 +27,13 @@ function conflictsOf(detail: unknown): Conflict[] {
 }
 
 function stat(label: string, value: string, hint?: string): HTMLElement {
-  return h('div', { class: 'stat' }, h('span', { class: 'stat-label', text: label }), h('span', { class: 'stat-value', text: value }), hint ? h('span', { class: 'stat-hint', text: hint }) : null);
+  return h(
+    'div',
+    { class: 'stat' },
+    h('span', { class: 'stat-label', text: label }),
+    h('span', { class: 'stat-value', text: value }),
+    hint ? h('span', { class: 'stat-hint', text: hint }) : null,
+  );
 }
 
 function syncAction(ctx: ViewContext, action: 'now' | 'pause' | 'resume', message: string): Promise<boolean> {
@@ -70,15 +76,38 @@ export const syncView: View = {
           'div',
           { class: 'sync-text' },
           h('h2', { text: state.title }),
-          h('p', { class: 'muted', text: sync.lastError && sync.state !== 'synced' ? sync.lastError : sync.pending > 0 ? `${plural(sync.pending, 'change')} waiting to be pushed` : 'Nothing waiting' }),
+          h('p', {
+            class: 'muted',
+            text:
+              sync.lastError && sync.state !== 'synced'
+                ? sync.lastError
+                : sync.pending > 0
+                  ? `${plural(sync.pending, 'change')} waiting to be pushed`
+                  : 'Nothing waiting',
+          }),
         ),
         h(
           'div',
           { class: 'sync-actions' },
-          h('button', { class: 'btn', attrs: { type: 'button', disabled: sync.paused }, on: { click: () => void syncAction(ctx, 'now', 'Synced') } }, icon('sync'), 'Sync now'),
+          h(
+            'button',
+            { class: 'btn', attrs: { type: 'button', disabled: sync.paused }, on: { click: () => void syncAction(ctx, 'now', 'Synced') } },
+            icon('sync'),
+            'Sync now',
+          ),
           sync.paused
-            ? h('button', { class: 'btn btn-quiet', attrs: { type: 'button' }, on: { click: () => void syncAction(ctx, 'resume', 'Sync resumed') } }, icon('play'), 'Resume')
-            : h('button', { class: 'btn btn-quiet', attrs: { type: 'button' }, on: { click: () => void syncAction(ctx, 'pause', 'Sync paused') } }, icon('pause'), 'Pause'),
+            ? h(
+                'button',
+                { class: 'btn btn-quiet', attrs: { type: 'button' }, on: { click: () => void syncAction(ctx, 'resume', 'Sync resumed') } },
+                icon('play'),
+                'Resume',
+              )
+            : h(
+                'button',
+                { class: 'btn btn-quiet', attrs: { type: 'button' }, on: { click: () => void syncAction(ctx, 'pause', 'Sync paused') } },
+                icon('pause'),
+                'Pause',
+              ),
         ),
       ),
       h(

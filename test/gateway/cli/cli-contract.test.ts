@@ -27,7 +27,10 @@ describe('headless interface', () => {
 
     const listed = await runCli(['clients', 'list', '--json'], portEnv);
     const clients = JSON.parse(listed.stdout) as { id: string; name: string; pinnedProject: string }[];
-    assert.deepEqual(clients.map((c) => [c.id, c.name, c.pinnedProject]), [[client.id, 'Claude Code', 'app']]);
+    assert.deepEqual(
+      clients.map((c) => [c.id, c.name, c.pinnedProject]),
+      [[client.id, 'Claude Code', 'app']],
+    );
     assert.ok(!listed.stdout.includes(client.token), 'list never shows tokens');
 
     const c = await connectClient(served.url, client.token);
@@ -35,7 +38,12 @@ describe('headless interface', () => {
 
     const status = await runCli(['status', '--json'], portEnv);
     assert.equal(status.code, 0, status.stderr);
-    const parsed = JSON.parse(status.stdout) as { running: boolean; statusUrl: string; mcpUrl: string; clients: { name: string; connections: number; sessions: { project: string }[] }[] };
+    const parsed = JSON.parse(status.stdout) as {
+      running: boolean;
+      statusUrl: string;
+      mcpUrl: string;
+      clients: { name: string; connections: number; sessions: { project: string }[] }[];
+    };
     assert.equal(parsed.running, true);
     assert.equal(parsed.mcpUrl, served.url.href);
     assert.equal(parsed.clients[0]!.connections, 1);

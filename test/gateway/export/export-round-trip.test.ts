@@ -63,7 +63,10 @@ describe('dementia export and import dementia-export', () => {
     assert.equal(decodeURIComponent(segment), ODD_LABEL);
 
     const v1 = readFileSync(join(first, 'webshop', 'contexts', 'deploy%2Frules', 'v0001.md'), 'utf8');
-    assert.match(v1, /^---\nlabel: "deploy\/rules"\nversion: 1\npriority: "always_check"\ntags: \["ops","deploy"\]\ncreated: "\d{4}-[^"]+Z"\narchived: false\n/);
+    assert.match(
+      v1,
+      /^---\nlabel: "deploy\/rules"\nversion: 1\npriority: "always_check"\ntags: \["ops","deploy"\]\ncreated: "\d{4}-[^"]+Z"\narchived: false\n/,
+    );
     assert.ok(v1.endsWith('\n---\nNever deploy on Fridays.'), 'the body is the text exactly');
     assert.ok(readFileSync(join(first, odd), 'utf8').endsWith(`\n---\n${SPACED_TEXT}`));
     assert.match(readFileSync(join(first, 'webshop', 'contexts', 'old%2Fplan', 'v0001.md'), 'utf8'), /\narchived: "\d{4}-[^"]+Z"\n/);
@@ -79,10 +82,21 @@ describe('dementia export and import dementia-export', () => {
     assert.equal(imported.dryRun, false);
     const webshop = (imported.projects as Record<string, unknown>[]).find((p) => p.name === 'webshop')!;
     assert.deepEqual(
-      { contexts: webshop.contexts, versions: webshop.versions, archived: webshop.archived, handovers: webshop.handovers, notes: webshop.notes, skipped: webshop.skipped },
+      {
+        contexts: webshop.contexts,
+        versions: webshop.versions,
+        archived: webshop.archived,
+        handovers: webshop.handovers,
+        notes: webshop.notes,
+        skipped: webshop.skipped,
+      },
       { contexts: 3, versions: 3, archived: 1, handovers: 1, notes: 1, skipped: [] },
     );
-    assert.deepEqual(dry.projects, (imported.projects as Record<string, unknown>[]).map((p) => ({ ...p })), 'the dry run said what the import did');
+    assert.deepEqual(
+      dry.projects,
+      (imported.projects as Record<string, unknown>[]).map((p) => ({ ...p })),
+      'the dry run said what the import did',
+    );
 
     const second = join(tempDir('export-again-'), 'memory');
     json(await runCli(['export', '--to', second, '--data-dir', fresh, '--json']));
@@ -118,7 +132,10 @@ describe('dementia export and import dementia-export', () => {
     const one = join(tempDir('export-one-'), 'x');
     mkdirSync(one);
     const report = json(await runCli(['export', '--to', one, '--project', 'WebShop', '--data-dir', gw.dataDir, '--json']));
-    assert.deepEqual((report.projects as { name: string }[]).map((p) => p.name), ['webshop']);
+    assert.deepEqual(
+      (report.projects as { name: string }[]).map((p) => p.name),
+      ['webshop'],
+    );
     const missing = await runCli(['export', '--to', one, '--project', 'nope', '--data-dir', gw.dataDir]);
     assert.match(missing.stderr, /no project "nope"[\s\S]*webshop/);
   });

@@ -37,10 +37,16 @@ describe('hosted: every tool call applied once across processes', () => {
     const tenants = new TenantDirectory(first);
     await tenants.prepare();
     const { tenant } = await tenants.add({ label: 'once' });
-    const client = await new RemoteClientDirectory(first).signIn(tenant.schema, { clientKey: 'test:once', name: 'claude.ai', kind: 'other', asNewClient: false });
+    const client = await new RemoteClientDirectory(first).signIn(tenant.schema, {
+      clientKey: 'test:once',
+      name: 'claude.ai',
+      kind: 'other',
+      asNewClient: false,
+    });
     const caller: Caller = { client, instanceKey: '', tenant: tenant.schema };
     const dispatchers = [first, process()].map(
-      (pool) => new ToolDispatcher({ memoryOf: () => new PgTenantMemory(pool, tenant.schema, clock), workSessions: new WorkSessionService(120), tools: allTools }),
+      (pool) =>
+        new ToolDispatcher({ memoryOf: () => new PgTenantMemory(pool, tenant.schema, clock), workSessions: new WorkSessionService(120), tools: allTools }),
     );
     await dispatchers[0]!.call('create_project', { name: 'hosted' }, caller);
 

@@ -17,7 +17,8 @@ before(async () => {
 });
 after(() => disposeSharedPostgres());
 
-const labels = (items: readonly TrayMenuItem[]): string[] => items.flatMap((item) => (item.type === 'separator' ? [] : item.type === 'submenu' ? [item.label, ...labels(item.submenu)] : [item.label]));
+const labels = (items: readonly TrayMenuItem[]): string[] =>
+  items.flatMap((item) => (item.type === 'separator' ? [] : item.type === 'submenu' ? [item.label, ...labels(item.submenu)] : [item.label]));
 
 describe('desktop and hosted share one tenant both ways (docs/design.md section 10)', { timeout: 60_000 }, () => {
   it('what hosted clients write reaches the desktop and the reverse; the desktop lists the hosted client and its open session', async () => {
@@ -56,7 +57,10 @@ describe('desktop and hosted share one tenant both ways (docs/design.md section 
       // Handovers cross both ways: the hosted session's handover is the desktop's next read.
       await hosted.ok('end_session', { summary: 'Planned the menu.' });
       await settle(desktop);
-      assert.match(await desktop.ok('get_last_handover', { project: 'innkeeper' }), /Handover for project "innkeeper" from claude\.ai[\s\S]*Planned the menu\./);
+      assert.match(
+        await desktop.ok('get_last_handover', { project: 'innkeeper' }),
+        /Handover for project "innkeeper" from claude\.ai[\s\S]*Planned the menu\./,
+      );
       clock.advanceMinutes(5);
       await desktop.ok('end_session', { project: 'innkeeper', summary: 'Set the opening hours.' });
       await settle(desktop);

@@ -68,7 +68,6 @@ describe('hosted activity follows the calls (clients list --hosted, status --jso
         remote?.sessions.map((session) => ({ project: session.project, callCount: session.callCount, lastActivityAt: session.lastActivityAt })),
         [{ project: 'innkeeper', callCount: calls, lastActivityAt: new Date(lastCall).toISOString() }],
       );
-
     } finally {
       await desktop.stop({ remove: true });
       await gateway.stop();

@@ -19,7 +19,11 @@ describe('hosted auth settings', () => {
     assert.equal(resolveHostedSettings({}, { ...PG, DEMENTIA_TRUST_PROXY: '2' }).trustedProxies, 2);
     assert.throws(
       () => resolveHostedSettings({}, { ...PG, DEMENTIA_TRUST_PROXY: 'yes please' }),
-      (error: unknown) => error instanceof UserError && error.code === 'INVALID_SETTING' && /DEMENTIA_TRUST_PROXY "yes please"/.test(error.message) && /Set it to 1/.test(error.fix ?? ''),
+      (error: unknown) =>
+        error instanceof UserError &&
+        error.code === 'INVALID_SETTING' &&
+        /DEMENTIA_TRUST_PROXY "yes please"/.test(error.message) &&
+        /Set it to 1/.test(error.fix ?? ''),
     );
   });
 

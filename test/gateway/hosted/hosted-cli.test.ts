@@ -33,7 +33,10 @@ describe('hosted mode command line (docs/design.md section 9)', { timeout: 120_0
     assert.match(tenant.schema, /^dementia_[0-9a-f]{16}$/);
 
     const listed = JSON.parse((await npmDementia(['tenants', 'list', '--json'], env)).stdout) as { schema: string; label: string; clients: number }[];
-    assert.deepEqual(listed.map(({ schema, label, clients }) => ({ schema, label, clients })), [{ schema: tenant.schema, label: 'alice', clients: 0 }]);
+    assert.deepEqual(
+      listed.map(({ schema, label, clients }) => ({ schema, label, clients })),
+      [{ schema: tenant.schema, label: 'alice', clients: 0 }],
+    );
     assert.doesNotMatch(JSON.stringify(listed), /dmk_/, 'the key is never shown again');
 
     const port = await freePort();
@@ -41,12 +44,34 @@ describe('hosted mode command line (docs/design.md section 9)', { timeout: 120_0
     try {
       assert.equal(hosted.stdout().trim(), `Dementia Companion hosted gateway listening on http://127.0.0.1:${port}/mcp`);
       const token = await signedInToken(hosted.base, tenant.apiKey, 'claude.ai');
-      const clients = JSON.parse((await npmDementia(['clients', 'list', '--hosted', '--json'], env)).stdout) as { tenant: string; tenantLabel: string | null; name: string; id: string }[];
-      assert.deepEqual(clients.map((c) => [c.tenant, c.tenantLabel, c.name]), [[tenant.schema, 'alice', 'claude.ai']]);
+      const clients = JSON.parse((await npmDementia(['clients', 'list', '--hosted', '--json'], env)).stdout) as {
+        tenant: string;
+        tenantLabel: string | null;
+        name: string;
+        id: string;
+      }[];
+      assert.deepEqual(
+        clients.map((c) => [c.tenant, c.tenantLabel, c.name]),
+        [[tenant.schema, 'alice', 'claude.ai']],
+      );
       const text = (await npmDementia(['clients', 'list', '--hosted'], env)).stdout;
-      assert.match(text, new RegExp(`^${tenant.schema} \\(alice\\)  claude\\.ai \\(other\\) · id \\S+ · last seen `), 'the tenant by its label, the client by name, kind and id (issue 21.11)');
+      assert.match(
+        text,
+        new RegExp(`^${tenant.schema} \\(alice\\)  claude\\.ai \\(other\\) · id \\S+ · last seen `),
+        'the tenant by its label, the client by name, kind and id (issue 21.11)',
+      );
       const mcp = new URL('/mcp', hosted.base);
-      const ping = () => fetch(mcp, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }) });
+      const ping = () =>
+        fetch(mcp, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: 1,
+            method: 'initialize',
+            params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+          }),
+        });
       assert.equal((await ping()).status, 200);
 
       const removed = await npmDementia(['clients', 'remove', 'claude.ai', '--hosted'], env);
@@ -79,7 +104,10 @@ describe('hosted mode command line (docs/design.md section 9)', { timeout: 120_0
     assert.match(unknown.stderr, /No tenant with schema "dementia_0000000000000000" is registered/);
     const wrongPassword = await runCli(['tenants', 'list'], { DEMENTIA_PG_URL: pgUrl.replace('test-password', 'wrong-password') });
     assert.equal(wrongPassword.code, 2);
-    assert.match(wrongPassword.stderr, /Postgres at 127\.0\.0\.1:\d+\/hosted_cli_bad_\d+_\d+ refused the login of user "postgres".*Fix: Check the user and password in DEMENTIA_PG_URL/s);
+    assert.match(
+      wrongPassword.stderr,
+      /Postgres at 127\.0\.0\.1:\d+\/hosted_cli_bad_\d+_\d+ refused the login of user "postgres".*Fix: Check the user and password in DEMENTIA_PG_URL/s,
+    );
     assert.doesNotMatch(wrongPassword.stderr, /wrong-password|test-password/, 'no password in the message');
     const nobody = await runCli(['serve', '--hosted'], { DEMENTIA_PG_URL: `postgres://postgres:x@127.0.0.1:${await freePort()}/none`, DEMENTIA_PORT: '0' });
     assert.equal(nobody.code, 2);

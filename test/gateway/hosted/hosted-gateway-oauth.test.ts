@@ -24,7 +24,10 @@ describe('hosted gateway: a client signs in with OAuth, then works with its memo
     const database = await shared.pg.createDatabase('hosted_oauth');
     link = new FlakyLink(shared.pg.port);
     await link.up();
-    const settings = resolveHostedSettings({}, { DEMENTIA_PG_URL: shared.pg.url(database).replace(`:${shared.pg.port}/`, `:${link.port}/`), DEMENTIA_PORT: '0' });
+    const settings = resolveHostedSettings(
+      {},
+      { DEMENTIA_PG_URL: shared.pg.url(database).replace(`:${shared.pg.port}/`, `:${link.port}/`), DEMENTIA_PORT: '0' },
+    );
     gateway = await HostedGateway.start({ settings, createAuth: createHostedAuth, clock, logger: silentLogger });
     mcpUrl = new URL(gateway.mcpUrl);
     apiKey = (await gateway.tenants.add({ label: 'alice' })).apiKey;

@@ -71,10 +71,20 @@ describe('hosted operations: /readyz, /metrics (DESIGN 9, 13)', { timeout: 180_0
     const registration = await register(base, { client_name: 'Guesser', redirect_uris: [CALLBACK] });
     const jar = new CookieJar();
     const signInUrl = locationOf(
-      await visit(authorizationUrl(base, { clientId: registration.client_id, redirectUri: CALLBACK, challenge: pkce().challenge, method: 'S256', resource: new URL('/mcp', base).href }), jar),
+      await visit(
+        authorizationUrl(base, {
+          clientId: registration.client_id,
+          redirectUri: CALLBACK,
+          challenge: pkce().challenge,
+          method: 'S256',
+          resource: new URL('/mcp', base).href,
+        }),
+        jar,
+      ),
     );
     const statuses: number[] = [];
-    while (!statuses.includes(429) && statuses.length < 30) statuses.push((await postSignIn(signInUrl, jar, { apiKey: 'dmk_wrong-key-wrong-key-wrong-key' }, base.origin)).status);
+    while (!statuses.includes(429) && statuses.length < 30)
+      statuses.push((await postSignIn(signInUrl, jar, { apiKey: 'dmk_wrong-key-wrong-key-wrong-key' }, base.origin)).status);
     assert.equal(statuses.at(-1), 429, `statuses: ${statuses.join(',')}`);
     assert.ok(statuses.slice(0, -1).every((status) => status === 403));
 
@@ -151,7 +161,12 @@ describe('hosted operations: /readyz, /metrics (DESIGN 9, 13)', { timeout: 180_0
     const pgUrl = server.url(await server.createDatabase('hosted_json_logs'));
     const [tenant] = await addTenants(pgUrl, 1);
     const port = await freePort();
-    const serve = await spawnServe(['--hosted'], { DEMENTIA_PG_URL: pgUrl, DEMENTIA_PORT: String(port), DEMENTIA_LOG_FORMAT: 'json', DEMENTIA_METRICS_TOKEN: METRICS_TOKEN });
+    const serve = await spawnServe(['--hosted'], {
+      DEMENTIA_PG_URL: pgUrl,
+      DEMENTIA_PORT: String(port),
+      DEMENTIA_LOG_FORMAT: 'json',
+      DEMENTIA_METRICS_TOKEN: METRICS_TOKEN,
+    });
     const processBase = new URL(`http://127.0.0.1:${port}`);
     try {
       await signedInToken(processBase, tenant!.apiKey, 'claude.ai');
@@ -164,7 +179,10 @@ describe('hosted operations: /readyz, /metrics (DESIGN 9, 13)', { timeout: 180_0
     const lines = serve.stderr().trim().split('\n');
     const entries = lines.map((line) => JSON.parse(line) as { time: string; level: string; message: string; name?: string });
     assert.ok(entries.every((entry) => typeof entry.time === 'string' && ['info', 'warn', 'error'].includes(entry.level) && typeof entry.message === 'string'));
-    assert.ok(entries.some((entry) => entry.message === 'Hosted client signed in' && entry.name === 'claude.ai'), serve.stderr());
+    assert.ok(
+      entries.some((entry) => entry.message === 'Hosted client signed in' && entry.name === 'claude.ai'),
+      serve.stderr(),
+    );
     assert.ok(entries.some((entry) => /^Listening on 127\.0\.0\.1:/.test(entry.message)));
     assert.doesNotMatch(serve.stderr(), /dmk_[A-Za-z0-9_-]{20}|metrics-token|test-password/);
   });

@@ -170,7 +170,11 @@ describe('hosted mode: processes come and go, Postgres keeps everything (docs/de
     let most = 0;
     const sampler = (async () => {
       while (sampling) {
-        const [row] = await server.query<{ n: number }>(database, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'dementia-companion hosted'`, [database]);
+        const [row] = await server.query<{ n: number }>(
+          database,
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'dementia-companion hosted'`,
+          [database],
+        );
         most = Math.max(most, row!.n);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
@@ -200,7 +204,10 @@ describe('hosted mode: processes come and go, Postgres keeps everything (docs/de
       for (const [t, tenant] of tenants.entries()) {
         const rows = await server.query<{ content: string }>(database, `SELECT content FROM "${tenant.schema}".contexts`);
         assert.equal(rows.length, 12, `tenant ${t}: 4 clients x 3 contexts`);
-        assert.ok(rows.every((row) => row.content.startsWith(`tenant ${t} `)), `tenant ${t} holds only its own rows`);
+        assert.ok(
+          rows.every((row) => row.content.startsWith(`tenant ${t} `)),
+          `tenant ${t} holds only its own rows`,
+        );
       }
     } finally {
       sampling = false;

@@ -16,7 +16,12 @@ export async function hostedSide(url: string, apiKey: string, clock: ManualClock
   await tenants.prepare();
   const { tenant } = await tenants.add({ apiKey, label: 'desktop and hosted' });
   const caller: Caller = {
-    client: await new RemoteClientDirectory(pool).signIn(tenant.schema, { clientKey: 'https://claude.ai/oauth/mcp-oauth-client-metadata', name: 'claude.ai', kind: 'other', asNewClient: false }),
+    client: await new RemoteClientDirectory(pool).signIn(tenant.schema, {
+      clientKey: 'https://claude.ai/oauth/mcp-oauth-client-metadata',
+      name: 'claude.ai',
+      kind: 'other',
+      asNewClient: false,
+    }),
     instanceKey: '',
     tenant: tenant.schema,
   };
@@ -32,4 +37,3 @@ export async function hostedSide(url: string, apiKey: string, clock: ManualClock
     close: () => pool.end(),
   };
 }
-

@@ -17,15 +17,47 @@ const DAY: Step[] = [
   ['create_project', { name: 'innkeeper' }],
   ['create_project', { name: ' linkedin ' }],
   ['select_project_for_session', { project_name: 'linkedin' }],
-  ['lock_context', { topic: 'api/auth', content: 'Tokens expire after 15 minutes; refresh with the rotating refresh token.', priority: 'always_check', tags: 'auth, security' }],
-  ['lock_context', { topic: 'api/auth', content: 'Tokens expire after 15 minutes; refresh with the rotating refresh token.', priority: 'always_check', tags: ['auth', 'security'] }],
+  [
+    'lock_context',
+    {
+      topic: 'api/auth',
+      content: 'Tokens expire after 15 minutes; refresh with the rotating refresh token.',
+      priority: 'always_check',
+      tags: 'auth, security',
+    },
+  ],
+  [
+    'lock_context',
+    {
+      topic: 'api/auth',
+      content: 'Tokens expire after 15 minutes; refresh with the rotating refresh token.',
+      priority: 'always_check',
+      tags: ['auth', 'security'],
+    },
+  ],
   ['lock_context', { topic: 'api/auth', content: 'Tokens expire after 30 minutes.', priority: 'always_check', tags: ['auth'] }],
   // No priority or tags: the new version keeps the latest one's (always_check, [auth]).
   ['lock_context', { topic: 'api/auth', content: 'Tokens expire after 30 minutes; refresh tokens after 30 days.' }],
   ['lock_context', { topic: 'posting/schedule', content: 'Post on Tuesdays and Thursdays at 9:00 CET.', priority: 'important' }],
   ['lock_context', { topic: 'style', content: 'Short sentences. No emoji.' }],
-  ['batch_lock_contexts', { contexts: [{ topic: 'deploy/rules', content: 'Never deploy on Fridays.', priority: 'always_check' }, { topic: 'glossary', content: 'CET: central european time' }] }],
-  ['batch_lock_contexts', { contexts: [{ topic: 'ok', content: 'fine' }, { topic: 'bad', content: '   ' }] }],
+  [
+    'batch_lock_contexts',
+    {
+      contexts: [
+        { topic: 'deploy/rules', content: 'Never deploy on Fridays.', priority: 'always_check' },
+        { topic: 'glossary', content: 'CET: central european time' },
+      ],
+    },
+  ],
+  [
+    'batch_lock_contexts',
+    {
+      contexts: [
+        { topic: 'ok', content: 'fine' },
+        { topic: 'bad', content: '   ' },
+      ],
+    },
+  ],
   ['recall_context', { topic: 'api/auth' }],
   ['recall_context', { topic: 'api/auth', version: 1 }],
   ['recall_context', { topic: 'api/auth', version: 7 }],
@@ -93,7 +125,10 @@ describe('one tool layer, two stores: the hosted Postgres memory answers as the 
       for (let i = 0; i < DAY.length; i++) assert.equal(actual[i], expected[i], `call ${i + 1} differs`);
       const nearDuplicate = DAY.findIndex(([, args]) => args?.topic === 'posting/days');
       assert.match(actual[nearDuplicate]!, /Very similar to `posting\/schedule` v1 \(87%\): update that one instead\?/);
-      assert.match(actual[DAY.findIndex(([tool]) => tool === 'context_dashboard')]!, /Near-duplicates \(1\):\n- posting\/days v1 ≈ posting\/schedule v1 \(87%\)/);
+      assert.match(
+        actual[DAY.findIndex(([tool]) => tool === 'context_dashboard')]!,
+        /Near-duplicates \(1\):\n- posting\/days v1 ≈ posting\/schedule v1 \(87%\)/,
+      );
     } finally {
       await local.close();
       await hosted.close();

@@ -11,12 +11,12 @@ import { pkce, register, signInByHand, tokenRequest, type Registration } from '.
 const shared = postgresAndBrowser();
 const TLS = new URL('../../fixtures/tls/', import.meta.url);
 
-
 const CLAUDE_CALLBACK = 'https://claude.ai/api/mcp/auth_callback';
 
 /** The rows of a tenant's clients table, as the desktop and the operator see them. */
 async function clientRows(server: AuthServer, tenant: string): Promise<{ id: string; name: string; client_key: string }[]> {
-  return (await server.pool.query<{ id: string; name: string; client_key: string }>(`SELECT id, name, client_key FROM "${tenant}".clients ORDER BY created_at`)).rows;
+  return (await server.pool.query<{ id: string; name: string; client_key: string }>(`SELECT id, name, client_key FROM "${tenant}".clients ORDER BY created_at`))
+    .rows;
 }
 
 describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { skip: chromiumMissing(), timeout: 180_000 }, () => {
@@ -127,7 +127,11 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
     server.clock.set(Date.now());
 
     // A wrong client secret is refused.
-    const wrongSecret = await tokenRequest(server.publicUrl, { grant_type: 'refresh_token', refresh_token: second.refresh_token! }, { id: registered.client_id, secret: 'not-the-secret' });
+    const wrongSecret = await tokenRequest(
+      server.publicUrl,
+      { grant_type: 'refresh_token', refresh_token: second.refresh_token! },
+      { id: registered.client_id, secret: 'not-the-secret' },
+    );
     assert.equal(wrongSecret.status, 401);
     assert.equal(wrongSecret.body.error, 'invalid_client');
   });
@@ -177,23 +181,45 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
 
   it('an app redirect URI (Cursor registers cursor://...) makes a native client, which signs in like any other', async () => {
     const redirectUri = 'cursor://anysphere.cursor-mcp/oauth/callback';
-    const registration = (await register(server.publicUrl, { client_name: 'Cursor', redirect_uris: [redirectUri] })) as Registration & { application_type?: string };
+    const registration = (await register(server.publicUrl, { client_name: 'Cursor', redirect_uris: [redirectUri] })) as Registration & {
+      application_type?: string;
+    };
     assert.equal(registration.application_type, 'native');
     const { verifier, challenge } = pkce();
     const answer = await signInByHand(server.publicUrl, { clientId: registration.client_id, redirectUri, challenge, method: 'S256' }, alice.apiKey);
     assert.ok(answer.url.href.startsWith(`${redirectUri}?`) && answer.code, answer.url.href);
-    const exchanged = await tokenRequest(server.publicUrl, { grant_type: 'authorization_code', code: answer.code!, code_verifier: verifier, redirect_uri: redirectUri, client_id: registration.client_id });
+    const exchanged = await tokenRequest(server.publicUrl, {
+      grant_type: 'authorization_code',
+      code: answer.code!,
+      code_verifier: verifier,
+      redirect_uri: redirectUri,
+      client_id: registration.client_id,
+    });
     assert.equal(exchanged.status, 200);
     secrets.push(answer.code!, exchanged.body.access_token!, exchanged.body.refresh_token!);
   });
 
-  it('scopes as clients ask for them (none, the resource\'s, unknown names, openid): always a token for the MCP endpoint', async () => {
-    const registration = await register(server.publicUrl, { client_name: 'Scopes', redirect_uris: ['http://127.0.0.1:7780/cb'], scope: 'mcp offline_access claudeai openid' });
+  it("scopes as clients ask for them (none, the resource's, unknown names, openid): always a token for the MCP endpoint", async () => {
+    const registration = await register(server.publicUrl, {
+      client_name: 'Scopes',
+      redirect_uris: ['http://127.0.0.1:7780/cb'],
+      scope: 'mcp offline_access claudeai openid',
+    });
     for (const scope of [undefined, 'mcp', 'mcp offline_access', 'claudeai', 'openid profile email']) {
       const { verifier, challenge } = pkce();
-      const answer = await signInByHand(server.publicUrl, { clientId: registration.client_id, redirectUri: 'http://127.0.0.1:7780/cb', challenge, method: 'S256', scope }, alice.apiKey);
+      const answer = await signInByHand(
+        server.publicUrl,
+        { clientId: registration.client_id, redirectUri: 'http://127.0.0.1:7780/cb', challenge, method: 'S256', scope },
+        alice.apiKey,
+      );
       assert.ok(answer.code, `${scope}: ${answer.url.href}`);
-      const exchanged = await tokenRequest(server.publicUrl, { grant_type: 'authorization_code', code: answer.code!, code_verifier: verifier, redirect_uri: 'http://127.0.0.1:7780/cb', client_id: registration.client_id });
+      const exchanged = await tokenRequest(server.publicUrl, {
+        grant_type: 'authorization_code',
+        code: answer.code!,
+        code_verifier: verifier,
+        redirect_uri: 'http://127.0.0.1:7780/cb',
+        client_id: registration.client_id,
+      });
       assert.equal(exchanged.status, 200, `${scope}: ${JSON.stringify(exchanged.body)}`);
       assert.equal(exchanged.body.scope?.split(' ').includes('mcp'), true, `${scope}: granted ${exchanged.body.scope}`);
       assert.equal(exchanged.body.id_token, undefined, 'no OpenID Connect');
@@ -203,15 +229,15 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
     }
   });
 
-  it('tenant isolation: the sign-in with B\'s key makes a client of B only', async () => {
+  it("tenant isolation: the sign-in with B's key makes a client of B only", async () => {
     const before = await clientRows(server, alice.tenant);
     const client = new TestOAuthClient({ name: 'claude.ai', redirectUri: CLAUDE_CALLBACK, authMethod: 'client_secret_post' });
     const tokens = await connectWithOAuth(server, 'http', client, bob.apiKey);
     secrets.push(tokens.access_token, tokens.refresh_token!);
     const me = await whoami(server, client);
     assert.equal(me.tenant, bob.tenant);
-    assert.equal(me.name, 'claude.ai', 'B\'s first claude.ai, not a continuation of A\'s');
-    assert.deepEqual(await clientRows(server, alice.tenant), before, 'A\'s clients are untouched');
+    assert.equal(me.name, 'claude.ai', "B's first claude.ai, not a continuation of A's");
+    assert.deepEqual(await clientRows(server, alice.tenant), before, "A's clients are untouched");
     assert.deepEqual(
       (await clientRows(server, bob.tenant)).map((row) => row.id),
       [me.client],
@@ -246,7 +272,11 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
       for (const s of [server, b, c]) {
         const response = await fetch(new URL('/mcp', direct(s)), {
           method: 'POST',
-          headers: { authorization: `Bearer ${exchanged.body.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          headers: {
+            authorization: `Bearer ${exchanged.body.access_token}`,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+          },
           body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
         });
         assert.equal(response.status, 200, `process on ${direct(s).port}`);
@@ -260,7 +290,11 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
 
   it('stores only hashes: no token, code, key, secret or cookie appears in the control schema or the log', async () => {
     const { verifier, challenge } = pkce();
-    const registration = await register(server.publicUrl, { client_name: 'VS Code', redirect_uris: ['http://127.0.0.1:7778/cb'], token_endpoint_auth_method: 'client_secret_basic' });
+    const registration = await register(server.publicUrl, {
+      client_name: 'VS Code',
+      redirect_uris: ['http://127.0.0.1:7778/cb'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
     const answer = await signInByHand(
       server.publicUrl,
       { clientId: registration.client_id, redirectUri: 'http://127.0.0.1:7778/cb', challenge, method: 'S256' },
@@ -273,13 +307,23 @@ describe('hosted OAuth: clients sign in with the SDK and the sign-in page', { sk
     );
     assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
     const interactionUid = answer.jar.values();
-    secrets.push(answer.code!, exchanged.body.access_token!, exchanged.body.refresh_token!, registration.client_secret!, ...interactionUid.filter((v) => v.length >= 16));
+    secrets.push(
+      answer.code!,
+      exchanged.body.access_token!,
+      exchanged.body.refresh_token!,
+      registration.client_secret!,
+      ...interactionUid.filter((v) => v.length >= 16),
+    );
 
-    const tables = (await server.pool.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'dementia_hosted'`)).rows.map((r) => r.table_name);
+    const tables = (
+      await server.pool.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'dementia_hosted'`)
+    ).rows.map((r) => r.table_name);
     assert.ok(tables.includes('oauth_state') && tables.includes('tenants'));
     let rows = 0;
     for (const table of tables) {
-      const dump = (await server.pool.query<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM dementia_hosted."${table}" t`)).rows.map((r) => r.row).join('\n');
+      const dump = (await server.pool.query<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM dementia_hosted."${table}" t`)).rows
+        .map((r) => r.row)
+        .join('\n');
       rows += dump.length;
       for (const secret of secrets) assert.equal(dump.includes(secret), false, `a secret (${secret.slice(0, 6)}…) is stored in dementia_hosted.${table}`);
     }

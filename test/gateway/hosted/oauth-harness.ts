@@ -63,7 +63,15 @@ export interface AuthServer {
 export async function startAuthServer(
   postgres: TestPostgres,
   database: string,
-  options: { port?: number; pgUrl?: string; trustedProxies?: number; testCimdCa?: string; publicUrl?: URL; testRegistrationLimits?: RegistrationLimitSettings; connectionLimits?: Partial<ConnectionLimits> } = {},
+  options: {
+    port?: number;
+    pgUrl?: string;
+    trustedProxies?: number;
+    testCimdCa?: string;
+    publicUrl?: URL;
+    testRegistrationLimits?: RegistrationLimitSettings;
+    connectionLimits?: Partial<ConnectionLimits>;
+  } = {},
 ): Promise<AuthServer> {
   const port = options.port ?? (await freePort());
   const publicUrl = options.publicUrl ?? new URL(`http://127.0.0.1:${port}`);
@@ -210,7 +218,13 @@ export function interceptRedirect(page: Page, redirectUri: string): Promise<Auth
       async (routed) => {
         const url = new URL(routed.request().url());
         await routed.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>back in the client</title>' });
-        resolve({ url, code: url.searchParams.get('code'), error: url.searchParams.get('error'), iss: url.searchParams.get('iss'), state: url.searchParams.get('state') });
+        resolve({
+          url,
+          code: url.searchParams.get('code'),
+          error: url.searchParams.get('error'),
+          iss: url.searchParams.get('iss'),
+          state: url.searchParams.get('state'),
+        });
       },
     );
   });
@@ -317,7 +331,12 @@ export async function connectWithOAuth(
 }
 
 /** One tool call through the real SDK client with the client's OAuth tokens (a new connection each time). */
-export async function callTool(mcpUrl: URL, client: TestOAuthClient, name: string, args: Record<string, unknown> = {}): Promise<{ text: string; isError: boolean }> {
+export async function callTool(
+  mcpUrl: URL,
+  client: TestOAuthClient,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<{ text: string; isError: boolean }> {
   const mcp = new Client({ name: 'oauth-test-client', version: '1.0.0' });
   await mcp.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: client }));
   try {
@@ -342,7 +361,12 @@ export async function mcpRequest(server: { mcpUrl: URL }, token: string | undefi
       accept: 'application/json, text/event-stream',
       ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
     },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    }),
   });
   const text = await response.text();
   let body: unknown = text;

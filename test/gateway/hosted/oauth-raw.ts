@@ -115,7 +115,13 @@ export async function followToClient(response: Response, jar: CookieJar, redirec
   for (let hop = 0; hop < 5; hop++) {
     const raw = new URL(current.headers.get('location') ?? '', current.url);
     if (raw.href.startsWith(redirectUri)) {
-      return { url: raw, code: raw.searchParams.get('code'), error: raw.searchParams.get('error'), iss: raw.searchParams.get('iss'), state: raw.searchParams.get('state') };
+      return {
+        url: raw,
+        code: raw.searchParams.get('code'),
+        error: raw.searchParams.get('error'),
+        iss: raw.searchParams.get('iss'),
+        state: raw.searchParams.get('state'),
+      };
     }
     current = await visit(locationOf(current, via), jar);
   }

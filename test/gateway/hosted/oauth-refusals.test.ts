@@ -7,7 +7,6 @@ import { authorizationUrl, CookieJar, locationOf, pkce, register, signInByHand, 
 
 const shared = postgresAndBrowser();
 
-
 const REDIRECT = 'http://127.0.0.1:7000/cb';
 
 interface Tokens {
@@ -25,14 +24,25 @@ describe('hosted OAuth refuses what the MCP authorization spec refuses', { skip:
   /** A signed-in client of alice's: code exchanged for tokens (the SDK's flow, by hand). */
   async function signIn(apiKey = alice.apiKey, registration = client): Promise<Tokens> {
     const { verifier, challenge } = pkce();
-    const answer = await signInByHand(server.publicUrl, { clientId: registration.client_id, redirectUri: REDIRECT, challenge, method: 'S256', resource: server.mcpUrl.href }, apiKey);
+    const answer = await signInByHand(
+      server.publicUrl,
+      { clientId: registration.client_id, redirectUri: REDIRECT, challenge, method: 'S256', resource: server.mcpUrl.href },
+      apiKey,
+    );
     const exchanged = await exchange(answer.code!, verifier, registration);
     assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
     return exchanged.body as unknown as Tokens;
   }
   const exchange = (code: string, verifier: string, registration = client) =>
-    tokenRequest(server.publicUrl, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: registration.client_id });
-  const refresh = (refreshToken: string) => tokenRequest(server.publicUrl, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: client.client_id });
+    tokenRequest(server.publicUrl, {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: REDIRECT,
+      client_id: registration.client_id,
+    });
+  const refresh = (refreshToken: string) =>
+    tokenRequest(server.publicUrl, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: client.client_id });
 
   before(async () => {
     database = await shared.pg.createDatabase('oauth_refusals');
@@ -48,7 +58,7 @@ describe('hosted OAuth refuses what the MCP authorization spec refuses', { skip:
     await link.down();
   });
 
-  it('PKCE is required and S256 only: plain or no challenge is refused on the server\'s own page (no redirect before sign-in)', async () => {
+  it("PKCE is required and S256 only: plain or no challenge is refused on the server's own page (no redirect before sign-in)", async () => {
     const { verifier } = pkce();
     for (const [label, params] of [
       ['plain', { challenge: verifier, method: 'plain' }],
@@ -97,8 +107,11 @@ describe('hosted OAuth refuses what the MCP authorization spec refuses', { skip:
     }
   });
 
-  it('tokens for another resource: not issued here, and another deployment\'s tokens (same database) are refused', async () => {
-    const response = await visit(authorizationUrl(server.publicUrl, { clientId: client.client_id, redirectUri: REDIRECT, resource: 'https://elsewhere.example/mcp', ...pkceParams() }), new CookieJar());
+  it("tokens for another resource: not issued here, and another deployment's tokens (same database) are refused", async () => {
+    const response = await visit(
+      authorizationUrl(server.publicUrl, { clientId: client.client_id, redirectUri: REDIRECT, resource: 'https://elsewhere.example/mcp', ...pkceParams() }),
+      new CookieJar(),
+    );
     assert.equal(response.status, 400);
     assert.match(await response.text(), /only issues tokens for/);
 
@@ -107,7 +120,13 @@ describe('hosted OAuth refuses what the MCP authorization spec refuses', { skip:
       const otherClient = await register(other.publicUrl, { client_name: 'Cursor', redirect_uris: [REDIRECT] });
       const { verifier, challenge } = pkce();
       const answer = await signInByHand(other.publicUrl, { clientId: otherClient.client_id, redirectUri: REDIRECT, challenge, method: 'S256' }, alice.apiKey);
-      const tokens = await tokenRequest(other.publicUrl, { grant_type: 'authorization_code', code: answer.code!, code_verifier: verifier, redirect_uri: REDIRECT, client_id: otherClient.client_id });
+      const tokens = await tokenRequest(other.publicUrl, {
+        grant_type: 'authorization_code',
+        code: answer.code!,
+        code_verifier: verifier,
+        redirect_uri: REDIRECT,
+        client_id: otherClient.client_id,
+      });
       assert.equal((await mcpRequest(other, tokens.body.access_token)).status, 200, 'good where it was issued');
       const refused = await mcpRequest(server, tokens.body.access_token);
       assert.equal(refused.status, 401);
@@ -212,13 +231,18 @@ describe('hosted OAuth refuses what the MCP authorization spec refuses', { skip:
     assert.doesNotMatch(await page.text(), /<script/i);
 
     const post = (headers: Record<string, string>) =>
-      fetch(signInUrl, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams({ api_key: alice.apiKey }) });
+      fetch(signInUrl, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams({ api_key: alice.apiKey }),
+      });
     const foreign = await post({ cookie: jar.header(), origin: 'https://evil.example' });
     assert.equal(foreign.status, 403);
     const cookieless = await post({ origin: server.publicUrl.origin });
     assert.equal(cookieless.status, 400);
     assert.match(await cookieless.text(), /expired, was already used, or was opened in another browser/);
-    assert.equal((await post({ cookie: jar.header(), origin: server.publicUrl.origin })).status, 303, 'the page\'s own form goes through');
+    assert.equal((await post({ cookie: jar.header(), origin: server.publicUrl.origin })).status, 303, "the page's own form goes through");
   });
 
   it('Postgres unreachable: a recently verified token still reaches the tool call, others get a clear 503, the sign-in page says why; all recovers', async () => {
@@ -261,7 +285,8 @@ describe('hosted OAuth refuses what the MCP authorization spec refuses', { skip:
     await context.close();
   });
 
-  const count = async (where: string) => Number((await server.pool.query<{ n: string }>(`SELECT count(*) AS n FROM dementia_hosted.oauth_state WHERE ${where}`)).rows[0]!.n);
+  const count = async (where: string) =>
+    Number((await server.pool.query<{ n: string }>(`SELECT count(*) AS n FROM dementia_hosted.oauth_state WHERE ${where}`)).rows[0]!.n);
 });
 
 function pkceParams(): { challenge: string; method: string } {
@@ -290,7 +315,10 @@ describe('hosted OAuth: sign-in attempts are rate-limited', { timeout: 120_000 }
   /** Opens a sign-in page (on `on`, as a load balancer would send it there) and returns a way to answer it. */
   async function openSignIn(on: AuthServer, headers: Record<string, string> = {}) {
     const jar = new CookieJar();
-    const signInUrl = locationOf(await visit(authorizationUrl(plain.publicUrl, { clientId: client.client_id, redirectUri: REDIRECT, ...pkceParams() }), jar), new URL(`http://127.0.0.1:${on.port}`));
+    const signInUrl = locationOf(
+      await visit(authorizationUrl(plain.publicUrl, { clientId: client.client_id, redirectUri: REDIRECT, ...pkceParams() }), jar),
+      new URL(`http://127.0.0.1:${on.port}`),
+    );
     return async (key: string): Promise<{ status: number; text: string }> => {
       const response = await fetch(signInUrl, {
         method: 'POST',
@@ -324,7 +352,7 @@ describe('hosted OAuth: sign-in attempts are rate-limited', { timeout: 120_000 }
     assert.equal((await viaProxy(apiKey)).status, 303);
     for (let attempt = 1; attempt <= 11; attempt++) await (await openSignIn(proxied, { 'x-forwarded-for': '198.51.100.7' }))(`wrong-${attempt}`);
     assert.equal((await (await openSignIn(proxied, { 'x-forwarded-for': '198.51.100.7' }))(apiKey)).status, 429);
-    assert.equal((await (await openSignIn(proxied, { 'x-forwarded-for': 'spoofed, 198.51.100.8' }))(apiKey)).status, 303, 'only the proxy\'s entry counts');
+    assert.equal((await (await openSignIn(proxied, { 'x-forwarded-for': 'spoofed, 198.51.100.8' }))(apiKey)).status, 303, "only the proxy's entry counts");
 
     plain.clock.advanceMinutes(16);
     assert.equal((await (await openSignIn(plain))(apiKey)).status, 303, 'the window ended');

@@ -34,7 +34,14 @@ describe('hosted transactions', { timeout: 60_000 }, () => {
       });
     assert.deepEqual(await Promise.all([writer('a', 1, 2), writer('b', 2, 1)]), ['a', 'b']);
     const rows = (await pool.query<{ id: number; n: number }>('SELECT id, n FROM pair ORDER BY id')).rows;
-    assert.deepEqual(rows, [{ id: 1, n: 2 }, { id: 2, n: 2 }], 'each writer applied its two increments exactly once');
+    assert.deepEqual(
+      rows,
+      [
+        { id: 1, n: 2 },
+        { id: 2, n: 2 },
+      ],
+      'each writer applied its two increments exactly once',
+    );
     assert.equal(attempts.a + attempts.b, 3, 'one of them ran a second time');
   });
 });

@@ -63,6 +63,9 @@ describe('hosted mode honours X-Dementia-Project like local mode', { timeout: 12
       /UNKNOWN_PROJECT: Project "billng-api", pinned in this client's config \(X-Dementia-Project\), does not exist; nothing was done\. Fix: Did you mean "billing-api"\? Existing projects: billing-api, webshop\. .*create_project\(name="billng-api"\)/,
     );
     const listed = await call({}, 'list_projects');
-    assert.deepEqual((listed.structuredContent?.projects as { name: string }[]).map((p) => p.name), ['billing-api', 'webshop']);
+    assert.deepEqual(
+      (listed.structuredContent?.projects as { name: string }[]).map((p) => p.name),
+      ['billing-api', 'webshop'],
+    );
   });
 });

@@ -64,7 +64,7 @@ describe('prompts and resources on the hosted Postgres memory answer as on the l
       const [noProject, resumed, , , , , endPrompt, handover] = actual;
       assert.match(noProject!, /no project is selected/);
       assert.match(resumed!, /### watering v1 \(always_check\) \[daily\]\\nWater at dawn\./);
-      assert.match(resumed!, /## Open todos\\n- Fix the fence\./, 'todos by kind, the handover\'s own ones left to the handover');
+      assert.match(resumed!, /## Open todos\\n- Fix the fence\./, "todos by kind, the handover's own ones left to the handover");
       assert.match(resumed!, /- beds\/layout v1 \(important\): Tomatoes north/);
       assert.match(endPrompt!, /read watering, beds\/layout/);
       assert.match(handover!, /Contexts recalled:\\n- watering v1\\n- beds\/layout v1/);

@@ -43,7 +43,11 @@ describe('hosted: secrets are never stored in the clear', { timeout: 60_000 }, (
     await tenants.prepare();
     const { tenant } = await tenants.add({ label: 'secrets' });
     schema = tenant.schema;
-    caller = { client: await new RemoteClientDirectory(pool).signIn(schema, { clientKey: 'test:secrets', name: 'claude.ai', kind: 'other', asNewClient: false }), instanceKey: '', tenant: schema };
+    caller = {
+      client: await new RemoteClientDirectory(pool).signIn(schema, { clientKey: 'test:secrets', name: 'claude.ai', kind: 'other', asNewClient: false }),
+      instanceKey: '',
+      tenant: schema,
+    };
     const clock = new ManualClock();
     dispatcher = new ToolDispatcher({ memoryOf: () => new PgTenantMemory(pool, schema, clock), workSessions: new WorkSessionService(120), tools: allTools });
     await dispatcher.call('create_project', { name: 'hosted' }, caller);
@@ -56,7 +60,17 @@ describe('hosted: secrets are never stored in the clear', { timeout: 60_000 }, (
   it('refuses lock_context, batch_lock_contexts, add_note and end_session with a credential; nothing is stored', async () => {
     const attempts: [string, Record<string, unknown>, string, RegExp][] = [
       ['lock_context', { topic: 'llm', content: `Claude key: ${anthropic}` }, anthropic, /anthropic-key in `content` at line 1, column 13/],
-      ['batch_lock_contexts', { contexts: [{ topic: 'ok', content: 'fine' }, { topic: 'auth', content: `Bearer ${jwt}` }] }, jwt, /contexts\[1\] \("auth"\).*jwt/],
+      [
+        'batch_lock_contexts',
+        {
+          contexts: [
+            { topic: 'ok', content: 'fine' },
+            { topic: 'auth', content: `Bearer ${jwt}` },
+          ],
+        },
+        jwt,
+        /contexts\[1\] \("auth"\).*jwt/,
+      ],
       ['add_note', { kind: 'decision', text: `use ${gitlab} for the mirror` }, gitlab, /gitlab-token in `text`/],
       ['end_session', { summary: 'Mirrored the repo.', open_questions: [`is ${gitlab} still valid?`] }, gitlab, /gitlab-token in `open_questions\[0\]`/],
     ];

@@ -39,7 +39,10 @@ describe('slow connections (slowloris) cannot hold the server', { timeout: 60_00
     const extra = await slowConnection();
     // The fifth connection from the same address is closed at once, before any timeout.
     await extra.closed;
-    assert.ok(slow.every(({ socket }) => !socket.destroyed), 'the first four are still open when the fifth is refused');
+    assert.ok(
+      slow.every(({ socket }) => !socket.destroyed),
+      'the first four are still open when the fifth is refused',
+    );
     await Promise.all(slow.map(({ closed }) => closed));
     const answer = await fetch(new URL('/.well-known/oauth-authorization-server', server.publicUrl));
     assert.equal(answer.status, 200);
@@ -60,7 +63,11 @@ describe('slow connections (slowloris) cannot hold the server', { timeout: 60_00
       const closedOver = new Promise<void>((done) => void open().then((socket) => socket.on('close', () => done())));
       await closedOver; // the seventh is over the process cap
       await new Promise((resolve) => setImmediate(resolve));
-      assert.deepEqual(sockets.map((socket) => socket.destroyed), [false, false, false, false, false, false], 'six connections from the proxy address stay open (per-address cap is 4)');
+      assert.deepEqual(
+        sockets.map((socket) => socket.destroyed),
+        [false, false, false, false, false, false],
+        'six connections from the proxy address stay open (per-address cap is 4)',
+      );
       for (const socket of sockets) socket.destroy();
     } finally {
       await behindProxy.close();

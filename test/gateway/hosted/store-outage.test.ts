@@ -47,7 +47,10 @@ describe('hosted memory when Postgres is unreachable (docs/design.md section 10)
     await link.down();
     const failed = await dispatcher.call('lock_context', { project: 'linkedin', topic: 'plan', content: 'written during the outage' }, caller);
     assert.equal(failed.isError, true);
-    assert.match(transcriptOf(failed), /STORE_UNREACHABLE: The memory store \(Postgres\) cannot be reached right now; nothing was saved\. Fix: Try again in a moment/);
+    assert.match(
+      transcriptOf(failed),
+      /STORE_UNREACHABLE: The memory store \(Postgres\) cannot be reached right now; nothing was saved\. Fix: Try again in a moment/,
+    );
 
     await link.up();
     const recall = await dispatcher.call('recall_context', { project: 'linkedin', topic: 'plan' }, caller);

@@ -31,7 +31,14 @@ export interface ToolStack {
 
 const IDLE_MINUTES = 120;
 
-function stackOf(kind: ToolStack['kind'], memory: Memory, clock: ManualClock, first: Caller, other: (name: string) => Promise<Caller>, close: () => Promise<void>): ToolStack {
+function stackOf(
+  kind: ToolStack['kind'],
+  memory: Memory,
+  clock: ManualClock,
+  first: Caller,
+  other: (name: string) => Promise<Caller>,
+  close: () => Promise<void>,
+): ToolStack {
   const workSessions = new WorkSessionService(IDLE_MINUTES);
   const dispatcher = new ToolDispatcher({ memoryOf: () => memory, workSessions, tools: allTools });
   return {
@@ -51,10 +58,17 @@ export function sqliteStack(clock = new ManualClock()): ToolStack {
   const db = openDatabase(join(dir, DATABASE_FILE), clock);
   const services = createServices(db, clock, IDLE_MINUTES);
   const callerOf = (name: string): Caller => ({ client: services.clients.add(name, 'other', null).client, instanceKey: '' });
-  return stackOf('sqlite', services.memory, clock, callerOf('Claude Code'), async (name) => callerOf(name), async () => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  return stackOf(
+    'sqlite',
+    services.memory,
+    clock,
+    callerOf('Claude Code'),
+    async (name) => callerOf(name),
+    async () => {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  );
 }
 
 /** The hosted server's stack: a tenant schema in a real Postgres database. */

@@ -26,7 +26,12 @@ describe('bad input', () => {
     ['wrong type', 'lock_context', { topic: 'a', content: 42 }, /`content` must be a string, got a number/],
     ['missing field', 'lock_context', { content: 'text' }, /Missing required argument `topic`/],
     ['empty content', 'lock_context', { topic: 'a', content: '' }, /`content` is empty/],
-    ['unknown priority', 'lock_context', { topic: 'a', content: 'x', priority: 'urgent' }, /`priority` must be one of "always_check", "important", "reference"/],
+    [
+      'unknown priority',
+      'lock_context',
+      { topic: 'a', content: 'x', priority: 'urgent' },
+      /`priority` must be one of "always_check", "important", "reference"/,
+    ],
     ['unknown argument', 'lock_context', { topic: 'a', content: 'x', tgas: 'x' }, /Unknown argument `tgas`\. Did you mean `tags`\?/],
     ['wrong arguments type', 'search_contexts', { query: ['a'] }, /`query` must be a string, got an array/],
     ['limit out of range', 'search_contexts', { query: 'a', limit: 5000 }, /`limit` must be at most 50/],

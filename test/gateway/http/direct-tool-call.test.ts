@@ -27,12 +27,20 @@ describe('tools/call answered directly', () => {
   });
   after(() => gw.stop({ remove: true }));
 
-  async function session(accept: string, version = '2025-11-25'): Promise<{ id: string; post: (body: unknown, extra?: Record<string, string>) => Promise<Response> }> {
+  async function session(
+    accept: string,
+    version = '2025-11-25',
+  ): Promise<{ id: string; post: (body: unknown, extra?: Record<string, string>) => Promise<Response> }> {
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept };
     const init = await fetch(gw.url, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      }),
     });
     await init.text();
     const id = init.headers.get('mcp-session-id')!;

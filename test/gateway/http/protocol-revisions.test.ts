@@ -60,7 +60,12 @@ describe('protocol revisions', () => {
         const call = await fetch(gw.url, {
           method: 'POST',
           headers: session,
-          body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'lock_context', arguments: { topic: `rev/${version}/${mode}`, content: 'revision test' } } }),
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: 2,
+            method: 'tools/call',
+            params: { name: 'lock_context', arguments: { topic: `rev/${version}/${mode}`, content: 'revision test' } },
+          }),
         });
         assert.equal(call.status, 200);
         const [callResult] = await messagesOf(call);

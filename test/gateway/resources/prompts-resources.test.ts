@@ -40,11 +40,20 @@ describe('prompts and resources over HTTP', () => {
   it('lists resume and end_session with their arguments and the size budget', async () => {
     const c = await connectClient(gw.url, gw.addClient('lister').token);
     const { prompts } = await c.client.listPrompts();
-    assert.deepEqual(prompts.map((p) => p.name), ['resume', 'end_session']);
+    assert.deepEqual(
+      prompts.map((p) => p.name),
+      ['resume', 'end_session'],
+    );
     const resume = prompts[0]!;
     assert.deepEqual(resume.arguments, [{ name: 'project', description: resume.arguments![0]!.description, required: false }]);
     assert.match(resume.description ?? '', /handover.*always_check.*todos.*12,000 characters/s);
-    assert.deepEqual(prompts[1]!.arguments?.map((a) => [a.name, a.required]), [['project', false], ['focus', false]]);
+    assert.deepEqual(
+      prompts[1]!.arguments?.map((a) => [a.name, a.required]),
+      [
+        ['project', false],
+        ['focus', false],
+      ],
+    );
     await c.close();
   });
 
@@ -66,7 +75,13 @@ describe('prompts and resources over HTTP', () => {
 
   it('resume names the handover, the rules in full, the open todos and the important contexts; it selects the project', async () => {
     const writer = await connectClient(gw.url, gw.addClient('Claude Code').token);
-    await writer.call('lock_context', { project: 'webshop', topic: 'deploy/rules', content: 'Never deploy on Fridays.\nRun the migrations first.', priority: 'always_check', tags: ['ops'] });
+    await writer.call('lock_context', {
+      project: 'webshop',
+      topic: 'deploy/rules',
+      content: 'Never deploy on Fridays.\nRun the migrations first.',
+      priority: 'always_check',
+      tags: ['ops'],
+    });
     await writer.call('lock_context', { project: 'webshop', topic: 'api-style', content: 'REST, JSON, snake_case everywhere.', priority: 'important' });
     await writer.call('lock_context', { project: 'webshop', topic: 'glossary', content: 'SKU: stock keeping unit.' });
     await writer.call('add_note', { project: 'webshop', kind: 'todo', text: 'Add the refund endpoint' });
@@ -128,34 +143,44 @@ describe('prompts and resources over HTTP', () => {
     await c.close();
   });
 
-  it('lists the caller\'s project as resources, and the three templates', async () => {
+  it("lists the caller's project as resources, and the three templates", async () => {
     const client = gw.addClient('browser');
     const c = await connectClient(gw.url, client.token);
     const none = await c.client.listResources();
-    assert.deepEqual(none.resources.map((r) => r.uri), ['dementia://projects'], 'without a project: only the project list');
+    assert.deepEqual(
+      none.resources.map((r) => r.uri),
+      ['dementia://projects'],
+      'without a project: only the project list',
+    );
     await c.call('select_project_for_session', { project_name: 'webshop' });
     const { resources } = await c.client.listResources();
-    assert.deepEqual(resources.map((r) => r.uri), [
-      'dementia://projects',
-      'dementia://projects/webshop/handover',
-      'dementia://projects/webshop/contexts/deploy%2Frules',
-      'dementia://projects/webshop/contexts/api-style',
-      'dementia://projects/webshop/contexts/glossary',
-    ]);
+    assert.deepEqual(
+      resources.map((r) => r.uri),
+      [
+        'dementia://projects',
+        'dementia://projects/webshop/handover',
+        'dementia://projects/webshop/contexts/deploy%2Frules',
+        'dementia://projects/webshop/contexts/api-style',
+        'dementia://projects/webshop/contexts/glossary',
+      ],
+    );
     const rule = resources[2]!;
     assert.equal(rule.name, 'deploy/rules');
     assert.equal(rule.annotations?.priority, 1);
     assert.match(rule.description ?? '', /^v1 \[ops\]: Never deploy/);
     const { resourceTemplates } = await c.client.listResourceTemplates();
-    assert.deepEqual(resourceTemplates.map((t) => t.uriTemplate), [
-      'dementia://projects/{project}/contexts/{label}',
-      'dementia://projects/{project}/contexts/{label}/versions/{version}',
-      'dementia://projects/{project}/handover',
-    ]);
+    assert.deepEqual(
+      resourceTemplates.map((t) => t.uriTemplate),
+      [
+        'dementia://projects/{project}/contexts/{label}',
+        'dementia://projects/{project}/contexts/{label}/versions/{version}',
+        'dementia://projects/{project}/handover',
+      ],
+    );
     await c.close();
   });
 
-  it('reads contexts and handovers of any project by URI, records them in that project\'s work session, and keeps the selection', async () => {
+  it("reads contexts and handovers of any project by URI, records them in that project's work session, and keeps the selection", async () => {
     const client = gw.addClient('cross-reader');
     const c = await connectClient(gw.url, client.token);
     await c.call('select_project_for_session', { project_name: 'billing' });
@@ -201,7 +226,10 @@ describe('prompts and resources over HTTP', () => {
     await c.call('select_project_for_session', { project_name: 'billing' });
     const sessionsBefore = gw.gateway.services.db.prepare('SELECT count(*) FROM work_sessions').pluck().get() as number;
     for (const [uri, pattern] of [
-      ['https://example.com/x', /INVALID_RESOURCE_URI: "https:\/\/example\.com\/x" is not a Dementia resource: it does not start with dementia:\/\/projects\/\. Fix: Use dementia:\/\/projects,/],
+      [
+        'https://example.com/x',
+        /INVALID_RESOURCE_URI: "https:\/\/example\.com\/x" is not a Dementia resource: it does not start with dementia:\/\/projects\/\. Fix: Use dementia:\/\/projects,/,
+      ],
       ['dementia://projects/webshop', /names a project but no resource of it/],
       ['dementia://projects/webshop/notes/x', /after the project comes "contexts\/\{label\}" or "handover"/],
       ['dementia://projects/webshop/contexts/api-style/versions/zero', /the version "zero" is not a positive whole number/],
@@ -253,7 +281,11 @@ describe('prompts and resources over HTTP', () => {
     await other.call('lock_context', { project: 'billing', topic: 'tax/rates', content: '19%' });
     await log.until('updated dementia://projects/billing/contexts/tax/rates');
     await log.until('list_changed');
-    assert.deepEqual(log.entries, ['updated dementia://projects/billing/contexts/tax/rates', 'list_changed'], 'subscribed: the URI as subscribed, and the list');
+    assert.deepEqual(
+      log.entries,
+      ['updated dementia://projects/billing/contexts/tax/rates', 'list_changed'],
+      'subscribed: the URI as subscribed, and the list',
+    );
 
     await other.call('lock_context', { project: 'webshop', topic: 'checkout', content: 'Stripe', priority: 'important' });
     await log.until('list_changed', 2);
@@ -313,7 +345,12 @@ describe('prompts and resources over HTTP', () => {
       const init = await fetch(gw.url, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+        }),
       });
       const body = (await init.json()) as { result: { protocolVersion: string; capabilities: Record<string, unknown> } };
       assert.equal(body.result.protocolVersion, version);
@@ -322,7 +359,10 @@ describe('prompts and resources over HTTP', () => {
         prompts: { listChanged: false },
         resources: { subscribe: true, listChanged: true },
       });
-      await fetch(gw.url, { method: 'DELETE', headers: { authorization: `Bearer ${token}`, 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': version } });
+      await fetch(gw.url, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${token}`, 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': version },
+      });
     }
     const modern = new ModernClient({ name: 'modern', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
     await modern.connect(new ModernTransport(gw.url, { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
@@ -337,7 +377,10 @@ describe('prompts and resources over HTTP', () => {
     const { token } = gw.addClient('modern watcher', { project: 'webshop' });
     const modern = new ModernClient({ name: 'modern', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
     await modern.connect(new ModernTransport(gw.url, { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
-    assert.deepEqual((await modern.listPrompts()).prompts.map((p) => p.name), ['resume', 'end_session']);
+    assert.deepEqual(
+      (await modern.listPrompts()).prompts.map((p) => p.name),
+      ['resume', 'end_session'],
+    );
     const resumed = await modern.getPrompt({ name: 'resume' });
     assert.match(promptText(resumed as Parameters<typeof promptText>[0]), /^Resume work on project "webshop"/);
     const listed = await modern.listResources();
@@ -356,10 +399,10 @@ describe('prompts and resources over HTTP', () => {
     const marker = 'dementia://projects/webshop/contexts/modern';
     const subscription = await modern.listen({ resourcesListChanged: true, resourceSubscriptions: [marker] });
     const other = await connectClient(gw.url, gw.addClient('modern other').token);
-    await other.call('lock_context', { project: 'billing', topic: 'not-watched', content: 'billing is not this client\'s project' });
+    await other.call('lock_context', { project: 'billing', topic: 'not-watched', content: "billing is not this client's project" });
     await other.call('lock_context', { project: 'webshop', topic: 'modern', content: 'seen by the listen stream' });
     while (entries.length < 2) await new Promise<void>((resolve) => (wake = resolve));
-    assert.deepEqual(entries, [`updated ${marker}`, 'list_changed'], 'nothing for billing; the marker, then its project\'s list');
+    assert.deepEqual(entries, [`updated ${marker}`, 'list_changed'], "nothing for billing; the marker, then its project's list");
     await subscription.close();
     await other.close();
     await modern.close();

@@ -49,10 +49,20 @@ describe('resource change routing', () => {
   services.projects.create('shop');
   services.projects.create('blog');
   // Tenants by client name prefix: "a:..." and "b:..." (hosted mode knows it from the OAuth grant).
-  const caller = (name: string, instanceKey = ''): Caller => ({ client: services.clients.add(name, 'other', null).client, instanceKey, tenant: name.split(':')[0] });
+  const caller = (name: string, instanceKey = ''): Caller => ({
+    client: services.clients.add(name, 'other', null).client,
+    instanceKey,
+    tenant: name.split(':')[0],
+  });
   const changes = new ResourceChanges({ memoryOf: () => services.memory });
   const lock = (who: Caller, project: string, label: string) =>
-    changes.callCompleted({ caller: who, operation: 'lock_context', project, selected: false, effects: { locked: [{ label, version: 1, priority: 'reference' }] } });
+    changes.callCompleted({
+      caller: who,
+      operation: 'lock_context',
+      project,
+      selected: false,
+      effects: { locked: [{ label, version: 1, priority: 'reference' }] },
+    });
 
   it('skips connections that cannot hear now (no open stream): nothing is prepared for them', async () => {
     const writer = caller('a:streamer');
@@ -78,7 +88,13 @@ describe('resource change routing', () => {
     assert.deepEqual(otherProject.heard, []);
     assert.deepEqual(otherTenant.heard, [], 'another tenant\'s "shop" is another project');
     // Reads change nothing.
-    await changes.callCompleted({ caller: writer, operation: 'recall_context', project: 'shop', selected: false, effects: { recalled: [{ label: 'prices', version: 1 }] } });
+    await changes.callCompleted({
+      caller: writer,
+      operation: 'recall_context',
+      project: 'shop',
+      selected: false,
+      effects: { recalled: [{ label: 'prices', version: 1 }] },
+    });
     assert.equal(sameTenant.heard.length, 2);
     for (const stop of stops) stop();
     assert.equal(changes.size, 0);
@@ -98,7 +114,7 @@ describe('resource change routing', () => {
     assert.deepEqual(fresh.heard, ['list_changed', 'list_changed']);
     assert.deepEqual(otherWindow.heard, []);
     await changes.handoversWritten([{ project: 'blog' } as Parameters<typeof changes.handoversWritten>[0][number]], 'a');
-    assert.equal(fresh.heard.length, 2, 'the client moved to shop: blog\'s handover is not its business now');
+    assert.equal(fresh.heard.length, 2, "the client moved to shop: blog's handover is not its business now");
     for (const stop of stops) stop();
   });
 });

@@ -45,7 +45,10 @@ describe('findSecrets', () => {
     const key = aws.split(' = ')[1]!;
     const text = `config:\n  ${aws.replace(' = ', '=')}\n  region=eu-west-1`;
     const found = await findSecrets(text);
-    assert.deepEqual(found.map((f) => [f.kind, f.line, f.column]), [['aws-key', 2, 3]]);
+    assert.deepEqual(
+      found.map((f) => [f.kind, f.line, f.column]),
+      [['aws-key', 2, 3]],
+    );
     const masked = maskFindings(text, found);
     assert.equal(masked, 'config:\n  [REDACTED:aws-key]\n  region=eu-west-1');
     assert.ok(!masked.includes(key.slice(-8)));

@@ -68,7 +68,13 @@ describe('secrets are never stored in the clear (local gateway, real HTTP)', () 
   });
 
   it('lock_context: refused, naming kind, argument, line and column', async () => {
-    await refused('lock_context', { topic: 'ci', content: `CI setup.\nThe token is ${github} for now.` }, github, /github-token/, /`content` at line 2, column 14/);
+    await refused(
+      'lock_context',
+      { topic: 'ci', content: `CI setup.\nThe token is ${github} for now.` },
+      github,
+      /github-token/,
+      /`content` at line 2, column 14/,
+    );
   });
 
   it('lock_context: a private key in the middle of a code block, and a secret in a tag', async () => {
@@ -77,13 +83,25 @@ describe('secrets are never stored in the clear (local gateway, real HTTP)', () 
   });
 
   it('a "secretlint-disable" comment in the text does not switch the check off', async () => {
-    await refused('lock_context', { topic: 'ci', content: `// secretlint-disable\nconst t = "${github}"; // secretlint-disable-line` }, github, /github-token/, /line 2/);
+    await refused(
+      'lock_context',
+      { topic: 'ci', content: `// secretlint-disable\nconst t = "${github}"; // secretlint-disable-line` },
+      github,
+      /github-token/,
+      /line 2/,
+    );
   });
 
   it('batch_lock_contexts: one secret refuses the whole batch and names the item', async () => {
     const result = await refused(
       'batch_lock_contexts',
-      { contexts: [{ topic: 'a', content: 'plain text A' }, { topic: 'b', content: `db: ${dbUrl}` }, { topic: 'c', content: 'plain text C' }] },
+      {
+        contexts: [
+          { topic: 'a', content: 'plain text A' },
+          { topic: 'b', content: `db: ${dbUrl}` },
+          { topic: 'c', content: 'plain text C' },
+        ],
+      },
       dbUrl,
       /database-url/,
       /contexts\[1\] \("b"\)/,
@@ -115,10 +133,7 @@ describe('secrets are never stored in the clear (local gateway, real HTTP)', () 
     const locked = await c.call('lock_context', { topic: 'ci', content: `The token is "${github}", rotate monthly.` });
     assert.equal(locked.isError, undefined, textOf(locked));
     assert.match(textOf(locked), /A credential was masked before storing/);
-    assert.equal(
-      db().prepare("SELECT content FROM contexts WHERE label = 'ci'").pluck().get(),
-      'The token is "[REDACTED:github-token]", rotate monthly.',
-    );
+    assert.equal(db().prepare("SELECT content FROM contexts WHERE label = 'ci'").pluck().get(), 'The token is "[REDACTED:github-token]", rotate monthly.');
     assert.ok(outbox() > before, 'the masked version is synced like any other');
     const note = await c.call('add_note', { kind: 'note', text: `pg: ${dbUrl}` });
     assert.match(textOf(note), /Recorded note: pg: \[REDACTED:database-url\]/);

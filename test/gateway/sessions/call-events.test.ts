@@ -38,7 +38,8 @@ describe('call pipeline hooks (CallEvents)', () => {
       events: {
         onStart: (start) => {
           started.push(start);
-          if (JSON.stringify(start.args).includes('hunter2')) throw new UserError('SECRET_REFUSED', 'The arguments contain a password; nothing was saved.', 'Remove it.');
+          if (JSON.stringify(start.args).includes('hunter2'))
+            throw new UserError('SECRET_REFUSED', 'The arguments contain a password; nothing was saved.', 'Remove it.');
         },
         onOutcome: (outcome) => outcomes.push(outcome),
       },
@@ -61,11 +62,17 @@ describe('call pipeline hooks (CallEvents)', () => {
 
     const locked = await tools.call('lock_context', { topic: 'db', content: 'Postgres 16' }, caller);
     assert.notEqual(locked.isError, true);
-    assert.deepEqual(started.map((s) => [s.operation, s.args]), [
-      ['lock_context', { topic: 'db', content: 'password hunter2' }],
-      ['lock_context', { topic: 'db', content: 'Postgres 16' }],
-    ]);
-    assert.deepEqual(outcomes.map((o) => [o.operation, o.project]), [['lock_context', 'alpha']]);
+    assert.deepEqual(
+      started.map((s) => [s.operation, s.args]),
+      [
+        ['lock_context', { topic: 'db', content: 'password hunter2' }],
+        ['lock_context', { topic: 'db', content: 'Postgres 16' }],
+      ],
+    );
+    assert.deepEqual(
+      outcomes.map((o) => [o.operation, o.project]),
+      [['lock_context', 'alpha']],
+    );
 
     await assert.rejects(prompts.get(caller, 'end_session', { focus: 'hunter2' }), /SECRET_REFUSED/);
     assert.equal(started.at(-1)?.operation, 'prompt:end_session');

@@ -63,13 +63,19 @@ describe('the handover a reader gets', () => {
     );
   });
 
-  it('get_last_handover returns the model\'s handover and lists the later one after it', async () => {
+  it("get_last_handover returns the model's handover and lists the later one after it", async () => {
     const result = await desktop.call('get_last_handover', { project: 'webshop' });
     const text = textOf(result);
     assert.match(text, /Summary from the model:\nCheckout is done\.\n\nNext steps:\n- Add refunds\n- Email receipts/);
-    assert.match(text, /Since then 1 session ended without recording work \(no changes, notes or summary\): Claude Code, ended by the user in the desktop app at 2026-01-05 09:05 UTC, 1 tool call\.$/);
+    assert.match(
+      text,
+      /Since then 1 session ended without recording work \(no changes, notes or summary\): Claude Code, ended by the user in the desktop app at 2026-01-05 09:05 UTC, 1 tool call\.$/,
+    );
     assert.equal((result.structuredContent?.handover as { endReason: string }).endReason, 'ended');
-    assert.deepEqual((result.structuredContent?.laterWithoutWork as { endReason: string }[]).map((h) => h.endReason), ['ended_by_user']);
+    assert.deepEqual(
+      (result.structuredContent?.laterWithoutWork as { endReason: string }[]).map((h) => h.endReason),
+      ['ended_by_user'],
+    );
     // The other mentions of "the last handover" agree with it.
     assert.match(textOf(await desktop.call('get_project_info', { project: 'webshop' })), /the last from Claude Code at 2026-01-05T09:00:00\.000Z/);
   });
@@ -77,10 +83,13 @@ describe('the handover a reader gets', () => {
   it('dementia handover show prints the same handover', async () => {
     const shown = await cli(['handover', 'show', '--project', 'webshop'], { DEMENTIA_DATA_DIR: gw.dataDir, DEMENTIA_PORT: String(gw.gateway.port) });
     assert.equal(shown.code, 0, shown.stderr);
-    assert.match(shown.stdout, /^Last handover of project "webshop" \(Dementia Companion\): Claude Code, ended 2026-01-05T09:00:00\.000Z \(ended\)\.\n[\s\S]*Checkout is done\.[\s\S]*Since then 1 session ended without recording work/);
+    assert.match(
+      shown.stdout,
+      /^Last handover of project "webshop" \(Dementia Companion\): Claude Code, ended 2026-01-05T09:00:00\.000Z \(ended\)\.\n[\s\S]*Checkout is done\.[\s\S]*Since then 1 session ended without recording work/,
+    );
   });
 
-  it('the status window marks the model\'s handover as the one read next, and the stub as without work', async () => {
+  it("the status window marks the model's handover as the one read next, and the stub as without work", async () => {
     const handovers = (await statusHandovers()).filter((h) => h.project === 'webshop');
     assert.deepEqual(
       handovers.map((h) => [h.endReason, h.recordsWork, h.forReader]),

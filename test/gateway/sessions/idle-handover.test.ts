@@ -88,7 +88,7 @@ describe('idle work sessions become handovers', () => {
     assert.equal(row.endedAt, lastCallAt);
   });
 
-  it('ends a session on request with the model\'s notes, and the next call starts a new one', async () => {
+  it("ends a session on request with the model's notes, and the next call starts a new one", async () => {
     const c = await connectClient(gw.url, gw.addClient('VS Code', { kind: 'vscode' }).token);
     const first = await c.call('lock_context', { topic: 'plan', content: 'Ship v2', project: 'linkedin' });
     const ended = await c.call('end_session', { summary: 'Planned v2.', next_steps: 'write tests, ship', open_questions: ['Which date?'] });

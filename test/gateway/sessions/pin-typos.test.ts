@@ -59,7 +59,10 @@ describe('pinned projects must exist', () => {
     const env = { DEMENTIA_DATA_DIR: gw.dataDir, DEMENTIA_PORT: String(gw.gateway.port) };
     const typo = await cli(['clients', 'add', 'Zed', '--project', 'webshp'], env);
     assert.equal(typo.code, 2);
-    assert.match(typo.stderr, /Project "webshp" does not exist; nothing was changed\. Fix: Did you mean "webshop"\? Existing projects: .*webshop\. Add --create-project to create it\./);
+    assert.match(
+      typo.stderr,
+      /Project "webshp" does not exist; nothing was changed\. Fix: Did you mean "webshop"\? Existing projects: .*webshop\. Add --create-project to create it\./,
+    );
     assert.equal(gw.gateway.services.clients.byName('Zed'), undefined);
     assert.equal(gw.gateway.services.projects.exists('webshp'), false);
     const meant = await cli(['clients', 'add', 'Zed', '--project', 'webshp', '--create-project'], env);

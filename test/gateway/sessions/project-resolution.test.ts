@@ -64,7 +64,7 @@ describe('project resolution', () => {
     await d.close();
   });
 
-  it('never uses another client\'s project', async () => {
+  it("never uses another client's project", async () => {
     const first = await connectClient(gw.url, gw.addClient('first').token);
     await first.call('select_project_for_session', { project_name: 'gamma' });
     const second = await connectClient(gw.url, gw.addClient('second').token);

@@ -66,9 +66,10 @@ describe('seed replay: reconnects never lose or mix projects', () => {
     await third.close();
     await b.close();
 
-    const rows = gw.gateway.services.db
-      .prepare('SELECT project_name AS project, label FROM contexts ORDER BY label')
-      .all() as { project: string; label: string }[];
+    const rows = gw.gateway.services.db.prepare('SELECT project_name AS project, label FROM contexts ORDER BY label').all() as {
+      project: string;
+      label: string;
+    }[];
     assert.deepEqual(rows, [
       { project: 'innkeeper', label: 'breakfast' },
       { project: 'linkedin', label: 'profile' },

@@ -46,7 +46,10 @@ describe('search ranking on a small corpus', () => {
   it('weighs a topic above body text, case-insensitively, without stopwords', () => {
     const outcome = s.search.search('shop', 'The KANGAROO of it', {}, 5);
     assert.deepEqual(outcome.terms, ['kangaroo']);
-    assert.deepEqual(outcome.hits.map((h) => h.label), ['ops/kangaroo', 'notes/marsupials']);
+    assert.deepEqual(
+      outcome.hits.map((h) => h.label),
+      ['ops/kangaroo', 'notes/marsupials'],
+    );
     assert.ok(outcome.hits[0]!.score > outcome.hits[1]!.score);
   });
 
@@ -55,12 +58,15 @@ describe('search ranking on a small corpus', () => {
     assert.deepEqual(labels(s, 'shop', 'budgets kanga'), ['notes/marsupials']);
   });
 
-  it('never returns another project\'s contexts', () => {
+  it("never returns another project's contexts", () => {
     const shop = s.search.search('shop', 'kangaroo quokka', {}, 10);
     assert.equal(shop.matched, 'any', 'only the other project has both words');
     assert.ok(shop.hits.every((h) => !h.snippet.includes('other project')));
     const hits = s.search.search('other', 'kangaroo', {}, 10).hits;
-    assert.deepEqual(hits.map((h) => h.label), ['ops/kangaroo']);
+    assert.deepEqual(
+      hits.map((h) => h.label),
+      ['ops/kangaroo'],
+    );
     assert.match(hits[0]!.snippet, /other project/);
   });
 });
@@ -78,7 +84,14 @@ describe('search past the candidate bound (a word in over a thousand contexts)',
     s.db.transaction(() => {
       for (let i = 0; i < 1_500; i++) {
         clock.advanceMinutes(1);
-        s.contexts.lock('big', `notes/n${i}`, `Note ${i}: we will deploy the build ${i % 7 === 0 ? 'with the canary' : 'today'}.`, 'reference', i % 3 === 0 ? ['ops'] : [], actor);
+        s.contexts.lock(
+          'big',
+          `notes/n${i}`,
+          `Note ${i}: we will deploy the build ${i % 7 === 0 ? 'with the canary' : 'today'}.`,
+          'reference',
+          i % 3 === 0 ? ['ops'] : [],
+          actor,
+        );
       }
     })();
     // Then another project writes the newest thousand-odd contexts with the same word.
@@ -114,6 +127,9 @@ describe('search past the candidate bound (a word in over a thousand contexts)',
     assert.ok(both.hits.every((h) => /canary/i.test(h.snippet)));
     const any = s.search.search('big', 'checklist zzzunknown', {}, 5);
     assert.equal(any.matched, 'any');
-    assert.deepEqual(any.hits.map((h) => h.label), ['deploy/checklist']);
+    assert.deepEqual(
+      any.hits.map((h) => h.label),
+      ['deploy/checklist'],
+    );
   });
 });

@@ -42,7 +42,10 @@ describe('finding tools', () => {
     assert.equal(any.structuredContent?.matched, 'any');
     assert.equal((any.structuredContent?.results as unknown[]).length, 2);
     const filtered = await c.call('search_contexts', { query: 'stripe rollback', priority: 'always_check' });
-    assert.deepEqual((filtered.structuredContent?.results as { label: string }[]).map((r) => r.label), ['rules/database']);
+    assert.deepEqual(
+      (filtered.structuredContent?.results as { label: string }[]).map((r) => r.label),
+      ['rules/database'],
+    );
     const tagged = await c.call('search_contexts', { query: 'search payments', tags: ['api'] });
     assert.ok((tagged.structuredContent?.results as { tags: string[] }[]).every((r) => r.tags.includes('api')));
   });
@@ -50,7 +53,10 @@ describe('finding tools', () => {
   it('shows the tree grouped by prefix with versions', async () => {
     await c.call('lock_context', { topic: 'team', content: 'Alice owns payments, Bob owns search, Carol owns deploys.' });
     const tree = await c.call('explore_context_tree');
-    assert.match(textOf(tree), /api\/ \(2\)\n {2}api\/payments v1 \(important\) \[api, payments\], 1 version\n[\s\S]*rules\/ \(2\)[\s\S]*Other topics \(1\)\n {2}team v2 \(reference\), 2 versions/);
+    assert.match(
+      textOf(tree),
+      /api\/ \(2\)\n {2}api\/payments v1 \(important\) \[api, payments\], 1 version\n[\s\S]*rules\/ \(2\)[\s\S]*Other topics \(1\)\n {2}team v2 \(reference\), 2 versions/,
+    );
     const rulesOnly = await c.call('explore_context_tree', { priority: 'always_check' });
     assert.equal(rulesOnly.structuredContent?.total, 2);
   });
@@ -59,7 +65,10 @@ describe('finding tools', () => {
     const result = await c.call('check_contexts', { action: 'deploy the new checkout to production' });
     const applicable = (result.structuredContent?.applicable as { label: string }[]).map((r) => r.label);
     assert.deepEqual(applicable, ['rules/deploy']);
-    assert.deepEqual((result.structuredContent?.otherRules as { label: string }[]).map((r) => r.label), ['rules/database']);
+    assert.deepEqual(
+      (result.structuredContent?.otherRules as { label: string }[]).map((r) => r.label),
+      ['rules/database'],
+    );
     assert.match(textOf(result), /Never deploy to production on Fridays/);
   });
 

@@ -29,23 +29,41 @@ describe('near-duplicate contexts', () => {
     const first = await c.call('lock_context', { topic: 'deploy/rules', content: RULE, priority: 'always_check' });
     assert.equal(first.structuredContent?.similar, undefined, 'nothing to repeat yet');
     const again = await c.call('lock_context', { topic: 'release/checklist', content: RULE_AGAIN, priority: 'always_check' });
-    assert.match(textOf(again), /\n\nLocked release\/checklist v1 \(always_check\)\.\nVery similar to `deploy\/rules` v1 \(\d\d%\): update that one instead\? \(update_context topic="deploy\/rules", then unlock_context this one\.\) Saved anyway\.$/);
+    assert.match(
+      textOf(again),
+      /\n\nLocked release\/checklist v1 \(always_check\)\.\nVery similar to `deploy\/rules` v1 \(\d\d%\): update that one instead\? \(update_context topic="deploy\/rules", then unlock_context this one\.\) Saved anyway\.$/,
+    );
     const similar = again.structuredContent?.similar as { label: string; version: number; similarity: number }[];
-    assert.deepEqual(similar.map((s) => [s.label, s.version]), [['deploy/rules', 1]]);
+    assert.deepEqual(
+      similar.map((s) => [s.label, s.version]),
+      [['deploy/rules', 1]],
+    );
     assert.ok(similar[0]!.similarity >= 0.8 && similar[0]!.similarity < 1);
     const saved = await c.call('recall_context', { topic: 'release/checklist' });
     assert.equal((saved.structuredContent?.context as { content: string }).content, RULE_AGAIN);
   });
 
   it('says nothing for unrelated text, for a new version of the same topic, or for an archived topic', async () => {
-    const unrelated = await c.call('lock_context', { topic: 'api/style', content: 'REST with JSON bodies, camelCase field names, and ISO dates everywhere in the public API.' });
+    const unrelated = await c.call('lock_context', {
+      topic: 'api/style',
+      content: 'REST with JSON bodies, camelCase field names, and ISO dates everywhere in the public API.',
+    });
     assert.equal(unrelated.structuredContent?.similar, undefined);
     assert.doesNotMatch(textOf(unrelated), /similar/i);
-    const ownVersion = await c.call('lock_context', { topic: 'api/style', content: 'REST with JSON bodies, camelCase field names, and ISO dates everywhere in the public API!' });
+    const ownVersion = await c.call('lock_context', {
+      topic: 'api/style',
+      content: 'REST with JSON bodies, camelCase field names, and ISO dates everywhere in the public API!',
+    });
     assert.equal(ownVersion.structuredContent?.similar, undefined, 'its own earlier version is not another topic');
-    await c.call('lock_context', { topic: 'old/style', content: 'Mobile: REST with JSON bodies, snake_case field names, and epoch dates in the mobile API, kept for old apps.' });
+    await c.call('lock_context', {
+      topic: 'old/style',
+      content: 'Mobile: REST with JSON bodies, snake_case field names, and epoch dates in the mobile API, kept for old apps.',
+    });
     await c.call('unlock_context', { topic: 'old/style' });
-    const afterArchive = await c.call('lock_context', { topic: 'mobile/style', content: 'Mobile: REST with JSON bodies, snake_case field names, and epoch dates in the mobile API, kept for old apps!' });
+    const afterArchive = await c.call('lock_context', {
+      topic: 'mobile/style',
+      content: 'Mobile: REST with JSON bodies, snake_case field names, and epoch dates in the mobile API, kept for old apps!',
+    });
     assert.equal(afterArchive.structuredContent?.similar, undefined, 'archived versions are not suggested');
   });
 
@@ -55,19 +73,40 @@ describe('near-duplicate contexts', () => {
     await c.call('recall_context', { topic: 'api/style' });
     const dashboard = await c.call('context_dashboard');
     const text = textOf(dashboard);
-    assert.match(text, /Near-duplicates \(1\):\n- deploy\/rules v1 ≈ release\/checklist v1 \(\d\d%\): merge with update_context topic="deploy\/rules", then unlock_context topic="release\/checklist"/);
+    assert.match(
+      text,
+      /Near-duplicates \(1\):\n- deploy\/rules v1 ≈ release\/checklist v1 \(\d\d%\): merge with update_context topic="deploy\/rules", then unlock_context topic="release\/checklist"/,
+    );
     assert.match(text, /Largest:\n- notes\/big v1: 6007 characters\n/);
     assert.match(text, /Not read in 30\+ days \(4; archive with unlock_context topic="\.\.\."\):\n- deploy\/rules v1: last read never \(locked 31 days ago\)/);
-    const data = dashboard.structuredContent as { unread: { label: string; lastReadAt: string | null }[]; nearDuplicates: { a: { label: string }; b: { label: string } }[]; largest: { label: string }[] };
-    assert.deepEqual(data.unread.map((u) => u.label), ['deploy/rules', 'mobile/style', 'notes/big', 'release/checklist'], 'oldest first, then by label');
-    assert.equal(data.unread.some((u) => u.label === 'api/style'), false, 'recalled just now');
-    assert.deepEqual(data.nearDuplicates.map((p) => [p.a.label, p.b.label]), [['deploy/rules', 'release/checklist']]);
+    const data = dashboard.structuredContent as {
+      unread: { label: string; lastReadAt: string | null }[];
+      nearDuplicates: { a: { label: string }; b: { label: string } }[];
+      largest: { label: string }[];
+    };
+    assert.deepEqual(
+      data.unread.map((u) => u.label),
+      ['deploy/rules', 'mobile/style', 'notes/big', 'release/checklist'],
+      'oldest first, then by label',
+    );
+    assert.equal(
+      data.unread.some((u) => u.label === 'api/style'),
+      false,
+      'recalled just now',
+    );
+    assert.deepEqual(
+      data.nearDuplicates.map((p) => [p.a.label, p.b.label]),
+      [['deploy/rules', 'release/checklist']],
+    );
     assert.equal(data.largest[0]!.label, 'notes/big');
 
     // Read a month ago is "not read in a long time" again, with its last read shown.
     gw.clock.advanceMinutes(31 * 24 * 60);
     const later = await c.call('context_dashboard');
-    assert.deepEqual((later.structuredContent as typeof data).unread.find((u) => u.label === 'api/style')?.lastReadAt, new Date(gw.clock.now() - 31 * 24 * 60 * 60_000).toISOString());
+    assert.deepEqual(
+      (later.structuredContent as typeof data).unread.find((u) => u.label === 'api/style')?.lastReadAt,
+      new Date(gw.clock.now() - 31 * 24 * 60 * 60_000).toISOString(),
+    );
   });
 
   it('check_contexts lists rules that nearly repeat each other; merging them clears the pair', async () => {

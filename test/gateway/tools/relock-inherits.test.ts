@@ -7,7 +7,8 @@ import { connectClient, startTestGateway, textOf, type ConnectedClient, type Tes
 describe('re-locking a context', () => {
   let gw: TestGateway;
   let c: ConnectedClient;
-  const heading = (result: { structuredContent?: Record<string, unknown> }) => result.structuredContent?.context as { version: number; priority: string; tags: string[] };
+  const heading = (result: { structuredContent?: Record<string, unknown> }) =>
+    result.structuredContent?.context as { version: number; priority: string; tags: string[] };
 
   before(async () => {
     gw = await startTestGateway();
@@ -23,7 +24,10 @@ describe('re-locking a context', () => {
     const v2 = await c.call('lock_context', { topic: 'api/auth', content: 'Tokens live in the vault; rotate them monthly.' });
     assert.deepEqual(heading(v2), { ...heading(v2), version: 2, priority: 'always_check', tags: ['security', 'deploy'] });
     const check = await c.call('check_contexts', { action: 'deploy the api with new auth tokens' });
-    assert.deepEqual((check.structuredContent?.applicable as { label: string; version: number }[]).map((r) => [r.label, r.version]), [['api/auth', 2]]);
+    assert.deepEqual(
+      (check.structuredContent?.applicable as { label: string; version: number }[]).map((r) => [r.label, r.version]),
+      [['api/auth', 2]],
+    );
     assert.match(textOf(check), /api\/auth v2 \(always_check\) \[security, deploy\]/);
   });
 
@@ -43,10 +47,13 @@ describe('re-locking a context', () => {
       ],
     });
     const items = batch.structuredContent?.contexts as { label: string; version: number; priority: string; tags: string[] }[];
-    assert.deepEqual(items.map((i) => [i.label, i.version, i.priority, i.tags]), [
-      ['deploy/freeze', 2, 'always_check', ['deploy']],
-      ['deploy/new', 1, 'reference', []],
-    ]);
+    assert.deepEqual(
+      items.map((i) => [i.label, i.version, i.priority, i.tags]),
+      [
+        ['deploy/freeze', 2, 'always_check', ['deploy']],
+        ['deploy/new', 1, 'reference', []],
+      ],
+    );
   });
 
   it('locking the same text again without priority or tags changes nothing', async () => {

@@ -69,7 +69,7 @@ export class HostedMetrics {
     gauge('dementia_connected_clients', 'Signed-in clients with an open MCP session on this process.', () => live.connectedClients());
     gauge('dementia_pg_pool_in_use', 'Postgres connections of the pool checked out right now.', () => live.pool().inUse);
     gauge('dementia_pg_pool_waiting', 'Requests waiting for a Postgres connection of the pool.', () => live.pool().waiting);
-    gauge('dementia_pg_listen_up', '1 while the connection that hears the other processes\' changes (LISTEN) is up, else 0.', () => (live.listening() ? 1 : 0));
+    gauge('dementia_pg_listen_up', "1 while the connection that hears the other processes' changes (LISTEN) is up, else 0.", () => (live.listening() ? 1 : 0));
   }
 
   /** One recorded call: `errorCode` undefined when it succeeded. */

@@ -240,7 +240,9 @@ function signInEveryTime() {
   policy
     .get('login')!
     .checks.add(
-      new Check('sign_in_every_time', 'the API key is asked on every authorization', (ctx) => (ctx.oidc.result?.login ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT)),
+      new Check('sign_in_every_time', 'the API key is asked on every authorization', (ctx) =>
+        ctx.oidc.result?.login ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT,
+      ),
       0,
     );
   return policy;
@@ -254,7 +256,10 @@ const ERROR_TEXT: Record<string, string> = {
 
 async function renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string | undefined }, publicUrl: URL): Promise<void> {
   const detail = out.error_description ? ` (${out.error_description})` : '';
-  const message = out.error === 'temporarily_unavailable' ? (out.error_description ?? out.error) : `${ERROR_TEXT[out.error] ?? 'The client sent a request this server cannot accept.'}${detail}`;
+  const message =
+    out.error === 'temporarily_unavailable'
+      ? (out.error_description ?? out.error)
+      : `${ERROR_TEXT[out.error] ?? 'The client sent a request this server cannot accept.'}${detail}`;
   ctx.set(pageHeaders());
   ctx.type = 'html';
   ctx.body = messagePage({

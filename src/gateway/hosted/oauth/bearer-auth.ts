@@ -79,7 +79,13 @@ export class BearerAuth {
         this.deps.verified.forget(hash);
         throw invalid('This client was revoked, or its tenant is no longer served. Sign in again.');
       }
-      const verified = { caller: { tenant: identity.tenant, client }, expiresAt, verifiedAt: now, scopes: (access.scope ?? '').split(' ').filter(Boolean), clientId: access.clientId! };
+      const verified = {
+        caller: { tenant: identity.tenant, client },
+        expiresAt,
+        verifiedAt: now,
+        scopes: (access.scope ?? '').split(' ').filter(Boolean),
+        clientId: access.clientId!,
+      };
       this.deps.verified.remember(hash, verified);
       return { caller: verified.caller, info: this.info(token, verified, audienceOf(access.aud)) };
     } catch (error) {
@@ -100,5 +106,5 @@ const invalid = (message: string) => new OAuthError(OAuthErrorCode.InvalidToken,
 /** The token's audience as a URL (one audience: oidc-provider issues a token for one resource). */
 function audienceOf(aud: unknown): URL | undefined {
   const value = Array.isArray(aud) ? (aud.length === 1 ? aud[0] : undefined) : aud;
-  return typeof value === 'string' ? URL.parse(value) ?? undefined : undefined;
+  return typeof value === 'string' ? (URL.parse(value) ?? undefined) : undefined;
 }

@@ -72,7 +72,14 @@ export class PgOAuthAdapter implements Adapter {
       `INSERT INTO ${STATE} (kind, id_hash, payload, grant_id, uid, expires_at)
        VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::integer IS NULL THEN NULL ELSE now() + make_interval(secs => $6::integer) END)
        ON CONFLICT (kind, id_hash) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid, expires_at = excluded.expires_at`,
-      [this.kind, sha256Hex(id), storedPayload(this.kind, payload), payload.grantId ?? null, this.kind === 'Session' ? (payload.uid ?? null) : null, lifetime ?? null],
+      [
+        this.kind,
+        sha256Hex(id),
+        storedPayload(this.kind, payload),
+        payload.grantId ?? null,
+        this.kind === 'Session' ? (payload.uid ?? null) : null,
+        lifetime ?? null,
+      ],
     );
     if ((this.kind === 'AuthorizationCode' || this.kind === 'RefreshToken') && payload.clientId && lifetime !== undefined) {
       await this.keepClient(payload.clientId, lifetime + UNUSED_CLIENT_SECONDS);

@@ -95,10 +95,10 @@ export class RefreshGrace {
   private async kept(presented: string): Promise<TokenAnswer | undefined> {
     const started = Date.now();
     for (;;) {
-      const result = await this.store.query<{ payload: { iv: string; tag: string; sealed: string } }>(`SELECT payload FROM ${STATE} WHERE kind = $1 AND id_hash = $2`, [
-        KIND,
-        sha256Hex(presented),
-      ]);
+      const result = await this.store.query<{ payload: { iv: string; tag: string; sealed: string } }>(
+        `SELECT payload FROM ${STATE} WHERE kind = $1 AND id_hash = $2`,
+        [KIND, sha256Hex(presented)],
+      );
       const row = result.rows[0];
       if (row) {
         const decipher = createDecipheriv('aes-256-gcm', keyOf(presented), Buffer.from(row.payload.iv, 'base64'));

@@ -43,7 +43,10 @@ export class RegistrationLimits {
   refuse(req: IncomingMessage, res: ServerResponse): boolean {
     const length = Number(req.headers['content-length']);
     if (!Number.isFinite(length) || length > this.limits.maxMetadataBytes) {
-      answer(res, 400, { error: 'invalid_client_metadata', error_description: `client metadata must be sent with a Content-Length of at most ${this.limits.maxMetadataBytes} bytes` });
+      answer(res, 400, {
+        error: 'invalid_client_metadata',
+        error_description: `client metadata must be sent with a Content-Length of at most ${this.limits.maxMetadataBytes} bytes`,
+      });
       req.resume();
       return true;
     }
@@ -60,7 +63,10 @@ export class RegistrationLimits {
     if (window.count > this.limits.perAddress) {
       const retryAfter = Math.max(1, Math.ceil((window.endsAt - now) / 1000));
       res.setHeader('retry-after', String(retryAfter));
-      answer(res, 429, { error: 'too_many_requests', error_description: `this address registered ${this.limits.perAddress} clients in ${this.limits.windowSeconds / 60} minutes; try again in ${retryAfter} s` });
+      answer(res, 429, {
+        error: 'too_many_requests',
+        error_description: `this address registered ${this.limits.perAddress} clients in ${this.limits.windowSeconds / 60} minutes; try again in ${retryAfter} s`,
+      });
       req.resume();
       return true;
     }

@@ -23,8 +23,7 @@ export interface MessageView {
 
 /** The page a user sees when a client asks to connect: one API key field and one Allow button. */
 export function signInPage(view: SignInView): string {
-  const body = html`
-    <h1>Connect ${view.clientName}</h1>
+  const body = html` <h1>Connect ${view.clientName}</h1>
     <p class="muted lead">This client asks to use your memory on this server. Paste your API key to allow it.</p>
     <div class="requester">
       <div class="avatar" aria-hidden="true">${initial(view.clientName)}</div>
@@ -37,13 +36,15 @@ export function signInPage(view: SignInView): string {
     <form method="post" action="${view.action}" class="sign-in-form">
       <label class="field" for="api-key">
         <span class="label">API key</span>
-        <input class="input" id="api-key" name="api_key" type="password" autocomplete="off" spellcheck="false" required autofocus>
+        <input class="input" id="api-key" name="api_key" type="password" autocomplete="off" spellcheck="false" required autofocus />
       </label>
       <label class="check" for="as-new-client">
-        <input id="as-new-client" name="as_new_client" type="checkbox" value="1"${view.asNewClient ? html` checked` : ''}>
+        <input id="as-new-client" name="as_new_client" type="checkbox" value="1" ${view.asNewClient ? html` checked` : ''} />
         <span>
           <span class="check-title">Connect as a new client</span>
-          <span class="hint">Unticked, if ${view.clientName} signed in here before with this key, it continues as that client, with its project and work session.</span>
+          <span class="hint"
+            >Unticked, if ${view.clientName} signed in here before with this key, it continues as that client, with its project and work session.</span
+          >
         </span>
       </label>
       <button class="btn btn-primary allow" type="submit">Allow</button>
@@ -54,8 +55,7 @@ export function signInPage(view: SignInView): string {
 
 /** A page that explains why this sign-in cannot go on (expired, invalid request, store down). */
 export function messagePage(view: MessageView): string {
-  const body = html`
-    <h1>${view.title}</h1>
+  const body = html` <h1>${view.title}</h1>
     <div class="banner banner-bad" role="alert">${view.message}</div>
     <p class="muted">${view.hint}</p>`;
   return page(view.title, view.serverHost, body);
@@ -90,28 +90,27 @@ const initial = (name: string): string => (name.trim()[0] ?? '?').toUpperCase();
 
 function page(title: string, serverHost: string, body: SafeHtml): string {
   return html`<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <meta name="color-scheme" content="light dark">
-  <title>${title} · Dementia Companion</title>
-  <link rel="icon" href="${ASSETS_PATH}/icon.svg" type="image/svg+xml">
-  <link rel="stylesheet" href="${ASSETS_PATH}/styles.css">
-  <link rel="stylesheet" href="${ASSETS_PATH}/sign-in.css">
-</head>
-<body class="sign-in-page">
-  <main class="card sign-in-card">
-    <div class="brand">
-      <img src="${ASSETS_PATH}/icon.svg" alt="" width="32" height="32">
-      <div class="brand-text">
-        <strong>Dementia Companion</strong>
-        <span class="muted">${serverHost}</span>
-      </div>
-    </div>
-    ${body}
-  </main>
-</body>
-</html>
-`.text;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="light dark" />
+        <title>${title} · Dementia Companion</title>
+        <link rel="icon" href="${ASSETS_PATH}/icon.svg" type="image/svg+xml" />
+        <link rel="stylesheet" href="${ASSETS_PATH}/styles.css" />
+        <link rel="stylesheet" href="${ASSETS_PATH}/sign-in.css" />
+      </head>
+      <body class="sign-in-page">
+        <main class="card sign-in-card">
+          <div class="brand">
+            <img src="${ASSETS_PATH}/icon.svg" alt="" width="32" height="32" />
+            <div class="brand-text">
+              <strong>Dementia Companion</strong>
+              <span class="muted">${serverHost}</span>
+            </div>
+          </div>
+          ${body}
+        </main>
+      </body>
+    </html> `.text;
 }

@@ -148,7 +148,10 @@ export class SignInRoute {
     const grant = new this.deps.provider.Grant({ accountId, clientId: pending.client.clientId });
     const requested = String(pending.params.scope ?? '').split(' ');
     if (requested.includes('offline_access')) grant.addOIDCScope('offline_access');
-    const indicator = typeof pending.params.resource === 'string' && sameResource(pending.params.resource, this.deps.resourceUrl) ? pending.params.resource : this.deps.resourceUrl.href;
+    const indicator =
+      typeof pending.params.resource === 'string' && sameResource(pending.params.resource, this.deps.resourceUrl)
+        ? pending.params.resource
+        : this.deps.resourceUrl.href;
     grant.addResourceScope(indicator, requested.filter((scope) => scope === MCP_SCOPE).join(' '));
     return grant.save();
   }
@@ -185,6 +188,13 @@ export class SignInRoute {
 
   private message(res: ServerResponse, status: number, message: string, hint: string): void {
     res.writeHead(status, pageHeaders());
-    res.end(messagePage({ title: status === 503 ? 'The server cannot sign you in right now' : 'This sign-in cannot go on', message, hint, serverHost: this.deps.publicUrl.host }));
+    res.end(
+      messagePage({
+        title: status === 503 ? 'The server cannot sign you in right now' : 'This sign-in cannot go on',
+        message,
+        hint,
+        serverHost: this.deps.publicUrl.host,
+      }),
+    );
   }
 }

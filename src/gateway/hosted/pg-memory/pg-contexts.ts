@@ -1,7 +1,15 @@
 import type { Clock } from '../../clock.ts';
 import type { ContextRepository } from '../../memory/memory.ts';
 import { newId, sha256Hex } from '../../secrets.ts';
-import { assertArchivable, contextNotFound, priorityAndTags, restoreTargets, sameAsLatest, similarLabelPattern, versionNotFound } from '../../store/context-rules.ts';
+import {
+  assertArchivable,
+  contextNotFound,
+  priorityAndTags,
+  restoreTargets,
+  sameAsLatest,
+  similarLabelPattern,
+  versionNotFound,
+} from '../../store/context-rules.ts';
 import type { Actor, LockResult } from '../../store/contexts.ts';
 import type { ArchivedVersion, ContextVersion, Priority, VersionSelector } from '../../store/context-version.ts';
 import { bandsOf } from '../../store/near-duplicates.ts';
@@ -55,7 +63,14 @@ export class PgContexts implements ContextRepository {
     this.clock = clock;
   }
 
-  async lock(project: string, label: string, content: string, passedPriority: Priority | undefined, passedTags: string[] | undefined, actor: Actor): Promise<LockResult> {
+  async lock(
+    project: string,
+    label: string,
+    content: string,
+    passedPriority: Priority | undefined,
+    passedTags: string[] | undefined,
+    actor: Actor,
+  ): Promise<LockResult> {
     // Read before taking the change lock, then take it and write in one round trip, on condition
     // that the label's latest version is still the one read (else read again under the lock): the
     // lock that serializes the tenant's writes is held for the insert and the commit only.
@@ -84,7 +99,20 @@ export class PgContexts implements ContextRepository {
     await this.tx.rows(
       `INSERT INTO contexts (id, project_name, label, version, content, priority, tags, content_hash, created_at, client_id, session_id, origin, origin_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $4)`,
-      [next.id, project, label, version, content, next.priority, next.tags, next.contentHash, at(next.createdAt), actor.clientId, actor.sessionId, HOSTED_ORIGIN],
+      [
+        next.id,
+        project,
+        label,
+        version,
+        content,
+        next.priority,
+        next.tags,
+        next.contentHash,
+        at(next.createdAt),
+        actor.clientId,
+        actor.sessionId,
+        HOSTED_ORIGIN,
+      ],
     );
     return { ...result, context: { ...next, version } };
   }
@@ -131,8 +159,15 @@ export class PgContexts implements ContextRepository {
   async get(project: string, label: string, selector: VersionSelector = 'latest'): Promise<ContextVersion | undefined> {
     const row =
       selector === 'latest'
-        ? await this.tx.row<ContextRow>(`SELECT ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = $1 AND label = $2 ORDER BY version DESC LIMIT 1`, [project, label])
-        : await this.tx.row<ContextRow>(`SELECT ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = $1 AND label = $2 AND version = $3`, [project, label, selector]);
+        ? await this.tx.row<ContextRow>(`SELECT ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = $1 AND label = $2 ORDER BY version DESC LIMIT 1`, [
+            project,
+            label,
+          ])
+        : await this.tx.row<ContextRow>(`SELECT ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = $1 AND label = $2 AND version = $3`, [
+            project,
+            label,
+            selector,
+          ]);
     return row ? toVersion(row) : undefined;
   }
 
@@ -145,14 +180,18 @@ export class PgContexts implements ContextRepository {
       `SELECT DISTINCT label FROM live_contexts WHERE project_name = $1 AND label LIKE $2 ESCAPE '\\' ORDER BY label LIMIT 5`,
       [project, similarLabelPattern(label)],
     );
-    throw contextNotFound(project, label, similar.map((r) => r.label));
+    throw contextNotFound(
+      project,
+      label,
+      similar.map((r) => r.label),
+    );
   }
 
   async versions(project: string, label: string): Promise<ContextVersion[]> {
-    const rows = await this.tx.rows<ContextRow>(
-      `SELECT ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = $1 AND label = $2 ORDER BY version DESC`,
-      [project, label],
-    );
+    const rows = await this.tx.rows<ContextRow>(`SELECT ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = $1 AND label = $2 ORDER BY version DESC`, [
+      project,
+      label,
+    ]);
     return rows.map(toVersion);
   }
 
@@ -174,7 +213,9 @@ export class PgContexts implements ContextRepository {
 
   async archivedVersions(project: string, label: string): Promise<ArchivedVersion[]> {
     const rows = await this.tx.rows<ContextRow & { archived_at: Date }>(
-      `SELECT ${CONTEXT_COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')}, a.archived_at
+      `SELECT ${CONTEXT_COLUMNS.split(', ')
+        .map((c) => `c.${c}`)
+        .join(', ')}, a.archived_at
        FROM contexts c JOIN archived_contexts a ON a.context_id = c.id AND a.restored_at IS NULL
        WHERE c.project_name = $1 AND c.label = $2 ORDER BY c.version DESC`,
       [project, label],

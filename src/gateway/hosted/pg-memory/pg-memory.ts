@@ -68,7 +68,8 @@ type Repositories = Omit<Memory, 'clock' | 'transaction'>;
  */
 function eachCallInTransaction<K extends keyof Repositories>(memory: Memory, name: K): Repositories[K] {
   return new Proxy({} as Repositories[K], {
-    get: (_target, method: string) =>
+    get:
+      (_target, method: string) =>
       (...args: unknown[]) =>
         memory.transaction((tx) => (tx[name] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args)),
   });

@@ -73,12 +73,19 @@ export class PgProjects implements ProjectRepository {
   }
 
   async secretPolicy(name: string): Promise<SecretPolicy> {
-    return (await this.tx.row<{ secret_policy: SecretPolicy }>(`SELECT secret_policy FROM projects WHERE name = $1`, [name]))?.secret_policy ?? DEFAULT_SECRET_POLICY;
+    return (
+      (await this.tx.row<{ secret_policy: SecretPolicy }>(`SELECT secret_policy FROM projects WHERE name = $1`, [name]))?.secret_policy ?? DEFAULT_SECRET_POLICY
+    );
   }
 
   async setSecretPolicy(name: string, policy: SecretPolicy): Promise<void> {
     await this.tx.lockChanges();
-    await this.tx.count(`UPDATE projects SET secret_policy = $2, updated_at = $3, origin = $4 WHERE name = $1`, [name, policy, at(this.clock.now()), HOSTED_ORIGIN]);
+    await this.tx.count(`UPDATE projects SET secret_policy = $2, updated_at = $3, origin = $4 WHERE name = $1`, [
+      name,
+      policy,
+      at(this.clock.now()),
+      HOSTED_ORIGIN,
+    ]);
   }
 
   /** Marks the project deleted and deletes its rows, as a user-confirmed delete_project must. */

@@ -49,23 +49,20 @@ export class PgHandovers implements HandoverRepository {
 
   async insert(handover: Handover): Promise<Handover> {
     await this.tx.lockChanges();
-    await this.tx.rows(
-      `INSERT INTO handovers (${HANDOVER_COLUMNS}, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [
-        handover.id,
-        handover.project,
-        handover.sessionId,
-        handover.clientId,
-        handover.clientName,
-        at(handover.startedAt),
-        at(handover.endedAt),
-        handover.endReason,
-        handover.summary,
-        JSON.stringify(handover.content),
-        at(handover.createdAt),
-        HOSTED_ORIGIN,
-      ],
-    );
+    await this.tx.rows(`INSERT INTO handovers (${HANDOVER_COLUMNS}, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, [
+      handover.id,
+      handover.project,
+      handover.sessionId,
+      handover.clientId,
+      handover.clientName,
+      at(handover.startedAt),
+      at(handover.endedAt),
+      handover.endReason,
+      handover.summary,
+      JSON.stringify(handover.content),
+      at(handover.createdAt),
+      HOSTED_ORIGIN,
+    ]);
     return handover;
   }
 
@@ -122,18 +119,20 @@ export class PgNotes implements NoteRepository {
   async add(project: string, sessionId: string, kind: NoteKind, text: string): Promise<Note> {
     await this.tx.lockChanges();
     const note: Note = { id: newId(), project, sessionId, kind, text, createdAt: this.clock.now() };
-    await this.tx.rows(
-      `INSERT INTO notes (${NOTE_COLUMNS}, origin) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [note.id, project, sessionId, kind, text, at(note.createdAt), HOSTED_ORIGIN],
-    );
+    await this.tx.rows(`INSERT INTO notes (${NOTE_COLUMNS}, origin) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+      note.id,
+      project,
+      sessionId,
+      kind,
+      text,
+      at(note.createdAt),
+      HOSTED_ORIGIN,
+    ]);
     return note;
   }
 
   async forSession(sessionId: string): Promise<Note[]> {
-    const rows = await this.tx.rows<NoteRow>(
-      `SELECT ${NOTE_COLUMNS} FROM notes WHERE session_id = $1 ORDER BY created_at`,
-      [sessionId],
-    );
+    const rows = await this.tx.rows<NoteRow>(`SELECT ${NOTE_COLUMNS} FROM notes WHERE session_id = $1 ORDER BY created_at`, [sessionId]);
     return rows.map(toNote);
   }
 

@@ -78,12 +78,22 @@ export class PgSessions implements WorkSessionRepository {
     await this.tx.rows(
       `INSERT INTO work_sessions (id, project_name, client_id, client_name, instance_key, started_at, last_activity_at, call_count, origin)
        VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8)`,
-      [session.id, session.project, session.clientId, session.clientName, session.instanceKey, at(session.startedAt), at(session.lastActivityAt), HOSTED_ORIGIN],
+      [
+        session.id,
+        session.project,
+        session.clientId,
+        session.clientName,
+        session.instanceKey,
+        at(session.startedAt),
+        at(session.lastActivityAt),
+        HOSTED_ORIGIN,
+      ],
     );
-    await this.tx.rows(
-      `INSERT INTO session_state (session_id, last_activity_at, call_count, published_at) VALUES ($1, $2, 0, $3)`,
-      [session.id, at(session.lastActivityAt), at(this.clock.now())],
-    );
+    await this.tx.rows(`INSERT INTO session_state (session_id, last_activity_at, call_count, published_at) VALUES ($1, $2, 0, $3)`, [
+      session.id,
+      at(session.lastActivityAt),
+      at(this.clock.now()),
+    ]);
   }
 
   /** Every call: the live state; the synced row when it is over a minute behind. */
@@ -153,7 +163,10 @@ export class PgSessions implements WorkSessionRepository {
   }
 
   async openOnProject(project: string): Promise<WorkSession[]> {
-    const rows = await this.tx.rows<Row>(this.select('ws.origin = $1 AND ws.project_name = $2 AND ws.ended_at IS NULL', 'ORDER BY 7 DESC'), [HOSTED_ORIGIN, project]);
+    const rows = await this.tx.rows<Row>(this.select('ws.origin = $1 AND ws.project_name = $2 AND ws.ended_at IS NULL', 'ORDER BY 7 DESC'), [
+      HOSTED_ORIGIN,
+      project,
+    ]);
     return rows.map(toSession);
   }
 

@@ -89,7 +89,10 @@ export class PgTx {
   }
 
   /** A value as an SQL literal of the given type (rowsUnderChangeLock's statements). */
-  literal(value: string | number | boolean | Date | readonly string[] | null, type: 'text' | 'uuid' | 'timestamptz' | 'text[]' | 'integer' | 'boolean' | 'jsonb'): string {
+  literal(
+    value: string | number | boolean | Date | readonly string[] | null,
+    type: 'text' | 'uuid' | 'timestamptz' | 'text[]' | 'integer' | 'boolean' | 'jsonb',
+  ): string {
     if (value === null) return `NULL::${type}`;
     if (typeof value === 'boolean') return `${value}::${type}`;
     if (typeof value === 'number') {

@@ -85,7 +85,10 @@ export class BrowserSessions {
 
   private cookieHash(req: IncomingMessage): string | undefined {
     const prefix = `${this.cookieName()}=`;
-    const cookie = (req.headers.cookie ?? '').split(';').map((part) => part.trim()).find((part) => part.startsWith(prefix));
+    const cookie = (req.headers.cookie ?? '')
+      .split(';')
+      .map((part) => part.trim())
+      .find((part) => part.startsWith(prefix));
     return cookie === undefined ? undefined : sha256Hex(cookie.slice(prefix.length));
   }
 

@@ -32,18 +32,20 @@ export class ClientControl {
     const client = services.clients.find(clientIdOrName);
     const name = project === null ? null : await requireExistingProject(services.memory, project);
     const instances = [...new Set([DEFAULT_INSTANCE, ...services.clients.instances(client.id).map((i) => i.instanceKey)])];
-    services.db.transaction(() => {
-      for (const instance of instances) services.clients.setActiveProject(client.id, instance, name);
-      services.activity.record({
-        at: services.clock.now(),
-        clientId: client.id,
-        project: name,
-        sessionId: null,
-        tool: 'select_project_for_session',
-        ok: true,
-        summary: name === null ? 'cleared the project from the desktop app' : `selected project ${name} from the desktop app`,
-      });
-    }).immediate();
+    services.db
+      .transaction(() => {
+        for (const instance of instances) services.clients.setActiveProject(client.id, instance, name);
+        services.activity.record({
+          at: services.clock.now(),
+          clientId: client.id,
+          project: name,
+          sessionId: null,
+          tool: 'select_project_for_session',
+          ok: true,
+          summary: name === null ? 'cleared the project from the desktop app' : `selected project ${name} from the desktop app`,
+        });
+      })
+      .immediate();
     this.notify('client-project');
     return { client, project: name, instances };
   }

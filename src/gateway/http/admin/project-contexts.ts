@@ -3,7 +3,6 @@ import type { ContextVersion, VersionSelector } from '../../store/context-versio
 import { iso, preview } from '../../text/format.ts';
 import { HttpError } from '../http-utils.ts';
 
-
 export interface ContextRow {
   label: string;
   version: number;
@@ -97,7 +96,12 @@ export class ProjectContexts {
     };
   }
 
-  async archive(project: string, label: string, selector: VersionSelector | 'all', force: boolean): Promise<{ archived: number[]; latestVersion: number | null }> {
+  async archive(
+    project: string,
+    label: string,
+    selector: VersionSelector | 'all',
+    force: boolean,
+  ): Promise<{ archived: number[]; latestVersion: number | null }> {
     this.requireProject(project);
     const { memory } = this.services;
     const result = await memory.transaction(async (tx) => {

@@ -70,7 +70,10 @@ export function handoverContent(
   const important = isRecord(record.important_context) ? record.important_context : {};
   const done = isRecord(workDone) ? workDone : {};
   const next = isRecord(nextSteps) ? nextSteps : {};
-  const locked = [...(Array.isArray(important.locked) ? important.locked : []), ...(Array.isArray(important.critical_contexts) ? important.critical_contexts : [])]
+  const locked = [
+    ...(Array.isArray(important.locked) ? important.locked : []),
+    ...(Array.isArray(important.critical_contexts) ? important.critical_contexts : []),
+  ]
     .filter(isRecord)
     .map((item) => {
       const found = typeof item.label === 'string' ? versionOf(item.label, String(item.version ?? '')) : undefined;

@@ -86,7 +86,9 @@ export function planClaudeDementia(source: ClaudeDementiaSource, options: { merg
         labels: [],
         handovers: [],
         notes: [],
-        skipped: [{ item: names, reason: `they would all become project "${name}", so none of them was imported. Import them into that one project with --merge.` }],
+        skipped: [
+          { item: names, reason: `they would all become project "${name}", so none of them was imported. Import them into that one project with --merge.` },
+        ],
         warnings: [],
       });
       continue;
@@ -98,7 +100,8 @@ export function planClaudeDementia(source: ClaudeDementiaSource, options: { merg
 
 /** Reads one schema or file into units, one per old project. */
 function readContainer(container: SourceContainer, now: number, units: Map<string, Unit>, plan: ImportPlan): void {
-  const problem = (ref: RowRef, text: string) => plan.problems.push({ where: ref.where, table: ref.table, row: ref.row, problem: text } satisfies SourceProblem);
+  const problem = (ref: RowRef, text: string) =>
+    plan.problems.push({ where: ref.where, table: ref.table, row: ref.row, problem: text } satisfies SourceProblem);
   const sessionOf = (id: unknown) => (id === null || id === undefined ? undefined : container.sessions.get(String(id)));
   const unitOf = (raw: unknown, ref: RowRef): Unit | undefined => {
     const name = recordedProject(raw);
@@ -109,7 +112,14 @@ function readContainer(container: SourceContainer, now: number, units: Map<strin
     const key = `${container.where}\u0000${name}`;
     let unit = units.get(key);
     if (!unit) {
-      unit = { name, description: container.project === null ? `project "${name}" in ${container.where}` : container.where, versions: [], entries: [], skipped: [], warnings: [] };
+      unit = {
+        name,
+        description: container.project === null ? `project "${name}" in ${container.where}` : container.where,
+        versions: [],
+        entries: [],
+        skipped: [],
+        warnings: [],
+      };
       units.set(key, unit);
     }
     return unit;
@@ -160,7 +170,9 @@ function readContainer(container: SourceContainer, now: number, units: Map<strin
       problem(row.ref, `its time ${at.problem}`);
       continue;
     }
-    const category = String(row.category ?? '').trim().toLowerCase();
+    const category = String(row.category ?? '')
+      .trim()
+      .toLowerCase();
     const content = typeof row.content === 'string' ? row.content : String(row.content ?? '');
     const handover = category === 'handover' ? readOldHandover(content, metadata) : null;
     if (handover instanceof Bad) {
@@ -234,7 +246,10 @@ function planProject(name: string, units: Unit[]): ProjectPlan {
   };
   for (const entry of units.flatMap((unit) => unit.entries)) {
     if (entry.handover) {
-      add(project.handovers, planHandover(name, entry, entry.handover, (label, version) => placed.get(`${label}\u0000${version}`)));
+      add(
+        project.handovers,
+        planHandover(name, entry, entry.handover, (label, version) => placed.get(`${label}\u0000${version}`)),
+      );
     } else if (entry.content.trim() === '') {
       project.skipped.push({ item: describe(entry.ref), reason: `the ${entry.category || 'memory'} entry is empty` });
     } else {
@@ -280,7 +295,9 @@ function orderLabel(label: string, rows: Version[], project: ProjectPlan): Versi
   const start = (group: Version[]) => Math.min(...group.map((row) => row.createdAt));
   groups.sort((a, b) => start(a) - start(b) || a[0]!.lineage.localeCompare(b[0]!.lineage));
   if (groups.length > 1) {
-    project.warnings.push(`label "${label}": ${groups.length} old sessions each numbered their versions from 1.0; their versions follow each other, oldest session first`);
+    project.warnings.push(
+      `label "${label}": ${groups.length} old sessions each numbered their versions from 1.0; their versions follow each other, oldest session first`,
+    );
   }
   return groups.flat();
 }
@@ -300,7 +317,14 @@ function planHandover(
   const minutes = durationMinutes(record.duration);
   const startedAt = Math.min(endedAt, time(record.created_at) ?? entry.startedAt ?? (minutes === null ? endedAt : endedAt - minutes * 60_000));
   const oldSession = typeof record.session_id === 'string' ? record.session_id : entry.sessionId;
-  const id = stableId('claude-dementia', project, 'handover', entry.sessionId ?? '', entry.atKey, sha256Hex(`${entry.content}\u0000${JSON.stringify(entry.metadata)}`));
+  const id = stableId(
+    'claude-dementia',
+    project,
+    'handover',
+    entry.sessionId ?? '',
+    entry.atKey,
+    sha256Hex(`${entry.content}\u0000${JSON.stringify(entry.metadata)}`),
+  );
   const content = handoverContent(old, startedAt, endedAt, versionOf);
   return {
     id,

@@ -4,7 +4,19 @@ import { pgClientConfig } from '../../pg/pg-connection.ts';
 import { quoteIdent } from '../../pg/remote-schema.ts';
 import { parsePgTarget, type PgTarget } from '../../pg/pg-target.ts';
 import { describeFailure } from '../../pg/pg-failure.ts';
-import { sessionsOf, tableFields, TABLES, withRefs, type ClaudeDementiaSource, type ColumnType, type ColumnTypes, type RawRow, type SourceContainer, type TableName, type TableSpec } from './source-tables.ts';
+import {
+  sessionsOf,
+  tableFields,
+  TABLES,
+  withRefs,
+  type ClaudeDementiaSource,
+  type ColumnType,
+  type ColumnTypes,
+  type RawRow,
+  type SourceContainer,
+  type TableName,
+  type TableSpec,
+} from './source-tables.ts';
 
 const LIMITS = { poolMax: 1, statementTimeoutMs: 300_000, connectTimeoutMs: 15_000 };
 
@@ -112,11 +124,22 @@ async function readTable<T extends TableName>(
   const fields = tableFields(table, where, columns, 'Check that the URL names the claude-dementia database; the import only reads it.');
   const select = [...fields].map(([field, column]) => `${expression(column, columns.get(column)!, spec[field]!.kind)} AS ${quoteIdent(field)}`);
   const order = fields.has('id') && columns.get('id') === 'numeric' ? ` ORDER BY ${quoteIdent('id')}` : '';
-  const { rows } = await query<Record<string, unknown>>(client, target, `table ${table} of ${where}`, `SELECT ${select.join(', ')} FROM ${quoteIdent(schema)}.${quoteIdent(table)}${order}`);
+  const { rows } = await query<Record<string, unknown>>(
+    client,
+    target,
+    `table ${table} of ${where}`,
+    `SELECT ${select.join(', ')} FROM ${quoteIdent(schema)}.${quoteIdent(table)}${order}`,
+  );
   return withRefs(rows, schema === 'public' && table === 'mcp_sessions' ? 'schema "public"' : where, table);
 }
 
-async function query<T extends pg.QueryResultRow>(client: pg.Client, target: PgTarget, what: string, text: string, values?: unknown[]): Promise<pg.QueryResult<T>> {
+async function query<T extends pg.QueryResultRow>(
+  client: pg.Client,
+  target: PgTarget,
+  what: string,
+  text: string,
+  values?: unknown[],
+): Promise<pg.QueryResult<T>> {
   try {
     return await client.query<T>(text, values);
   } catch (error) {

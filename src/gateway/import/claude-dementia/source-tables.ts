@@ -150,7 +150,10 @@ export function tableFields(table: TableName, where: string, columns: ColumnType
 export function withRefs<T extends TableName>(rows: Record<string, unknown>[], where: string, table: T): RawRow<T>[] {
   return rows.map((row, index) => {
     const id = row.id ?? row.originalId;
-    return { ...row, ref: { where, table, row: row.id !== undefined && row.id !== null ? `id ${String(row.id)}` : `row ${index + 1}`, order: Number(id ?? index) } } as RawRow<T>;
+    return {
+      ...row,
+      ref: { where, table, row: row.id !== undefined && row.id !== null ? `id ${String(row.id)}` : `row ${index + 1}`, order: Number(id ?? index) },
+    } as RawRow<T>;
   });
 }
 

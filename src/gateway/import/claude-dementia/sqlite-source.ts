@@ -3,7 +3,17 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { UserError } from '../../errors.ts';
 import { quoteIdent } from '../../pg/remote-schema.ts';
-import { recordedProject, sessionsOf, tableFields, withRefs, type ClaudeDementiaSource, type ColumnTypes, type RawRow, type SourceContainer, type TableName } from './source-tables.ts';
+import {
+  recordedProject,
+  sessionsOf,
+  tableFields,
+  withRefs,
+  type ClaudeDementiaSource,
+  type ColumnTypes,
+  type RawRow,
+  type SourceContainer,
+  type TableName,
+} from './source-tables.ts';
 
 /** Where claude-dementia kept the folder each ~/.claude-dementia/<hash>.db belonged to. */
 const PATH_MAPPING = 'path_mapping.json';
@@ -18,20 +28,35 @@ class NotMemory extends Error {}
 export function readSqliteSource(path: string, project?: string): ClaudeDementiaSource {
   const full = resolve(path);
   if (!existsSync(full)) {
-    throw new UserError('IMPORT_SOURCE_UNREADABLE', `There is no file or folder ${full}.`, 'Pass a claude-dementia database (.claude-memory.db, ~/.claude-dementia/<hash>.db), its folder, or a postgres:// URL.');
+    throw new UserError(
+      'IMPORT_SOURCE_UNREADABLE',
+      `There is no file or folder ${full}.`,
+      'Pass a claude-dementia database (.claude-memory.db, ~/.claude-dementia/<hash>.db), its folder, or a postgres:// URL.',
+    );
   }
   if (!statSync(full).isDirectory()) {
     try {
       return { from: full, containers: [readFile(full, project)], skipped: [] };
     } catch (error) {
-      if (error instanceof NotMemory) throw new UserError('IMPORT_SOURCE_UNREADABLE', `${full} ${error.message}.`, 'Pass a claude-dementia database: a .claude-memory.db file or ~/.claude-dementia/<hash>.db.');
+      if (error instanceof NotMemory)
+        throw new UserError(
+          'IMPORT_SOURCE_UNREADABLE',
+          `${full} ${error.message}.`,
+          'Pass a claude-dementia database: a .claude-memory.db file or ~/.claude-dementia/<hash>.db.',
+        );
       throw error;
     }
   }
   if (project !== undefined) {
-    throw new UserError('INVALID_ARGUMENTS', '--project names the project of one database file, not of a folder.', 'Pass one .db file with --project, or the folder without it.');
+    throw new UserError(
+      'INVALID_ARGUMENTS',
+      '--project names the project of one database file, not of a folder.',
+      'Pass one .db file with --project, or the folder without it.',
+    );
   }
-  const files = readdirSync(full).filter((name) => extname(name) === '.db').sort();
+  const files = readdirSync(full)
+    .filter((name) => extname(name) === '.db')
+    .sort();
   const source: ClaudeDementiaSource = { from: full, containers: [], skipped: [] };
   for (const name of files) {
     try {
@@ -76,7 +101,12 @@ function readFile(file: string, project?: string): SourceContainer {
     const sessions = sessionsOf(sessionRows);
     return {
       where,
-      project: project ?? projectOfFile(file, sessionRows.map((row) => row.project)),
+      project:
+        project ??
+        projectOfFile(
+          file,
+          sessionRows.map((row) => row.project),
+        ),
       locks: read('context_locks'),
       archives: read('context_archives'),
       entries: read('memory_entries'),

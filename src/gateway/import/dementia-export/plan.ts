@@ -84,7 +84,11 @@ function readManifest(dir: string): Manifest {
     );
   }
   if (manifest.format !== EXPORT_FORMAT || !Array.isArray(manifest.projects)) {
-    throw new UserError('IMPORT_SOURCE_UNREADABLE', `${file} is not the manifest of a dementia export.`, 'Pass --from the folder `dementia export --to` wrote.');
+    throw new UserError(
+      'IMPORT_SOURCE_UNREADABLE',
+      `${file} is not the manifest of a dementia export.`,
+      'Pass --from the folder `dementia export --to` wrote.',
+    );
   }
   return manifest as Manifest;
 }
@@ -113,7 +117,10 @@ function readFile(file: string, problems: SourceProblem[]): { fields: Fields; bo
 function readContexts(folder: string, project: ProjectPlan, problems: SourceProblem[]): void {
   let labelFolders: string[];
   try {
-    labelFolders = readdirSync(folder).sort().map((name) => join(folder, name)).filter((path) => statSync(path).isDirectory());
+    labelFolders = readdirSync(folder)
+      .sort()
+      .map((name) => join(folder, name))
+      .filter((path) => statSync(path).isDirectory());
   } catch {
     return;
   }
@@ -131,7 +138,8 @@ function readContexts(folder: string, project: ProjectPlan, problems: SourceProb
       const id = fields.text('id');
       if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) fields.problems.push('"version" is not a whole number from 1');
       if (!(PRIORITIES as readonly string[]).includes(priority)) fields.problems.push(`"priority" is not one of ${PRIORITIES.join(', ')}`);
-      if (archived !== false && (typeof archived !== 'string' || Number.isNaN(Date.parse(archived)))) fields.problems.push('"archived" is neither false nor an ISO time');
+      if (archived !== false && (typeof archived !== 'string' || Number.isNaN(Date.parse(archived))))
+        fields.problems.push('"archived" is neither false nor an ISO time');
       if (fields.problems.length > 0) {
         problems.push({ where: file, table: 'context', row: label, problem: fields.problems.join('; ') });
         continue;
@@ -192,7 +200,14 @@ function readNotes(folder: string, project: ProjectPlan, problems: SourceProblem
     const { fields, body } = read;
     const kind = fields.text('kind');
     if (!(NOTE_KINDS as readonly string[]).includes(kind)) fields.problems.push(`"kind" is not one of ${NOTE_KINDS.join(', ')}`);
-    const note = { id: fields.text('id'), sessionId: fields.text('session'), kind: kind as NoteKind, text: body, createdAt: fields.time('created'), source: file };
+    const note = {
+      id: fields.text('id'),
+      sessionId: fields.text('session'),
+      kind: kind as NoteKind,
+      text: body,
+      createdAt: fields.time('created'),
+      source: file,
+    };
     if (fields.problems.length > 0) {
       problems.push({ where: file, table: 'note', row: note.id, problem: fields.problems.join('; ') });
       continue;

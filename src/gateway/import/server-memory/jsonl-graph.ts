@@ -46,7 +46,11 @@ function jsonReason(message: string): string {
 export function readGraph(path: string): Graph {
   const full = resolve(path);
   if (!existsSync(full) || statSync(full).isDirectory()) {
-    throw new UserError('IMPORT_SOURCE_UNREADABLE', `There is no file ${full}.`, 'Pass the memory.jsonl of server-memory (its MEMORY_FILE_PATH, or memory.jsonl beside its index.js).');
+    throw new UserError(
+      'IMPORT_SOURCE_UNREADABLE',
+      `There is no file ${full}.`,
+      'Pass the memory.jsonl of server-memory (its MEMORY_FILE_PATH, or memory.jsonl beside its index.js).',
+    );
   }
   const graph: Graph = { path: full, entities: [], relations: [], skipped: [], problems: [] };
   const problem = (line: number, text: string) => graph.problems.push({ where: full, table: 'line', row: String(line), problem: text });

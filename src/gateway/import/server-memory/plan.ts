@@ -44,7 +44,14 @@ export function planServerMemory(graph: Graph, project: string): ImportPlan {
       continue;
     }
     seen.set(input.label, entity.line);
-    plan.labels.push({ kind: 'snapshot', label: input.label, content: input.content, priority: 'reference', tags: input.tags, source: item } satisfies LabelSnapshot);
+    plan.labels.push({
+      kind: 'snapshot',
+      label: input.label,
+      content: input.content,
+      priority: 'reference',
+      tags: input.tags,
+      source: item,
+    } satisfies LabelSnapshot);
   }
   return { kind: 'server-memory', from: graph.path, projects: [plan], skipped: [], warnings: [], problems: graph.problems };
 }

@@ -60,7 +60,14 @@ describe('client ID metadata documents: no connection to this machine or private
       `https://0.0.0.0:${port}/doc`,
     ];
     for (const clientId of targets) {
-      const response = await visit(authorizationUrl(server.publicUrl, { clientId, redirectUri: 'http://127.0.0.1/callback', ...(({ challenge }) => ({ challenge, method: 'S256' }))(pkce()) }), new CookieJar());
+      const response = await visit(
+        authorizationUrl(server.publicUrl, {
+          clientId,
+          redirectUri: 'http://127.0.0.1/callback',
+          ...(({ challenge }) => ({ challenge, method: 'S256' }))(pkce()),
+        }),
+        new CookieJar(),
+      );
       assert.equal(response.status, 400, clientId);
       assert.equal(response.headers.get('location'), null, clientId);
       assert.match(await response.text(), /does not know the client/, clientId);

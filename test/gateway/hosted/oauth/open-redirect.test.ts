@@ -30,13 +30,17 @@ async function offServer(response: Response): Promise<string | undefined> {
 }
 
 describe('no redirect off the server that the user did not approve (RFC 9700 §4.11.2)', { timeout: 120_000 }, () => {
-  it('a failed authorization request shows the server\'s own error page, in every response mode', async () => {
+  it("a failed authorization request shows the server's own error page, in every response mode", async () => {
     for (const responseMode of [undefined, 'query', 'fragment', 'form_post']) {
       // No PKCE challenge: refused before any sign-in.
       const url = authorizationUrl(server.publicUrl, { clientId: attacker.client_id, redirectUri: PHISH });
       if (responseMode) url.searchParams.set('response_mode', responseMode);
       const response = await visit(url, new CookieJar());
-      assert.equal(await offServer(response.clone()), undefined, `response_mode ${responseMode ?? '(default)'}: ${response.status} ${response.headers.get('location') ?? ''}`);
+      assert.equal(
+        await offServer(response.clone()),
+        undefined,
+        `response_mode ${responseMode ?? '(default)'}: ${response.status} ${response.headers.get('location') ?? ''}`,
+      );
       assert.equal(response.status, 400);
       const page = await response.text();
       assert.match(page, /This connection cannot go on/);
@@ -46,7 +50,13 @@ describe('no redirect off the server that the user did not approve (RFC 9700 §4
 
   it('other refusals before sign-in (a resource this server does not serve) stay on the server too', async () => {
     const { challenge } = pkce();
-    const url = authorizationUrl(server.publicUrl, { clientId: attacker.client_id, redirectUri: PHISH, challenge, method: 'S256', resource: 'https://elsewhere.example/mcp' });
+    const url = authorizationUrl(server.publicUrl, {
+      clientId: attacker.client_id,
+      redirectUri: PHISH,
+      challenge,
+      method: 'S256',
+      resource: 'https://elsewhere.example/mcp',
+    });
     const response = await visit(url, new CookieJar());
     assert.equal(await offServer(response.clone()), undefined);
     assert.equal(response.status, 400);

@@ -18,7 +18,11 @@ after(async () => {
 });
 
 async function registerRaw(body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(new URL('/oauth/register', server.publicUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(new URL('/oauth/register', server.publicUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -30,7 +34,13 @@ describe('redirect URIs: https or loopback only (MCP authorization spec)', { tim
       assert.equal(refused.body.error, 'invalid_redirect_uri', uri);
       assert.match(String(refused.body.error_description), /https or http on a loopback address/, uri);
     }
-    for (const uri of ['https://claude.ai/api/mcp/auth_callback', 'http://127.0.0.1:33418/cb', 'http://localhost/callback', 'http://[::1]:8080/cb', 'cursor://anysphere.cursor-mcp/oauth/callback']) {
+    for (const uri of [
+      'https://claude.ai/api/mcp/auth_callback',
+      'http://127.0.0.1:33418/cb',
+      'http://localhost/callback',
+      'http://[::1]:8080/cb',
+      'cursor://anysphere.cursor-mcp/oauth/callback',
+    ]) {
       const accepted = await registerRaw({ client_name: 'ok', redirect_uris: [uri], token_endpoint_auth_method: 'none' });
       assert.equal(accepted.status, 201, `${uri}: ${JSON.stringify(accepted.body)}`);
     }
@@ -49,19 +59,34 @@ describe('redirect URIs: https or loopback only (MCP authorization spec)', { tim
 
   it('loopback redirect URIs match on any port (RFC 8252 §7.3) for clients whose redirect URIs are all http loopback', async () => {
     // As Claude Code's metadata document: no port, no application_type; it listens on an ephemeral port.
-    const registration = await register(server.publicUrl, { client_name: 'Claude Code', redirect_uris: ['http://localhost/callback', 'http://127.0.0.1/callback'] });
+    const registration = await register(server.publicUrl, {
+      client_name: 'Claude Code',
+      redirect_uris: ['http://localhost/callback', 'http://127.0.0.1/callback'],
+    });
     for (const redirectUri of ['http://localhost:53117/callback', 'http://127.0.0.1:40001/callback']) {
       const { verifier, challenge } = pkce();
       const answer = await signInByHand(server.publicUrl, { clientId: registration.client_id, redirectUri, challenge, method: 'S256' }, apiKey);
       assert.ok(answer.code, `a code came back to ${redirectUri}`);
-      const tokens = await tokenRequest(server.publicUrl, { grant_type: 'authorization_code', code: answer.code, code_verifier: verifier, redirect_uri: redirectUri, client_id: registration.client_id });
+      const tokens = await tokenRequest(server.publicUrl, {
+        grant_type: 'authorization_code',
+        code: answer.code,
+        code_verifier: verifier,
+        redirect_uri: redirectUri,
+        client_id: registration.client_id,
+      });
       assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
     }
   });
 
   it('a client with an https redirect URI keeps exact matching for its loopback ones', async () => {
     const registration = await register(server.publicUrl, { client_name: 'Mixed', redirect_uris: ['https://app.example/cb', 'http://127.0.0.1:7000/cb'] });
-    const response = await fetch(new URL(`/oauth/authorize?response_type=code&client_id=${registration.client_id}&redirect_uri=${encodeURIComponent('http://127.0.0.1:7001/cb')}&code_challenge=${pkce().challenge}&code_challenge_method=S256`, server.publicUrl), { redirect: 'manual' });
+    const response = await fetch(
+      new URL(
+        `/oauth/authorize?response_type=code&client_id=${registration.client_id}&redirect_uri=${encodeURIComponent('http://127.0.0.1:7001/cb')}&code_challenge=${pkce().challenge}&code_challenge_method=S256`,
+        server.publicUrl,
+      ),
+      { redirect: 'manual' },
+    );
     assert.equal(response.status, 400);
     assert.match(await response.text(), /did not register/);
   });

@@ -24,8 +24,18 @@ after(async () => {
 });
 beforeEach(async () => {
   const { verifier, challenge } = pkce();
-  const answer = await signInByHand(server.publicUrl, { clientId: client.client_id, redirectUri: REDIRECT, challenge, method: 'S256', resource: server.mcpUrl.href }, apiKey);
-  const exchanged = await tokenRequest(server.publicUrl, { grant_type: 'authorization_code', code: answer.code!, code_verifier: verifier, redirect_uri: REDIRECT, client_id: client.client_id });
+  const answer = await signInByHand(
+    server.publicUrl,
+    { clientId: client.client_id, redirectUri: REDIRECT, challenge, method: 'S256', resource: server.mcpUrl.href },
+    apiKey,
+  );
+  const exchanged = await tokenRequest(server.publicUrl, {
+    grant_type: 'authorization_code',
+    code: answer.code!,
+    code_verifier: verifier,
+    redirect_uri: REDIRECT,
+    client_id: client.client_id,
+  });
   assert.equal(exchanged.status, 200);
   tokens = exchanged.body as unknown as typeof tokens;
 });
@@ -33,7 +43,7 @@ beforeEach(async () => {
 const refresh = (refreshToken: string, resource = server.mcpUrl.href) =>
   tokenRequest(server.publicUrl, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: client.client_id, resource });
 
-describe('refreshing tokens the way Claude\'s clients do', { timeout: 120_000 }, () => {
+describe("refreshing tokens the way Claude's clients do", { timeout: 120_000 }, () => {
   it('an access token lasts 12 hours, for clients that never refresh', async () => {
     const fresh = await refresh(tokens.refresh_token);
     assert.equal(Number(fresh.body.expires_in), 12 * 60 * 60);

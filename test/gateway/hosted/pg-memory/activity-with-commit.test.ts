@@ -43,7 +43,10 @@ describe('hosted activity entries sent with the commit', { timeout: 120_000 }, (
       await m.activity.record(entry(sessionId, summary));
       return m.activity.forSession(sessionId);
     });
-    assert.deepEqual(inside.map((e) => e.summary), [summary]);
+    assert.deepEqual(
+      inside.map((e) => e.summary),
+      [summary],
+    );
     const [stored] = await memory.activity.forSession(sessionId);
     assert.equal(stored?.summary, summary);
     assert.equal(stored?.project, "o'project\\");
