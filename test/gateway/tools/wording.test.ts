@@ -3,7 +3,7 @@
 // send the model to a handover that does not exist.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connectClient, startTestGateway, textOf, type ConnectedClient, type TestGateway } from '../helpers/gateway-harness.ts';
+import { connectClient, startTestGateway, textOf, type ConnectedClient, type TestGateway } from '../../helpers/gateway-harness.ts';
 
 const promptText = (result: { messages: { content: { type: string; text?: string } }[] }) => result.messages.map((m) => m.content.text ?? '').join('\n');
 
