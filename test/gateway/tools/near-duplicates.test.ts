@@ -118,14 +118,14 @@ describe('near-duplicate contexts', () => {
     assert.deepEqual(merged.structuredContent?.nearDuplicates, []);
   });
 
-  it('a store written before near-duplicate bands gets them when it is opened (migration 5 fills them)', async () => {
+  it('a store written before near-duplicate bands gets them when it is opened (migration 6 fills them)', async () => {
     const old = await startTestGateway();
     old.gateway.services.projects.create('shop');
     const writer = await connectClient(old.url, old.addClient('writer').token);
     await writer.call('lock_context', { project: 'shop', topic: 'returns', content: RULE });
     await writer.close();
-    // Back to the schema of before: no band tables, migration 5 not applied.
-    old.gateway.services.db.exec('DROP TABLE context_bands; DROP TABLE context_reads; DELETE FROM schema_migrations WHERE version = 5;');
+    // Back to the schema of before: no band tables, migration 6 not applied.
+    old.gateway.services.db.exec('DROP TABLE context_bands; DROP TABLE context_reads; DELETE FROM schema_migrations WHERE version = 6;');
     const { dataDir, clock } = old;
     await old.stop();
     const reopened = await startTestGateway({ dataDir, clock });
