@@ -10,6 +10,7 @@ import { SignedSessionIds, type SessionIds } from '../http/session-ids.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import type { IdleSweeper } from '../sessions/idle-sweeper.ts';
 import type { CallEvents } from '../sessions/recorded-call.ts';
+import { ensureSecretScanner } from '../secret-scan/screen.ts';
 import { WorkSessionService } from '../sessions/work-session-service.ts';
 import { createPool, type ConnectionLimits } from '../pg/pg-connection.ts';
 import { allTools } from '../tools/index.ts';
@@ -158,6 +159,8 @@ export class HostedGateway {
       await gateway.tenants.prepare().catch((error: unknown) => Promise.reject(postgresStartError(error, gateway.settings.pg)));
       await gateway.tenants.upgradeAll();
       gateway.signedSessionIds = new SignedSessionIds(await loadSessionIdKey(gateway.pool));
+      // A server loads the secret scanner before it serves: no first write pays for it (the desktop loads it on first need).
+      await ensureSecretScanner();
       // Listening first: without DEMENTIA_PUBLIC_URL the public URL is the socket's (port 0 in tests).
       await gateway.listen();
       gateway.auth = await options.createAuth({
