@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import { CONTROL_SCHEMA } from '../../src/gateway/hosted/control-schema.ts';
 import { sha256Hex } from '../../src/gateway/secrets.ts';
@@ -58,6 +59,9 @@ function envFileWith(overrides: Record<string, string>): Record<string, string> 
   return { ...values, ...overrides };
 }
 
+/** Every process the test starts: killed in `after` too, so a test that times out cannot leave them holding the run open. */
+const spawned: ChildProcess[] = [];
+
 /** The shipped unit's ExecStart (in this checkout) and its port setting, run as systemd would for instance `port`. */
 async function startUnit(port: number, env: Record<string, string>): Promise<ServeProcess> {
   const unit = readFileSync(join(DEPLOY, 'systemd', 'dementia-hosted@.service'), 'utf8');
@@ -67,7 +71,9 @@ async function startUnit(port: number, env: Record<string, string>): Promise<Ser
   assert.match(unit, /^EnvironmentFile=\/etc\/dementia\/dementia\.env$/m);
   const [program, ...args] = execStart.replaceAll(INSTALL_DIR, ROOT.replace(/\/$/, '')).split(/\s+/);
   assert.ok(program && existsSync(program), `ExecStart's program exists in the checkout: ${program}`);
-  return spawnListening(`dementia-hosted@${port}`, args, { PATH: process.env.PATH, ...env, DEMENTIA_PORT: String(port) });
+  const unitProcess = await spawnListening(`dementia-hosted@${port}`, args, { PATH: process.env.PATH, ...env, DEMENTIA_PORT: String(port) });
+  spawned.push(unitProcess.child);
+  return unitProcess;
 }
 
 /** Starts Caddy and waits until it says it serves the configuration and holds the site's certificate. */
@@ -76,6 +82,7 @@ function startCaddy(config: string, home: string): Promise<{ child: ChildProcess
     env: { PATH: process.env.PATH, HOME: home, XDG_DATA_HOME: join(home, 'data'), XDG_CONFIG_HOME: join(home, 'config') },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  spawned.push(child);
   let log = '';
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   return new Promise((resolve, reject) => {
@@ -128,7 +135,10 @@ let server: SharedPostgres;
 before(async () => {
   server = await sharedPostgres();
 });
-after(() => disposeSharedPostgres());
+after(async () => {
+  for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await disposeSharedPostgres();
+});
 
 const missing = caddyMissing();
 
@@ -214,8 +224,15 @@ describe('deploy/: two hosted processes behind Caddy over real TLS', { skip: mis
       // Its event stream comes back through the remaining process (subscriptions are held per process: a
       // session that moved subscribes again, as the SDK client here does explicitly).
       await watcher.client.subscribeResource({ uri: menu });
-      await ok(writer, 'lock_context', { project: 'innkeeper', topic: 'menu', content: 'Soup and bread' });
-      await log.until(`updated ${menu}`, 2);
+      // The moved session hears of changes once the SDK client has reconnected its event stream (with a
+      // backoff) to the remaining process; a change sent before that is not replayed, so write until one
+      // is heard (at most 20 writes, 500 ms apart).
+      let heard = false;
+      for (let attempt = 0; attempt < 20 && !heard; attempt++) {
+        await ok(writer, 'lock_context', { project: 'innkeeper', topic: 'menu', content: `Soup and bread (${attempt})` });
+        heard = await Promise.race([log.until(`updated ${menu}`, 2).then(() => true), delay(500).then(() => false)]);
+      }
+      assert.ok(heard, 'the moved session hears of a change through the remaining process');
       const metrics = await (await fetch(new URL(`http://127.0.0.1:${portB}/metrics`), { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
       assert.match(metrics, /dementia_calls_total\{operation="recall_context",outcome="ok"\} [4-9]/, 'the remaining process served them');
     } finally {
