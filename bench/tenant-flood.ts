@@ -15,6 +15,7 @@ import { createHostedAuth } from '../src/gateway/hosted/oauth/create-hosted-auth
 import { DEFAULT_TENANT_CAPS } from '../src/gateway/hosted/tenant-caps.ts';
 import { silentLogger } from '../src/gateway/logger.ts';
 import { signedInToken } from '../test/gateway/hosted/hosted-processes.ts';
+import { postInitialize } from '../test/helpers/raw-initialize.ts';
 import { benchPostgres } from './sync-fixture.ts';
 
 const args = process.argv.slice(2);
@@ -46,16 +47,7 @@ async function flood(capped: boolean): Promise<void> {
     await Promise.all(
       Array.from({ length: 64 }, async () => {
         for (let token = queue.pop(); token !== undefined; token = queue.pop()) {
-          const response = await fetch(gateway.mcpUrl, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-            body: JSON.stringify({
-              jsonrpc: '2.0',
-              id: 1,
-              method: 'initialize',
-              params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'flood', version: '1' } },
-            }),
-          });
+          const response = await postInitialize(gateway.mcpUrl, token);
           await response.arrayBuffer();
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
         }

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../helpers/cli-process.ts';
 import { disposeSharedPostgres, freePort, sharedPostgres, type SharedPostgres } from '../../helpers/postgres.ts';
+import { postInitialize } from '../../helpers/raw-initialize.ts';
 import { signedInToken, startHostedProcess } from './hosted-processes.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -61,17 +62,7 @@ describe('hosted mode command line (docs/design.md section 9)', { timeout: 120_0
         'the tenant by its label, the client by name, kind and id (issue 21.11)',
       );
       const mcp = new URL('/mcp', hosted.base);
-      const ping = () =>
-        fetch(mcp, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-          body: JSON.stringify({
-            jsonrpc: '2.0',
-            id: 1,
-            method: 'initialize',
-            params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
-          }),
-        });
+      const ping = () => postInitialize(mcp, token, 't');
       assert.equal((await ping()).status, 200);
 
       const removed = await npmDementia(['clients', 'remove', 'claude.ai', '--hosted'], env);

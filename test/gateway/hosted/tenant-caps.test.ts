@@ -10,6 +10,7 @@ import { silentLogger } from '../../../src/gateway/logger.ts';
 import { quoteIdent } from '../../../src/gateway/pg/remote-schema.ts';
 import { connectClient, textOf } from '../../helpers/gateway-harness.ts';
 import { disposeSharedPostgres, sharedPostgres, type SharedPostgres } from '../../helpers/postgres.ts';
+import { postInitialize } from '../../helpers/raw-initialize.ts';
 import { signedInToken } from './hosted-processes.ts';
 import { authorizationUrl, CookieJar, locationOf, pkce, postSignIn, register, visit } from './oauth-raw.ts';
 
@@ -38,16 +39,7 @@ async function postedSignIn(base: URL, apiKey: string, clientName: string): Prom
 
 /** An initialize as any client sends it: the status, Retry-After and body. */
 async function initialize(mcp: URL, token: string): Promise<{ status: number; retryAfter: string | null; text: string }> {
-  const response = await fetch(mcp, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'flood', version: '1' } },
-    }),
-  });
+  const response = await postInitialize(mcp, token);
   return { status: response.status, retryAfter: response.headers.get('retry-after'), text: await response.text() };
 }
 
