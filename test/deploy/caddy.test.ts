@@ -17,7 +17,7 @@ import { disposeSharedPostgres, freePort, sharedPostgres, type SharedPostgres } 
 import { notificationLog } from '../helpers/resource-notifications.ts';
 import { addTenants } from '../gateway/hosted/hosted-processes.ts';
 import { connectWithOAuth, TestOAuthClient } from '../gateway/hosted/oauth-harness.ts';
-import { authorizationUrl, CookieJar, locationOf, pkce, register, visit } from '../gateway/hosted/oauth-raw.ts';
+import { CookieJar, openSignInPage } from '../gateway/hosted/oauth-raw.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DEPLOY = join(ROOT, 'deploy');
@@ -195,20 +195,7 @@ describe('deploy/: two hosted processes behind Caddy over real TLS', { skip: mis
 
       // The client's address reaches the server through Caddy (DEMENTIA_TRUST_PROXY=1): a failed
       // sign-in from 127.0.0.2 counts against 127.0.0.2, not against the proxy, nor what the client claimed.
-      const registration = await register(base, { client_name: 'Guesser', redirect_uris: [CALLBACK] });
-      const jar = new CookieJar();
-      const signInPage = locationOf(
-        await visit(
-          authorizationUrl(base, {
-            clientId: registration.client_id,
-            redirectUri: CALLBACK,
-            challenge: pkce().challenge,
-            method: 'S256',
-            resource: mcpUrl.href,
-          }),
-          jar,
-        ),
-      );
+      const { signInUrl: signInPage, jar } = await openSignInPage(base, { name: 'Guesser', redirectUri: CALLBACK }, mcpUrl.href);
       assert.equal(await postFormFrom('127.0.0.2', signInPage, jar, { api_key: 'dmk_not-the-key-not-the-key-not-the-key' }, '203.0.113.9'), 403);
       const failures = async (address: string) =>
         (await pool.query<{ failures: number }>(`SELECT failures FROM ${CONTROL_SCHEMA}.sign_in_failures WHERE bucket = $1`, [`address:${sha256Hex(address)}`]))

@@ -10,7 +10,7 @@ import { spawnServe } from '../../helpers/cli-process.ts';
 import { disposeSharedPostgres, FlakyLink, freePort, sharedPostgres, type SharedPostgres } from '../../helpers/postgres.ts';
 import { addTenants, signedInToken } from './hosted-processes.ts';
 import { callTool, connectWithOAuth, TestOAuthClient } from './oauth-harness.ts';
-import { authorizationUrl, CookieJar, locationOf, pkce, postSignIn, register, visit } from './oauth-raw.ts';
+import { openSignInPage, postSignIn } from './oauth-raw.ts';
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef0123456789';
 const CALLBACK = 'https://claude.ai/api/mcp/auth_callback';
@@ -68,20 +68,7 @@ describe('hosted operations: /readyz, /metrics (DESIGN 9, 13)', { timeout: 180_0
 
   it('sign-ins, tool calls by outcome, latencies, live sessions, 429s, pool and LISTEN move with real traffic', async () => {
     // Refused sign-ins on one page until the page's limit answers 429.
-    const registration = await register(base, { client_name: 'Guesser', redirect_uris: [CALLBACK] });
-    const jar = new CookieJar();
-    const signInUrl = locationOf(
-      await visit(
-        authorizationUrl(base, {
-          clientId: registration.client_id,
-          redirectUri: CALLBACK,
-          challenge: pkce().challenge,
-          method: 'S256',
-          resource: new URL('/mcp', base).href,
-        }),
-        jar,
-      ),
-    );
+    const { signInUrl, jar } = await openSignInPage(base, { name: 'Guesser', redirectUri: CALLBACK }, new URL('/mcp', base).href);
     const statuses: number[] = [];
     while (!statuses.includes(429) && statuses.length < 30)
       statuses.push((await postSignIn(signInUrl, jar, { apiKey: 'dmk_wrong-key-wrong-key-wrong-key' }, base.origin)).status);

@@ -128,6 +128,14 @@ export async function followToClient(response: Response, jar: CookieJar, redirec
   throw new Error(`no redirect to ${redirectUri}; last answer ${current.status}: ${await current.text()}`);
 }
 
+/** A newly registered client's sign-in page: its URL, and the jar holding the authorization's cookie. */
+export async function openSignInPage(base: URL, client: { name: string; redirectUri: string }, resource: string): Promise<{ signInUrl: URL; jar: CookieJar }> {
+  const registration = await register(base, { client_name: client.name, redirect_uris: [client.redirectUri] });
+  const jar = new CookieJar();
+  const params = { clientId: registration.client_id, redirectUri: client.redirectUri, challenge: pkce().challenge, method: 'S256', resource };
+  return { signInUrl: locationOf(await visit(authorizationUrl(base, params), jar)), jar };
+}
+
 /**
  * A whole sign-in by hand: authorize, the sign-in form (optionally posted to another process, as
  * behind a load balancer), and the redirects back to the client.
