@@ -91,9 +91,10 @@ export async function createHostedAuth(deps: HostedAuthDeps): Promise<HostedAuth
       if (AUTHORIZATION_SERVER_METADATA.has(path) || path.startsWith('/oauth/')) {
         const registering = path === OAUTH_ROUTES.registration && req.method === 'POST';
         if (registering && registrations.refuse(req, res)) return true;
+        // Room is made before the registration is answered, so a client that reads its 201 sees the cap kept.
+        if (registering) await registrations.makeRoomForOne();
         pinToPublicUrl(req, publicUrl);
         await callback(req, res);
-        if (registering && res.statusCode === 201) await registrations.dropOldestUnused();
         return true;
       }
       return false;
