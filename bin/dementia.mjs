@@ -16,7 +16,11 @@ import { setFlagsFromString } from 'node:v8';
 // slows Node's own fetch parser, which the local gateway does not use. The second flag is the small
 // heap policy of src/gateway/heap-policy.ts, applied from the first module on. package.json's
 // `start` script passes the same flags to node (the headless `npm start` runs the same gateway).
-const V8_FLAGS = ['--liftoff-only', '--optimize-for-size'];
+// Not for the hosted server (`serve --hosted`), which runs for many users: there these flags cost
+// about half its throughput (optimize-for-size made a hosted lock_context take 2x the CPU,
+// docs/benchmarks.md), and deploy/systemd runs it without them too.
+const hosted = process.argv.includes('serve') && process.argv.includes('--hosted');
+const V8_FLAGS = hosted ? [] : ['--liftoff-only', '--optimize-for-size'];
 
 const source = new URL('../src/gateway/cli/main.ts', import.meta.url);
 const pinnedNode = fileURLToPath(new URL(`../node_modules/node/bin/node${process.platform === 'win32' ? '.exe' : ''}`, import.meta.url));

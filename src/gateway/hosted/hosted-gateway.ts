@@ -13,6 +13,8 @@ import type { CallEvents } from '../sessions/recorded-call.ts';
 import { ensureSecretScanner } from '../secret-scan/screen.ts';
 import { WorkSessionService } from '../sessions/work-session-service.ts';
 import { createPool, type ConnectionLimits } from '../pg/pg-connection.ts';
+import { describeFailure } from '../pg/pg-failure.ts';
+import { Notifications } from '../pg/notifications.ts';
 import { allTools } from '../tools/index.ts';
 import type { HostedAuth, HostedAuthDeps } from './hosted-auth.ts';
 import { createHostedRequestHandler } from './hosted-http.ts';
@@ -67,6 +69,7 @@ export class HostedGateway {
   private readonly memories = new Map<string, PgTenantMemory>();
   private readonly maintenance: TenantMaintenance;
   private readonly processChanges: ProcessChanges;
+  private readonly notifications: Notifications;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private auth: HostedAuth | undefined;
@@ -89,8 +92,11 @@ export class HostedGateway {
       applicationName: HOSTED_APPLICATION_NAME,
     };
     this.pool = createPool(this.settings.pg, limits, this.logger);
+    this.notifications = new Notifications(this.pool, (error) =>
+      this.logger.warn('a change was not announced to the listening processes and desktops', { error: describeFailure(error, this.settings.pg.secrets) }),
+    );
     this.processChanges = new ProcessChanges({
-      pool: this.pool,
+      notifications: this.notifications,
       target: this.settings.pg,
       limits,
       apply: (change) => this.surface.changes.apply(change),
@@ -204,7 +210,7 @@ export class HostedGateway {
     if (!tenant) throw new Error('a hosted call reached the tool layer without a tenant');
     let memory = this.memories.get(tenant);
     if (!memory) {
-      memory = new PgTenantMemory(this.pool, tenant, this.clock);
+      memory = new PgTenantMemory(this.pool, tenant, this.clock, this.notifications);
       this.memories.set(tenant, memory);
     }
     return memory;
@@ -245,6 +251,7 @@ export class HostedGateway {
     await this.auth?.close();
     this.auth = undefined;
     await this.processChanges.stop();
+    await this.notifications.drain();
     await this.pool.end();
   }
 

@@ -28,10 +28,14 @@ export const isUnreachable = (error: unknown): boolean => !(error instanceof Use
  * carry HOSTED_ORIGIN. A connection that failed is discarded instead of going back to the pool;
  * connection trouble becomes STORE_UNREACHABLE (nothing was committed).
  */
-export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, options: TransactionSettings = {}): Promise<T> {
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient, attempt: number) => Promise<T>,
+  options: TransactionSettings = {},
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await attemptTransaction(pool, work, options);
+      return await attemptTransaction(pool, (client) => work(client, attempt), options);
     } catch (error) {
       // Another transaction won a race Postgres could not order (a deadlock, a serialization
       // failure): this one was rolled back whole, so running it again is safe.
@@ -53,6 +57,12 @@ interface TransactionSettings {
   locks?: string[];
   /** Statements to send in the COMMIT round trip, ahead of it (a simple query: values as literals). */
   beforeCommit?: () => string;
+  /**
+   * Sends the notification of a change to a tenant's synced tables after the commit (with the tenant
+   * schema as channel) instead of in it: see migration 7 and pg/notifications.ts. Unset, the
+   * tables' triggers notify within the transaction.
+   */
+  announce?: (channel: string) => void;
 }
 
 const CONFLICT_ATTEMPTS = 3;
@@ -72,10 +82,16 @@ async function attemptTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient
     const searchPath = options.searchPath === undefined ? '' : ` SET LOCAL search_path TO ${quoteIdent(tenantSchemaName(options.searchPath))};`;
     const commitMode = options.waitForDisk === false ? ' SET LOCAL synchronous_commit TO off;' : '';
     const locks = (options.locks ?? []).map((key) => ` SELECT pg_advisory_xact_lock(${lockKeyLiteral(key)});`).join('');
-    await client.query(`BEGIN;${searchPath}${commitMode} SELECT set_config('dementia.origin', '${HOSTED_ORIGIN}', true);${locks}`);
+    const announcing = options.announce === undefined ? '' : ` SELECT set_config('dementia.announce', 'after-commit', true);`;
+    await client.query(`BEGIN;${searchPath}${commitMode} SELECT set_config('dementia.origin', '${HOSTED_ORIGIN}', true);${announcing}${locks}`);
     const result = await work(client);
     committing = true;
-    await client.query(`${options.beforeCommit?.() ?? ''}COMMIT`);
+    const changedQuery = options.announce === undefined ? '' : `SELECT current_setting('dementia.changed', true) AS changed; `;
+    const committed: unknown = await client.query(`${options.beforeCommit?.() ?? ''}${changedQuery}COMMIT`);
+    if (options.announce && Array.isArray(committed)) {
+      const changed = (committed.at(-2) as pg.QueryResult<{ changed: string | null }>).rows[0]?.changed;
+      if (changed) options.announce(changed);
+    }
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError as Error));

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
 import type { Timers } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { ResourceChange } from '../resources/resource-changes.ts';
 import type { ConnectionLimits } from '../pg/pg-connection.ts';
 import { Backoff } from '../pg/backoff.ts';
-import { describeFailure } from '../pg/pg-failure.ts';
 import { PgListener } from '../pg/pg-listener.ts';
+import type { Notifications } from '../pg/notifications.ts';
 import type { PgTarget } from '../pg/pg-target.ts';
 import { TENANT_SCHEMA_PATTERN } from './tenant-directory.ts';
 
@@ -23,8 +22,8 @@ interface Envelope {
 }
 
 export interface ProcessChangesDeps {
-  /** The process's pool: a notification is one statement on it, after the change's commit. */
-  pool: pg.Pool;
+  /** The process's notifications: one is sent after the change's commit. */
+  notifications: Notifications;
   target: PgTarget;
   /** The listening connection's settings (it counts in the process's connection budget). */
   limits: ConnectionLimits;
@@ -77,9 +76,7 @@ export class ProcessChanges {
 
   /** Tells the other processes of a change made here; never delays or fails the call that made it. */
   publish(change: ResourceChange): void {
-    this.deps.pool.query('SELECT pg_notify($1, $2)', [PROCESS_CHANGES_CHANNEL, encode({ from: this.id, change })]).catch((error: unknown) => {
-      this.deps.logger.warn('other processes were not told of a resource change', { error: describeFailure(error, this.deps.target.secrets) });
-    });
+    this.deps.notifications.send(PROCESS_CHANGES_CHANNEL, encode({ from: this.id, change }));
   }
 
   stop(): Promise<void> {

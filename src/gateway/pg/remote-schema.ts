@@ -328,6 +328,48 @@ export const REMOTE_MIGRATIONS: readonly RemoteMigration[] = [
       `;
     },
   },
+  {
+    version: 7,
+    name: 'announce after commit',
+    hostedOnly: true,
+    sql: (schema) => `
+      -- A transaction that NOTIFYs holds Postgres's one lock on the notification queue through its
+      -- commit's WAL flush, so notifying commits of all tenants queue behind each other. A writer that
+      -- sets dementia.announce to 'after-commit' (the hosted server) is told what changed instead, and
+      -- sends the notification itself after the commit (pg/notifications.ts); desktops still notify here.
+      CREATE OR REPLACE FUNCTION ${quoteIdent(schema)}.announce_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        IF current_setting('dementia.announce', true) = 'after-commit' THEN
+          PERFORM set_config('dementia.changed', '${schema}', true);
+        ELSE
+          PERFORM pg_notify('${schema}', coalesce(current_setting('dementia.origin', true), ''));
+        END IF;
+        RETURN NULL;
+      END $fn$;`,
+  },
+  {
+    version: 8,
+    name: 'near-duplicate index without a pending list',
+    hostedOnly: true,
+    sql: (schema) => `
+      -- Every lock looks its bands up; a GIN pending list (fastupdate) is scanned whole by each lookup
+      -- until a vacuum merges it, which cost a lookup 2.5 ms at a few thousand contexts.
+      ALTER INDEX ${quoteIdent(schema)}.context_bands_lookup SET (fastupdate = off);`,
+  },
+  {
+    version: 9,
+    name: 'conflicts as serialization failures',
+    hostedOnly: true,
+    sql: (schema) => `
+      -- A write decided on what it read before taking the change lock checks, once it holds it, that
+      -- nothing changed meanwhile; if something did, its transaction fails the way Postgres fails a
+      -- transaction that lost a race (serialization_failure), and the hosted server runs it again.
+      CREATE FUNCTION ${quoteIdent(schema)}.conflict_unless(ok boolean, what text) RETURNS boolean LANGUAGE plpgsql AS $fn$
+      BEGIN
+        IF NOT ok THEN RAISE EXCEPTION '%', what USING ERRCODE = 'serialization_failure'; END IF;
+        RETURN true;
+      END $fn$;`,
+  },
 ];
 
 /** A versioned migration of one schema; `schema` is the (unquoted) name it applies to. */

@@ -1,3 +1,4 @@
+import { CoalescingRuns } from '../coalescing-runs.ts';
 import type { Memory } from '../memory/memory.ts';
 import type { CallOutcome } from '../sessions/recorded-call.ts';
 import type { Handover } from '../store/handovers.ts';
@@ -47,6 +48,9 @@ export class ResourceChanges {
   private readonly memoryOf: (caller: Caller) => Memory;
   private readonly onError: (error: unknown) => void;
   private readonly onApplied: (change: ResourceChange) => void;
+  private readonly projectRounds = new CoalescingRuns<string, { tenant: string | undefined; project: string; uris: string[] }>((_key, changes) =>
+    this.tellProjectChanged(changes[0]!.tenant, changes[0]!.project, new Set(changes.flatMap((change) => change.uris))),
+  );
 
   /** `onApplied`: each change made here (not those applied from elsewhere), e.g. to tell other processes. */
   constructor(deps: { memoryOf: (caller: Caller) => Memory; onError?: (error: unknown) => void; onApplied?: (change: ResourceChange) => void }) {
@@ -100,7 +104,15 @@ export class ResourceChanges {
     return this.apply(change);
   }
 
-  private async projectChanged(tenant: string | undefined, project: string, uris: string[]): Promise<void> {
+  /**
+   * Changes of one project that arrive while its watchers are being told go out together next:
+   * under a burst of writes, one read of who works on it and one notification per watcher per round.
+   */
+  private projectChanged(tenant: string | undefined, project: string, uris: string[]): Promise<void> {
+    return this.projectRounds.add(`${tenant ?? ''}\n${project}`, { tenant, project, uris });
+  }
+
+  private async tellProjectChanged(tenant: string | undefined, project: string, uris: Set<string>): Promise<void> {
     const watchers = this.ofTenant(tenant);
     if (watchers.length === 0) return;
     let workingOn: Set<string> | undefined;

@@ -60,11 +60,6 @@ async function lockOne(call: ToolContext<'required'>, label: string, content: st
   });
 }
 
-/** Other topics whose latest text this new version nearly repeats (the same fact under a new name). */
-async function similarTopics(call: ToolContext<'required'>, context: ContextVersion): Promise<SimilarContext[]> {
-  return confirmSimilar(context.content, await call.memory.contexts.sharingBand(call.project, context.label, context.content));
-}
-
 /** "Very similar to `deploy/rules` v3 (94%): update that one instead?" */
 function similarText(similar: SimilarContext[]): string {
   if (similar.length === 0) return '';
@@ -94,10 +89,14 @@ export const lockContext = defineTool({
   readOnly: false,
   async run(call) {
     const { args } = call;
+    // Other topics whose latest text this nearly repeats (the same fact under a new name), looked up
+    // before the write: a store that serialises a tenant's writes (hosted Postgres) would otherwise
+    // hold that lock through the lookup.
+    const candidates = await call.memory.contexts.sharingBand(call.project, args.topic, args.content);
     const result = await lockOne(call, args.topic, args.content, args.priority, args.tags);
     const priority = result.context.priority;
     const heading = contextHeading(result.context);
-    const similar = result.created ? await similarTopics(call, result.context) : [];
+    const similar: SimilarContext[] = result.created ? confirmSimilar(result.context.content, candidates) : [];
     return {
       text: result.created
         ? `Locked ${heading}${result.previousVersion ? `, replacing v${result.previousVersion} as latest` : ''}.${maskedNotice(args.content, result.context.content)}${similarText(similar)}`
@@ -177,8 +176,11 @@ export const recallContext = defineTool({
   readOnly: true,
   async run({ args, project, memory }) {
     const selector = args.version ?? 'latest';
-    const context = await memory.contexts.require(project, args.topic, selector);
-    const versions = (await memory.contexts.versions(project, args.topic)).map((v) => v.version);
+    // One read of the label's versions (newest first) answers both; `require` only explains a miss.
+    const all = await memory.contexts.versions(project, args.topic);
+    const context =
+      (selector === 'latest' ? all[0] : all.find((v) => v.version === selector)) ?? (await memory.contexts.require(project, args.topic, selector));
+    const versions = all.map((v) => v.version);
     return {
       text: recallText(context, args.preview_only ?? false, versions),
       data: { context: contextData(context, !args.preview_only), versions, preview: args.preview_only ? preview(context.content) : undefined },

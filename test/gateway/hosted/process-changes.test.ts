@@ -4,6 +4,7 @@ import pg from 'pg';
 import { ManualTimers } from '../../../src/gateway/clock.ts';
 import { silentLogger } from '../../../src/gateway/logger.ts';
 import { ProcessChanges } from '../../../src/gateway/hosted/process-changes.ts';
+import { Notifications } from '../../../src/gateway/pg/notifications.ts';
 import { parsePgTarget } from '../../../src/gateway/pg/pg-target.ts';
 import { tenantSchema } from '../../../src/gateway/pg/remote-schema.ts';
 import type { ResourceChange } from '../../../src/gateway/resources/resource-changes.ts';
@@ -28,9 +29,16 @@ describe('hosted processes keep hearing each other', { timeout: 60_000 }, () => 
     const targetOf = (port: number) => parsePgTarget(shared.url(database).replace(`:${shared.port}/`, `:${port}/`), 'the test URL', undefined, process.cwd());
     const poolA = new pg.Pool({ connectionString: shared.url(database), max: 1 });
     const poolB = new pg.Pool({ connectionString: shared.url(database), max: 1 });
-    const a = new ProcessChanges({ pool: poolA, target: targetOf(shared.port), limits: LIMITS, apply: async () => {}, logger: silentLogger });
+    const notificationsOf = (pool: pg.Pool) => new Notifications(pool, (error) => assert.fail(String(error)));
+    const a = new ProcessChanges({
+      notifications: notificationsOf(poolA),
+      target: targetOf(shared.port),
+      limits: LIMITS,
+      apply: async () => {},
+      logger: silentLogger,
+    });
     const b = new ProcessChanges({
-      pool: poolB,
+      notifications: notificationsOf(poolB),
       target: targetOf(link.port),
       limits: LIMITS,
       apply: async (change) => {

@@ -45,7 +45,9 @@ export async function createHostedAuth(deps: HostedAuthDeps): Promise<HostedAuth
     });
     return client ? { accountId, claims: () => ({ sub: accountId }) } : undefined;
   };
-  const store = new OAuthStore(pool, clock);
+  // Dropping the oldest unused registrations is part of saving a new one: a client that reads its
+  // 201 finds the cap kept (and the drop does not wait on the request body, as a hook before it would).
+  const store: OAuthStore = new OAuthStore(pool, clock, (): Promise<void> => registrations.dropOldestUnused());
   const registrations = new RegistrationLimits({ store, clock, trustedProxies: deps.trustedProxies ?? 0, limits: deps.testRegistrationLimits });
   const provider = createAuthorizationServer({ publicUrl, resourceUrl, keys, store, findAccount, logger: deps.logger, cimdCa: deps.testCimdCa });
   // Anyone can make these repeat (aborted requests, malformed bodies): the same line at most once a minute.
@@ -91,8 +93,6 @@ export async function createHostedAuth(deps: HostedAuthDeps): Promise<HostedAuth
       if (AUTHORIZATION_SERVER_METADATA.has(path) || path.startsWith('/oauth/')) {
         const registering = path === OAUTH_ROUTES.registration && req.method === 'POST';
         if (registering && registrations.refuse(req, res)) return true;
-        // Room is made before the registration is answered, so a client that reads its 201 sees the cap kept.
-        if (registering) await registrations.makeRoomForOne();
         pinToPublicUrl(req, publicUrl);
         await callback(req, res);
         return true;

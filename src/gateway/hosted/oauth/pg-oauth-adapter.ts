@@ -25,11 +25,14 @@ interface Row {
 export class OAuthStore {
   readonly pool: pg.Pool;
   readonly clock: Clock;
+  /** Run once a client registration is saved, before it is answered (the cap on unused registrations). */
+  readonly clientSaved: () => Promise<void>;
   private lastPurge = -Infinity;
 
-  constructor(pool: pg.Pool, clock: Clock) {
+  constructor(pool: pg.Pool, clock: Clock, clientSaved: () => Promise<void> = async () => {}) {
     this.pool = pool;
     this.clock = clock;
+    this.clientSaved = clientSaved;
   }
 
   /** One statement; connection trouble becomes a 503 the client can read. */
@@ -81,6 +84,7 @@ export class PgOAuthAdapter implements Adapter {
         lifetime ?? null,
       ],
     );
+    if (this.kind === 'Client') await this.store.clientSaved();
     if ((this.kind === 'AuthorizationCode' || this.kind === 'RefreshToken') && payload.clientId && lifetime !== undefined) {
       await this.keepClient(payload.clientId, lifetime + UNUSED_CLIENT_SECONDS);
     }

@@ -73,13 +73,13 @@ export class RegistrationLimits {
     return false;
   }
 
-  /** Before a registration: drops the oldest unused registrations so that the new one keeps the cap. */
-  async makeRoomForOne(): Promise<void> {
+  /** Once a registration is saved (OAuthStore): drops the oldest unused registrations beyond the cap. */
+  async dropOldestUnused(): Promise<void> {
     await this.store.query(
       `DELETE FROM ${STATE} WHERE kind = 'Client' AND id_hash IN (
          SELECT id_hash FROM ${STATE} WHERE kind = 'Client' AND expires_at <= now() + ${UNUSED_CLIENT_HORIZON}
          ORDER BY expires_at DESC OFFSET $1)`,
-      [Math.max(0, this.limits.unusedClients - 1)],
+      [this.limits.unusedClients],
     );
   }
 }

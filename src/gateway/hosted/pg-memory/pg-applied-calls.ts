@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.ts';
 import type { AppliedCallRepository } from '../../memory/memory.ts';
 import type { AppliedCall } from '../../store/applied-calls.ts';
-import { at, type PgTx } from './pg-tx.ts';
+import { at, literal, type PgTx } from './pg-tx.ts';
 
 /**
  * Write calls applied per client and call key, in the tenant schema, so that a call resent to any
@@ -22,11 +22,13 @@ export class PgAppliedCalls implements AppliedCallRepository {
     return this.tx.row<AppliedCall>('SELECT fingerprint, result FROM applied_calls WHERE client_id = $1 AND call_key = $2', [clientId, key]);
   }
 
+  /** Sent with the commit (nothing reads it back before): no round trip of its own. */
   async record(clientId: string, key: string, call: AppliedCall): Promise<void> {
-    await this.tx.rows(
-      `INSERT INTO applied_calls (client_id, call_key, fingerprint, result, at) VALUES ($1, $2, $3, $4, $5)
+    const v = literal;
+    this.tx.defer(
+      `INSERT INTO applied_calls (client_id, call_key, fingerprint, result, at) VALUES (${v(clientId, 'uuid')}, ${v(key, 'text')}, ` +
+        `${v(call.fingerprint, 'text')}, ${v(call.result, 'text')}, ${v(at(this.clock.now()), 'timestamptz')})
        ON CONFLICT (client_id, call_key) DO UPDATE SET fingerprint = excluded.fingerprint, result = excluded.result, at = excluded.at`,
-      [clientId, key, call.fingerprint, call.result, at(this.clock.now())],
     );
   }
 }

@@ -14,7 +14,7 @@ import type { Actor, LockResult } from '../../store/contexts.ts';
 import type { ArchivedVersion, ContextVersion, Priority, VersionSelector } from '../../store/context-version.ts';
 import { bandsOf } from '../../store/near-duplicates.ts';
 import { HOSTED_ORIGIN } from '../pg-transaction.ts';
-import { at, ms, type PgTx } from './pg-tx.ts';
+import { at, ms, literal, type PgTx } from './pg-tx.ts';
 
 export interface ContextRow {
   id: string;
@@ -71,50 +71,32 @@ export class PgContexts implements ContextRepository {
     passedTags: string[] | undefined,
     actor: Actor,
   ): Promise<LockResult> {
-    // Read before taking the change lock, then take it and write in one round trip, on condition
-    // that the label's latest version is still the one read (else read again under the lock): the
-    // lock that serializes the tenant's writes is held for the insert and the commit only.
-    const unlocked = await this.latestAndHighest(project, label);
-    const first = this.nextVersion(project, label, content, passedPriority, passedTags, actor, unlocked.latest);
-    if (!first.created) return first;
-    const { context } = first;
-    const v = (value: Parameters<PgTx['literal']>[0], type: Parameters<PgTx['literal']>[1]) => this.tx.literal(value, type);
-    const [p, l] = [v(project, 'text'), v(label, 'text')];
-    const inserted = await this.tx.rowsUnderChangeLock<{ version: number }>(
-      `INSERT INTO contexts (id, project_name, label, version, content, priority, tags, content_hash, created_at, client_id, session_id, origin, origin_version)
-       SELECT ${v(context.id, 'uuid')}, ${p}, ${l}, n.version, ${v(content, 'text')}, ${v(context.priority, 'text')}, ${v(context.tags, 'text[]')},
-         ${v(context.contentHash, 'text')}, ${v(at(context.createdAt), 'timestamptz')}, ${v(actor.clientId, 'uuid')}, ${v(actor.sessionId, 'uuid')}, ${v(HOSTED_ORIGIN, 'uuid')}, n.version
-       FROM (SELECT coalesce(max(version), 0) + 1 AS version FROM contexts WHERE project_name = ${p} AND label = ${l}) n
-       WHERE (SELECT id FROM live_contexts WHERE project_name = ${p} AND label = ${l} ORDER BY version DESC LIMIT 1)
-         IS NOT DISTINCT FROM ${v(unlocked.latest?.id ?? null, 'uuid')}
-       RETURNING version`,
-    );
-    if (inserted[0]) return { context: { ...context, version: inserted[0].version }, created: true, previousVersion: first.previousVersion };
-    // Another write changed the label's latest version since the read: decide again, under the lock.
-    const locked = await this.latestAndHighest(project, label);
-    const result = this.nextVersion(project, label, content, passedPriority, passedTags, actor, locked.latest);
+    // The label is read without the tenant's change lock, and the insert goes with the commit, on
+    // condition that nothing changed the label since the read: the lock that serialises the tenant's
+    // writes is then held inside Postgres only (the insert and the commit's flush), never across a
+    // turn of this process's event loop. Should the condition fail, the transaction fails as a
+    // serialization failure and runs again, taking the change lock before it reads (PgTx.retrying).
+    if (this.tx.retrying) await this.tx.lockChanges();
+    const { latest, highest } = await this.latestAndHighest(project, label);
+    const result = this.nextVersion(project, label, content, passedPriority, passedTags, actor, latest);
     if (!result.created) return result;
-    const version = (locked.highest ?? 0) + 1;
-    const { context: next } = result;
-    await this.tx.rows(
-      `INSERT INTO contexts (id, project_name, label, version, content, priority, tags, content_hash, created_at, client_id, session_id, origin, origin_version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $4)`,
-      [
-        next.id,
-        project,
-        label,
-        version,
-        content,
-        next.priority,
-        next.tags,
-        next.contentHash,
-        at(next.createdAt),
-        actor.clientId,
-        actor.sessionId,
-        HOSTED_ORIGIN,
-      ],
+    const version = (highest ?? 0) + 1;
+    const context = { ...result.context, version };
+    const v = literal;
+    const [p, l] = [v(project, 'text'), v(label, 'text')];
+    // The row's near-duplicate bands are written with it, so no later lookup has to fill them.
+    this.tx.deferUnderChangeLock(
+      `WITH inserted AS (
+         INSERT INTO contexts (id, project_name, label, version, content, priority, tags, content_hash, created_at, client_id, session_id, origin, origin_version)
+         SELECT ${v(context.id, 'uuid')}, ${p}, ${l}, ${v(version, 'integer')}, ${v(content, 'text')}, ${v(context.priority, 'text')}, ${v(context.tags, 'text[]')},
+           ${v(context.contentHash, 'text')}, ${v(at(context.createdAt), 'timestamptz')}, ${v(actor.clientId, 'uuid')}, ${v(actor.sessionId, 'uuid')}, ${v(HOSTED_ORIGIN, 'uuid')}, ${v(version, 'integer')}
+         WHERE (SELECT coalesce(max(version), 0) FROM contexts WHERE project_name = ${p} AND label = ${l}) = ${v(highest ?? 0, 'integer')}
+           AND (SELECT id FROM live_contexts WHERE project_name = ${p} AND label = ${l} ORDER BY version DESC LIMIT 1) IS NOT DISTINCT FROM ${v(latest?.id ?? null, 'uuid')}
+         RETURNING id),
+       banded AS (INSERT INTO context_bands (context_id, project_name, label, bands) SELECT id, ${p}, ${l}, ${bandsLiteral(bandsOf(content))} FROM inserted)
+       SELECT conflict_unless(count(*) = 1, 'another write changed this label since it was read') FROM inserted`,
     );
-    return { ...result, context: { ...next, version } };
+    return { ...result, context };
   }
 
   /** The latest live version of a label and the highest number ever used (archived ones count), in one read. */
@@ -252,23 +234,25 @@ export class PgContexts implements ContextRepository {
   async sharingBand(project: string, label: string, content: string): Promise<ContextVersion[]> {
     const bands = bandsOf(content);
     if (bands.length === 0) return [];
-    await this.fillBands();
-    const matched = await this.tx.rows<{ context_id: string; label: string }>(
-      `SELECT context_id, label FROM context_bands WHERE bands && $2::bigint[] AND project_name = $1 AND label <> $3`,
-      [project, bands, label],
-    );
-    if (matched.length === 0) return [];
-    // Only a label's latest version counts (as the desktop indexes only latest versions).
-    const ids = new Set(matched.map((m) => m.context_id));
-    const latest = await this.tx.rows<ContextRow>(
-      `SELECT DISTINCT ON (label) ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = $1 AND label = ANY($2::text[]) ORDER BY label, version DESC`,
-      [project, [...new Set(matched.map((m) => m.label))]],
-    );
-    return latest
-      .filter((row) => ids.has(row.id))
-      .map(toVersion)
-      .sort((a, b) => b.createdAt - a.createdAt)
-      .slice(0, MAX_CANDIDATES);
+    for (let filled = false; ; filled = true) {
+      // One round trip: the other labels whose latest version shares a band, and whether rows past
+      // the fill mark lack their bands (rows a desktop pushed; the server writes its own with them).
+      const [p, l] = [literal(project, 'text'), literal(label, 'text')];
+      const rows = await this.tx.rowsByIndex<Partial<ContextRow> & BandProbe>(
+        `WITH ${BAND_PROBE} SELECT probe.*, c.* FROM probe LEFT JOIN LATERAL (
+           SELECT l.* FROM context_bands b
+           CROSS JOIN LATERAL (SELECT ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = b.project_name AND label = b.label ORDER BY version DESC LIMIT 1) l
+           WHERE b.bands && ${bandsLiteral(bands)} AND b.project_name = ${p} AND b.label <> ${l} AND l.id = b.context_id
+           ORDER BY l.created_at DESC LIMIT ${MAX_CANDIDATES}) c ON true`,
+      );
+      const probe = rows[0]!;
+      if (probe.unbanded && !filled) {
+        await this.fillBands();
+        continue;
+      }
+      await this.advanceFillMark(probe);
+      return rows.filter((row) => row.id).map((row) => toVersion(row as ContextRow));
+    }
   }
 
   async pairsSharingBand(project: string): Promise<[string, string][]> {
@@ -290,22 +274,66 @@ export class PgContexts implements ContextRepository {
   }
 
   /**
-   * Computes the bands of every contexts row written since the last fill (by this server or pushed
-   * by a desktop): rows become visible in seq order (the change lock), so a watermark suffices.
+   * Computes the bands of the rows past the fill mark that have none (rows a desktop pushed), then
+   * moves the mark past them. Rows become visible in seq order (the change lock), so rows at or below
+   * the mark never lack bands.
    */
   private async fillBands(): Promise<void> {
-    const mark = await this.tx.row<{ filled_seq: string }>(`SELECT filled_seq FROM context_bands_filled`);
-    const rows = await this.tx.rows<{ id: string; project_name: string; label: string; content: string; seq: string }>(
-      `SELECT id, project_name, label, content, seq FROM contexts WHERE seq > $1 ORDER BY seq`,
-      [mark?.filled_seq ?? '0'],
-    );
-    if (rows.length === 0) return;
+    for (;;) {
+      const rows = await this.tx.rows<{ id: string; project_name: string; label: string; content: string; seq: string }>(
+        `SELECT c.id, c.project_name, c.label, c.content, c.seq FROM contexts c
+         WHERE c.seq > (SELECT filled_seq FROM context_bands_filled) AND NOT EXISTS (SELECT 1 FROM context_bands b WHERE b.context_id = c.id)
+         ORDER BY c.seq LIMIT ${FILL_BATCH}`,
+      );
+      if (rows.length === 0) return;
+      await this.tx.rows(
+        `INSERT INTO context_bands (context_id, project_name, label, bands)
+         SELECT t.id, t.p, t.l, t.b::bigint[] FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS t(id, p, l, b)
+         ON CONFLICT (context_id) DO UPDATE SET bands = excluded.bands`,
+        [rows.map((r) => r.id), rows.map((r) => r.project_name), rows.map((r) => r.label), rows.map((r) => `{${bandsOf(r.content).join(',')}}`)],
+      );
+      await this.moveFillMark(rows[rows.length - 1]!.seq);
+      if (rows.length < FILL_BATCH) return;
+    }
+  }
+
+  /**
+   * Moves the fill mark past a full probe window in which every row has its bands (the server's own
+   * writes), so the probe stays short; one small write every PROBE_WINDOW contexts.
+   */
+  private async advanceFillMark(probe: BandProbe): Promise<void> {
+    if (probe.unbanded || probe.above < PROBE_WINDOW || probe.highest === null) return;
+    await this.moveFillMark(probe.highest);
+  }
+
+  /**
+   * Unless another transaction is moving it right now (then that one does): its row stays locked to
+   * that transaction's commit, and every lock waiting on it would queue behind that call.
+   */
+  private async moveFillMark(seq: string): Promise<void> {
     await this.tx.rows(
-      `INSERT INTO context_bands (context_id, project_name, label, bands)
-       SELECT t.id, t.p, t.l, t.b::bigint[] FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS t(id, p, l, b)
-       ON CONFLICT (context_id) DO UPDATE SET bands = excluded.bands`,
-      [rows.map((r) => r.id), rows.map((r) => r.project_name), rows.map((r) => r.label), rows.map((r) => `{${bandsOf(r.content).join(',')}}`)],
+      `UPDATE context_bands_filled SET filled_seq = greatest(filled_seq, $1::bigint)
+       WHERE one IN (SELECT one FROM context_bands_filled FOR UPDATE SKIP LOCKED)`,
+      [seq],
     );
-    await this.tx.rows(`UPDATE context_bands_filled SET filled_seq = greatest(filled_seq, $1::bigint)`, [rows[rows.length - 1]!.seq]);
   }
 }
+
+/** Rows past the fill mark a lookup looks at: at most this many, and then the mark moves past them. */
+const PROBE_WINDOW = 64;
+/** Rows a fill computes per statement. */
+const FILL_BATCH = 1_000;
+
+/** What a lookup learns of the rows past the fill mark (BAND_PROBE). */
+interface BandProbe {
+  unbanded: boolean | null;
+  above: number;
+  highest: string | null;
+}
+
+const BAND_PROBE = `above AS (SELECT c.id, c.seq FROM contexts c WHERE c.seq > (SELECT filled_seq FROM context_bands_filled) ORDER BY c.seq LIMIT ${PROBE_WINDOW}),
+  probe AS (SELECT bool_or(b.context_id IS NULL) AS unbanded, count(*)::int AS above, max(a.seq)::text AS highest
+    FROM above a LEFT JOIN context_bands b ON b.context_id = a.id)`;
+
+/** Bands as an SQL literal (for statements sent by the simple protocol, which carry no parameters). */
+const bandsLiteral = (bands: number[]): string => `ARRAY[${bands.join(',')}]::bigint[]`;

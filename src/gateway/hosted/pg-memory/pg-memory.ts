@@ -16,7 +16,8 @@ import type {
 import { LastSeenThrottle } from '../../store/last-seen.ts';
 import { ensureSecretScanner } from '../../secret-scan/screen.ts';
 import { screenedContexts, screenedHandovers, screenedNotes, screenedProjects } from '../../memory/screened-repositories.ts';
-import { inTransaction } from '../pg-transaction.ts';
+import type { Notifications } from '../../pg/notifications.ts';
+import { HOSTED_ORIGIN, inTransaction } from '../pg-transaction.ts';
 import { PgAppliedCalls } from './pg-applied-calls.ts';
 import { PgContexts } from './pg-contexts.ts';
 import { PgProjects } from './pg-projects.ts';
@@ -94,11 +95,14 @@ export class PgTenantMemory implements Memory {
   readonly appliedCalls: AppliedCallRepository = eachCallInTransaction(this, 'appliedCalls');
   private readonly pool: pg.Pool;
   private readonly lastSeen = new LastSeenThrottle();
+  /** Where changes are announced after their commits (migration 7); without it the triggers notify in the commit. */
+  private readonly announce: ((channel: string) => void) | undefined;
 
-  constructor(pool: pg.Pool, schema: string, clock: Clock) {
+  constructor(pool: pg.Pool, schema: string, clock: Clock, notifications?: Notifications) {
     this.pool = pool;
     this.schema = schema;
     this.clock = clock;
+    this.announce = notifications && ((channel) => notifications.send(channel, HOSTED_ORIGIN));
   }
 
   /**
@@ -119,7 +123,7 @@ export class PgTenantMemory implements Memory {
           await new PgClientState(tx, this.clock, this.lastSeen).writeSeen(seen);
           return published;
         },
-        { searchPath: this.schema, waitForDisk: false },
+        { searchPath: this.schema, waitForDisk: false, announce: this.announce },
       );
     } catch (error) {
       this.lastSeen.giveBack(seen);
@@ -132,11 +136,11 @@ export class PgTenantMemory implements Memory {
     let tx: PgTx | undefined;
     return inTransaction(
       this.pool,
-      (client) => {
-        tx = new PgTx(client, this.schema, locks);
+      (client, attempt) => {
+        tx = new PgTx(client, this.schema, locks, attempt > 1);
         return work(new PgTransactionMemory(tx, this.clock, this.lastSeen));
       },
-      { searchPath: this.schema, waitForDisk: options.recordOnly !== true, locks, beforeCommit: () => tx?.takeDeferred() ?? '' },
+      { searchPath: this.schema, waitForDisk: options.recordOnly !== true, locks, beforeCommit: () => tx?.takeDeferred() ?? '', announce: this.announce },
     );
   }
 }

@@ -7,7 +7,7 @@ import type { ClientRecord } from '../../store/clients.ts';
 import type { Handover, HandoverContent } from '../../store/handovers.ts';
 import type { Note, NoteKind } from '../../store/notes.ts';
 import { HOSTED_ORIGIN } from '../pg-transaction.ts';
-import { at, ms, type PgTx } from './pg-tx.ts';
+import { at, ms, literal, type PgTx } from './pg-tx.ts';
 
 export interface HandoverRow {
   id: string;
@@ -170,19 +170,22 @@ export class PgActivity implements ActivityRepository {
   async record(entry: NewActivity): Promise<void> {
     const detail = entry.effects && Object.keys(entry.effects).length > 0 ? JSON.stringify(entry.effects) : null;
     // Sent with the commit: one round trip fewer per call, and none while the tenant's change lock is held.
-    const v = (value: Parameters<PgTx['literal']>[0], type: Parameters<PgTx['literal']>[1]) => this.tx.literal(value, type);
+    const v = literal;
     this.tx.defer(
       `INSERT INTO activity (at, client_id, project_name, session_id, tool, ok, summary, detail) VALUES (${v(at(entry.at), 'timestamptz')}, ` +
         `${v(entry.clientId, 'uuid')}, ${v(entry.project, 'text')}, ${v(entry.sessionId, 'uuid')}, ${v(entry.tool, 'text')}, ${v(entry.ok, 'boolean')}, ` +
         `${v(entry.summary, 'text')}, ${v(detail, 'jsonb')})`,
     );
-    // Every read of a context passes here (as in the desktop's ActivityLog): the dashboard's "not read in a long time".
+    // Every read of a context passes here (as in the desktop's ActivityLog): the dashboard's "not read
+    // in a long time". Also sent with the commit; a read within the hour before is left as it is, so
+    // clients reading the same context do not queue on its row.
     const read = [...new Set(entry.effects?.recalled?.map((r) => r.label))];
     if (entry.ok && entry.project !== null && read.length > 0) {
-      await this.tx.rows(
-        `INSERT INTO context_reads (project_name, label, read_at) SELECT $1, l, $3 FROM unnest($2::text[]) AS l
+      const [project, readAt] = [v(entry.project, 'text'), v(at(entry.at), 'timestamptz')];
+      this.tx.defer(
+        `INSERT INTO context_reads (project_name, label, read_at) SELECT ${project}, l, ${readAt} FROM unnest(${v(read, 'text[]')}) AS l
+         WHERE NOT EXISTS (SELECT 1 FROM context_reads r WHERE r.project_name = ${project} AND r.label = l AND r.read_at >= ${readAt} - interval '1 hour')
          ON CONFLICT (project_name, label) DO UPDATE SET read_at = greatest(context_reads.read_at, excluded.read_at)`,
-        [entry.project, read, at(entry.at)],
       );
     }
   }

@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.ts';
 import type { NewWorkSession, WorkSessionRepository } from '../../memory/memory.ts';
 import type { WorkSession } from '../../store/work-sessions.ts';
 import { HOSTED_ORIGIN } from '../pg-transaction.ts';
-import { at, ms, msOrNull, type PgTx } from './pg-tx.ts';
+import { at, literal, ms, msOrNull, type PgTx } from './pg-tx.ts';
 
 /** How stale `work_sessions.last_activity_at` may get while a hosted session is open (desktops show it). */
 export const PUBLISH_INTERVAL_MS = 60_000;
@@ -20,6 +20,7 @@ interface Row {
   ended_at: Date | null;
   end_reason: string | null;
   handover_announced: boolean;
+  published_at: Date | null;
 }
 
 const toSession = (row: Row): WorkSession => ({
@@ -45,6 +46,8 @@ const toSession = (row: Row): WorkSession => ({
 export class PgSessions implements WorkSessionRepository {
   private readonly tx: PgTx;
   private readonly clock: Clock;
+  /** When each session read in this transaction last had its synced row written (touch needs no read then). */
+  private readonly publishedAt = new Map<string, number>();
 
   constructor(tx: PgTx, clock: Clock) {
     this.tx = tx;
@@ -54,8 +57,8 @@ export class PgSessions implements WorkSessionRepository {
   private select(where: string, order = ''): string {
     return `SELECT ws.id, ws.client_id, ws.client_name, ws.instance_key, ws.project_name, ws.started_at,
         coalesce(st.last_activity_at, ws.last_activity_at) AS last_activity_at, coalesce(st.call_count, ws.call_count) AS call_count,
-        coalesce(st.last_tool, ws.last_tool) AS last_tool, ws.ended_at, ws.end_reason, coalesce(st.handover_announced, false) AS handover_announced
-      FROM work_sessions ws LEFT JOIN session_state st ON st.session_id = ws.id WHERE ${where} ${order}`;
+        coalesce(st.last_tool, ws.last_tool) AS last_tool, ws.ended_at, ws.end_reason, coalesce(st.handover_announced, false) AS handover_announced,
+        st.published_at FROM work_sessions ws LEFT JOIN session_state st ON st.session_id = ws.id WHERE ${where} ${order}`;
   }
 
   async findOpen(clientId: string, instanceKey: string, project: string): Promise<WorkSession | undefined> {
@@ -64,12 +67,17 @@ export class PgSessions implements WorkSessionRepository {
       this.select('ws.origin = $1 AND ws.client_id = $2 AND ws.instance_key = $3 AND ws.project_name = $4 AND ws.ended_at IS NULL'),
       [HOSTED_ORIGIN, clientId, instanceKey, project],
     );
-    return row ? toSession(row) : undefined;
+    return row ? this.read(row) : undefined;
   }
 
   async byId(id: string): Promise<WorkSession | undefined> {
     const row = await this.tx.row<Row>(this.select('ws.id = $1'), [id]);
-    return row ? toSession(row) : undefined;
+    return row ? this.read(row) : undefined;
+  }
+
+  private read(row: Row): WorkSession {
+    if (row.published_at) this.publishedAt.set(row.id, ms(row.published_at));
+    return toSession(row);
   }
 
   async insert(session: NewWorkSession): Promise<void> {
@@ -98,6 +106,15 @@ export class PgSessions implements WorkSessionRepository {
 
   /** Every call: the live state; the synced row when it is over a minute behind. */
   async touch(id: string, atMs: number, tool: string): Promise<void> {
+    const published = this.publishedAt.get(id);
+    if (published !== undefined && atMs - published < PUBLISH_INTERVAL_MS) {
+      // The synced row is recent: the live state is written with the commit, no round trip of its own.
+      this.tx.defer(
+        `UPDATE session_state SET last_activity_at = ${literal(at(atMs), 'timestamptz')}, call_count = call_count + 1, last_tool = ${literal(tool, 'text')} ` +
+          `WHERE session_id = ${literal(id, 'uuid')}`,
+      );
+      return;
+    }
     const state = await this.tx.row<{ published_at: Date }>(
       `UPDATE session_state SET last_activity_at = $2, call_count = call_count + 1, last_tool = $3 WHERE session_id = $1 RETURNING published_at`,
       [id, at(atMs), tool],

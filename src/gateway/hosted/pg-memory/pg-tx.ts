@@ -22,15 +22,20 @@ export class PgTx {
   readonly schema: string;
   private readonly client: pg.PoolClient;
   private changesLocked = false;
+  /** A deferred statement takes the change lock when it is sent. */
+  private changesLockDeferred = false;
   private readonly deferred: string[] = [];
+  /** Whether this is a second attempt at the call's transaction (a first one met a conflict): writes lock before they read. */
+  readonly retrying: boolean;
   /** Keys of the call and instance locks this transaction holds. */
   private readonly held: Set<string>;
 
   /** `held`: lock keys the transaction took in its BEGIN round trip (see lockKeysOf). */
-  constructor(client: pg.PoolClient, schema: string, held: Iterable<string> = []) {
+  constructor(client: pg.PoolClient, schema: string, held: Iterable<string> = [], retrying = false) {
     this.client = client;
     this.schema = schema;
     this.held = new Set(held);
+    this.retrying = retrying;
   }
 
   async rows<R>(text: string, values: unknown[] = []): Promise<R[]> {
@@ -56,10 +61,22 @@ export class PgTx {
     this.deferred.push(statement);
   }
 
+  /**
+   * A write deferred (see defer) behind the tenant's change lock: the lock is taken in the round trip
+   * that sends it, so it is held from there to the commit. The statement should fail with a
+   * serialization failure (conflict_unless) when what it was decided on has changed.
+   */
+  deferUnderChangeLock(statement: string): void {
+    if (!this.changesLocked && !this.changesLockDeferred) this.deferred.push(`SELECT pg_advisory_xact_lock(${lockKey(this.schema, 'changes')}::bigint)`);
+    this.changesLockDeferred = true;
+    this.deferred.push(statement);
+  }
+
   /** The deferred statements as the start of a simple query ('' when none); they are then sent by the caller. */
   takeDeferred(): string {
     const text = this.deferred.map((statement) => `${statement}; `).join('');
     this.deferred.length = 0;
+    if (this.changesLockDeferred) this.changesLocked = true;
     return text;
   }
 
@@ -75,33 +92,15 @@ export class PgTx {
   }
 
   /**
-   * Takes the tenant's change lock and runs `text` in the same round trip: one simple query of two
-   * statements, so the second one's snapshot is taken after the lock and sees every write committed
-   * before it, and no turn of this process's event loop falls between them while the lock is held.
-   * The simple protocol takes no parameters: `text` carries its values as literal() output.
+   * Runs `text` (values as literal() output) with sequential scans off, in one round trip: for a
+   * lookup whose index the planner undervalues on small tables (it scanned 2,300 rows in 1.8 ms
+   * rather than use the GIN index of near-duplicate bands, 0.07 ms).
    */
-  async rowsUnderChangeLock<R>(text: string): Promise<R[]> {
+  async rowsByIndex<R>(text: string): Promise<R[]> {
     const deferred = this.takeDeferred();
-    const results: unknown = await this.client.query(`${deferred}SELECT pg_advisory_xact_lock(${lockKey(this.schema, 'changes')}::bigint); ${text}`);
-    this.changesLocked = true;
+    const results: unknown = await this.client.query(`${deferred}SET LOCAL enable_seqscan TO off; ${text}; SET LOCAL enable_seqscan TO DEFAULT`);
     if (!Array.isArray(results)) throw new Error('expected the results of several statements');
-    return (results.at(-1) as pg.QueryResult).rows as R[];
-  }
-
-  /** A value as an SQL literal of the given type (rowsUnderChangeLock's statements). */
-  literal(
-    value: string | number | boolean | Date | readonly string[] | null,
-    type: 'text' | 'uuid' | 'timestamptz' | 'text[]' | 'integer' | 'boolean' | 'jsonb',
-  ): string {
-    if (value === null) return `NULL::${type}`;
-    if (typeof value === 'boolean') return `${value}::${type}`;
-    if (typeof value === 'number') {
-      if (!Number.isSafeInteger(value)) throw new Error(`not an integer: ${value}`);
-      return `${value}::${type}`;
-    }
-    if (value instanceof Date) return `${pg.escapeLiteral(value.toISOString())}::${type}`;
-    if (typeof value === 'string') return `${pg.escapeLiteral(value)}::${type}`;
-    return `ARRAY[${value.map((item) => pg.escapeLiteral(item)).join(', ')}]::${type}`;
+    return (results.at(-2) as pg.QueryResult).rows as R[];
   }
 
   /** A write call's key lock, held to commit; the first lock of its transaction. */
@@ -120,6 +119,22 @@ export class PgTx {
     await this.client.query('SELECT pg_advisory_xact_lock($1::bigint)', [key]);
     this.held.add(key);
   }
+}
+
+/** A value as an SQL literal of the given type: the values of statements sent by the simple protocol (deferred ones, rowsByIndex's). */
+export function literal(
+  value: string | number | boolean | Date | readonly string[] | null,
+  type: 'text' | 'uuid' | 'timestamptz' | 'text[]' | 'integer' | 'boolean' | 'jsonb',
+): string {
+  if (value === null) return `NULL::${type}`;
+  if (typeof value === 'boolean') return `${value}::${type}`;
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new Error(`not an integer: ${value}`);
+    return `${value}::${type}`;
+  }
+  if (value instanceof Date) return `${pg.escapeLiteral(value.toISOString())}::${type}`;
+  if (typeof value === 'string') return `${pg.escapeLiteral(value)}::${type}`;
+  return `ARRAY[${value.map((item) => pg.escapeLiteral(item)).join(', ')}]::${type}`;
 }
 
 /** Advisory lock keys are the first 60 bits of a digest: decimal strings of positive bigints. */

@@ -10,9 +10,10 @@ import { disposeSharedPostgres, sharedPostgres } from '../../../helpers/postgres
 import { addTenants } from '../hosted-processes.ts';
 
 /**
- * lock_context reads a label's latest version before it takes the tenant's change lock, then takes
- * the lock and inserts in one round trip. A version committed by another writer in between must not
- * be missed: the new version is numbered after it and inherits its priority and tags.
+ * lock_context reads a label's latest version before it takes the tenant's change lock, then sends
+ * the insert with the commit, under the lock. A version committed by another writer in between must
+ * not be missed: that first attempt fails as a conflict, and the call runs again with the lock taken
+ * before the read, so the new version is numbered after it and inherits its priority and tags.
  */
 describe('hosted lock_context racing another writer of the same label', { timeout: 120_000 }, () => {
   let pool: pg.Pool;

@@ -1,0 +1,49 @@
+/**
+ * Runs `work` for a key one run at a time; items added while a run is under way wait and then go,
+ * all together, into the next run. For work whose cost is per run rather than per item (one Postgres
+ * transaction for many notifications, one read for many changes of a project): under load the runs
+ * grow larger instead of more numerous, while a lone item goes at once (after one microtask, so the
+ * items added in the same turn of the event loop share its run).
+ */
+export class CoalescingRuns<K, T> {
+  private readonly work: (key: K, items: T[]) => Promise<void>;
+  private readonly states = new Map<K, { queued: T[]; current: Promise<void> | undefined; next: Promise<void> | undefined }>();
+
+  constructor(work: (key: K, items: T[]) => Promise<void>) {
+    this.work = work;
+  }
+
+  /** Resolves when the run that carried `item` has finished (rejects if that run failed). */
+  add(key: K, item: T): Promise<void> {
+    let state = this.states.get(key);
+    if (!state) {
+      state = { queued: [], current: undefined, next: undefined };
+      this.states.set(key, state);
+    }
+    state.queued.push(item);
+    state.next ??= this.nextRun(key, state);
+    return state.next;
+  }
+
+  /** Resolves once every item added so far has been through a run. */
+  async drain(): Promise<void> {
+    for (const state of [...this.states.values()]) await Promise.allSettled([state.current, state.next]);
+    if ([...this.states.values()].some((state) => state.current || state.next)) await this.drain();
+  }
+
+  private async nextRun(key: K, state: { queued: T[]; current: Promise<void> | undefined; next: Promise<void> | undefined }): Promise<void> {
+    // Always wait at least a microtask: `state.next` is set before the items are taken.
+    await state.current?.catch(() => {});
+    const items = state.queued;
+    state.queued = [];
+    state.next = undefined;
+    const run = this.work(key, items);
+    state.current = run;
+    try {
+      await run;
+    } finally {
+      if (state.current === run) state.current = undefined;
+      if (!state.current && !state.next) this.states.delete(key);
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CoalescingRuns } from '../../src/gateway/coalescing-runs.ts';
+
+describe('coalescing runs', () => {
+  it('a lone item runs at once; items added during a run go together into the next; keys do not wait for each other', async () => {
+    const runs: string[] = [];
+    const gates: (() => void)[] = [];
+    const coalescing = new CoalescingRuns<string, number>(async (key, items) => {
+      runs.push(`${key}:${items.join(',')}`);
+      await new Promise<void>((resolve) => gates.push(resolve));
+    });
+    const first = coalescing.add('a', 1);
+    await Promise.resolve();
+    await Promise.resolve();
+    assert.deepEqual(runs, ['a:1']);
+    const second = coalescing.add('a', 2);
+    const third = coalescing.add('a', 3);
+    assert.equal(second, third, 'one run carries both');
+    void coalescing.add('b', 9);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(runs, ['a:1', 'b:9'], 'a waits for its run; b does not');
+    gates.shift()!();
+    await first;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(runs, ['a:1', 'b:9', 'a:2,3']);
+    for (const open of gates.splice(0)) open();
+    await coalescing.drain();
+    assert.deepEqual(runs, ['a:1', 'b:9', 'a:2,3']);
+  });
+
+  it('a failed run rejects its callers and does not stop the next', async () => {
+    const coalescing = new CoalescingRuns<string, number>(async (_key, items) => {
+      if (items.includes(1)) throw new Error('run failed');
+    });
+    await assert.rejects(coalescing.add('a', 1), /run failed/);
+    await coalescing.add('a', 2);
+    await coalescing.drain();
+  });
+});
