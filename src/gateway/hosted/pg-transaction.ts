@@ -30,12 +30,12 @@ export const isUnreachable = (error: unknown): boolean => !(error instanceof Use
  */
 export async function inTransaction<T>(
   pool: pg.Pool,
-  work: (client: pg.PoolClient, attempt: number) => Promise<T>,
+  work: (client: pg.PoolClient, attempt: number, firstRows: unknown[]) => Promise<T>,
   options: TransactionSettings = {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await attemptTransaction(pool, (client) => work(client, attempt), options);
+      return await attemptTransaction(pool, (client, firstRows) => work(client, attempt, firstRows), options);
     } catch (error) {
       // Another transaction won a race Postgres could not order (a deadlock, a serialization
       // failure): this one was rolled back whole, so running it again is safe.
@@ -63,12 +63,18 @@ interface TransactionSettings {
    * tables' triggers notify within the transaction.
    */
   announce?: (channel: string) => void;
+  /** A read sent in the BEGIN round trip, after the locks (a simple query: values as literals); work gets its rows. */
+  firstRead?: string;
 }
 
 const CONFLICT_ATTEMPTS = 3;
 const isConflict = (error: unknown): boolean => ['40P01', '40001'].includes((error as { code?: unknown } | null)?.code as string);
 
-async function attemptTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, options: TransactionSettings): Promise<T> {
+async function attemptTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient, firstRows: unknown[]) => Promise<T>,
+  options: TransactionSettings,
+): Promise<T> {
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -83,8 +89,12 @@ async function attemptTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient
     const commitMode = options.waitForDisk === false ? ' SET LOCAL synchronous_commit TO off;' : '';
     const locks = (options.locks ?? []).map((key) => ` SELECT pg_advisory_xact_lock(${lockKeyLiteral(key)});`).join('');
     const announcing = options.announce === undefined ? '' : ` SELECT set_config('dementia.announce', 'after-commit', true);`;
-    await client.query(`BEGIN;${searchPath}${commitMode} SELECT set_config('dementia.origin', '${HOSTED_ORIGIN}', true);${announcing}${locks}`);
-    const result = await work(client);
+    const firstRead = options.firstRead === undefined ? '' : ` ${options.firstRead};`;
+    const begun: unknown = await client.query(
+      `BEGIN;${searchPath}${commitMode} SELECT set_config('dementia.origin', '${HOSTED_ORIGIN}', true);${announcing}${locks}${firstRead}`,
+    );
+    const firstRows = firstRead && Array.isArray(begun) ? (begun.at(-1) as pg.QueryResult).rows : [];
+    const result = await work(client, firstRows);
     committing = true;
     const changedQuery = options.announce === undefined ? '' : `SELECT current_setting('dementia.changed', true) AS changed; `;
     const committed: unknown = await client.query(`${options.beforeCommit?.() ?? ''}${changedQuery}COMMIT`);

@@ -171,15 +171,22 @@ export class RemoteClientDirectory {
 
   /**
    * An active client of a tenant that is still served, or undefined: the check behind every hosted
-   * request (one indexed query), so a revoked client or a removed tenant is refused at once.
+   * request (one indexed query), so a revoked client or a removed tenant is refused at once. With
+   * `accessTokenHash`, also only while that access token is in the authorization server's store (not
+   * expired, not revoked): a remembered token's whole check in one statement (BearerAuth).
    */
-  async findServed(tenant: string, id: string): Promise<RemoteClient | undefined> {
+  async findServed(tenant: string, id: string, accessTokenHash?: string): Promise<RemoteClient | undefined> {
     if (!CLIENT_ID_PATTERN.test(id) || !TENANT_SCHEMA_PATTERN.test(tenant)) return undefined;
+    const control = quoteIdent(CONTROL_SCHEMA);
+    const tokenIssued =
+      accessTokenHash === undefined
+        ? ''
+        : ` AND EXISTS (SELECT 1 FROM ${control}.oauth_state WHERE kind = 'AccessToken' AND id_hash = $3 AND (expires_at IS NULL OR expires_at > now()))`;
     const result = await this.pool
       .query<Row>(
         `SELECT ${COLUMNS} FROM ${quoteIdent(tenant)}.clients WHERE id = $1 AND revoked_at IS NULL
-           AND EXISTS (SELECT 1 FROM ${quoteIdent(CONTROL_SCHEMA)}.tenants WHERE schema = $2 AND removed_at IS NULL)`,
-        [id, tenant],
+           AND EXISTS (SELECT 1 FROM ${control}.tenants WHERE schema = $2 AND removed_at IS NULL)${tokenIssued}`,
+        accessTokenHash === undefined ? [id, tenant] : [id, tenant, accessTokenHash],
       )
       // A schema the operator dropped serves no one (undefined table or schema).
       .catch((error: unknown) => (['42P01', '3F000'].includes((error as { code?: string }).code ?? '') ? { rows: [] as Row[] } : Promise.reject(error)));

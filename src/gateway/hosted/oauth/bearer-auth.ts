@@ -68,6 +68,19 @@ export class BearerAuth {
     const hash = sha256Hex(token);
     const now = this.deps.clock.now();
     try {
+      // A token confirmed before: what it says cannot change, so one statement checks that it is
+      // still in the store and its client and tenant still served (a revocation of either is refused
+      // on the next request); when that fails, the full lookup below says why.
+      const known = this.deps.verified.recall(hash, now);
+      if (known) {
+        const client = await this.deps.clients.findServed(known.caller.tenant, known.caller.client.id, hash);
+        if (client) {
+          const verified = { ...known, caller: { tenant: known.caller.tenant, client }, verifiedAt: now };
+          this.deps.verified.remember(hash, verified);
+          return { caller: verified.caller, info: this.info(token, verified, known.resource) };
+        }
+        this.deps.verified.forget(hash);
+      }
       const access = await this.deps.provider.AccessToken.find(token);
       if (!access) throw invalid('The access token is unknown, expired or revoked.');
       const expiresAt = access.exp! * 1000;
@@ -85,9 +98,10 @@ export class BearerAuth {
         verifiedAt: now,
         scopes: (access.scope ?? '').split(' ').filter(Boolean),
         clientId: access.clientId!,
+        resource: audienceOf(access.aud),
       };
       this.deps.verified.remember(hash, verified);
-      return { caller: verified.caller, info: this.info(token, verified, audienceOf(access.aud)) };
+      return { caller: verified.caller, info: this.info(token, verified, verified.resource) };
     } catch (error) {
       if (!isStoreDown(error)) throw error;
       const recent = this.deps.verified.recall(hash, now);

@@ -18,6 +18,8 @@ export class PgAppliedCalls implements AppliedCallRepository {
   }
 
   async find(clientId: string, key: string): Promise<AppliedCall | undefined> {
+    const prefetched = this.tx.prefetchedAppliedCall;
+    if (prefetched?.clientId === clientId && prefetched.key === key) return prefetched.row;
     await this.tx.lockCall(clientId, key);
     return this.tx.row<AppliedCall>('SELECT fingerprint, result FROM applied_calls WHERE client_id = $1 AND call_key = $2', [clientId, key]);
   }
@@ -32,3 +34,7 @@ export class PgAppliedCalls implements AppliedCallRepository {
     );
   }
 }
+
+/** find's statement as a simple-query read (literal values), for a transaction's BEGIN round trip: it follows the key's lock there. */
+export const appliedCallRead = (clientId: string, key: string): string =>
+  `SELECT fingerprint, result FROM applied_calls WHERE client_id = ${literal(clientId, 'uuid')} AND call_key = ${literal(key, 'text')}`;

@@ -18,10 +18,12 @@ import { ensureSecretScanner } from '../../secret-scan/screen.ts';
 import { screenedContexts, screenedHandovers, screenedNotes, screenedProjects } from '../../memory/screened-repositories.ts';
 import type { Notifications } from '../../pg/notifications.ts';
 import { HOSTED_ORIGIN, inTransaction } from '../pg-transaction.ts';
-import { PgAppliedCalls } from './pg-applied-calls.ts';
+import { appliedCallRead, PgAppliedCalls } from './pg-applied-calls.ts';
+import type { AppliedCall } from '../../store/applied-calls.ts';
 import { PgContexts } from './pg-contexts.ts';
 import { PgProjects } from './pg-projects.ts';
-import { PgActivity, PgClientState, PgHandovers, PgNotes } from './pg-records.ts';
+import { instancesOnStatement, PgActivity, PgClientState, PgHandovers, PgNotes } from './pg-records.ts';
+import { quoteIdent } from '../../pg/remote-schema.ts';
 import { PgSearch } from './pg-search.ts';
 import { PgSessions } from './pg-sessions.ts';
 import { lockKeysOf, PgTx } from './pg-tx.ts';
@@ -87,7 +89,7 @@ export class PgTenantMemory implements Memory {
   readonly projects: ProjectRepository = eachCallInTransaction(this, 'projects');
   readonly contexts: ContextRepository = eachCallInTransaction(this, 'contexts');
   readonly search: SearchRepository = eachCallInTransaction(this, 'search');
-  readonly clientState: ClientStateRepository = eachCallInTransaction(this, 'clientState');
+  readonly clientState: ClientStateRepository = this.withOneStatementReads(eachCallInTransaction(this, 'clientState'));
   readonly sessions: WorkSessionRepository = eachCallInTransaction(this, 'sessions');
   readonly handovers: HandoverRepository = eachCallInTransaction(this, 'handovers');
   readonly notes: NoteRepository = eachCallInTransaction(this, 'notes');
@@ -103,6 +105,19 @@ export class PgTenantMemory implements Memory {
     this.schema = schema;
     this.clock = clock;
     this.announce = notifications && ((channel) => notifications.send(channel, HOSTED_ORIGIN));
+  }
+
+  /**
+   * Who has a project selected is asked after every change of the project (resource notifications):
+   * one statement on its own, not three in a transaction of its own.
+   */
+  private withOneStatementReads(clientState: ClientStateRepository): ClientStateRepository {
+    // Built on first use: field initializers run before the constructor has set the schema and pool.
+    const instancesOn = async (project: string) => {
+      const statement = instancesOnStatement(`${quoteIdent(this.schema)}.client_instances`);
+      return (await this.pool.query<{ clientId: string; instanceKey: string }>(statement, [project])).rows;
+    };
+    return new Proxy(clientState, { get: (target, method: keyof ClientStateRepository) => (method === 'instancesOn' ? instancesOn : target[method]) });
   }
 
   /**
@@ -133,14 +148,26 @@ export class PgTenantMemory implements Memory {
 
   transaction<T>(work: (memory: Memory) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const locks = lockKeysOf(this.schema, options.caller);
+    const caller = options.caller;
+    // A resent write's answer is looked up in the BEGIN round trip, behind its key's lock (PgAppliedCalls.find).
+    const firstRead = caller?.callKey === undefined ? undefined : appliedCallRead(caller.clientId, caller.callKey);
     let tx: PgTx | undefined;
     return inTransaction(
       this.pool,
-      (client, attempt) => {
+      (client, attempt, firstRows) => {
         tx = new PgTx(client, this.schema, locks, attempt > 1);
+        if (caller?.callKey !== undefined)
+          tx.prefetchedAppliedCall = { clientId: caller.clientId, key: caller.callKey, row: firstRows[0] as AppliedCall | undefined };
         return work(new PgTransactionMemory(tx, this.clock, this.lastSeen));
       },
-      { searchPath: this.schema, waitForDisk: options.recordOnly !== true, locks, beforeCommit: () => tx?.takeDeferred() ?? '', announce: this.announce },
+      {
+        searchPath: this.schema,
+        waitForDisk: options.recordOnly !== true,
+        locks,
+        beforeCommit: () => tx?.takeDeferred() ?? '',
+        announce: this.announce,
+        firstRead,
+      },
     );
   }
 }

@@ -211,7 +211,12 @@ export class PgActivity implements ActivityRepository {
   }
 }
 
+/** The client instances that have a project selected; `table` may be schema-qualified (PgTenantMemory reads it outside a transaction). */
+export const instancesOnStatement = (table: string): string =>
+  `SELECT client_id AS "clientId", instance_key AS "instanceKey" FROM ${table} WHERE active_project = $1`;
+
 /** The active project of each remote client instance, and when a client was last seen. */
+
 export class PgClientState implements ClientStateRepository {
   private readonly tx: PgTx;
   private readonly clock: Clock;
@@ -234,10 +239,7 @@ export class PgClientState implements ClientStateRepository {
   }
 
   async instancesOn(project: string): Promise<{ clientId: string; instanceKey: string }[]> {
-    return this.tx.rows<{ clientId: string; instanceKey: string }>(
-      'SELECT client_id AS "clientId", instance_key AS "instanceKey" FROM client_instances WHERE active_project = $1',
-      [project],
-    );
+    return this.tx.rows<{ clientId: string; instanceKey: string }>(instancesOnStatement('client_instances'), [project]);
   }
 
   async setActiveProject(clientId: string, instanceKey: string, project: string | null): Promise<void> {

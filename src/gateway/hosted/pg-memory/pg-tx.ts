@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { AppliedCall } from '../../store/applied-calls.ts';
 import { sha256Hex } from '../../secrets.ts';
 import { lockKey } from '../../pg/remote-schema.ts';
 
@@ -27,6 +28,8 @@ export class PgTx {
   private readonly deferred: string[] = [];
   /** Whether this is a second attempt at the call's transaction (a first one met a conflict): writes lock before they read. */
   readonly retrying: boolean;
+  /** The write call's earlier answer as read in the BEGIN round trip, after its key's lock (row undefined: none). */
+  prefetchedAppliedCall: { clientId: string; key: string; row: AppliedCall | undefined } | undefined;
   /** Keys of the call and instance locks this transaction holds. */
   private readonly held: Set<string>;
 

@@ -76,6 +76,8 @@ describe("refreshing tokens the way Claude's clients do", { timeout: 120_000 }, 
     const again = await refresh(tokens.refresh_token);
     assert.equal(again.status, 200, JSON.stringify(again.body));
     assert.equal(again.body.refresh_token, first.body.refresh_token);
+    // In use: the server remembers it and checks it with one statement from now on.
+    assert.equal((await mcpRequest(server, first.body.access_token!)).status, 200);
 
     server.clock.advanceMinutes(2);
     const late = await refresh(tokens.refresh_token);
