@@ -30,7 +30,7 @@ export const isUnreachable = (error: unknown): boolean => !(error instanceof Use
  */
 export async function inTransaction<T>(
   pool: pg.Pool,
-  work: (client: pg.PoolClient, attempt: number, firstRows: unknown[]) => Promise<T>,
+  work: (client: pg.PoolClient, attempt: number, firstRows: unknown[][]) => Promise<T>,
   options: TransactionSettings = {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -63,8 +63,8 @@ interface TransactionSettings {
    * tables' triggers notify within the transaction.
    */
   announce?: (channel: string) => void;
-  /** A read sent in the BEGIN round trip, after the locks (a simple query: values as literals); work gets its rows. */
-  firstRead?: string;
+  /** Reads sent in the BEGIN round trip, after the locks (a simple query: values as literals); work gets their rows, in order. */
+  firstReads?: string[];
 }
 
 const CONFLICT_ATTEMPTS = 3;
@@ -72,7 +72,7 @@ const isConflict = (error: unknown): boolean => ['40P01', '40001'].includes((err
 
 async function attemptTransaction<T>(
   pool: pg.Pool,
-  work: (client: pg.PoolClient, firstRows: unknown[]) => Promise<T>,
+  work: (client: pg.PoolClient, firstRows: unknown[][]) => Promise<T>,
   options: TransactionSettings,
 ): Promise<T> {
   let client: pg.PoolClient;
@@ -89,11 +89,12 @@ async function attemptTransaction<T>(
     const commitMode = options.waitForDisk === false ? ' SET LOCAL synchronous_commit TO off;' : '';
     const locks = (options.locks ?? []).map((key) => ` SELECT pg_advisory_xact_lock(${lockKeyLiteral(key)});`).join('');
     const announcing = options.announce === undefined ? '' : ` SELECT set_config('dementia.announce', 'after-commit', true);`;
-    const firstRead = options.firstRead === undefined ? '' : ` ${options.firstRead};`;
+    const reads = options.firstReads ?? [];
     const begun: unknown = await client.query(
-      `BEGIN;${searchPath}${commitMode} SELECT set_config('dementia.origin', '${HOSTED_ORIGIN}', true);${announcing}${locks}${firstRead}`,
+      `BEGIN;${searchPath}${commitMode} SELECT set_config('dementia.origin', '${HOSTED_ORIGIN}', true);${announcing}${locks}${reads.map((read) => ` ${read};`).join('')}`,
     );
-    const firstRows = firstRead && Array.isArray(begun) ? (begun.at(-1) as pg.QueryResult).rows : [];
+    // Several statements always answer with an array of results: the reads are its last ones.
+    const firstRows = reads.length === 0 ? [] : (begun as pg.QueryResult[]).slice(-reads.length).map((result) => result.rows);
     const result = await work(client, firstRows);
     committing = true;
     const changedQuery = options.announce === undefined ? '' : `SELECT current_setting('dementia.changed', true) AS changed; `;

@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.ts';
 import type { AppliedCallRepository } from '../../memory/memory.ts';
 import type { AppliedCall } from '../../store/applied-calls.ts';
-import { at, literal, type PgTx } from './pg-tx.ts';
+import { at, type FirstRead, literal, type PgTx } from './pg-tx.ts';
 
 /**
  * Write calls applied per client and call key, in the tenant schema, so that a call resent to any
@@ -18,8 +18,8 @@ export class PgAppliedCalls implements AppliedCallRepository {
   }
 
   async find(clientId: string, key: string): Promise<AppliedCall | undefined> {
-    const prefetched = this.tx.prefetchedAppliedCall;
-    if (prefetched?.clientId === clientId && prefetched.key === key) return prefetched.row;
+    const ahead = this.tx.prefetched<AppliedCall>(appliedCallRead(clientId, key).key);
+    if (ahead) return ahead[0];
     await this.tx.lockCall(clientId, key);
     return this.tx.row<AppliedCall>('SELECT fingerprint, result FROM applied_calls WHERE client_id = $1 AND call_key = $2', [clientId, key]);
   }
@@ -35,6 +35,8 @@ export class PgAppliedCalls implements AppliedCallRepository {
   }
 }
 
-/** find's statement as a simple-query read (literal values), for a transaction's BEGIN round trip: it follows the key's lock there. */
-export const appliedCallRead = (clientId: string, key: string): string =>
-  `SELECT fingerprint, result FROM applied_calls WHERE client_id = ${literal(clientId, 'uuid')} AND call_key = ${literal(key, 'text')}`;
+/** find's read, for a transaction's BEGIN round trip, where it follows the key's lock. */
+export const appliedCallRead = (clientId: string, key: string): FirstRead => ({
+  key: `applied-call\n${clientId}\n${key}`,
+  statement: `SELECT fingerprint, result FROM applied_calls WHERE client_id = ${literal(clientId, 'uuid')} AND call_key = ${literal(key, 'text')}`,
+});

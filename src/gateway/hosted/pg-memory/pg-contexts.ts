@@ -14,7 +14,7 @@ import type { Actor, LockResult } from '../../store/contexts.ts';
 import type { ArchivedVersion, ContextVersion, Priority, VersionSelector } from '../../store/context-version.ts';
 import { bandsOf } from '../../store/near-duplicates.ts';
 import { HOSTED_ORIGIN } from '../pg-transaction.ts';
-import { at, ms, literal, type PgTx } from './pg-tx.ts';
+import { at, type FirstRead, ms, literal, type PgTx } from './pg-tx.ts';
 
 export interface ContextRow {
   id: string;
@@ -101,11 +101,10 @@ export class PgContexts implements ContextRepository {
 
   /** The latest live version of a label and the highest number ever used (archived ones count), in one read. */
   private async latestAndHighest(project: string, label: string): Promise<{ latest: ContextVersion | undefined; highest: number | null }> {
-    const found = await this.tx.row<Partial<ContextRow> & { highest: number | null }>(
-      `SELECT m.highest, c.* FROM (SELECT max(version) AS highest FROM contexts WHERE project_name = $1 AND label = $2) m
-       LEFT JOIN LATERAL (SELECT ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = $1 AND label = $2 ORDER BY version DESC LIMIT 1) c ON true`,
-      [project, label],
-    );
+    type Found = Partial<ContextRow> & { highest: number | null };
+    const found =
+      this.tx.prefetched<Found>(latestAndHighestRead(project, label).key)?.[0] ??
+      (await this.tx.row<Found>(latestAndHighestStatement('$1', '$2'), [project, label]));
     return { latest: found?.id ? toVersion(found as ContextRow) : undefined, highest: found?.highest ?? null };
   }
 
@@ -238,12 +237,14 @@ export class PgContexts implements ContextRepository {
       // One round trip: the other labels whose latest version shares a band, and whether rows past
       // the fill mark lack their bands (rows a desktop pushed; the server writes its own with them).
       const [p, l] = [literal(project, 'text'), literal(label, 'text')];
+      // The label's own latest version rides along: lock_context writes it next (latestAndHighest).
       const rows = await this.tx.rowsByIndex<Partial<ContextRow> & BandProbe>(
         `WITH ${BAND_PROBE} SELECT probe.*, c.* FROM probe LEFT JOIN LATERAL (
            SELECT l.* FROM context_bands b
            CROSS JOIN LATERAL (SELECT ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = b.project_name AND label = b.label ORDER BY version DESC LIMIT 1) l
            WHERE b.bands && ${bandsLiteral(bands)} AND b.project_name = ${p} AND b.label <> ${l} AND l.id = b.context_id
            ORDER BY l.created_at DESC LIMIT ${MAX_CANDIDATES}) c ON true`,
+        latestAndHighestRead(project, label),
       );
       const probe = rows[0]!;
       if (probe.unbanded && !filled) {
@@ -318,6 +319,16 @@ export class PgContexts implements ContextRepository {
     );
   }
 }
+
+/** The latest live version of a label and the highest version number ever used; project and label as SQL (parameters or literals). */
+const latestAndHighestStatement = (project: string, label: string): string =>
+  `SELECT m.highest, c.* FROM (SELECT max(version) AS highest FROM contexts WHERE project_name = ${project} AND label = ${label}) m
+   LEFT JOIN LATERAL (SELECT ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = ${project} AND label = ${label} ORDER BY version DESC LIMIT 1) c ON true`;
+
+const latestAndHighestRead = (project: string, label: string): FirstRead => ({
+  key: `latest-and-highest\n${project}\n${label}`,
+  statement: latestAndHighestStatement(literal(project, 'text'), literal(label, 'text')),
+});
 
 /** Rows past the fill mark a lookup looks at: at most this many, and then the mark moves past them. */
 const PROBE_WINDOW = 64;

@@ -19,14 +19,13 @@ import { screenedContexts, screenedHandovers, screenedNotes, screenedProjects } 
 import type { Notifications } from '../../pg/notifications.ts';
 import { HOSTED_ORIGIN, inTransaction } from '../pg-transaction.ts';
 import { appliedCallRead, PgAppliedCalls } from './pg-applied-calls.ts';
-import type { AppliedCall } from '../../store/applied-calls.ts';
 import { PgContexts } from './pg-contexts.ts';
 import { PgProjects } from './pg-projects.ts';
-import { instancesOnStatement, PgActivity, PgClientState, PgHandovers, PgNotes } from './pg-records.ts';
+import { activeProjectRead, instancesOnStatement, PgActivity, PgClientState, PgHandovers, PgNotes } from './pg-records.ts';
 import { quoteIdent } from '../../pg/remote-schema.ts';
 import { PgSearch } from './pg-search.ts';
-import { PgSessions } from './pg-sessions.ts';
-import { lockKeysOf, PgTx } from './pg-tx.ts';
+import { openSessionsRead, PgSessions } from './pg-sessions.ts';
+import { type FirstRead, lockKeysOf, PgTx } from './pg-tx.ts';
 
 /** The repositories of one open transaction on a tenant schema. */
 class PgTransactionMemory implements Memory {
@@ -61,6 +60,17 @@ class PgTransactionMemory implements Memory {
   transaction<T>(work: (memory: Memory) => Promise<T>): Promise<T> {
     return work(this);
   }
+}
+
+/**
+ * What every call of a client instance reads first, sent in its transaction's BEGIN round trip behind
+ * the locks: a resent write's earlier answer (PgAppliedCalls.find), the instance's active project and
+ * its open work sessions (the project resolver, then the session touch).
+ */
+function readsOfCall(caller: TransactionOptions['caller']): FirstRead[] {
+  if (!caller) return [];
+  const instance = [activeProjectRead(caller.clientId, caller.instanceKey), openSessionsRead(caller.clientId, caller.instanceKey)];
+  return caller.callKey === undefined ? instance : [appliedCallRead(caller.clientId, caller.callKey), ...instance];
 }
 
 type Repositories = Omit<Memory, 'clock' | 'transaction'>;
@@ -148,16 +158,13 @@ export class PgTenantMemory implements Memory {
 
   transaction<T>(work: (memory: Memory) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const locks = lockKeysOf(this.schema, options.caller);
-    const caller = options.caller;
-    // A resent write's answer is looked up in the BEGIN round trip, behind its key's lock (PgAppliedCalls.find).
-    const firstRead = caller?.callKey === undefined ? undefined : appliedCallRead(caller.clientId, caller.callKey);
+    const reads = readsOfCall(options.caller);
     let tx: PgTx | undefined;
     return inTransaction(
       this.pool,
       (client, attempt, firstRows) => {
         tx = new PgTx(client, this.schema, locks, attempt > 1);
-        if (caller?.callKey !== undefined)
-          tx.prefetchedAppliedCall = { clientId: caller.clientId, key: caller.callKey, row: firstRows[0] as AppliedCall | undefined };
+        reads.forEach((read, i) => tx!.readAhead(read.key, firstRows[i]!));
         return work(new PgTransactionMemory(tx, this.clock, this.lastSeen));
       },
       {
@@ -166,7 +173,7 @@ export class PgTenantMemory implements Memory {
         locks,
         beforeCommit: () => tx?.takeDeferred() ?? '',
         announce: this.announce,
-        firstRead,
+        firstReads: reads.map((read) => read.statement),
       },
     );
   }

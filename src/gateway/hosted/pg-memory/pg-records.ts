@@ -7,7 +7,7 @@ import type { ClientRecord } from '../../store/clients.ts';
 import type { Handover, HandoverContent } from '../../store/handovers.ts';
 import type { Note, NoteKind } from '../../store/notes.ts';
 import { HOSTED_ORIGIN } from '../pg-transaction.ts';
-import { at, ms, literal, type PgTx } from './pg-tx.ts';
+import { at, type FirstRead, ms, literal, type PgTx } from './pg-tx.ts';
 
 export interface HandoverRow {
   id: string;
@@ -215,8 +215,18 @@ export class PgActivity implements ActivityRepository {
 export const instancesOnStatement = (table: string): string =>
   `SELECT client_id AS "clientId", instance_key AS "instanceKey" FROM ${table} WHERE active_project = $1`;
 
-/** The active project of each remote client instance, and when a client was last seen. */
+interface ActiveProjectRow {
+  active_project: string | null;
+}
+const ACTIVE_PROJECT = `SELECT i.active_project FROM client_instances i JOIN projects p ON p.name = i.active_project AND p.deleted_at IS NULL`;
 
+/** activeProject's read, for a call's BEGIN round trip, where it follows the instance's lock. */
+export const activeProjectRead = (clientId: string, instanceKey: string): FirstRead => ({
+  key: `active-project\n${clientId}\n${instanceKey}`,
+  statement: `${ACTIVE_PROJECT} WHERE i.client_id = ${literal(clientId, 'uuid')} AND i.instance_key = ${literal(instanceKey, 'text')}`,
+});
+
+/** The active project of each remote client instance, and when a client was last seen. */
 export class PgClientState implements ClientStateRepository {
   private readonly tx: PgTx;
   private readonly clock: Clock;
@@ -229,12 +239,10 @@ export class PgClientState implements ClientStateRepository {
   }
 
   async activeProject(clientId: string, instanceKey: string): Promise<string | null> {
+    const ahead = this.tx.prefetched<ActiveProjectRow>(activeProjectRead(clientId, instanceKey).key);
+    if (ahead) return ahead[0]?.active_project ?? null;
     await this.tx.lockInstance(clientId, instanceKey);
-    const row = await this.tx.row<{ active_project: string | null }>(
-      `SELECT i.active_project FROM client_instances i JOIN projects p ON p.name = i.active_project AND p.deleted_at IS NULL
-       WHERE i.client_id = $1 AND i.instance_key = $2`,
-      [clientId, instanceKey],
-    );
+    const row = await this.tx.row<ActiveProjectRow>(`${ACTIVE_PROJECT} WHERE i.client_id = $1 AND i.instance_key = $2`, [clientId, instanceKey]);
     return row?.active_project ?? null;
   }
 

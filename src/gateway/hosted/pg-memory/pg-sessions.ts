@@ -2,7 +2,7 @@ import type { Clock } from '../../clock.ts';
 import type { NewWorkSession, WorkSessionRepository } from '../../memory/memory.ts';
 import type { WorkSession } from '../../store/work-sessions.ts';
 import { HOSTED_ORIGIN } from '../pg-transaction.ts';
-import { at, literal, ms, msOrNull, type PgTx } from './pg-tx.ts';
+import { at, type FirstRead, literal, ms, msOrNull, type PgTx } from './pg-tx.ts';
 
 /** How stale `work_sessions.last_activity_at` may get while a hosted session is open (desktops show it). */
 export const PUBLISH_INTERVAL_MS = 60_000;
@@ -38,6 +38,21 @@ const toSession = (row: Row): WorkSession => ({
   handoverAnnounced: row.handover_announced,
 });
 
+function sessionSelect(where: string, order = ''): string {
+  return `SELECT ws.id, ws.client_id, ws.client_name, ws.instance_key, ws.project_name, ws.started_at,
+      coalesce(st.last_activity_at, ws.last_activity_at) AS last_activity_at, coalesce(st.call_count, ws.call_count) AS call_count,
+      coalesce(st.last_tool, ws.last_tool) AS last_tool, ws.ended_at, ws.end_reason, coalesce(st.handover_announced, false) AS handover_announced,
+      st.published_at FROM work_sessions ws LEFT JOIN session_state st ON st.session_id = ws.id WHERE ${where} ${order}`;
+}
+
+/** The open hosted sessions of a client instance, on every project: findOpen's read for a call's BEGIN round trip (after the instance's lock). */
+export const openSessionsRead = (clientId: string, instanceKey: string): FirstRead => ({
+  key: `open-sessions\n${clientId}\n${instanceKey}`,
+  statement: sessionSelect(
+    `ws.origin = ${literal(HOSTED_ORIGIN, 'uuid')} AND ws.client_id = ${literal(clientId, 'uuid')} AND ws.instance_key = ${literal(instanceKey, 'text')} AND ws.ended_at IS NULL`,
+  ),
+});
+
 /**
  * Work sessions of the hosted server: the synced `work_sessions` row (written at the start, at the
  * end, and at most once a minute between), plus `session_state` with what changes on every call.
@@ -55,13 +70,15 @@ export class PgSessions implements WorkSessionRepository {
   }
 
   private select(where: string, order = ''): string {
-    return `SELECT ws.id, ws.client_id, ws.client_name, ws.instance_key, ws.project_name, ws.started_at,
-        coalesce(st.last_activity_at, ws.last_activity_at) AS last_activity_at, coalesce(st.call_count, ws.call_count) AS call_count,
-        coalesce(st.last_tool, ws.last_tool) AS last_tool, ws.ended_at, ws.end_reason, coalesce(st.handover_announced, false) AS handover_announced,
-        st.published_at FROM work_sessions ws LEFT JOIN session_state st ON st.session_id = ws.id WHERE ${where} ${order}`;
+    return sessionSelect(where, order);
   }
 
   async findOpen(clientId: string, instanceKey: string, project: string): Promise<WorkSession | undefined> {
+    const ahead = this.tx.prefetched<Row>(openSessionsRead(clientId, instanceKey).key);
+    if (ahead) {
+      const open = ahead.find((row) => row.project_name === project);
+      return open ? this.read(open) : undefined;
+    }
     await this.tx.lockInstance(clientId, instanceKey);
     const row = await this.tx.row<Row>(
       this.select('ws.origin = $1 AND ws.client_id = $2 AND ws.instance_key = $3 AND ws.project_name = $4 AND ws.ended_at IS NULL'),
@@ -112,6 +129,7 @@ export class PgSessions implements WorkSessionRepository {
       this.tx.defer(
         `UPDATE session_state SET last_activity_at = ${literal(at(atMs), 'timestamptz')}, call_count = call_count + 1, last_tool = ${literal(tool, 'text')} ` +
           `WHERE session_id = ${literal(id, 'uuid')}`,
+        'session_state',
       );
       return;
     }
