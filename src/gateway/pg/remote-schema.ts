@@ -370,6 +370,67 @@ export const REMOTE_MIGRATIONS: readonly RemoteMigration[] = [
         RETURN true;
       END $fn$;`,
   },
+  {
+    version: 10,
+    name: 'lock_context statements with cached plans',
+    hostedOnly: true,
+    sql: (schema) => {
+      const s = quoteIdent(schema);
+      const row = `id uuid, project_name text, label text, version integer, content text, priority text, tags text[], content_hash text,
+        created_at timestamptz, client_id uuid, session_id uuid`;
+      const latest = (p: string, l: string) =>
+        `SELECT c.id, c.project_name, c.label, c.version, c.content, c.priority, c.tags, c.content_hash, c.created_at, c.client_id, c.session_id
+         FROM ${s}.live_contexts c WHERE c.project_name = ${p} AND c.label = ${l} ORDER BY c.version DESC LIMIT 1`;
+      return `
+        -- The hosted server sends a lock's statements as one simple query with their values inline,
+        -- which Postgres plans anew each time (0.5 ms each, more than they take to run). A PL/pgSQL
+        -- function's statements are planned once per connection; the server calls these instead.
+
+        -- The latest live version of a label and the highest version number ever used (archived ones count).
+        CREATE FUNCTION ${s}.latest_and_highest(p text, l text) RETURNS TABLE (highest integer, ${row})
+        LANGUAGE plpgsql STABLE AS $fn$
+        #variable_conflict use_column
+        BEGIN
+          RETURN QUERY SELECT (SELECT max(x.version) FROM ${s}.contexts x WHERE x.project_name = p AND x.label = l), c.*
+            FROM (SELECT 1) one LEFT JOIN LATERAL (${latest('p', 'l')}) c ON true;
+        END $fn$;
+
+        -- Whether rows past the fill mark lack their bands (at most window_size of them looked at), and the
+        -- other labels of the project whose latest version shares one of probe_bands (at most most_labels).
+        CREATE FUNCTION ${s}.near_duplicate_lookup(p text, l text, probe_bands bigint[], window_size integer, most_labels integer)
+        RETURNS TABLE (unbanded boolean, above integer, highest text, ${row})
+        LANGUAGE plpgsql STABLE SET enable_seqscan = off AS $fn$
+        #variable_conflict use_column
+        BEGIN
+          RETURN QUERY
+            WITH above AS (SELECT c.id, c.seq FROM ${s}.contexts c WHERE c.seq > (SELECT f.filled_seq FROM ${s}.context_bands_filled f) ORDER BY c.seq LIMIT window_size),
+              probe AS (SELECT bool_or(NOT EXISTS (SELECT 1 FROM ${s}.context_bands b WHERE b.context_id = a.id)) AS unbanded, count(*)::int AS above,
+                max(a.seq)::text AS highest FROM above a)
+            SELECT probe.*, found.* FROM probe LEFT JOIN LATERAL (
+              SELECT latest.* FROM ${s}.context_bands b CROSS JOIN LATERAL (${latest('b.project_name', 'b.label')}) latest
+              WHERE b.bands && probe_bands AND b.project_name = p AND b.label <> l AND latest.id = b.context_id
+              ORDER BY latest.created_at DESC LIMIT most_labels) found ON true;
+        END $fn$;
+
+        -- Inserts a version numbered from what the server read before it took the change lock (which the
+        -- caller holds now), with its near-duplicate bands; fails as a serialization failure when another
+        -- write changed the label since, and the server runs the call again.
+        CREATE FUNCTION ${s}.insert_context_version(
+          new_id uuid, p text, l text, new_version integer, body text, new_priority text, new_tags text[], hash text, created timestamptz,
+          client uuid, session uuid, writer uuid, read_highest integer, read_latest uuid, bands bigint[]) RETURNS boolean
+        LANGUAGE plpgsql AS $fn$
+        BEGIN
+          IF (SELECT coalesce(max(x.version), 0) FROM ${s}.contexts x WHERE x.project_name = p AND x.label = l) <> read_highest
+             OR (SELECT c.id FROM (${latest('p', 'l')}) c) IS DISTINCT FROM read_latest THEN
+            RAISE EXCEPTION 'another write changed this label since it was read' USING ERRCODE = 'serialization_failure';
+          END IF;
+          INSERT INTO ${s}.contexts (id, project_name, label, version, content, priority, tags, content_hash, created_at, client_id, session_id, origin, origin_version)
+            VALUES (new_id, p, l, new_version, body, new_priority, new_tags, hash, created, client, session, writer, new_version);
+          INSERT INTO ${s}.context_bands (context_id, project_name, label, bands) VALUES (new_id, p, l, bands);
+          RETURN true;
+        END $fn$;`;
+    },
+  },
 ];
 
 /** A versioned migration of one schema; `schema` is the (unquoted) name it applies to. */

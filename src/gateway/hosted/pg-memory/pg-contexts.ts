@@ -83,18 +83,13 @@ export class PgContexts implements ContextRepository {
     const version = (highest ?? 0) + 1;
     const context = { ...result.context, version };
     const v = literal;
-    const [p, l] = [v(project, 'text'), v(label, 'text')];
-    // The row's near-duplicate bands are written with it, so no later lookup has to fill them.
+    // The row's near-duplicate bands are written with it, so no later lookup has to fill them; the
+    // function fails the transaction as a serialization failure if the label changed since the read.
     this.tx.deferUnderChangeLock(
-      `WITH inserted AS (
-         INSERT INTO contexts (id, project_name, label, version, content, priority, tags, content_hash, created_at, client_id, session_id, origin, origin_version)
-         SELECT ${v(context.id, 'uuid')}, ${p}, ${l}, ${v(version, 'integer')}, ${v(content, 'text')}, ${v(context.priority, 'text')}, ${v(context.tags, 'text[]')},
-           ${v(context.contentHash, 'text')}, ${v(at(context.createdAt), 'timestamptz')}, ${v(actor.clientId, 'uuid')}, ${v(actor.sessionId, 'uuid')}, ${v(HOSTED_ORIGIN, 'uuid')}, ${v(version, 'integer')}
-         WHERE (SELECT coalesce(max(version), 0) FROM contexts WHERE project_name = ${p} AND label = ${l}) = ${v(highest ?? 0, 'integer')}
-           AND (SELECT id FROM live_contexts WHERE project_name = ${p} AND label = ${l} ORDER BY version DESC LIMIT 1) IS NOT DISTINCT FROM ${v(latest?.id ?? null, 'uuid')}
-         RETURNING id),
-       banded AS (INSERT INTO context_bands (context_id, project_name, label, bands) SELECT id, ${p}, ${l}, ${bandsLiteral(bandsOf(content))} FROM inserted)
-       SELECT conflict_unless(count(*) = 1, 'another write changed this label since it was read') FROM inserted`,
+      `SELECT insert_context_version(${v(context.id, 'uuid')}, ${v(project, 'text')}, ${v(label, 'text')}, ${v(version, 'integer')}, ${v(content, 'text')}, ` +
+        `${v(context.priority, 'text')}, ${v(context.tags, 'text[]')}, ${v(context.contentHash, 'text')}, ${v(at(context.createdAt), 'timestamptz')}, ` +
+        `${v(actor.clientId, 'uuid')}, ${v(actor.sessionId, 'uuid')}, ${v(HOSTED_ORIGIN, 'uuid')}, ${v(highest ?? 0, 'integer')}, ${v(latest?.id ?? null, 'uuid')}, ` +
+        `${bandsLiteral(bandsOf(content))})`,
     );
     return { ...result, context };
   }
@@ -236,14 +231,9 @@ export class PgContexts implements ContextRepository {
     for (let filled = false; ; filled = true) {
       // One round trip: the other labels whose latest version shares a band, and whether rows past
       // the fill mark lack their bands (rows a desktop pushed; the server writes its own with them).
-      const [p, l] = [literal(project, 'text'), literal(label, 'text')];
       // The label's own latest version rides along: lock_context writes it next (latestAndHighest).
-      const rows = await this.tx.rowsByIndex<Partial<ContextRow> & BandProbe>(
-        `WITH ${BAND_PROBE} SELECT probe.*, c.* FROM probe LEFT JOIN LATERAL (
-           SELECT l.* FROM context_bands b
-           CROSS JOIN LATERAL (SELECT ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = b.project_name AND label = b.label ORDER BY version DESC LIMIT 1) l
-           WHERE b.bands && ${bandsLiteral(bands)} AND b.project_name = ${p} AND b.label <> ${l} AND l.id = b.context_id
-           ORDER BY l.created_at DESC LIMIT ${MAX_CANDIDATES}) c ON true`,
+      const rows = await this.tx.rowsAlong<Partial<ContextRow> & BandProbe>(
+        `SELECT * FROM near_duplicate_lookup(${literal(project, 'text')}, ${literal(label, 'text')}, ${bandsLiteral(bands)}, ${PROBE_WINDOW}, ${MAX_CANDIDATES})`,
         latestAndHighestRead(project, label),
       );
       const probe = rows[0]!;
@@ -321,9 +311,7 @@ export class PgContexts implements ContextRepository {
 }
 
 /** The latest live version of a label and the highest version number ever used; project and label as SQL (parameters or literals). */
-const latestAndHighestStatement = (project: string, label: string): string =>
-  `SELECT m.highest, c.* FROM (SELECT max(version) AS highest FROM contexts WHERE project_name = ${project} AND label = ${label}) m
-   LEFT JOIN LATERAL (SELECT ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = ${project} AND label = ${label} ORDER BY version DESC LIMIT 1) c ON true`;
+const latestAndHighestStatement = (project: string, label: string): string => `SELECT * FROM latest_and_highest(${project}, ${label})`;
 
 const latestAndHighestRead = (project: string, label: string): FirstRead => ({
   key: `latest-and-highest\n${project}\n${label}`,
@@ -335,16 +323,12 @@ const PROBE_WINDOW = 64;
 /** Rows a fill computes per statement. */
 const FILL_BATCH = 1_000;
 
-/** What a lookup learns of the rows past the fill mark (BAND_PROBE). */
+/** What a lookup learns of the rows past the fill mark (near_duplicate_lookup, docs/postgres-schema.md). */
 interface BandProbe {
   unbanded: boolean | null;
   above: number;
   highest: string | null;
 }
-
-const BAND_PROBE = `above AS (SELECT c.id, c.seq FROM contexts c WHERE c.seq > (SELECT filled_seq FROM context_bands_filled) ORDER BY c.seq LIMIT ${PROBE_WINDOW}),
-  probe AS (SELECT bool_or(b.context_id IS NULL) AS unbanded, count(*)::int AS above, max(a.seq)::text AS highest
-    FROM above a LEFT JOIN context_bands b ON b.context_id = a.id)`;
 
 /** Bands as an SQL literal (for statements sent by the simple protocol, which carry no parameters). */
 const bandsLiteral = (bands: number[]): string => `ARRAY[${bands.join(',')}]::bigint[]`;
