@@ -47,8 +47,9 @@ export class PgTx {
 
   /**
    * Rows read ahead under `key`, while they are still what the statement would answer now: until
-   * this transaction sends or defers a statement of its own (another transaction cannot change them
-   * meanwhile: the rows read ahead are the caller's own, behind its instance lock). Undefined: read.
+   * this transaction sends or defers a statement of its own. Another transaction cannot change the
+   * caller's own rows meanwhile (its instance lock); a label's latest version it may, which is why a
+   * lock's insert checks it again under the change lock. Undefined: read.
    */
   prefetched<R>(key: string): R[] | undefined {
     return this.ahead.get(key) as R[] | undefined;
