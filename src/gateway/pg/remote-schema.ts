@@ -413,17 +413,17 @@ export const REMOTE_MIGRATIONS: readonly RemoteMigration[] = [
         END $fn$;
 
         -- Inserts a version numbered from what the server read before it took the change lock (which the
-        -- caller holds now), with its near-duplicate bands; fails as a serialization failure when another
-        -- write changed the label since, and the server runs the call again.
+        -- caller holds now), with its near-duplicate bands; fails as a serialization failure
+        -- (conflict_unless) when another write changed the label since, and the server runs the call again.
         CREATE FUNCTION ${s}.insert_context_version(
           new_id uuid, p text, l text, new_version integer, body text, new_priority text, new_tags text[], hash text, created timestamptz,
           client uuid, session uuid, writer uuid, read_highest integer, read_latest uuid, bands bigint[]) RETURNS boolean
         LANGUAGE plpgsql AS $fn$
         BEGIN
-          IF (SELECT coalesce(max(x.version), 0) FROM ${s}.contexts x WHERE x.project_name = p AND x.label = l) <> read_highest
-             OR (SELECT c.id FROM (${latest('p', 'l')}) c) IS DISTINCT FROM read_latest THEN
-            RAISE EXCEPTION 'another write changed this label since it was read' USING ERRCODE = 'serialization_failure';
-          END IF;
+          PERFORM ${s}.conflict_unless(
+            (SELECT coalesce(max(x.version), 0) FROM ${s}.contexts x WHERE x.project_name = p AND x.label = l) = read_highest
+              AND (SELECT c.id FROM (${latest('p', 'l')}) c) IS NOT DISTINCT FROM read_latest,
+            'another write changed this label since it was read');
           INSERT INTO ${s}.contexts (id, project_name, label, version, content, priority, tags, content_hash, created_at, client_id, session_id, origin, origin_version)
             VALUES (new_id, p, l, new_version, body, new_priority, new_tags, hash, created, client, session, writer, new_version);
           INSERT INTO ${s}.context_bands (context_id, project_name, label, bands) VALUES (new_id, p, l, bands);

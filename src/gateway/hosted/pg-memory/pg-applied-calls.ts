@@ -18,7 +18,7 @@ export class PgAppliedCalls implements AppliedCallRepository {
   }
 
   async find(clientId: string, key: string): Promise<AppliedCall | undefined> {
-    const ahead = this.tx.prefetched<AppliedCall>(appliedCallRead(clientId, key).key);
+    const ahead = this.tx.prefetched<AppliedCall>(appliedCallKey(clientId, key));
     if (ahead) return ahead[0];
     await this.tx.lockCall(clientId, key);
     return this.tx.row<AppliedCall>('SELECT fingerprint, result FROM applied_calls WHERE client_id = $1 AND call_key = $2', [clientId, key]);
@@ -35,8 +35,10 @@ export class PgAppliedCalls implements AppliedCallRepository {
   }
 }
 
+const appliedCallKey = (clientId: string, key: string): string => `applied-call\n${clientId}\n${key}`;
+
 /** find's read, for a transaction's BEGIN round trip, where it follows the key's lock. */
 export const appliedCallRead = (clientId: string, key: string): FirstRead => ({
-  key: `applied-call\n${clientId}\n${key}`,
+  key: appliedCallKey(clientId, key),
   statement: `SELECT fingerprint, result FROM applied_calls WHERE client_id = ${literal(clientId, 'uuid')} AND call_key = ${literal(key, 'text')}`,
 });

@@ -98,7 +98,7 @@ export class PgContexts implements ContextRepository {
   private async latestAndHighest(project: string, label: string): Promise<{ latest: ContextVersion | undefined; highest: number | null }> {
     type Found = Partial<ContextRow> & { highest: number | null };
     const found =
-      this.tx.prefetched<Found>(latestAndHighestRead(project, label).key)?.[0] ??
+      this.tx.prefetched<Found>(latestAndHighestKey(project, label))?.[0] ??
       (await this.tx.row<Found>(latestAndHighestStatement('$1', '$2'), [project, label]));
     return { latest: found?.id ? toVersion(found as ContextRow) : undefined, highest: found?.highest ?? null };
   }
@@ -313,8 +313,10 @@ export class PgContexts implements ContextRepository {
 /** The latest live version of a label and the highest version number ever used; project and label as SQL (parameters or literals). */
 const latestAndHighestStatement = (project: string, label: string): string => `SELECT * FROM latest_and_highest(${project}, ${label})`;
 
+const latestAndHighestKey = (project: string, label: string): string => `latest-and-highest\n${project}\n${label}`;
+
 const latestAndHighestRead = (project: string, label: string): FirstRead => ({
-  key: `latest-and-highest\n${project}\n${label}`,
+  key: latestAndHighestKey(project, label),
   statement: latestAndHighestStatement(literal(project, 'text'), literal(label, 'text')),
 });
 

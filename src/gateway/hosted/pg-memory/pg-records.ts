@@ -220,9 +220,11 @@ interface ActiveProjectRow {
 }
 const ACTIVE_PROJECT = `SELECT i.active_project FROM client_instances i JOIN projects p ON p.name = i.active_project AND p.deleted_at IS NULL`;
 
+const activeProjectKey = (clientId: string, instanceKey: string): string => `active-project\n${clientId}\n${instanceKey}`;
+
 /** activeProject's read, for a call's BEGIN round trip, where it follows the instance's lock. */
 export const activeProjectRead = (clientId: string, instanceKey: string): FirstRead => ({
-  key: `active-project\n${clientId}\n${instanceKey}`,
+  key: activeProjectKey(clientId, instanceKey),
   statement: `${ACTIVE_PROJECT} WHERE i.client_id = ${literal(clientId, 'uuid')} AND i.instance_key = ${literal(instanceKey, 'text')}`,
 });
 
@@ -239,7 +241,7 @@ export class PgClientState implements ClientStateRepository {
   }
 
   async activeProject(clientId: string, instanceKey: string): Promise<string | null> {
-    const ahead = this.tx.prefetched<ActiveProjectRow>(activeProjectRead(clientId, instanceKey).key);
+    const ahead = this.tx.prefetched<ActiveProjectRow>(activeProjectKey(clientId, instanceKey));
     if (ahead) return ahead[0]?.active_project ?? null;
     await this.tx.lockInstance(clientId, instanceKey);
     const row = await this.tx.row<ActiveProjectRow>(`${ACTIVE_PROJECT} WHERE i.client_id = $1 AND i.instance_key = $2`, [clientId, instanceKey]);

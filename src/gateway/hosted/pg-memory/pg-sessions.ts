@@ -38,6 +38,7 @@ const toSession = (row: Row): WorkSession => ({
   handoverAnnounced: row.handover_announced,
 });
 
+/** A session's row as the repository reads it: the synced row with the live state over it. */
 function sessionSelect(where: string, order = ''): string {
   return `SELECT ws.id, ws.client_id, ws.client_name, ws.instance_key, ws.project_name, ws.started_at,
       coalesce(st.last_activity_at, ws.last_activity_at) AS last_activity_at, coalesce(st.call_count, ws.call_count) AS call_count,
@@ -45,9 +46,11 @@ function sessionSelect(where: string, order = ''): string {
       st.published_at FROM work_sessions ws LEFT JOIN session_state st ON st.session_id = ws.id WHERE ${where} ${order}`;
 }
 
+const openSessionsKey = (clientId: string, instanceKey: string): string => `open-sessions\n${clientId}\n${instanceKey}`;
+
 /** The open hosted sessions of a client instance, on every project: findOpen's read for a call's BEGIN round trip (after the instance's lock). */
 export const openSessionsRead = (clientId: string, instanceKey: string): FirstRead => ({
-  key: `open-sessions\n${clientId}\n${instanceKey}`,
+  key: openSessionsKey(clientId, instanceKey),
   statement: sessionSelect(
     `ws.origin = ${literal(HOSTED_ORIGIN, 'uuid')} AND ws.client_id = ${literal(clientId, 'uuid')} AND ws.instance_key = ${literal(instanceKey, 'text')} AND ws.ended_at IS NULL`,
   ),
@@ -69,26 +72,22 @@ export class PgSessions implements WorkSessionRepository {
     this.clock = clock;
   }
 
-  private select(where: string, order = ''): string {
-    return sessionSelect(where, order);
-  }
-
   async findOpen(clientId: string, instanceKey: string, project: string): Promise<WorkSession | undefined> {
-    const ahead = this.tx.prefetched<Row>(openSessionsRead(clientId, instanceKey).key);
+    const ahead = this.tx.prefetched<Row>(openSessionsKey(clientId, instanceKey));
     if (ahead) {
       const open = ahead.find((row) => row.project_name === project);
       return open ? this.read(open) : undefined;
     }
     await this.tx.lockInstance(clientId, instanceKey);
     const row = await this.tx.row<Row>(
-      this.select('ws.origin = $1 AND ws.client_id = $2 AND ws.instance_key = $3 AND ws.project_name = $4 AND ws.ended_at IS NULL'),
+      sessionSelect('ws.origin = $1 AND ws.client_id = $2 AND ws.instance_key = $3 AND ws.project_name = $4 AND ws.ended_at IS NULL'),
       [HOSTED_ORIGIN, clientId, instanceKey, project],
     );
     return row ? this.read(row) : undefined;
   }
 
   async byId(id: string): Promise<WorkSession | undefined> {
-    const row = await this.tx.row<Row>(this.select('ws.id = $1'), [id]);
+    const row = await this.tx.row<Row>(sessionSelect('ws.id = $1'), [id]);
     return row ? this.read(row) : undefined;
   }
 
@@ -191,14 +190,14 @@ export class PgSessions implements WorkSessionRepository {
 
   async idleSince(cutoff: number): Promise<WorkSession[]> {
     const rows = await this.tx.rows<Row>(
-      this.select('ws.origin = $1 AND ws.ended_at IS NULL AND coalesce(st.last_activity_at, ws.last_activity_at) <= $2', 'ORDER BY 7'),
+      sessionSelect('ws.origin = $1 AND ws.ended_at IS NULL AND coalesce(st.last_activity_at, ws.last_activity_at) <= $2', 'ORDER BY 7'),
       [HOSTED_ORIGIN, at(cutoff)],
     );
     return rows.map(toSession);
   }
 
   async openOnProject(project: string): Promise<WorkSession[]> {
-    const rows = await this.tx.rows<Row>(this.select('ws.origin = $1 AND ws.project_name = $2 AND ws.ended_at IS NULL', 'ORDER BY 7 DESC'), [
+    const rows = await this.tx.rows<Row>(sessionSelect('ws.origin = $1 AND ws.project_name = $2 AND ws.ended_at IS NULL', 'ORDER BY 7 DESC'), [
       HOSTED_ORIGIN,
       project,
     ]);

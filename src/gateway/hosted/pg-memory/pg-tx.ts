@@ -24,7 +24,8 @@ export class PgTx {
   private changesLocked = false;
   /** A deferred statement takes the change lock when it is sent. */
   private changesLockDeferred = false;
-  private readonly deferred: { statement: string; table?: string }[] = [];
+  /** Deferred writes; `mentions` matches a statement text that names the one table the write touches (see defer). */
+  private readonly deferred: { statement: string; mentions?: RegExp }[] = [];
   /** Whether this is a second attempt at the call's transaction (a first one met a conflict): writes lock before they read. */
   readonly retrying: boolean;
   /** Rows read ahead (a FirstRead in the BEGIN round trip, or beside another read), by key: see prefetched. */
@@ -79,7 +80,7 @@ export class PgTx {
    */
   defer(statement: string, table?: string): void {
     this.ahead.clear();
-    this.deferred.push(table === undefined ? { statement } : { statement, table });
+    this.deferred.push(table === undefined ? { statement } : { statement, mentions: new RegExp(`\\b${table}\\b`) });
   }
 
   /**
@@ -106,7 +107,7 @@ export class PgTx {
   /** Sends the deferred writes ahead of `text`, unless each names its table and `text` names none of them. */
   private async flushDeferredBefore(text: string): Promise<void> {
     if (this.deferred.length === 0) return;
-    const mayWait = this.deferred.every(({ table }) => table !== undefined && !new RegExp(`\\b${table}\\b`).test(text));
+    const mayWait = this.deferred.every(({ mentions }) => mentions !== undefined && !mentions.test(text));
     if (!mayWait) await this.client.query(this.takeDeferred());
   }
 
