@@ -3,14 +3,20 @@
  * all together, into the next run. For work whose cost is per run rather than per item (one Postgres
  * transaction for many notifications, one read for many changes of a project): under load the runs
  * grow larger instead of more numerous, while a lone item goes at once (after one microtask, so the
- * items added in the same turn of the event loop share its run).
+ * items added in the same synchronous stretch share its run).
  */
 export class CoalescingRuns<K, T> {
   private readonly work: (key: K, items: T[]) => Promise<void>;
   private readonly states = new Map<K, { queued: T[]; current: Promise<void> | undefined; next: Promise<void> | undefined }>();
+  private readonly gather: 'microtask' | 'event-loop-turn';
 
-  constructor(work: (key: K, items: T[]) => Promise<void>) {
+  /**
+   * `gather: 'event-loop-turn'`: a run waits for the current turn of the event loop to end
+   * (setImmediate), so items added anywhere in it, also after awaits on settled promises, share it.
+   */
+  constructor(work: (key: K, items: T[]) => Promise<void>, options: { gather?: 'microtask' | 'event-loop-turn' } = {}) {
     this.work = work;
+    this.gather = options.gather ?? 'microtask';
   }
 
   /** Resolves when the run that carried `item` has finished (rejects if that run failed). */
@@ -34,6 +40,7 @@ export class CoalescingRuns<K, T> {
   private async nextRun(key: K, state: { queued: T[]; current: Promise<void> | undefined; next: Promise<void> | undefined }): Promise<void> {
     // Always wait at least a microtask: `state.next` is set before the items are taken.
     await state.current?.catch(() => {});
+    if (this.gather === 'event-loop-turn') await new Promise<void>((resolve) => setImmediate(resolve));
     const items = state.queued;
     state.queued = [];
     state.next = undefined;

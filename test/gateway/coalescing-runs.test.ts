@@ -37,4 +37,19 @@ describe('coalescing runs', () => {
     await coalescing.add('a', 2);
     await coalescing.drain();
   });
+
+  it('gathering for a turn of the event loop: items added after awaits in that turn share the first run; a microtask run would not', async () => {
+    const runsOf = async (gather: 'microtask' | 'event-loop-turn') => {
+      const runs: number[][] = [];
+      const coalescing = new CoalescingRuns<'all', number>(async (_key, items) => void runs.push(items), { gather });
+      void coalescing.add('all', 1);
+      // What a call does between its commit's announcement and its resource change: a few awaits on settled promises.
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      void coalescing.add('all', 2);
+      await coalescing.drain();
+      return runs;
+    };
+    assert.deepEqual(await runsOf('microtask'), [[1], [2]]);
+    assert.deepEqual(await runsOf('event-loop-turn'), [[1, 2]]);
+  });
 });

@@ -6,14 +6,17 @@ import { CoalescingRuns } from '../coalescing-runs.ts';
  * commit without waiting for the WAL flush. Postgres holds one lock on its notification queue from
  * a notifying transaction's commit to the end of its WAL flush, so durable commits that notify
  * queue behind each other, across every tenant of the database; these hold it for microseconds.
- * Notifications queued while one transaction is under way go together in the next (CoalescingRuns),
- * each (channel, payload) once. A notification is a hint to look again, never data: one lost in a crash
+ * Notifications queued in one turn of the event loop, or while one transaction is under way, go
+ * together in the next (CoalescingRuns), each (channel, payload) once: a hosted write's commit
+ * announces its tables, and its resource change follows a few microtasks later, in one transaction. A notification is a hint to look again, never data: one lost in a crash
  * is made up for by the listeners' safety-net polls.
  */
 export class Notifications {
   private readonly pool: pg.Pool;
   private readonly onError: (error: unknown) => void;
-  private readonly runs = new CoalescingRuns<'all', { channel: string; payload: string }>((_all, batch) => this.sendBatch(batch));
+  private readonly runs = new CoalescingRuns<'all', { channel: string; payload: string }>((_all, batch) => this.sendBatch(batch), {
+    gather: 'event-loop-turn',
+  });
 
   constructor(pool: pg.Pool, onError: (error: unknown) => void) {
     this.pool = pool;
