@@ -77,14 +77,14 @@ type Repositories = Omit<Memory, 'clock' | 'transaction'>;
 
 /**
  * A repository whose every method runs in a transaction of its own: what the memory offers outside
- * a transaction (the sweeper's queries, for instance). Tool calls use `transaction` instead.
+ * a transaction (the sweeper's queries, for instance), but for the methods in `own`, which answer
+ * by themselves. Tool calls use `transaction` instead.
  */
-function eachCallInTransaction<K extends keyof Repositories>(memory: Memory, name: K): Repositories[K] {
+function eachCallInTransaction<K extends keyof Repositories>(memory: Memory, name: K, own: Partial<Repositories[K]> = {}): Repositories[K] {
   return new Proxy({} as Repositories[K], {
-    get:
-      (_target, method: string) =>
-      (...args: unknown[]) =>
-        memory.transaction((tx) => (tx[name] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args)),
+    get: (_target, method: string) =>
+      (own as Record<string, unknown>)[method] ??
+      ((...args: unknown[]) => memory.transaction((tx) => (tx[name] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args))),
   });
 }
 
@@ -99,7 +99,7 @@ export class PgTenantMemory implements Memory {
   readonly projects: ProjectRepository = eachCallInTransaction(this, 'projects');
   readonly contexts: ContextRepository = eachCallInTransaction(this, 'contexts');
   readonly search: SearchRepository = eachCallInTransaction(this, 'search');
-  readonly clientState: ClientStateRepository = this.withOneStatementReads(eachCallInTransaction(this, 'clientState'));
+  readonly clientState: ClientStateRepository = eachCallInTransaction(this, 'clientState', { instancesOn: (project) => this.instancesOn(project) });
   readonly sessions: WorkSessionRepository = eachCallInTransaction(this, 'sessions');
   readonly handovers: HandoverRepository = eachCallInTransaction(this, 'handovers');
   readonly notes: NoteRepository = eachCallInTransaction(this, 'notes');
@@ -121,13 +121,9 @@ export class PgTenantMemory implements Memory {
    * Who has a project selected is asked after every change of the project (resource notifications):
    * one statement on its own, not three in a transaction of its own.
    */
-  private withOneStatementReads(clientState: ClientStateRepository): ClientStateRepository {
-    // Built on first use: field initializers run before the constructor has set the schema and pool.
-    const instancesOn = async (project: string) => {
-      const statement = instancesOnStatement(`${quoteIdent(this.schema)}.client_instances`);
-      return (await this.pool.query<{ clientId: string; instanceKey: string }>(statement, [project])).rows;
-    };
-    return new Proxy(clientState, { get: (target, method: keyof ClientStateRepository) => (method === 'instancesOn' ? instancesOn : target[method]) });
+  private async instancesOn(project: string): Promise<{ clientId: string; instanceKey: string }[]> {
+    const statement = instancesOnStatement(`${quoteIdent(this.schema)}.client_instances`);
+    return (await this.pool.query<{ clientId: string; instanceKey: string }>(statement, [project])).rows;
   }
 
   /**
