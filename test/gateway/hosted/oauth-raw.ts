@@ -128,8 +128,11 @@ export async function followToClient(response: Response, jar: CookieJar, redirec
   throw new Error(`no redirect to ${redirectUri}; last answer ${current.status}: ${await current.text()}`);
 }
 
-/** A newly registered client's sign-in page: its URL, and the jar holding the authorization's cookie. */
-export async function openSignInPage(base: URL, client: { name: string; redirectUri: string }, resource: string): Promise<{ signInUrl: URL; jar: CookieJar }> {
+/**
+ * A newly registered client's sign-in page: its URL, and the jar holding the authorization's cookie.
+ * `resource` is optional because the tests of the page itself ask as a client that names none.
+ */
+export async function openSignInPage(base: URL, client: { name: string; redirectUri: string }, resource?: string): Promise<{ signInUrl: URL; jar: CookieJar }> {
   const registration = await register(base, { client_name: client.name, redirect_uris: [client.redirectUri] });
   const jar = new CookieJar();
   const params = { clientId: registration.client_id, redirectUri: client.redirectUri, challenge: pkce().challenge, method: 'S256', resource };

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromiumMissing } from '../../renderer/helpers/browser.ts';
 import { FlakyLink } from '../../helpers/postgres.ts';
 import { interceptRedirect, mcpRequest, postgresAndBrowser, startAuthServer, type AuthServer } from './oauth-harness.ts';
-import { authorizationUrl, CookieJar, locationOf, pkce, register, signInByHand, tokenRequest, visit, type Registration } from './oauth-raw.ts';
+import { authorizationUrl, CookieJar, locationOf, openSignInPage, pkce, register, signInByHand, tokenRequest, visit, type Registration } from './oauth-raw.ts';
 
 const shared = postgresAndBrowser();
 
@@ -219,8 +219,7 @@ describe('hosted OAuth refuses what the MCP authorization spec refuses', { skip:
   });
 
   it('the sign-in page: strict CSP without any script; the form is refused from another site or without its cookie', async () => {
-    const jar = new CookieJar();
-    const signInUrl = locationOf(await visit(authorizationUrl(server.publicUrl, { clientId: client.client_id, redirectUri: REDIRECT, ...pkceParams() }), jar));
+    const { signInUrl, jar } = await openSignInPage(server.publicUrl, { name: 'Cursor', redirectUri: REDIRECT });
     const page = await visit(signInUrl, jar);
     assert.equal(page.status, 200);
     const csp = page.headers.get('content-security-policy') ?? '';

@@ -12,7 +12,7 @@ import { connectClient, textOf } from '../../helpers/gateway-harness.ts';
 import { disposeSharedPostgres, sharedPostgres, type SharedPostgres } from '../../helpers/postgres.ts';
 import { postInitialize } from '../../helpers/raw-initialize.ts';
 import { signedInToken } from './hosted-processes.ts';
-import { authorizationUrl, CookieJar, locationOf, pkce, postSignIn, register, visit } from './oauth-raw.ts';
+import { openSignInPage, postSignIn } from './oauth-raw.ts';
 
 let server: SharedPostgres;
 before(async () => {
@@ -27,14 +27,8 @@ const STATE = `${quoteIdent(CONTROL_SCHEMA)}.oauth_state`;
 
 /** The sign-in form of a new client, posted with the key: the answer the browser gets. */
 async function postedSignIn(base: URL, apiKey: string, clientName: string): Promise<Response> {
-  const registration = await register(base, { client_name: clientName, redirect_uris: [CALLBACK] });
-  const { challenge } = pkce();
-  const jar = new CookieJar();
-  const first = await visit(
-    authorizationUrl(base, { clientId: registration.client_id, redirectUri: CALLBACK, challenge, method: 'S256', resource: new URL('/mcp', base).toString() }),
-    jar,
-  );
-  return postSignIn(locationOf(first), jar, { apiKey }, base.origin);
+  const { signInUrl, jar } = await openSignInPage(base, { name: clientName, redirectUri: CALLBACK }, new URL('/mcp', base).toString());
+  return postSignIn(signInUrl, jar, { apiKey }, base.origin);
 }
 
 /** An initialize as any client sends it: the status, Retry-After and body. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { disposeSharedPostgres, sharedPostgres, type SharedPostgres } from '../../../helpers/postgres.ts';
 import { startAuthServer, type AuthServer } from '../oauth-harness.ts';
-import { authorizationUrl, CookieJar, locationOf, pkce, register, visit } from '../oauth-raw.ts';
+import { openSignInPage, visit } from '../oauth-raw.ts';
 
 let postgres: SharedPostgres;
 let server: AuthServer;
@@ -17,10 +17,8 @@ after(async () => {
 
 /** The sign-in page a user sees for a client registered with this name and redirect URI. */
 async function signInPage(name: string, redirectUri: string): Promise<string> {
-  const client = await register(server.publicUrl, { client_name: name, redirect_uris: [redirectUri] });
-  const jar = new CookieJar();
-  const first = await visit(authorizationUrl(server.publicUrl, { clientId: client.client_id, redirectUri, challenge: pkce().challenge, method: 'S256' }), jar);
-  const page = await visit(locationOf(first), jar);
+  const { signInUrl, jar } = await openSignInPage(server.publicUrl, { name, redirectUri });
+  const page = await visit(signInUrl, jar);
   assert.equal(page.status, 200);
   return page.text();
 }
