@@ -4,6 +4,7 @@ import { h } from '../dom.js';
 import { errorText } from '../toast.js';
 import { icon } from '../icons.js';
 import type { ViewContext } from '../view-context.js';
+import { projectCountsTable } from './project-counts-table.js';
 
 /** The form survives live updates and switching views. */
 const form = {
@@ -21,44 +22,11 @@ const summaryLine = (report: ExportReport) => {
 };
 
 function resultBlock(report: ExportReport): HTMLElement {
-  const num = (value: number) => h('td', { class: 'num', text: String(value) });
   return h(
     'div',
     { class: 'import-report export-report' },
     h('p', { class: 'import-summary', text: `${summaryLine(report)} Folder: ${report.to}` }),
-    h(
-      'div',
-      { class: 'import-table-wrap' },
-      h(
-        'table',
-        { class: 'table import-table' },
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ['Project', 'Contexts', 'Versions', 'Archived', 'Handovers', 'Notes'].map((title, i) => h('th', { class: i > 0 ? 'num' : undefined, text: title })),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          report.projects.map((p) =>
-            h(
-              'tr',
-              { data: { exportProject: p.name } },
-              h('td', {}, h('span', { class: 'project-name', text: p.name })),
-              num(p.contexts),
-              num(p.versions),
-              num(p.archived),
-              num(p.handovers),
-              num(p.notes),
-            ),
-          ),
-        ),
-      ),
-    ),
+    projectCountsTable(report.projects, 'exportProject'),
     h('p', { class: 'muted small', text: 'Bring it back on any machine with: dementia import dementia-export --from FOLDER' }),
   );
 }

@@ -1,10 +1,11 @@
 import type { ImportPreview } from '../../gateway/http/admin/import-flow.ts';
-import type { ImportReport, ProjectReport } from '../../gateway/import/plan-writer.ts';
+import type { ImportReport } from '../../gateway/import/plan-writer.ts';
 import { postJson } from '../api.js';
 import { h } from '../dom.js';
 import { errorText, toast } from '../toast.js';
 import { icon } from '../icons.js';
 import type { ViewContext } from '../view-context.js';
+import { projectCountsTable } from './project-counts-table.js';
 
 const KINDS = [
   { kind: 'claude-dementia', label: 'claude-dementia', from: 'postgres://user:password@host:5432/db, ~/.claude-dementia, or a .db file', project: 'Optional' },
@@ -39,22 +40,6 @@ function summaryLine(report: ImportReport): string {
   return `${report.dryRun ? 'Would add' : 'Added'} ${t.versions} version(s) of ${t.contexts} context(s), ${t.archived} archived version(s), ${t.handovers} handover(s) and ${t.notes} note(s)${t.skipped > 0 ? `; ${t.skipped} skipped` : ''}.`;
 }
 
-function projectRow(project: ProjectReport): HTMLElement {
-  const num = (value: number) => h('td', { class: 'num', text: String(value) });
-  return h(
-    'tr',
-    { data: { importProject: project.name } },
-    h('td', {}, h('span', { class: 'project-name', text: project.name }), project.created ? h('span', { class: 'badge badge-info', text: 'new' }) : null),
-    num(project.contexts),
-    num(project.versions),
-    num(project.archived),
-    num(project.handovers),
-    num(project.notes),
-    num(project.unchanged),
-    num(project.skipped.length),
-  );
-}
-
 /** Skipped rows and notes, each with its reason; folded away when there are many. */
 function details(report: ImportReport): HTMLElement | null {
   const lines = [
@@ -80,26 +65,13 @@ function reportBlock(report: ImportReport): HTMLElement {
     { class: 'import-report', data: { dryRun: String(report.dryRun) } },
     h('p', { class: 'import-summary', text: summaryLine(report) }),
     report.projects.length > 0
-      ? h(
-          'div',
-          { class: 'import-table-wrap' },
-          h(
-            'table',
-            { class: 'table import-table' },
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                ['Project', 'Contexts', 'Versions', 'Archived', 'Handovers', 'Notes', 'Already here', 'Skipped'].map((title, i) =>
-                  h('th', { class: i > 0 ? 'num' : undefined, text: title }),
-                ),
-              ),
-            ),
-            h('tbody', {}, report.projects.map(projectRow)),
-          ),
-        )
+      ? projectCountsTable(report.projects, 'importProject', {
+          more: [
+            ['Already here', (p) => p.unchanged],
+            ['Skipped', (p) => p.skipped.length],
+          ],
+          badge: (p) => (p.created ? h('span', { class: 'badge badge-info', text: 'new' }) : null),
+        })
       : null,
     details(report),
   );
