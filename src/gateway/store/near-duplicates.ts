@@ -86,8 +86,16 @@ function shingleHashes(text: string): Uint32Array {
   return Uint32Array.from(set);
 }
 
+/** The last text asked about and its bands: a lock asks twice for the same text (the lookup, then the index). */
+let lastAsked: { text: string; bands: readonly number[] } | undefined;
+
 /** The LSH band values of a text (empty for a text without words). */
-export function bandsOf(text: string): number[] {
+export function bandsOf(text: string): readonly number[] {
+  if (lastAsked?.text !== text) lastAsked = { text, bands: computeBands(text) };
+  return lastAsked.bands;
+}
+
+function computeBands(text: string): number[] {
   const set = shingleHashes(text);
   if (set.length === 0) return [];
   const minima = new Uint32Array(HASHES).fill(0xffffffff);

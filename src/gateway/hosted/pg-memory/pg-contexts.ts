@@ -333,4 +333,4 @@ interface BandProbe {
 }
 
 /** Bands as an SQL literal (for statements sent by the simple protocol, which carry no parameters). */
-const bandsLiteral = (bands: number[]): string => `ARRAY[${bands.join(',')}]::bigint[]`;
+const bandsLiteral = (bands: readonly number[]): string => `ARRAY[${bands.join(',')}]::bigint[]`;
