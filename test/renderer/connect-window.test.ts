@@ -8,10 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { connectClient, startTestGateway, type TestGateway } from '../helpers/gateway-harness.ts';
-import { chromiumMissing, launchChromium, openStatusPage, pageErrors } from './helpers/browser.ts';
+import { chromiumMissing, launchChromium, openStatusPage, pageErrors, SHOWN_WITHIN_MS } from './helpers/browser.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/connect-window/', import.meta.url));
-const LIVE_MS = 1_000;
 
 describe('connect a client from the window, in Chromium', { skip: chromiumMissing() }, () => {
   let browser: Browser;
@@ -72,7 +71,7 @@ describe('connect a client from the window, in Chromium', { skip: chromiumMissin
     assert.deepEqual(names(), [], 'a preview registers nothing');
     assert.match((await plan.locator('.diff').textContent())!, /Bearer <token issued when you write>/);
     await plan.locator('button[data-action="write"]').click();
-    await plan.locator('[data-role="done"]', { hasText: 'Registered the client "Cursor" (cursor).' }).waitFor({ timeout: LIVE_MS });
+    await plan.locator('[data-role="done"]', { hasText: 'Registered the client "Cursor" (cursor).' }).waitFor({ timeout: SHOWN_WITHIN_MS });
     const cursorFile = join(home, '.cursor', 'mcp.json');
     const cursorToken = tokenIn(cursorFile, 'mcpServers');
     assert.ok(await works(cursorToken));
@@ -83,7 +82,7 @@ describe('connect a client from the window, in Chromium', { skip: chromiumMissin
     await page.click('.kind-tile[data-kind="claude-code"]');
     await page.fill('input[name="name"]', 'Cursor');
     await page.click('button[data-action="preview"]');
-    await page.locator('.toast', { hasText: 'A client named "Cursor" already exists and is a cursor client' }).waitFor({ timeout: LIVE_MS });
+    await page.locator('.toast', { hasText: 'A client named "Cursor" already exists and is a cursor client' }).waitFor({ timeout: SHOWN_WITHIN_MS });
     assert.deepEqual(names(), ['Cursor:cursor'], 'kind unchanged');
     assert.ok(await works(cursorToken), 'the written Cursor config still connects');
     assert.equal(tokenIn(cursorFile, 'mcpServers'), cursorToken);
@@ -93,7 +92,7 @@ describe('connect a client from the window, in Chromium', { skip: chromiumMissin
     await preview('vscode');
     const plan = page.locator('.card.plan');
     await plan.locator('button[data-action="write"]').click();
-    await plan.locator('[data-role="done"]').waitFor({ timeout: LIVE_MS });
+    await plan.locator('[data-role="done"]').waitFor({ timeout: SHOWN_WITHIN_MS });
     const vscodeFile = join(home, '.config', 'Code', 'User', 'mcp.json');
     const token = tokenIn(vscodeFile, 'servers');
     await plan.locator('button[data-action="start-over"]').click();
@@ -133,7 +132,9 @@ describe('connect a client from the window, in Chromium', { skip: chromiumMissin
     await page.emulateMedia({ colorScheme: 'light' });
     await plan.locator('input[name="confirmRotate"]').check();
     await write.click();
-    await plan.locator('[data-role="done"]', { hasText: 'Issued a new token for "VS Code"; its old token stopped working.' }).waitFor({ timeout: LIVE_MS });
+    await plan
+      .locator('[data-role="done"]', { hasText: 'Issued a new token for "VS Code"; its old token stopped working.' })
+      .waitFor({ timeout: SHOWN_WITHIN_MS });
     const after = test.gateway.services.clients.byName('VS Code')!;
     assert.equal(after.id, before.id, 'the same client');
     assert.ok(await works(tokenIn(join(home, '.config', 'Code', 'User', 'mcp.json'), 'servers')));
@@ -148,7 +149,7 @@ describe('connect a client from the window, in Chromium', { skip: chromiumMissin
     assert.equal(await plan.locator('button', { hasText: 'Copy command' }).count(), 0, 'nothing to copy yet');
     assert.deepEqual(names(), ['Cursor:cursor', 'VS Code:vscode']);
     await plan.locator('button[data-action="issue"]', { hasText: 'Register Claude Code' }).click();
-    await plan.locator('[data-role="done"]', { hasText: 'Registered the client "Claude Code"' }).waitFor({ timeout: LIVE_MS });
+    await plan.locator('[data-role="done"]', { hasText: 'Registered the client "Claude Code"' }).waitFor({ timeout: SHOWN_WITHIN_MS });
     await page.locator('#connect-state', { hasText: 'Waiting for Claude Code to connect' }).waitFor();
     await plan.locator('button', { hasText: 'Copy command' }).waitFor();
     for (const scheme of ['light', 'dark'] as const) {
@@ -157,7 +158,7 @@ describe('connect a client from the window, in Chromium', { skip: chromiumMissin
     }
     const token = /Bearer (dct_[\w-]+)/.exec((await command.textContent())!)?.[1];
     assert.ok(token && (await works(token)), "the command's token connects");
-    await page.locator('#connect-state.is-connected', { hasText: 'Claude Code is connected' }).waitFor({ timeout: LIVE_MS });
+    await page.locator('#connect-state.is-connected', { hasText: 'Claude Code is connected' }).waitFor({ timeout: SHOWN_WITHIN_MS });
     // The one refused request (the kind mismatch above) is the only thing the console reports.
     assert.deepEqual(
       pageErrors(page).filter((error) => !/status of 400 \(Bad Request\)/.test(error)),
@@ -175,7 +176,7 @@ describe('connect a client from the window, in Chromium', { skip: chromiumMissin
     await page.locator('button[data-action="start-over"]').click();
     await preview('claude-code');
     const plan = page.locator('.card.plan');
-    await plan.locator('[data-role="already-configured"]', { hasText: 'already configured, nothing to run' }).waitFor({ timeout: LIVE_MS });
+    await plan.locator('[data-role="already-configured"]', { hasText: 'already configured, nothing to run' }).waitFor({ timeout: SHOWN_WITHIN_MS });
     assert.equal(await plan.locator('.plan-command').count(), 0, 'no command that would fail with "already exists"');
     assert.equal(await plan.locator('button', { hasText: 'Copy command' }).count(), 0, 'nothing to copy and run');
     await shoot('command-already-configured-light@1x.png');

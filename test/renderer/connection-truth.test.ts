@@ -13,10 +13,9 @@ import { buildTrayMenu, type TrayMenuItem } from '../../src/main/tray-menu.ts';
 import { trayStateFrom } from '../../src/main/tray-state.ts';
 import { cli, freePort, gatewayEnv, startServe } from '../clients/processes.ts';
 import { connectClient, startTestGateway, tempDir, type ConnectedClient, type TestGateway } from '../helpers/gateway-harness.ts';
-import { chromiumMissing, launchChromium, openStatusPage, pageErrors } from './helpers/browser.ts';
+import { chromiumMissing, launchChromium, openStatusPage, pageErrors, SHOWN_WITHIN_MS } from './helpers/browser.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/status-window/', import.meta.url));
-const LIVE_MS = 1_000;
 
 const trayLine = (gateway: TestGateway['gateway'], name: string): string | undefined => {
   const menu = buildTrayMenu(trayStateFrom(gateway.admin.status(), { startAtLogin: false }));
@@ -52,15 +51,15 @@ describe('connections as they are: status window and tray', { skip: chromiumMiss
     const first = await connectClient(t.url, token); // initialize + initialized, nothing else
     await card()
       .locator('.badge', { hasText: /^connected$/ })
-      .waitFor({ timeout: LIVE_MS });
-    await subtitle().filter({ hasText: 'Cursor · 1 connection · last contact just now · no tool call yet' }).waitFor({ timeout: LIVE_MS });
+      .waitFor({ timeout: SHOWN_WITHIN_MS });
+    await subtitle().filter({ hasText: 'Cursor · 1 connection · last contact just now · no tool call yet' }).waitFor({ timeout: SHOWN_WITHIN_MS });
     assert.equal(trayLine(t.gateway, 'Cursor'), 'Cursor — no project · connected, no tool call yet');
     await page.screenshot({ path: join(ARTIFACTS, 'client-connected-no-call-light@1x.png') });
 
     const second = await connectClient(t.url, token);
-    await subtitle().filter({ hasText: '2 connections' }).waitFor({ timeout: LIVE_MS });
+    await subtitle().filter({ hasText: '2 connections' }).waitFor({ timeout: SHOWN_WITHIN_MS });
     await second.transport.terminateSession(); // a polite client: DELETE
-    await subtitle().filter({ hasText: '1 connection ·' }).waitFor({ timeout: LIVE_MS });
+    await subtitle().filter({ hasText: '1 connection ·' }).waitFor({ timeout: SHOWN_WITHIN_MS });
 
     // The other walks away without a word: its event stream ends, and a minute later (nothing came
     // since) the gateway lets the session go.
@@ -73,8 +72,8 @@ describe('connections as they are: status window and tray', { skip: chromiumMiss
     assert.equal(await t.gateway.endpoint.reapIdle(), 0, 'not after half a minute: it may be reconnecting its stream');
     t.clock.advanceMinutes(0.5);
     assert.equal(await t.gateway.endpoint.reapIdle(), 1);
-    await card().locator('.badge', { hasText: 'not connected' }).waitFor({ timeout: LIVE_MS });
-    await subtitle().filter({ hasText: 'Cursor · last connected 1 min ago · no tool call yet' }).waitFor({ timeout: LIVE_MS });
+    await card().locator('.badge', { hasText: 'not connected' }).waitFor({ timeout: SHOWN_WITHIN_MS });
+    await subtitle().filter({ hasText: 'Cursor · last connected 1 min ago · no tool call yet' }).waitFor({ timeout: SHOWN_WITHIN_MS });
     assert.equal(trayLine(t.gateway, 'Cursor'), 'Cursor — no project · last connected 1 min ago, no tool call yet');
     await page.screenshot({ path: join(ARTIFACTS, 'client-last-connected-light@1x.png') });
     assert.deepEqual(pageErrors(page), []);
@@ -89,16 +88,16 @@ describe('connections as they are: status window and tray', { skip: chromiumMiss
       await client.call('list_projects'); // within the minute resolution of "last call": still 3 min
       await card()
         .locator('.badge', { hasText: /^connected$/ })
-        .waitFor({ timeout: LIVE_MS });
+        .waitFor({ timeout: SHOWN_WITHIN_MS });
       assert.equal(trayLine(t.gateway, 'Cursor'), 'Cursor — no project · connected');
     } finally {
       await client?.transport.terminateSession();
       await client?.close();
     }
-    await card().locator('.badge', { hasText: 'not connected' }).waitFor({ timeout: LIVE_MS });
+    await card().locator('.badge', { hasText: 'not connected' }).waitFor({ timeout: SHOWN_WITHIN_MS });
     await subtitle()
       .filter({ hasText: /Cursor · last connected just now · last call (just now|3 min ago)/ })
-      .waitFor({ timeout: LIVE_MS });
+      .waitFor({ timeout: SHOWN_WITHIN_MS });
     assert.match(trayLine(t.gateway, 'Cursor')!, /^Cursor — no project · last connected just now$/);
   });
 });

@@ -8,7 +8,7 @@ import { adminAuth } from '../helpers/admin-auth.ts';
 import { connectClient, startTestGateway, tempDir, type TestGateway } from '../helpers/gateway-harness.ts';
 import { createOldSqliteFile } from '../import/helpers/old-servers.ts';
 import { dumpStore } from '../import/helpers/store-dump.ts';
-import { chromiumMissing, launchChromium, openStatusPage, pageErrors } from './helpers/browser.ts';
+import { chromiumMissing, launchChromium, openStatusPage, pageErrors, SHOWN_WITHIN_MS } from './helpers/browser.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/import-memory/', import.meta.url));
 
@@ -112,7 +112,7 @@ describe('import memory from the status window', () => {
       assert.equal((recalled.structuredContent as { context: { version: number } }).context.version, 3);
       await mcp.close();
       await page.click('a[data-view="projects"]');
-      await page.locator('tr[data-project="home-lab"]').waitFor({ timeout: 1_000 });
+      await page.locator('tr[data-project="home-lab"]').waitFor({ timeout: SHOWN_WITHIN_MS });
       await page.click('a[data-view="settings"]');
       await page.click('button[data-action="import-done"]');
       await page.locator('button[data-action="open-import"]').waitFor();

@@ -9,10 +9,9 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { adminAuth } from '../helpers/admin-auth.ts';
 import { connectClient, startTestGateway, textOf, type ConnectedClient, type TestGateway } from '../helpers/gateway-harness.ts';
-import { chromiumMissing, launchChromium, openStatusPage, pageErrors } from './helpers/browser.ts';
+import { chromiumMissing, launchChromium, openStatusPage, pageErrors, SHOWN_WITHIN_MS } from './helpers/browser.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/project-browser/', import.meta.url));
-const LIVE_MS = 1_000;
 
 describe('the Projects page browses contexts, in Chromium', { skip: chromiumMissing() }, () => {
   let browser: Browser;
@@ -126,26 +125,26 @@ describe('the Projects page browses contexts, in Chromium', { skip: chromiumMiss
     }
     await page.emulateMedia({ colorScheme: 'light' });
     await confirm.locator('button[data-action="archive-anyway"]').click();
-    await page.locator('.archived-version[data-version="1"]').waitFor({ timeout: LIVE_MS });
+    await page.locator('.archived-version[data-version="1"]').waitFor({ timeout: SHOWN_WITHIN_MS });
     const recalled = await mcp.call('recall_context', { topic: 'api/auth', version: 1 });
     assert.equal(recalled.isError, true, 'the archived version is gone for the tools too');
     await shoot(page, 'context-archived-light@1x.png');
 
     await page.locator('.archived-version[data-version="1"] button[data-action="restore"]').click();
-    await page.locator('article.version[data-version="1"]').waitFor({ timeout: LIVE_MS });
+    await page.locator('article.version[data-version="1"]').waitFor({ timeout: SHOWN_WITHIN_MS });
     assert.match(textOf(await mcp.call('recall_context', { topic: 'api/auth', version: 1 })), /Tokens live in the vault\./);
   });
 
   it('archiving the only version of a reference context needs no confirmation; the project page lists it as archived, live', async () => {
     await page.goto(`${test.gateway.baseUrl}/#projects/linkedin/notes`);
     await page.locator('article.version[data-version="1"] button[data-action="archive"]').click();
-    await page.locator('.banner-neutral', { hasText: 'Every version is archived' }).waitFor({ timeout: LIVE_MS });
+    await page.locator('.banner-neutral', { hasText: 'Every version is archived' }).waitFor({ timeout: SHOWN_WITHIN_MS });
     assert.match(textOf(await mcp.call('search_contexts', { query: 'carousels' })), /No context in "linkedin" matches/);
     await page.locator('.crumbs a', { hasText: 'linkedin' }).click();
     await page.locator('table.archived tr[data-label="notes"]').waitFor();
     // A context locked by a client shows up without a reload.
     await mcp.call('lock_context', { topic: 'hashtags', content: 'At most three.' });
-    await page.locator('table.contexts tr[data-label="hashtags"]').waitFor({ timeout: LIVE_MS });
+    await page.locator('table.contexts tr[data-label="hashtags"]').waitFor({ timeout: SHOWN_WITHIN_MS });
     assert.deepEqual(
       pageErrors(page).filter((error) => !/status of 400 \(Bad Request\)/.test(error)),
       [],

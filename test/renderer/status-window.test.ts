@@ -8,12 +8,10 @@ import { Gateway } from '../../src/gateway/gateway.ts';
 import { silentLogger } from '../../src/gateway/logger.ts';
 import { resolveSettings } from '../../src/gateway/settings.ts';
 import { tempDir, textOf } from '../helpers/gateway-harness.ts';
-import { chromiumMissing, launchChromium, openStatusPage, pageErrors } from './helpers/browser.ts';
+import { chromiumMissing, launchChromium, openStatusPage, pageErrors, SHOWN_WITHIN_MS } from './helpers/browser.ts';
 import { seededGateway, type SeededGateway } from './helpers/seed.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/status-window/', import.meta.url));
-/** "Shows within a second": every live-update wait below is bounded by this. */
-const LIVE_MS = 1_000;
 
 describe('status window in a real Chromium', { skip: chromiumMissing() }, () => {
   let browser: Browser;
@@ -62,30 +60,32 @@ describe('status window in a real Chromium', { skip: chromiumMissing() }, () => 
     await page.click('a[data-view="clients"]');
     const select = page.locator(`[data-client="${seed.ids.code}"] select`);
     await select.selectOption('home-lab');
-    await page.locator('.toast', { hasText: 'Claude Code now works on home-lab' }).waitFor({ timeout: LIVE_MS });
+    await page.locator('.toast', { hasText: 'Claude Code now works on home-lab' }).waitFor({ timeout: SHOWN_WITHIN_MS });
     const status = await seed.code.call('session_status');
     assert.equal(status.structuredContent?.project, 'home-lab');
     assert.match(textOf(status), /on "home-lab"/);
     // And the change is live in the page (the tray rebuilds from the same event).
-    await page.waitForFunction(() => document.querySelector<HTMLSelectElement>('[data-client] select')?.value === 'home-lab', undefined, { timeout: LIVE_MS });
+    await page.waitForFunction(() => document.querySelector<HTMLSelectElement>('[data-client] select')?.value === 'home-lab', undefined, {
+      timeout: SHOWN_WITHIN_MS,
+    });
   });
 
   it('a tool call by an MCP client shows in the page without a reload, within a second', async () => {
     await page.evaluate(() => ((window as unknown as { marker: string }).marker = 'same document'));
     await page.click('a[data-view="activity"]');
     await seed.desktop.call('lock_context', { topic: 'login-flow', content: 'Passkeys first, password as fallback.', priority: 'important' });
-    await page.locator('.activity .row', { hasText: 'locked login-flow v1' }).waitFor({ timeout: LIVE_MS });
+    await page.locator('.activity .row', { hasText: 'locked login-flow v1' }).waitFor({ timeout: SHOWN_WITHIN_MS });
     await page.click('a[data-view="clients"]');
-    await page.locator(`[data-client="${seed.ids.desktop}"] .badge`, { hasText: 'active' }).waitFor({ timeout: LIVE_MS });
+    await page.locator(`[data-client="${seed.ids.desktop}"] .badge`, { hasText: 'active' }).waitFor({ timeout: SHOWN_WITHIN_MS });
     assert.equal(await page.evaluate(() => (window as unknown as { marker?: string }).marker), 'same document', 'no reload happened');
   });
 
   it('"End session now" in the page writes the handover; it shows within a second', async () => {
     const desktop = page.locator(`[data-client="${seed.ids.desktop}"]`);
     await desktop.locator('button', { hasText: 'End session now' }).click();
-    await desktop.locator('.badge', { hasText: 'handover written' }).waitFor({ timeout: LIVE_MS });
+    await desktop.locator('.badge', { hasText: 'handover written' }).waitFor({ timeout: SHOWN_WITHIN_MS });
     await page.click('a[data-view="handovers"]');
-    await page.locator('details.handover summary', { hasText: 'ended from the app' }).waitFor({ timeout: LIVE_MS });
+    await page.locator('details.handover summary', { hasText: 'ended from the app' }).waitFor({ timeout: SHOWN_WITHIN_MS });
     const handover = await seed.desktop.call('get_last_handover');
     assert.match(textOf(handover), /login-flow v1/);
   });
@@ -170,7 +170,7 @@ describe('connect a client and empty states in Chromium', { skip: chromiumMissin
     assert.match(diff!, new RegExp(`\\+.*${new URL(test.gateway.mcpUrl).host.replace('.', '\\.')}`));
     await page.screenshot({ path: join(ARTIFACTS, 'connect-plan-light@1x.png') });
     await plan.locator('button', { hasText: 'Write mcp.json' }).click();
-    await plan.locator('.written').waitFor({ timeout: LIVE_MS });
+    await plan.locator('.written').waitFor({ timeout: SHOWN_WITHIN_MS });
     await page.locator('#connect-state', { hasText: 'Waiting for Cursor to connect' }).waitFor();
 
     // The written file is what Cursor would read: its token connects, and the page sees it.
@@ -183,7 +183,7 @@ describe('connect a client and empty states in Chromium', { skip: chromiumMissin
     const { connectClient } = await import('../helpers/gateway-harness.ts');
     const cursor = await connectClient(new URL(entry.url), entry.headers.Authorization.replace(/^Bearer /, ''));
     await cursor.call('list_projects');
-    await page.locator('#connect-state.is-connected', { hasText: 'Cursor is connected' }).waitFor({ timeout: LIVE_MS });
+    await page.locator('#connect-state.is-connected', { hasText: 'Cursor is connected' }).waitFor({ timeout: SHOWN_WITHIN_MS });
     await page.screenshot({ path: join(ARTIFACTS, 'connect-connected-light@1x.png') });
     await cursor.call('create_project', { name: 'notes' });
     await cursor.call('lock_context', { topic: 'todo', content: 'Buy milk', project: 'notes' });
@@ -195,7 +195,7 @@ describe('connect a client and empty states in Chromium', { skip: chromiumMissin
     await page.locator('#sync-line', { hasText: /Offline · \d+ waiting/ }).waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'sync-offline-light@1x.png') });
     await page.locator('.sync-actions button', { hasText: 'Pause' }).click();
-    await page.locator('.sync-hero h2', { hasText: 'Paused' }).waitFor({ timeout: LIVE_MS });
+    await page.locator('.sync-hero h2', { hasText: 'Paused' }).waitFor({ timeout: SHOWN_WITHIN_MS });
     assert.equal(test.gateway.admin.status().sync.paused, true);
     assert.deepEqual(pageErrors(page), []);
     await context.close();
