@@ -3,6 +3,7 @@ import { UserError } from '../errors.ts';
 import type { PgTarget } from '../pg/pg-target.ts';
 import { classifyFailure, describeFailure } from '../pg/pg-failure.ts';
 import { quoteIdent } from '../pg/remote-schema.ts';
+import { preparedOn, preparedUnknown, settlePrepared, type PreparedStatement } from './prepared-statements.ts';
 import { TENANT_SCHEMA_PATTERN } from './tenant-directory.ts';
 
 /**
@@ -63,8 +64,8 @@ interface TransactionSettings {
    * tables' triggers notify within the transaction.
    */
   announce?: (channel: string) => void;
-  /** Reads sent in the BEGIN round trip, after the locks (a simple query: values as literals); work gets their rows, in order. */
-  firstReads?: string[];
+  /** Reads sent in the BEGIN round trip, after the locks (prepared once per connection); work gets their rows, in order. */
+  firstReads?: PreparedStatement[];
 }
 
 const CONFLICT_ATTEMPTS = 3;
@@ -89,16 +90,18 @@ async function attemptTransaction<T>(
     const commitMode = options.waitForDisk === false ? ' SET LOCAL synchronous_commit TO off;' : '';
     const locks = (options.locks ?? []).map((key) => ` SELECT pg_advisory_xact_lock(${lockKeyLiteral(key)});`).join('');
     const announcing = options.announce === undefined ? '' : ` SELECT set_config('dementia.announce', 'after-commit', true);`;
-    const reads = options.firstReads ?? [];
+    const reads = preparedOn(client, options.firstReads ?? []);
     const begun: unknown = await client.query(
-      `BEGIN;${searchPath}${commitMode} SELECT set_config('dementia.origin', '${HOSTED_ORIGIN}', true);${announcing}${locks}${reads.map((read) => ` ${read};`).join('')}`,
+      `BEGIN;${searchPath}${commitMode} SELECT set_config('dementia.origin', '${HOSTED_ORIGIN}', true);${announcing}${locks} ${reads.prepare}${reads.execute.map((read) => `${read}; `).join('')}`,
     );
+    settlePrepared(client);
     // Several statements always answer with an array of results: the reads are its last ones.
-    const firstRows = reads.length === 0 ? [] : (begun as pg.QueryResult[]).slice(-reads.length).map((result) => result.rows);
+    const firstRows = reads.execute.length === 0 ? [] : (begun as pg.QueryResult[]).slice(-reads.execute.length).map((result) => result.rows);
     const result = await work(client, firstRows);
     committing = true;
     const changedQuery = options.announce === undefined ? '' : `SELECT current_setting('dementia.changed', true) AS changed; `;
     const committed: unknown = await client.query(`${options.beforeCommit?.() ?? ''}${changedQuery}COMMIT`);
+    settlePrepared(client);
     if (options.announce && Array.isArray(committed)) {
       const changed = (committed.at(-2) as pg.QueryResult<{ changed: string | null }>).rows[0]?.changed;
       if (changed) options.announce(changed);
@@ -106,6 +109,7 @@ async function attemptTransaction<T>(
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError as Error));
+    if (preparedUnknown(client)) broken ??= new Error('the connection may or may not hold the statements this transaction prepared');
     if (isUnreachable(error) && !isConflict(error)) {
       broken ??= error as Error;
       if (committing) {

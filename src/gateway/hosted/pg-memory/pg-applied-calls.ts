@@ -27,11 +27,11 @@ export class PgAppliedCalls implements AppliedCallRepository {
   /** Sent with the commit (nothing reads it back before): no round trip of its own. */
   async record(clientId: string, key: string, call: AppliedCall): Promise<void> {
     const v = literal;
-    this.tx.defer(
-      `INSERT INTO applied_calls (client_id, call_key, fingerprint, result, at) VALUES (${v(clientId, 'uuid')}, ${v(key, 'text')}, ` +
-        `${v(call.fingerprint, 'text')}, ${v(call.result, 'text')}, ${v(at(this.clock.now()), 'timestamptz')})
+    this.tx.defer({
+      text: `INSERT INTO applied_calls (client_id, call_key, fingerprint, result, at) VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::timestamptz)
        ON CONFLICT (client_id, call_key) DO UPDATE SET fingerprint = excluded.fingerprint, result = excluded.result, at = excluded.at`,
-    );
+      values: [v(clientId, 'uuid'), v(key, 'text'), v(call.fingerprint, 'text'), v(call.result, 'text'), v(at(this.clock.now()), 'timestamptz')],
+    });
   }
 }
 
@@ -40,5 +40,8 @@ const appliedCallKey = (clientId: string, key: string): string => `applied-call\
 /** find's read, for a transaction's BEGIN round trip, where it follows the key's lock. */
 export const appliedCallRead = (clientId: string, key: string): FirstRead => ({
   key: appliedCallKey(clientId, key),
-  statement: `SELECT fingerprint, result FROM applied_calls WHERE client_id = ${literal(clientId, 'uuid')} AND call_key = ${literal(key, 'text')}`,
+  statement: {
+    text: 'SELECT fingerprint, result FROM applied_calls WHERE client_id = $1::uuid AND call_key = $2::text',
+    values: [literal(clientId, 'uuid'), literal(key, 'text')],
+  },
 });

@@ -317,7 +317,7 @@ const latestAndHighestKey = (project: string, label: string): string => `latest-
 
 const latestAndHighestRead = (project: string, label: string): FirstRead => ({
   key: latestAndHighestKey(project, label),
-  statement: latestAndHighestStatement(literal(project, 'text'), literal(label, 'text')),
+  statement: { text: latestAndHighestStatement('$1::text', '$2::text'), values: [literal(project, 'text'), literal(label, 'text')] },
 });
 
 /** Rows past the fill mark a lookup looks at: at most this many, and then the mark moves past them. */

@@ -171,22 +171,31 @@ export class PgActivity implements ActivityRepository {
     const detail = entry.effects && Object.keys(entry.effects).length > 0 ? JSON.stringify(entry.effects) : null;
     // Sent with the commit: one round trip fewer per call, and none while the tenant's change lock is held.
     const v = literal;
-    this.tx.defer(
-      `INSERT INTO activity (at, client_id, project_name, session_id, tool, ok, summary, detail) VALUES (${v(at(entry.at), 'timestamptz')}, ` +
-        `${v(entry.clientId, 'uuid')}, ${v(entry.project, 'text')}, ${v(entry.sessionId, 'uuid')}, ${v(entry.tool, 'text')}, ${v(entry.ok, 'boolean')}, ` +
-        `${v(entry.summary, 'text')}, ${v(detail, 'jsonb')})`,
-    );
+    this.tx.defer({
+      text: `INSERT INTO activity (at, client_id, project_name, session_id, tool, ok, summary, detail)
+       VALUES ($1::timestamptz, $2::uuid, $3::text, $4::uuid, $5::text, $6::boolean, $7::text, $8::jsonb)`,
+      values: [
+        v(at(entry.at), 'timestamptz'),
+        v(entry.clientId, 'uuid'),
+        v(entry.project, 'text'),
+        v(entry.sessionId, 'uuid'),
+        v(entry.tool, 'text'),
+        v(entry.ok, 'boolean'),
+        v(entry.summary, 'text'),
+        v(detail, 'jsonb'),
+      ],
+    });
     // Every read of a context passes here (as in the desktop's ActivityLog): the dashboard's "not read
     // in a long time". Also sent with the commit; a read within the hour before is left as it is, so
     // clients reading the same context do not queue on its row.
     const read = [...new Set(entry.effects?.recalled?.map((r) => r.label))];
     if (entry.ok && entry.project !== null && read.length > 0) {
-      const [project, readAt] = [v(entry.project, 'text'), v(at(entry.at), 'timestamptz')];
-      this.tx.defer(
-        `INSERT INTO context_reads (project_name, label, read_at) SELECT ${project}, l, ${readAt} FROM unnest(${v(read, 'text[]')}) AS l
-         WHERE NOT EXISTS (SELECT 1 FROM context_reads r WHERE r.project_name = ${project} AND r.label = l AND r.read_at >= ${readAt} - interval '1 hour')
+      this.tx.defer({
+        text: `INSERT INTO context_reads (project_name, label, read_at) SELECT $1::text, l, $2::timestamptz FROM unnest($3::text[]) AS l
+         WHERE NOT EXISTS (SELECT 1 FROM context_reads r WHERE r.project_name = $1::text AND r.label = l AND r.read_at >= $2::timestamptz - interval '1 hour')
          ON CONFLICT (project_name, label) DO UPDATE SET read_at = greatest(context_reads.read_at, excluded.read_at)`,
-      );
+        values: [v(entry.project, 'text'), v(at(entry.at), 'timestamptz'), v(read, 'text[]')],
+      });
     }
   }
 
@@ -225,7 +234,10 @@ const activeProjectKey = (clientId: string, instanceKey: string): string => `act
 /** activeProject's read, for a call's BEGIN round trip, where it follows the instance's lock. */
 export const activeProjectRead = (clientId: string, instanceKey: string): FirstRead => ({
   key: activeProjectKey(clientId, instanceKey),
-  statement: `${ACTIVE_PROJECT} WHERE i.client_id = ${literal(clientId, 'uuid')} AND i.instance_key = ${literal(instanceKey, 'text')}`,
+  statement: {
+    text: `${ACTIVE_PROJECT} WHERE i.client_id = $1::uuid AND i.instance_key = $2::text`,
+    values: [literal(clientId, 'uuid'), literal(instanceKey, 'text')],
+  },
 });
 
 /** The active project of each remote client instance, and when a client was last seen. */

@@ -51,9 +51,10 @@ const openSessionsKey = (clientId: string, instanceKey: string): string => `open
 /** The open hosted sessions of a client instance, on every project: findOpen's read for a call's BEGIN round trip (after the instance's lock). */
 export const openSessionsRead = (clientId: string, instanceKey: string): FirstRead => ({
   key: openSessionsKey(clientId, instanceKey),
-  statement: sessionSelect(
-    `ws.origin = ${literal(HOSTED_ORIGIN, 'uuid')} AND ws.client_id = ${literal(clientId, 'uuid')} AND ws.instance_key = ${literal(instanceKey, 'text')} AND ws.ended_at IS NULL`,
-  ),
+  statement: {
+    text: sessionSelect('ws.origin = $1::uuid AND ws.client_id = $2::uuid AND ws.instance_key = $3::text AND ws.ended_at IS NULL'),
+    values: [literal(HOSTED_ORIGIN, 'uuid'), literal(clientId, 'uuid'), literal(instanceKey, 'text')],
+  },
 });
 
 /**
@@ -126,8 +127,10 @@ export class PgSessions implements WorkSessionRepository {
     if (published !== undefined && atMs - published < PUBLISH_INTERVAL_MS) {
       // The synced row is recent: the live state is written with the commit, no round trip of its own.
       this.tx.defer(
-        `UPDATE session_state SET last_activity_at = ${literal(at(atMs), 'timestamptz')}, call_count = call_count + 1, last_tool = ${literal(tool, 'text')} ` +
-          `WHERE session_id = ${literal(id, 'uuid')}`,
+        {
+          text: 'UPDATE session_state SET last_activity_at = $1::timestamptz, call_count = call_count + 1, last_tool = $2::text WHERE session_id = $3::uuid',
+          values: [literal(at(atMs), 'timestamptz'), literal(tool, 'text'), literal(id, 'uuid')],
+        },
         'session_state',
       );
       return;

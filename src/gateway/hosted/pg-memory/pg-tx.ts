@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { sha256Hex } from '../../secrets.ts';
 import { lockKey } from '../../pg/remote-schema.ts';
+import { preparedOn, settlePrepared, type PreparedStatement } from '../prepared-statements.ts';
 
 /**
  * One open transaction on one tenant schema: what the Postgres repositories run their statements
@@ -25,7 +26,7 @@ export class PgTx {
   /** A deferred statement takes the change lock when it is sent. */
   private changesLockDeferred = false;
   /** Deferred writes; `mentions` matches a statement text that names the one table the write touches (see defer). */
-  private readonly deferred: { statement: string; mentions?: RegExp }[] = [];
+  private readonly deferred: { statement: PreparedStatement | string; mentions?: RegExp }[] = [];
   /** Whether this is a second attempt at the call's transaction (a first one met a conflict): writes lock before they read. */
   readonly retrying: boolean;
   /** Rows read ahead (a FirstRead in the BEGIN round trip, or beside another read), by key: see prefetched. */
@@ -74,11 +75,11 @@ export class PgTx {
 
   /**
    * A write nothing in the transaction reads back before commit (a call's activity entry): sent in
-   * the COMMIT round trip (takeDeferred), or ahead of the transaction's next statement. Its values
-   * are literal() output. With `table`, the one table it writes, read by no view or trigger: it is
-   * then sent ahead of the next statement that names that table only, and other reads go first.
+   * the COMMIT round trip (takeDeferred), or ahead of the transaction's next statement, prepared once
+   * per connection. With `table`, the one table it writes, read by no view or trigger: it is then
+   * sent ahead of the next statement that names that table only, and other reads go first.
    */
-  defer(statement: string, table?: string): void {
+  defer(statement: PreparedStatement, table?: string): void {
     this.ahead.clear();
     this.deferred.push(table === undefined ? { statement } : { statement, mentions: new RegExp(`\\b${table}\\b`) });
   }
@@ -96,19 +97,29 @@ export class PgTx {
     this.deferred.push({ statement });
   }
 
-  /** The deferred statements as the start of a simple query ('' when none); they are then sent by the caller. */
+  /**
+   * The deferred statements as the start of a simple query ('' when none), in order, behind the
+   * PREPAREs they need; the caller sends them, then settles the connection's prepared statements.
+   */
   takeDeferred(): string {
-    const text = this.deferred.map(({ statement }) => `${statement}; `).join('');
+    const statements = this.deferred.map(({ statement }) => statement);
     this.deferred.length = 0;
     if (this.changesLockDeferred) this.changesLocked = true;
-    return text;
+    const prepared = preparedOn(
+      this.client,
+      statements.filter((statement) => typeof statement !== 'string'),
+    );
+    let next = 0;
+    return prepared.prepare + statements.map((statement) => `${typeof statement === 'string' ? statement : prepared.execute[next++]!}; `).join('');
   }
 
   /** Sends the deferred writes ahead of `text`, unless each names its table and `text` names none of them. */
   private async flushDeferredBefore(text: string): Promise<void> {
     if (this.deferred.length === 0) return;
     const mayWait = this.deferred.every(({ mentions }) => mentions !== undefined && !mentions.test(text));
-    if (!mayWait) await this.client.query(this.takeDeferred());
+    if (mayWait) return;
+    await this.client.query(this.takeDeferred());
+    settlePrepared(this.client);
   }
 
   /** The tenant's change lock, held to commit; before the first read a write depends on. */
@@ -126,7 +137,9 @@ export class PgTx {
   async rowsAlong<R>(text: string, alongside: FirstRead): Promise<R[]> {
     const deferred = this.takeDeferred();
     this.ahead.clear();
-    const results: unknown = await this.client.query(`${deferred}${text}; ${alongside.statement}`);
+    const read = preparedOn(this.client, [alongside.statement]);
+    const results: unknown = await this.client.query(`${deferred}${read.prepare}${text}; ${read.execute[0]!}`);
+    settlePrepared(this.client);
     if (!Array.isArray(results)) throw new Error('expected the results of several statements');
     this.readAhead(alongside.key, (results.at(-1) as pg.QueryResult).rows);
     return (results.at(-2) as pg.QueryResult).rows as R[];
@@ -152,12 +165,12 @@ export class PgTx {
 }
 
 /**
- * A read sent ahead of the repository call that needs it (values as literal() output), its rows kept
- * under `key` for PgTx.prefetched: one round trip fewer on a call's path.
+ * A read sent ahead of the repository call that needs it, in another statement's round trip, its
+ * rows kept under `key` for PgTx.prefetched: one round trip fewer on a call's path.
  */
 export interface FirstRead {
   key: string;
-  statement: string;
+  statement: PreparedStatement;
 }
 
 /** A value as an SQL literal of the given type: the values of statements sent by the simple protocol (deferred ones, rowsAlong's). */
