@@ -32,8 +32,16 @@ const stateOf = (client: pg.ClientBase): Prepared => {
   return state;
 };
 
-/** Names apart from PgTx's protocol-level ones ("d…"): both live in one namespace per connection. */
-const nameOf = (text: string): string => `p${sha256Hex(text).slice(0, 20)}`;
+/** Names apart from PgTx's protocol-level ones ("d…"): both live in one namespace per connection. Texts are the code's constants: few. */
+const names = new Map<string, string>();
+function nameOf(text: string): string {
+  let name = names.get(text);
+  if (!name) {
+    name = `p${sha256Hex(text).slice(0, 20)}`;
+    names.set(text, name);
+  }
+  return name;
+}
 
 /**
  * The statements as parts of a simple query on `client`: `prepare`, the PREPAREs of those the
