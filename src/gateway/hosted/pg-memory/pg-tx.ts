@@ -105,12 +105,14 @@ export class PgTx {
     const statements = this.deferred.map(({ statement }) => statement);
     this.deferred.length = 0;
     if (this.changesLockDeferred) this.changesLocked = true;
+    // A plain string (a lock, a function call with its values inline) goes as it is.
     const prepared = preparedOn(
       this.client,
       statements.filter((statement) => typeof statement !== 'string'),
     );
     let next = 0;
-    return prepared.prepare + statements.map((statement) => `${typeof statement === 'string' ? statement : prepared.execute[next++]!}; `).join('');
+    const inOrder = statements.map((statement) => (typeof statement === 'string' ? statement : prepared.execute[next++]!));
+    return prepared.prepare + inOrder.map((statement) => `${statement}; `).join('');
   }
 
   /** Sends the deferred writes ahead of `text`, unless each names its table and `text` names none of them. */
