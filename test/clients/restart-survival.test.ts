@@ -8,6 +8,7 @@ import { Gateway } from '../../src/gateway/gateway.ts';
 import { silentLogger } from '../../src/gateway/logger.ts';
 import { resolveSettings } from '../../src/gateway/settings.ts';
 import { connectClient, tempDir, textOf } from '../helpers/gateway-harness.ts';
+import { notificationLog } from '../helpers/resource-notifications.ts';
 import { cli, freePort, gatewayEnv, killHard, startServe, structured } from './processes.ts';
 
 const JSON_AND_SSE = { accept: 'application/json, text/event-stream', 'content-type': 'application/json' };
@@ -74,8 +75,10 @@ describe('restart survival over HTTP', () => {
         });
         assert.equal(stream.status, 200);
         assert.match(stream.headers.get('content-type') ?? '', /text\/event-stream/);
-        const first = await stream.body!.getReader().read();
-        assert.equal(new TextDecoder().decode(first.value), ': stream open\n\n', 'the stream opens at once, not at the first 15 s keep-alive');
+        // Its first bytes come at once (not at the first 15 s keep-alive); a list_changed may follow in
+        // the same chunk, when this is the session's first stream since the restart.
+        const first = new TextDecoder().decode((await stream.body!.getReader().read()).value);
+        assert.ok(first.startsWith(': stream open\n\n'), `the stream opens at once: ${JSON.stringify(first.slice(0, 80))}`);
         abort.abort();
         await c.close();
       } finally {
@@ -135,4 +138,44 @@ describe('restart survival over HTTP', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it(
+    'an event stream that comes back after a restart starts with list_changed: what changed meanwhile never reached the client',
+    { timeout: 30_000 },
+    async () => {
+      const port = await freePort();
+      let gateway = await start(port);
+      const { token } = gateway.services.clients.add('Claude Desktop', 'claude-desktop', null);
+      const c = await connectClient(new URL(gateway.mcpUrl), token);
+      const log = notificationLog(c.client);
+      await c.call('create_project', { name: 'restart-watch' });
+      await c.call('select_project_for_session', { project_name: 'restart-watch' });
+      await c.client.listResources();
+      await gateway.stop();
+      await new Promise((resolve) => setImmediate(resolve));
+      const heardBefore = log.entries.filter((entry) => entry === 'list_changed').length;
+      gateway = await start(port);
+      const restarted = gateway;
+      // Written before the client's stream is back (it waits a second before it tries again): no
+      // stream could carry a notification of it.
+      restarted.services.db.transaction(() =>
+        restarted.services.contexts.lock('restart-watch', 'written/meanwhile', 'while the client was away', undefined, undefined, {
+          clientId: crypto.randomUUID(),
+          sessionId: crypto.randomUUID(),
+        }),
+      )();
+      try {
+        // The SDK client re-opens its event stream by itself, with the session id it has.
+        await log.until('list_changed', heardBefore + 1);
+        const [connection] = gateway.endpoint.list();
+        assert.equal(connection?.reattached, true);
+        assert.equal(connection?.mayHaveMissedChanges, false, 'told once, on its first stream');
+        const listed = await c.client.listResources();
+        assert.ok(listed.resources.some((resource) => resource.uri === 'dementia://projects/restart-watch/contexts/written%2Fmeanwhile'));
+        await c.close();
+      } finally {
+        await gateway.stop();
+      }
+    },
+  );
 });

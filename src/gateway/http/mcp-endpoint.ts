@@ -40,6 +40,13 @@ export interface Connection extends TableEntry {
   streamEndedAt: number | undefined;
   /** True when the session id was unknown (gateway restart, or closed) and re-attached for a valid token. */
   reattached: boolean;
+  /**
+   * A re-attached session whose client has not yet had a GET stream here: notifications sent while
+   * it had none (the restart, or the failover to this process) never reached it, and this process
+   * never saw what it listed or subscribed to. Its first stream starts with a list_changed, so the
+   * client lists again instead of keeping a stale list.
+   */
+  mayHaveMissedChanges: boolean;
 }
 
 /** Session ids this gateway issues are UUIDs (hosted: signed, see session-ids.ts); the spec allows visible ASCII. Anything else is refused, not stored. */
@@ -209,6 +216,10 @@ export class McpEndpoint {
     const { response, stream } = answer;
     if (!stream) return writeWebResponse(res, response);
     stream.openStreams++;
+    if (stream.mayHaveMissedChanges) {
+      stream.mayHaveMissedChanges = false;
+      void stream.server.sendResourceListChanged().catch(() => {});
+    }
     try {
       await writeWebResponse(res, response);
     } finally {
@@ -461,6 +472,7 @@ export class McpEndpoint {
       openStreams: 0,
       streamEndedAt: undefined,
       reattached: sessionId !== undefined,
+      mayHaveMissedChanges: sessionId !== undefined,
     };
     await server.connect(transport);
     return connection;
