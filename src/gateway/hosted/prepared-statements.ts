@@ -33,13 +33,18 @@ const stateOf = (client: pg.ClientBase): Prepared => {
   return state;
 };
 
-/** Names apart from PgTx's protocol-level ones ("d…"): both live in one namespace per connection. Texts are the code's constants: few. */
+/**
+ * The name a statement text is prepared under on every connection: `protocol` for PgTx's named
+ * statements (Parse messages), `sql` for the PREPAREs here. Both live in one namespace per
+ * connection, so the two kinds are named apart. Texts are the code's constants: the map stays small.
+ */
 const names = new Map<string, string>();
-function nameOf(text: string): string {
-  let name = names.get(text);
+export function statementName(text: string, kind: 'protocol' | 'sql'): string {
+  const key = `${kind}\n${text}`;
+  let name = names.get(key);
   if (!name) {
-    name = `p${sha256Hex(text).slice(0, 20)}`;
-    names.set(text, name);
+    name = `${kind === 'protocol' ? 'd' : 'p'}${sha256Hex(text).slice(0, 20)}`;
+    names.set(key, name);
   }
   return name;
 }
@@ -52,7 +57,7 @@ export function preparedOn(client: pg.ClientBase, statements: readonly PreparedS
   const state = stateOf(client);
   let prepare = '';
   const execute = statements.map((statement) => {
-    const name = nameOf(statement.text);
+    const name = statementName(statement.text, 'sql');
     if (!state.sure.has(name) && !state.sent.has(name)) {
       state.sent.add(name);
       prepare += `PREPARE ${name} AS ${statement.text}; `;

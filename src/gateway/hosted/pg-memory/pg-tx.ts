@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { sha256Hex } from '../../secrets.ts';
 import { lockKey } from '../../pg/remote-schema.ts';
-import { preparedOn, settlePrepared, type PreparedStatement } from '../prepared-statements.ts';
+import { preparedOn, settlePrepared, statementName, type PreparedStatement } from '../prepared-statements.ts';
 
 /**
  * One open transaction on one tenant schema: what the Postgres repositories run their statements
@@ -60,7 +60,7 @@ export class PgTx {
   async rows<R>(text: string, values: unknown[] = []): Promise<R[]> {
     await this.flushDeferredBefore(text);
     this.ahead.clear();
-    return (await this.client.query({ name: statementName(text), text, values })).rows as R[];
+    return (await this.client.query({ name: statementName(text, 'protocol'), text, values })).rows as R[];
   }
 
   async row<R>(text: string, values: unknown[] = []): Promise<R | undefined> {
@@ -70,7 +70,7 @@ export class PgTx {
   async count(text: string, values: unknown[] = []): Promise<number> {
     await this.flushDeferredBefore(text);
     this.ahead.clear();
-    return (await this.client.query({ name: statementName(text), text, values })).rowCount ?? 0;
+    return (await this.client.query({ name: statementName(text, 'protocol'), text, values })).rowCount ?? 0;
   }
 
   /**
@@ -207,18 +207,3 @@ export function lockKeysOf(schema: string, caller: { clientId: string; instanceK
 export const ms = (value: Date): number => value.getTime();
 export const msOrNull = (value: Date | null): number | null => (value === null ? null : value.getTime());
 export const at = (value: number): Date => new Date(value);
-
-/**
- * Statements are prepared once per connection under a name derived from their text (Postgres
- * re-plans one by itself when the search_path, i.e. the tenant, changes): no parse and plan per
- * call, and a bounded number of prepared statements however many tenants a process serves.
- */
-const names = new Map<string, string>();
-function statementName(text: string): string {
-  let name = names.get(text);
-  if (!name) {
-    name = `d${sha256Hex(text).slice(0, 20)}`;
-    names.set(text, name);
-  }
-  return name;
-}
