@@ -28,3 +28,15 @@ export function isUserError(error: unknown): error is UserError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * The caller's credentials turned out to be withdrawn partway through a request (hosted: a token
+ * revoked since it was last confirmed, see hosted/caller-confirmation.ts). Nothing of the call is
+ * kept or recorded; the request is answered as unauthenticated, never as a tool error.
+ */
+export class CallerRefused extends Error {
+  constructor() {
+    super('The caller is no longer authorized');
+    this.name = 'CallerRefused';
+  }
+}

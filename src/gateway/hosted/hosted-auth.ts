@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
+import type { CallerConfirmation } from './caller-confirmation.ts';
 import type { RemoteClient, RemoteClientDirectory } from './remote-clients.ts';
 import type { TenantDirectory } from './tenant-directory.ts';
 
@@ -49,7 +50,11 @@ export interface HostedAuthDeps {
 export interface HostedAuth {
   /** Serves the OAuth endpoints, discovery documents and sign-in page; false when `url` is none of them. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
-  /** The caller of an MCP request from its bearer token, or the refusal to send. */
-  authenticate(req: IncomingMessage): Promise<HostedCaller | AuthRefusal>;
+  /**
+   * The caller of an MCP request from its bearer token, or the refusal to send. With
+   * `confirmLater`, a token confirmed before is recognized without a round trip and comes back
+   * `unconfirmed`: the request's first transaction checks it (see caller-confirmation.ts).
+   */
+  authenticate(req: IncomingMessage, options?: { confirmLater?: boolean }): Promise<(HostedCaller & { unconfirmed?: CallerConfirmation }) | AuthRefusal>;
   close(): Promise<void>;
 }

@@ -5,7 +5,8 @@ import { readMcpRequest } from '../http/mcp-request.ts';
 import { callerOfRequest } from '../http/request-caller.ts';
 import type { Logger } from '../logger.ts';
 import { APP_VERSION } from '../version.ts';
-import type { HostedAuth } from './hosted-auth.ts';
+import { CallerRefused } from '../errors.ts';
+import type { AuthRefusal, HostedAuth } from './hosted-auth.ts';
 import type { OperatorRoutes } from './metrics/operator-routes.ts';
 
 export interface HostedHttpDeps {
@@ -46,13 +47,24 @@ async function handle(deps: HostedHttpDeps, req: IncomingMessage, res: ServerRes
 }
 
 async function handleMcp(deps: HostedHttpDeps, auth: HostedAuth, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const authenticated = await auth.authenticate(req);
-  if ('status' in authenticated) {
-    req.resume();
-    sendJson(res, authenticated.status, authenticated.body, authenticated.headers);
-    return;
-  }
+  // A token confirmed before is checked by the call's first transaction, not in a round trip ahead of it.
+  const authenticated = await auth.authenticate(req, { confirmLater: true });
+  if ('status' in authenticated) return refuse(req, res, authenticated);
   const request = await readMcpRequest(req, res);
   if (!request) return;
-  await deps.endpoint.handle(req, res, callerOfRequest(req, authenticated.client, authenticated.tenant), request.body);
+  const caller = callerOfRequest(req, authenticated.client, authenticated.tenant);
+  try {
+    await deps.endpoint.handle(req, res, caller, request.body, authenticated.unconfirmed);
+  } catch (error) {
+    if (!(error instanceof CallerRefused)) throw error;
+    // Nothing was answered or kept: the full check says why the token no longer works.
+    const again = await auth.authenticate(req);
+    if ('status' in again) return refuse(req, res, again);
+    sendJson(res, 503, { error: 'The token was being checked while it changed; nothing was saved. Try again.' }, { 'retry-after': '1' });
+  }
+}
+
+function refuse(req: IncomingMessage, res: ServerResponse, refusal: AuthRefusal): void {
+  req.resume();
+  sendJson(res, refusal.status, refusal.body, refusal.headers);
 }

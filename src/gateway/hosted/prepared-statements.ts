@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { sha256Hex } from '../secrets.ts';
 
 /**
@@ -82,4 +82,20 @@ export function settlePrepared(client: pg.ClientBase): void {
  */
 export function preparedUnknown(client: pg.ClientBase): boolean {
   return (prepared.get(client)?.sent.size ?? 0) > 0;
+}
+
+/** A value as an SQL literal of the given type: the values of statements sent by the simple protocol (deferred ones, rowsAlong's). */
+export function literal(
+  value: string | number | boolean | Date | readonly string[] | null,
+  type: 'text' | 'uuid' | 'timestamptz' | 'text[]' | 'integer' | 'boolean' | 'jsonb',
+): string {
+  if (value === null) return `NULL::${type}`;
+  if (typeof value === 'boolean') return `${value}::${type}`;
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new Error(`not an integer: ${value}`);
+    return `${value}::${type}`;
+  }
+  if (value instanceof Date) return `${pg.escapeLiteral(value.toISOString())}::${type}`;
+  if (typeof value === 'string') return `${pg.escapeLiteral(value)}::${type}`;
+  return `ARRAY[${value.map((item) => pg.escapeLiteral(item)).join(', ')}]::${type}`;
 }

@@ -6,6 +6,7 @@ import type { ClientKind, ClientRecord } from '../store/clients.ts';
 import { lockKey, quoteIdent } from '../pg/remote-schema.ts';
 import { CONTROL_SCHEMA } from './control-schema.ts';
 import { HOSTED_ORIGIN, inTransaction } from './pg-transaction.ts';
+import { literal, type PreparedStatement } from './prepared-statements.ts';
 import { DEFAULT_TENANT_CAPS, type TenantCaps } from './tenant-caps.ts';
 import { TENANT_SCHEMA_PATTERN } from './tenant-directory.ts';
 
@@ -173,23 +174,18 @@ export class RemoteClientDirectory {
    * An active client of a tenant that is still served, or undefined: the check behind every hosted
    * request (one indexed query), so a revoked client or a removed tenant is refused at once. With
    * `accessTokenHash`, also only while that access token is in the authorization server's store (not
-   * expired, not revoked): a remembered token's whole check in one statement (BearerAuth).
+   * expired, not revoked): a remembered token's whole check in one statement (BearerAuth), which a
+   * call's transaction may also take along (servedCheck).
    */
   async findServed(tenant: string, id: string, accessTokenHash?: string): Promise<RemoteClient | undefined> {
     if (!CLIENT_ID_PATTERN.test(id) || !TENANT_SCHEMA_PATTERN.test(tenant)) return undefined;
-    const control = quoteIdent(CONTROL_SCHEMA);
-    const tokenIssued =
-      accessTokenHash === undefined
-        ? ''
-        : ` AND EXISTS (SELECT 1 FROM ${control}.oauth_state WHERE kind = 'AccessToken' AND id_hash = $3 AND (expires_at IS NULL OR expires_at > now()))`;
     const result = await this.pool
       .query<Row>(
-        `SELECT ${COLUMNS} FROM ${quoteIdent(tenant)}.clients WHERE id = $1 AND revoked_at IS NULL
-           AND EXISTS (SELECT 1 FROM ${control}.tenants WHERE schema = $2 AND removed_at IS NULL)${tokenIssued}`,
+        `SELECT ${COLUMNS} FROM ${quoteIdent(tenant)}.clients WHERE ${servedWhere(accessTokenHash !== undefined)}`,
         accessTokenHash === undefined ? [id, tenant] : [id, tenant, accessTokenHash],
       )
       // A schema the operator dropped serves no one (undefined table or schema).
-      .catch((error: unknown) => (['42P01', '3F000'].includes((error as { code?: string }).code ?? '') ? { rows: [] as Row[] } : Promise.reject(error)));
+      .catch((error: unknown) => (isMissingSchema(error) ? { rows: [] as Row[] } : Promise.reject(error)));
     return result.rows[0] ? toClient(tenant, result.rows[0]) : undefined;
   }
 
@@ -230,3 +226,29 @@ export class RemoteClientDirectory {
     for (let n = 2; ; n++) if (!taken.has(`${base} (${n})`.toLowerCase())) return `${base} (${n})`;
   }
 }
+
+/**
+ * Where a client is served: $1 its id, $2 its tenant (which must still be served), and with a
+ * token $3 the hash of an access token that must still be in the authorization server's store.
+ * The client table is `clients` as the statement's search path or FROM names it.
+ */
+function servedWhere(withToken: boolean): string {
+  const control = quoteIdent(CONTROL_SCHEMA);
+  const tokenIssued = withToken
+    ? ` AND EXISTS (SELECT 1 FROM ${control}.oauth_state WHERE kind = 'AccessToken' AND id_hash = $3 AND (expires_at IS NULL OR expires_at > now()))`
+    : '';
+  return `id = $1 AND revoked_at IS NULL AND EXISTS (SELECT 1 FROM ${control}.tenants WHERE schema = $2 AND removed_at IS NULL)${tokenIssued}`;
+}
+
+const SERVED_CHECK = `SELECT EXISTS (SELECT 1 FROM clients WHERE ${servedWhere(true)}) AS served`;
+
+/**
+ * findServed's check of a remembered token as a read for the BEGIN round trip of a transaction on
+ * the tenant's schema (its search_path names `clients`): one row, `served`.
+ */
+export function servedCheck(tenant: string, clientId: string, accessTokenHash: string): PreparedStatement {
+  return { text: SERVED_CHECK, values: [literal(clientId, 'uuid'), literal(tenant, 'text'), literal(accessTokenHash, 'text')] };
+}
+
+/** Undefined table or schema: what a tenant schema the operator dropped answers. */
+const isMissingSchema = (error: unknown): boolean => ['42P01', '3F000'].includes((error as { code?: string } | null)?.code ?? '');

@@ -12,6 +12,7 @@ import {
   type Server,
 } from '@modelcontextprotocol/server';
 import type { Clock } from '../clock.ts';
+import { CallerRefused } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { LiveConnections } from '../status-snapshot.ts';
 import type { Caller } from '../sessions/caller.ts';
@@ -24,6 +25,17 @@ import { createMcpServer } from './mcp-server-factory.ts';
 import { randomSessionIds, type SessionIds } from './session-ids.ts';
 import type { McpSurface } from './mcp-surface.ts';
 import { abortOnClose, webRequestOf, writeWebResponse } from './node-web.ts';
+
+/**
+ * A caller recognized but not yet confirmed (hosted: a remembered token, see
+ * hosted/caller-confirmation.ts). `confirm` throws CallerRefused when the caller is refused.
+ */
+export interface UnconfirmedCaller {
+  /** Runs work during which the caller's check may be answered along the way. */
+  during<T>(work: () => Promise<T>): Promise<T>;
+  /** Answers the check if nothing did yet. */
+  confirm(): Promise<void>;
+}
 
 /** One MCP transport session of a client (Mcp-Session-Id). Disposable: identity lives in the token. */
 export interface Connection extends TableEntry {
@@ -197,13 +209,19 @@ export class McpEndpoint {
     });
   }
 
-  /** Serves one authenticated HTTP request; `body` is the already parsed JSON body of a POST. */
-  async handle(req: IncomingMessage, res: ServerResponse, caller: Caller, body: unknown): Promise<void> {
+  /**
+   * Serves one authenticated HTTP request; `body` is the already parsed JSON body of a POST. An
+   * `unconfirmed` caller is confirmed before anything is answered: a direct tools/call runs first
+   * (its transaction confirms the caller on the way), every other request after. Throws
+   * CallerRefused, with nothing written to `res`, when the caller is refused.
+   */
+  async handle(req: IncomingMessage, res: ServerResponse, caller: Caller, body: unknown, unconfirmed?: UnconfirmedCaller): Promise<void> {
     const direct = directToolCall(req, body);
     if (direct) {
       const connection = this.liveConnection(req, caller);
-      if (connection?.jsonResponses) return this.answerDirectly(req, res, connection, direct);
+      if (connection?.jsonResponses) return this.answerDirectly(req, res, connection, direct, unconfirmed);
     }
+    await unconfirmed?.confirm();
     // The token itself never travels further than authentication.
     const authInfo: AuthInfo = { token: '[redacted]', clientId: caller.client.id, scopes: [], extra: { caller } };
     let answer: Routed;
@@ -240,7 +258,13 @@ export class McpEndpoint {
   }
 
   /** A plain tools/call on a live JSON session, answered without the SDK's web stack (see direct-tool-call.ts). */
-  private async answerDirectly(req: IncomingMessage, res: ServerResponse, connection: Connection, call: DirectToolCall): Promise<void> {
+  private async answerDirectly(
+    req: IncomingMessage,
+    res: ServerResponse,
+    connection: Connection,
+    call: DirectToolCall,
+    unconfirmed: UnconfirmedCaller | undefined,
+  ): Promise<void> {
     connection.lastRequestAt = this.clock.now();
     connection.inFlight++;
     connection.directCalls++;
@@ -248,13 +272,16 @@ export class McpEndpoint {
     try {
       const idempotencyKey = req.headers[IDEMPOTENCY_HEADER];
       const callKey = callKeyOf(typeof idempotencyKey === 'string' ? idempotencyKey : undefined, connection.id, call.id);
-      answer = { result: await this.surface.tools.call(call.name, call.args, connection.caller, { callKey }), jsonrpc: '2.0', id: call.id };
+      const run = () => this.surface.tools.call(call.name, call.args, connection.caller, { callKey });
+      answer = { result: await (unconfirmed ? unconfirmed.during(run) : run()), jsonrpc: '2.0', id: call.id };
     } catch (error) {
+      if (error instanceof CallerRefused) throw error;
       if (!(error instanceof ProtocolError)) this.logger.error('tools/call failed', { error: error instanceof Error ? error.message : String(error) });
       answer = { jsonrpc: '2.0', id: call.id, error: errorOf(error) };
     } finally {
       connection.inFlight--;
     }
+    await unconfirmed?.confirm();
     writeJsonRpc(res, connection.id, answer);
   }
 

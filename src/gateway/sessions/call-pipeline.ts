@@ -1,4 +1,4 @@
-import { UserError } from '../errors.ts';
+import { CallerRefused, UserError } from '../errors.ts';
 import type { Memory } from '../memory/memory.ts';
 import type { ActivityEffects } from '../store/activity.ts';
 import type { ProjectSummary } from '../store/projects.ts';
@@ -109,7 +109,8 @@ export class CallPipeline {
         caller: { clientId: caller.client.id, instanceKey: caller.instanceKey },
       });
       return resolved?.name ?? null;
-    } catch {
+    } catch (error) {
+      if (error instanceof CallerRefused) throw error;
       return null; // A project that does not exist (or a store that fails): the failure is still recorded, under none.
     }
   }
@@ -147,6 +148,8 @@ export class CallPipeline {
       this.events.onOutcome?.({ caller, operation, project: result.scope.project?.name ?? null, selected: result.scope.selected, effects: result.effects });
       return { kind: 'done', value: result.value, scope: result.scope };
     } catch (error) {
+      // Not the caller's failure to record: the caller is not authorized (any more).
+      if (error instanceof CallerRefused) throw error;
       const userError = toUserError(error, operation, this.events);
       const sessionId = await recordFailure(memory, this.workSessions, this.events, caller, operation, attempt.project, userError);
       return { kind: 'failed', error: userError, project: attempt.project, sessionId };

@@ -1,4 +1,4 @@
-import { isUserError, UserError } from '../errors.ts';
+import { CallerRefused, isUserError, UserError } from '../errors.ts';
 import type { Memory } from '../memory/memory.ts';
 import type { ActivityEffects } from '../store/activity.ts';
 import type { WorkSession } from '../store/work-sessions.ts';
@@ -121,7 +121,8 @@ export async function recordSuccess(tx: Memory, caller: Caller, scope: CallScope
 /**
  * Logs a failed call. The call's own transaction was rolled back (nothing half-written), but a
  * failed call on a project is still work on it: it touches the work session, so the answer can
- * name the session too. Returns that session's id. Never throws: a failure to log is reported.
+ * name the session too. Returns that session's id. Throws only CallerRefused (nothing is recorded
+ * for a caller refused meanwhile); a failure to log is reported.
  */
 export async function recordFailure(
   memory: Memory,
@@ -152,6 +153,7 @@ export async function recordFailure(
     events.onCall?.(operation, caller, false, error.code);
     return sessionId;
   } catch (logError) {
+    if (logError instanceof CallerRefused) throw logError;
     events.onInternalError?.(logError, operation);
     events.onCall?.(operation, caller, false, error.code);
     return null;

@@ -4,11 +4,12 @@ import { bearerAuthChallengeResponse, OAuthError, OAuthErrorCode, verifyBearerTo
 import type { Clock } from '../../clock.ts';
 import { sha256Hex } from '../../secrets.ts';
 import type { AuthRefusal, HostedCaller } from '../hosted-auth.ts';
-import type { RemoteClientDirectory } from '../remote-clients.ts';
 import { MCP_SCOPE } from './authorization-server.ts';
 import { parseAccountId } from './client-identity.ts';
 import { isStoreDown, storeUnreachableText } from './store-unavailable.ts';
-import type { VerifiedTokens } from './verified-tokens.ts';
+import type { Verified, VerifiedTokens } from './verified-tokens.ts';
+import { CallerConfirmation } from '../caller-confirmation.ts';
+import { servedCheck, type RemoteClientDirectory } from '../remote-clients.ts';
 
 export interface BearerAuthDeps {
   provider: Provider;
@@ -18,6 +19,9 @@ export interface BearerAuthDeps {
   clock: Clock;
   verified: VerifiedTokens;
 }
+
+/** An authenticated caller; `unconfirmed` when its token's check is left to the request's first transaction. */
+export type AuthenticatedCaller = HostedCaller & { unconfirmed?: CallerConfirmation };
 
 /** The store could not say whether a token is good, and no recent answer is remembered. */
 class StoreDown extends Error {}
@@ -35,11 +39,16 @@ export class BearerAuth {
     this.deps = deps;
   }
 
-  async authenticate(req: IncomingMessage): Promise<HostedCaller | AuthRefusal> {
-    let caller: HostedCaller | undefined;
+  /**
+   * The caller of an MCP request, or the refusal to send. With `confirmLater`, a token confirmed
+   * before comes back at once with its check `unconfirmed`, for the request's first transaction to
+   * take along (see caller-confirmation.ts); otherwise the check is made here.
+   */
+  async authenticate(req: IncomingMessage, options: { confirmLater?: boolean } = {}): Promise<AuthenticatedCaller | AuthRefusal> {
+    let caller: AuthenticatedCaller | undefined;
     const verifier = {
       verifyAccessToken: async (token: string): Promise<AuthInfo> => {
-        const verified = await this.verify(token);
+        const verified = await this.verify(token, options.confirmLater === true);
         caller = verified.caller;
         return verified.info;
       },
@@ -64,7 +73,7 @@ export class BearerAuth {
     }
   }
 
-  private async verify(token: string): Promise<{ info: AuthInfo; caller: HostedCaller }> {
+  private async verify(token: string, confirmLater: boolean): Promise<{ info: AuthInfo; caller: AuthenticatedCaller }> {
     const hash = sha256Hex(token);
     const now = this.deps.clock.now();
     try {
@@ -72,6 +81,15 @@ export class BearerAuth {
       // still in the store and its client and tenant still served (a revocation of either is refused
       // on the next request); when that fails, the full lookup below says why.
       const known = this.deps.verified.recall(hash, now);
+      if (known && confirmLater) {
+        const unconfirmed = new CallerConfirmation({
+          tenant: known.caller.tenant,
+          statement: servedCheck(known.caller.tenant, known.caller.client.id, hash),
+          standalone: () => this.stillServed(hash, known),
+          onVerdict: (served) => this.noteVerdict(hash, known, served),
+        });
+        return { caller: { ...known.caller, unconfirmed }, info: this.info(token, known, known.resource) };
+      }
       if (known) {
         const client = await this.deps.clients.findServed(known.caller.tenant, known.caller.client.id, hash);
         if (client) {
@@ -108,6 +126,24 @@ export class BearerAuth {
       if (!recent) throw new StoreDown();
       return { caller: recent.caller, info: this.info(token, recent, this.deps.resourceUrl) };
     }
+  }
+
+  /** A remembered token's check in a round trip of its own; while the store is down, a recently confirmed token still counts. */
+  private async stillServed(hash: string, known: Verified): Promise<boolean> {
+    try {
+      const served = (await this.deps.clients.findServed(known.caller.tenant, known.caller.client.id, hash)) !== undefined;
+      this.noteVerdict(hash, known, served);
+      return served;
+    } catch (error) {
+      if (isStoreDown(error)) return true;
+      throw error;
+    }
+  }
+
+  /** A refused token is looked up in full next time (which says why); a confirmed one counts as confirmed now. */
+  private noteVerdict(hash: string, known: Verified, served: boolean): void {
+    if (served) this.deps.verified.remember(hash, { ...known, verifiedAt: this.deps.clock.now() });
+    else this.deps.verified.forget(hash);
   }
 
   private info(token: string, verified: { clientId: string; scopes: string[]; expiresAt: number }, resource: URL | undefined): AuthInfo {

@@ -99,7 +99,7 @@ export async function createHostedAuth(deps: HostedAuthDeps): Promise<HostedAuth
       }
       return false;
     },
-    authenticate: (req) => bearer.authenticate(req),
+    authenticate: (req, options) => bearer.authenticate(req, options),
     async close() {
       verified.clear();
     },

@@ -1,6 +1,6 @@
 import type { HostedCaller } from '../hosted-auth.ts';
 
-interface Verified {
+export interface Verified {
   caller: HostedCaller;
   /** When the token itself expires (ms). */
   expiresAt: number;

@@ -1,7 +1,8 @@
 import type { Clock } from '../../clock.ts';
 import type { AppliedCallRepository } from '../../memory/memory.ts';
 import type { AppliedCall } from '../../store/applied-calls.ts';
-import { at, type FirstRead, literal, type PgTx } from './pg-tx.ts';
+import { at, type FirstRead, type PgTx } from './pg-tx.ts';
+import { literal } from '../prepared-statements.ts';
 
 /**
  * Write calls applied per client and call key, in the tenant schema, so that a call resent to any

@@ -14,7 +14,8 @@ import type { Actor, LockResult } from '../../store/contexts.ts';
 import type { ArchivedVersion, ContextVersion, Priority, VersionSelector } from '../../store/context-version.ts';
 import { bandsOf } from '../../store/near-duplicates.ts';
 import { HOSTED_ORIGIN } from '../pg-transaction.ts';
-import { at, type FirstRead, ms, literal, type PgTx } from './pg-tx.ts';
+import { at, type FirstRead, ms, type PgTx } from './pg-tx.ts';
+import { literal } from '../prepared-statements.ts';
 
 export interface ContextRow {
   id: string;

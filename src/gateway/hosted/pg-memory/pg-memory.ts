@@ -17,6 +17,8 @@ import { LastSeenThrottle } from '../../store/last-seen.ts';
 import { ensureSecretScanner } from '../../secret-scan/screen.ts';
 import { screenedContexts, screenedHandovers, screenedNotes, screenedProjects } from '../../memory/screened-repositories.ts';
 import type { Notifications } from '../../pg/notifications.ts';
+import { CallerRefused } from '../../errors.ts';
+import { CallerConfirmation } from '../caller-confirmation.ts';
 import { HOSTED_ORIGIN, inTransaction } from '../pg-transaction.ts';
 import { appliedCallRead, PgAppliedCalls } from './pg-applied-calls.ts';
 import { PgContexts } from './pg-contexts.ts';
@@ -152,25 +154,36 @@ export class PgTenantMemory implements Memory {
     }
   }
 
-  transaction<T>(work: (memory: Memory) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+  async transaction<T>(work: (memory: Memory) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const locks = lockKeysOf(this.schema, options.caller);
+    // The request's token check, while no transaction has answered it: the first read, behind the locks.
+    const confirmation = CallerConfirmation.pendingFor(this.schema);
     const reads = readsOfCall(options.caller);
+    const firstReads = [...(confirmation ? [confirmation.statement] : []), ...reads.map((read) => read.statement)];
     let tx: PgTx | undefined;
-    return inTransaction(
-      this.pool,
-      (client, attempt, firstRows) => {
-        tx = new PgTx(client, this.schema, locks, attempt > 1);
-        reads.forEach((read, i) => tx!.readAhead(read.key, firstRows[i]!));
-        return work(new PgTransactionMemory(tx, this.clock, this.lastSeen));
-      },
-      {
-        searchPath: this.schema,
-        waitForDisk: options.recordOnly !== true,
-        locks,
-        beforeCommit: () => tx?.takeDeferred() ?? '',
-        announce: this.announce,
-        firstReads: reads.map((read) => read.statement),
-      },
-    );
+    try {
+      return await inTransaction(
+        this.pool,
+        (client, attempt, firstRows) => {
+          if (confirmation) confirmation.settle(firstRows.shift()!);
+          tx = new PgTx(client, this.schema, locks, attempt > 1);
+          reads.forEach((read, i) => tx!.readAhead(read.key, firstRows[i]!));
+          return work(new PgTransactionMemory(tx, this.clock, this.lastSeen));
+        },
+        {
+          searchPath: this.schema,
+          waitForDisk: options.recordOnly !== true,
+          locks,
+          beforeCommit: () => tx?.takeDeferred() ?? '',
+          announce: this.announce,
+          firstReads,
+        },
+      );
+    } catch (error) {
+      // Failed before the check was answered (in its BEGIN round trip): a refused caller is told so
+      // rather than of the failure.
+      if (confirmation?.open) await confirmation.confirm().catch((refused: unknown) => Promise.reject(refused instanceof CallerRefused ? refused : error));
+      throw error;
+    }
   }
 }

@@ -7,7 +7,8 @@ import type { ClientRecord } from '../../store/clients.ts';
 import type { Handover, HandoverContent } from '../../store/handovers.ts';
 import type { Note, NoteKind } from '../../store/notes.ts';
 import { HOSTED_ORIGIN } from '../pg-transaction.ts';
-import { at, type FirstRead, ms, literal, type PgTx } from './pg-tx.ts';
+import { at, type FirstRead, ms, type PgTx } from './pg-tx.ts';
+import { literal } from '../prepared-statements.ts';
 
 export interface HandoverRow {
   id: string;

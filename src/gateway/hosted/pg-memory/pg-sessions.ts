@@ -2,7 +2,8 @@ import type { Clock } from '../../clock.ts';
 import type { NewWorkSession, WorkSessionRepository } from '../../memory/memory.ts';
 import type { WorkSession } from '../../store/work-sessions.ts';
 import { HOSTED_ORIGIN } from '../pg-transaction.ts';
-import { at, type FirstRead, literal, ms, msOrNull, type PgTx } from './pg-tx.ts';
+import { at, type FirstRead, ms, msOrNull, type PgTx } from './pg-tx.ts';
+import { literal } from '../prepared-statements.ts';
 
 /** How stale `work_sessions.last_activity_at` may get while a hosted session is open (desktops show it). */
 export const PUBLISH_INTERVAL_MS = 60_000;
