@@ -156,4 +156,18 @@ export interface TransactionOptions {
    * those locks in its first round trip instead of one round trip each later.
    */
   caller?: { clientId: string; instanceKey: string; callKey?: string | undefined };
+  /**
+   * Reads the call is about to make on `project` (the project it names, or the one the same
+   * client instance's last call ran on: a guess, checked by the call's own resolution): a store
+   * with round trips (hosted Postgres) sends them in its first one. A read made on another project
+   * than guessed is made as usual.
+   */
+  readsAhead?: { project: string; reads: readonly ReadAhead[] } | undefined;
 }
+
+/** A read a call names before it runs (ToolSpec.readsAhead), in the terms of the repositories. */
+export type ReadAhead =
+  /** ContextRepository.versions of a label. */
+  | { kind: 'versions'; label: string }
+  /** ContextRepository.sharingBand of a label and text, then the label's latest version (lock_context). */
+  | { kind: 'near-duplicates'; label: string; content: string };

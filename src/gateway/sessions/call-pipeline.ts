@@ -1,8 +1,9 @@
 import { CallerRefused, UserError } from '../errors.ts';
-import type { Memory } from '../memory/memory.ts';
+import type { Memory, ReadAhead, TransactionOptions } from '../memory/memory.ts';
 import type { ActivityEffects } from '../store/activity.ts';
 import type { ProjectSummary } from '../store/projects.ts';
 import type { Caller } from './caller.ts';
+import { LastProjects } from './last-projects.ts';
 import { resolveProject } from './project-resolver.ts';
 import {
   enterWorkSession,
@@ -48,6 +49,8 @@ export interface CallRequest {
   writes: boolean;
   /** Set for a write call to apply once: a call seen before is answered with its first value. */
   once?: AppliedOnce | undefined;
+  /** What the work will read on its project (ToolSpec's readsAhead). */
+  readsAhead?: readonly ReadAhead[] | undefined;
 }
 
 export type CallResult<T> =
@@ -77,6 +80,8 @@ export class CallPipeline {
   readonly memoryOf: (caller: Caller) => Memory;
   readonly workSessions: WorkSessionService;
   private readonly events: CallEvents;
+  /** The guess of a call's project for its reads ahead. */
+  private readonly lastProjects = new LastProjects();
 
   constructor(deps: { memoryOf: (caller: Caller) => Memory; workSessions: WorkSessionService; events?: CallEvents | undefined }) {
     this.memoryOf = deps.memoryOf;
@@ -135,7 +140,11 @@ export class CallPipeline {
           if (once) await tx.appliedCalls.record(caller.client.id, once.key, { fingerprint: once.fingerprint, result: JSON.stringify(ran.done.value) });
           return { kind: 'ran', value: ran.done.value, scope: ran.scope, effects: ran.done.effects ?? {} };
         },
-        { recordOnly: !request.writes, caller: { clientId: caller.client.id, instanceKey: caller.instanceKey, callKey: once?.key } },
+        {
+          recordOnly: !request.writes,
+          caller: { clientId: caller.client.id, instanceKey: caller.instanceKey, callKey: once?.key },
+          readsAhead: this.readsAhead(caller, request),
+        },
       );
       if (!result) {
         const noProject = new UserError('PROJECT_SELECTION_REQUIRED', 'no project selected');
@@ -144,6 +153,7 @@ export class CallPipeline {
       }
       // A resent call was answered from its first execution: nothing happened now.
       if (result.kind === 'replayed') return result;
+      if (result.scope.project) this.lastProjects.remember(caller, result.scope.project.name);
       this.events.onCall?.(operation, caller, true);
       this.events.onOutcome?.({ caller, operation, project: result.scope.project?.name ?? null, selected: result.scope.selected, effects: result.effects });
       return { kind: 'done', value: result.value, scope: result.scope };
@@ -154,6 +164,13 @@ export class CallPipeline {
       const sessionId = await recordFailure(memory, this.workSessions, this.events, caller, operation, attempt.project, userError);
       return { kind: 'failed', error: userError, project: attempt.project, sessionId };
     }
+  }
+
+  /** The request's reads ahead on the project it names, else on the one its instance's last call ran on. */
+  private readsAhead(caller: Caller, request: CallRequest): TransactionOptions['readsAhead'] {
+    if (!request.readsAhead || request.readsAhead.length === 0) return undefined;
+    const project = request.explicit ?? this.lastProjects.get(caller);
+    return project === undefined ? undefined : { project, reads: request.readsAhead };
   }
 
   /** Resolves the project the work needs, enters its work session and runs the work; undefined: none to run on. */

@@ -87,6 +87,7 @@ export const lockContext = defineTool({
   args: { content: CONTENT, topic: TOPIC, priority: PRIORITY, tags: TAGS },
   project: 'required',
   readOnly: false,
+  readsAhead: (args) => [{ kind: 'near-duplicates', label: args.topic, content: args.content }],
   async run(call) {
     const { args } = call;
     // Other topics whose latest text this nearly repeats (the same fact under a new name), looked up
@@ -174,6 +175,7 @@ export const recallContext = defineTool({
   },
   project: 'required',
   readOnly: true,
+  readsAhead: (args) => [{ kind: 'versions', label: args.topic }],
   async run({ args, project, memory }) {
     const selector = args.version ?? 'latest';
     // One read of the label's versions (newest first) answers both; `require` only explains a miss.

@@ -135,7 +135,14 @@ export class ToolDispatcher {
       return { value: this.success(output, scope, waiting, caller, definition.project), summary: output.summary, effects: output.effects };
     };
     // Reading another project never moves the selection; writing to one does, and says so.
-    const request = { operation: name, args: accepted.args, explicit: accepted.explicitProject, writes: !definition.readOnly, once };
+    const request = {
+      operation: name,
+      args: accepted.args,
+      explicit: accepted.explicitProject,
+      writes: !definition.readOnly,
+      once,
+      readsAhead: accepted.readsAhead,
+    };
     const result = await this.pipeline.run(caller, request, pipelineWorkOf(accepted.work, caller, workSessions, answer));
     switch (result.kind) {
       case 'done':

@@ -1,4 +1,4 @@
-import type { Awaitable, Memory } from '../memory/memory.ts';
+import type { Awaitable, Memory, ReadAhead } from '../memory/memory.ts';
 import type { Caller, ProjectMode } from '../sessions/caller.ts';
 import type { WorkSessionService } from '../sessions/work-session-service.ts';
 import type { ActivityEffects } from '../store/activity.ts';
@@ -57,6 +57,8 @@ interface ProjectToolSpec<S extends Shape> extends ToolSpecBase<S> {
   project: 'required';
   /** The project the arguments name, when not the common optional `project` (select_project_for_session). */
   projectFrom?: (args: ArgsOf<S>) => string | undefined;
+  /** What the run will read on its project, for the store to send early (TransactionOptions.readsAhead). */
+  readsAhead?: (args: ArgsOf<S>) => ReadAhead[];
   run(call: ToolCall<ArgsOf<S>, 'required'>): Awaitable<ToolOutput>;
 }
 
@@ -86,6 +88,8 @@ export interface AcceptedCall {
   args: unknown;
   explicitProject: string | undefined;
   work: ToolWork;
+  /** What the work will read on its project (see ToolSpec's readsAhead). */
+  readsAhead?: ReadAhead[] | undefined;
 }
 
 /** A tool as the dispatcher serves it, whatever its arguments. */
@@ -140,6 +144,7 @@ export function defineTool<const S extends Shape>(spec: ToolSpec<S>): ToolDefini
     }
     case 'required': {
       const { projectFrom } = spec;
+      const readsAhead = (args: ArgsOf<S>) => spec.readsAhead?.(args);
       if (projectFrom) {
         return {
           ...common,
@@ -148,7 +153,12 @@ export function defineTool<const S extends Shape>(spec: ToolSpec<S>): ToolDefini
           takesProject: false,
           accept: (raw) => {
             const args = parseArgs(spec.name, spec.args, raw);
-            return { args, explicitProject: projectFrom(args), work: { project: 'required', run: (context) => spec.run({ ...context, args }) } };
+            return {
+              args,
+              explicitProject: projectFrom(args),
+              work: { project: 'required', run: (context) => spec.run({ ...context, args }) },
+              readsAhead: readsAhead(args),
+            };
           },
         };
       }
@@ -160,7 +170,12 @@ export function defineTool<const S extends Shape>(spec: ToolSpec<S>): ToolDefini
         takesProject: true,
         accept: (raw) => {
           const { args, extra: given } = parseArgsWith(spec.name, spec.args, extra, raw);
-          return { args, explicitProject: given.project, work: { project: 'required', run: (context) => spec.run({ ...context, args }) } };
+          return {
+            args,
+            explicitProject: given.project,
+            work: { project: 'required', run: (context) => spec.run({ ...context, args }) },
+            readsAhead: readsAhead(args),
+          };
         },
       };
     }

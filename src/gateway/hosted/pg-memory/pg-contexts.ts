@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.ts';
-import type { ContextRepository } from '../../memory/memory.ts';
+import type { ContextRepository, ReadAhead } from '../../memory/memory.ts';
 import { newId, sha256Hex } from '../../secrets.ts';
 import {
   assertArchivable,
@@ -165,10 +165,7 @@ export class PgContexts implements ContextRepository {
   }
 
   async versions(project: string, label: string): Promise<ContextVersion[]> {
-    const rows = await this.tx.rows<ContextRow>(`SELECT ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = $1 AND label = $2 ORDER BY version DESC`, [
-      project,
-      label,
-    ]);
+    const rows = this.tx.prefetched<ContextRow>(versionsKey(project, label)) ?? (await this.tx.rows<ContextRow>(VERSIONS, [project, label]));
     return rows.map(toVersion);
   }
 
@@ -229,14 +226,15 @@ export class PgContexts implements ContextRepository {
   async sharingBand(project: string, label: string, content: string): Promise<ContextVersion[]> {
     const bands = bandsOf(content);
     if (bands.length === 0) return [];
+    const lookup = nearDuplicatesRead(project, label, bands);
     for (let filled = false; ; filled = true) {
-      // One round trip: the other labels whose latest version shares a band, and whether rows past
-      // the fill mark lack their bands (rows a desktop pushed; the server writes its own with them).
-      // The label's own latest version rides along: lock_context writes it next (latestAndHighest).
-      const rows = await this.tx.rowsAlong<Partial<ContextRow> & BandProbe>(
-        `SELECT * FROM near_duplicate_lookup(${literal(project, 'text')}, ${literal(label, 'text')}, ${bandsLiteral(bands)}, ${PROBE_WINDOW}, ${MAX_CANDIDATES})`,
-        latestAndHighestRead(project, label),
-      );
+      // One round trip (or none: read ahead in the call's first): the other labels whose latest
+      // version shares a band, and whether rows past the fill mark lack their bands (rows a desktop
+      // pushed; the server writes its own with them). The label's own latest version rides along:
+      // lock_context writes it next (latestAndHighest).
+      type Found = Partial<ContextRow> & BandProbe;
+      const rows =
+        (filled ? undefined : this.tx.prefetched<Found>(lookup.key)) ?? (await this.tx.rowsAlong<Found>(lookup, latestAndHighestRead(project, label)));
       const probe = rows[0]!;
       if (probe.unbanded && !filled) {
         await this.fillBands();
@@ -309,6 +307,27 @@ export class PgContexts implements ContextRepository {
       [seq],
     );
   }
+}
+
+const VERSIONS = `SELECT ${CONTEXT_COLUMNS} FROM live_contexts WHERE project_name = $1::text AND label = $2::text ORDER BY version DESC`;
+const versionsKey = (project: string, label: string): string => `versions\n${project}\n${label}`;
+
+/** The near-duplicate lookup of a text's bands (sharingBand), keyed by them. */
+const nearDuplicatesRead = (project: string, label: string, bands: readonly number[]): FirstRead => ({
+  key: `near-duplicates\n${project}\n${label}\n${bands.join(',')}`,
+  statement: {
+    text: 'SELECT * FROM near_duplicate_lookup($1::text, $2::text, $3::bigint[], $4::integer, $5::integer)',
+    values: [literal(project, 'text'), literal(label, 'text'), bandsLiteral(bands), literal(PROBE_WINDOW, 'integer'), literal(MAX_CANDIDATES, 'integer')],
+  },
+});
+
+/** A call's reads ahead on `project` (TransactionOptions.readsAhead) as the statements the repository would send. */
+export function contextReadsAhead(project: string, read: ReadAhead): FirstRead[] {
+  if (read.kind === 'versions')
+    return [{ key: versionsKey(project, read.label), statement: { text: VERSIONS, values: [literal(project, 'text'), literal(read.label, 'text')] } }];
+  const bands = bandsOf(read.content);
+  const latest = latestAndHighestRead(project, read.label);
+  return bands.length === 0 ? [latest] : [nearDuplicatesRead(project, read.label, bands), latest];
 }
 
 /** The latest live version of a label and the highest version number ever used; project and label as SQL (parameters or literals). */

@@ -21,7 +21,7 @@ import { CallerRefused } from '../../errors.ts';
 import { CallerConfirmation } from '../caller-confirmation.ts';
 import { HOSTED_ORIGIN, inTransaction } from '../pg-transaction.ts';
 import { appliedCallRead, PgAppliedCalls } from './pg-applied-calls.ts';
-import { PgContexts } from './pg-contexts.ts';
+import { contextReadsAhead, PgContexts } from './pg-contexts.ts';
 import { PgProjects } from './pg-projects.ts';
 import { activeProjectRead, instancesOnStatement, PgActivity, PgClientState, PgHandovers, PgNotes } from './pg-records.ts';
 import { quoteIdent } from '../../pg/remote-schema.ts';
@@ -158,7 +158,8 @@ export class PgTenantMemory implements Memory {
     const locks = lockKeysOf(this.schema, options.caller);
     // The request's token check, while no transaction has answered it: the first read, behind the locks.
     const confirmation = CallerConfirmation.pendingFor(this.schema);
-    const reads = readsOfCall(options.caller);
+    const ahead = options.readsAhead;
+    const reads = [...readsOfCall(options.caller), ...(ahead ? ahead.reads.flatMap((read) => contextReadsAhead(ahead.project, read)) : [])];
     const firstReads = [...(confirmation ? [confirmation.statement] : []), ...reads.map((read) => read.statement)];
     let tx: PgTx | undefined;
     try {
@@ -167,7 +168,7 @@ export class PgTenantMemory implements Memory {
         (client, attempt, firstRows) => {
           if (confirmation) confirmation.settle(firstRows.shift()!);
           tx = new PgTx(client, this.schema, locks, attempt > 1);
-          reads.forEach((read, i) => tx!.readAhead(read.key, firstRows[i]!));
+          reads.forEach((read, i) => tx!.readAhead(read, firstRows[i]!));
           return work(new PgTransactionMemory(tx, this.clock, this.lastSeen));
         },
         {

@@ -29,8 +29,8 @@ export class PgTx {
   private readonly deferred: { statement: PreparedStatement | string; mentions?: RegExp }[] = [];
   /** Whether this is a second attempt at the call's transaction (a first one met a conflict): writes lock before they read. */
   readonly retrying: boolean;
-  /** Rows read ahead (a FirstRead in the BEGIN round trip, or beside another read), by key: see prefetched. */
-  private readonly ahead = new Map<string, unknown[]>();
+  /** Rows read ahead (a FirstRead in the BEGIN round trip, or beside another read) and the text that read them, by key: see prefetched. */
+  private readonly ahead = new Map<string, { rows: unknown[]; text: string }>();
   /** Keys of the call and instance locks this transaction holds. */
   private readonly held: Set<string>;
 
@@ -43,18 +43,20 @@ export class PgTx {
   }
 
   /** Keeps rows read ahead of their repository's call (see prefetched). */
-  readAhead(key: string, rows: unknown[]): void {
-    this.ahead.set(key, rows);
+  readAhead(read: FirstRead, rows: unknown[]): void {
+    this.ahead.set(read.key, { rows, text: read.statement.text });
   }
 
   /**
    * Rows read ahead under `key`, while they are still what the statement would answer now: until
-   * this transaction sends or defers a statement of its own. Another transaction cannot change the
-   * caller's own rows meanwhile (its instance lock); a label's latest version it may, which is why a
-   * lock's insert checks it again under the change lock. Undefined: read.
+   * this transaction sends or defers a statement of its own (a deferred write to one table only
+   * drops what was read from that table). Another transaction cannot change the caller's own rows
+   * meanwhile (its instance lock); contexts it may, as it may between any two reads of a call:
+   * which is why a lock's insert checks the label's latest version again under the change lock.
+   * Undefined: read.
    */
   prefetched<R>(key: string): R[] | undefined {
-    return this.ahead.get(key) as R[] | undefined;
+    return this.ahead.get(key)?.rows as R[] | undefined;
   }
 
   async rows<R>(text: string, values: unknown[] = []): Promise<R[]> {
@@ -80,8 +82,14 @@ export class PgTx {
    * sent ahead of the next statement that names that table only, and other reads go first.
    */
   defer(statement: PreparedStatement, table?: string): void {
-    this.ahead.clear();
-    this.deferred.push(table === undefined ? { statement } : { statement, mentions: new RegExp(`\\b${table}\\b`) });
+    if (table === undefined) {
+      this.ahead.clear();
+      this.deferred.push({ statement });
+      return;
+    }
+    const mentions = new RegExp(`\\b${table}\\b`);
+    for (const [key, { text }] of this.ahead) if (mentions.test(text)) this.ahead.delete(key);
+    this.deferred.push({ statement, mentions });
   }
 
   /**
@@ -133,17 +141,17 @@ export class PgTx {
   }
 
   /**
-   * Runs `text` (values as literal() output) and the read `alongside` in one round trip, behind the
-   * deferred writes: the rows of `text`; those of `alongside` are kept for prefetched.
+   * Runs `read` and the read `alongside` in one round trip, behind the deferred writes: the rows of
+   * `read`; those of `alongside` are kept for prefetched.
    */
-  async rowsAlong<R>(text: string, alongside: FirstRead): Promise<R[]> {
+  async rowsAlong<R>(read: FirstRead, alongside: FirstRead): Promise<R[]> {
     const deferred = this.takeDeferred();
     this.ahead.clear();
-    const read = preparedOn(this.client, [alongside.statement]);
-    const results: unknown = await this.client.query(`${deferred}${read.prepare}${text}; ${read.execute[0]!}`);
+    const reads = preparedOn(this.client, [read.statement, alongside.statement]);
+    const results: unknown = await this.client.query(`${deferred}${reads.prepare}${reads.execute.join('; ')}`);
     settlePrepared(this.client);
     if (!Array.isArray(results)) throw new Error('expected the results of several statements');
-    this.readAhead(alongside.key, (results.at(-1) as pg.QueryResult).rows);
+    this.readAhead(alongside, (results.at(-1) as pg.QueryResult).rows);
     return (results.at(-2) as pg.QueryResult).rows as R[];
   }
 
