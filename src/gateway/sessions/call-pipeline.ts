@@ -1,7 +1,7 @@
 import { CallerRefused, UserError } from '../errors.ts';
 import type { Memory, ReadAhead, TransactionOptions } from '../memory/memory.ts';
 import type { ActivityEffects } from '../store/activity.ts';
-import type { ProjectSummary } from '../store/projects.ts';
+import { normalizeProjectName, type ProjectSummary } from '../store/projects.ts';
 import type { Caller } from './caller.ts';
 import { LastProjects } from './last-projects.ts';
 import { resolveProject } from './project-resolver.ts';
@@ -169,7 +169,7 @@ export class CallPipeline {
   /** The request's reads ahead on the project it names, else on the one its instance's last call ran on. */
   private readsAhead(caller: Caller, request: CallRequest): TransactionOptions['readsAhead'] {
     if (!request.readsAhead || request.readsAhead.length === 0) return undefined;
-    const project = request.explicit ?? this.lastProjects.get(caller);
+    const project = request.explicit !== undefined ? normalizeProjectName(request.explicit) : this.lastProjects.get(caller);
     return project === undefined ? undefined : { project, reads: request.readsAhead };
   }
 

@@ -10,6 +10,7 @@ import type {
   NoteRepository,
   TransactionOptions,
   ProjectRepository,
+  ReadAhead,
   SearchRepository,
   WorkSessionRepository,
 } from '../../memory/memory.ts';
@@ -22,7 +23,7 @@ import { CallerConfirmation } from '../caller-confirmation.ts';
 import { HOSTED_ORIGIN, inTransaction } from '../pg-transaction.ts';
 import { appliedCallRead, PgAppliedCalls } from './pg-applied-calls.ts';
 import { contextReadsAhead, PgContexts } from './pg-contexts.ts';
-import { PgProjects } from './pg-projects.ts';
+import { PgProjects, projectExistsRead } from './pg-projects.ts';
 import { activeProjectRead, instancesOnStatement, PgActivity, PgClientState, PgHandovers, PgNotes } from './pg-records.ts';
 import { quoteIdent } from '../../pg/remote-schema.ts';
 import { PgSearch } from './pg-search.ts';
@@ -73,6 +74,14 @@ function readsOfCall(caller: TransactionOptions['caller']): FirstRead[] {
   if (!caller) return [];
   const instance = [activeProjectRead(caller.clientId, caller.instanceKey), openSessionsRead(caller.clientId, caller.instanceKey)];
   return caller.callKey === undefined ? instance : [appliedCallRead(caller.clientId, caller.callKey), ...instance];
+}
+
+/**
+ * A call's reads ahead on the project it is guessed to run on: whether the project exists (what
+ * resolving an explicit or pinned project asks first), then the reads its tool named.
+ */
+function readsOnProject(project: string, reads: readonly ReadAhead[]): FirstRead[] {
+  return [projectExistsRead(project), ...reads.flatMap((read) => contextReadsAhead(project, read))];
 }
 
 type Repositories = Omit<Memory, 'clock' | 'transaction'>;
@@ -159,7 +168,7 @@ export class PgTenantMemory implements Memory {
     // The request's token check, while no transaction has answered it: the first read, behind the locks.
     const confirmation = CallerConfirmation.pendingFor(this.schema);
     const ahead = options.readsAhead;
-    const reads = [...readsOfCall(options.caller), ...(ahead ? ahead.reads.flatMap((read) => contextReadsAhead(ahead.project, read)) : [])];
+    const reads = [...readsOfCall(options.caller), ...(ahead ? readsOnProject(ahead.project, ahead.reads) : [])];
     const firstReads = [...(confirmation ? [confirmation.statement] : []), ...reads.map((read) => read.statement)];
     let tx: PgTx | undefined;
     try {

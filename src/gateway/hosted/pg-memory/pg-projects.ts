@@ -4,7 +4,8 @@ import { newId } from '../../secrets.ts';
 import { DEFAULT_SECRET_POLICY, type SecretPolicy } from '../../secret-scan/screen.ts';
 import type { ProjectSummary } from '../../store/projects.ts';
 import { HOSTED_ORIGIN } from '../pg-transaction.ts';
-import { at, ms, msOrNull, type PgTx } from './pg-tx.ts';
+import { at, type FirstRead, ms, msOrNull, type PgTx } from './pg-tx.ts';
+import { literal } from '../prepared-statements.ts';
 
 interface SummaryRow {
   name: string;
@@ -42,7 +43,7 @@ export class PgProjects implements ProjectRepository {
   }
 
   async exists(name: string): Promise<boolean> {
-    return (await this.tx.row(`SELECT 1 FROM projects WHERE name = $1 AND deleted_at IS NULL`, [name])) !== undefined;
+    return (this.tx.prefetched(existsKey(name)) ?? (await this.tx.rows(EXISTS, [name]))).length > 0;
   }
 
   async names(): Promise<string[]> {
@@ -114,3 +115,9 @@ export class PgProjects implements ProjectRepository {
     return removed;
   }
 }
+
+const EXISTS = 'SELECT 1 FROM projects WHERE name = $1::text AND deleted_at IS NULL';
+const existsKey = (name: string): string => `project-exists\n${name}`;
+
+/** Whether a project exists, read ahead: what resolving a call's explicit or pinned project asks first. */
+export const projectExistsRead = (name: string): FirstRead => ({ key: existsKey(name), statement: { text: EXISTS, values: [literal(name, 'text')] } });
