@@ -64,3 +64,25 @@ export async function signedInToken(base: URL, apiKey: string, clientName: strin
   if (token.status !== 200 || !token.body.access_token) throw new Error(`token request answered ${token.status}: ${JSON.stringify(token.body)}`);
   return token.body.access_token;
 }
+
+/** One 2025-era tools/call on a session id, as any client can send it: the status, the OAuth challenge and the text answered. */
+export async function callOnSession(
+  mcp: URL,
+  token: string,
+  sessionId: string,
+  tool: string,
+  args: Record<string, unknown> = {},
+): Promise<{ status: number; challenge: string; text: string }> {
+  const response = await fetch(mcp, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-session-id': sessionId,
+      'mcp-protocol-version': '2025-06-18',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: tool, arguments: args } }),
+  });
+  return { status: response.status, challenge: response.headers.get('www-authenticate') ?? '', text: await response.text() };
+}

@@ -9,29 +9,13 @@ import { silentLogger } from '../../../src/gateway/logger.ts';
 import { quoteIdent } from '../../../src/gateway/pg/remote-schema.ts';
 import { connectClient, textOf } from '../../helpers/gateway-harness.ts';
 import { disposeSharedPostgres, sharedPostgres, type SharedPostgres } from '../../helpers/postgres.ts';
-import { signedInToken } from './hosted-processes.ts';
+import { callOnSession, signedInToken } from './hosted-processes.ts';
 
 let server: SharedPostgres;
 before(async () => {
   server = await sharedPostgres();
 });
 after(() => disposeSharedPostgres());
-
-/** One 2025-era tools/call on a live session, as its client sends it: the status, the challenge and the body. */
-async function callOnSession(mcp: URL, token: string, sessionId: string, tool: string, args: Record<string, unknown>) {
-  const response = await fetch(mcp, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-session-id': sessionId,
-      'mcp-protocol-version': '2025-06-18',
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 41, method: 'tools/call', params: { name: tool, arguments: args } }),
-  });
-  return { status: response.status, challenge: response.headers.get('www-authenticate') ?? '', text: await response.text() };
-}
 
 /**
  * A token the server confirmed before is checked by the call's own first transaction, not in a

@@ -2,29 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connectClient, textOf } from '../../helpers/gateway-harness.ts';
 import { disposeSharedPostgres, freePort, sharedPostgres, type SharedPostgres } from '../../helpers/postgres.ts';
-import { addTenants, signedInToken, startHostedProcess } from './hosted-processes.ts';
+import { addTenants, callOnSession, signedInToken, startHostedProcess } from './hosted-processes.ts';
 
 let server: SharedPostgres;
 before(async () => {
   server = await sharedPostgres();
 });
 after(() => disposeSharedPostgres());
-
-/** One 2025-era tools/call on a session id, as any client can send it; status and the text answered. */
-async function callOnSession(mcp: URL, token: string, sessionId: string, tool: string): Promise<{ status: number; text: string }> {
-  const response = await fetch(mcp, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-session-id': sessionId,
-      'mcp-protocol-version': '2025-06-18',
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: tool, arguments: {} } }),
-  });
-  return { status: response.status, text: await response.text() };
-}
 
 describe('hosted mode: a session id belongs to its tenant and client on every process (issue 20 item 8)', { timeout: 120_000 }, () => {
   it("tenant B sending tenant A's Mcp-Session-Id to a process that did not issue it gets 404, and A's session goes on there", async () => {
