@@ -431,6 +431,17 @@ export const REMOTE_MIGRATIONS: readonly RemoteMigration[] = [
         END $fn$;`;
     },
   },
+  {
+    version: 11,
+    name: 'search answered from its index',
+    hostedOnly: true,
+    sql: (schema) => `
+      -- A context's search document is costly to compute (its whole text through to_tsvector: about
+      -- 20 us a short context). Declared at the default cost, a table not analysed yet (a new tenant,
+      -- or one a desktop has just filled) made the planner filter the project's rows by computing it
+      -- instead of asking the full-text index: 244 ms a search at 5,000 contexts, against 2.4 ms.
+      ALTER FUNCTION ${quoteIdent(schema)}.context_document(text, text[], text) COST 100000;`,
+  },
 ];
 
 /** A versioned migration of one schema; `schema` is the (unquoted) name it applies to. */
