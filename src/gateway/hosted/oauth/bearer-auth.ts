@@ -131,9 +131,10 @@ export class BearerAuth {
   /** A remembered token's check in a round trip of its own; while the store is down, a recently confirmed token still counts. */
   private async stillServed(hash: string, known: Verified): Promise<boolean> {
     try {
-      const served = (await this.deps.clients.findServed(known.caller.tenant, known.caller.client.id, hash)) !== undefined;
-      this.noteVerdict(hash, known, served);
-      return served;
+      const client = await this.deps.clients.findServed(known.caller.tenant, known.caller.client.id, hash);
+      // Its client as the store has it now, for the token's next requests (as a full lookup keeps it).
+      this.noteVerdict(hash, client ? { ...known, caller: { tenant: known.caller.tenant, client } } : known, client !== undefined);
+      return client !== undefined;
     } catch (error) {
       if (isStoreDown(error)) return true;
       throw error;
