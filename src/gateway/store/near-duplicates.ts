@@ -86,13 +86,22 @@ function shingleHashes(text: string): Uint32Array {
   return Uint32Array.from(set);
 }
 
-/** The last text asked about and its bands: a lock asks twice for the same text (the lookup, then the index). */
-let lastAsked: { text: string; bands: readonly number[] } | undefined;
+/**
+ * The bands of the texts asked about last: a lock asks up to three times for its text (the hosted
+ * read ahead, the lookup, the index), with other calls' locks in between when several run at once,
+ * so one remembered text was not enough. Oldest forgotten first.
+ */
+const recentlyAsked = new Map<string, readonly number[]>();
+const RECENT_TEXTS = 16;
 
 /** The LSH band values of a text (empty for a text without words). */
 export function bandsOf(text: string): readonly number[] {
-  if (lastAsked?.text !== text) lastAsked = { text, bands: computeBands(text) };
-  return lastAsked.bands;
+  const known = recentlyAsked.get(text);
+  if (known) return known;
+  const bands = computeBands(text);
+  recentlyAsked.set(text, bands);
+  if (recentlyAsked.size > RECENT_TEXTS) recentlyAsked.delete(recentlyAsked.keys().next().value!);
+  return bands;
 }
 
 function computeBands(text: string): number[] {
