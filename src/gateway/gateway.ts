@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
-import { systemClock, type Clock } from './clock.ts';
+import { systemClock, type Clock, type Timers } from './clock.ts';
 import { callEventsFor, closeServer, createGatewayServer, idleSweeperFor, listenOn } from './gateway-wiring.ts';
 import { preferSmallHeap } from './heap-policy.ts';
 import { AdminApi } from './http/admin-api.ts';
@@ -37,6 +37,8 @@ export interface GatewayOptions {
   writeRuntimeFile?: boolean;
   /** Sync timings (tests and benchmarks shorten them). */
   syncTuning?: Partial<SyncTuning>;
+  /** What spaces resource notifications (tests move it; the system's timers otherwise). */
+  timers?: Timers;
 }
 
 /** Events for live views (tray, status window): 'change' after anything they show changed. */
@@ -98,6 +100,7 @@ export class Gateway {
       workSessions: services.workSessions,
       tools: allTools,
       events: callEventsFor(this.logger, changed),
+      timers: options.timers,
     });
     this.endpoint = new McpEndpoint({
       surface,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ManualTimers } from '../../src/gateway/clock.ts';
 import { CoalescingRuns } from '../../src/gateway/coalescing-runs.ts';
 
 describe('coalescing runs', () => {
@@ -51,5 +52,35 @@ describe('coalescing runs', () => {
     };
     assert.deepEqual(await runsOf('microtask'), [[1], [2]]);
     assert.deepEqual(await runsOf('event-loop-turn'), [[1, 2]]);
+  });
+
+  it('spaced runs: one at once after a quiet spell, then at most one per spacing, carrying everything added meanwhile', async () => {
+    const timers = new ManualTimers();
+    const runs: string[] = [];
+    const coalescing = new CoalescingRuns<string, number>(async (key, items) => void runs.push(`${key}:${items.join(',')}`), {
+      spacing: { ms: 250, timers },
+    });
+    const settled = () => new Promise((resolve) => setImmediate(resolve));
+    await coalescing.add('a', 1);
+    assert.deepEqual(runs, ['a:1'], 'the first item goes at once');
+    for (const item of [2, 3, 4]) void coalescing.add('a', item);
+    void coalescing.add('b', 9);
+    await settled();
+    assert.deepEqual(runs, ['a:1', 'b:9'], 'a waits for its spacing; b has its own');
+    timers.advance(249);
+    await settled();
+    assert.deepEqual(runs, ['a:1', 'b:9']);
+    timers.advance(1);
+    await settled();
+    assert.deepEqual(runs, ['a:1', 'b:9', 'a:2,3,4'], 'one run for all that came meanwhile');
+    void coalescing.add('a', 5);
+    timers.advance(250);
+    await settled();
+    assert.deepEqual(runs, ['a:1', 'b:9', 'a:2,3,4', 'a:5']);
+    timers.advance(250);
+    await coalescing.add('a', 6);
+    assert.deepEqual(runs, ['a:1', 'b:9', 'a:2,3,4', 'a:5', 'a:6'], 'after a quiet spell, at once again');
+    timers.advance(250);
+    assert.equal(timers.pending, 0, 'nothing is kept for a quiet key');
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ManualClock } from '../../src/gateway/clock.ts';
+import { ManualClock, type Timers } from '../../src/gateway/clock.ts';
 import { Gateway } from '../../src/gateway/gateway.ts';
 import { silentLogger, type Logger } from '../../src/gateway/logger.ts';
 import { resolveSettings } from '../../src/gateway/settings.ts';
@@ -25,11 +25,13 @@ export interface TestGateway {
 }
 
 /** A real gateway on a free port over a real SQLite file, with a clock the test moves. */
-export async function startTestGateway(options: { dataDir?: string; clock?: ManualClock; idleMinutes?: number; logger?: Logger } = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  options: { dataDir?: string; clock?: ManualClock; idleMinutes?: number; logger?: Logger; timers?: Timers } = {},
+): Promise<TestGateway> {
   const dataDir = options.dataDir ?? tempDir();
   const clock = options.clock ?? new ManualClock();
   const settings = { ...resolveSettings({}, {}), port: 0, dataDir, idleMinutes: options.idleMinutes ?? 120 };
-  const gateway = await Gateway.start({ settings, clock, logger: options.logger ?? silentLogger, writeRuntimeFile: false });
+  const gateway = await Gateway.start({ settings, clock, logger: options.logger ?? silentLogger, writeRuntimeFile: false, timers: options.timers });
   return {
     gateway,
     dataDir,

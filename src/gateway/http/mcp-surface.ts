@@ -1,3 +1,4 @@
+import type { Timers } from '../clock.ts';
 import type { Memory } from '../memory/memory.ts';
 import { PromptService } from '../prompts/prompt-service.ts';
 import { ResourceChanges, type ResourceChange } from '../resources/resource-changes.ts';
@@ -33,12 +34,15 @@ export function createMcpSurface(deps: {
   events?: CallEvents;
   /** Each resource change made here, after its commit (hosted mode tells its other processes). */
   onResourceChange?: (change: ResourceChange) => void;
+  /** What spaces the resource notifications of a project (tests move it). */
+  timers?: Timers;
 }): McpSurface {
   const events = deps.events ?? {};
   const changes = new ResourceChanges({
     memoryOf: deps.memoryOf,
     onError: (error) => events.onInternalError?.(error, 'resource notifications'),
     onApplied: deps.onResourceChange,
+    timers: deps.timers,
   });
   const withChanges: CallEvents = {
     ...events,

@@ -1,3 +1,4 @@
+import { systemTimers, type Timers } from '../clock.ts';
 import { CoalescingRuns } from '../coalescing-runs.ts';
 import type { Memory } from '../memory/memory.ts';
 import type { CallOutcome } from '../sessions/recorded-call.ts';
@@ -36,6 +37,15 @@ export interface ResourceChange {
 }
 
 /**
+ * A project's watchers are told of its changes at most once per this many milliseconds: the first
+ * change after a quiet spell at once, the changes that follow within it together at its end. A
+ * client re-reads its resource list on every list_changed; with many agents writing to one project
+ * (hundreds of locks a second), one notification per lock would have every client re-listing
+ * hundreds of times a second, and the gateway writing to every connection for each lock.
+ */
+export const PROJECT_ROUND_SPACING_MS = 250;
+
+/**
  * Tells open connections when the resources they hold change: notifications/resources/list_changed
  * to those that listed or subscribed to a project (or work on it) when one of its contexts is
  * locked, archived or restored or a handover is written, and when their own client's project
@@ -48,15 +58,25 @@ export class ResourceChanges {
   private readonly memoryOf: (caller: Caller) => Memory;
   private readonly onError: (error: unknown) => void;
   private readonly onApplied: (change: ResourceChange) => void;
-  private readonly projectRounds = new CoalescingRuns<string, { tenant: string | undefined; project: string; uris: string[] }>((_key, changes) =>
-    this.tellProjectChanged(changes[0]!.tenant, changes[0]!.project, new Set(changes.flatMap((change) => change.uris))),
-  );
+  private readonly projectRounds: CoalescingRuns<string, { tenant: string | undefined; project: string; uris: string[] }>;
 
-  /** `onApplied`: each change made here (not those applied from elsewhere), e.g. to tell other processes. */
-  constructor(deps: { memoryOf: (caller: Caller) => Memory; onError?: (error: unknown) => void; onApplied?: (change: ResourceChange) => void }) {
+  /**
+   * `onApplied`: each change made here (not those applied from elsewhere), e.g. to tell other
+   * processes. `timers`: what spaces a project's rounds (PROJECT_ROUND_SPACING_MS; tests move it).
+   */
+  constructor(deps: {
+    memoryOf: (caller: Caller) => Memory;
+    onError?: (error: unknown) => void;
+    onApplied?: (change: ResourceChange) => void;
+    timers?: Timers;
+  }) {
     this.memoryOf = deps.memoryOf;
     this.onError = deps.onError ?? (() => {});
     this.onApplied = deps.onApplied ?? (() => {});
+    this.projectRounds = new CoalescingRuns(
+      (_key, changes) => this.tellProjectChanged(changes[0]!.tenant, changes[0]!.project, new Set(changes.flatMap((change) => change.uris))),
+      { spacing: { ms: PROJECT_ROUND_SPACING_MS, timers: deps.timers ?? systemTimers } },
+    );
   }
 
   /** Registers a watcher until the returned function is called. */

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ManualClock } from '../../../src/gateway/clock.ts';
-import { ResourceChanges, type ResourceWatcher } from '../../../src/gateway/resources/resource-changes.ts';
+import { ManualClock, ManualTimers } from '../../../src/gateway/clock.ts';
+import { PROJECT_ROUND_SPACING_MS, ResourceChanges, type ResourceWatcher } from '../../../src/gateway/resources/resource-changes.ts';
 import { createServices } from '../../../src/gateway/services.ts';
 import { openDatabase } from '../../../src/gateway/store/database.ts';
 import type { Caller } from '../../../src/gateway/sessions/caller.ts';
@@ -54,15 +54,20 @@ describe('resource change routing', () => {
     instanceKey,
     tenant: name.split(':')[0],
   });
-  const changes = new ResourceChanges({ memoryOf: () => services.memory });
-  const lock = (who: Caller, project: string, label: string) =>
-    changes.callCompleted({
+  // Each change below comes after a quiet spell (a project's rounds are spaced; notification-spacing.test.ts).
+  const timers = new ManualTimers();
+  const changes = new ResourceChanges({ memoryOf: () => services.memory, timers });
+  const quietSpell = () => timers.advance(PROJECT_ROUND_SPACING_MS);
+  const lock = (who: Caller, project: string, label: string) => {
+    quietSpell();
+    return changes.callCompleted({
       caller: who,
       operation: 'lock_context',
       project,
       selected: false,
       effects: { locked: [{ label, version: 1, priority: 'reference' }] },
     });
+  };
 
   it('skips connections that cannot hear now (no open stream): nothing is prepared for them', async () => {
     const writer = caller('a:streamer');
@@ -113,6 +118,7 @@ describe('resource change routing', () => {
     await changes.callCompleted({ caller: reattached, operation: 'select_project_for_session', project: 'shop', selected: true, effects: {} });
     assert.deepEqual(fresh.heard, ['list_changed', 'list_changed']);
     assert.deepEqual(otherWindow.heard, []);
+    quietSpell();
     await changes.handoversWritten([{ project: 'blog' } as Parameters<typeof changes.handoversWritten>[0][number]], 'a');
     assert.equal(fresh.heard.length, 2, "the client moved to shop: blog's handover is not its business now");
     for (const stop of stops) stop();
