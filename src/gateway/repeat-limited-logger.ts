@@ -1,5 +1,6 @@
 import type { Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
+import { setNewest } from './bounded-map.ts';
 
 /** The same line is written at most once per this many milliseconds. */
 const WINDOW_MS = 60_000;
@@ -23,9 +24,7 @@ export function repeatLimited(logger: Logger, clock: Clock): Logger {
         last.skipped++;
         return;
       }
-      seen.delete(key);
-      if (seen.size >= MAX_REMEMBERED) seen.delete(seen.keys().next().value!);
-      seen.set(key, { writtenAt: now, skipped: 0 });
+      setNewest(seen, key, { writtenAt: now, skipped: 0 }, MAX_REMEMBERED);
       logger[level](message, last && last.skipped > 0 ? { ...fields, repeatedSinceLastLine: last.skipped } : fields);
     };
   return { info: limited('info'), warn: limited('warn'), error: limited('error') };

@@ -20,6 +20,7 @@ import { newToken, sha256Hex } from '../secrets.ts';
 import type { ClientRecord, ClientStore } from '../store/clients.ts';
 import { readJsonObject } from './admin/json-body.ts';
 import { headerValue, HttpError, sendJson } from './http-utils.ts';
+import { setNewest } from '../bounded-map.ts';
 
 /** A challenge answered by the caller within this, or never. */
 const CHALLENGE_TTL_MS = 60_000;
@@ -104,8 +105,7 @@ export class LocalAuth {
     const now = this.deps.clock.now();
     this.prune(now);
     const nonce = newNonce();
-    this.challenges.set(nonce, { keyId: key.id, expiresAt: now + CHALLENGE_TTL_MS });
-    if (this.challenges.size > MAX_CHALLENGES) this.challenges.delete(this.challenges.keys().next().value!);
+    setNewest(this.challenges, nonce, { keyId: key.id, expiresAt: now + CHALLENGE_TTL_MS }, MAX_CHALLENGES);
     return { nonce, proof: gatewayProof(key, this.deps.port(), callerNonce, nonce) };
   }
 

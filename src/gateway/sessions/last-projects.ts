@@ -1,4 +1,5 @@
 import type { Caller } from './caller.ts';
+import { setNewest } from '../bounded-map.ts';
 
 const keyOf = (caller: Caller): string => `${caller.tenant ?? ''}\n${caller.client.id}\n${caller.instanceKey}`;
 
@@ -20,10 +21,6 @@ export class LastProjects {
   }
 
   remember(caller: Caller, project: string): void {
-    const key = keyOf(caller);
-    this.entries.delete(key);
-    this.entries.set(key, project);
-    // Oldest first (Map keeps insertion order).
-    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    setNewest(this.entries, keyOf(caller), project, this.maxEntries);
   }
 }

@@ -6,6 +6,7 @@
  * probability 1 - (1 - s^5)^12 (99% at s = 0.8, 3% at s = 0.3). Stores index the bands; a lock
  * looks up the labels sharing one and confirms each with the exact Jaccard of the two texts.
  */
+import { setNewest } from '../bounded-map.ts';
 
 /** Reported from this exact similarity up (0.8: four in five shingles shared). */
 export const NEAR_DUPLICATE_THRESHOLD = 0.8;
@@ -99,8 +100,7 @@ export function bandsOf(text: string): readonly number[] {
   const known = recentlyAsked.get(text);
   if (known) return known;
   const bands = computeBands(text);
-  recentlyAsked.set(text, bands);
-  if (recentlyAsked.size > RECENT_TEXTS) recentlyAsked.delete(recentlyAsked.keys().next().value!);
+  setNewest(recentlyAsked, text, bands, RECENT_TEXTS);
   return bands;
 }
 

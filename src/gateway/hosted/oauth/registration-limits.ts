@@ -4,6 +4,7 @@ import { quoteIdent } from '../../pg/remote-schema.ts';
 import { CONTROL_SCHEMA } from '../control-schema.ts';
 import { clientAddress } from './client-address.ts';
 import type { OAuthStore } from './pg-oauth-adapter.ts';
+import { setNewest } from '../../bounded-map.ts';
 
 /**
  * Dynamic client registration is anonymous (the MCP spec asks for it), so its cost is bounded here:
@@ -54,10 +55,8 @@ export class RegistrationLimits {
     const address = clientAddress(req, this.trustedProxies);
     let window = this.windows.get(address);
     if (!window || window.endsAt <= now) {
-      this.windows.delete(address);
-      if (this.windows.size >= MAX_TRACKED_ADDRESSES) this.windows.delete(this.windows.keys().next().value!);
       window = { endsAt: now + this.limits.windowSeconds * 1000, count: 0 };
-      this.windows.set(address, window);
+      setNewest(this.windows, address, window, MAX_TRACKED_ADDRESSES);
     }
     window.count++;
     if (window.count > this.limits.perAddress) {

@@ -1,4 +1,5 @@
 import type { HostedCaller } from '../hosted-auth.ts';
+import { setNewest } from '../../bounded-map.ts';
 
 export interface Verified {
   caller: HostedCaller;
@@ -30,10 +31,8 @@ export class VerifiedTokens {
   }
 
   remember(tokenHash: string, verified: Verified): void {
-    this.entries.delete(tokenHash);
-    this.entries.set(tokenHash, verified);
-    // Oldest first (Map keeps insertion order): the bound holds whatever the number of clients.
-    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    // The bound holds whatever the number of clients.
+    setNewest(this.entries, tokenHash, verified, this.maxEntries);
   }
 
   /** The caller of a token confirmed within the last maxAge and not expired since, or undefined. */

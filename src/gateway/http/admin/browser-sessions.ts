@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Clock } from '../../clock.ts';
 import { digestsEqual, newToken, sha256Hex } from '../../secrets.ts';
 import { headerValue } from '../http-utils.ts';
+import { setNewest } from '../../bounded-map.ts';
 
 /**
  * Browser sessions of the status page. Browsers send a 127.0.0.1 cookie to every port of
@@ -44,8 +45,7 @@ export class BrowserSessions {
     const pageKey = newToken('dcb');
     const now = this.clock.now();
     this.prune(now);
-    this.sessions.set(sha256Hex(cookie), { keyHash: sha256Hex(pageKey), createdAt: now, lastUsedAt: now });
-    while (this.sessions.size > MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+    setNewest(this.sessions, sha256Hex(cookie), { keyHash: sha256Hex(pageKey), createdAt: now, lastUsedAt: now }, MAX_SESSIONS);
     return { setCookie: `${this.cookieName()}=${cookie}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_MAX_MS / 1000}`, pageKey };
   }
 
