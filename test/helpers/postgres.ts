@@ -232,6 +232,11 @@ export class FlakyLink {
     this.links.clear();
   }
 
+  /** The connections open through the link (each is two sockets of the link). */
+  get openConnections(): number {
+    return Math.ceil(this.sockets.size / 2);
+  }
+
   /** Refuses new connections and cuts the open ones. */
   async down(): Promise<void> {
     const server = this.server;
