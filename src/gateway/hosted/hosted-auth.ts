@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { CallerConfirmation } from './caller-confirmation.ts';
+import type { RegistrationLimitSettings } from './oauth/registration-limits.ts';
 import type { RemoteClient, RemoteClientDirectory } from './remote-clients.ts';
 import type { TenantDirectory } from './tenant-directory.ts';
 
@@ -12,9 +13,10 @@ export interface HostedCaller {
   client: RemoteClient;
 }
 
-/** The answer to an MCP request without a valid token (401 with the OAuth challenge, or 503). */
-import type { RegistrationLimitSettings } from './oauth/registration-limits.ts';
+/** An authenticated caller; `unconfirmed` when its token's check is left to the request's first transaction. */
+export type AuthenticatedCaller = HostedCaller & { unconfirmed?: CallerConfirmation };
 
+/** The answer to an MCP request without a valid token (401 with the OAuth challenge, or 503). */
 export interface AuthRefusal {
   status: number;
   headers: Record<string, string>;
@@ -55,6 +57,6 @@ export interface HostedAuth {
    * `confirmLater`, a token confirmed before is recognized without a round trip and comes back
    * `unconfirmed`: the request's first transaction checks it (see caller-confirmation.ts).
    */
-  authenticate(req: IncomingMessage, options?: { confirmLater?: boolean }): Promise<(HostedCaller & { unconfirmed?: CallerConfirmation }) | AuthRefusal>;
+  authenticate(req: IncomingMessage, options?: { confirmLater?: boolean }): Promise<AuthenticatedCaller | AuthRefusal>;
   close(): Promise<void>;
 }

@@ -3,13 +3,13 @@ import type Provider from 'oidc-provider';
 import { bearerAuthChallengeResponse, OAuthError, OAuthErrorCode, verifyBearerToken, type AuthInfo } from '@modelcontextprotocol/server';
 import type { Clock } from '../../clock.ts';
 import { sha256Hex } from '../../secrets.ts';
-import type { AuthRefusal, HostedCaller } from '../hosted-auth.ts';
+import type { AuthenticatedCaller, AuthRefusal } from '../hosted-auth.ts';
 import { MCP_SCOPE } from './authorization-server.ts';
 import { parseAccountId } from './client-identity.ts';
 import { isStoreDown, storeUnreachableText } from './store-unavailable.ts';
 import type { Verified, VerifiedTokens } from './verified-tokens.ts';
 import { CallerConfirmation } from '../caller-confirmation.ts';
-import { servedCheck, type RemoteClientDirectory } from '../remote-clients.ts';
+import { servedCheck, type RemoteClient, type RemoteClientDirectory } from '../remote-clients.ts';
 
 export interface BearerAuthDeps {
   provider: Provider;
@@ -19,9 +19,6 @@ export interface BearerAuthDeps {
   clock: Clock;
   verified: VerifiedTokens;
 }
-
-/** An authenticated caller; `unconfirmed` when its token's check is left to the request's first transaction. */
-export type AuthenticatedCaller = HostedCaller & { unconfirmed?: CallerConfirmation };
 
 /** The store could not say whether a token is good, and no recent answer is remembered. */
 class StoreDown extends Error {}
@@ -91,13 +88,8 @@ export class BearerAuth {
         return { caller: { ...known.caller, unconfirmed }, info: this.info(token, known, known.resource) };
       }
       if (known) {
-        const client = await this.deps.clients.findServed(known.caller.tenant, known.caller.client.id, hash);
-        if (client) {
-          const verified = { ...known, caller: { tenant: known.caller.tenant, client }, verifiedAt: now };
-          this.deps.verified.remember(hash, verified);
-          return { caller: verified.caller, info: this.info(token, verified, known.resource) };
-        }
-        this.deps.verified.forget(hash);
+        const client = await this.recheck(hash, known);
+        if (client) return { caller: { tenant: known.caller.tenant, client }, info: this.info(token, known, known.resource) };
       }
       const access = await this.deps.provider.AccessToken.find(token);
       if (!access) throw invalid('The access token is unknown, expired or revoked.');
@@ -128,13 +120,20 @@ export class BearerAuth {
     }
   }
 
+  /**
+   * A remembered token's one-statement check: its client as the store has it now (kept for the
+   * token's next requests, as a full lookup keeps it), or undefined, and then the token is forgotten.
+   */
+  private async recheck(hash: string, known: Verified): Promise<RemoteClient | undefined> {
+    const client = await this.deps.clients.findServed(known.caller.tenant, known.caller.client.id, hash);
+    this.noteVerdict(hash, client ? { ...known, caller: { tenant: known.caller.tenant, client } } : known, client !== undefined);
+    return client;
+  }
+
   /** A remembered token's check in a round trip of its own; while the store is down, a recently confirmed token still counts. */
   private async stillServed(hash: string, known: Verified): Promise<boolean> {
     try {
-      const client = await this.deps.clients.findServed(known.caller.tenant, known.caller.client.id, hash);
-      // Its client as the store has it now, for the token's next requests (as a full lookup keeps it).
-      this.noteVerdict(hash, client ? { ...known, caller: { tenant: known.caller.tenant, client } } : known, client !== undefined);
-      return client !== undefined;
+      return (await this.recheck(hash, known)) !== undefined;
     } catch (error) {
       if (isStoreDown(error)) return true;
       throw error;
